@@ -1,0 +1,63 @@
+"""Online backups with SQLite's backup API, verified after writing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+from pathlib import Path
+
+from app.db import Database
+from app.errors import DatabaseError
+
+
+def backup_database(db: Database, out: Path) -> Path:
+    """Copy the live database to ``out`` (a file path) and verify the copy.
+
+    Safe while other processes write: the backup API copies a consistent snapshot.
+    The attachment store beside the database is copied too.
+    """
+    if db.path is None:
+        raise DatabaseError("La sauvegarde intégrée ne concerne que les bases SQLite.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    tmp.unlink(missing_ok=True)
+    src = sqlite3.connect(str(db.path), timeout=30)
+    try:
+        dst = sqlite3.connect(str(tmp))
+        try:
+            src.backup(dst, pages=1024)
+            dst.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    problems = verify_backup(tmp)
+    if problems:
+        tmp.unlink(missing_ok=True)
+        raise DatabaseError(
+            "La sauvegarde écrite est invalide : {problems}", problems="; ".join(problems)
+        )
+    tmp.replace(out)
+    files = db.files_dir
+    if files.exists():
+        target = out.with_name(out.name + ".files")
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(files, target)
+    return out
+
+
+def verify_backup(path: Path) -> list[str]:
+    conn = sqlite3.connect(str(path))
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    finally:
+        conn.close()
+    return [] if rows == ["ok"] else rows
+
+
+def backup_file_name(db: Database, when: dt.datetime | None = None) -> str:
+    when = when or dt.datetime.now()
+    stem = db.path.stem if db.path else "propreo"
+    return f"{stem}-{when:%Y%m%d-%H%M%S}.db"

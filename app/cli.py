@@ -1,0 +1,160 @@
+"""Command line: ``propreo [--db PATH] <command>``; ``gui`` is the default command.
+
+Errors are printed in French on stderr with a non-zero exit code. Command modules
+register their sub-commands through a ``register(subparsers)`` function listed in
+:data:`COMMAND_MODULES`; they import heavy libraries inside their handlers only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app import __version__
+from app.errors import PropreoError
+
+COMMAND_MODULES: list[str] = []
+
+EXIT_OK, EXIT_PROBLEM, EXIT_ERROR = 0, 1, 2
+
+
+def db_target(args: argparse.Namespace) -> str:
+    from app.fs import default_db_path
+
+    return args.db or os.environ.get("PROPREO_DB") or str(default_db_path())
+
+
+def open_db(args: argparse.Namespace, *, upgrade: bool = True, read_only: bool = False):  # type: ignore[no-untyped-def]
+    """Open the database named on the command line, upgraded to the current schema."""
+    from app import migrate
+    from app.db import open_database
+    from app.errors import DatabaseError
+
+    target = db_target(args)
+    if "://" not in target and not Path(target).exists():
+        raise DatabaseError(
+            "La base « {path} » n'existe pas : créez-la avec « propreo --db {path} init ».",
+            path=target,
+        )
+    db = open_database(target, read_only=read_only)
+    if upgrade and not read_only and migrate.needs_upgrade(db):
+        backup = migrate.upgrade(db)
+        if backup:
+            print(f"Sauvegarde avant migration : {backup}", file=sys.stderr)
+    from app.users import resolve_cli_user
+
+    resolve_cli_user(db)
+    return db
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from app.setup import prepare_database
+
+    target = db_target(args)
+    prepared = prepare_database(target, demo=args.demo, contracts=args.contracts)
+    if prepared.backup:
+        print(f"Sauvegarde avant migration : {prepared.backup}")
+    print(f"Base {prepared.state} : {target} (schéma {prepared.after})")
+    if args.demo:
+        print(
+            "Société de démonstration chargée."
+            if prepared.demo_loaded
+            else "Données de démonstration déjà présentes."
+        )
+    prepared.db.dispose()
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from app.check import run_checks
+
+    db = open_db(args, upgrade=False, read_only=False)
+    report = run_checks(db, quick=args.quick)
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        for problem in report.problems:
+            print(f"PROBLÈME : {problem}")
+        for series, info in report.documents.items():
+            if info["count"]:
+                print(f"{series} : {info['count']} documents, de {info['first']} à {info['last']}")
+        print("Base cohérente." if report.ok else f"{len(report.problems)} problème(s) détecté(s).")
+    db.dispose()
+    return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from app.backup import backup_database, backup_file_name
+
+    db = open_db(args, upgrade=False)
+    out_dir = Path(args.out)
+    target = backup_database(db, out_dir / backup_file_name(db))
+    print(f"Sauvegarde vérifiée : {target}")
+    db.dispose()
+    return EXIT_OK
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from ui.app import run_gui
+
+    return run_gui(db_target(args), explicit=bool(args.db or os.environ.get("PROPREO_DB")))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="propreo", description="Propreo — gestion des entreprises de propreté"
+    )
+    parser.add_argument("--version", action="version", version=f"Propreo {__version__}")
+    parser.add_argument("--db", help="fichier de base SQLite ou URL SQLAlchemy (ou PROPREO_DB)")
+    sub = parser.add_subparsers(dest="command", metavar="commande")
+
+    p = sub.add_parser("gui", help="ouvrir la fenêtre principale (par défaut)")
+    p.set_defaults(func=cmd_gui)
+
+    p = sub.add_parser("init", help="créer ou mettre à jour la base")
+    p.add_argument("--demo", action="store_true", help="charger la société de démonstration")
+    p.add_argument(
+        "--contracts",
+        type=int,
+        default=None,
+        metavar="N",
+        help="nombre approximatif de contrats actifs de la démonstration",
+    )
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("check", help="vérifier l'intégrité de la base")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--quick", action="store_true", help="contrôle rapide (quick_check)")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("backup", help="sauvegarder la base (copie vérifiée)")
+    p.add_argument("--out", required=True, help="dossier de destination")
+    p.set_defaults(func=cmd_backup)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        args.func = cmd_gui
+    try:
+        return int(args.func(args))
+    except PropreoError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

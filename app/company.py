@@ -1,0 +1,163 @@
+"""The firm's own settings: read, validate, save."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app import audit, identifiers
+from app.errors import NotFoundError, ValidationError, ValidationErrors
+from app.money import to_decimal
+from app.terms import PaymentTerms
+from models.company import CompanySettings
+
+
+@dataclass
+class CompanyForm:
+    """What the settings dialog edits (plain values)."""
+
+    name: str = ""
+    legal_form: str = "SAS"
+    share_capital: str = "0"
+    street: str = ""
+    street2: str = ""
+    postcode: str = ""
+    city: str = ""
+    siren: str = ""
+    siret: str = ""
+    rcs_city: str = ""
+    vat_number: str = ""
+    naf_code: str = ""
+    iban: str = ""
+    bic: str = ""
+    bank_name: str = ""
+    email: str = ""
+    phone: str = ""
+    website: str = ""
+    vat_on_debits: bool = False
+    payment_term_kind: str = "net"
+    payment_term_days: int = 30
+    late_penalty_rate: str = "12.15"
+    sepa_creditor_id: str = ""
+    sap_declaration_number: str = ""
+    client_code_rule: str = "letters"
+
+
+def get_company(session: Session) -> CompanySettings:
+    company = session.get(CompanySettings, 1)
+    if company is None:
+        raise NotFoundError("L'identité de la société n'est pas renseignée (Paramètres → Société).")
+    return company
+
+
+def form_from_company(company: CompanySettings) -> CompanyForm:
+    form = CompanyForm()
+    for f in fields(CompanyForm):
+        value = getattr(company, f.name)
+        if isinstance(value, Decimal):
+            value = format(value.normalize(), "f")
+        setattr(form, f.name, value)
+    return form
+
+
+def validate(form: CompanyForm) -> dict[str, Any]:
+    """Check every field; raise ValidationErrors listing each bad one (in French)."""
+    errors: list[ValidationError] = []
+    values: dict[str, Any] = {}
+
+    def run(name: str, fn: Any, *args: Any) -> None:
+        try:
+            values[name] = fn(*args)
+        except ValidationError as exc:
+            errors.append(exc)
+
+    run("name", identifiers.text, form.name, "Raison sociale", 200, True)
+    run("legal_form", identifiers.text, form.legal_form, "Forme juridique", 50, True)
+    run("share_capital", _amount, form.share_capital, "Capital social")
+    run("street", identifiers.text, form.street, "Adresse", 200, True)
+    run("street2", identifiers.text, form.street2, "Complément d'adresse", 200)
+    run("postcode", identifiers.postcode, form.postcode, "Code postal")
+    run("city", identifiers.text, form.city, "Ville", 100, True)
+    run("siren", identifiers.siren, form.siren, "SIREN")
+    run("siret", identifiers.siret, form.siret, "SIRET")
+    run("rcs_city", identifiers.text, form.rcs_city, "Ville du RCS", 100)
+    run("vat_number", identifiers.vat_number, form.vat_number, "N° TVA intracommunautaire")
+    run("naf_code", identifiers.text, form.naf_code, "Code NAF", 10)
+    run("iban", identifiers.iban, form.iban, "IBAN")
+    run("bic", identifiers.bic, form.bic, "BIC")
+    run("bank_name", identifiers.text, form.bank_name, "Banque", 100)
+    run("email", identifiers.email, form.email, "E-mail")
+    run("phone", identifiers.text, form.phone, "Téléphone", 30)
+    run("website", identifiers.text, form.website, "Site web", 200)
+    run("late_penalty_rate", _amount, form.late_penalty_rate, "Taux des pénalités de retard")
+    run("sepa_creditor_id", identifiers.text, form.sepa_creditor_id, "ICS (créancier SEPA)", 35)
+    run(
+        "sap_declaration_number",
+        identifiers.text,
+        form.sap_declaration_number,
+        "N° de déclaration SAP",
+        40,
+    )
+    try:
+        PaymentTerms(form.payment_term_kind, int(form.payment_term_days))
+    except ValidationError as exc:
+        errors.append(exc)
+    if not form.siren:
+        errors.append(ValidationError("SIREN", "Le SIREN de la société est obligatoire."))
+    if (
+        values.get("siren")
+        and values.get("siret")
+        and not values["siret"].startswith(values["siren"])
+    ):
+        errors.append(ValidationError("SIRET", "Le SIRET doit commencer par le SIREN."))
+    if (
+        values.get("siren")
+        and values.get("vat_number")
+        and values["vat_number"].startswith("FR")
+        and (identifiers.siren_of_vat(values["vat_number"]) != values["siren"])
+    ):
+        errors.append(
+            ValidationError("N° TVA intracommunautaire", "Le n° de TVA ne correspond pas au SIREN.")
+        )
+    if errors:
+        raise ValidationErrors(errors)
+    values.update(
+        vat_on_debits=bool(form.vat_on_debits),
+        payment_term_kind=form.payment_term_kind,
+        payment_term_days=int(form.payment_term_days),
+        client_code_rule=form.client_code_rule,
+    )
+    return values
+
+
+def _amount(value: str, field: str) -> Decimal:
+    amount = to_decimal(value, field=field)
+    if amount < 0:
+        raise ValidationError(field, "Le champ « {field} » ne peut être négatif.")
+    return amount.quantize(Decimal("0.01")) if field == "Capital social" else amount
+
+
+def save_company(session: Session, form: CompanyForm) -> CompanySettings:
+    """Validate then write the settings (nothing written when any field is wrong)."""
+    values = validate(form)
+    company = session.get(CompanySettings, 1)
+    if company is None:
+        company = CompanySettings(id=1, **values)
+        session.add(company)
+        audit.record(session, "company", 1, "create", "Identité de la société créée")
+    else:
+        changes = audit.diff(company, values)
+        if changes:
+            audit.record(
+                session, "company", 1, "update", "Paramètres société modifiés", changes=changes
+            )
+    session.flush()
+    return company
+
+
+def set_logo(session: Session, png_bytes: bytes | None) -> None:
+    get_company(session).logo_png = png_bytes
+    audit.record(session, "company", 1, "update", "Logo modifié")

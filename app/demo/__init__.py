@@ -1,0 +1,59 @@
+"""The demo firm: a deterministic, realistic French cleaning company.
+
+Each module of :data:`STEPS` has ``load(session, ctx)``; steps run in order inside one
+write transaction and share objects through ``ctx`` (a :class:`DemoContext`). Dates are
+fixed: history (issued invoices, payments) runs up to August 2026 included, and
+September 2026 onwards is left to be billed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from app.db import Database
+from models.company import CompanySettings
+
+# Order matters: each step may use what the previous ones created.
+STEPS: list[str] = [
+    "app.demo.company",
+]
+
+# The demo's "today" and the last month whose history is already billed and paid.
+DEMO_TODAY = dt.date(2026, 9, 1)
+HISTORY_END = dt.date(2026, 8, 31)
+
+
+@dataclass
+class DemoContext:
+    contracts: int | None = None
+    rng: random.Random = field(default_factory=lambda: random.Random(20260901))
+    objects: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.objects[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.objects[key] = value
+
+
+def is_loaded(db: Database) -> bool:
+    with db.read() as session:
+        return session.scalar(select(CompanySettings.id)) is not None
+
+
+def load_demo(db: Database, *, contracts: int | None = None) -> bool:
+    """Load the demo firm into an initialised database; False when a company already exists."""
+    if is_loaded(db):
+        return False
+    ctx = DemoContext(contracts=contracts)
+    for name in STEPS:
+        module = importlib.import_module(name)
+        with db.write() as session:
+            module.load(session, ctx)
+    return True

@@ -1,0 +1,21 @@
+"""Translatable text. French is the source language of the UI and documents.
+
+Wrap every user-facing string with ``_()`` and plurals with ``ngettext()`` so that an
+English catalogue (``resources/locale/en/LC_MESSAGES/propreo.mo``) can be added later.
+"""
+
+from __future__ import annotations
+
+import gettext
+from pathlib import Path
+
+_LOCALE_DIR = Path(__file__).resolve().parent.parent / "resources" / "locale"
+_translation = gettext.translation("propreo", localedir=_LOCALE_DIR, fallback=True)
+
+
+def _(message: str) -> str:
+    return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translation.ngettext(singular, plural, n)

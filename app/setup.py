@@ -1,0 +1,50 @@
+"""Create or upgrade a database and fill its reference data (used by CLI and GUI)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from app import migrate
+from app.db import Database, open_database
+from app.reference import ensure_reference_data
+
+
+@dataclass
+class Prepared:
+    db: Database
+    before: str | None
+    after: str | None
+    backup: Path | None
+    demo_loaded: bool = False
+
+    @property
+    def state(self) -> str:
+        if self.before is None:
+            return "créée"
+        return "mise à jour" if self.before != self.after else "à jour"
+
+
+def prepare_database(
+    target: str | Path,
+    *,
+    demo: bool = False,
+    contracts: int | None = None,
+    on_backup: Callable[[Path], None] | None = None,
+) -> Prepared:
+    """Bring the schema to head (backup first when upgrading a populated file), ensure the
+    reference data, and optionally load the demo firm (only into a database without company)."""
+    db = open_database(target)
+    before = migrate.current_revision(db)
+    backup = migrate.upgrade(db, on_backup=on_backup)
+    with db.write() as session:
+        ensure_reference_data(session)
+    loaded = False
+    if demo:
+        from app.demo import load_demo
+
+        loaded = load_demo(db, contracts=contracts)
+    return Prepared(
+        db=db, before=before, after=migrate.current_revision(db), backup=backup, demo_loaded=loaded
+    )

@@ -1,0 +1,9 @@
+"""SQLAlchemy tables. Importing this package registers every table on ``Base.metadata``.
+
+Each aggregate lives in its own module; add new modules to the import list below.
+"""
+
+from models import audit, catalog, clients, company, users  # noqa: F401
+from models.base import Base
+
+__all__ = ["Base"]

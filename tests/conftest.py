@@ -1,0 +1,91 @@
+"""Shared fixtures. Qt runs offscreen; settings and data folders are isolated per run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+# Must happen before any QApplication exists.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_ISOLATED = Path(tempfile.mkdtemp(prefix="propreo-tests-"))
+os.environ["XDG_CONFIG_HOME"] = str(_ISOLATED / "config")
+os.environ["XDG_DATA_HOME"] = str(_ISOLATED / "data")
+os.environ["PROPREO_DATA_DIR"] = str(_ISOLATED / "propreo")
+os.environ.pop("PROPREO_DB", None)
+os.environ["PROPREO_USER"] = ""
+
+import pytest  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from app.db import Database, open_database  # noqa: E402
+
+
+def _copy_db(src: Path, dst: Path) -> Path:
+    shutil.copyfile(src, dst)
+    files = src.with_name(src.name + ".files")
+    if files.exists():
+        shutil.copytree(files, dst.with_name(dst.name + ".files"))
+    return dst
+
+
+@pytest.fixture(scope="session")
+def empty_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database created through the migrations, with reference data, no company."""
+    from app.setup import prepare_database
+
+    path = tmp_path_factory.mktemp("template") / "empty.db"
+    prepared = prepare_database(path)
+    with prepared.db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    prepared.db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding the whole demo firm (built once per test run)."""
+    from app.setup import prepare_database
+
+    path = tmp_path_factory.mktemp("template") / "demo.db"
+    prepared = prepare_database(path, demo=True)
+    with prepared.db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    prepared.db.dispose()
+    return path
+
+
+@pytest.fixture
+def db(empty_db_file: Path, tmp_path: Path) -> Iterator[Database]:
+    database = open_database(_copy_db(empty_db_file, tmp_path / "test.db"))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def demo_db(demo_db_file: Path, tmp_path: Path) -> Iterator[Database]:
+    database = open_database(_copy_db(demo_db_file, tmp_path / "demo.db"))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    """A write unit of work on a fresh database, committed when the test body succeeds."""
+    with db.write() as s:
+        yield s
+
+
+@pytest.fixture
+def company(session: Session):  # type: ignore[no-untyped-def]
+    """The demo firm's identity only (for rule tests needing a seller)."""
+    from app.demo import DemoContext
+    from app.demo import company as demo_company
+
+    demo_company.load(session, DemoContext())
+    session.flush()
+    from app.company import get_company
+
+    return get_company(session)

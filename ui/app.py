@@ -1,0 +1,66 @@
+"""QApplication start-up: open (and if needed upgrade) the database, show the window."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from app.db import Database
+
+
+def open_for_gui(target: str, parent: QWidget | None = None) -> Database | None:
+    """Open a database for the window; ask before upgrading an older schema."""
+    from app import migrate
+    from app.db import open_database
+    from app.setup import prepare_database
+    from app.users import resolve_cli_user
+
+    db = open_database(target)
+    if migrate.needs_upgrade(db):
+        if migrate.has_tables(db) and parent is not None:
+            answer = QMessageBox.question(
+                parent,
+                "Propreo",
+                "Cette base utilise une version antérieure du schéma. Une sauvegarde sera faite "
+                "puis la base sera mise à jour. Continuer ?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                db.dispose()
+                return None
+        db.dispose()
+        db = prepare_database(target).db
+    resolve_cli_user(db)
+    return db
+
+
+def ensure_app() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("Propreo")
+        app.setOrganizationName("Propreo")
+    return app  # type: ignore[return-value]
+
+
+def run_gui(target: str, *, explicit: bool = False) -> int:
+    app = ensure_app()
+    from ui.main_window import MainWindow
+
+    if not explicit and not Path(target).exists():
+        # First run on the default file: create it with the demo firm to try the software.
+        from app.setup import prepare_database
+
+        prepare_database(target, demo=True).db.dispose()
+    db = open_for_gui(target)
+    if db is None:
+        return 1
+    window = MainWindow(db)
+    window.show()
+    if os.environ.get("PROPREO_QUIT_AFTER_MS"):
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(int(os.environ["PROPREO_QUIT_AFTER_MS"]), app.quit)
+    return app.exec()

@@ -1,0 +1,180 @@
+"""Declarative forms over plain dataclasses, with field-level French error messages.
+
+A :class:`FormWidget` is built from :class:`Field` specs; ``load(obj)`` fills it from a
+dataclass, ``dump(obj)`` writes the widget values back, and ``show_errors(exc)`` puts
+each ValidationError's message under the field whose label it names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import PropreoError, ValidationError, ValidationErrors
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str = "text"  # text, multiline, bool, choice, int, date
+    choices: Sequence[tuple[str, str]] = ()  # (value, label)
+    tooltip: str = ""
+    placeholder: str = ""
+    maximum: int = 100000
+    # Label used by ValidationError.field when it differs from the displayed label.
+    error_key: str = ""
+
+
+class FormWidget(QWidget):
+    def __init__(self, fields: Sequence[Field], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fields = list(fields)
+        self.widgets: dict[str, QWidget] = {}
+        self.error_labels: dict[str, QLabel] = {}
+        self.form = QFormLayout()
+        for f in self.fields:
+            widget = self._make(f)
+            if f.tooltip:
+                widget.setToolTip(f.tooltip)
+            self.widgets[f.name] = widget
+            error = QLabel(self)
+            error.setStyleSheet("color: #b00020;")
+            error.setWordWrap(True)
+            error.hide()
+            self.error_labels[f.name] = error
+            box = QVBoxLayout()
+            box.setSpacing(1)
+            box.addWidget(widget)
+            box.addWidget(error)
+            self.form.addRow(f.label, box)
+        self.general_error = QLabel(self)
+        self.general_error.setStyleSheet("color: #b00020;")
+        self.general_error.setWordWrap(True)
+        self.general_error.hide()
+        outer = QVBoxLayout(self)
+        outer.addLayout(self.form)
+        outer.addWidget(self.general_error)
+
+    def _make(self, f: Field) -> QWidget:
+        if f.kind == "bool":
+            return QCheckBox(self)
+        if f.kind == "choice":
+            combo = QComboBox(self)
+            for value, label in f.choices:
+                combo.addItem(label, value)
+            return combo
+        if f.kind == "int":
+            spin = QSpinBox(self)
+            spin.setRange(0, f.maximum)
+            return spin
+        if f.kind == "multiline":
+            edit = QPlainTextEdit(self)
+            edit.setFixedHeight(70)
+            return edit
+        if f.kind == "date":
+            date = QDateEdit(self)
+            date.setCalendarPopup(True)
+            date.setDisplayFormat("dd/MM/yyyy")
+            return date
+        line = QLineEdit(self)
+        if f.placeholder:
+            line.setPlaceholderText(f.placeholder)
+        return line
+
+    def widget(self, name: str) -> QWidget:
+        return self.widgets[name]
+
+    def set_value(self, name: str, value: Any) -> None:
+        w = self.widgets[name]
+        if isinstance(w, QCheckBox):
+            w.setChecked(bool(value))
+        elif isinstance(w, QComboBox):
+            i = w.findData(value)
+            w.setCurrentIndex(max(i, 0))
+        elif isinstance(w, QSpinBox):
+            w.setValue(int(value or 0))
+        elif isinstance(w, QPlainTextEdit):
+            w.setPlainText(str(value or ""))
+        elif isinstance(w, QDateEdit):
+            if value:
+                w.setDate(value)
+        elif isinstance(w, QLineEdit):
+            w.setText("" if value is None else str(value))
+
+    def value(self, name: str) -> Any:
+        w = self.widgets[name]
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        if isinstance(w, QComboBox):
+            return w.currentData()
+        if isinstance(w, QSpinBox):
+            return w.value()
+        if isinstance(w, QPlainTextEdit):
+            return w.toPlainText()
+        if isinstance(w, QDateEdit):
+            return w.date().toPython()
+        assert isinstance(w, QLineEdit)
+        return w.text()
+
+    def load(self, obj: Any) -> None:
+        for f in self.fields:
+            if hasattr(obj, f.name):
+                self.set_value(f.name, getattr(obj, f.name))
+        self.clear_errors()
+
+    def dump(self, obj: Any) -> Any:
+        for f in self.fields:
+            setattr(obj, f.name, self.value(f.name))
+        return obj
+
+    def clear_errors(self) -> None:
+        for label in self.error_labels.values():
+            label.hide()
+        for w in self.widgets.values():
+            w.setStyleSheet("")
+        self.general_error.hide()
+
+    def show_errors(self, exc: PropreoError) -> None:
+        """Show each field's message under it; messages naming no field go at the bottom."""
+        self.clear_errors()
+        errors = exc.errors if isinstance(exc, ValidationErrors) else [exc]
+        general: list[str] = []
+        for error in errors:
+            name = self._field_for(error)
+            if name is None:
+                general.append(str(error))
+                continue
+            label = self.error_labels[name]
+            label.setText(str(error))
+            label.show()
+            self.widgets[name].setStyleSheet("border: 1px solid #b00020;")
+        if general:
+            self.general_error.setText("\n".join(general))
+            self.general_error.show()
+
+    def _field_for(self, error: PropreoError) -> str | None:
+        if not isinstance(error, ValidationError):
+            return None
+        for f in self.fields:
+            if error.field in (f.label, f.error_key, f.name):
+                return f.name
+        return None
+
+    def error_text(self, name: str) -> str:
+        label = self.error_labels[name]
+        return label.text() if not label.isHidden() else ""

@@ -1,0 +1,244 @@
+"""Main window: a tab per module, menus, status bar, recent files, remembered geometry."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import __version__
+from app.db import Database
+from ui.context import Tab, UiContext
+from ui.operations import Bus, OperationRunner, show_error
+from ui.tabs import TABS
+
+MAX_RECENT = 8
+
+
+def settings() -> QSettings:
+    return QSettings("Propreo", "Propreo")
+
+
+def recent_files() -> list[str]:
+    value = settings().value("recent_files", [])
+    if isinstance(value, str):
+        value = [value]
+    return [str(v) for v in (value or [])]
+
+
+def remember_file(path: str) -> None:
+    files = [path] + [f for f in recent_files() if f != path]
+    settings().setValue("recent_files", files[:MAX_RECENT])
+
+
+class _LazyTab(QWidget):
+    """Placeholder that builds the real tab the first time it is shown."""
+
+    def __init__(self, ctx: UiContext, module: str, cls: str) -> None:
+        super().__init__()
+        self.ctx, self.module, self.cls = ctx, module, cls
+        self.inner: Tab | None = None
+        self.setLayout(QVBoxLayout())
+        self.layout().setContentsMargins(0, 0, 0, 0)
+
+    def ensure(self) -> Tab:
+        if self.inner is None:
+            klass = getattr(importlib.import_module(self.module), self.cls)
+            self.inner = klass(self.ctx, self)
+            self.layout().addWidget(self.inner)
+        return self.inner
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, db: Database) -> None:
+        super().__init__()
+        self.db = db
+        self.bus = Bus(self)
+        self.runner = OperationRunner(db, self.bus, self)
+        self.ctx = UiContext(db=db, bus=self.bus, runner=self.runner, window=self)
+        self.setWindowTitle(self._title())
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.lazy_tabs: list[_LazyTab] = []
+        for title, module, cls in TABS:
+            lazy = _LazyTab(self.ctx, module, cls)
+            self.lazy_tabs.append(lazy)
+            self.tabs.addTab(lazy, title)
+        self.tabs.currentChanged.connect(self._on_tab)
+        self.setCentralWidget(self.tabs)
+        self._build_menus()
+        self._build_status()
+        self._restore_geometry()
+        if db.path:
+            remember_file(str(db.path))
+        self._on_tab(0)
+
+    # --- tabs -----------------------------------------------------------------------------
+    def _on_tab(self, index: int) -> None:
+        if 0 <= index < len(self.lazy_tabs):
+            self.lazy_tabs[index].ensure()
+
+    def tab(self, title: str) -> Tab:
+        """The tab with this title, built if needed (used by tests and cross-tab links)."""
+        for i, (t, _m, _c) in enumerate(TABS):
+            if t == title:
+                self.tabs.setCurrentIndex(i)
+                return self.lazy_tabs[i].ensure()
+        raise KeyError(title)
+
+    # --- menus ----------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&Fichier")
+        self._action(file_menu, "Nouvelle base…", self.new_database, QKeySequence.StandardKey.New)
+        self._action(
+            file_menu, "Ouvrir une base…", self.open_database, QKeySequence.StandardKey.Open
+        )
+        self.recent_menu = file_menu.addMenu("Bases récentes")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._action(file_menu, "Sauvegarder…", self.backup, QKeySequence("Ctrl+Shift+S"))
+        file_menu.addSeparator()
+        self._action(file_menu, "Quitter", self.close, QKeySequence.StandardKey.Quit)
+        self.settings_menu = bar.addMenu("&Paramètres")
+        self._action(self.settings_menu, "Société…", self.edit_company)
+        self.help_menu = bar.addMenu("&Aide")
+        self._action(self.help_menu, "À propos de Propreo", self.about)
+
+    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in recent_files():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self._switch_to(p))
+
+    def _build_status(self) -> None:
+        where = str(self.db.path) if self.db.path else self.db.url
+        mode = f" — journal {self.db.journal_mode}" if self.db.journal_mode else ""
+        share = " — partage réseau" if self.db.network else ""
+        self.db_label = QLabel(f"Base : {where}{mode}{share}", self)
+        self.user_label = QLabel(self._user_text(), self)
+        self.statusBar().addWidget(self.db_label, 1)
+        self.statusBar().addPermanentWidget(self.user_label)
+
+    def _user_text(self) -> str:
+        from app.users import user_name
+
+        name = self.ctx.query(user_name, self.db.user_id) if self.db.user_id else ""
+        return f"Utilisateur : {name or '—'}"
+
+    def set_user(self, user_id: int | None) -> None:
+        self.db.user_id = user_id
+        self.user_label.setText(self._user_text())
+
+    def _title(self) -> str:
+        name = self.db.path.name if self.db.path else self.db.url
+        return f"Propreo — {name}"
+
+    # --- actions --------------------------------------------------------------------------
+    def edit_company(self) -> None:
+        from ui.settings_dialog import CompanyDialog
+
+        CompanyDialog(self.ctx, self).exec()
+
+    def new_database(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Nouvelle base", "", "Base Propreo (*.db)")
+        if path:
+            from app.setup import prepare_database
+
+            prepare_database(path).db.dispose()
+            self._switch_to(path)
+
+    def open_database(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Ouvrir une base", "", "Base Propreo (*.db);;Tous (*)"
+        )
+        if path:
+            self._switch_to(path)
+
+    def _switch_to(self, path: str) -> None:
+        from ui.app import open_for_gui
+
+        try:
+            db = open_for_gui(path, self)
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        if db is None:
+            return
+        window = MainWindow(db)
+        window.show()
+        self._replaced = True
+        self.close()
+
+    def backup(self) -> None:
+        if self.db.path is None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Dossier de sauvegarde")
+        if not folder:
+            return
+        from app.backup import backup_database, backup_file_name
+
+        def work(_session, progress):  # type: ignore[no-untyped-def]
+            return backup_database(self.db, Path(folder) / backup_file_name(self.db))
+
+        self.ctx.run(
+            self,
+            "Sauvegarde en cours…",
+            work,
+            write=False,
+            on_done=lambda p: QMessageBox.information(
+                self, "Propreo", f"Sauvegarde vérifiée :\n{p}"
+            ),
+        )
+
+    def about(self) -> None:
+        from app import migrate
+
+        QMessageBox.about(
+            self,
+            "À propos de Propreo",
+            f"<b>Propreo {__version__}</b><br>Gestion des entreprises de propreté et multiservices."
+            f"<br><br>Base : {self.db.path or self.db.url}<br>Schéma : {migrate.current_revision(self.db)}",
+        )
+
+    # --- geometry -------------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        geometry = settings().value("main_window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.runner.busy and not getattr(self, "_replaced", False):
+            answer = QMessageBox.question(
+                self,
+                "Propreo",
+                "Une opération est en cours. Quitter quand même ?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        settings().setValue("main_window/geometry", self.saveGeometry())
+        super().closeEvent(event)
+
+
+_ = Qt  # keep import for subclasses' convenience

@@ -1,0 +1,135 @@
+"""Run a use case off the GUI thread, with progress and cancel, then refresh the views.
+
+The worker only calls the use case and emits signals; every widget is touched on the
+GUI thread by the slots connected to those signals (Qt queues them across threads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+
+from app.db import Database
+from app.errors import OperationCancelled, PropreoError
+from app.progress import CancelToken, Progress
+
+UseCase = Callable[..., Any]
+
+
+class _Signals(QObject):
+    progress = Signal(int, int, str)
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Worker(QRunnable):
+    def __init__(self, db: Database, fn: UseCase, write: bool, progress: Progress) -> None:
+        super().__init__()
+        self.db, self.fn, self.write, self.progress_obj = db, fn, write, progress
+        self.signals = _Signals()
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            ctx = self.db.write() if self.write else self.db.read()
+            with ctx as session:
+                result = self.fn(session, self.progress_obj)
+        except BaseException as exc:  # delivered to the GUI thread, shown there
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.done.emit(result)
+
+
+class Bus(QObject):
+    """Tells views that data changed (``changed.emit(topic)``; '' means everything)."""
+
+    changed = Signal(str)
+
+
+class OperationRunner(QObject):
+    """One per main window; keeps workers alive until they report."""
+
+    def __init__(self, db: Database, bus: Bus, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.bus = bus
+        self.pool = QThreadPool.globalInstance()
+        self._running: set[_Worker] = set()
+
+    def run(
+        self,
+        parent: QWidget | None,
+        title: str,
+        fn: UseCase,
+        *,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        write: bool = True,
+        topic: str = "",
+        show_progress: bool = True,
+    ) -> _Worker:
+        """Run ``fn(session, progress)`` in a worker; ``on_done(result)`` on the GUI thread."""
+        token = CancelToken()
+        dialog: QProgressDialog | None = None
+        if show_progress:
+            dialog = QProgressDialog(title, "Annuler", 0, 0, parent)
+            dialog.setWindowTitle("Propreo")
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(400)
+            dialog.canceled.connect(token.cancel)
+        worker = _Worker(self.db, fn, write, Progress(token=token))
+        worker.progress_obj.callback = worker.signals.progress.emit
+
+        def on_progress(done: int, total: int, text: str) -> None:
+            if dialog is not None:
+                dialog.setMaximum(total)
+                dialog.setValue(done)
+                if text:
+                    dialog.setLabelText(text)
+
+        def finish() -> None:
+            self._running.discard(worker)
+            if dialog is not None:
+                dialog.reset()
+                dialog.deleteLater()
+
+        def done(result: Any) -> None:
+            finish()
+            if write:
+                self.bus.changed.emit(topic)
+            if on_done:
+                on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            finish()
+            if on_error:
+                on_error(exc)
+            elif not isinstance(exc, OperationCancelled):
+                show_error(parent, exc)
+
+        worker.signals.progress.connect(on_progress)
+        worker.signals.done.connect(done)
+        worker.signals.failed.connect(failed)
+        self._running.add(worker)
+        self.pool.start(worker)
+        return worker
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._running)
+
+
+def show_error(parent: QWidget | None, exc: BaseException) -> None:
+    """Show a typed error's French message; anything else is a bug, shown as such."""
+    if isinstance(exc, PropreoError):
+        QMessageBox.warning(parent, "Propreo", str(exc))
+    else:
+        QMessageBox.critical(
+            parent,
+            "Propreo",
+            f"Erreur inattendue : {type(exc).__name__}: {exc}\n"
+            "L'opération n'a rien enregistré. Merci de signaler ce problème.",
+        )

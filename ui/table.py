@@ -1,0 +1,244 @@
+"""Lists are models: plain read-only row records → QAbstractTableModel → proxy → view.
+
+Rows are plain objects (dataclasses, named tuples), never live ORM objects. Columns say
+how to show a row. ``data()`` returns ``None`` for roles it does not handle; this is
+why PySide6 is pinned below 6.12 (6.12.0 over-releases None there on Python 3.11).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.money import format_amount
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    get: Callable[[Any], Any]
+    width: int = 0
+    tooltip: str = ""
+    color: Callable[[Any], str | None] | None = None
+
+
+def display(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if isinstance(value, Decimal):
+        return format_amount(value, currency=False)
+    if isinstance(value, dt.datetime):
+        return value.astimezone().strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def sort_key(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (Decimal, int)):
+        return float(value)  # display sorting only, never stored or summed
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).casefold()
+
+
+class RecordTableModel(QAbstractTableModel):
+    def __init__(self, columns: Sequence[Column], parent: Any = None) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self.rows: list[Any] = []
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> Any:
+        return self.rows[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        column = self.columns[index.column()]
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return display(column.get(row))
+        if role == Qt.ItemDataRole.UserRole:
+            return sort_key(column.get(row))
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            value = column.get(row)
+            if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and column.color is not None:
+            color = column.color(row)
+            return QColor(color) if color else None
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.columns[section].title
+            if role == Qt.ItemDataRole.ToolTipRole and self.columns[section].tooltip:
+                return self.columns[section].tooltip
+        return None
+
+
+class SearchProxy(QSortFilterProxyModel):
+    """Search-as-you-type over every column, plus an optional row predicate."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(Qt.ItemDataRole.UserRole)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(-1)
+        self.predicate: Callable[[Any], bool] | None = None
+
+    def set_predicate(self, predicate: Callable[[Any], bool] | None) -> None:
+        self.predicate = predicate
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.sourceModel()
+        if (
+            self.predicate is not None
+            and isinstance(model, RecordTableModel)
+            and not self.predicate(model.row_at(source_row))
+        ):
+            return False
+        return super().filterAcceptsRow(source_row, source_parent)
+
+
+class RecordList(QWidget):
+    """Search box + optional filter combo + sortable table + export to .xlsx."""
+
+    activated = Signal(object)  # the row record double-clicked or Enter
+    selection_changed = Signal(object)  # the current row record or None
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        *,
+        filters: Sequence[tuple[str, Callable[[Any], bool] | None]] = (),
+        export_name: str = "export",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model = RecordTableModel(columns, self)
+        self.proxy = SearchProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.export_name = export_name
+
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Rechercher…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter_combo = QComboBox(self)
+        self._filters = list(filters)
+        for label, _pred in self._filters:
+            self.filter_combo.addItem(label)
+        self.filter_combo.setVisible(bool(self._filters))
+        self.filter_combo.currentIndexChanged.connect(
+            lambda i: self.proxy.set_predicate(self._filters[i][1] if self._filters else None)
+        )
+        self.export_button = QPushButton("Exporter (.xlsx)", self)
+        self.export_button.clicked.connect(self._export)
+
+        self.view = QTableView(self)
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setVisible(False)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        for i, col in enumerate(columns):
+            if col.width:
+                self.view.setColumnWidth(i, col.width)
+        self.view.doubleClicked.connect(lambda idx: self.activated.emit(self.record_at(idx)))
+        self.view.selectionModel().currentRowChanged.connect(
+            lambda idx, _prev: self.selection_changed.emit(
+                self.record_at(idx) if idx.isValid() else None
+            )
+        )
+
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.filter_combo)
+        top.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.view)
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.model.set_rows(rows)
+
+    def record_at(self, proxy_index: Index) -> Any:
+        return self.model.row_at(self.proxy.mapToSource(proxy_index).row())
+
+    def current(self) -> Any:
+        index = self.view.currentIndex()
+        return self.record_at(index) if index.isValid() else None
+
+    def selected(self) -> list[Any]:
+        rows = {i.row() for i in self.view.selectionModel().selectedRows()}
+        return [self.record_at(self.proxy.index(r, 0)) for r in sorted(rows)]
+
+    def visible_rows(self) -> list[Any]:
+        return [self.record_at(self.proxy.index(r, 0)) for r in range(self.proxy.rowCount())]
+
+    def _export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Exporter", f"{self.export_name}.xlsx", "Classeur Excel (*.xlsx)"
+        )
+        if path:
+            self.export_xlsx(path)
+
+    def export_xlsx(self, path: str) -> None:
+        from reports.xlsx import write_table
+
+        headers = [c.title for c in self.model.columns]
+        rows = [[c.get(r) for c in self.model.columns] for r in self.visible_rows()]
+        write_table(path, self.export_name, headers, rows)

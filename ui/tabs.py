@@ -1,0 +1,10 @@
+"""The main window's tabs, in display order: (title, module, class name).
+
+Modules are imported when their tab is first shown, to keep start-up fast.
+"""
+
+from __future__ import annotations
+
+TABS: list[tuple[str, str, str]] = [
+    ("Accueil", "ui.home", "HomeTab"),
+]
