@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB ?= $(shell $(PYTHON) -c "import os;print(os.path.join(os.environ.get('XDG_DATA_HOME', os.path.expanduser('~/.local/share')),'Propreo','demo.db'))")
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format bundle screenshots guide clean migration
+.PHONY: run test lint format bundle screenshots guide clean migration schema
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+schema: $(STAMP)
+	$(BIN)/python -m app.devtools --initial
+	$(BIN)/ruff format models/migrations >/dev/null
 
 migration: $(STAMP)
 	$(BIN)/python -m app.devtools "$(MSG)"

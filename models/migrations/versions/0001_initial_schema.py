@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 36c865607b64
+Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:35:34.829273
+Create Date: 2026-11-28 00:41:24.049988
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "36c865607b64"
+import models.base
+
+revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
