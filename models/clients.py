@@ -59,6 +59,8 @@ class Client(IdMixin, TimestampMixin, Base):
     payment_term_days: Mapped[int] = mapped_column(Integer, default=30)
     # transfer / cheque / direct_debit / card / cash / lcr
     payment_means: Mapped[str] = mapped_column(String(20), default="transfer")
+    # SEPA direct debit: the mandate reference (RUM) when the mandate is known.
+    mandate_reference: Mapped[str] = mapped_column(String(35), default="")
     iban: Mapped[str] = mapped_column(String(40), default="")
     bic: Mapped[str] = mapped_column(String(11), default="")
     credit_limit: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
@@ -95,6 +97,7 @@ class Contact(IdMixin, Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     is_invoice_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     client: Mapped[Client] = relationship(back_populates="contacts")
 
@@ -124,6 +127,8 @@ class Site(IdMixin, TimestampMixin, Base):
     constraints_notes: Mapped[str] = mapped_column(Text, default="")
     onsite_contact: Mapped[str] = mapped_column(String(150), default="")
     onsite_phone: Mapped[str] = mapped_column(String(30), default="")
+    # JSON list of file names under <database>.files/sites/<site id>/.
+    photos: Mapped[str] = mapped_column(Text, default="")
     start_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:41:24.049988
+Create Date: 2026-11-28 00:43:38.477797
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("payment_term_kind", sa.String(length=20), nullable=False),
         sa.Column("payment_term_days", sa.Integer(), nullable=False),
         sa.Column("payment_means", sa.String(length=20), nullable=False),
+        sa.Column("mandate_reference", sa.String(length=35), nullable=False),
         sa.Column("iban", sa.String(length=40), nullable=False),
         sa.Column("bic", sa.String(length=11), nullable=False),
         sa.Column("credit_limit", sa.BigInteger(), nullable=True),
@@ -136,6 +137,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("code", name=op.f("uq_number_series_code")),
     )
     op.create_table(
+        "qualifications",
+        sa.Column("code", sa.String(length=10), nullable=False),
+        sa.Column("label", sa.String(length=100), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_qualifications")),
+        sa.UniqueConstraint("code", name=op.f("uq_qualifications_code")),
+    )
+    op.create_table(
         "article_families",
         sa.Column("code", sa.String(length=20), nullable=False),
         sa.Column("label", sa.String(length=100), nullable=False),
@@ -161,6 +172,7 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=200), nullable=False),
         sa.Column("is_invoice_contact", sa.Boolean(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["client_id"], ["clients.id"], name=op.f("fk_contacts_client_id_clients")
@@ -169,6 +181,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_contacts_client_id"), ["client_id"], unique=False)
+
+    op.create_table(
+        "hourly_costs",
+        sa.Column("qualification_id", sa.Integer(), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("hourly_wage", sa.BigInteger(), nullable=False),
+        sa.Column("charges_rate", sa.BigInteger(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["qualification_id"],
+            ["qualifications.id"],
+            name=op.f("fk_hourly_costs_qualification_id_qualifications"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_hourly_costs")),
+        sa.UniqueConstraint(
+            "qualification_id",
+            "valid_from",
+            name=op.f("uq_hourly_costs_qualification_id_valid_from"),
+        ),
+    )
+    with op.batch_alter_table("hourly_costs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_hourly_costs_qualification_id"), ["qualification_id"], unique=False
+        )
 
     op.create_table(
         "issued_numbers",
@@ -235,6 +271,7 @@ def upgrade() -> None:
         sa.Column("constraints_notes", sa.Text(), nullable=False),
         sa.Column("onsite_contact", sa.String(length=150), nullable=False),
         sa.Column("onsite_phone", sa.String(length=30), nullable=False),
+        sa.Column("photos", sa.Text(), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
@@ -253,6 +290,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_sites_client_id"), ["client_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_sites_name"), ["name"], unique=False)
 
+    op.create_table(
+        "task_templates",
+        sa.Column("label", sa.String(length=200), nullable=False),
+        sa.Column("zone", sa.String(length=100), nullable=False),
+        sa.Column("frequency", sa.String(length=20), nullable=False),
+        sa.Column("minutes_per_pass", sa.BigInteger(), nullable=True),
+        sa.Column("productivity_m2_per_hour", sa.BigInteger(), nullable=True),
+        sa.Column("qualification_id", sa.Integer(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["qualification_id"],
+            ["qualifications.id"],
+            name=op.f("fk_task_templates_qualification_id_qualifications"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_task_templates")),
+    )
     op.create_table(
         "users",
         sa.Column("login", sa.String(length=50), nullable=False),
@@ -361,6 +415,7 @@ def downgrade() -> None:
     op.drop_table("articles")
     op.drop_table("vat_rates")
     op.drop_table("users")
+    op.drop_table("task_templates")
     with op.batch_alter_table("sites", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sites_name"))
         batch_op.drop_index(batch_op.f("ix_sites_client_id"))
@@ -371,11 +426,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_issued_numbers_series_id"))
 
     op.drop_table("issued_numbers")
+    with op.batch_alter_table("hourly_costs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_hourly_costs_qualification_id"))
+
+    op.drop_table("hourly_costs")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contacts_client_id"))
 
     op.drop_table("contacts")
     op.drop_table("article_families")
+    op.drop_table("qualifications")
     op.drop_table("number_series")
     op.drop_table("departments")
     op.drop_table("company_settings")
