@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:43:38.477797
+Create Date: 2026-11-28 00:43:52.851241
 """
 
 from __future__ import annotations
@@ -125,6 +125,14 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_departments")),
         sa.UniqueConstraint("name", name=op.f("uq_departments_name")),
+    )
+    op.create_table(
+        "liaison_categories",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_liaison_categories")),
+        sa.UniqueConstraint("name", name=op.f("uq_liaison_categories_name")),
     )
     op.create_table(
         "number_series",
@@ -402,11 +410,157 @@ def upgrade() -> None:
         batch_op.create_index("ix_audit_events_client", ["client_id", "at"], unique=False)
         batch_op.create_index("ix_audit_events_entity", ["entity_type", "entity_id"], unique=False)
 
+    op.create_table(
+        "liaison_entries",
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("received_at", sa.DateTime(), nullable=False),
+        sa.Column("caller", sa.String(length=150), nullable=False),
+        sa.Column("caller_phone", sa.String(length=30), nullable=False),
+        sa.Column("client_id", sa.Integer(), nullable=True),
+        sa.Column("site_id", sa.Integer(), nullable=True),
+        sa.Column("department_id", sa.Integer(), nullable=True),
+        sa.Column("category_id", sa.Integer(), nullable=True),
+        sa.Column("priority", sa.String(length=10), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("assignee_id", sa.Integer(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("due_date", sa.Date(), nullable=True),
+        sa.Column("status", sa.String(length=15), nullable=False),
+        sa.Column("resolution", sa.Text(), nullable=False),
+        sa.Column("closed_at", sa.DateTime(), nullable=True),
+        sa.Column("converted_kind", sa.String(length=20), nullable=False),
+        sa.Column("converted_ref", sa.String(length=60), nullable=False),
+        sa.Column("converted_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["assignee_id"], ["users.id"], name=op.f("fk_liaison_entries_assignee_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["category_id"],
+            ["liaison_categories.id"],
+            name=op.f("fk_liaison_entries_category_id_liaison_categories"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_liaison_entries_client_id_clients")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_liaison_entries_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_liaison_entries_department_id_departments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_liaison_entries_site_id_sites")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_liaison_entries")),
+    )
+    with op.batch_alter_table("liaison_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_liaison_entries_assignee_id"), ["assignee_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_liaison_entries_client", ["client_id", "received_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_liaison_entries_site_id"), ["site_id"], unique=False)
+        batch_op.create_index("ix_liaison_entries_status_due", ["status", "due_date"], unique=False)
+
+    op.create_table(
+        "liaison_actions",
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("old_status", sa.String(length=15), nullable=False),
+        sa.Column("new_status", sa.String(length=15), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["liaison_entries.id"],
+            name=op.f("fk_liaison_actions_entry_id_liaison_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_liaison_actions_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_liaison_actions")),
+    )
+    with op.batch_alter_table("liaison_actions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_liaison_actions_entry_id"), ["entry_id"], unique=False)
+
+    op.create_table(
+        "liaison_attachments",
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("stored_name", sa.String(length=80), nullable=False),
+        sa.Column("original_name", sa.String(length=255), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("added_at", sa.DateTime(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["liaison_entries.id"],
+            name=op.f("fk_liaison_attachments_entry_id_liaison_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_liaison_attachments_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_liaison_attachments")),
+        sa.UniqueConstraint("stored_name", name=op.f("uq_liaison_attachments_stored_name")),
+    )
+    with op.batch_alter_table("liaison_attachments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_liaison_attachments_entry_id"), ["entry_id"], unique=False
+        )
+
+    op.create_table(
+        "notifications",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("entry_id", sa.Integer(), nullable=True),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("read", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["liaison_entries.id"],
+            name=op.f("fk_notifications_entry_id_liaison_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_notifications_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+    )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index("ix_notifications_user_read", ["user_id", "read"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_user_read")
+
+    op.drop_table("notifications")
+    with op.batch_alter_table("liaison_attachments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_liaison_attachments_entry_id"))
+
+    op.drop_table("liaison_attachments")
+    with op.batch_alter_table("liaison_actions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_liaison_actions_entry_id"))
+
+    op.drop_table("liaison_actions")
+    with op.batch_alter_table("liaison_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_liaison_entries_status_due")
+        batch_op.drop_index(batch_op.f("ix_liaison_entries_site_id"))
+        batch_op.drop_index("ix_liaison_entries_client")
+        batch_op.drop_index(batch_op.f("ix_liaison_entries_assignee_id"))
+
+    op.drop_table("liaison_entries")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_events_entity")
         batch_op.drop_index("ix_audit_events_client")
@@ -437,6 +591,7 @@ def downgrade() -> None:
     op.drop_table("article_families")
     op.drop_table("qualifications")
     op.drop_table("number_series")
+    op.drop_table("liaison_categories")
     op.drop_table("departments")
     op.drop_table("company_settings")
     with op.batch_alter_table("clients", schema=None) as batch_op:
