@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:43:52.851241
+Create Date: 2026-11-28 00:44:05.847941
 """
 
 from __future__ import annotations
@@ -470,6 +470,100 @@ def upgrade() -> None:
         batch_op.create_index("ix_liaison_entries_status_due", ["status", "due_date"], unique=False)
 
     op.create_table(
+        "quotes",
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("number", sa.String(length=30), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("previous_id", sa.Integer(), nullable=True),
+        sa.Column("client_id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=True),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("quote_date", sa.Date(), nullable=False),
+        sa.Column("validity_date", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("sent_date", sa.Date(), nullable=True),
+        sa.Column("decision_date", sa.Date(), nullable=True),
+        sa.Column("refusal_reason", sa.Text(), nullable=False),
+        sa.Column("next_reminder_date", sa.Date(), nullable=True),
+        sa.Column("last_reminder_date", sa.Date(), nullable=True),
+        sa.Column("reminder_count", sa.Integer(), nullable=False),
+        sa.Column("probability", sa.BigInteger(), nullable=False),
+        sa.Column("conditions", sa.Text(), nullable=False),
+        sa.Column("free_of_charge", sa.Boolean(), nullable=False),
+        sa.Column("frequency", sa.String(length=100), nullable=False),
+        sa.Column("cadence", sa.String(length=200), nullable=False),
+        sa.Column("duration_hours", sa.BigInteger(), nullable=True),
+        sa.Column("start_date", sa.Date(), nullable=True),
+        sa.Column("contract_months", sa.Integer(), nullable=True),
+        sa.Column("builder_snapshot", sa.Text(), nullable=False),
+        sa.Column("include_photos", sa.Boolean(), nullable=False),
+        sa.Column("total_ht", sa.BigInteger(), nullable=False),
+        sa.Column("total_vat", sa.BigInteger(), nullable=False),
+        sa.Column("total_ttc", sa.BigInteger(), nullable=False),
+        sa.Column("contract_id", sa.Integer(), nullable=True),
+        sa.Column("salesperson_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_quotes_client_id_clients")
+        ),
+        sa.ForeignKeyConstraint(
+            ["previous_id"], ["quotes.id"], name=op.f("fk_quotes_previous_id_quotes")
+        ),
+        sa.ForeignKeyConstraint(
+            ["salesperson_id"], ["users.id"], name=op.f("fk_quotes_salesperson_id_users")
+        ),
+        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_quotes_site_id_sites")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_quotes")),
+        sa.UniqueConstraint("number", "version", name=op.f("uq_quotes_number_version")),
+    )
+    with op.batch_alter_table("quotes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_quotes_client_id"), ["client_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_quotes_kind"), ["kind"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_quotes_next_reminder_date"), ["next_reminder_date"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_quotes_number"), ["number"], unique=False)
+        batch_op.create_index(batch_op.f("ix_quotes_site_id"), ["site_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_quotes_status"), ["status"], unique=False)
+
+    op.create_table(
+        "task_schedules",
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("task", sa.String(length=200), nullable=False),
+        sa.Column("zone", sa.String(length=100), nullable=False),
+        sa.Column("frequency", sa.BigInteger(), nullable=False),
+        sa.Column("period", sa.String(length=10), nullable=False),
+        sa.Column("minutes_per_pass", sa.BigInteger(), nullable=True),
+        sa.Column("surface_m2", sa.BigInteger(), nullable=True),
+        sa.Column("productivity_m2_h", sa.BigInteger(), nullable=True),
+        sa.Column("qualification_id", sa.Integer(), nullable=True),
+        sa.Column("template_id", sa.Integer(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["qualification_id"],
+            ["qualifications.id"],
+            name=op.f("fk_task_schedules_qualification_id_qualifications"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_task_schedules_site_id_sites")
+        ),
+        sa.ForeignKeyConstraint(
+            ["template_id"],
+            ["task_templates.id"],
+            name=op.f("fk_task_schedules_template_id_task_templates"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_task_schedules")),
+    )
+    with op.batch_alter_table("task_schedules", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_task_schedules_site_id"), ["site_id"], unique=False)
+
+    op.create_table(
         "liaison_actions",
         sa.Column("entry_id", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
@@ -537,11 +631,171 @@ def upgrade() -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.create_index("ix_notifications_user_read", ["user_id", "read"], unique=False)
 
+    op.create_table(
+        "planned_jobs",
+        sa.Column("quote_id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=True),
+        sa.Column("planned_date", sa.Date(), nullable=False),
+        sa.Column("start_time", sa.String(length=5), nullable=False),
+        sa.Column("team", sa.String(length=200), nullable=False),
+        sa.Column("duration_hours", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("progress_percent", sa.BigInteger(), nullable=False),
+        sa.Column("done_date", sa.Date(), nullable=True),
+        sa.Column("invoiced_percent", sa.BigInteger(), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["quote_id"], ["quotes.id"], name=op.f("fk_planned_jobs_quote_id_quotes")
+        ),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_planned_jobs_site_id_sites")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_planned_jobs")),
+    )
+    with op.batch_alter_table("planned_jobs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_planned_jobs_planned_date"), ["planned_date"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_planned_jobs_quote_id"), ["quote_id"], unique=False)
+
+    op.create_table(
+        "quote_lines",
+        sa.Column("quote_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=True),
+        sa.Column("label", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("quantity", sa.BigInteger(), nullable=False),
+        sa.Column("unit", sa.String(length=20), nullable=False),
+        sa.Column("unit_price", sa.BigInteger(), nullable=False),
+        sa.Column("discount", sa.BigInteger(), nullable=False),
+        sa.Column("vat_rate_id", sa.Integer(), nullable=False),
+        sa.Column("total_ht", sa.BigInteger(), nullable=False),
+        sa.Column("billing_frequency", sa.String(length=20), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"], ["articles.id"], name=op.f("fk_quote_lines_article_id_articles")
+        ),
+        sa.ForeignKeyConstraint(
+            ["quote_id"], ["quotes.id"], name=op.f("fk_quote_lines_quote_id_quotes")
+        ),
+        sa.ForeignKeyConstraint(
+            ["vat_rate_id"], ["vat_rates.id"], name=op.f("fk_quote_lines_vat_rate_id_vat_rates")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_quote_lines")),
+    )
+    with op.batch_alter_table("quote_lines", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_quote_lines_quote_id"), ["quote_id"], unique=False)
+
+    op.create_table(
+        "quote_photos",
+        sa.Column("quote_id", sa.Integer(), nullable=True),
+        sa.Column("site_id", sa.Integer(), nullable=True),
+        sa.Column("tag", sa.String(length=10), nullable=False),
+        sa.Column("caption", sa.String(length=200), nullable=False),
+        sa.Column("storage_name", sa.String(length=100), nullable=False),
+        sa.Column("thumb_name", sa.String(length=100), nullable=False),
+        sa.Column("original_name", sa.String(length=255), nullable=False),
+        sa.Column("mime_type", sa.String(length=30), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("include_in_pdf", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["quote_id"], ["quotes.id"], name=op.f("fk_quote_photos_quote_id_quotes")
+        ),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_quote_photos_site_id_sites")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_quote_photos")),
+        sa.UniqueConstraint("storage_name", name=op.f("uq_quote_photos_storage_name")),
+    )
+    with op.batch_alter_table("quote_photos", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_quote_photos_quote_id"), ["quote_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_quote_photos_site_id"), ["site_id"], unique=False)
+
+    op.create_table(
+        "technical_sheets",
+        sa.Column("article_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("norms", sa.Text(), nullable=False),
+        sa.Column("storage_name", sa.String(length=100), nullable=False),
+        sa.Column("original_name", sa.String(length=255), nullable=False),
+        sa.Column("pages", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"], ["articles.id"], name=op.f("fk_technical_sheets_article_id_articles")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_technical_sheets")),
+        sa.UniqueConstraint("storage_name", name=op.f("uq_technical_sheets_storage_name")),
+    )
+    with op.batch_alter_table("technical_sheets", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_technical_sheets_article_id"), ["article_id"], unique=False
+        )
+
+    op.create_table(
+        "quote_sheets",
+        sa.Column("quote_id", sa.Integer(), nullable=False),
+        sa.Column("sheet_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["quote_id"], ["quotes.id"], name=op.f("fk_quote_sheets_quote_id_quotes")
+        ),
+        sa.ForeignKeyConstraint(
+            ["sheet_id"],
+            ["technical_sheets.id"],
+            name=op.f("fk_quote_sheets_sheet_id_technical_sheets"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_quote_sheets")),
+        sa.UniqueConstraint("quote_id", "sheet_id", name=op.f("uq_quote_sheets_quote_id_sheet_id")),
+    )
+    with op.batch_alter_table("quote_sheets", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_quote_sheets_quote_id"), ["quote_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("quote_sheets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_quote_sheets_quote_id"))
+
+    op.drop_table("quote_sheets")
+    with op.batch_alter_table("technical_sheets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_technical_sheets_article_id"))
+
+    op.drop_table("technical_sheets")
+    with op.batch_alter_table("quote_photos", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_quote_photos_site_id"))
+        batch_op.drop_index(batch_op.f("ix_quote_photos_quote_id"))
+
+    op.drop_table("quote_photos")
+    with op.batch_alter_table("quote_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_quote_lines_quote_id"))
+
+    op.drop_table("quote_lines")
+    with op.batch_alter_table("planned_jobs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_planned_jobs_quote_id"))
+        batch_op.drop_index(batch_op.f("ix_planned_jobs_planned_date"))
+
+    op.drop_table("planned_jobs")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index("ix_notifications_user_read")
 
@@ -554,6 +808,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_liaison_actions_entry_id"))
 
     op.drop_table("liaison_actions")
+    with op.batch_alter_table("task_schedules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_task_schedules_site_id"))
+
+    op.drop_table("task_schedules")
+    with op.batch_alter_table("quotes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_quotes_status"))
+        batch_op.drop_index(batch_op.f("ix_quotes_site_id"))
+        batch_op.drop_index(batch_op.f("ix_quotes_number"))
+        batch_op.drop_index(batch_op.f("ix_quotes_next_reminder_date"))
+        batch_op.drop_index(batch_op.f("ix_quotes_kind"))
+        batch_op.drop_index(batch_op.f("ix_quotes_client_id"))
+
+    op.drop_table("quotes")
     with op.batch_alter_table("liaison_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_liaison_entries_status_due")
         batch_op.drop_index(batch_op.f("ix_liaison_entries_site_id"))
