@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:44:05.847941
+Create Date: 2026-11-28 00:44:25.245529
 """
 
 from __future__ import annotations
@@ -28,6 +28,19 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
         sa.UniqueConstraint("number", name=op.f("uq_accounts_number")),
+    )
+    op.create_table(
+        "cheque_remittances",
+        sa.Column("reference", sa.String(length=30), nullable=False),
+        sa.Column("date", sa.Date(), nullable=False),
+        sa.Column("bank_account", sa.String(length=20), nullable=False),
+        sa.Column("total", sa.BigInteger(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cheque_remittances")),
+        sa.UniqueConstraint("reference", name=op.f("uq_cheque_remittances_reference")),
     )
     op.create_table(
         "clients",
@@ -155,6 +168,28 @@ def upgrade() -> None:
         sa.UniqueConstraint("code", name=op.f("uq_qualifications_code")),
     )
     op.create_table(
+        "sepa_batches",
+        sa.Column("reference", sa.String(length=35), nullable=False),
+        sa.Column("created_on", sa.Date(), nullable=False),
+        sa.Column("collection_date", sa.Date(), nullable=False),
+        sa.Column("scheme", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("total", sa.BigInteger(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("file_name", sa.String(length=255), nullable=False),
+        sa.Column("confirmed_on", sa.Date(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sepa_batches")),
+        sa.UniqueConstraint("reference", name=op.f("uq_sepa_batches_reference")),
+    )
+    with op.batch_alter_table("sepa_batches", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sepa_batches_collection_date"), ["collection_date"], unique=False
+        )
+
+    op.create_table(
         "article_families",
         sa.Column("code", sa.String(length=20), nullable=False),
         sa.Column("label", sa.String(length=100), nullable=False),
@@ -260,6 +295,35 @@ def upgrade() -> None:
             "series_id", "period_key", name=op.f("uq_number_counters_series_id_period_key")
         ),
     )
+    op.create_table(
+        "sepa_mandates",
+        sa.Column("client_id", sa.Integer(), nullable=False),
+        sa.Column("rum", sa.String(length=35), nullable=False),
+        sa.Column("signature_date", sa.Date(), nullable=False),
+        sa.Column("signature_place", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("scheme", sa.String(length=10), nullable=False),
+        sa.Column("debtor_name", sa.String(length=140), nullable=False),
+        sa.Column("iban", sa.String(length=34), nullable=False),
+        sa.Column("bic", sa.String(length=11), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("collections_done", sa.Integer(), nullable=False),
+        sa.Column("last_collection", sa.Date(), nullable=True),
+        sa.Column("revoked_on", sa.Date(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_sepa_mandates_client_id_clients")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sepa_mandates")),
+        sa.UniqueConstraint("rum", name=op.f("uq_sepa_mandates_rum")),
+    )
+    with op.batch_alter_table("sepa_mandates", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sepa_mandates_client_id"), ["client_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_sepa_mandates_status"), ["status"], unique=False)
+
     op.create_table(
         "sites",
         sa.Column("code", sa.String(length=20), nullable=False),
@@ -411,6 +475,61 @@ def upgrade() -> None:
         batch_op.create_index("ix_audit_events_entity", ["entity_type", "entity_id"], unique=False)
 
     op.create_table(
+        "billing_runs",
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("issue_date", sa.Date(), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("created_count", sa.Integer(), nullable=False),
+        sa.Column("issued_count", sa.Integer(), nullable=False),
+        sa.Column("total_ht", sa.BigInteger(), nullable=False),
+        sa.Column("total_ttc", sa.BigInteger(), nullable=False),
+        sa.Column("warnings", sa.Text(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_billing_runs_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_billing_runs")),
+    )
+    with op.batch_alter_table("billing_runs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_billing_runs_period"), ["period"], unique=False)
+
+    op.create_table(
+        "contracts",
+        sa.Column("code", sa.String(length=20), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("client_id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=True),
+        sa.Column("reference", sa.String(length=100), nullable=False),
+        sa.Column("purchase_order", sa.String(length=100), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=True),
+        sa.Column("tacit_renewal", sa.Boolean(), nullable=False),
+        sa.Column("renewal_months", sa.Integer(), nullable=False),
+        sa.Column("notice_months", sa.Integer(), nullable=False),
+        sa.Column("notice_date", sa.Date(), nullable=True),
+        sa.Column("termination_reason", sa.Text(), nullable=False),
+        sa.Column("grouping", sa.String(length=20), nullable=False),
+        sa.Column("prorata", sa.String(length=20), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_contracts_client_id_clients")
+        ),
+        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_contracts_site_id_sites")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contracts")),
+        sa.UniqueConstraint("code", name=op.f("uq_contracts_code")),
+    )
+    with op.batch_alter_table("contracts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_contracts_client_id"), ["client_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_contracts_site_id"), ["site_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_contracts_status"), ["status"], unique=False)
+
+    op.create_table(
         "liaison_entries",
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("received_at", sa.DateTime(), nullable=False),
@@ -468,6 +587,41 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_liaison_entries_site_id"), ["site_id"], unique=False)
         batch_op.create_index("ix_liaison_entries_status_due", ["status", "due_date"], unique=False)
+
+    op.create_table(
+        "payments",
+        sa.Column("number", sa.String(length=40), nullable=False),
+        sa.Column("date", sa.Date(), nullable=False),
+        sa.Column("client_id", sa.Integer(), nullable=False),
+        sa.Column("means", sa.String(length=20), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("reference", sa.String(length=100), nullable=False),
+        sa.Column("cheque_bank", sa.String(length=100), nullable=False),
+        sa.Column("cheque_number", sa.String(length=30), nullable=False),
+        sa.Column("drawer", sa.String(length=150), nullable=False),
+        sa.Column("bank_account", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("rejected_on", sa.Date(), nullable=True),
+        sa.Column("reject_reason", sa.String(length=200), nullable=False),
+        sa.Column("excess_writeoff", sa.BigInteger(), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_payments_client_id_clients")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_payments_created_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
+        sa.UniqueConstraint("number", name=op.f("uq_payments_number")),
+    )
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payments_client_id"), ["client_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_payments_date"), ["date"], unique=False)
+        batch_op.create_index(batch_op.f("ix_payments_status"), ["status"], unique=False)
 
     op.create_table(
         "quotes",
@@ -562,6 +716,171 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("task_schedules", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_task_schedules_site_id"), ["site_id"], unique=False)
+
+    op.create_table(
+        "amendments",
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("signed_date", sa.Date(), nullable=False),
+        sa.Column("effective_date", sa.Date(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contract_id"],
+            ["contracts.id"],
+            name=op.f("fk_amendments_contract_id_contracts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_amendments")),
+        sa.UniqueConstraint("contract_id", "number", name=op.f("uq_amendments_contract_id_number")),
+    )
+    with op.batch_alter_table("amendments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_amendments_contract_id"), ["contract_id"], unique=False
+        )
+
+    op.create_table(
+        "cheque_remittance_lines",
+        sa.Column("remittance_id", sa.Integer(), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["payment_id"],
+            ["payments.id"],
+            name=op.f("fk_cheque_remittance_lines_payment_id_payments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["remittance_id"],
+            ["cheque_remittances.id"],
+            name=op.f("fk_cheque_remittance_lines_remittance_id_cheque_remittances"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cheque_remittance_lines")),
+        sa.UniqueConstraint("payment_id", name=op.f("uq_cheque_remittance_lines_payment_id")),
+    )
+    with op.batch_alter_table("cheque_remittance_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_cheque_remittance_lines_remittance_id"), ["remittance_id"], unique=False
+        )
+
+    op.create_table(
+        "contract_lines",
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contract_id"],
+            ["contracts.id"],
+            name=op.f("fk_contract_lines_contract_id_contracts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_contract_lines_site_id_sites")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contract_lines")),
+    )
+    with op.batch_alter_table("contract_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_contract_lines_contract_id"), ["contract_id"], unique=False
+        )
+
+    op.create_table(
+        "contract_sites",
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contract_id"],
+            ["contracts.id"],
+            name=op.f("fk_contract_sites_contract_id_contracts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_contract_sites_site_id_sites")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contract_sites")),
+        sa.UniqueConstraint(
+            "contract_id", "site_id", name=op.f("uq_contract_sites_contract_id_site_id")
+        ),
+    )
+    with op.batch_alter_table("contract_sites", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_contract_sites_site_id"), ["site_id"], unique=False)
+
+    op.create_table(
+        "invoices",
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("series_code", sa.String(length=30), nullable=False),
+        sa.Column("number", sa.String(length=40), nullable=True),
+        sa.Column("issue_date", sa.Date(), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=True),
+        sa.Column("period_start", sa.Date(), nullable=True),
+        sa.Column("period_end", sa.Date(), nullable=True),
+        sa.Column("client_id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=True),
+        sa.Column("contract_id", sa.Integer(), nullable=True),
+        sa.Column("purchase_order", sa.String(length=100), nullable=False),
+        sa.Column("origin_invoice_id", sa.Integer(), nullable=True),
+        sa.Column("run_id", sa.Integer(), nullable=True),
+        sa.Column("group_key", sa.String(length=60), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("total_ht", sa.BigInteger(), nullable=False),
+        sa.Column("total_vat", sa.BigInteger(), nullable=False),
+        sa.Column("total_ttc", sa.BigInteger(), nullable=False),
+        sa.Column("prepaid_total", sa.BigInteger(), nullable=False),
+        sa.Column("amount_due", sa.BigInteger(), nullable=False),
+        sa.Column("client_snapshot", sa.Text(), nullable=False),
+        sa.Column("seller_snapshot", sa.Text(), nullable=False),
+        sa.Column("payment_terms", sa.String(length=100), nullable=False),
+        sa.Column("payment_means", sa.String(length=20), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("previous_hash", sa.String(length=64), nullable=False),
+        sa.Column("chain_index", sa.Integer(), nullable=True),
+        sa.Column("issued_at", sa.DateTime(), nullable=True),
+        sa.Column("issued_by_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_invoices_client_id_clients")
+        ),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contracts.id"], name=op.f("fk_invoices_contract_id_contracts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["issued_by_id"], ["users.id"], name=op.f("fk_invoices_issued_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["origin_invoice_id"],
+            ["invoices.id"],
+            name=op.f("fk_invoices_origin_invoice_id_invoices"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["billing_runs.id"], name=op.f("fk_invoices_run_id_billing_runs")
+        ),
+        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_invoices_site_id_sites")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invoices")),
+        sa.UniqueConstraint("chain_index", name=op.f("uq_invoices_chain_index")),
+        sa.UniqueConstraint("number", name="number"),
+    )
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invoices_client_id"), ["client_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_invoices_contract_id"), ["contract_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_invoices_issue_date"), ["issue_date"], unique=False)
+        batch_op.create_index(batch_op.f("ix_invoices_kind"), ["kind"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_invoices_origin_invoice_id"), ["origin_invoice_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_invoices_run_id"), ["run_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_invoices_series_code"), ["series_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_invoices_site_id"), ["site_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_invoices_status"), ["status"], unique=False)
+        batch_op.create_index(
+            "ix_invoices_status_issue_date", ["status", "issue_date"], unique=False
+        )
 
     op.create_table(
         "liaison_actions",
@@ -750,6 +1069,196 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "contract_line_versions",
+        sa.Column("line_id", sa.Integer(), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("amendment_id", sa.Integer(), nullable=True),
+        sa.Column("article_id", sa.Integer(), nullable=True),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("quantity", sa.BigInteger(), nullable=False),
+        sa.Column("unit_price", sa.BigInteger(), nullable=False),
+        sa.Column("frequency", sa.String(length=20), nullable=False),
+        sa.Column("months", sa.String(length=40), nullable=False),
+        sa.Column("one_off_date", sa.Date(), nullable=True),
+        sa.Column("term", sa.String(length=20), nullable=False),
+        sa.Column("start_date", sa.Date(), nullable=True),
+        sa.Column("end_date", sa.Date(), nullable=True),
+        sa.Column("annual_budget", sa.BigInteger(), nullable=True),
+        sa.Column("removed", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["amendment_id"],
+            ["amendments.id"],
+            name=op.f("fk_contract_line_versions_amendment_id_amendments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["articles.id"],
+            name=op.f("fk_contract_line_versions_article_id_articles"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["line_id"],
+            ["contract_lines.id"],
+            name=op.f("fk_contract_line_versions_line_id_contract_lines"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contract_line_versions")),
+        sa.UniqueConstraint(
+            "line_id", "valid_from", name=op.f("uq_contract_line_versions_line_id_valid_from")
+        ),
+    )
+    with op.batch_alter_table("contract_line_versions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_contract_line_versions_amendment_id"), ["amendment_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_contract_line_versions_line_id"), ["line_id"], unique=False
+        )
+
+    op.create_table(
+        "down_payment_deductions",
+        sa.Column("final_invoice_id", sa.Integer(), nullable=False),
+        sa.Column("down_payment_invoice_id", sa.Integer(), nullable=False),
+        sa.Column("amount_ht", sa.BigInteger(), nullable=False),
+        sa.Column("amount_vat", sa.BigInteger(), nullable=False),
+        sa.Column("amount_ttc", sa.BigInteger(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["down_payment_invoice_id"],
+            ["invoices.id"],
+            name=op.f("fk_down_payment_deductions_down_payment_invoice_id_invoices"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["final_invoice_id"],
+            ["invoices.id"],
+            name=op.f("fk_down_payment_deductions_final_invoice_id_invoices"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_down_payment_deductions")),
+        sa.UniqueConstraint(
+            "final_invoice_id",
+            "down_payment_invoice_id",
+            name=op.f("uq_down_payment_deductions_final_invoice_id_down_payment_invoice_id"),
+        ),
+    )
+    with op.batch_alter_table("down_payment_deductions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_down_payment_deductions_down_payment_invoice_id"),
+            ["down_payment_invoice_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_down_payment_deductions_final_invoice_id"),
+            ["final_invoice_id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "invoice_lines",
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=True),
+        sa.Column("family_id", sa.Integer(), nullable=True),
+        sa.Column("revenue_account", sa.String(length=20), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("quantity", sa.BigInteger(), nullable=False),
+        sa.Column("unit", sa.String(length=20), nullable=False),
+        sa.Column("unit_code", sa.String(length=5), nullable=False),
+        sa.Column("unit_price", sa.BigInteger(), nullable=False),
+        sa.Column("discount", sa.BigInteger(), nullable=False),
+        sa.Column("vat_rate_id", sa.Integer(), nullable=True),
+        sa.Column("vat_rate", sa.BigInteger(), nullable=False),
+        sa.Column("vat_category", sa.String(length=2), nullable=False),
+        sa.Column("vat_exemption", sa.Text(), nullable=False),
+        sa.Column("vat_exemption_code", sa.String(length=30), nullable=False),
+        sa.Column("total_ht", sa.BigInteger(), nullable=False),
+        sa.Column("contract_line_id", sa.Integer(), nullable=True),
+        sa.Column("origin_line_id", sa.Integer(), nullable=True),
+        sa.Column("period_start", sa.Date(), nullable=True),
+        sa.Column("period_end", sa.Date(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"], ["articles.id"], name=op.f("fk_invoice_lines_article_id_articles")
+        ),
+        sa.ForeignKeyConstraint(
+            ["contract_line_id"],
+            ["contract_lines.id"],
+            name=op.f("fk_invoice_lines_contract_line_id_contract_lines"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["family_id"],
+            ["article_families.id"],
+            name=op.f("fk_invoice_lines_family_id_article_families"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"],
+            ["invoices.id"],
+            name=op.f("fk_invoice_lines_invoice_id_invoices"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["origin_line_id"],
+            ["invoice_lines.id"],
+            name=op.f("fk_invoice_lines_origin_line_id_invoice_lines"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["vat_rate_id"], ["vat_rates.id"], name=op.f("fk_invoice_lines_vat_rate_id_vat_rates")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invoice_lines")),
+    )
+    with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_invoice_lines_contract_line_id"), ["contract_line_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_invoice_lines_invoice_id"), ["invoice_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_invoice_lines_origin_line_id"), ["origin_line_id"], unique=False
+        )
+
+    op.create_table(
+        "payment_allocations",
+        sa.Column("payment_id", sa.Integer(), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("date", sa.Date(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("writeoff", sa.BigInteger(), nullable=False),
+        sa.Column("letter", sa.String(length=6), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("undone_at", sa.DateTime(), nullable=True),
+        sa.Column("undone_by_id", sa.Integer(), nullable=True),
+        sa.Column("undo_reason", sa.String(length=200), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_payment_allocations_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_payment_allocations_invoice_id_invoices")
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_id"], ["payments.id"], name=op.f("fk_payment_allocations_payment_id_payments")
+        ),
+        sa.ForeignKeyConstraint(
+            ["undone_by_id"], ["users.id"], name=op.f("fk_payment_allocations_undone_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_allocations")),
+    )
+    with op.batch_alter_table("payment_allocations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_payment_allocations_invoice_id"), ["invoice_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_payment_allocations_payment_id"), ["payment_id"], unique=False
+        )
+
+    op.create_table(
         "quote_sheets",
         sa.Column("quote_id", sa.Integer(), nullable=False),
         sa.Column("sheet_id", sa.Integer(), nullable=False),
@@ -769,15 +1278,169 @@ def upgrade() -> None:
     with op.batch_alter_table("quote_sheets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_quote_sheets_quote_id"), ["quote_id"], unique=False)
 
+    op.create_table(
+        "sepa_batch_lines",
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("mandate_id", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("sequence", sa.String(length=4), nullable=False),
+        sa.Column("end_to_end_id", sa.String(length=35), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=True),
+        sa.Column("reject_reason", sa.String(length=200), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["batch_id"],
+            ["sepa_batches.id"],
+            name=op.f("fk_sepa_batch_lines_batch_id_sepa_batches"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_sepa_batch_lines_invoice_id_invoices")
+        ),
+        sa.ForeignKeyConstraint(
+            ["mandate_id"],
+            ["sepa_mandates.id"],
+            name=op.f("fk_sepa_batch_lines_mandate_id_sepa_mandates"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_id"], ["payments.id"], name=op.f("fk_sepa_batch_lines_payment_id_payments")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sepa_batch_lines")),
+    )
+    with op.batch_alter_table("sepa_batch_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sepa_batch_lines_batch_id"), ["batch_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_sepa_batch_lines_invoice_id"), ["invoice_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_sepa_batch_lines_mandate_id"), ["mandate_id"], unique=False
+        )
+
+    op.create_table(
+        "suspensions",
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("line_id", sa.Integer(), nullable=True),
+        sa.Column("start_date", sa.Date(), nullable=False),
+        sa.Column("end_date", sa.Date(), nullable=False),
+        sa.Column("billed", sa.Boolean(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contract_id"],
+            ["contracts.id"],
+            name=op.f("fk_suspensions_contract_id_contracts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["line_id"],
+            ["contract_lines.id"],
+            name=op.f("fk_suspensions_line_id_contract_lines"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_suspensions")),
+    )
+    with op.batch_alter_table("suspensions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_suspensions_contract_id"), ["contract_id"], unique=False
+        )
+
+    op.create_table(
+        "billing_ledger",
+        sa.Column("contract_line_id", sa.Integer(), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("invoice_line_id", sa.Integer(), nullable=True),
+        sa.Column("run_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contract_line_id"],
+            ["contract_lines.id"],
+            name=op.f("fk_billing_ledger_contract_line_id_contract_lines"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"],
+            ["invoices.id"],
+            name=op.f("fk_billing_ledger_invoice_id_invoices"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["invoice_line_id"],
+            ["invoice_lines.id"],
+            name=op.f("fk_billing_ledger_invoice_line_id_invoice_lines"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["billing_runs.id"], name=op.f("fk_billing_ledger_run_id_billing_runs")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_billing_ledger")),
+        sa.UniqueConstraint(
+            "contract_line_id",
+            "period_start",
+            "revision",
+            name=op.f("uq_billing_ledger_contract_line_id_period_start_revision"),
+        ),
+    )
+    with op.batch_alter_table("billing_ledger", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_billing_ledger_contract_line_id"), ["contract_line_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_billing_ledger_invoice_id"), ["invoice_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("billing_ledger", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_billing_ledger_invoice_id"))
+        batch_op.drop_index(batch_op.f("ix_billing_ledger_contract_line_id"))
+
+    op.drop_table("billing_ledger")
+    with op.batch_alter_table("suspensions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_suspensions_contract_id"))
+
+    op.drop_table("suspensions")
+    with op.batch_alter_table("sepa_batch_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sepa_batch_lines_mandate_id"))
+        batch_op.drop_index(batch_op.f("ix_sepa_batch_lines_invoice_id"))
+        batch_op.drop_index(batch_op.f("ix_sepa_batch_lines_batch_id"))
+
+    op.drop_table("sepa_batch_lines")
     with op.batch_alter_table("quote_sheets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_quote_sheets_quote_id"))
 
     op.drop_table("quote_sheets")
+    with op.batch_alter_table("payment_allocations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payment_allocations_payment_id"))
+        batch_op.drop_index(batch_op.f("ix_payment_allocations_invoice_id"))
+
+    op.drop_table("payment_allocations")
+    with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invoice_lines_origin_line_id"))
+        batch_op.drop_index(batch_op.f("ix_invoice_lines_invoice_id"))
+        batch_op.drop_index(batch_op.f("ix_invoice_lines_contract_line_id"))
+
+    op.drop_table("invoice_lines")
+    with op.batch_alter_table("down_payment_deductions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_down_payment_deductions_final_invoice_id"))
+        batch_op.drop_index(batch_op.f("ix_down_payment_deductions_down_payment_invoice_id"))
+
+    op.drop_table("down_payment_deductions")
+    with op.batch_alter_table("contract_line_versions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contract_line_versions_line_id"))
+        batch_op.drop_index(batch_op.f("ix_contract_line_versions_amendment_id"))
+
+    op.drop_table("contract_line_versions")
     with op.batch_alter_table("technical_sheets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_technical_sheets_article_id"))
 
@@ -808,6 +1471,35 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_liaison_actions_entry_id"))
 
     op.drop_table("liaison_actions")
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.drop_index("ix_invoices_status_issue_date")
+        batch_op.drop_index(batch_op.f("ix_invoices_status"))
+        batch_op.drop_index(batch_op.f("ix_invoices_site_id"))
+        batch_op.drop_index(batch_op.f("ix_invoices_series_code"))
+        batch_op.drop_index(batch_op.f("ix_invoices_run_id"))
+        batch_op.drop_index(batch_op.f("ix_invoices_origin_invoice_id"))
+        batch_op.drop_index(batch_op.f("ix_invoices_kind"))
+        batch_op.drop_index(batch_op.f("ix_invoices_issue_date"))
+        batch_op.drop_index(batch_op.f("ix_invoices_contract_id"))
+        batch_op.drop_index(batch_op.f("ix_invoices_client_id"))
+
+    op.drop_table("invoices")
+    with op.batch_alter_table("contract_sites", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contract_sites_site_id"))
+
+    op.drop_table("contract_sites")
+    with op.batch_alter_table("contract_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contract_lines_contract_id"))
+
+    op.drop_table("contract_lines")
+    with op.batch_alter_table("cheque_remittance_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cheque_remittance_lines_remittance_id"))
+
+    op.drop_table("cheque_remittance_lines")
+    with op.batch_alter_table("amendments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_amendments_contract_id"))
+
+    op.drop_table("amendments")
     with op.batch_alter_table("task_schedules", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_task_schedules_site_id"))
 
@@ -821,6 +1513,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_quotes_client_id"))
 
     op.drop_table("quotes")
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payments_status"))
+        batch_op.drop_index(batch_op.f("ix_payments_date"))
+        batch_op.drop_index(batch_op.f("ix_payments_client_id"))
+
+    op.drop_table("payments")
     with op.batch_alter_table("liaison_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_liaison_entries_status_due")
         batch_op.drop_index(batch_op.f("ix_liaison_entries_site_id"))
@@ -828,6 +1526,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_liaison_entries_assignee_id"))
 
     op.drop_table("liaison_entries")
+    with op.batch_alter_table("contracts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contracts_status"))
+        batch_op.drop_index(batch_op.f("ix_contracts_site_id"))
+        batch_op.drop_index(batch_op.f("ix_contracts_client_id"))
+
+    op.drop_table("contracts")
+    with op.batch_alter_table("billing_runs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_billing_runs_period"))
+
+    op.drop_table("billing_runs")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_events_entity")
         batch_op.drop_index("ix_audit_events_client")
@@ -842,6 +1550,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sites_client_id"))
 
     op.drop_table("sites")
+    with op.batch_alter_table("sepa_mandates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sepa_mandates_status"))
+        batch_op.drop_index(batch_op.f("ix_sepa_mandates_client_id"))
+
+    op.drop_table("sepa_mandates")
     op.drop_table("number_counters")
     with op.batch_alter_table("issued_numbers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_issued_numbers_series_id"))
@@ -856,6 +1569,10 @@ def downgrade() -> None:
 
     op.drop_table("contacts")
     op.drop_table("article_families")
+    with op.batch_alter_table("sepa_batches", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sepa_batches_collection_date"))
+
+    op.drop_table("sepa_batches")
     op.drop_table("qualifications")
     op.drop_table("number_series")
     op.drop_table("liaison_categories")
@@ -867,5 +1584,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_clients_kind"))
 
     op.drop_table("clients")
+    op.drop_table("cheque_remittances")
     op.drop_table("accounts")
     # ### end Alembic commands ###
