@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:44:25.245529
+Create Date: 2026-11-28 00:44:47.696446
 """
 
 from __future__ import annotations
@@ -158,6 +158,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("code", name=op.f("uq_number_series_code")),
     )
     op.create_table(
+        "price_indices",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("source", sa.String(length=200), nullable=False),
+        sa.Column("base", sa.String(length=100), nullable=False),
+        sa.Column("periodicity", sa.String(length=20), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_price_indices")),
+        sa.UniqueConstraint("name", name=op.f("uq_price_indices_name")),
+    )
+    op.create_table(
         "qualifications",
         sa.Column("code", sa.String(length=10), nullable=False),
         sa.Column("label", sa.String(length=100), nullable=False),
@@ -248,6 +262,23 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_hourly_costs_qualification_id"), ["qualification_id"], unique=False
         )
+
+    op.create_table(
+        "index_values",
+        sa.Column("index_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.Column("origin", sa.String(length=20), nullable=False),
+        sa.Column("entered_at", sa.DateTime(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["index_id"], ["price_indices.id"], name=op.f("fk_index_values_index_id_price_indices")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_index_values")),
+        sa.UniqueConstraint("index_id", "month", name=op.f("uq_index_values_index_id_month")),
+    )
+    with op.batch_alter_table("index_values", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_index_values_index_id"), ["index_id"], unique=False)
 
     op.create_table(
         "issued_numbers",
@@ -1043,6 +1074,60 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_quote_photos_site_id"), ["site_id"], unique=False)
 
     op.create_table(
+        "revision_clauses",
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("fixed_part", sa.BigInteger(), nullable=False),
+        sa.Column("next_revision", sa.Date(), nullable=False),
+        sa.Column("index_lag_months", sa.Integer(), nullable=False),
+        sa.Column("decimals", sa.Integer(), nullable=False),
+        sa.Column("rounding", sa.String(length=10), nullable=False),
+        sa.Column("floor", sa.BigInteger(), nullable=True),
+        sa.Column("cap", sa.BigInteger(), nullable=True),
+        sa.Column("no_decrease", sa.Boolean(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contract_id"],
+            ["contracts.id"],
+            name=op.f("fk_revision_clauses_contract_id_contracts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_revision_clauses")),
+        sa.UniqueConstraint("contract_id", name=op.f("uq_revision_clauses_contract_id")),
+    )
+    with op.batch_alter_table("revision_clauses", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_revision_clauses_next_revision"), ["next_revision"], unique=False
+        )
+
+    op.create_table(
+        "revisions",
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("effective_date", sa.Date(), nullable=False),
+        sa.Column("coefficient", sa.BigInteger(), nullable=False),
+        sa.Column("formula_text", sa.Text(), nullable=False),
+        sa.Column("index_values", sa.Text(), nullable=False),
+        sa.Column("amendment_id", sa.Integer(), nullable=True),
+        sa.Column("applied_at", sa.DateTime(), nullable=False),
+        sa.Column("applied_by_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["applied_by_id"], ["users.id"], name=op.f("fk_revisions_applied_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contracts.id"], name=op.f("fk_revisions_contract_id_contracts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_revisions")),
+    )
+    with op.batch_alter_table("revisions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_revisions_contract_id"), ["contract_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_revisions_effective_date"), ["effective_date"], unique=False
+        )
+
+    op.create_table(
         "technical_sheets",
         sa.Column("article_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(length=10), nullable=False),
@@ -1222,6 +1307,39 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "notices",
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("client_id", sa.Integer(), nullable=False),
+        sa.Column("revision_id", sa.Integer(), nullable=True),
+        sa.Column("letter_date", sa.Date(), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("docx_path", sa.String(length=300), nullable=False),
+        sa.Column("pdf_path", sa.String(length=300), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("sent_on", sa.Date(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_notices_client_id_clients")
+        ),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contracts.id"], name=op.f("fk_notices_contract_id_contracts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_notices_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["revision_id"], ["revisions.id"], name=op.f("fk_notices_revision_id_revisions")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notices")),
+    )
+    with op.batch_alter_table("notices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notices_client_id"), ["client_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_notices_contract_id"), ["contract_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_notices_kind"), ["kind"], unique=False)
+
+    op.create_table(
         "payment_allocations",
         sa.Column("payment_id", sa.Integer(), nullable=False),
         sa.Column("invoice_id", sa.Integer(), nullable=False),
@@ -1277,6 +1395,58 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("quote_sheets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_quote_sheets_quote_id"), ["quote_id"], unique=False)
+
+    op.create_table(
+        "revision_lines",
+        sa.Column("revision_id", sa.Integer(), nullable=False),
+        sa.Column("contract_line_id", sa.Integer(), nullable=False),
+        sa.Column("old_price", sa.BigInteger(), nullable=False),
+        sa.Column("new_price", sa.BigInteger(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contract_line_id"],
+            ["contract_lines.id"],
+            name=op.f("fk_revision_lines_contract_line_id_contract_lines"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["revision_id"], ["revisions.id"], name=op.f("fk_revision_lines_revision_id_revisions")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_revision_lines")),
+    )
+    with op.batch_alter_table("revision_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_revision_lines_contract_line_id"), ["contract_line_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_revision_lines_revision_id"), ["revision_id"], unique=False
+        )
+
+    op.create_table(
+        "revision_terms",
+        sa.Column("clause_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("index_id", sa.Integer(), nullable=False),
+        sa.Column("weight", sa.BigInteger(), nullable=False),
+        sa.Column("reference_value", sa.BigInteger(), nullable=True),
+        sa.Column("reference_month", sa.Date(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["clause_id"],
+            ["revision_clauses.id"],
+            name=op.f("fk_revision_terms_clause_id_revision_clauses"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["index_id"],
+            ["price_indices.id"],
+            name=op.f("fk_revision_terms_index_id_price_indices"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_revision_terms")),
+    )
+    with op.batch_alter_table("revision_terms", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_revision_terms_clause_id"), ["clause_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_revision_terms_index_id"), ["index_id"], unique=False)
 
     op.create_table(
         "sepa_batch_lines",
@@ -1416,6 +1586,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sepa_batch_lines_batch_id"))
 
     op.drop_table("sepa_batch_lines")
+    with op.batch_alter_table("revision_terms", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_revision_terms_index_id"))
+        batch_op.drop_index(batch_op.f("ix_revision_terms_clause_id"))
+
+    op.drop_table("revision_terms")
+    with op.batch_alter_table("revision_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_revision_lines_revision_id"))
+        batch_op.drop_index(batch_op.f("ix_revision_lines_contract_line_id"))
+
+    op.drop_table("revision_lines")
     with op.batch_alter_table("quote_sheets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_quote_sheets_quote_id"))
 
@@ -1425,6 +1605,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payment_allocations_invoice_id"))
 
     op.drop_table("payment_allocations")
+    with op.batch_alter_table("notices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notices_kind"))
+        batch_op.drop_index(batch_op.f("ix_notices_contract_id"))
+        batch_op.drop_index(batch_op.f("ix_notices_client_id"))
+
+    op.drop_table("notices")
     with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invoice_lines_origin_line_id"))
         batch_op.drop_index(batch_op.f("ix_invoice_lines_invoice_id"))
@@ -1445,6 +1631,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_technical_sheets_article_id"))
 
     op.drop_table("technical_sheets")
+    with op.batch_alter_table("revisions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_revisions_effective_date"))
+        batch_op.drop_index(batch_op.f("ix_revisions_contract_id"))
+
+    op.drop_table("revisions")
+    with op.batch_alter_table("revision_clauses", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_revision_clauses_next_revision"))
+
+    op.drop_table("revision_clauses")
     with op.batch_alter_table("quote_photos", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_quote_photos_site_id"))
         batch_op.drop_index(batch_op.f("ix_quote_photos_quote_id"))
@@ -1560,6 +1755,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_issued_numbers_series_id"))
 
     op.drop_table("issued_numbers")
+    with op.batch_alter_table("index_values", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_index_values_index_id"))
+
+    op.drop_table("index_values")
     with op.batch_alter_table("hourly_costs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_hourly_costs_qualification_id"))
 
@@ -1574,6 +1773,7 @@ def downgrade() -> None:
 
     op.drop_table("sepa_batches")
     op.drop_table("qualifications")
+    op.drop_table("price_indices")
     op.drop_table("number_series")
     op.drop_table("liaison_categories")
     op.drop_table("departments")
