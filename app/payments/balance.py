@@ -1,0 +1,126 @@
+"""Client balance: outstanding amount (encours) and the payment rows of the client ledger.
+
+balance = Σ issued invoices and down-payment invoices (amount due) − Σ issued credit
+notes − Σ active payments + overpayments taken as gains − rounding differences written
+off. Positive: the client owes money; negative: credit on the account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.money import ZERO
+from app.payments.entry import allocated_by_invoice
+from models.invoices import Invoice, InvoiceKind, InvoiceStatus
+from models.payments import Allocation, Payment, PaymentMeans, PaymentStatus
+
+
+def outstanding(session: Session, client_id: int, *, on: dt.date | None = None) -> Decimal:
+    """What the client owes (encours), at ``on`` when given; negative when in credit."""
+    query = select(Invoice).where(
+        Invoice.client_id == client_id, Invoice.status == InvoiceStatus.ISSUED
+    )
+    if on is not None:
+        query = query.where(Invoice.issue_date <= on)
+    total = sum((inv.sign * inv.amount_due for inv in session.scalars(query)), ZERO)
+    pay_query = select(Payment).where(
+        Payment.client_id == client_id, Payment.status == PaymentStatus.ACTIVE
+    )
+    if on is not None:
+        pay_query = pay_query.where(Payment.date <= on)
+    for payment in session.scalars(pay_query):
+        total -= payment.amount - payment.excess_writeoff
+        total -= sum((a.writeoff for a in payment.allocations if a.undone_at is None), ZERO)
+    return total
+
+
+def overdue(session: Session, client_id: int, on: dt.date) -> Decimal:
+    """Open amount of the client's invoices whose due date is before ``on``."""
+    invoices = list(
+        session.scalars(
+            select(Invoice).where(
+                Invoice.client_id == client_id,
+                Invoice.status == InvoiceStatus.ISSUED,
+                Invoice.kind != InvoiceKind.CREDIT_NOTE,
+                Invoice.due_date < on,
+            )
+        )
+    )
+    paid = allocated_by_invoice(session, [i.id for i in invoices])
+    return sum((max(i.amount_due - paid.get(i.id, ZERO), ZERO) for i in invoices), ZERO)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One line of the client account inquiry (same shape for every provider)."""
+
+    date: dt.date
+    kind: str
+    reference: str
+    label: str
+    debit: Decimal
+    credit: Decimal
+    due_date: dt.date | None = None
+    letter: str = ""
+
+
+def payment_ledger_rows(session: Session, client_id: int) -> list[LedgerRow]:
+    """Payments (credit), rejects (debit back) and write-offs of one client."""
+    rows: list[LedgerRow] = []
+    for p in session.scalars(
+        select(Payment).where(Payment.client_id == client_id).order_by(Payment.date, Payment.id)
+    ):
+        allocations = [a for a in p.allocations if a.undone_at is None]
+        letters = ", ".join(sorted({a.letter for a in allocations if a.letter}))
+        invoices = allocated_numbers(session, allocations)
+        label = f"Règlement {PaymentMeans.LABELS.get(p.means, p.means)}"
+        if p.reference or p.cheque_number:
+            label += f" {p.reference or p.cheque_number}"
+        if invoices:
+            label += f" — imputé sur {invoices}"
+        rows.append(LedgerRow(p.date, "payment", p.number, label, ZERO, p.amount, None, letters))
+        if p.status == PaymentStatus.REJECTED and p.rejected_on:
+            rows.append(
+                LedgerRow(
+                    p.rejected_on,
+                    "reject",
+                    p.number,
+                    f"Rejet / impayé : {p.reject_reason}",
+                    p.amount,
+                    ZERO,
+                )
+            )
+        writeoff = sum((a.writeoff for a in allocations), ZERO)
+        if writeoff:
+            rows.append(
+                LedgerRow(
+                    p.date, "writeoff", p.number, "Écart de règlement (perte)", ZERO, writeoff
+                )
+            )
+        if p.excess_writeoff:
+            rows.append(
+                LedgerRow(
+                    p.date,
+                    "writeoff",
+                    p.number,
+                    "Écart de règlement (gain)",
+                    p.excess_writeoff,
+                    ZERO,
+                )
+            )
+    return rows
+
+
+def allocated_numbers(session: Session, allocations: list[Allocation]) -> str:
+    ids = [a.invoice_id for a in allocations]
+    if not ids:
+        return ""
+    numbers = dict(
+        session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(ids))).all()
+    )
+    return ", ".join(numbers.get(i) or "?" for i in ids)
