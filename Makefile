@@ -36,5 +36,9 @@ schema: $(STAMP)
 migration: $(STAMP)
 	$(BIN)/python -m app.devtools "$(MSG)"
 
+bundle: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bundle]'
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller installer/propreo.spec
+
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache

@@ -7,9 +7,10 @@ English catalogue (``resources/locale/en/LC_MESSAGES/propreo.mo``) can be added 
 from __future__ import annotations
 
 import gettext
-from pathlib import Path
 
-_LOCALE_DIR = Path(__file__).resolve().parent.parent / "resources" / "locale"
+from app.resources import resource_path
+
+_LOCALE_DIR = resource_path("locale")
 _translation = gettext.translation("propreo", localedir=_LOCALE_DIR, fallback=True)
 
 

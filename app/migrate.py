@@ -16,8 +16,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from app.db import Database
+from app.resources import project_path
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
+MIGRATIONS_DIR = project_path("models", "migrations")
 
 
 def alembic_config() -> Config:
