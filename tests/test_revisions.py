@@ -66,3 +66,97 @@ def test_quarterly_series(session: Session) -> None:
         indices.import_csv(session, index.id, "2026-08;123\n")
     with pytest.raises(ValidationErrors, match="existe déjà"):
         indices.create_index(session, IndexForm(name="Index Propreté"))
+
+
+# --- revision run ---------------------------------------------------------------------
+
+
+def _contract(session: Session) -> tuple[int, int, int]:
+    """A contract billed monthly 1 250,00 € + a quarterly 480,00 € line, from 2025-09-01."""
+    from models.clients import Client
+    from models.contracts import Contract, ContractLine, ContractLineVersion, ContractStatus
+
+    client = Client(code="CLTEST", name="Cabinet Dupuis")
+    session.add(client)
+    session.flush()
+    contract = Contract(
+        code="CT-T1",
+        client_id=client.id,
+        status=ContractStatus.ACTIVE,
+        start_date=dt.date(2025, 9, 1),
+    )
+    monthly = ContractLine(position=0)
+    monthly.versions.append(
+        ContractLineVersion(
+            valid_from=dt.date(2025, 9, 1),
+            description="Entretien des bureaux",
+            unit_price=D("1250.00"),
+            frequency="monthly",
+        )
+    )
+    windows = ContractLine(position=1)
+    windows.versions.append(
+        ContractLineVersion(
+            valid_from=dt.date(2025, 9, 1),
+            description="Vitrerie",
+            quantity=D("2"),
+            unit_price=D("240.00"),
+            frequency="quarterly",
+        )
+    )
+    contract.lines.extend([monthly, windows])
+    session.add(contract)
+    session.flush()
+    return contract.id, monthly.id, windows.id
+
+
+def _index_with_values(session: Session) -> int:
+    index = indices.create_index(session, IndexForm(name="ICHTrev-TS section N", source="INSEE"))
+    indices.import_csv(session, index.id, "2025-06;121,2\n2026-06;130,5\n")
+    return index.id
+
+
+def test_due_revision_and_apply_creates_price_version(session: Session) -> None:
+    from app.revisions import clauses, runs
+    from models.contracts import ContractLine
+
+    contract_id, monthly_id, windows_id = _contract(session)
+    index_id = _index_with_values(session)
+    form = clauses.ClauseForm(
+        fixed_part=D("0.15"),
+        terms=[clauses.TermForm(index_id, D("0.85"), reference_month=dt.date(2025, 6, 1))],
+        next_revision=dt.date(2026, 9, 1),
+        index_lag_months=3,
+    )
+    clauses.save_clause(session, contract_id, form)
+    assert runs.due_revisions(session, dt.date(2026, 8, 31), today=dt.date(2026, 8, 1)) == []
+    [due] = runs.due_revisions(session, dt.date(2026, 9, 30), today=dt.date(2026, 11, 2))
+    assert due.coefficient == D("1.065223")
+    assert due.computation == "0,15 + 0,85 × 130,5 / 121,2 = 1,065223"
+    assert [(c.old_price, c.new_price) for c in due.lines] == [
+        (D("1250.0000"), D("1331.53")),  # 1 331,52875
+        (D("240.0000"), D("255.65")),  # 255,65352
+    ]
+    assert due.old_annual == D("16920.00")  # 12 × 1250 + 4 × 480
+    assert due.new_annual == D("18023.56")  # 12 × 1331.53 + 4 × 511.30
+    assert due.gain == D("1103.56")
+    assert due.late
+
+    revision = runs.apply_revision(session, contract_id, today=dt.date(2026, 11, 2))
+    assert revision.coefficient == D("1.065223")
+    line = session.get(ContractLine, monthly_id)
+    assert [(v.valid_from, v.unit_price) for v in line.versions] == [
+        (dt.date(2025, 9, 1), D("1250.0000")),
+        (dt.date(2026, 9, 1), D("1331.5300")),
+    ]
+    assert line.versions[1].amendment_id == revision.amendment_id
+    clause = clauses.get_clause(session, contract_id)
+    assert clause.next_revision == dt.date(2027, 9, 1)
+    assert clause.terms[0].reference_value == D("130.500000")
+    # Applied: no longer due, and next year's revision needs the 06/2027 value.
+    assert runs.due_revisions(session, dt.date(2026, 12, 31), today=dt.date(2026, 11, 2)) == []
+    [next_year] = runs.due_revisions(session, dt.date(2027, 9, 1), today=dt.date(2026, 11, 2))
+    assert next_year.error == (
+        "Valeur de l'indice « ICHTrev-TS section N » manquante pour 06/2027."
+    )
+    assert windows_id in {c.line_id for c in next_year.lines}
