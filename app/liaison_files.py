@@ -1,0 +1,94 @@
+"""Attachments of liaison entries, stored under ``<database>.files/liaison/``.
+
+Stored files get generated names (a random hex name plus a cleaned extension); the user's
+file name is kept only as metadata, so nothing a user types ever becomes a path. Reading a
+stored file re-checks that it resolves inside the liaison folder (a tampered row cannot
+point elsewhere).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.errors import NotFoundError, ValidationError
+from app.i18n import _
+from app.liaison import CLOSED, _audit, _log, entry_label, get_entry
+from models.base import utcnow
+from models.liaison import LiaisonAttachment
+
+MAX_SIZE = 25 * 1024 * 1024
+_SAFE_NAME = re.compile(r"^[0-9a-f]{32}(\.[a-z0-9]{1,10})?$")
+
+
+def liaison_dir(session: Session) -> Path:
+    return session.info["database"].files_dir / "liaison"
+
+
+def _clean_suffix(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else ""
+
+
+def add_attachment(session: Session, entry_id: int, source: str | Path) -> LiaisonAttachment:
+    """Copy ``source`` next to the database and attach it to the entry."""
+    entry = get_entry(session, entry_id)
+    if entry.status == CLOSED:
+        raise ValidationError("Pièce jointe", "{field} : la fiche est clôturée.")
+    src = Path(source)
+    if not src.is_file():
+        raise ValidationError(
+            "Pièce jointe", "{field} : fichier « {name} » introuvable.", name=src.name
+        )
+    size = src.stat().st_size
+    if size > MAX_SIZE:
+        raise ValidationError("Pièce jointe", "{field} : fichier trop volumineux (25 Mo au plus).")
+    folder = liaison_dir(session)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = uuid.uuid4().hex + _clean_suffix(src.name)
+    shutil.copyfile(src, folder / stored)
+    original = src.name[:255]
+    attachment = LiaisonAttachment(
+        entry=entry,
+        stored_name=stored,
+        original_name=original,
+        size=size,
+        added_at=utcnow(),
+        user_id=audit.current_user_id(session),
+    )
+    session.add(attachment)
+    session.flush()
+    _log(
+        session,
+        entry,
+        _("Pièce jointe ajoutée : {name}").format(name=original),
+        attachment.added_at,
+    )
+    _audit(
+        session,
+        entry,
+        "attachment",
+        _("{label} : pièce jointe {name}").format(label=entry_label(entry), name=original),
+    )
+    return attachment
+
+
+def attachment_path(session: Session, attachment_id: int) -> Path:
+    """The stored file of an attachment, refusing anything outside the liaison folder."""
+    attachment = session.get(LiaisonAttachment, attachment_id)
+    if attachment is None:
+        raise NotFoundError("Pièce jointe introuvable.")
+    folder = liaison_dir(session).resolve()
+    path = (folder / attachment.stored_name).resolve()
+    if not _SAFE_NAME.match(attachment.stored_name) or path.parent != folder:
+        raise ValidationError("Pièce jointe", "{field} : chemin de fichier refusé.")
+    if not path.is_file():
+        raise NotFoundError(
+            "Le fichier de la pièce jointe « {name} » a disparu.", name=attachment.original_name
+        )
+    return path
