@@ -236,13 +236,6 @@ def due_revisions(session: Session, until: dt.date, *, today: dt.date) -> list[D
     ]
 
 
-def _next_amendment_number(session: Session, contract_id: int) -> int:
-    top = session.scalar(
-        select(func.max(Amendment.number)).where(Amendment.contract_id == contract_id)
-    )
-    return (top or 0) + 1
-
-
 def _price_version(
     session: Session,
     contract: Contract,
@@ -251,49 +244,42 @@ def _price_version(
     text: str,
     changes: Sequence[LineChange],
 ) -> Amendment:
-    """An amendment effective ``day`` with a new version of each revised line."""
-    amendment = Amendment(
-        contract_id=contract.id,
-        number=_next_amendment_number(session, contract.id),
-        signed_date=signed,
-        effective_date=day,
-        description=text,
-    )
-    session.add(amendment)
-    session.flush()
+    """An amendment effective ``day`` with a new version of each revised line, through the
+    contracts' own amendment use case (numbering, checks and history are theirs)."""
+    from app.billing.contracts import LineForm, add_amendment
+
     by_line = {c.line_id: c for c in changes}
+    forms = []
     for line in contract.lines:
         change = by_line.get(line.id)
         current = version_at(line, day)
         if change is None or current is None:
             continue
-        if current.valid_from == day:
-            raise StateError(
-                "Le contrat {code} a déjà une version de prix au {date} : modifiez l'avenant "
-                "existant plutôt que d'appliquer la révision.",
-                code=contract.code,
-                date=day.strftime("%d/%m/%Y"),
-            )
-        line.versions.append(
-            ContractLineVersion(
-                valid_from=day,
-                amendment_id=amendment.id,
-                article_id=current.article_id,
+        forms.append(
+            LineForm(
                 description=current.description,
                 quantity=current.quantity,
                 unit_price=change.new_price,
                 frequency=current.frequency,
+                term=current.term,
+                article_id=current.article_id,
                 months=current.months,
                 one_off_date=current.one_off_date,
-                term=current.term,
                 start_date=current.start_date,
                 end_date=current.end_date,
                 annual_budget=change.new_budget,
-                removed=False,
+                site_id=line.site_id,
+                line_id=line.id,
             )
         )
-    session.flush()
-    return amendment
+    return add_amendment(
+        session,
+        contract.id,
+        signed_date=signed,
+        effective_date=day,
+        description=text,
+        changes=forms,
+    )
 
 
 def apply_revision(session: Session, contract_id: int, *, today: dt.date) -> Revision:
