@@ -75,7 +75,9 @@ def set_series_patterns(session: Session, patterns: dict[str, str]) -> list[str]
         try:
             validate_pattern(pattern, series.yearly_reset)
         except ValidationError as exc:
-            errors.append(ValidationError(series.label, str(exc)))
+            # Same message, but naming the series so the page shows it on the right row.
+            values = {k: v for k, v in exc.values.items() if k != "field"}
+            errors.append(ValidationError(series.label, exc.template, **values))
             continue
         issued = session.scalar(select(func.count()).where(IssuedNumber.series_id == series.id))
         if issued:

@@ -50,10 +50,18 @@ def run_gui(target: str, *, explicit: bool = False) -> int:
     from ui.main_window import MainWindow
 
     if not explicit and not Path(target).exists():
-        # First run on the default file: create it with the demo firm to try the software.
-        from app.setup import prepare_database
+        # No database named and none at the default place: reopen the last one used, or
+        # run the first-start wizard (new company database, existing file, or the demo).
+        from ui.main_window import recent_files
 
-        prepare_database(target, demo=True).db.dispose()
+        last = next((f for f in recent_files() if Path(f).is_file()), None)
+        if last is None:
+            from ui.first_run import run_first_run
+
+            last = run_first_run(Path(target))
+            if last is None:
+                return 0
+        target = last
     db = open_for_gui(target)
     if db is None:
         return 1
