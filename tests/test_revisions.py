@@ -160,3 +160,43 @@ def test_due_revision_and_apply_creates_price_version(session: Session) -> None:
         "Valeur de l'indice « ICHTrev-TS section N » manquante pour 06/2027."
     )
     assert windows_id in {c.line_id for c in next_year.lines}
+
+
+# --- renewals -------------------------------------------------------------------------
+
+
+def test_renewals_deadlines_alerts_and_tacit_renewal(session: Session) -> None:
+    from app.billing.contracts import terminate
+    from app.revisions import renewals
+    from models.contracts import Contract
+
+    contract_id, _m, _w = _contract(session)
+    contract = session.get(Contract, contract_id)
+    contract.end_date = dt.date(2026, 8, 31)  # first term: 2025-09-01 … 2026-08-31
+    contract.notice_months = 3
+    session.flush()
+    [row] = renewals.upcoming(session, dt.date(2026, 9, 15), alert_days=60)
+    # Renewed to 2027-08-31; notice to give by 2027-05-31.
+    assert (row.event, row.term_end, row.notice_deadline) == (
+        renewals.Event.RENEWAL,
+        dt.date(2027, 8, 31),
+        dt.date(2027, 5, 31),
+    )
+    assert (row.days_left, row.alert) == (258, False)
+    [row] = renewals.upcoming(session, dt.date(2027, 4, 15), alert_days=60)
+    assert (row.days_left, row.alert) == (46, True)
+    assert "au plus tard le 31/05/2027" in row.message
+    assert renewals.upcoming(session, dt.date(2026, 9, 15), horizon_days=200) == []
+
+    assert renewals.apply_tacit_renewals(session, dt.date(2026, 9, 15)) == [contract_id]
+    assert contract.end_date == dt.date(2027, 8, 31)
+    assert renewals.apply_tacit_renewals(session, dt.date(2026, 9, 16)) == []
+
+    terminate(session, contract_id, dt.date(2026, 10, 5), reason="Changement de prestataire")
+    [row] = renewals.upcoming(session, dt.date(2026, 10, 6))
+    assert (row.event, row.term_end, row.alert) == (
+        renewals.Event.TERMINATION,
+        dt.date(2027, 1, 31),
+        False,
+    )
+    assert "reprise du personnel" in row.message
