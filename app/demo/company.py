@@ -36,7 +36,7 @@ def load(session: Session, ctx: object) -> None:
         payment_term_kind="net",
         payment_term_days=30,
         late_penalty_rate="12.15",
-        sepa_creditor_id="FR12ZZZ123456",
+        sepa_creditor_id="FR72ZZZ123456",
         client_code_rule="letters",
     )
     company = save_company(session, form)
