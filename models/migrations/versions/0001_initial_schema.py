@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:44:47.696446
+Create Date: 2026-11-28 00:46:26.223912
 """
 
 from __future__ import annotations
@@ -203,6 +203,24 @@ def upgrade() -> None:
             batch_op.f("ix_sepa_batches_collection_date"), ["collection_date"], unique=False
         )
 
+    op.create_table(
+        "smtp_settings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("host", sa.String(length=200), nullable=False),
+        sa.Column("port", sa.Integer(), nullable=False),
+        sa.Column("security", sa.String(length=10), nullable=False),
+        sa.Column("username", sa.String(length=200), nullable=False),
+        sa.Column("sender_name", sa.String(length=200), nullable=False),
+        sa.Column("sender_email", sa.String(length=200), nullable=False),
+        sa.Column("reply_to", sa.String(length=200), nullable=False),
+        sa.Column("bcc", sa.String(length=200), nullable=False),
+        sa.Column("subject_template", sa.String(length=300), nullable=False),
+        sa.Column("body_template", sa.Text(), nullable=False),
+        sa.Column("timeout", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_smtp_settings")),
+    )
     op.create_table(
         "article_families",
         sa.Column("code", sa.String(length=20), nullable=False),
@@ -561,65 +579,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_contracts_status"), ["status"], unique=False)
 
     op.create_table(
-        "liaison_entries",
-        sa.Column("kind", sa.String(length=10), nullable=False),
-        sa.Column("received_at", sa.DateTime(), nullable=False),
-        sa.Column("caller", sa.String(length=150), nullable=False),
-        sa.Column("caller_phone", sa.String(length=30), nullable=False),
-        sa.Column("client_id", sa.Integer(), nullable=True),
-        sa.Column("site_id", sa.Integer(), nullable=True),
-        sa.Column("department_id", sa.Integer(), nullable=True),
-        sa.Column("category_id", sa.Integer(), nullable=True),
-        sa.Column("priority", sa.String(length=10), nullable=False),
-        sa.Column("subject", sa.String(length=200), nullable=False),
-        sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("assignee_id", sa.Integer(), nullable=True),
-        sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("due_date", sa.Date(), nullable=True),
-        sa.Column("status", sa.String(length=15), nullable=False),
-        sa.Column("resolution", sa.Text(), nullable=False),
-        sa.Column("closed_at", sa.DateTime(), nullable=True),
-        sa.Column("converted_kind", sa.String(length=20), nullable=False),
-        sa.Column("converted_ref", sa.String(length=60), nullable=False),
-        sa.Column("converted_id", sa.Integer(), nullable=True),
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["assignee_id"], ["users.id"], name=op.f("fk_liaison_entries_assignee_id_users")
-        ),
-        sa.ForeignKeyConstraint(
-            ["category_id"],
-            ["liaison_categories.id"],
-            name=op.f("fk_liaison_entries_category_id_liaison_categories"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["client_id"], ["clients.id"], name=op.f("fk_liaison_entries_client_id_clients")
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by_id"], ["users.id"], name=op.f("fk_liaison_entries_created_by_id_users")
-        ),
-        sa.ForeignKeyConstraint(
-            ["department_id"],
-            ["departments.id"],
-            name=op.f("fk_liaison_entries_department_id_departments"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["site_id"], ["sites.id"], name=op.f("fk_liaison_entries_site_id_sites")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_liaison_entries")),
-    )
-    with op.batch_alter_table("liaison_entries", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_liaison_entries_assignee_id"), ["assignee_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_liaison_entries_client", ["client_id", "received_at"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_liaison_entries_site_id"), ["site_id"], unique=False)
-        batch_op.create_index("ix_liaison_entries_status_due", ["status", "due_date"], unique=False)
-
-    op.create_table(
         "payments",
         sa.Column("number", sa.String(length=40), nullable=False),
         sa.Column("date", sa.Date(), nullable=False),
@@ -914,72 +873,73 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "liaison_actions",
-        sa.Column("entry_id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=True),
-        sa.Column("comment", sa.Text(), nullable=False),
-        sa.Column("old_status", sa.String(length=15), nullable=False),
-        sa.Column("new_status", sa.String(length=15), nullable=False),
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["entry_id"],
-            ["liaison_entries.id"],
-            name=op.f("fk_liaison_actions_entry_id_liaison_entries"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_liaison_actions_user_id_users")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_liaison_actions")),
-    )
-    with op.batch_alter_table("liaison_actions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_liaison_actions_entry_id"), ["entry_id"], unique=False)
-
-    op.create_table(
-        "liaison_attachments",
-        sa.Column("entry_id", sa.Integer(), nullable=False),
-        sa.Column("stored_name", sa.String(length=80), nullable=False),
-        sa.Column("original_name", sa.String(length=255), nullable=False),
-        sa.Column("size", sa.Integer(), nullable=False),
-        sa.Column("added_at", sa.DateTime(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=True),
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["entry_id"],
-            ["liaison_entries.id"],
-            name=op.f("fk_liaison_attachments_entry_id_liaison_entries"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_liaison_attachments_user_id_users")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_liaison_attachments")),
-        sa.UniqueConstraint("stored_name", name=op.f("uq_liaison_attachments_stored_name")),
-    )
-    with op.batch_alter_table("liaison_attachments", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_liaison_attachments_entry_id"), ["entry_id"], unique=False
-        )
-
-    op.create_table(
-        "notifications",
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("entry_id", sa.Integer(), nullable=True),
-        sa.Column("at", sa.DateTime(), nullable=False),
+        "liaison_entries",
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("received_at", sa.DateTime(), nullable=False),
+        sa.Column("caller", sa.String(length=150), nullable=False),
+        sa.Column("caller_phone", sa.String(length=30), nullable=False),
+        sa.Column("client_id", sa.Integer(), nullable=True),
+        sa.Column("site_id", sa.Integer(), nullable=True),
+        sa.Column("contract_id", sa.Integer(), nullable=True),
+        sa.Column("quote_id", sa.Integer(), nullable=True),
+        sa.Column("department_id", sa.Integer(), nullable=True),
+        sa.Column("category_id", sa.Integer(), nullable=True),
+        sa.Column("priority", sa.String(length=10), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("read", sa.Boolean(), nullable=False),
+        sa.Column("assignee_id", sa.Integer(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("due_date", sa.Date(), nullable=True),
+        sa.Column("status", sa.String(length=15), nullable=False),
+        sa.Column("resolution", sa.Text(), nullable=False),
+        sa.Column("closed_at", sa.DateTime(), nullable=True),
+        sa.Column("converted_kind", sa.String(length=20), nullable=False),
+        sa.Column("converted_ref", sa.String(length=60), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["entry_id"],
-            ["liaison_entries.id"],
-            name=op.f("fk_notifications_entry_id_liaison_entries"),
+            ["assignee_id"], ["users.id"], name=op.f("fk_liaison_entries_assignee_id_users")
         ),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_notifications_user_id_users")
+            ["category_id"],
+            ["liaison_categories.id"],
+            name=op.f("fk_liaison_entries_category_id_liaison_categories"),
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_liaison_entries_client_id_clients")
+        ),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contracts.id"], name=op.f("fk_liaison_entries_contract_id_contracts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_liaison_entries_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_liaison_entries_department_id_departments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["quote_id"], ["quotes.id"], name=op.f("fk_liaison_entries_quote_id_quotes")
+        ),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_liaison_entries_site_id_sites")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_liaison_entries")),
     )
-    with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.create_index("ix_notifications_user_read", ["user_id", "read"], unique=False)
+    with op.batch_alter_table("liaison_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_liaison_entries_assignee_id"), ["assignee_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_liaison_entries_client", ["client_id", "received_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_liaison_entries_contract_id"), ["contract_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_liaison_entries_site_id"), ["site_id"], unique=False)
+        batch_op.create_index("ix_liaison_entries_status_due", ["status", "due_date"], unique=False)
 
     op.create_table(
         "planned_jobs",
@@ -1067,7 +1027,6 @@ def upgrade() -> None:
             ["site_id"], ["sites.id"], name=op.f("fk_quote_photos_site_id_sites")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quote_photos")),
-        sa.UniqueConstraint("storage_name", name=op.f("uq_quote_photos_storage_name")),
     )
     with op.batch_alter_table("quote_photos", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_quote_photos_quote_id"), ["quote_id"], unique=False)
@@ -1154,6 +1113,41 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "archived_documents",
+        sa.Column("doc_type", sa.String(length=30), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=True),
+        sa.Column("client_id", sa.Integer(), nullable=True),
+        sa.Column("number", sa.String(length=40), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("path", sa.String(length=300), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("archived_at", sa.DateTime(), nullable=False),
+        sa.Column("archived_by_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["archived_by_id"],
+            ["users.id"],
+            name=op.f("fk_archived_documents_archived_by_id_users"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_archived_documents_client_id_clients")
+        ),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_archived_documents_invoice_id_invoices")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_archived_documents")),
+        sa.UniqueConstraint(
+            "doc_type", "number", name=op.f("uq_archived_documents_doc_type_number")
+        ),
+        sa.UniqueConstraint("invoice_id", name=op.f("uq_archived_documents_invoice_id")),
+    )
+    with op.batch_alter_table("archived_documents", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_archived_documents_client_id"), ["client_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_archived_documents_sha256"), ["sha256"], unique=False)
+
+    op.create_table(
         "contract_line_versions",
         sa.Column("line_id", sa.Integer(), nullable=False),
         sa.Column("valid_from", sa.Date(), nullable=False),
@@ -1201,6 +1195,41 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_contract_line_versions_line_id"), ["line_id"], unique=False
         )
+
+    op.create_table(
+        "document_sendings",
+        sa.Column("doc_type", sa.String(length=30), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=True),
+        sa.Column("client_id", sa.Integer(), nullable=True),
+        sa.Column("number", sa.String(length=40), nullable=False),
+        sa.Column("recipient", sa.String(length=300), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("message_id", sa.String(length=300), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("attempted_at", sa.DateTime(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(), nullable=True),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_document_sendings_client_id_clients")
+        ),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_document_sendings_invoice_id_invoices")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_document_sendings_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_document_sendings")),
+    )
+    with op.batch_alter_table("document_sendings", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_document_sendings_client_id"), ["client_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_document_sendings_invoice_id"), ["invoice_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_document_sendings_status"), ["status"], unique=False)
 
     op.create_table(
         "down_payment_deductions",
@@ -1307,6 +1336,53 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "liaison_actions",
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("old_status", sa.String(length=15), nullable=False),
+        sa.Column("new_status", sa.String(length=15), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["liaison_entries.id"],
+            name=op.f("fk_liaison_actions_entry_id_liaison_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_liaison_actions_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_liaison_actions")),
+    )
+    with op.batch_alter_table("liaison_actions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_liaison_actions_entry_id"), ["entry_id"], unique=False)
+
+    op.create_table(
+        "liaison_attachments",
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("stored_name", sa.String(length=80), nullable=False),
+        sa.Column("original_name", sa.String(length=255), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("added_at", sa.DateTime(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["liaison_entries.id"],
+            name=op.f("fk_liaison_attachments_entry_id_liaison_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_liaison_attachments_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_liaison_attachments")),
+        sa.UniqueConstraint("stored_name", name=op.f("uq_liaison_attachments_stored_name")),
+    )
+    with op.batch_alter_table("liaison_attachments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_liaison_attachments_entry_id"), ["entry_id"], unique=False
+        )
+
+    op.create_table(
         "notices",
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("contract_id", sa.Integer(), nullable=False),
@@ -1338,6 +1414,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_notices_client_id"), ["client_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_notices_contract_id"), ["contract_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_notices_kind"), ["kind"], unique=False)
+
+    op.create_table(
+        "notifications",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("entry_id", sa.Integer(), nullable=True),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("read", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["liaison_entries.id"],
+            name=op.f("fk_notifications_entry_id_liaison_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_notifications_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+    )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index("ix_notifications_user_read", ["user_id", "read"], unique=False)
 
     op.create_table(
         "payment_allocations",
@@ -1605,12 +1702,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payment_allocations_invoice_id"))
 
     op.drop_table("payment_allocations")
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_user_read")
+
+    op.drop_table("notifications")
     with op.batch_alter_table("notices", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notices_kind"))
         batch_op.drop_index(batch_op.f("ix_notices_contract_id"))
         batch_op.drop_index(batch_op.f("ix_notices_client_id"))
 
     op.drop_table("notices")
+    with op.batch_alter_table("liaison_attachments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_liaison_attachments_entry_id"))
+
+    op.drop_table("liaison_attachments")
+    with op.batch_alter_table("liaison_actions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_liaison_actions_entry_id"))
+
+    op.drop_table("liaison_actions")
     with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invoice_lines_origin_line_id"))
         batch_op.drop_index(batch_op.f("ix_invoice_lines_invoice_id"))
@@ -1622,11 +1731,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_down_payment_deductions_down_payment_invoice_id"))
 
     op.drop_table("down_payment_deductions")
+    with op.batch_alter_table("document_sendings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_document_sendings_status"))
+        batch_op.drop_index(batch_op.f("ix_document_sendings_invoice_id"))
+        batch_op.drop_index(batch_op.f("ix_document_sendings_client_id"))
+
+    op.drop_table("document_sendings")
     with op.batch_alter_table("contract_line_versions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contract_line_versions_line_id"))
         batch_op.drop_index(batch_op.f("ix_contract_line_versions_amendment_id"))
 
     op.drop_table("contract_line_versions")
+    with op.batch_alter_table("archived_documents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_archived_documents_sha256"))
+        batch_op.drop_index(batch_op.f("ix_archived_documents_client_id"))
+
+    op.drop_table("archived_documents")
     with op.batch_alter_table("technical_sheets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_technical_sheets_article_id"))
 
@@ -1654,18 +1774,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_planned_jobs_planned_date"))
 
     op.drop_table("planned_jobs")
-    with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.drop_index("ix_notifications_user_read")
+    with op.batch_alter_table("liaison_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_liaison_entries_status_due")
+        batch_op.drop_index(batch_op.f("ix_liaison_entries_site_id"))
+        batch_op.drop_index(batch_op.f("ix_liaison_entries_contract_id"))
+        batch_op.drop_index("ix_liaison_entries_client")
+        batch_op.drop_index(batch_op.f("ix_liaison_entries_assignee_id"))
 
-    op.drop_table("notifications")
-    with op.batch_alter_table("liaison_attachments", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_liaison_attachments_entry_id"))
-
-    op.drop_table("liaison_attachments")
-    with op.batch_alter_table("liaison_actions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_liaison_actions_entry_id"))
-
-    op.drop_table("liaison_actions")
+    op.drop_table("liaison_entries")
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.drop_index("ix_invoices_status_issue_date")
         batch_op.drop_index(batch_op.f("ix_invoices_status"))
@@ -1714,13 +1830,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payments_client_id"))
 
     op.drop_table("payments")
-    with op.batch_alter_table("liaison_entries", schema=None) as batch_op:
-        batch_op.drop_index("ix_liaison_entries_status_due")
-        batch_op.drop_index(batch_op.f("ix_liaison_entries_site_id"))
-        batch_op.drop_index("ix_liaison_entries_client")
-        batch_op.drop_index(batch_op.f("ix_liaison_entries_assignee_id"))
-
-    op.drop_table("liaison_entries")
     with op.batch_alter_table("contracts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contracts_status"))
         batch_op.drop_index(batch_op.f("ix_contracts_site_id"))
@@ -1768,6 +1877,7 @@ def downgrade() -> None:
 
     op.drop_table("contacts")
     op.drop_table("article_families")
+    op.drop_table("smtp_settings")
     with op.batch_alter_table("sepa_batches", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sepa_batches_collection_date"))
 
