@@ -19,6 +19,7 @@ from app.i18n import _
 from app.workflow import Workflow
 from models.base import utcnow
 from models.clients import Client, Site
+from models.contracts import Contract
 from models.liaison import LiaisonAction, LiaisonCategory, LiaisonEntry, Notification
 from models.users import Department, User
 
@@ -84,6 +85,7 @@ class EntryInput:
     caller_phone: str = ""
     client_id: int | None = None
     site_id: int | None = None
+    contract_id: int | None = None
     department_id: int | None = None
     category_id: int | None = None
     priority: str = "normal"
@@ -132,6 +134,20 @@ def _validated(session: Session, data: EntryInput) -> dict[str, object]:
                     site=site.name,
                 )
             )
+    if data.contract_id is not None:
+        contract = session.get(Contract, data.contract_id)
+        if contract is None:
+            errors.append(ValidationError("Contrat", "{field} : contrat introuvable."))
+        elif client_id is not None and not _contract_concerns(session, contract, client_id):
+            errors.append(
+                ValidationError(
+                    "Contrat",
+                    "{field} : le contrat {code} n'est pas un contrat de ce client.",
+                    code=contract.code,
+                )
+            )
+        elif client_id is None:
+            client_id = contract.client_id
     for key, model, label in (
         ("department_id", Department, "Service"),
         ("category_id", LiaisonCategory, "Catégorie"),
@@ -155,6 +171,7 @@ def _validated(session: Session, data: EntryInput) -> dict[str, object]:
         "caller_phone": phone,
         "client_id": client_id,
         "site_id": data.site_id,
+        "contract_id": data.contract_id,
         "department_id": data.department_id,
         "category_id": data.category_id,
         "priority": data.priority,
@@ -179,6 +196,14 @@ def _clients_concerned_by(session: Session, site: Site) -> set[int]:
         if client is not None and client.manager_id:
             ids.add(client.manager_id)
     return ids
+
+
+def _contract_concerns(session: Session, contract: Contract, client_id: int) -> bool:
+    """The contract's payer, or the syndic managing it, may call about it."""
+    if contract.client_id == client_id:
+        return True
+    payer = session.get(Client, contract.client_id)
+    return payer is not None and payer.manager_id == client_id
 
 
 # --- helpers -----------------------------------------------------------------------------

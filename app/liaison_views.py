@@ -23,6 +23,7 @@ from app.liaison import (
     notifications,
 )
 from models.clients import Client, Site
+from models.contracts import Contract
 from models.liaison import LiaisonCategory, LiaisonEntry
 from models.users import Department, User
 
@@ -39,6 +40,9 @@ class EntryRow:
     client_name: str
     site_id: int | None
     site_name: str
+    contract_id: int | None
+    contract_code: str
+    quote_id: int | None
     department_id: int | None
     department: str
     category_id: int | None
@@ -96,6 +100,7 @@ class Choices:
 
     clients: list[tuple[int, str]]
     sites: list[SiteChoice]
+    contracts: list[SiteChoice]  # (id, « code — title », client ids concerned)
     departments: list[tuple[int, str]]
     categories: list[tuple[int, str]]
     users: list[tuple[int, str]]
@@ -136,6 +141,9 @@ def _row(entry: LiaisonEntry, names: dict[str, dict[int, str]], today: dt.date) 
         client_name=name("clients", entry.client_id),
         site_id=entry.site_id,
         site_name=name("sites", entry.site_id),
+        contract_id=entry.contract_id,
+        contract_code=name("contracts", entry.contract_id),
+        quote_id=entry.quote_id,
         department_id=entry.department_id,
         department=name("departments", entry.department_id),
         category_id=entry.category_id,
@@ -158,6 +166,7 @@ def _all_names(session: Session) -> dict[str, dict[int, str]]:
     return {
         "clients": _names(session, Client),
         "sites": _names(session, Site),
+        "contracts": _names(session, Contract, "code"),
         "departments": _names(session, Department),
         "categories": _names(session, LiaisonCategory),
         "users": _names(session, User, "full_name"),
@@ -252,9 +261,17 @@ def choices(session: Session, *, include_inactive: bool = False) -> Choices:
         ),
         key=lambda s: s.label.casefold(),
     )
+    contracts = []
+    for c in session.scalars(select(Contract).order_by(Contract.code)):
+        payer = session.get(Client, c.client_id)
+        ids = {c.client_id} | ({payer.manager_id} if payer and payer.manager_id else set())
+        contracts.append(
+            SiteChoice(c.id, f"{c.code} — {c.title}" if c.title else c.code, frozenset(ids))
+        )
     return Choices(
         clients=clients,
         sites=sites,
+        contracts=contracts,
         departments=sorted(((d.id, d.name) for d in active(Department)), key=_label_key),
         categories=sorted(((c.id, c.name) for c in active(LiaisonCategory)), key=_label_key),
         users=sorted(((u.id, u.full_name) for u in active(User)), key=_label_key),

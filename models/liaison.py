@@ -38,6 +38,11 @@ class LiaisonEntry(IdMixin, TimestampMixin, Base):
     caller_phone: Mapped[str] = mapped_column(String(30), default="")
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), nullable=True)
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), nullable=True, index=True)
+    contract_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contracts.id"), nullable=True, index=True
+    )
+    # The TC quote made from this entry (conversion) or the quote it is about.
+    quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id"), nullable=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("liaison_categories.id"), nullable=True
@@ -56,11 +61,10 @@ class LiaisonEntry(IdMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(15), default="open")
     resolution: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    # Conversions: the document this entry was turned into (free reference when the
-    # target module keeps no row id, e.g. an amendment request).
+    # Conversions: what this entry was turned into ("quote" / "amendment_request") and the
+    # reference shown in lists; the row itself is linked by quote_id / contract_id.
     converted_kind: Mapped[str] = mapped_column(String(20), default="")
     converted_ref: Mapped[str] = mapped_column(String(60), default="")
-    converted_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     actions: Mapped[list[LiaisonAction]] = relationship(
         back_populates="entry", order_by="LiaisonAction.at", cascade="all, delete-orphan"
