@@ -22,6 +22,7 @@ from models.company import CompanySettings
 # Order matters: each step may use what the previous ones created.
 STEPS: list[str] = [
     "app.demo.company",
+    "app.demo.master",
 ]
 
 # The demo's "today" and the last month whose history is already billed and paid.
