@@ -84,14 +84,12 @@ def apply_lines(session: Session, payment: Payment, lines: list[AllocationLine])
     numbers = {i.invoice_id: i.number for i in items}
     for line in lines:
         allocation = Allocation(
-            payment_id=payment.id,
             invoice_id=line.invoice_id,
             date=payment.date,
             amount=line.amount,
             writeoff=line.writeoff,
             created_by_id=audit.current_user_id(session),
         )
-        session.add(allocation)
         payment.allocations.append(allocation)
         session.flush()
         summary = (

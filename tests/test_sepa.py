@@ -1,0 +1,132 @@
+"""SEPA direct debit: mandates, batch → pain.008 valid against the XSD, confirmation, rejects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+from sqlalchemy.orm import Session
+
+from app.errors import DocumentInvalid, ValidationErrors
+from app.payments import outstanding
+from app.payments.entry import open_items
+from app.payments.sepa import (
+    MandateForm,
+    batch_xml,
+    candidates,
+    confirm_batch,
+    create_batches,
+    prenotification,
+    reject_line,
+    save_mandate,
+    suggest_rum,
+)
+from models.payments import Payment
+from reports.sepa_xml import NAMESPACE, summary, validate_pain008
+from tests.test_payments import issue_invoice, make_client
+
+D = dt.date
+E = Decimal
+NS = {"p": NAMESPACE}
+
+
+def direct_debit_client(session: Session, code: str, name: str, iban: str, kind: str = "company"):  # type: ignore[no-untyped-def]
+    client = make_client(session, code, name)
+    client.payment_means = "direct_debit"
+    client.kind = kind
+    save_mandate(
+        session,
+        None,
+        MandateForm(
+            client_id=client.id,
+            rum=suggest_rum(session, client.id),
+            signature_date=D(2025, 12, 1),
+            iban=iban,
+            bic="AGRIFRPPXXX",
+        ),
+    )
+    return client
+
+
+def test_batch_validates_then_confirm_and_reject(session: Session, company: object) -> None:
+    a = direct_debit_client(
+        session, "SDCT", "SDC Les Tilleuls", "FR76 3000 6000 0112 3456 7890 189"
+    )
+    b = direct_debit_client(session, "BOUL", "Boulangerie Martin", "FR7630004000031234567890143")
+    other = make_client(session, "CHEQ", "Payeur par chèque")
+    inv_a = issue_invoice(session, a, "480.00", D(2026, 7, 31))
+    inv_b = issue_invoice(session, b, "96.60", D(2026, 7, 31))
+    issue_invoice(session, other, "50.00", D(2026, 7, 31))  # pays by cheque
+    issue_invoice(session, a, "480.00", D(2026, 8, 31))  # due 30/09: not yet
+    collection = D(2026, 9, 5)
+
+    found = candidates(session, collection)
+    assert [(c.invoice_number, c.amount, c.problem) for c in found] == [
+        (inv_a.number, E("480.00"), ""),
+        (inv_b.number, E("96.60"), ""),
+    ]
+    assert "prélevée le 30/08/2026" in prenotification(session, inv_a)
+    assert "RUM-SDCT-001" in prenotification(session, inv_a)
+
+    (batch,) = create_batches(session, collection, created_on=D(2026, 9, 1))
+    assert (batch.count, batch.total, batch.scheme) == (2, E("576.60"), "CORE")
+    xml = batch_xml(session, batch.id)
+    validate_pain008(xml)  # the ISO 20022 XSD shipped with sepaxml
+    assert summary(xml) == (2, E("576.60"))
+    root = etree.fromstring(xml)
+    assert root.findtext(".//p:GrpHdr/p:MsgId", namespaces=NS) == batch.reference
+    assert root.findtext(".//p:ReqdColltnDt", namespaces=NS) == "2026-09-05"
+    assert root.findtext(".//p:CdtrSchmeId//p:Othr/p:Id", namespaces=NS) == "FR72ZZZ123456"
+    assert [e.text for e in root.iterfind(".//p:SeqTp", NS)] == ["FRST"]
+    assert [e.text for e in root.iterfind(".//p:MndtId", NS)] == ["RUM-SDCT-001", "RUM-BOUL-001"]
+    assert [e.text for e in root.iterfind(".//p:EndToEndId", NS)] == [inv_a.number, inv_b.number]
+    # Already in a pending batch: not proposed again.
+    assert candidates(session, collection) == []
+
+    confirm_batch(session, batch.id)
+    assert outstanding(session, b.id) == E("0.00")
+    assert open_items(session, a.id)[0].invoice_id != inv_a.id
+    line_a = next(line for line in batch.lines if line.invoice_id == inv_a.id)
+
+    # The bank returns A's debit (R-transaction): the invoice reopens, the payment is kept.
+    reject_line(session, line_a.id, "AM04 provision insuffisante", D(2026, 9, 9))
+    payment = session.get(Payment, line_a.payment_id)
+    assert payment is not None and payment.status == "rejected"
+    assert payment.allocations[0].undone_at is not None
+    assert "AM04" in payment.allocations[0].undo_reason
+    assert inv_a.id in [i.invoice_id for i in open_items(session, a.id)]
+    assert outstanding(session, a.id) == E("960.00")
+    # The rejected first collection does not count: the next debit is FRST again.
+    (retry,) = create_batches(session, D(2026, 9, 20), created_on=D(2026, 9, 10))
+    assert [line.sequence for line in retry.lines] == ["FRST"]
+    assert [line.invoice_id for line in retry.lines] == [inv_a.id]
+    # B's mandate was used once: its next debit is recurrent.
+    inv_b2 = issue_invoice(session, b, "96.60", D(2026, 8, 31))
+    (third,) = create_batches(session, D(2026, 10, 5), created_on=D(2026, 10, 1))
+    assert {(line.invoice_id, line.sequence) for line in third.lines} >= {(inv_b2.id, "RCUR")}
+
+
+def test_b2b_needs_professional_and_bad_mandate_refused(session: Session, company: object) -> None:
+    person = make_client(session, "PERS", "Mme Durand")
+    person.kind = "person"
+    with pytest.raises(ValidationErrors) as exc:
+        save_mandate(
+            session,
+            None,
+            MandateForm(
+                client_id=person.id, rum="R" * 36, signature_date=D(2026, 1, 1),
+                iban="FR76 1234", scheme="B2B",
+            ),
+        )  # fmt: skip
+    assert set(exc.value.fields) >= {"RUM", "IBAN", "Schéma"}
+
+
+def test_invalid_file_is_refused() -> None:
+    bad = (
+        b'<?xml version="1.0" encoding="UTF-8"?><Document xmlns="' + NAMESPACE.encode()
+        + b'"><CstmrDrctDbtInitn><GrpHdr><MsgId>X</MsgId></GrpHdr></CstmrDrctDbtInitn></Document>'
+    )  # fmt: skip
+    with pytest.raises(DocumentInvalid):
+        validate_pain008(bad)
