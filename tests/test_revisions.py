@@ -200,3 +200,62 @@ def test_renewals_deadlines_alerts_and_tacit_renewal(session: Session) -> None:
         False,
     )
     assert "reprise du personnel" in row.message
+
+
+# --- notices --------------------------------------------------------------------------
+
+
+def test_revision_notice_docx_and_pdf_name_old_and_new_prices(
+    session: Session, company: object, tmp_path: object
+) -> None:
+    from docx import Document
+    from pypdf import PdfReader
+
+    from app.revisions import clauses, notices, runs
+    from models.audit import AuditEvent
+    from models.revisions import NoticeKind
+
+    contract_id, _m, _w = _contract(session)
+    index_id = _index_with_values(session)
+    clauses.save_clause(
+        session,
+        contract_id,
+        clauses.ClauseForm(
+            fixed_part=D("0.15"),
+            terms=[clauses.TermForm(index_id, D("0.85"), reference_value=D("121.2"))],
+            next_revision=dt.date(2026, 9, 1),
+        ),
+    )
+    revision = runs.apply_revision(session, contract_id, today=dt.date(2026, 11, 2))
+    [todo] = notices.notices_to_send(session, dt.date(2026, 11, 2))
+    assert (todo.kind, todo.revision_id) == (NoticeKind.REVISION, revision.id)
+
+    files = tmp_path / "files"  # type: ignore[operator]
+    notice = notices.produce_notice(
+        session,
+        notices.NoticeRequest(NoticeKind.REVISION, contract_id),
+        letter_date=dt.date(2026, 11, 2),
+        files_dir=files,
+    )
+    doc = Document(str(files / notice.docx_path))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = [[c.text for c in row.cells] for row in doc.tables[0].rows]
+    assert cells[1] == ["Entretien des bureaux", "1\u202f250,00\u00a0€", "1\u202f331,53\u00a0€"]
+    assert cells[2] == ["Vitrerie", "240,00\u00a0€", "255,65\u00a0€"]
+    assert "révisés au 1er septembre 2026" in text
+    assert "coefficient de révision s'établit ainsi à 1,065223" in text
+    assert "régularisation sur votre prochaine facture" in text
+    assert "Cabinet Dupuis" in text
+    pdf = PdfReader(str(files / notice.pdf_path))
+    page = pdf.pages[0].extract_text()
+    assert "1\u202f331,53" in page or "1 331,53" in page
+    fonts = {
+        str(f["/BaseFont"])
+        for p in pdf.pages
+        for f in p["/Resources"]["/Font"].get_object().values()
+    }
+    assert fonts and all("DejaVu" in f for f in fonts)
+    assert notices.notices_to_send(session, dt.date(2026, 11, 2)) == []
+    history = session.query(AuditEvent).filter(AuditEvent.action == "notice").one()
+    assert history.client_id is not None
+    assert "Avis de révision du contrat CT-T1" in history.summary
