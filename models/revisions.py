@@ -20,7 +20,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, IdMixin, Rate, TimestampMixin, UnitPrice, UTCDateTime, utcnow
+from models.base import Base, IdMixin, Money, Rate, TimestampMixin, UnitPrice, UTCDateTime, utcnow
 
 
 class Periodicity:
@@ -158,3 +158,15 @@ class Notice(IdMixin, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     sent_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class CostAssumption(IdMixin, TimestampMixin, Base):
+    """Costs other than labour of a contract for the annual projection: a fixed amount per
+    month (products, equipment, travel) and a percentage of revenue (overheads)."""
+
+    __tablename__ = "contract_cost_assumptions"
+
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), unique=True)
+    other_monthly: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    other_percent: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("0"))
+    notes: Mapped[str] = mapped_column(Text, default="")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:46:26.223912
+Create Date: 2026-11-28 00:47:48.314506
 """
 
 from __future__ import annotations
@@ -755,6 +755,23 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "contract_cost_assumptions",
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("other_monthly", sa.BigInteger(), nullable=False),
+        sa.Column("other_percent", sa.BigInteger(), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contract_id"],
+            ["contracts.id"],
+            name=op.f("fk_contract_cost_assumptions_contract_id_contracts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contract_cost_assumptions")),
+        sa.UniqueConstraint("contract_id", name=op.f("uq_contract_cost_assumptions_contract_id")),
+    )
+    op.create_table(
         "contract_lines",
         sa.Column("contract_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
@@ -953,6 +970,7 @@ def upgrade() -> None:
         sa.Column("progress_percent", sa.BigInteger(), nullable=False),
         sa.Column("done_date", sa.Date(), nullable=True),
         sa.Column("invoiced_percent", sa.BigInteger(), nullable=False),
+        sa.Column("invoiced_steps", sa.Text(), nullable=False),
         sa.Column("invoice_id", sa.Integer(), nullable=True),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
@@ -1803,6 +1821,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contract_lines_contract_id"))
 
     op.drop_table("contract_lines")
+    op.drop_table("contract_cost_assumptions")
     with op.batch_alter_table("cheque_remittance_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cheque_remittance_lines_remittance_id"))
 
