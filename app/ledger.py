@@ -70,6 +70,10 @@ def running_balance(rows: Iterable[LedgerRow]) -> list[LedgerRow]:
 
 
 def client_ledger(session: Session, client_id: int) -> list[LedgerRow]:
+    # Importing the owning packages registers their rows (invoices, payments).
+    import app.billing
+    import app.payments  # noqa: F401
+
     rows: list[LedgerRow] = []
     for provider in _PROVIDERS:
         rows.extend(provider(session, client_id))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import numbering
 from app.errors import StateError, ValidationError, ValidationErrors
+from app.ledger import client_ledger
 from app.payments import outstanding
 from app.payments.allocation import allocate, undo_allocation
 from app.payments.allocation_rules import AllocationLine
@@ -99,10 +100,13 @@ def test_invoice_paid_by_cheque_then_transfer(session: Session, company: object)
     assert invoice.number in text and "1 440,00" in text
 
     rows = payment_ledger_rows(session, client.id)
-    assert [(r.reference, r.credit, r.letter) for r in rows] == [
-        ("RG2026-00001", E("1000.00"), "A"),
-        ("RG2026-00002", E("440.00"), "A"),
+    assert [(r.reference, r.credit, "(lettre A)" in r.label) for r in rows] == [
+        ("RG2026-00001", E("1000.00"), True),
+        ("RG2026-00002", E("440.00"), True),
     ]
+    ledger = client_ledger(session, client.id)
+    assert [r.reference for r in ledger if r.kind == "payment"] == ["RG2026-00001", "RG2026-00002"]
+    assert ledger[-1].balance == E("0.00")
 
     # The cheque goes on a remittance slip; it cannot be remitted twice.
     assert [c.payment_id for c in cheques_to_remit(session)] == [cheque.id]
@@ -158,7 +162,7 @@ def test_rounding_difference_is_written_off_explicitly(session: Session, company
     assert open_items(session, client.id) == []
     assert outstanding(session, client.id) == E("0.00")
     kinds = [r.kind for r in payment_ledger_rows(session, client.id)]
-    assert kinds == ["payment", "writeoff"]
+    assert kinds == ["payment", "adjustment"]
 
 
 def test_entry_errors_name_the_field(session: Session, company: object) -> None:

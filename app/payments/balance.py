@@ -8,12 +8,12 @@ off. Positive: the client owes money; negative: credit on the account.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.ledger import LedgerRow, register_ledger_provider
 from app.money import ZERO
 from app.payments.entry import allocated_by_invoice
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
@@ -55,22 +55,9 @@ def overdue(session: Session, client_id: int, on: dt.date) -> Decimal:
     return sum((max(i.amount_due - paid.get(i.id, ZERO), ZERO) for i in invoices), ZERO)
 
 
-@dataclass(frozen=True)
-class LedgerRow:
-    """One line of the client account inquiry (same shape for every provider)."""
-
-    date: dt.date
-    kind: str
-    reference: str
-    label: str
-    debit: Decimal
-    credit: Decimal
-    due_date: dt.date | None = None
-    letter: str = ""
-
-
+@register_ledger_provider
 def payment_ledger_rows(session: Session, client_id: int) -> list[LedgerRow]:
-    """Payments (credit), rejects (debit back) and write-offs of one client."""
+    """Payments (credit), bank rejects (debit back) and settlement differences of a client."""
     rows: list[LedgerRow] = []
     for p in session.scalars(
         select(Payment).where(Payment.client_id == client_id).order_by(Payment.date, Payment.id)
@@ -83,34 +70,34 @@ def payment_ledger_rows(session: Session, client_id: int) -> list[LedgerRow]:
             label += f" {p.reference or p.cheque_number}"
         if invoices:
             label += f" — imputé sur {invoices}"
-        rows.append(LedgerRow(p.date, "payment", p.number, label, ZERO, p.amount, None, letters))
+        if letters:
+            label += f" (lettre {letters})"
+        rows.append(LedgerRow(p.date, "payment", p.number, label, credit=p.amount))
         if p.status == PaymentStatus.REJECTED and p.rejected_on:
             rows.append(
                 LedgerRow(
                     p.rejected_on,
-                    "reject",
+                    "adjustment",
                     p.number,
                     f"Rejet / impayé : {p.reject_reason}",
-                    p.amount,
-                    ZERO,
+                    debit=p.amount,
                 )
             )
         writeoff = sum((a.writeoff for a in allocations), ZERO)
         if writeoff:
             rows.append(
                 LedgerRow(
-                    p.date, "writeoff", p.number, "Écart de règlement (perte)", ZERO, writeoff
+                    p.date, "adjustment", p.number, "Écart de règlement (perte)", credit=writeoff
                 )
             )
         if p.excess_writeoff:
             rows.append(
                 LedgerRow(
                     p.date,
-                    "writeoff",
+                    "adjustment",
                     p.number,
                     "Écart de règlement (gain)",
-                    p.excess_writeoff,
-                    ZERO,
+                    debit=p.excess_writeoff,
                 )
             )
     return rows
