@@ -169,7 +169,8 @@ class QuotePhoto(IdMixin, TimestampMixin, Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), nullable=True, index=True)
     tag: Mapped[str] = mapped_column(String(10), default=PhotoTag.BEFORE)
     caption: Mapped[str] = mapped_column(String(200), default="")
-    storage_name: Mapped[str] = mapped_column(String(100), unique=True)
+    # Not unique: a revised quote (v2) lists the same cleaned files as v1.
+    storage_name: Mapped[str] = mapped_column(String(100))
     thumb_name: Mapped[str] = mapped_column(String(100))
     original_name: Mapped[str] = mapped_column(String(255), default="")
     mime_type: Mapped[str] = mapped_column(String(30))
@@ -243,6 +244,9 @@ class PlannedJob(IdMixin, TimestampMixin, Base):
     done_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     # Share of the quote already invoiced (%), so partial invoices never bill twice.
     invoiced_percent: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("0"))
+    # JSON list of the shares invoiced so far (e.g. ["0.5", "0.3"]), so that the closing
+    # invoice bills exactly what remains of each quote line.
+    invoiced_steps: Mapped[str] = mapped_column(Text, default="[]")
     # Last invoice made from this job (billing's table).
     invoice_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     notes: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,608 @@
+"""Quote use cases: create, edit, price with the builder, send, revise into v2, accept,
+refuse, expire. One function per user action; none of them commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.billing.totals import Totals, compute_totals
+from app.errors import NotFoundError, StateError, ValidationError, ValidationErrors
+from app.money import ZERO, line_total, round_money, round_quantity, round_unit_price, to_decimal
+from app.numbering import attach_document, next_number
+from app.quotes import builder
+from app.workflow import Workflow
+from models.catalog import Article, VatRate
+from models.clients import Client, Site
+from models.quotes import (
+    Quote,
+    QuoteKind,
+    QuoteLine,
+    QuoteLineKind,
+    QuotePhoto,
+    QuoteSheet,
+    QuoteStatus,
+)
+
+S = QuoteStatus
+WORKFLOW = Workflow(
+    "Devis",
+    dict(S.LABELS),
+    frozenset(
+        {
+            (S.DRAFT, S.SENT),
+            (S.SENT, S.ACCEPTED),
+            (S.SENT, S.REFUSED),
+            (S.SENT, S.EXPIRED),
+            (S.SENT, S.REVISED),
+            (S.REFUSED, S.REVISED),
+            (S.EXPIRED, S.REVISED),
+        }
+    ),
+)
+DEFAULT_VALIDITY_DAYS = 30
+DEFAULT_REMINDER_DAYS = 10
+DEFAULT_VAT = "T20"
+DEFAULT_CONDITIONS = (
+    "Devis gratuit. Prix en euros hors taxes, TVA au taux en vigueur. "
+    "Acompte de 30 % à la commande pour les travaux ponctuels, solde à réception de facture."
+)
+
+
+@dataclass
+class LineForm:
+    label: str = ""
+    quantity: Decimal | str = "1"
+    unit: str = "forfait"
+    unit_price: Decimal | str = "0"
+    vat_code: str = DEFAULT_VAT
+    article_id: int | None = None
+    description: str = ""
+    discount: Decimal | str = "0"
+    kind: str = QuoteLineKind.SERVICE
+    billing_frequency: str = ""
+
+
+@dataclass
+class QuoteForm:
+    client_id: int | None = None
+    site_id: int | None = None
+    kind: str = QuoteKind.EXTRA_WORK
+    title: str = ""
+    quote_date: dt.date = field(default_factory=dt.date.today)
+    validity_date: dt.date | None = None
+    conditions: str = DEFAULT_CONDITIONS
+    free_of_charge: bool = True
+    frequency: str = ""
+    cadence: str = ""
+    duration_hours: Decimal | str | None = None
+    start_date: dt.date | None = None
+    contract_months: int | None = None
+    probability: Decimal | str = "50"
+    include_photos: bool = True
+    lines: list[LineForm] = field(default_factory=list)
+
+
+def get_quote(session: Session, quote_id: int) -> Quote:
+    quote = session.get(Quote, quote_id)
+    if quote is None:
+        raise NotFoundError("Devis introuvable (n° interne {id}).", id=quote_id)
+    return quote
+
+
+def _vat_rates(session: Session) -> dict[str, VatRate]:
+    return {v.code: v for v in session.scalars(select(VatRate))}
+
+
+def _check_form(session: Session, form: QuoteForm) -> list[ValidationError]:
+    errors: list[ValidationError] = []
+    client = session.get(Client, form.client_id) if form.client_id else None
+    if client is None:
+        errors.append(ValidationError("Client", "Choisir le client du devis."))
+    if form.site_id is not None:
+        site = session.get(Site, form.site_id)
+        if site is None:
+            errors.append(ValidationError("Chantier", "Chantier introuvable."))
+        elif client is not None and client.id not in (site.client_id, site.payer_id):
+            errors.append(
+                ValidationError(
+                    "Chantier",
+                    "Le chantier « {site} » n'appartient pas au client « {client} ».",
+                    site=site.name,
+                    client=client.name,
+                )
+            )
+    if form.kind not in QuoteKind.ALL:
+        errors.append(ValidationError("Type", "Type de devis « {kind} » inconnu.", kind=form.kind))
+    if form.validity_date is not None and form.validity_date < form.quote_date:
+        errors.append(ValidationError("Validité", "La date de validité précède la date du devis."))
+    return errors
+
+
+def _apply_form(session: Session, quote: Quote, form: QuoteForm) -> dict[str, tuple]:
+    errors = _check_form(session, form)
+    try:
+        probability = to_decimal(form.probability, field="Probabilité (%)")
+        if not ZERO <= probability <= 100:
+            raise ValidationError("Probabilité (%)", "La probabilité doit être entre 0 et 100 %.")
+    except ValidationError as exc:
+        errors.append(exc)
+        probability = Decimal(50)
+    duration = None
+    if form.duration_hours not in (None, ""):
+        try:
+            duration = round_quantity(to_decimal(form.duration_hours, field="Durée (h)"))  # type: ignore[arg-type]
+        except ValidationError as exc:
+            errors.append(exc)
+    lines: list[QuoteLine] = []
+    rates = _vat_rates(session)
+    for index, line_form in enumerate(form.lines, start=1):
+        try:
+            lines.append(_make_line(session, line_form, index, rates))
+        except ValidationError as exc:
+            errors.append(exc)
+    if errors:
+        raise ValidationErrors(errors)
+    validity = form.validity_date or form.quote_date + dt.timedelta(days=DEFAULT_VALIDITY_DAYS)
+    changes = audit.diff(
+        quote,
+        {
+            "client_id": form.client_id,
+            "site_id": form.site_id,
+            "kind": form.kind,
+            "title": form.title.strip()[:200],
+            "quote_date": form.quote_date,
+            "validity_date": validity,
+            "conditions": form.conditions.strip(),
+            "free_of_charge": form.free_of_charge,
+            "frequency": form.frequency.strip()[:100],
+            "cadence": form.cadence.strip()[:200],
+            "duration_hours": duration,
+            "start_date": form.start_date,
+            "contract_months": form.contract_months or None,
+            "probability": probability,
+            "include_photos": form.include_photos,
+        },
+    )
+    quote.lines.clear()
+    session.flush()
+    for position, line in enumerate(lines):
+        line.position = position
+        quote.lines.append(line)
+    _update_totals(session, quote)
+    return changes
+
+
+def _make_line(
+    session: Session, form: LineForm, index: int, rates: dict[str, VatRate]
+) -> QuoteLine:
+    field_name = f"Ligne {index}"
+    article = session.get(Article, form.article_id) if form.article_id else None
+    if form.article_id and article is None:
+        raise ValidationError(field_name, "{field} : article introuvable.")
+    label = (form.label or (article.label if article else "")).strip()
+    if not label:
+        raise ValidationError(field_name, "{field} : la désignation est obligatoire.")
+    quantity = round_quantity(to_decimal(form.quantity, field=f"{field_name} quantité"))
+    unit_price = round_unit_price(to_decimal(form.unit_price, field=f"{field_name} prix unitaire"))
+    discount = round_money(to_decimal(form.discount or "0", field=f"{field_name} remise"))
+    if quantity < 0 or unit_price < 0 or discount < 0:
+        raise ValidationError(field_name, "{field} : quantités, prix et remises sont positifs.")
+    if article is not None and not form.vat_code:
+        vat_id = article.vat_rate_id
+    else:
+        rate = rates.get(form.vat_code or DEFAULT_VAT)
+        if rate is None:
+            raise ValidationError(
+                field_name, "{field} : taux de TVA « {code} » inconnu.", code=form.vat_code
+            )
+        vat_id = rate.id
+    if form.kind not in QuoteLineKind.ALL:
+        raise ValidationError(field_name, "{field} : type de ligne inconnu.")
+    return QuoteLine(
+        kind=form.kind,
+        article_id=article.id if article else None,
+        label=label[:200],
+        description=form.description.strip(),
+        quantity=quantity,
+        unit=form.unit or (article.unit if article else "forfait"),
+        unit_price=unit_price,
+        discount=discount,
+        vat_rate_id=vat_id,
+        total_ht=line_total(quantity, unit_price, discount),
+        billing_frequency=form.billing_frequency,
+    )
+
+
+@dataclass(frozen=True)
+class _Taxed:
+    total_ht: Decimal
+    vat_rate: Decimal
+    vat_category: str
+
+
+def quote_totals(session: Session, quote: Quote) -> Totals:
+    rates = {v.id: v for v in session.scalars(select(VatRate))}
+    return compute_totals(
+        _Taxed(line.total_ht, rates[line.vat_rate_id].rate, rates[line.vat_rate_id].category)
+        for line in quote.lines
+    )
+
+
+def _update_totals(session: Session, quote: Quote) -> None:
+    session.flush()
+    totals = quote_totals(session, quote)
+    quote.total_ht, quote.total_vat, quote.total_ttc = (
+        totals.total_ht,
+        totals.total_vat,
+        totals.total_ttc,
+    )
+
+
+def create_quote(session: Session, form: QuoteForm) -> Quote:
+    quote = Quote(status=S.DRAFT, version=1, salesperson_id=audit.current_user_id(session))
+    _apply_form(session, quote, form)
+    session.add(quote)
+    session.flush()
+    audit.record(
+        session,
+        "quote",
+        quote.id,
+        "create",
+        f"Devis créé ({QuoteKind.LABELS[quote.kind]}) : {quote.title or 'sans titre'}",
+        client_id=quote.client_id,
+    )
+    return quote
+
+
+def _require_draft(quote: Quote) -> None:
+    if quote.status != S.DRAFT:
+        raise StateError(
+            "Le devis {ref} est « {status} » : seul un brouillon peut être modifié "
+            "(réviser le devis pour en faire une nouvelle version).",
+            ref=quote.reference,
+            status=S.LABELS[quote.status],
+        )
+
+
+def update_quote(session: Session, quote_id: int, form: QuoteForm) -> Quote:
+    quote = get_quote(session, quote_id)
+    _require_draft(quote)
+    changes = _apply_form(session, quote, form)
+    audit.record(
+        session,
+        "quote",
+        quote.id,
+        "update",
+        "Devis modifié",
+        client_id=quote.client_id,
+        changes=changes,
+    )
+    return quote
+
+
+def form_of(quote: Quote, session: Session) -> QuoteForm:
+    """The edit form of an existing quote (for the UI and revisions)."""
+    rates = {v.id: v.code for v in session.scalars(select(VatRate))}
+    return QuoteForm(
+        client_id=quote.client_id,
+        site_id=quote.site_id,
+        kind=quote.kind,
+        title=quote.title,
+        quote_date=quote.quote_date,
+        validity_date=quote.validity_date,
+        conditions=quote.conditions,
+        free_of_charge=quote.free_of_charge,
+        frequency=quote.frequency,
+        cadence=quote.cadence,
+        duration_hours=quote.duration_hours,
+        start_date=quote.start_date,
+        contract_months=quote.contract_months,
+        probability=quote.probability,
+        include_photos=quote.include_photos,
+        lines=[
+            LineForm(
+                label=line.label,
+                quantity=line.quantity,
+                unit=line.unit,
+                unit_price=line.unit_price,
+                vat_code=rates[line.vat_rate_id],
+                article_id=line.article_id,
+                description=line.description,
+                discount=line.discount,
+                kind=line.kind,
+                billing_frequency=line.billing_frequency,
+            )
+            for line in quote.lines
+        ],
+    )
+
+
+BUILDER_LINE_LABEL = "Prestation de nettoyage selon cadencier"
+
+
+def apply_builder(
+    session: Session, quote_id: int, data: builder.BuilderInput, *, label: str = ""
+) -> builder.BuilderResult:
+    """Price a draft quote with the cost builder: keep the computation with the quote and
+    put the selling price on the quote's builder line (created when missing)."""
+    quote = get_quote(session, quote_id)
+    _require_draft(quote)
+    result = builder.compute(data)
+    quote.builder_snapshot = builder.snapshot(data, result)
+    contract = quote.kind == QuoteKind.CONTRACT
+    label = label or (BUILDER_LINE_LABEL if contract else quote.title or "Travaux selon descriptif")
+    line = next((li for li in quote.lines if li.description == "builder"), None)
+    if line is None:
+        rate = _vat_rates(session)[DEFAULT_VAT]
+        line = QuoteLine(kind=QuoteLineKind.SERVICE, vat_rate_id=rate.id, description="builder")
+        quote.lines.insert(0, line)
+        for position, li in enumerate(quote.lines):
+            li.position = position
+    line.label = label[:200]
+    line.quantity = Decimal("1.000")
+    line.unit = "mois" if contract else "forfait"
+    line.unit_price = round_unit_price(result.selling_price)
+    line.discount = ZERO
+    line.total_ht = line_total(line.quantity, line.unit_price)
+    if contract:
+        line.billing_frequency = line.billing_frequency or "monthly"
+    if quote.duration_hours is None:
+        quote.duration_hours = result.hours if not contract else None
+    _update_totals(session, quote)
+    audit.record(
+        session,
+        "quote",
+        quote.id,
+        "price",
+        f"Chiffrage : prix de revient {result.cost_price} €, prix de vente "
+        f"{result.selling_price} €, marge {result.margin_percent} %",
+        client_id=quote.client_id,
+    )
+    return result
+
+
+def builder_input_for_site(
+    session: Session,
+    site_id: int,
+    day: dt.date,
+    *,
+    one_off: bool = False,
+    products: Decimal = ZERO,
+    equipment: Decimal = ZERO,
+    overheads_percent: Decimal = ZERO,
+    margin_percent: Decimal | None = None,
+    target_price: Decimal | None = None,
+) -> builder.BuilderInput:
+    """Builder inputs from the site's cadencier and the cost grid in force on ``day``."""
+    from app.costs import hourly_cost
+    from models.costs import Qualification
+    from models.schedules import TaskSchedule
+
+    rows = list(
+        session.scalars(
+            select(TaskSchedule)
+            .where(TaskSchedule.site_id == site_id, TaskSchedule.active)
+            .order_by(TaskSchedule.position, TaskSchedule.id)
+        )
+    )
+    codes = {q.id: q.code for q in session.scalars(select(Qualification))}
+    tasks = [
+        builder.TaskLine(
+            task=r.task,
+            qualification=codes.get(r.qualification_id or 0, "AS1"),
+            frequency=r.frequency,
+            period=r.period,
+            minutes_per_pass=r.minutes_per_pass,
+            surface_m2=r.surface_m2,
+            productivity_m2_h=r.productivity_m2_h,
+            zone=r.zone,
+        )
+        for r in rows
+    ]
+    costs = {code: hourly_cost(session, code, day) for code in {t.qualification for t in tasks}}
+    return builder.BuilderInput(
+        tasks=tasks,
+        hourly_costs=costs,
+        products=products,
+        equipment=equipment,
+        overheads_percent=overheads_percent,
+        margin_percent=margin_percent,
+        target_price=target_price,
+        one_off=one_off,
+    )
+
+
+def send_quote(
+    session: Session,
+    quote_id: int,
+    sent_date: dt.date,
+    *,
+    reminder_days: int = DEFAULT_REMINDER_DAYS,
+) -> Quote:
+    """Send (issue) a quote. A first version takes its number now, dated the day it leaves;
+    a revision keeps its predecessor's number with the next version index."""
+    quote = get_quote(session, quote_id)
+    WORKFLOW.check(quote.status, S.SENT)
+    if not quote.lines:
+        raise ValidationError("Lignes", "Un devis sans ligne ne peut pas être envoyé.")
+    if quote.total_ht <= 0 and not any(li.total_ht for li in quote.lines):
+        raise ValidationError("Lignes", "Le devis ne porte aucun montant.")
+    if sent_date < quote.quote_date:
+        raise ValidationError("Date d'envoi", "La date d'envoi précède la date du devis.")
+    if quote.number is None:
+        validity = (quote.validity_date - quote.quote_date).days
+        quote.quote_date = sent_date
+        quote.validity_date = sent_date + dt.timedelta(days=validity)
+        number = next_number(session, "quote", sent_date, doc_type="quote", doc_id=quote.id)
+        quote.number = number.text
+        attach_document(session, number.text, quote.id)
+    quote.status = S.SENT
+    quote.sent_date = sent_date
+    quote.next_reminder_date = sent_date + dt.timedelta(days=reminder_days)
+    audit.record(
+        session,
+        "quote",
+        quote.id,
+        "send",
+        f"Devis {quote.reference} envoyé",
+        client_id=quote.client_id,
+    )
+    return quote
+
+
+def revise_quote(session: Session, quote_id: int, revision_date: dt.date) -> Quote:
+    """Create version n+1 (a draft) from a sent quote; the old version stays as it was sent."""
+    old = get_quote(session, quote_id)
+    WORKFLOW.check(old.status, S.REVISED)
+    form = form_of(old, session)
+    form.quote_date = max(revision_date, old.quote_date)
+    form.validity_date = form.quote_date + (old.validity_date - old.quote_date)
+    new = Quote(
+        status=S.DRAFT,
+        number=old.number,
+        version=old.version + 1,
+        previous_id=old.id,
+        salesperson_id=old.salesperson_id,
+        builder_snapshot=old.builder_snapshot,
+    )
+    _apply_form(session, new, form)
+    session.add(new)
+    for line, old_line in zip(new.lines, old.lines, strict=True):
+        line.description = old_line.description
+    session.flush()
+    for photo in old.photos:
+        session.add(
+            QuotePhoto(
+                quote_id=new.id,
+                site_id=photo.site_id,
+                tag=photo.tag,
+                caption=photo.caption,
+                storage_name=photo.storage_name,
+                thumb_name=photo.thumb_name,
+                original_name=photo.original_name,
+                mime_type=photo.mime_type,
+                width=photo.width,
+                height=photo.height,
+                size=photo.size,
+                sha256=photo.sha256,
+                include_in_pdf=photo.include_in_pdf,
+            )
+        )
+    for qs in old.sheets:
+        new.sheets.append(QuoteSheet(sheet_id=qs.sheet_id, position=qs.position))
+    old.status = S.REVISED
+    old.next_reminder_date = None
+    session.flush()
+    audit.record(
+        session,
+        "quote",
+        new.id,
+        "revise",
+        f"Devis {old.reference} révisé : version {new.version} créée",
+        client_id=new.client_id,
+    )
+    return new
+
+
+def accept_quote(
+    session: Session,
+    quote_id: int,
+    decision_date: dt.date,
+    *,
+    plan_date: dt.date | None = None,
+    team: str = "",
+) -> Quote:
+    """The client signed "Bon pour accord": a contract quote becomes a draft contract, a TC
+    quote a planned job."""
+    quote = get_quote(session, quote_id)
+    WORKFLOW.check(quote.status, S.ACCEPTED)
+    _decide(quote, decision_date)
+    quote.status = S.ACCEPTED
+    quote.probability = Decimal(100)
+    quote.next_reminder_date = None
+    audit.record(
+        session,
+        "quote",
+        quote.id,
+        "accept",
+        f"Devis {quote.reference} accepté",
+        client_id=quote.client_id,
+    )
+    if quote.kind == QuoteKind.CONTRACT:
+        from app.quotes.contracting import contract_from_quote
+
+        quote.contract_id = contract_from_quote(session, quote)
+    else:
+        from app.quotes.planning import plan_job
+
+        plan_job(
+            session,
+            quote.id,
+            plan_date or decision_date + dt.timedelta(days=7),
+            team=team,
+            duration_hours=quote.duration_hours or Decimal(0),
+        )
+    return quote
+
+
+def _decide(quote: Quote, day: dt.date) -> None:
+    if quote.sent_date and day < quote.sent_date:
+        raise ValidationError("Date", "La date de décision précède l'envoi du devis.")
+    quote.decision_date = day
+
+
+def refuse_quote(
+    session: Session, quote_id: int, decision_date: dt.date, reason: str = ""
+) -> Quote:
+    quote = get_quote(session, quote_id)
+    WORKFLOW.check(quote.status, S.REFUSED)
+    _decide(quote, decision_date)
+    quote.status = S.REFUSED
+    quote.refusal_reason = reason.strip()
+    quote.probability = ZERO
+    quote.next_reminder_date = None
+    audit.record(
+        session,
+        "quote",
+        quote.id,
+        "refuse",
+        f"Devis {quote.reference} refusé" + (f" : {reason.strip()}" if reason.strip() else ""),
+        client_id=quote.client_id,
+    )
+    return quote
+
+
+def expire_quotes(session: Session, today: dt.date) -> list[Quote]:
+    """Sent quotes whose validity date has passed become expired."""
+    expired = list(
+        session.scalars(select(Quote).where(Quote.status == S.SENT, Quote.validity_date < today))
+    )
+    for quote in expired:
+        quote.status = S.EXPIRED
+        quote.next_reminder_date = None
+        audit.record(
+            session,
+            "quote",
+            quote.id,
+            "expire",
+            f"Devis {quote.reference} expiré (validité au {quote.validity_date:%d/%m/%Y})",
+            client_id=quote.client_id,
+        )
+    return expired
+
+
+def quote_chain(session: Session, quote_id: int) -> Sequence[Quote]:
+    """Every version of a quote, oldest first."""
+    quote = get_quote(session, quote_id)
+    if not quote.number:
+        return [quote]
+    return list(
+        session.scalars(select(Quote).where(Quote.number == quote.number).order_by(Quote.version))
+    )

@@ -1,0 +1,311 @@
+"""Quote life: create, price with the builder, send (number), revise into v2, accept,
+plan, progress, invoice from the quote (partial then closing), refuse, expire, remind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import StateError, ValidationError, ValidationErrors
+from app.quotes import followup, forecast, invoicing, planning, sheets
+from app.quotes import quotes as uc
+from app.quotes.photos import add_photo
+from models.clients import Client, Site
+from models.costs import HourlyCost, Qualification
+from models.invoices import Invoice
+from models.quotes import JobStatus, Quote, QuoteKind, QuoteStatus
+from models.schedules import TaskSchedule
+
+D = Decimal
+DAY = dt.date(2026, 9, 1)
+
+
+@pytest.fixture
+def world(session: Session, company):  # type: ignore[no-untyped-def]
+    client = Client(code="DUPONT", name="Dupont Immobilier", kind="company", city="Lyon")
+    session.add(client)
+    session.flush()
+    site = Site(code="DUP-01", name="Résidence Les Tilleuls", client_id=client.id, city="Lyon")
+    session.add(site)
+    q1 = Qualification(code="AS1", label="Agent de service 1")
+    q2 = Qualification(code="AS2", label="Agent de service 2")
+    session.add_all([q1, q2])
+    session.flush()
+    # loaded = wage × (1 + charges %): 12.00 × 1.425 = 17.10 ; 13.00 × 1.425 = 18.525
+    session.add_all(
+        [
+            HourlyCost(
+                qualification_id=q1.id,
+                valid_from=dt.date(2026, 1, 1),
+                hourly_wage=D("12.00"),
+                charges_rate=D("42.5"),
+            ),
+            HourlyCost(
+                qualification_id=q2.id,
+                valid_from=dt.date(2026, 1, 1),
+                hourly_wage=D("13.00"),
+                charges_rate=D("42.5"),
+            ),
+            TaskSchedule(
+                site_id=site.id,
+                position=1,
+                task="Hall et escaliers",
+                zone="Bât. A",
+                frequency=D(2),
+                period="week",
+                minutes_per_pass=D(45),
+                qualification_id=q1.id,
+            ),
+            TaskSchedule(
+                site_id=site.id,
+                position=2,
+                task="Vitrerie parties communes",
+                frequency=D(1),
+                period="month",
+                surface_m2=D(90),
+                productivity_m2_h=D(30),
+                qualification_id=q2.id,
+            ),
+        ]
+    )
+    session.flush()
+    return client, site
+
+
+def _tc_form(client: Client, site: Site) -> uc.QuoteForm:
+    return uc.QuoteForm(
+        client_id=client.id,
+        site_id=site.id,
+        kind=QuoteKind.EXTRA_WORK,
+        title="Remise en état après travaux",
+        quote_date=DAY,
+        lines=[
+            uc.LineForm(
+                label="Décapage et métallisation du hall",
+                quantity="45",
+                unit="m²",
+                unit_price="12.50",
+            ),
+            uc.LineForm(label="Produits et évacuation", quantity="1", unit_price="85"),
+            uc.LineForm(
+                label="Frais de déplacement", quantity="1", unit_price="30,00", kind="travel"
+            ),
+        ],
+    )
+
+
+def test_create_computes_totals_and_validates(session: Session, world) -> None:  # type: ignore[no-untyped-def]
+    client, site = world
+    quote = uc.create_quote(session, _tc_form(client, site))
+    assert quote.status == QuoteStatus.DRAFT and quote.number is None
+    assert [li.total_ht for li in quote.lines] == [D("562.50"), D("85.00"), D("30.00")]
+    assert (quote.total_ht, quote.total_vat, quote.total_ttc) == (
+        D("677.50"),
+        D("135.50"),
+        D("813.00"),
+    )
+    assert quote.validity_date == DAY + dt.timedelta(days=30)
+    bad = _tc_form(client, site)
+    bad.client_id = None
+    bad.lines[0].quantity = "abc"
+    with pytest.raises(ValidationErrors) as exc:
+        uc.create_quote(session, bad)
+    assert "Client" in exc.value.fields
+    assert any("n'est pas un nombre valide" in str(e) for e in exc.value.errors)
+
+
+def test_builder_prices_contract_quote_from_cadencier(session: Session, world) -> None:  # type: ignore[no-untyped-def]
+    client, site = world
+    form = uc.QuoteForm(
+        client_id=client.id,
+        site_id=site.id,
+        kind=QuoteKind.CONTRACT,
+        title="Entretien des parties communes",
+        quote_date=DAY,
+    )
+    quote = uc.create_quote(session, form)
+    data = uc.builder_input_for_site(
+        session, site.id, DAY, products=D("20"), overheads_percent=D("8"), margin_percent=D("15")
+    )
+    assert data.hourly_costs == {"AS1": D("17.1000"), "AS2": D("18.5250")}
+    result = uc.apply_builder(session, quote.id, data)
+    # 2 × 52/12 × 0.75 h = 6.500 h ; 90/30 = 3 h
+    assert result.hours_by_qualification == {"AS1": D("6.500"), "AS2": D("3.000")}
+    assert result.labour == D("166.73")  # 111.15 + 55.58
+    assert result.cost_price == D("201.67")  # (166.73 + 20) × 1.08 = 186.73 + 14.94
+    assert result.selling_price == D("237.26")
+    assert result.selling_price_year == D("2847.12")
+    line = quote.lines[0]
+    assert (line.unit, line.unit_price, line.billing_frequency) == (
+        "mois",
+        D("237.2600"),
+        "monthly",
+    )
+    assert quote.total_ht == D("237.26")
+    assert '"cost_price": "201.67"' in quote.builder_snapshot
+
+
+def test_send_numbers_revise_keeps_v1(session: Session, world) -> None:  # type: ignore[no-untyped-def]
+    client, site = world
+    quote = uc.create_quote(session, _tc_form(client, site))
+    uc.send_quote(session, quote.id, DAY + dt.timedelta(days=2))
+    assert quote.number == "DE2026-00001" and quote.status == QuoteStatus.SENT
+    assert quote.quote_date == dt.date(2026, 9, 3)
+    assert quote.validity_date == dt.date(2026, 10, 3)
+    assert quote.next_reminder_date == dt.date(2026, 9, 13)
+    with pytest.raises(StateError):
+        uc.update_quote(session, quote.id, _tc_form(client, site))
+    v2 = uc.revise_quote(session, quote.id, dt.date(2026, 9, 10))
+    assert (v2.number, v2.version, v2.previous_id) == ("DE2026-00001", 2, quote.id)
+    assert v2.reference == "DE2026-00001 v2" and v2.status == QuoteStatus.DRAFT
+    assert quote.status == QuoteStatus.REVISED
+    assert [li.label for li in quote.lines] == [li.label for li in v2.lines]
+    form = uc.form_of(v2, session)
+    form.lines[0].unit_price = "11.90"
+    uc.update_quote(session, v2.id, form)
+    assert v2.total_ht == D("650.50") and quote.total_ht == D("677.50")  # v1 untouched
+    uc.send_quote(session, v2.id, dt.date(2026, 9, 11))
+    assert v2.number == "DE2026-00001"  # no new number for a revision
+    other = uc.create_quote(session, _tc_form(client, site))
+    uc.send_quote(session, other.id, dt.date(2026, 9, 12))
+    assert other.number == "DE2026-00002"
+    assert [q.version for q in uc.quote_chain(session, v2.id)] == [1, 2]
+
+
+def test_tc_accept_plan_progress_invoice_partial_then_closing(session: Session, world) -> None:  # type: ignore[no-untyped-def]
+    client, site = world
+    quote = uc.create_quote(session, _tc_form(client, site))
+    uc.send_quote(session, quote.id, DAY)
+    uc.accept_quote(
+        session, quote.id, dt.date(2026, 9, 5), plan_date=dt.date(2026, 9, 14), team="Équipe B"
+    )
+    assert quote.status == QuoteStatus.ACCEPTED and quote.probability == 100
+    [job] = quote.jobs
+    assert (job.planned_date, job.team) == (dt.date(2026, 9, 14), "Équipe B")
+    week = planning.week_view(session, dt.date(2026, 9, 16))
+    assert week.monday == dt.date(2026, 9, 14)
+    assert [r.quote_reference for r in week.days[0][1]] == ["DE2026-00001"]
+    with pytest.raises(StateError, match="Rien à facturer"):
+        invoicing.invoice_job(session, job.id, dt.date(2026, 9, 14))
+
+    planning.record_progress(session, job.id, "40", dt.date(2026, 9, 14))
+    assert job.status == JobStatus.IN_PROGRESS
+    first = invoicing.invoice_job(session, job.id, dt.date(2026, 9, 15))
+    # 40 % of 562.50, 85.00, 30.00 = 225.00 + 34.00 + 12.00
+    assert [li.total_ht for li in first.lines] == [D("225.00"), D("34.00"), D("12.00")]
+    assert "DE2026-00001" in first.title and "DE2026-00001" in first.notes
+    assert "avancement 40 % du devis DE2026-00001" in first.lines[0].description
+    with pytest.raises(ValidationError, match="déjà facturés"):
+        planning.record_progress(session, job.id, "30", dt.date(2026, 9, 15))
+
+    planning.mark_done(session, job.id, dt.date(2026, 9, 16))
+    assert job.status == JobStatus.DONE and job.done_date == dt.date(2026, 9, 16)
+    last = invoicing.invoice_job(session, job.id, dt.date(2026, 9, 17))
+    assert [li.total_ht for li in last.lines] == [D("337.50"), D("51.00"), D("18.00")]
+    assert first.total_ht + last.total_ht == quote.total_ht
+    assert job.invoiced_percent == 100 and job.invoice_id == last.id
+    assert session.scalar(select(Invoice).where(Invoice.id == last.id)).status == "draft"
+
+
+def test_odd_shares_add_up_to_the_cent(session: Session, world) -> None:  # type: ignore[no-untyped-def]
+    client, site = world
+    form = _tc_form(client, site)
+    form.lines = [uc.LineForm(label="Nettoyage vitres", quantity="1", unit_price="100.01")]
+    quote = uc.create_quote(session, form)
+    uc.send_quote(session, quote.id, DAY)
+    uc.accept_quote(session, quote.id, DAY)
+    [job] = quote.jobs
+    totals = []
+    for pct in ("33.3", "66.6", "100"):
+        planning.record_progress(session, job.id, pct, DAY)
+        totals.append(invoicing.invoice_job(session, job.id, DAY).total_ht)
+    assert totals == [D("33.30"), D("33.30"), D("33.41")]
+    assert sum(totals) == D("100.01")
+
+
+def test_whole_done_job_invoice_carries_quote_lines(session: Session, world) -> None:  # type: ignore[no-untyped-def]
+    client, site = world
+    quote = uc.create_quote(session, _tc_form(client, site))
+    uc.send_quote(session, quote.id, DAY)
+    uc.accept_quote(session, quote.id, DAY)
+    planning.mark_done(session, quote.jobs[0].id, DAY)
+    inv = invoicing.invoice_job(session, quote.jobs[0].id, DAY)
+    assert [(li.description, li.quantity, li.unit, li.unit_price) for li in inv.lines] == [
+        (li.label, li.quantity, li.unit, li.unit_price) for li in quote.lines
+    ]
+    assert inv.total_ttc == quote.total_ttc == D("813.00")
+
+
+def test_refuse_expire_and_reminders(session: Session, world) -> None:  # type: ignore[no-untyped-def]
+    client, site = world
+    a, b, c = (uc.create_quote(session, _tc_form(client, site)) for _ in range(3))
+    for q in (a, b, c):
+        uc.send_quote(session, q.id, DAY)
+    uc.refuse_quote(session, a.id, dt.date(2026, 9, 4), "Trop cher")
+    assert a.status == QuoteStatus.REFUSED and a.probability == 0
+    with pytest.raises(StateError, match="impossible"):
+        uc.accept_quote(session, a.id, dt.date(2026, 9, 5))
+    due = followup.reminders_due(session, dt.date(2026, 9, 11))
+    assert [r.id for r in due] == [c.id, b.id]
+    mail = followup.reminder_text(session, b.id, dt.date(2026, 9, 11))
+    assert mail.subject.startswith("Relance : notre devis n° DE2026-00002")
+    assert "813,00" in mail.body and "Bon pour accord" in mail.body
+    followup.record_reminder(session, b.id, dt.date(2026, 9, 11))
+    assert b.reminder_count == 1 and b.next_reminder_date == dt.date(2026, 9, 21)
+    assert [r.id for r in followup.reminders_due(session, dt.date(2026, 9, 11))] == [c.id]
+    expired = uc.expire_quotes(session, dt.date(2026, 10, 2))
+    assert {q.id for q in expired} == {b.id, c.id}
+    assert b.status == QuoteStatus.EXPIRED
+
+
+def test_pipeline_weighted_and_forecast_tc(session: Session, world) -> None:  # type: ignore[no-untyped-def]
+    client, site = world
+    a = uc.create_quote(session, _tc_form(client, site))
+    form = _tc_form(client, site)
+    form.probability = "20"
+    b = uc.create_quote(session, form)
+    uc.send_quote(session, b.id, DAY)
+    cells = forecast.pipeline(session)
+    assert [(c.status, c.month, c.count, c.amount_ht, c.weighted_ht) for c in cells] == [
+        ("draft", DAY, 1, D("677.50"), D("338.75")),
+        ("sent", DAY, 1, D("677.50"), D("135.50")),
+    ]
+    uc.send_quote(session, a.id, DAY)
+    uc.accept_quote(session, a.id, DAY, plan_date=dt.date(2026, 10, 12))
+    fc = forecast.billing_forecast(session, DAY)
+    assert fc.months[0] == DAY and len(fc.months) == 12
+    assert fc.by_source["extra_work"][1] == D("677.50")  # October
+    assert fc.grand_total == D("677.50")
+
+
+def test_photos_and_sheets_attach_to_quote(session: Session, db, world) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+    from reportlab.pdfgen import canvas
+
+    client, site = world
+    quote = uc.create_quote(session, _tc_form(client, site))
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 90, 90)).save(buf, "JPEG")
+    photo = add_photo(
+        session, buf.getvalue(), "hall.jpg", quote_id=quote.id, tag="before", caption="Hall avant"
+    )
+    assert photo.site_id == site.id
+    assert (db.files_dir / photo.storage_name).is_file()
+    pdf = io.BytesIO()
+    c = canvas.Canvas(pdf)
+    c.drawString(100, 700, "Fiche")
+    c.save()
+    sheet = sheets.add_sheet(session, pdf.getvalue(), "fds.pdf", title="Décapant FDS")
+    assert sheet.pages == 1
+    sheets.select_sheets(session, quote.id, [sheet.id])
+    assert [s.sheet.title for s in quote.sheets] == ["Décapant FDS"]
+    with pytest.raises(ValidationError, match="n'est pas un document PDF"):
+        sheets.add_sheet(session, b"MZ\x90\x00", "virus.pdf", title="x")
+    with pytest.raises(ValidationError, match="illisible ou endommagé"):
+        sheets.add_sheet(session, b"%PDF-1.4\n garbage", "bad.pdf", title="x")
+    assert session.scalar(select(Quote).where(Quote.id == quote.id)) is quote
