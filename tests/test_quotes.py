@@ -309,3 +309,48 @@ def test_photos_and_sheets_attach_to_quote(session: Session, db, world) -> None:
     with pytest.raises(ValidationError, match="illisible ou endommagé"):
         sheets.add_sheet(session, b"%PDF-1.4\n garbage", "bad.pdf", title="x")
     assert session.scalar(select(Quote).where(Quote.id == quote.id)) is quote
+
+
+def test_accepted_contract_quote_becomes_draft_contract(session: Session, world) -> None:  # type: ignore[no-untyped-def]
+    from app.billing.contracts import get_contract
+
+    client, site = world
+    form = uc.QuoteForm(
+        client_id=client.id,
+        site_id=site.id,
+        kind=QuoteKind.CONTRACT,
+        title="Entretien des parties communes",
+        quote_date=DAY,
+        contract_months=12,
+        lines=[
+            uc.LineForm(
+                label="Entretien hebdomadaire",
+                quantity="1",
+                unit="mois",
+                unit_price="420",
+                billing_frequency="monthly",
+            ),
+            uc.LineForm(
+                label="Vitrerie trimestrielle",
+                quantity="1",
+                unit="forfait",
+                unit_price="180",
+                billing_frequency="quarterly",
+            ),
+        ],
+    )
+    quote = uc.create_quote(session, form)
+    uc.send_quote(session, quote.id, DAY)
+    uc.accept_quote(session, quote.id, dt.date(2026, 9, 20))
+    contract = get_contract(session, quote.contract_id)
+    assert contract.status == "draft" and contract.client_id == client.id
+    assert contract.site_id == site.id
+    assert contract.start_date == dt.date(2026, 10, 1)
+    assert contract.end_date == dt.date(2027, 9, 30)
+    assert contract.reference == "DE2026-00001"
+    versions = [line.versions[0] for line in contract.lines]
+    assert [(v.description, v.unit_price, v.frequency) for v in versions] == [
+        ("Entretien hebdomadaire", D("420.0000"), "monthly"),
+        ("Vitrerie trimestrielle", D("180.0000"), "quarterly"),
+    ]
+    assert quote.jobs == []
