@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -18,9 +19,9 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.errors import NotFoundError, ValidationError
 from app.i18n import _
-from app.liaison import CLOSED, _audit, _log, entry_label, get_entry
+from app.liaison import CLOSED, EntryInput, _audit, _log, create_entry, entry_label, get_entry
 from models.base import utcnow
-from models.liaison import LiaisonAttachment
+from models.liaison import LiaisonAttachment, LiaisonEntry
 
 MAX_SIZE = 25 * 1024 * 1024
 _SAFE_NAME = re.compile(r"^[0-9a-f]{32}(\.[a-z0-9]{1,10})?$")
@@ -92,3 +93,13 @@ def attachment_path(session: Session, attachment_id: int) -> Path:
             "Le fichier de la pièce jointe « {name} » a disparu.", name=attachment.original_name
         )
     return path
+
+
+def create_entry_with_files(
+    session: Session, data: EntryInput, files: Sequence[str | Path] = ()
+) -> LiaisonEntry:
+    """The quick entry: the entry and its attachments in one unit of work."""
+    entry = create_entry(session, data)
+    for path in files:
+        add_attachment(session, entry.id, path)
+    return entry

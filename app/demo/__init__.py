@@ -23,6 +23,7 @@ from models.company import CompanySettings
 STEPS: list[str] = [
     "app.demo.company",
     "app.demo.master",
+    "app.demo.liaison",
 ]
 
 # The demo's "today" and the last month whose history is already billed and paid.
