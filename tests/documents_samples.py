@@ -202,3 +202,98 @@ def long_invoice(lines: int = 70) -> InvoiceDocument:
             for i in range(1, lines + 1)
         ),
     )
+
+
+def issue_samples(session: object) -> dict[str, int]:
+    """Issue, through the billing use cases, one document per kind of buyer of the demo firm:
+    company, copropriété (SDC c/o syndic), private person, public body, plus a credit note,
+    a multi-rate and a reverse-charge invoice. Returns {label: invoice id}."""
+    from sqlalchemy import select
+
+    from app.billing.invoices import DraftLine, create_draft_invoice
+    from app.billing.issuing import issue_invoices
+    from models.catalog import VatRate
+    from models.clients import Client, ClientKind, Site
+    from models.invoices import InvoiceKind
+
+    def first(kind: str) -> Client:
+        return session.scalars(  # type: ignore[attr-defined]
+            select(Client).where(Client.kind == kind, Client.active.is_(True)).order_by(Client.id)
+        ).first()
+
+    all_rates = list(session.scalars(select(VatRate)))  # type: ignore[attr-defined]
+    rates = {r.code: r.id for r in all_rates}
+    day = dt.date(2026, 10, 31)
+    period = {"period_start": dt.date(2026, 10, 1), "period_end": dt.date(2026, 10, 31)}
+    ids: dict[str, int] = {}
+
+    def draft(label: str, client: Client, lines: list[DraftLine], **kw: object) -> None:
+        site = session.scalars(select(Site).where(Site.client_id == client.id)).first()  # type: ignore[attr-defined]
+        inv = create_draft_invoice(
+            session,  # type: ignore[arg-type]
+            client.id,
+            lines,
+            issue_date=day,
+            site_id=site.id if site else None,
+            **kw,  # type: ignore[arg-type]
+        )
+        ids[label] = inv.id
+
+    company = first(ClientKind.COMPANY)
+    draft(
+        "company",
+        company,
+        [
+            DraftLine("Entretien des bureaux – octobre 2026", D("1"), D("1850.00"), **period),
+            DraftLine("Vitrerie", D("12.5"), D("38.4567"), unit="m²"),
+        ],
+        purchase_order="BC-118",
+        **period,
+    )
+    multi = [DraftLine("Entretien parties communes", D("1"), D("640.00"))]
+    for code, rate in rates.items():
+        if code in ("T10", "T55", "T5.5"):
+            multi.append(
+                DraftLine(f"Prestation au taux {code}", D("2"), D("24.00"), vat_rate_id=rate)
+            )
+    draft("multi_rate", company, multi)
+    reverse = [r.id for r in all_rates if r.category == "AE"]
+    if reverse:
+        draft(
+            "reverse_charge",
+            company,
+            [
+                DraftLine(
+                    "Nettoyage de fin de chantier", D("1"), D("2400.00"), vat_rate_id=reverse[0]
+                )
+            ],
+        )
+    for label, kind in (
+        ("condominium", ClientKind.CONDOMINIUM),
+        ("person", ClientKind.PERSON),
+        ("public", ClientKind.PUBLIC),
+    ):
+        client = first(kind)
+        if client is not None:
+            draft(
+                label,
+                client,
+                [DraftLine("Entretien mensuel – octobre 2026", D("1"), D("420.00"))],
+                **period,
+            )
+    draft(
+        "down_payment",
+        company,
+        [DraftLine("Acompte 30 % remise en état", D("1"), D("900.00"))],
+        kind=InvoiceKind.DOWN_PAYMENT,
+    )
+    issue_invoices(session, list(ids.values()))  # type: ignore[arg-type]
+    draft(
+        "credit_note",
+        company,
+        [DraftLine("Vitrerie non réalisée", D("1"), D("120.00"))],
+        kind=InvoiceKind.CREDIT_NOTE,
+        origin_invoice_id=ids["company"],
+    )
+    issue_invoices(session, [ids["credit_note"]])  # type: ignore[arg-type]
+    return ids

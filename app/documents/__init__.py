@@ -1,0 +1,1 @@
+"""Legal documents: Factur-X rendering, archive, printing, e-mail, statements, FEC."""
