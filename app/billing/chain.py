@@ -1,0 +1,132 @@
+"""Hash chain of issued documents (invoices, credit notes, down-payment invoices).
+
+Each issued document stores ``content_hash`` = SHA-256 of its canonical content, which
+includes ``previous_hash`` (the content hash of the document issued just before it) and
+its ``chain_index``. Changing any amount, line, date or frozen client/seller data of an
+issued document, or removing one, breaks the chain at that document: :func:`verify_chain`
+(run by ``propreo check``) names the first document that does not match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.check import register_check
+from models.invoices import Invoice, InvoiceLine, InvoiceStatus
+
+INVOICE_FIELDS = (
+    "kind",
+    "series_code",
+    "number",
+    "issue_date",
+    "due_date",
+    "period_start",
+    "period_end",
+    "client_id",
+    "site_id",
+    "contract_id",
+    "purchase_order",
+    "origin_invoice_id",
+    "total_ht",
+    "total_vat",
+    "total_ttc",
+    "prepaid_total",
+    "amount_due",
+    "client_snapshot",
+    "seller_snapshot",
+    "payment_terms",
+    "payment_means",
+    "previous_hash",
+    "chain_index",
+)
+LINE_FIELDS = (
+    "position",
+    "kind",
+    "article_id",
+    "revenue_account",
+    "description",
+    "quantity",
+    "unit",
+    "unit_code",
+    "unit_price",
+    "discount",
+    "vat_rate",
+    "vat_category",
+    "vat_exemption",
+    "total_ht",
+    "contract_line_id",
+    "period_start",
+    "period_end",
+)
+
+
+def _value(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def canonical(invoice: Any, lines: Iterable[Any]) -> bytes:
+    """Canonical bytes of a document: sorted-key JSON of its fields and ordered lines."""
+    data = {name: _value(getattr(invoice, name)) for name in INVOICE_FIELDS}
+    data["lines"] = [
+        {name: _value(getattr(line, name)) for name in LINE_FIELDS}
+        for line in sorted(lines, key=lambda ln: ln.position)
+    ]
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def content_hash(invoice: Any, lines: Iterable[Any]) -> str:
+    return hashlib.sha256(canonical(invoice, lines)).hexdigest()
+
+
+def verify_chain(session: Session) -> list[str]:
+    """Recompute the chain in issue order; report the first document that does not match."""
+    invoices = list(
+        session.scalars(
+            select(Invoice)
+            .where(Invoice.status == InvoiceStatus.ISSUED)
+            .order_by(Invoice.chain_index, Invoice.id)
+        )
+    )
+    lines: dict[int, list[InvoiceLine]] = {}
+    for line in session.scalars(
+        select(InvoiceLine)
+        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+        .where(Invoice.status == InvoiceStatus.ISSUED)
+    ):
+        lines.setdefault(line.invoice_id, []).append(line)
+    previous = ""
+    for expected, invoice in enumerate(invoices, 1):
+        label = f"{'Avoir' if invoice.kind == 'credit_note' else 'Facture'} {invoice.number}"
+        if invoice.chain_index != expected:
+            return [
+                f"{label} : rang {invoice.chain_index} dans la chaîne, {expected} attendu "
+                "(document émis manquant ou inséré)."
+            ]
+        if invoice.previous_hash != previous:
+            return [f"{label} : le chaînage avec le document précédent est rompu."]
+        own = lines.get(invoice.id, [])
+        if content_hash(invoice, own) != invoice.content_hash:
+            return [
+                f"{label} : le contenu ne correspond plus à son empreinte (modifié après émission)."
+            ]
+        total = sum((ln.total_ht for ln in own), invoice.total_ht * 0)
+        if total != invoice.total_ht:
+            return [f"{label} : la somme des lignes ({total}) diffère du total HT."]
+        previous = invoice.content_hash
+    return []
+
+
+@register_check("Chaînage des factures")
+def _check_chain(session: Session) -> list[str]:
+    return verify_chain(session)

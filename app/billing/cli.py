@@ -1,0 +1,73 @@
+"""``propreo billing run --period YYYY-MM [--validate] [--json]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("billing", help="facturation des contrats")
+    billing = p.add_subparsers(dest="billing_command", metavar="action", required=True)
+    run = billing.add_parser("run", help="facturation de fin de mois")
+    run.add_argument("--period", required=True, metavar="AAAA-MM", help="mois à facturer")
+    run.add_argument("--validate", action="store_true", help="émettre les factures créées")
+    run.add_argument("--json", action="store_true", help="résultat en JSON")
+    run.set_defaults(func=cmd_billing_run)
+    check = billing.add_parser("check", help="contrôle des éléments de contrat")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(func=cmd_billing_check)
+
+
+def cmd_billing_run(args: argparse.Namespace) -> int:
+    from app.billing.runs import issue_period, run_month
+    from app.cli import open_db
+
+    db = open_db(args)
+    with db.write() as session:
+        result = run_month(session, args.period)
+    numbers: list[str] = []
+    if args.validate:
+        with db.write() as session:
+            numbers = issue_period(session, args.period)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "period": args.period,
+                    "created": result.created,
+                    "issued": len(numbers),
+                    "numbers": numbers,
+                    "total_ht": str(result.total_ht),
+                    "total_ttc": str(result.total_ttc),
+                    "warnings": result.warnings,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print(
+            f"Facturation {args.period} : {result.created} facture(s) provisoire(s), "
+            f"{result.total_ht} € HT, {result.total_ttc} € TTC."
+        )
+        if numbers:
+            print(f"{len(numbers)} facture(s) émise(s) : {numbers[0]} à {numbers[-1]}.")
+        for warning in result.warnings:
+            print(f"Attention : {warning}")
+    return 0
+
+
+def cmd_billing_check(args: argparse.Namespace) -> int:
+    from app.billing.consistency import contract_problems
+    from app.cli import open_db
+
+    db = open_db(args, read_only=True)
+    with db.read() as session:
+        problems = contract_problems(session)
+    if args.json:
+        print(json.dumps([p.__dict__ for p in problems], ensure_ascii=False, default=str))
+    else:
+        for p in problems:
+            print(f"{p.subject} : {p.message}")
+    return 1 if problems else 0

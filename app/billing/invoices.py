@@ -1,0 +1,349 @@
+"""Draft invoices: create, edit, delete; manual one-off invoices; a contract line outside the plan.
+
+``create_draft_invoice(session, client_id, lines, *, issue_date, ...)`` is the one entry
+point other modules use to make an invoice (quotes: "invoice this accepted quote").
+A draft has no number; ``app.billing.issuing`` numbers and freezes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from app import audit, users
+from app.billing.totals import compute_totals
+from app.errors import NotFoundError, StateError, ValidationError
+from app.money import ZERO, line_total, round_money, round_quantity, round_unit_price, to_decimal
+from models.billing import BillingLedger
+from models.catalog import UNITS, Account, Article, ArticleFamily, VatRate
+from models.clients import Client
+from models.contracts import ContractLine
+from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
+
+DEFAULT_VAT_CODE = "T20"
+
+
+@dataclass
+class DraftLine:
+    """One line to invoice. Either an article (VAT, unit, account from it) or free text."""
+
+    description: str = ""
+    quantity: Decimal | str = Decimal("1")
+    unit_price: Decimal | str = Decimal("0")
+    article_id: int | None = None
+    vat_rate_id: int | None = None  # overrides the article's
+    unit: str | None = None
+    discount: Decimal | str = ZERO
+    kind: str = LineKind.NORMAL
+    contract_line_id: int | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    origin_line_id: int | None = None
+
+
+class LineResolver:
+    """Cached lookups turning DraftLines into invoice_lines rows (used in bulk by runs)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._articles: dict[int, Article] = {}
+        self._vat: dict[int, VatRate] = {}
+        self._accounts: dict[int, str] = {}
+        self._families: dict[int, ArticleFamily] = {}
+        self._default_vat: VatRate | None = None
+
+    def preload(self, article_ids: set[int]) -> None:
+        ids = [a for a in article_ids if a not in self._articles]
+        if ids:
+            for article in self.session.scalars(select(Article).where(Article.id.in_(ids))):
+                self._articles[article.id] = article
+
+    def article(self, article_id: int) -> Article:
+        if article_id not in self._articles:
+            article = self.session.get(Article, article_id)
+            if article is None:
+                raise ValidationError("Article", "Article n° {id} introuvable.", id=article_id)
+            self._articles[article_id] = article
+        return self._articles[article_id]
+
+    def vat(self, vat_rate_id: int | None) -> VatRate:
+        if vat_rate_id is None:
+            if self._default_vat is None:
+                self._default_vat = self.session.scalar(
+                    select(VatRate).where(VatRate.code == DEFAULT_VAT_CODE)
+                )
+                if self._default_vat is None:
+                    raise NotFoundError("Taux de TVA par défaut (T20) introuvable.")
+            return self._default_vat
+        if vat_rate_id not in self._vat:
+            rate = self.session.get(VatRate, vat_rate_id)
+            if rate is None:
+                raise ValidationError("TVA", "Taux de TVA n° {id} introuvable.", id=vat_rate_id)
+            self._vat[vat_rate_id] = rate
+        return self._vat[vat_rate_id]
+
+    def account(self, account_id: int | None) -> str:
+        if account_id is None:
+            return ""
+        if account_id not in self._accounts:
+            acc = self.session.get(Account, account_id)
+            self._accounts[account_id] = acc.number if acc else ""
+        return self._accounts[account_id]
+
+    def family(self, family_id: int | None) -> ArticleFamily | None:
+        if family_id is None:
+            return None
+        if family_id not in self._families:
+            self._families[family_id] = self.session.get(ArticleFamily, family_id)  # type: ignore[assignment]
+        return self._families[family_id]
+
+    def row(self, line: DraftLine, position: int) -> dict[str, object]:
+        """Validated column values of one invoice line (no invoice_id yet)."""
+        label = f"Ligne {position}"
+        quantity = round_quantity(to_decimal(line.quantity, field=f"{label} — quantité"))
+        price = round_unit_price(to_decimal(line.unit_price, field=f"{label} — prix unitaire"))
+        discount = round_money(to_decimal(line.discount, field=f"{label} — remise"))
+        if price < 0:
+            raise ValidationError(
+                label,
+                "{field} : le prix unitaire ne peut être négatif (utilisez une quantité négative).",
+            )
+        article = self.article(line.article_id) if line.article_id else None
+        description = (line.description or "").strip() or (article.label if article else "")
+        if not description:
+            raise ValidationError(label, "{field} : le libellé est obligatoire.")
+        vat = self.vat(line.vat_rate_id or (article.vat_rate_id if article else None))
+        unit = line.unit or (article.unit if article else "forfait")
+        family = self.family(article.family_id) if article else None
+        account = ""
+        if article is not None:
+            account = self.account(article.revenue_account_id) or (
+                self.account(family.revenue_account_id) if family else ""
+            )
+        return {
+            "position": position,
+            "kind": line.kind,
+            "article_id": article.id if article else None,
+            "family_id": article.family_id if article else None,
+            "revenue_account": account,
+            "description": description,
+            "quantity": quantity,
+            "unit": unit,
+            "unit_code": UNITS.get(unit, "C62"),
+            "unit_price": price,
+            "discount": discount,
+            "vat_rate_id": vat.id,
+            "vat_rate": vat.rate,
+            "vat_category": vat.category,
+            "vat_exemption": vat.mention,
+            "vat_exemption_code": vat.exemption_code,
+            "total_ht": line_total(quantity, price, discount),
+            "contract_line_id": line.contract_line_id,
+            "period_start": line.period_start,
+            "period_end": line.period_end,
+            "origin_line_id": line.origin_line_id,
+        }
+
+
+def apply_totals(invoice: Invoice) -> None:
+    totals = compute_totals(invoice.lines)
+    invoice.total_ht, invoice.total_vat, invoice.total_ttc = (
+        totals.total_ht,
+        totals.total_vat,
+        totals.total_ttc,
+    )
+    invoice.amount_due = invoice.total_ttc - (invoice.prepaid_total or ZERO)
+
+
+def get_invoice(session: Session, invoice_id: int) -> Invoice:
+    invoice = session.scalar(
+        select(Invoice).where(Invoice.id == invoice_id).options(selectinload(Invoice.lines))
+    )
+    if invoice is None:
+        raise NotFoundError("Facture n° {id} introuvable.", id=invoice_id)
+    return invoice
+
+
+def create_draft_invoice(
+    session: Session,
+    client_id: int,
+    lines: list[DraftLine],
+    *,
+    issue_date: dt.date,
+    kind: str = InvoiceKind.INVOICE,
+    site_id: int | None = None,
+    contract_id: int | None = None,
+    purchase_order: str = "",
+    title: str = "",
+    notes: str = "",
+    origin_invoice_id: int | None = None,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+) -> Invoice:
+    """A draft (unnumbered) invoice, credit note or down-payment invoice for ``client_id``."""
+    client = session.get(Client, client_id)
+    if client is None:
+        raise ValidationError("Client", "Choisissez le client à facturer.")
+    if kind not in InvoiceKind.ALL:
+        raise ValidationError("Type", "Type de document inconnu : {kind}.", kind=kind)
+    if not lines:
+        raise ValidationError("Lignes", "Une facture doit comporter au moins une ligne.")
+    resolver = LineResolver(session)
+    rows = [resolver.row(line, i) for i, line in enumerate(lines, 1)]
+    invoice = Invoice(
+        kind=kind,
+        status=InvoiceStatus.DRAFT,
+        series_code="credit_note" if kind == InvoiceKind.CREDIT_NOTE else "invoice",
+        issue_date=issue_date,
+        client_id=client_id,
+        site_id=site_id,
+        contract_id=contract_id,
+        purchase_order=purchase_order,
+        title=title,
+        notes=notes,
+        origin_invoice_id=origin_invoice_id,
+        period_start=period_start,
+        period_end=period_end,
+        payment_means=client.payment_means,
+    )
+    invoice.lines = [InvoiceLine(**row) for row in rows]
+    apply_totals(invoice)
+    session.add(invoice)
+    session.flush()
+    audit.record(
+        session,
+        "invoice",
+        invoice.id,
+        "create",
+        f"{InvoiceKind.LABELS[kind]} provisoire créée ({invoice.total_ht} € HT)",
+        client_id=client_id,
+    )
+    return invoice
+
+
+def _require_draft(invoice: Invoice) -> None:
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise StateError(
+            "La facture {number} est émise : elle ne peut plus être modifiée ni supprimée "
+            "(établissez un avoir).",
+            number=invoice.number,
+        )
+
+
+def update_draft_invoice(
+    session: Session,
+    invoice_id: int,
+    lines: list[DraftLine],
+    *,
+    issue_date: dt.date | None = None,
+    purchase_order: str | None = None,
+    title: str | None = None,
+    notes: str | None = None,
+) -> Invoice:
+    """Replace a draft's lines and header fields. Contract-billed lines keep their ledger rows
+    only when unchanged; editing a draft that came from a run is allowed on free lines."""
+    invoice = get_invoice(session, invoice_id)
+    _require_draft(invoice)
+    if not lines:
+        raise ValidationError("Lignes", "Une facture doit comporter au moins une ligne.")
+    resolver = LineResolver(session)
+    rows = [resolver.row(line, i) for i, line in enumerate(lines, 1)]
+    before = invoice.total_ht
+    billed = {
+        lid
+        for lid in session.scalars(
+            select(BillingLedger.invoice_line_id).where(BillingLedger.invoice_id == invoice.id)
+        )
+    }
+    kept = {line.id for line in invoice.lines} & billed
+    if kept:
+        raise StateError(
+            "Ce brouillon vient d'une facturation de contrat : supprimez-le et relancez "
+            "la facturation plutôt que de modifier ses lignes."
+        )
+    invoice.lines = [InvoiceLine(**row) for row in rows]
+    header = {
+        k: v
+        for k, v in {
+            "issue_date": issue_date,
+            "purchase_order": purchase_order,
+            "title": title,
+            "notes": notes,
+        }.items()
+        if v is not None
+    }
+    changes = audit.diff(invoice, header)
+    apply_totals(invoice)
+    changes["total_ht"] = (before, invoice.total_ht)
+    session.flush()
+    audit.record(
+        session,
+        "invoice",
+        invoice.id,
+        "update",
+        "Facture provisoire modifiée",
+        client_id=invoice.client_id,
+        changes=changes,
+    )
+    return invoice
+
+
+def delete_draft_invoice(session: Session, invoice_id: int) -> None:
+    """Delete a draft; the contract periods it billed become billable again."""
+    users.require(session, "delete_draft")
+    invoice = get_invoice(session, invoice_id)
+    _require_draft(invoice)
+    session.execute(delete(BillingLedger).where(BillingLedger.invoice_id == invoice.id))
+    client_id, total = invoice.client_id, invoice.total_ht
+    session.delete(invoice)
+    session.flush()
+    audit.record(
+        session,
+        "invoice",
+        invoice_id,
+        "delete",
+        f"Facture provisoire supprimée ({total} € HT)",
+        client_id=client_id,
+    )
+
+
+def invoice_contract_line(
+    session: Session,
+    contract_line_id: int,
+    *,
+    issue_date: dt.date,
+    quantity: Decimal | str = Decimal("1"),
+    description: str = "",
+) -> Invoice:
+    """Invoice a contract line outside its plan (an extra passage): not in the ledger,
+    priced with the line's version in force on ``issue_date``."""
+    cl = session.get(ContractLine, contract_line_id)
+    if cl is None:
+        raise NotFoundError("Ligne de contrat n° {id} introuvable.", id=contract_line_id)
+    versions = [v for v in cl.versions if v.valid_from <= issue_date and not v.removed]
+    if not versions:
+        raise ValidationError("Date", "Cette ligne n'est pas en vigueur à cette date.")
+    version = versions[-1]
+    contract = cl.contract
+    return create_draft_invoice(
+        session,
+        contract.client_id,
+        [
+            DraftLine(
+                description=description or f"{version.description} (hors échéancier)",
+                quantity=quantity,
+                unit_price=version.unit_price,
+                article_id=version.article_id,
+                contract_line_id=cl.id,
+            )
+        ],
+        issue_date=issue_date,
+        site_id=cl.site_id or contract.site_id,
+        contract_id=contract.id,
+        purchase_order=contract.purchase_order,
+        title=f"Contrat {contract.code} — prestation hors échéancier",
+    )

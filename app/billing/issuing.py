@@ -1,0 +1,315 @@
+"""Issuing: number, freeze, snapshot and chain draft invoices.
+
+Issuing runs inside the caller's write transaction: the number is taken there
+(``app.numbering.next_number``), so a rollback gives it back. An issued document never
+changes again. This is enforced twice below the UI:
+
+- an ORM ``before_flush`` guard refuses any change to an issued invoice or its lines;
+- SQLite triggers (installed on first issue) refuse UPDATE/DELETE of issued rows even
+  from another program; someone who drops them and edits the file is caught by the hash
+  chain in ``propreo check``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+
+from sqlalchemy import event, func, inspect, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from app import audit, users
+from app.billing.chain import content_hash
+from app.errors import StateError, ValidationError
+from app.money import ZERO
+from app.numbering import attach_document, next_number
+from app.progress import Progress
+from app.terms import PaymentTerms
+from models.clients import Client, Site
+from models.company import CompanySettings
+from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+
+# Columns that may still change on an issued invoice (bookkeeping only).
+MUTABLE_AFTER_ISSUE = frozenset({"updated_at"})
+
+TRIGGERS = {
+    "trg_invoices_issued_update": """
+        CREATE TRIGGER IF NOT EXISTS trg_invoices_issued_update
+        BEFORE UPDATE ON invoices WHEN OLD.status = 'issued'
+        BEGIN SELECT RAISE(ABORT, 'Document émis : modification interdite'); END""",
+    "trg_invoices_issued_delete": """
+        CREATE TRIGGER IF NOT EXISTS trg_invoices_issued_delete
+        BEFORE DELETE ON invoices WHEN OLD.status = 'issued'
+        BEGIN SELECT RAISE(ABORT, 'Document émis : suppression interdite'); END""",
+    "trg_invoice_lines_issued_update": """
+        CREATE TRIGGER IF NOT EXISTS trg_invoice_lines_issued_update
+        BEFORE UPDATE ON invoice_lines
+        WHEN (SELECT status FROM invoices WHERE id = OLD.invoice_id) = 'issued'
+        BEGIN SELECT RAISE(ABORT, 'Ligne de document émis : modification interdite'); END""",
+    "trg_invoice_lines_issued_delete": """
+        CREATE TRIGGER IF NOT EXISTS trg_invoice_lines_issued_delete
+        BEFORE DELETE ON invoice_lines
+        WHEN (SELECT status FROM invoices WHERE id = OLD.invoice_id) = 'issued'
+        BEGIN SELECT RAISE(ABORT, 'Ligne de document émis : suppression interdite'); END""",
+    "trg_invoice_lines_issued_insert": """
+        CREATE TRIGGER IF NOT EXISTS trg_invoice_lines_issued_insert
+        BEFORE INSERT ON invoice_lines
+        WHEN (SELECT status FROM invoices WHERE id = NEW.invoice_id) = 'issued'
+        BEGIN SELECT RAISE(ABORT, 'Document émis : ajout de ligne interdit'); END""",
+}
+
+
+def install_triggers(session: Session) -> None:
+    """Create the SQLite immutability triggers (idempotent, inside the transaction)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    for ddl in TRIGGERS.values():
+        session.execute(text(ddl))
+
+
+def _original_status(invoice: Invoice) -> str:
+    history = inspect(invoice).attrs.status.history
+    return history.deleted[0] if history.deleted else invoice.status
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_issued(session: Session, _context: object, _instances: object) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Invoice):
+            if _original_status(obj) != InvoiceStatus.ISSUED:
+                continue
+            if obj in session.deleted:
+                raise StateError(
+                    "Le document {number} est émis : suppression interdite.", number=obj.number
+                )
+            state = inspect(obj)
+            changed = [
+                attr.key
+                for attr in state.mapper.column_attrs
+                if attr.key not in MUTABLE_AFTER_ISSUE
+                and state.attrs[attr.key].history.has_changes()
+            ]
+            if changed:
+                raise StateError(
+                    "Le document {number} est émis : modification interdite ({fields}).",
+                    number=obj.number,
+                    fields=", ".join(changed),
+                )
+        elif isinstance(obj, InvoiceLine):
+            parent = session.get(Invoice, obj.invoice_id) if obj.invoice_id else None
+            if parent is not None and _original_status(parent) == InvoiceStatus.ISSUED:
+                state = inspect(obj)
+                if obj in session.deleted or any(
+                    state.attrs[a.key].history.has_changes() for a in state.mapper.column_attrs
+                ):
+                    raise StateError(
+                        "Le document {number} est émis : ses lignes ne peuvent plus changer.",
+                        number=parent.number,
+                    )
+    for obj in session.new:
+        if isinstance(obj, InvoiceLine) and obj.invoice_id:
+            parent = session.get(Invoice, obj.invoice_id)
+            if parent is not None and _original_status(parent) == InvoiceStatus.ISSUED:
+                raise StateError(
+                    "Le document {number} est émis : ajout de ligne interdit.", number=parent.number
+                )
+
+
+def client_snapshot(client: Client, site: Site | None) -> str:
+    data = {
+        "code": client.code,
+        "name": client.name,
+        "kind": client.kind,
+        "legal_form": client.legal_form,
+        "siren": client.siren,
+        "siret": client.siret,
+        "vat_number": client.vat_number,
+        "street": client.street,
+        "street2": client.street2,
+        "postcode": client.postcode,
+        "city": client.city,
+        "country": client.country,
+        "email": client.invoice_email or client.email,
+        "chorus_service_code": client.chorus_service_code,
+        "chorus_commitment": client.chorus_commitment,
+        "account_code": client.account_code,
+        "manager": client.manager.name if client.manager_id and client.manager else "",
+    }
+    if site is not None:
+        data["site"] = {
+            "code": site.code,
+            "name": site.name,
+            "street": site.street,
+            "postcode": site.postcode,
+            "city": site.city,
+        }
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def seller_snapshot(company: CompanySettings | None) -> str:
+    if company is None:
+        return "{}"
+    fields = [
+        "name",
+        "legal_form",
+        "share_capital",
+        "street",
+        "street2",
+        "postcode",
+        "city",
+        "country",
+        "siren",
+        "siret",
+        "rcs_city",
+        "vat_number",
+        "naf_code",
+        "iban",
+        "bic",
+        "bank_name",
+        "email",
+        "phone",
+        "website",
+        "vat_on_debits",
+        "late_penalty_rate",
+        "sap_declaration_number",
+        "electronic_address",
+        "electronic_address_scheme",
+    ]
+    data = {f: getattr(company, f) for f in fields}
+    data = {
+        k: (str(v) if not isinstance(v, (str, bool, int)) or v is None else v)
+        for k, v in data.items()
+    }
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def _last_hash(session: Session) -> tuple[int, str]:
+    row = session.execute(
+        select(Invoice.chain_index, Invoice.content_hash)
+        .where(Invoice.chain_index.is_not(None))
+        .order_by(Invoice.chain_index.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, "")
+
+
+def legal_problems(client: Client) -> list[str]:
+    """Client data a legal invoice needs (name, address; SIREN for a business)."""
+    problems = []
+    if not client.street or not client.postcode or not client.city:
+        problems.append("adresse de facturation incomplète")
+    if client.is_professional and client.country == "FR" and not client.siren:
+        problems.append("SIREN manquant")
+    return problems
+
+
+def issue_invoices(
+    session: Session,
+    invoice_ids: Iterable[int],
+    *,
+    progress: Progress | None = None,
+    issued_at: dt.datetime | None = None,
+) -> list[str]:
+    """Issue drafts (in issue-date order); return their numbers. All or nothing."""
+    users.require(session, "issue_invoice")
+    ids = list(dict.fromkeys(invoice_ids))
+    if not ids:
+        return []
+    install_triggers(session)
+    invoices: list[Invoice] = []
+    for chunk_start in range(0, len(ids), 500):
+        invoices.extend(
+            session.scalars(
+                select(Invoice)
+                .where(Invoice.id.in_(ids[chunk_start : chunk_start + 500]))
+                .options(selectinload(Invoice.lines))
+            )
+        )
+    invoices.sort(key=lambda i: (i.issue_date, i.id))
+    company = session.get(CompanySettings, 1)
+    seller = seller_snapshot(company)
+    default_terms = (
+        PaymentTerms(company.payment_term_kind, company.payment_term_days)
+        if company
+        else PaymentTerms()
+    )
+    clients = {
+        c.id: c
+        for c in session.scalars(
+            select(Client).where(Client.id.in_({i.client_id for i in invoices}))
+        )
+    }
+    index, previous = _last_hash(session)
+    now = issued_at or dt.datetime.now(dt.UTC)
+    user_id = audit.current_user_id(session)
+    numbers: list[str] = []
+    for n, invoice in enumerate(invoices, 1):
+        if invoice.status != InvoiceStatus.DRAFT:
+            raise StateError("Le document {number} est déjà émis.", number=invoice.number)
+        if not invoice.lines:
+            raise ValidationError("Lignes", "Un document sans ligne ne peut pas être émis.")
+        if invoice.total_ttc < ZERO:
+            raise ValidationError(
+                "Total",
+                "Une facture au total négatif ne peut être émise : établissez un avoir.",
+            )
+        client = clients[invoice.client_id]
+        missing = legal_problems(client)
+        if missing:
+            raise ValidationError(
+                "Client",
+                "Facture impossible pour {client} : {missing}.",
+                client=client.name,
+                missing=", ".join(missing),
+            )
+        try:
+            terms = PaymentTerms(client.payment_term_kind, client.payment_term_days)
+        except ValidationError:
+            terms = default_terms
+        snapshot = client_snapshot(
+            client, session.get(Site, invoice.site_id) if invoice.site_id else None
+        )
+        number = next_number(
+            session,
+            invoice.series_code,
+            invoice.issue_date,
+            doc_type=invoice.kind,
+            doc_id=invoice.id,
+        )
+        index += 1
+        invoice.number = number.text
+        invoice.status = InvoiceStatus.ISSUED
+        invoice.due_date = (
+            invoice.issue_date
+            if invoice.kind == InvoiceKind.CREDIT_NOTE
+            else terms.due_date(invoice.issue_date)
+        )
+        invoice.payment_terms = terms.label()
+        invoice.payment_means = invoice.payment_means or client.payment_means
+        invoice.client_snapshot = snapshot
+        invoice.seller_snapshot = seller
+        invoice.issued_at = now
+        invoice.issued_by_id = user_id
+        invoice.chain_index = index
+        invoice.previous_hash = previous
+        invoice.content_hash = content_hash(invoice, invoice.lines)
+        previous = invoice.content_hash
+        attach_document(session, number.text, invoice.id)
+        audit.record(
+            session,
+            "invoice",
+            invoice.id,
+            "issue",
+            f"{InvoiceKind.LABELS[invoice.kind]} {number.text} émise ({invoice.total_ttc} € TTC)",
+            client_id=invoice.client_id,
+        )
+        numbers.append(number.text)
+        if progress is not None:
+            progress.step(n, len(invoices), number.text)
+    session.flush()
+    return numbers
+
+
+def chain_length(session: Session) -> int:
+    return session.scalar(select(func.count()).where(Invoice.chain_index.is_not(None))) or 0

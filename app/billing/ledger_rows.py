@@ -1,0 +1,58 @@
+"""Invoice and credit-note rows of the client account inquiry (app.ledger provider)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.ledger import LedgerRow, register_ledger_provider
+from app.money import ZERO
+from models.invoices import Invoice, InvoiceKind, InvoiceStatus
+
+
+def _paid(session: Session, ids: list[int]) -> dict[int, Decimal]:
+    try:
+        from app.payments.entry import allocated_by_invoice
+    except ImportError:  # payments not installed in this build
+        return {}
+    return allocated_by_invoice(session, ids)
+
+
+@register_ledger_provider
+def invoice_ledger_rows(session: Session, client_id: int) -> Iterable[LedgerRow]:
+    today = dt.date.today()
+    invoices = list(
+        session.scalars(
+            select(Invoice)
+            .where(Invoice.client_id == client_id, Invoice.status == InvoiceStatus.ISSUED)
+            .order_by(Invoice.issue_date, Invoice.id)
+        )
+    )
+    paid = _paid(session, [i.id for i in invoices if i.kind != InvoiceKind.CREDIT_NOTE])
+    rows = []
+    for inv in invoices:
+        label = inv.title or InvoiceKind.LABELS.get(inv.kind, inv.kind)
+        if inv.kind == InvoiceKind.CREDIT_NOTE:
+            rows.append(
+                LedgerRow(
+                    inv.issue_date, "credit_note", inv.number or "", label, credit=inv.amount_due
+                )
+            )
+            continue
+        open_amount = inv.amount_due - paid.get(inv.id, ZERO)
+        rows.append(
+            LedgerRow(
+                inv.issue_date,
+                inv.kind,
+                inv.number or "",
+                label,
+                debit=inv.amount_due,
+                due_date=inv.due_date,
+                overdue=inv.due_date is not None and inv.due_date < today and open_amount > ZERO,
+            )
+        )
+    return rows

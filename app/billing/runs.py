@@ -1,0 +1,406 @@
+"""Month-end billing run: what is due → draft invoices grouped as configured → issue.
+
+One pass: contracts and their versions/suspensions are loaded set-based, the ledger is
+read once (sums per line and period), plans are computed in memory, and drafts, lines
+and ledger rows are written with bulk inserts. The ledger's UNIQUE (line, period start,
+revision) makes a rerun, a second workstation or a rerun after a crash unable to bill a
+period twice: whatever is already in the ledger is simply not due any more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from app import audit
+from app.billing.contracts import contract_spec
+from app.billing.invoices import DraftLine, LineResolver
+from app.billing.issuing import issue_invoices, legal_problems
+from app.billing.plan import Billed, DueItem, due_items, parse_period
+from app.billing.totals import compute_totals
+from app.errors import ValidationError
+from app.money import ZERO, line_total
+from app.progress import Progress
+from models.billing import BillingLedger, BillingRun
+from models.clients import Client
+from models.contracts import Contract, ContractLine, ContractStatus, Grouping
+from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
+
+MONTHS_FR = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+
+
+@dataclass
+class RunResult:
+    period: str
+    run_id: int | None = None
+    invoice_ids: list[int] = field(default_factory=list)
+    total_ht: Decimal = ZERO
+    total_ttc: Decimal = ZERO
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def created(self) -> int:
+        return len(self.invoice_ids)
+
+
+def month_label(day: dt.date) -> str:
+    return f"{MONTHS_FR[day.month - 1]} {day.year}"
+
+
+def period_text(start: dt.date, end: dt.date) -> str:
+    first_of_month = start.day == 1
+    if (
+        first_of_month
+        and end.month == start.month
+        and end.year == start.year
+        and (end + dt.timedelta(days=1)).day == 1
+    ):
+        return month_label(start)
+    return f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}"
+
+
+def _check_period(period: str) -> tuple[dt.date, dt.date]:
+    try:
+        return parse_period(period)
+    except ValueError:
+        raise ValidationError(
+            "Période", "Période « {value} » invalide : attendu AAAA-MM.", value=period
+        ) from None
+
+
+def _draft_line(item: DueItem, line: ContractLine) -> DraftLine:
+    period = item.period
+    version = period.version if period else None
+    if version is None:  # the period vanished from the plan: credit it with the latest version
+        latest = line.versions[-1]
+        description, article_id = latest.description, latest.article_id
+    else:
+        description, article_id = version.description, None
+        for v in line.versions:
+            if v.id == version.version_id:
+                article_id = v.article_id
+    when = period_text(item.start, item.end)
+    common = {
+        "article_id": article_id,
+        "contract_line_id": line.id,
+        "period_start": item.start,
+        "period_end": item.end,
+    }
+    if item.is_regularisation:
+        return DraftLine(
+            description=f"Régularisation (avenant) — {description} — {when}",
+            quantity=Decimal(1 if item.amount > 0 else -1),
+            unit_price=abs(item.amount),
+            unit="forfait",
+            kind=LineKind.REGULARISATION,
+            **common,
+        )
+    assert period is not None and version is not None
+    if period.prorated:
+        unit = "jours" if period.length else ""
+        return DraftLine(
+            description=f"{description} — {when} (prorata {period.covered}/{period.length} {unit})",
+            quantity=Decimal(1),
+            unit_price=item.amount,
+            unit="forfait",
+            kind=LineKind.PRORATA,
+            **common,
+        )
+    if (
+        version.annual_budget is None
+        and line_total(version.quantity, version.unit_price) == item.amount
+    ):
+        return DraftLine(
+            description=f"{description} — {when}",
+            quantity=version.quantity,
+            unit_price=version.unit_price,
+            **common,
+        )
+    return DraftLine(
+        description=f"{description} — {when}",
+        quantity=Decimal(1),
+        unit_price=item.amount,
+        unit="forfait",
+        **common,
+    )
+
+
+def _group_key(contract: Contract, line: ContractLine) -> tuple[str, int, int | None]:
+    if contract.grouping == Grouping.PAYER:
+        return ("payer", contract.client_id, None)
+    if contract.grouping == Grouping.SITE:
+        return ("site", contract.client_id, line.site_id or contract.site_id)
+    return ("contract", contract.client_id, contract.id)
+
+
+def load_billed(
+    session: Session, line_ids: list[int] | None = None
+) -> dict[tuple[int, dt.date], Billed]:
+    query = select(
+        BillingLedger.contract_line_id,
+        BillingLedger.period_start,
+        func.sum(BillingLedger.amount),
+        func.max(BillingLedger.revision),
+        func.max(BillingLedger.period_end),
+    ).group_by(BillingLedger.contract_line_id, BillingLedger.period_start)
+    if line_ids is not None:
+        query = query.where(BillingLedger.contract_line_id.in_(line_ids))
+    result = {}
+    money = BillingLedger.__table__.c.amount.type
+    for line_id, start, total, revision, end in session.execute(query):
+        # SUM bypasses the column type: convert the integer cents back.
+        amount = (
+            money.process_result_value(total, None) if not isinstance(total, Decimal) else total
+        )
+        result[(line_id, start)] = Billed(amount, revision, end)
+    return result
+
+
+def _load_contracts(
+    session: Session, last: dt.date, contract_ids: list[int] | None
+) -> list[Contract]:
+    query = (
+        select(Contract)
+        .where(Contract.status.in_(ContractStatus.BILLABLE), Contract.start_date <= last)
+        .options(
+            selectinload(Contract.lines).selectinload(ContractLine.versions),
+            selectinload(Contract.suspensions),
+        )
+        .order_by(Contract.id)
+    )
+    if contract_ids is not None:
+        query = query.where(Contract.id.in_(contract_ids))
+    return list(session.scalars(query))
+
+
+def run_month(
+    session: Session,
+    period: str,
+    *,
+    issue_date: dt.date | None = None,
+    progress: Progress | None = None,
+    contract_ids: list[int] | None = None,
+) -> RunResult:
+    """Create the draft invoices of month ``period`` (YYYY-MM): everything due, not yet billed."""
+    first, last = _check_period(period)
+    issue_date = issue_date or last
+    result = RunResult(period=period)
+    contracts = _load_contracts(session, last, contract_ids)
+    billed = load_billed(session)
+    groups: dict[tuple[str, int, int | None], list[tuple[Contract, ContractLine, DueItem]]] = (
+        defaultdict(list)
+    )
+    for n, contract in enumerate(contracts, 1):
+        lines = {cl.id: cl for cl in contract.lines}
+        mine = {k: v for k, v in billed.items() if k[0] in lines}
+        for item in due_items(contract_spec(contract), last, mine):
+            if item.amount == ZERO:
+                continue
+            line = lines[item.line_id]
+            groups[_group_key(contract, line)].append((contract, line, item))
+        if progress is not None and n % 200 == 0:
+            progress.step(n, len(contracts) * 2, f"Contrats analysés : {n}")
+    run = BillingRun(period=period, issue_date=issue_date, user_id=audit.current_user_id(session))
+    session.add(run)
+    session.flush()
+    result.run_id = run.id
+    if not groups:
+        run.finished_at = dt.datetime.now(dt.UTC)
+        return result
+    resolver = LineResolver(session)
+    resolver.preload(
+        {v.article_id for c in contracts for cl in c.lines for v in cl.versions if v.article_id}
+    )
+    clients = {
+        c.id: c
+        for c in session.scalars(select(Client).where(Client.id.in_({k[1] for k in groups})))
+    }
+    invoice_rows: list[dict[str, object]] = []
+    line_rows: list[list[dict[str, object]]] = []
+    ledger_rows: list[list[dict[str, object]]] = []
+    for key, entries in groups.items():
+        client = clients[key[1]]
+        contracts_in = {c.id: c for c, _l, _i in entries}
+        single = next(iter(contracts_in.values())) if len(contracts_in) == 1 else None
+        rows, ledger = [], []
+        for position, (_c, line, item) in enumerate(
+            sorted(entries, key=lambda e: (e[0].id, e[1].position, e[2].start, e[2].revision)), 1
+        ):
+            row = resolver.row(_draft_line(item, line), position)
+            rows.append(row)
+            ledger.append(
+                {
+                    "contract_line_id": line.id,
+                    "period_start": item.start,
+                    "period_end": item.end,
+                    "revision": item.revision,
+                    "amount": item.amount,
+                    "run_id": run.id,
+                }
+            )
+        totals = compute_totals([_Taxed(r) for r in rows])
+        site_id = key[2] if key[0] == "site" else (single.site_id if single else None)
+        codes = ", ".join(c.code for c in contracts_in.values())
+        invoice_rows.append(
+            {
+                "kind": InvoiceKind.INVOICE,
+                "status": InvoiceStatus.DRAFT,
+                "series_code": "invoice",
+                "issue_date": issue_date,
+                "period_start": first,
+                "period_end": last,
+                "client_id": client.id,
+                "site_id": site_id,
+                "contract_id": single.id if single else None,
+                "purchase_order": single.purchase_order if single else "",
+                "run_id": run.id,
+                "group_key": f"{key[0]}:{key[1]}:{key[2]}",
+                "title": f"Contrat{'s' if len(contracts_in) > 1 else ''} {codes} — {month_label(first)}",
+                "total_ht": totals.total_ht,
+                "total_vat": totals.total_vat,
+                "total_ttc": totals.total_ttc,
+                "prepaid_total": ZERO,
+                "amount_due": totals.total_ttc,
+                "payment_means": client.payment_means,
+            }
+        )
+        line_rows.append(rows)
+        ledger_rows.append(ledger)
+        result.total_ht += totals.total_ht
+        result.total_ttc += totals.total_ttc
+    ids = list(
+        session.scalars(
+            insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), invoice_rows
+        )
+    )
+    flat_lines = []
+    for invoice_id, rows in zip(ids, line_rows, strict=True):
+        for row in rows:
+            row["invoice_id"] = invoice_id
+            flat_lines.append(row)
+    line_ids = list(
+        session.scalars(
+            insert(InvoiceLine).returning(InvoiceLine.id, sort_by_parameter_order=True), flat_lines
+        )
+    )
+    flat_ledger = []
+    cursor = 0
+    for invoice_id, ledger in zip(ids, ledger_rows, strict=True):
+        for row in ledger:
+            row["invoice_id"] = invoice_id
+            row["invoice_line_id"] = line_ids[cursor]
+            cursor += 1
+            flat_ledger.append(row)
+    session.execute(insert(BillingLedger), flat_ledger)
+    result.invoice_ids = ids
+    for invoice_id, row in zip(ids, invoice_rows, strict=True):
+        audit.record(
+            session,
+            "invoice",
+            invoice_id,
+            "create",
+            f"Facture provisoire ({row['title']}) : {row['total_ht']} € HT",
+            client_id=row["client_id"],  # type: ignore[arg-type]
+        )
+    result.warnings = client_warnings(session, clients.values(), invoice_rows)
+    run.created_count = len(ids)
+    run.total_ht, run.total_ttc = result.total_ht, result.total_ttc
+    run.warnings = json.dumps(result.warnings, ensure_ascii=False)
+    run.finished_at = dt.datetime.now(dt.UTC)
+    session.flush()
+    audit.record(
+        session,
+        "billing_run",
+        run.id,
+        "run",
+        f"Facturation {period} : {len(ids)} facture(s) provisoire(s), {result.total_ht} € HT",
+    )
+    return result
+
+
+class _Taxed:
+    """Adapter: a line row dict seen as a taxed line for the totals."""
+
+    def __init__(self, row: dict[str, object]) -> None:
+        self.total_ht: Decimal = row["total_ht"]  # type: ignore[assignment]
+        self.vat_rate: Decimal = row["vat_rate"]  # type: ignore[assignment]
+        self.vat_category: str = row["vat_category"]  # type: ignore[assignment]
+        self.vat_exemption: str = row["vat_exemption"]  # type: ignore[assignment]
+        self.vat_exemption_code: str = row["vat_exemption_code"]  # type: ignore[assignment]
+
+
+def client_warnings(
+    session: Session, clients: object, invoice_rows: list[dict[str, object]]
+) -> list[str]:
+    """Blocked, in litigation, over credit limit, or missing legal data: reported, not skipped."""
+    run_ttc: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for row in invoice_rows:
+        run_ttc[row["client_id"]] += row["total_ttc"]  # type: ignore[index, operator]
+    warnings = []
+    for client in sorted(clients, key=lambda c: c.name):  # type: ignore[attr-defined]
+        if client.blocked:
+            warnings.append(
+                f"{client.name} : client bloqué — ses factures ne seront pas émises d'office."
+            )
+        if client.in_litigation:
+            warnings.append(f"{client.name} : client en litige.")
+        missing = legal_problems(client)
+        if missing:
+            warnings.append(f"{client.name} : {', '.join(missing)} — facture non conforme.")
+        if client.credit_limit is not None:
+            from app.ledger import outstanding
+
+            exposure = outstanding(session, client.id) + run_ttc[client.id]
+            if exposure > client.credit_limit:
+                warnings.append(
+                    f"{client.name} : encours {exposure} € au-delà du plafond autorisé "
+                    f"({client.credit_limit} €)."
+                )
+    return warnings
+
+
+def period_drafts(session: Session, period: str, *, include_blocked: bool = False) -> list[int]:
+    """Draft invoices created by the runs of ``period`` (blocked clients left out by default)."""
+    query = (
+        select(Invoice.id)
+        .join(BillingRun, BillingRun.id == Invoice.run_id)
+        .join(Client, Client.id == Invoice.client_id)
+        .where(BillingRun.period == period, Invoice.status == InvoiceStatus.DRAFT)
+        .order_by(Invoice.id)
+    )
+    if not include_blocked:
+        query = query.where(Client.blocked.is_(False))
+    return list(session.scalars(query))
+
+
+def issue_period(
+    session: Session,
+    period: str,
+    *,
+    progress: Progress | None = None,
+    include_blocked: bool = False,
+) -> list[str]:
+    """Issue the drafts of the runs of ``period`` (a rerun after a crash completes it)."""
+    _check_period(period)
+    return issue_invoices(
+        session, period_drafts(session, period, include_blocked=include_blocked), progress=progress
+    )
