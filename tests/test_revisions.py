@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -206,7 +207,7 @@ def test_renewals_deadlines_alerts_and_tacit_renewal(session: Session) -> None:
 
 
 def test_revision_notice_docx_and_pdf_name_old_and_new_prices(
-    session: Session, company: object, tmp_path: object
+    session: Session, company: object, tmp_path: Path
 ) -> None:
     from docx import Document
     from pypdf import PdfReader
@@ -230,7 +231,7 @@ def test_revision_notice_docx_and_pdf_name_old_and_new_prices(
     [todo] = notices.notices_to_send(session, dt.date(2026, 11, 2))
     assert (todo.kind, todo.revision_id) == (NoticeKind.REVISION, revision.id)
 
-    files = tmp_path / "files"  # type: ignore[operator]
+    files = tmp_path / "files"
     notice = notices.produce_notice(
         session,
         notices.NoticeRequest(NoticeKind.REVISION, contract_id),
@@ -259,3 +260,115 @@ def test_revision_notice_docx_and_pdf_name_old_and_new_prices(
     history = session.query(AuditEvent).filter(AuditEvent.action == "notice").one()
     assert history.client_id is not None
     assert "Avis de révision du contrat CT-T1" in history.summary
+
+
+# --- projection -----------------------------------------------------------------------
+
+
+def test_projection_matches_hand_computation(session: Session, tmp_path: Path) -> None:
+    from app.revisions.projection import export_xlsx, project_contracts
+    from models.clients import Site
+    from models.contracts import Contract
+    from models.costs import HourlyCost, Qualification
+    from models.revisions import CostAssumption
+    from models.schedules import TaskSchedule
+
+    contract_id, _m, _w = _contract(session)
+    contract = session.get(Contract, contract_id)
+    site = Site(code="CH-T1", name="Bureaux Dupuis", client_id=contract.client_id)
+    session.add(site)
+    as1 = Qualification(code="AS1T", label="Agent de service 1")
+    aqs = Qualification(code="AQST", label="Agent qualifié")
+    session.add_all([as1, aqs])
+    session.flush()
+    contract.site_id = site.id
+    session.add_all(
+        [
+            HourlyCost(
+                qualification_id=as1.id,
+                valid_from=dt.date(2026, 1, 1),
+                hourly_wage=D("12.0000"),
+                charges_rate=D("45"),
+            ),  # 17,40 €/h
+            HourlyCost(
+                qualification_id=as1.id,
+                valid_from=dt.date(2027, 1, 1),
+                hourly_wage=D("12.3000"),
+                charges_rate=D("45"),
+            ),  # 17,835 €/h
+            HourlyCost(
+                qualification_id=aqs.id,
+                valid_from=dt.date(2026, 1, 1),
+                hourly_wage=D("13.5000"),
+                charges_rate=D("45"),
+            ),  # 19,575 €/h
+            # 5 × 60 min a week: 5 × 52 / 12 passes = 21,667 h a month
+            TaskSchedule(
+                site_id=site.id,
+                task="Bureaux",
+                frequency=D("5"),
+                period="week",
+                minutes_per_pass=D("60"),
+                qualification_id=as1.id,
+            ),
+            # 120 min once a month: 2 h
+            TaskSchedule(
+                site_id=site.id,
+                task="Vitres",
+                frequency=D("1"),
+                period="month",
+                minutes_per_pass=D("120"),
+                qualification_id=aqs.id,
+            ),
+            CostAssumption(
+                contract_id=contract_id, other_monthly=D("150.00"), other_percent=D("5")
+            ),
+        ]
+    )
+    session.flush()
+    [item] = project_contracts(session, dt.date(2026, 10, 1), proposals={})
+    p = item.projection
+    assert item.hours_per_month == D("23.667")
+    oct_ = p.months[0]
+    # 1 250 + 480 × 31/92 of the 4th quarter; 21,667 × 17,40 + 2 × 19,575; 150 + 5 %
+    assert (oct_.month, oct_.revenue, oct_.labour, oct_.other) == (
+        dt.date(2026, 10, 1),
+        D("1411.74"),
+        D("416.16"),
+        D("220.59"),
+    )
+    jan = p.months[3]  # 1 250 + 480 × 31/90; new AS1 cost 21,667 × 17,835 + 39,15
+    assert (jan.revenue, jan.labour) == (D("1415.33"), D("425.58"))
+    assert p.revenue == D("16920.00")  # 12 × 1 250 + 4 quarters × 480
+    assert p.labour == D("5078.70")  # 3 × 416,16 + 9 × 425,58
+    assert p.other == D("2646.03")  # 12 × 150 + 5 % of each month, rounded per month
+    assert p.margin == D("9195.27")
+    assert p.margin_percent == D("54.35")
+    assert not p.losing
+
+    # Proposed revision +2 % from 2027-01-01: 9 × 25,00 + 3 quarters × 2 × 4,80
+    [item] = project_contracts(
+        session, dt.date(2026, 10, 1), proposals={contract_id: (dt.date(2027, 1, 1), D("1.02"))}
+    )
+    assert item.revision_effect == D("253.80")
+    assert item.proposed is not None and item.proposed.revenue == D("17173.80")
+
+    # A contract priced under its cost is flagged.
+    assumption = session.query(CostAssumption).one()
+    assumption.other_monthly = D("1200.00")
+    session.flush()
+    [item] = project_contracts(session, dt.date(2026, 10, 1), proposals={})
+    assert item.projection.losing
+
+    from openpyxl import load_workbook
+
+    path = export_xlsx([item], str(tmp_path / "projection.xlsx"))
+    ws = load_workbook(path).active
+    assert [c.value for c in ws[1]][:4] == [
+        "Contrat",
+        "Client",
+        "Heures / mois",
+        "Chiffre d'affaires 12 mois",
+    ]
+    assert ws["A2"].value == "CT-T1" and ws["J2"].value == "Contrat déficitaire"
+    assert ws["D2"].value == 16920
