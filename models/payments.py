@@ -13,7 +13,8 @@ batches, cheque remittance slips, and down-payment deductions.
 - ``SepaBatch`` / ``SepaBatchLine``: one pain.008 file; lines become payments when the
   batch is confirmed; a rejected line reverses its payment and reopens the invoice.
 - ``ChequeRemittance`` / ``ChequeRemittanceLine``: bordereau de remise de chèques.
-- ``DownPaymentDeduction``: a final invoice deducting a down-payment invoice (HT/VAT/TTC).
+- ``DownPaymentDeduction``: a final invoice deducting a down-payment invoice (HT/VAT/TTC);
+  ``DownPaymentOrigin``: the quote or contract a down-payment invoice was asked for.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import ClassVar
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, IdMixin, Money, TimestampMixin
+from models.base import Base, IdMixin, Money, Rate, TimestampMixin
 
 ZERO = Decimal("0.00")
 
@@ -192,8 +193,26 @@ class DownPaymentDeduction(IdMixin, TimestampMixin, Base):
     __tablename__ = "down_payment_deductions"
     __table_args__ = (UniqueConstraint("final_invoice_id", "down_payment_invoice_id"),)
 
-    final_invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    # Deleting the final draft drops its deductions (issued invoices are never deleted).
+    final_invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), index=True
+    )
     down_payment_invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     amount_ht: Mapped[Decimal] = mapped_column(Money())
     amount_vat: Mapped[Decimal] = mapped_column(Money())
     amount_ttc: Mapped[Decimal] = mapped_column(Money())
+
+
+class DownPaymentOrigin(IdMixin, Base):
+    """What a down-payment invoice was asked for: a quote or a contract, and the share."""
+
+    __tablename__ = "down_payment_origins"
+
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), unique=True
+    )
+    quote_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id"), nullable=True, index=True)
+    contract_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contracts.id"), nullable=True, index=True
+    )
+    percent: Mapped[Decimal | None] = mapped_column(Rate(), nullable=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:47:48.314506
+Create Date: 2026-11-28 00:48:16.748550
 """
 
 from __future__ import annotations
@@ -1268,6 +1268,7 @@ def upgrade() -> None:
             ["final_invoice_id"],
             ["invoices.id"],
             name=op.f("fk_down_payment_deductions_final_invoice_id_invoices"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_down_payment_deductions")),
         sa.UniqueConstraint(
@@ -1286,6 +1287,38 @@ def upgrade() -> None:
             batch_op.f("ix_down_payment_deductions_final_invoice_id"),
             ["final_invoice_id"],
             unique=False,
+        )
+
+    op.create_table(
+        "down_payment_origins",
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("quote_id", sa.Integer(), nullable=True),
+        sa.Column("contract_id", sa.Integer(), nullable=True),
+        sa.Column("percent", sa.BigInteger(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contract_id"],
+            ["contracts.id"],
+            name=op.f("fk_down_payment_origins_contract_id_contracts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"],
+            ["invoices.id"],
+            name=op.f("fk_down_payment_origins_invoice_id_invoices"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["quote_id"], ["quotes.id"], name=op.f("fk_down_payment_origins_quote_id_quotes")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_down_payment_origins")),
+        sa.UniqueConstraint("invoice_id", name=op.f("uq_down_payment_origins_invoice_id")),
+    )
+    with op.batch_alter_table("down_payment_origins", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_down_payment_origins_contract_id"), ["contract_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_down_payment_origins_quote_id"), ["quote_id"], unique=False
         )
 
     op.create_table(
@@ -1744,6 +1777,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_invoice_lines_contract_line_id"))
 
     op.drop_table("invoice_lines")
+    with op.batch_alter_table("down_payment_origins", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_down_payment_origins_quote_id"))
+        batch_op.drop_index(batch_op.f("ix_down_payment_origins_contract_id"))
+
+    op.drop_table("down_payment_origins")
     with op.batch_alter_table("down_payment_deductions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_down_payment_deductions_final_invoice_id"))
         batch_op.drop_index(batch_op.f("ix_down_payment_deductions_down_payment_invoice_id"))

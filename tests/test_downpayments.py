@@ -1,0 +1,103 @@
+"""A down-payment invoice and its deduction on the final invoice follow the law."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session
+
+from app.billing.invoices import DraftLine, create_draft_invoice
+from app.billing.issuing import issue_invoices
+from app.errors import StateError, ValidationError
+from app.payments import outstanding
+from app.payments.down_payments import (
+    create_down_payment_invoice,
+    deduct,
+    deduct_for_quote,
+    deduction_references,
+)
+from app.payments.entry import PaymentForm, open_items, record_payment
+from models.invoices import InvoiceKind, InvoiceStatus
+from models.payments import DownPaymentDeduction
+from models.quotes import Quote
+from tests.test_payments import make_client
+
+D = dt.date
+E = Decimal
+
+
+def test_down_payment_then_final_invoice(session: Session, company: object) -> None:
+    client = make_client(session, "MART", "M. Martin")
+    client.kind = "person"
+    quote = Quote(
+        client_id=client.id, number="DE2026-00007", title="Remise en état après travaux",
+        quote_date=D(2026, 3, 2), validity_date=D(2026, 6, 1), total_ht=E("1250.00"),
+        status="accepted",
+    )  # fmt: skip
+    session.add(quote)
+    session.flush()
+
+    dp = create_down_payment_invoice(
+        session, quote_id=quote.id, percent="30", issue_date=D(2026, 3, 10)
+    )
+    # Its own invoice, with VAT, in the normal invoice numbering.
+    assert dp.kind == InvoiceKind.DOWN_PAYMENT and dp.status == InvoiceStatus.ISSUED
+    assert dp.number == "FA2026-00001" and dp.series_code == "invoice"
+    assert (dp.total_ht, dp.total_vat, dp.total_ttc) == (E("375.00"), E("75.00"), E("450.00"))
+    assert dp.lines[0].revenue_account == "419100"
+    assert "Acompte 30 % sur devis n° DE2026-00007 du 02/03/2026" in dp.lines[0].description
+    record_payment(
+        session,
+        PaymentForm(client_id=client.id, date=D(2026, 3, 12), means="transfer", amount="450.00"),
+    )
+    assert open_items(session, client.id) == []
+
+    final = create_draft_invoice(
+        session, client.id,
+        [DraftLine(description="Remise en état après travaux", quantity="1", unit_price="1250")],
+        issue_date=D(2026, 4, 30),
+    )  # fmt: skip
+    (deduction,) = deduct_for_quote(session, final, quote.id)
+    assert (deduction.amount_ht, deduction.amount_vat, deduction.amount_ttc) == (
+        E("375.00"), E("75.00"), E("450.00"),
+    )  # fmt: skip
+    # The final invoice bills the whole service and deducts the down-payment, citing it.
+    assert (final.total_ht, final.total_vat, final.total_ttc) == (
+        E("1250.00"), E("250.00"), E("1500.00"),
+    )  # fmt: skip
+    assert final.prepaid_total == E("450.00") and final.amount_due == E("1050.00")
+    assert "facture d'acompte n° FA2026-00001 du 10/03/2026" in final.notes
+    assert deduction_references(session, final.id) == ("FA2026-00001 du 10/03/2026",)
+    # Deducted once only.
+    assert deduct_for_quote(session, final, quote.id) == []
+    with pytest.raises(StateError):
+        deduct(session, final.id, [dp.id])
+
+    (number,) = issue_invoices(session, [final.id])
+    assert number == "FA2026-00002"
+    assert final.amount_due == E("1050.00")
+    assert outstanding(session, client.id) == E("1050.00")
+    assert session.query(DownPaymentDeduction).count() == 1
+
+
+def test_down_payment_refusals(session: Session, company: object) -> None:
+    client = make_client(session, "MART", "M. Martin")
+    client.kind = "person"
+    quote = Quote(
+        client_id=client.id, number="DE2026-00008", quote_date=D(2026, 3, 2),
+        validity_date=D(2026, 6, 1), total_ht=E("100.00"),
+    )  # fmt: skip
+    session.add(quote)
+    session.flush()
+    with pytest.raises(ValidationError, match="dépasse"):
+        create_down_payment_invoice(
+            session, quote_id=quote.id, amount_ht="150", issue_date=D(2026, 3, 10)
+        )
+    with pytest.raises(ValidationError, match="entre 0 et 100"):
+        create_down_payment_invoice(
+            session, quote_id=quote.id, percent="120", issue_date=D(2026, 3, 10)
+        )
+    with pytest.raises(ValidationError, match="devis ou un contrat"):
+        create_down_payment_invoice(session, amount_ht="10", issue_date=D(2026, 3, 10))
