@@ -31,6 +31,7 @@ format: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/python -m app.devtools --initial
+	$(BIN)/ruff check --fix --quiet models/migrations || true
 	$(BIN)/ruff format models/migrations >/dev/null
 
 migration: $(STAMP)

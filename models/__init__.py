@@ -3,7 +3,23 @@
 Each aggregate lives in its own module; add new modules to the import list below.
 """
 
-from models import audit, billing, catalog, clients, company, contracts, costs, documents, invoices, liaison, payments, quotes, revisions, schedules, users  # noqa: F401
+from models import (  # noqa: F401
+    audit,
+    billing,
+    catalog,
+    clients,
+    company,
+    contracts,
+    costs,
+    documents,
+    invoices,
+    liaison,
+    payments,
+    quotes,
+    revisions,
+    schedules,
+    users,
+)
 from models.base import Base
 
 __all__ = ["Base"]

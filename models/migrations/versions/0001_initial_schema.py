@@ -2,15 +2,13 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:48:16.748550
+Create Date: 2026-11-28 00:48:58.200934
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-import models.base
 
 revision = "0001"
 down_revision = None
