@@ -372,3 +372,62 @@ def test_projection_matches_hand_computation(session: Session, tmp_path: Path) -
     ]
     assert ws["A2"].value == "CT-T1" and ws["J2"].value == "Contrat déficitaire"
     assert ws["D2"].value == 16920
+
+
+# --- scenario: retroactive revision → regularisation on the next run -------------------
+
+
+def test_late_revision_regularised_on_next_run(session: Session, company: object) -> None:
+    from app.billing.runs import run_month
+    from app.revisions import clauses, runs
+    from models.invoices import Invoice, InvoiceLine, LineKind
+
+    contract_id, monthly_id, windows_id = _contract(session)
+    index_id = _index_with_values(session)
+    clauses.save_clause(
+        session,
+        contract_id,
+        clauses.ClauseForm(
+            fixed_part=D("0.15"),
+            terms=[clauses.TermForm(index_id, D("0.85"), reference_value=D("121.2"))],
+            next_revision=dt.date(2026, 9, 1),
+        ),
+    )
+    # Billed up to October 2026 at the old prices (the September revision was forgotten).
+    for period in ("2025-09", "2025-10", "2025-11", "2025-12"):
+        run_month(session, period)
+    for month in range(1, 11):
+        run_month(session, f"2026-{month:02d}")
+    runs.apply_revision(session, contract_id, today=dt.date(2026, 11, 2))
+    result = run_month(session, "2026-11")
+    lines = session.query(InvoiceLine).join(Invoice).filter(Invoice.id.in_(result.invoice_ids))
+    regularisations = sorted(
+        (line.period_start, line.contract_line_id, line.total_ht)
+        for line in lines
+        if line.kind == LineKind.REGULARISATION
+    )
+    # Monthly line: 1 331,53 − 1 250,00 = 81,53 for September and October.
+    # Quarterly windows (2 × 240,00, advance): Q4 billed on 1 October → 2 × (255,65 − 240,00)
+    # = 31,30; Q3 (billed 1 July) is cut on 1 September: July–August keep the old price
+    # (480 × 62/92 = 323,48, so 480,00 − 323,48 = 156,52 is credited) and September is
+    # billed at the new price, 511,30 × 30/92 = 166,73.
+    assert regularisations == [
+        (dt.date(2026, 7, 1), windows_id, D("-156.52")),
+        (dt.date(2026, 9, 1), monthly_id, D("81.53")),
+        (dt.date(2026, 10, 1), monthly_id, D("81.53")),
+        (dt.date(2026, 10, 1), windows_id, D("31.30")),
+    ]
+    september_windows = [
+        line.total_ht
+        for line in lines
+        if line.kind == LineKind.PRORATA and line.contract_line_id == windows_id
+    ]
+    assert september_windows == [D("166.73")]
+    november = [
+        line.total_ht
+        for line in lines
+        if line.kind != LineKind.REGULARISATION and line.period_start == dt.date(2026, 11, 1)
+    ]
+    assert november == [D("1331.53")]
+    # A rerun of November regularises nothing twice.
+    assert run_month(session, "2026-11").invoice_ids == []
