@@ -354,3 +354,72 @@ def test_accepted_contract_quote_becomes_draft_contract(session: Session, world)
         ("Vitrerie trimestrielle", D("180.0000"), "quarterly"),
     ]
     assert quote.jobs == []
+
+
+def test_quote_pdf_and_docx_content(session: Session, db, world) -> None:  # type: ignore[no-untyped-def]
+    from docx import Document
+    from PIL import Image
+    from pypdf import PdfReader
+    from reportlab.pdfgen import canvas
+
+    from app.quotes.documents import quote_docx, quote_pdf
+
+    client, site = world
+    form = _tc_form(client, site)
+    form.frequency = "Intervention unique"
+    form.cadence = "Samedi 7 h – 12 h"
+    form.duration_hours = "5"
+    quote = uc.create_quote(session, form)
+    for tag, color in (("before", (120, 90, 60)), ("after", (235, 235, 230))):
+        buf = io.BytesIO()
+        Image.new("RGB", (320, 240), color).save(buf, "JPEG")
+        add_photo(
+            session, buf.getvalue(), f"{tag}.jpg", quote_id=quote.id, tag=tag, caption=f"Hall {tag}"
+        )
+    annex = io.BytesIO()
+    c = canvas.Canvas(annex)
+    c.drawString(100, 700, "FICHE-ANNEXE-DECAPANT")
+    c.save()
+    sheet = sheets.add_sheet(session, annex.getvalue(), "fds.pdf", title="Décapant FDS")
+    sheets.select_sheets(session, quote.id, [sheet.id])
+    uc.send_quote(session, quote.id, DAY)
+
+    reader = PdfReader(io.BytesIO(quote_pdf(session, quote.id)))
+    main_text = "\n".join(p.extract_text() for p in reader.pages[:-1])
+    for expected in (
+        "DEVIS N° DE2026-00001",
+        "Date du devis",
+        "01/09/2026",
+        "Valable jusqu'au",
+        "01/10/2026",
+        "Lumière Propreté Services",
+        "Dupont Immobilier",
+        "Lieu d'intervention : Résidence Les Tilleuls",
+        "Décapage et métallisation du hall",
+        "Frais de déplacement",
+        "677,50",
+        "135,50",
+        "813,00",
+        "Devis gratuit.",
+        "Bon pour accord",
+        "Signature",
+        "Cadence / horaires : Samedi 7 h – 12 h",
+        "Avant",
+        "Après",
+        "Annexes : fiches techniques – Décapant FDS.",
+    ):
+        assert expected in main_text, expected
+    assert "FICHE-ANNEXE-DECAPANT" in reader.pages[-1].extract_text()
+    # Every font of the quote pages themselves is embedded DejaVu (the annex is the
+    # supplier's file and keeps its own fonts).
+    main_fonts = set()
+    for page in reader.pages[:-1]:
+        for font in page["/Resources"]["/Font"].values():
+            main_fonts.add(str(font.get_object()["/BaseFont"]))
+    assert main_fonts and all("DejaVu" in f for f in main_fonts), main_fonts
+
+    document = Document(io.BytesIO(quote_docx(session, quote.id)))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "Devis n° DE2026-00001" in text and "Bon pour accord" in text
+    assert "Décapage et métallisation du hall" in cells and "813,00" in cells
