@@ -33,6 +33,11 @@ def open_for_gui(target: str, parent: QWidget | None = None) -> Database | None:
         db.dispose()
         db = prepare_database(target).db
     resolve_cli_user(db)
+    from ui.user_chooser import choose_startup_user
+
+    if not choose_startup_user(db, parent):
+        db.dispose()
+        return None
     return db
 
 
@@ -42,7 +47,18 @@ def ensure_app() -> QApplication:
         app = QApplication(sys.argv[:1])
         app.setApplicationName("Propreo")
         app.setOrganizationName("Propreo")
+        _install_qt_french(app)
     return app  # type: ignore[return-value]
+
+
+def _install_qt_french(app: QApplication) -> None:
+    """Qt's own buttons and dialogs (Suivant, Annuler, Oui/Non…) in French."""
+    from PySide6.QtCore import QLibraryInfo, QTranslator
+
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load("qtbase_fr", folder):
+        app.installTranslator(translator)
 
 
 def run_gui(target: str, *, explicit: bool = False) -> int:

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import __version__
 from app.db import Database
 from ui.context import Tab, UiContext
 from ui.operations import Bus, OperationRunner, show_error
@@ -83,6 +82,9 @@ class MainWindow(QMainWindow):
         if db.path:
             remember_file(str(db.path))
         self._on_tab(0)
+        from ui.liaison_quick import install_liaison  # Ctrl+L, overdue badge and notice
+
+        install_liaison(self)
 
     # --- tabs -----------------------------------------------------------------------------
     def _on_tab(self, index: int) -> None:
@@ -112,6 +114,20 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Quitter", self.close, QKeySequence.StandardKey.Quit)
         self.settings_menu = bar.addMenu("&Paramètres")
         self._action(self.settings_menu, "Société…", self.edit_company)
+        for text, name in (
+            ("Taux de TVA…", "open_vat"),
+            ("Plan comptable…", "open_accounts"),
+            ("Grille de coûts horaires…", "open_cost_grid"),
+            ("Utilisateurs…", "open_users"),
+            ("Changer d'utilisateur…", "open_change_user"),
+        ):
+            self._action(
+                self.settings_menu,
+                text,
+                lambda _=False, n=name: getattr(importlib.import_module("ui.settings_master"), n)(
+                    self.ctx, self
+                ),
+            )
         self.help_menu = bar.addMenu("&Aide")
         self._action(self.help_menu, "À propos de Propreo", self.about)
 
@@ -210,14 +226,9 @@ class MainWindow(QMainWindow):
         )
 
     def about(self) -> None:
-        from app import migrate
+        from ui.about import AboutDialog
 
-        QMessageBox.about(
-            self,
-            "À propos de Propreo",
-            f"<b>Propreo {__version__}</b><br>Gestion des entreprises de propreté et multiservices."
-            f"<br><br>Base : {self.db.path or self.db.url}<br>Schéma : {migrate.current_revision(self.db)}",
-        )
+        AboutDialog(self.db, self).exec()
 
     # --- geometry -------------------------------------------------------------------------
     def _restore_geometry(self) -> None:
