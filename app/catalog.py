@@ -107,6 +107,13 @@ def vat_rates(session: Session, *, include_inactive: bool = True) -> list[VatRat
     return list(session.scalars(query))
 
 
+def vat_rates_by_id(session: Session, rate_id: int) -> VatRate:
+    vat = session.get(VatRate, rate_id)
+    if vat is None:
+        raise NotFoundError("Taux de TVA introuvable.")
+    return vat
+
+
 def save_vat_rate(session: Session, rate_id: int | None, form: VatRateForm) -> VatRate:
     errors: list[ValidationError] = []
     values: dict[str, Any] = {}

@@ -544,7 +544,11 @@ def new_client_form(session: Session, kind: str = ClientKind.COMPANY, name: str 
 
 
 def list_clients(session: Session, *, include_inactive: bool = True) -> list[ClientRow]:
-    managers = dict(session.execute(select(Client.id, Client.name).where(Client.kind == "manager")))
+    managers = dict(
+        session.execute(select(Client.id, Client.name).where(Client.kind == "manager"))
+        .tuples()
+        .all()
+    )
     query = select(Client).order_by(Client.code)
     if not include_inactive:
         query = query.where(Client.active)

@@ -123,6 +123,13 @@ def form_from_contact(contact: Contact) -> ContactForm:
     return ContactForm(**{f.name: getattr(contact, f.name) for f in fields(ContactForm)})
 
 
+def contact_form(session: Session, contact_id: int) -> ContactForm:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFoundError("Contact introuvable (n° {id}).", id=contact_id)
+    return form_from_contact(contact)
+
+
 def directory(
     session: Session,
     search: str = "",

@@ -261,6 +261,13 @@ def set_user_active(session: Session, user_id: int, active: bool) -> User:
     return user
 
 
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError("Utilisateur introuvable.")
+    return user
+
+
 def form_from_user(user: User) -> UserForm:
     return UserForm(
         login=user.login,

@@ -1,0 +1,161 @@
+"""Articles tab: the catalogue of services and products, with families."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
+
+from app import catalog
+from models.catalog import UNITS
+from ui.context import Tab, UiContext
+from ui.forms import Field
+from ui.settings_lists import EditorDialog, ListEditor
+from ui.table import Column
+
+COLUMNS = [
+    Column("Code", lambda r: r.code, 90),
+    Column("Libellé", lambda r: r.label, 260),
+    Column("Famille", lambda r: r.family, 130),
+    Column("Unité", lambda r: r.unit, 70),
+    Column("Prix HT", lambda r: r.unit_price, 90),
+    Column("TVA", lambda r: r.vat, 170),
+    Column("Compte", lambda r: r.revenue_account, 70),
+    Column("Actif", lambda r: r.active, 50),
+]
+
+
+def _choices(ctx: UiContext) -> tuple[list[Any], list[Any], list[Any]]:
+    def load(session: Any) -> tuple[list[Any], list[Any], list[Any]]:
+        vat = [(v.id, v.label) for v in catalog.vat_rates(session, include_inactive=False)]
+        families = [(None, "—")] + [(f.id, f.label) for f in catalog.families(session)]
+        accounts = [(None, "— celui de la famille")] + [
+            (a.id, f"{a.number} {a.label}") for a in catalog.accounts(session, prefix="7")
+        ]
+        return vat, families, accounts
+
+    return ctx.query(load)
+
+
+class ArticlesTab(Tab):
+    title = "Articles"
+    help_chapter = "articles"
+    topics = ("catalog",)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        vat, families, accounts = _choices(ctx)
+        default_vat = next((v for v, label in vat if "20" in label), vat[0][0] if vat else None)
+        self.editor = ListEditor(
+            ctx,
+            columns=COLUMNS,
+            fields=[
+                Field("code", "Code article"),
+                Field("label", "Libellé"),
+                Field("description", "Description", kind="multiline"),
+                Field("unit", "Unité", kind="choice", choices=[(u, u) for u in UNITS]),
+                Field("unit_price", "Prix unitaire HT", tooltip="Jusqu'à 4 décimales."),
+                Field(
+                    "vat_rate_id",
+                    "TVA",
+                    kind="choice",
+                    choices=vat,
+                    tooltip="20 % pour le nettoyage, y compris chez les particuliers ; 10 % pour "
+                    "les services à la personne d'un prestataire déclaré ; autoliquidation pour "
+                    "la sous-traitance dans le BTP.",
+                ),
+                Field("family_id", "Famille", kind="choice", choices=families),
+                Field(
+                    "revenue_account_id",
+                    "Compte de produit",
+                    kind="choice",
+                    choices=accounts,
+                    tooltip="Vide : le compte par défaut de la famille.",
+                ),
+                Field("is_service", "Prestation de service", kind="bool"),
+            ],
+            rows=catalog.list_articles,
+            new_form=lambda: catalog.ArticleForm(vat_rate_id=default_vat),
+            load_form=lambda s, i: catalog.form_from_article(catalog.get_article(s, i)),
+            save=catalog.save_article,
+            toggle_active=catalog.set_article_active,
+            topic="catalog",
+            export_name="articles",
+            parent=self,
+        )
+        self.editor.list.filter_combo.setVisible(False)
+        families_button = QPushButton("Familles d'articles…", self)
+        families_button.clicked.connect(self.edit_families)
+        self.editor.layout().addWidget(families_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.editor)
+
+    def refresh(self) -> None:
+        self.editor.refresh()
+
+    def edit_families(self) -> None:
+        EditorDialog("Familles d'articles", [("Familles", families_editor(self.ctx))], self).exec()
+        self.refresh()
+
+
+@dataclass
+class FamilyForm:
+    code: str = ""
+    label: str = ""
+    revenue_account_id: int | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class _FamilyRow:
+    id: int
+    code: str
+    label: str
+    account: str
+    active: bool
+
+
+def families_editor(ctx: UiContext, parent: QWidget | None = None) -> ListEditor:
+    _vat, _families, accounts = _choices(ctx)
+
+    def rows(session: Any) -> list[_FamilyRow]:
+        return [
+            _FamilyRow(
+                f.id,
+                f.code,
+                f.label,
+                f.revenue_account.number if f.revenue_account else "",
+                f.active,
+            )
+            for f in catalog.families(session)
+        ]
+
+    def load(session: Any, family_id: int) -> FamilyForm:
+        f = next(f for f in catalog.families(session) if f.id == family_id)
+        return FamilyForm(f.code, f.label, f.revenue_account_id, f.active)
+
+    return ListEditor(
+        ctx,
+        columns=[
+            Column("Code", lambda r: r.code, 80),
+            Column("Famille", lambda r: r.label, 220),
+            Column("Compte", lambda r: r.account, 80),
+            Column("Actif", lambda r: r.active, 50),
+        ],
+        fields=[
+            Field("code", "Code famille"),
+            Field("label", "Libellé de la famille"),
+            Field("revenue_account_id", "Compte de produit", kind="choice", choices=accounts),
+            Field("active", "Actif", kind="bool"),
+        ],
+        rows=rows,
+        new_form=FamilyForm,
+        load_form=load,
+        save=lambda s, i, f: catalog.save_family(
+            s, i, f.code, f.label, f.revenue_account_id, f.active
+        ),
+        topic="catalog",
+        export_name="familles",
+        parent=parent,
+    )

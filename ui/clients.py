@@ -1,0 +1,400 @@
+"""Clients tab: searchable list, the client record (identity, terms, bank) and its panels
+(contacts, copropriétés of a syndic, sites, account, history, statistics)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import clients, terms
+from app.errors import PropreoError
+from models.clients import ClientKind
+from ui.clients_panels import (
+    CondominiumsPanel,
+    ContactsPanel,
+    HistoryPanel,
+    LedgerPanel,
+    SitesPanel,
+    StatsPanel,
+)
+from ui.context import Tab, UiContext
+from ui.forms import Field, FormWidget
+from ui.operations import show_error
+from ui.table import Column, RecordList
+
+FIELDS = [
+    Field(
+        "kind",
+        "Type de client",
+        kind="choice",
+        choices=list(clients.KIND_LABELS.items()),
+        tooltip="Entreprise, organisme public (Chorus Pro), particulier, syndic / régie, ou "
+        "copropriété gérée par un syndic. Le type décide des mentions B2B et de l'indemnité "
+        "de 40 €.",
+    ),
+    Field(
+        "code",
+        "Code client",
+        tooltip="Proposé selon la règle de codification de la société ; modifiable dans le "
+        "respect de cette règle.",
+    ),
+    Field("name", "Nom / raison sociale"),
+    Field("legal_form", "Forme juridique", placeholder="SAS, SARL…"),
+    Field(
+        "manager_id",
+        "Syndic",
+        kind="choice",
+        tooltip="Pour une copropriété : le syndic ou la régie qui la gère. Les documents sont "
+        "adressés « SDC <résidence> c/o <syndic> » à l'adresse du syndic.",
+    ),
+    Field("siret", "SIRET", tooltip="14 chiffres ; le SIREN en est déduit."),
+    Field("siren", "SIREN"),
+    Field("vat_number", "N° TVA intracommunautaire", placeholder="FR…"),
+    Field(
+        "chorus_service_code", "Code service", tooltip="Chorus Pro : code service du destinataire."
+    ),
+    Field(
+        "chorus_commitment",
+        "N° d'engagement",
+        tooltip="Chorus Pro : numéro d'engagement juridique.",
+    ),
+    Field("street", "Adresse"),
+    Field("street2", "Complément d'adresse"),
+    Field("postcode", "Code postal"),
+    Field("city", "Ville"),
+    Field(
+        "delivery_street",
+        "Adresse de livraison",
+        tooltip="Si différente de l'adresse de facturation.",
+    ),
+    Field("delivery_postcode", "CP de livraison"),
+    Field("delivery_city", "Ville de livraison"),
+    Field("phone", "Téléphone"),
+    Field("email", "E-mail"),
+    Field("invoice_email", "E-mail de facturation"),
+    Field(
+        "sending_mode", "Mode d'envoi", kind="choice", choices=list(clients.SENDING_MODES.items())
+    ),
+    Field(
+        "payment_term_kind",
+        "Conditions de règlement",
+        kind="choice",
+        choices=[(k, v.replace("{days}", "N")) for k, v in terms.KINDS.items()],
+        tooltip="« N jours fin de mois » : on ajoute N jours puis on va à la fin du mois. "
+        "« Fin de mois + N jours » : fin du mois puis N jours.",
+    ),
+    Field("payment_term_days", "Délai de paiement", kind="int", maximum=60),
+    Field(
+        "payment_means",
+        "Mode de règlement",
+        kind="choice",
+        choices=list(clients.PAYMENT_MEANS.items()),
+    ),
+    Field("mandate_reference", "Référence du mandat", tooltip="RUM du mandat de prélèvement SEPA."),
+    Field("iban", "IBAN"),
+    Field("bic", "BIC"),
+    Field(
+        "credit_limit",
+        "Encours autorisé",
+        tooltip="Montant maximal dû par le client ; vide = pas de limite.",
+    ),
+    Field("blocked", "Bloqué", kind="bool", tooltip="Plus de nouvelle facturation ni de devis."),
+    Field("in_litigation", "En litige", kind="bool"),
+    Field(
+        "account_code", "Compte client", tooltip="Compte auxiliaire (FEC) ; par défaut 411 + code."
+    ),
+    Field("notes", "Notes", kind="multiline"),
+]
+
+LIST_COLUMNS = [
+    Column("Code", lambda r: r.code, 90),
+    Column("Type", lambda r: r.kind_label, 120),
+    Column("Nom", lambda r: r.name, 240),
+    Column("Ville", lambda r: r.city, 120),
+    Column("Syndic", lambda r: r.manager, 160),
+    Column("Téléphone", lambda r: r.phone, 110),
+    Column("E-mail", lambda r: r.email, 180),
+    Column("Bloqué", lambda r: r.blocked, 60, color=lambda r: "#b00020" if r.blocked else None),
+    Column("Actif", lambda r: r.active, 50),
+]
+
+
+def _kind_filter(kind: str) -> Any:
+    return lambda r: r.kind == kind and r.active
+
+
+FILTERS: list[tuple[str, Any]] = [
+    ("Clients actifs", lambda r: r.active),
+    ("Tous les clients", None),
+    *[(label, _kind_filter(kind)) for kind, label in clients.KIND_LABELS.items()],
+    ("Bloqués", lambda r: r.blocked),
+    ("Inactifs", lambda r: not r.active),
+]
+
+
+class ClientEditor(QWidget):
+    """The record of one client: form + panels."""
+
+    def __init__(self, tab: ClientsTab) -> None:
+        super().__init__(tab)
+        self.tab = tab
+        self.ctx = tab.ctx
+        self.client_id: int | None = None
+        self._auto_code = True
+        self.title = QLabel(self)
+        self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.form = FormWidget(FIELDS, self)
+        self.kind_combo = self.form.widget("kind")
+        self.kind_combo.currentIndexChanged.connect(self._kind_changed)  # type: ignore[attr-defined]
+        self.name_edit = self.form.widget("name")
+        assert isinstance(self.name_edit, QLineEdit)
+        self.name_edit.textEdited.connect(self._suggest_code)
+        self.code_edit = self.form.widget("code")
+        assert isinstance(self.code_edit, QLineEdit)
+        self.code_edit.textEdited.connect(lambda _t: setattr(self, "_auto_code", False))
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form)
+        self.save_button = QPushButton("Enregistrer", self)
+        self.save_button.clicked.connect(self.save)
+        self.status = QLabel(self)
+        record = QWidget(self)
+        record_layout = QVBoxLayout(record)
+        record_layout.addWidget(scroll)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.save_button)
+        record_layout.addLayout(bottom)
+
+        self.contacts = ContactsPanel(self.ctx, self)
+        self.condos = CondominiumsPanel(self.ctx, self)
+        self.condos.open_client.connect(self.tab.open_client)
+        self.condos.open_site.connect(self.tab.open_site)
+        self.condos.new_button.clicked.connect(self._new_condominium)
+        self.sites = SitesPanel(self.ctx, self)
+        self.sites.open_site.connect(self.tab.open_site)
+        self.sites.new_site.connect(self.tab.new_site)
+        self.ledger = LedgerPanel(self.ctx, self)
+        self.history = HistoryPanel(self.ctx, self)
+        self.stats = StatsPanel(self.ctx, self)
+        self.panels = QTabWidget(self)
+        self.panels.addTab(record, "Fiche")
+        self.panels.addTab(self.contacts, "Contacts")
+        self.condos_index = self.panels.addTab(self.condos, "Copropriétés")
+        self.panels.addTab(self.sites, "Chantiers")
+        self.panels.addTab(self.ledger, "Compte")
+        self.panels.addTab(self.history, "Historique")
+        self.panels.addTab(self.stats, "Statistiques")
+        self.panels.currentChanged.connect(lambda _i: self._refresh_panels())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.panels)
+
+    # --- loading ---------------------------------------------------------------------------
+    def _fill_managers(self, current: int | None) -> None:
+        combo = self.form.widget("manager_id")
+        combo.blockSignals(True)
+        combo.clear()  # type: ignore[attr-defined]
+        combo.addItem("—", None)  # type: ignore[attr-defined]
+        for manager_id, label in self.ctx.query(clients.managers):
+            combo.addItem(label, manager_id)  # type: ignore[attr-defined]
+        combo.blockSignals(False)
+        self.form.set_value("manager_id", current)
+
+    def new(self, kind: str = ClientKind.COMPANY, manager_id: int | None = None) -> None:
+        self.client_id = None
+        self._auto_code = True
+        form = self.ctx.query(clients.new_client_form, kind)
+        form.manager_id = manager_id
+        self._fill_managers(manager_id)
+        self.form.load(form)
+        self.title.setText("Nouveau client")
+        self.status.setText("")
+        self._kind_changed()
+        self.panels.setCurrentIndex(0)
+        self._set_client_panels()
+        self.name_edit.setFocus()
+
+    def load(self, client_id: int) -> None:
+        self.client_id = client_id
+        self._auto_code = False
+        form = self.ctx.query(lambda s: clients.form_from_client(clients.get_client(s, client_id)))
+        self._fill_managers(form.manager_id)
+        self.form.load(form)
+        self.title.setText(f"{form.code} — {form.name}")
+        self.status.setText("")
+        self._kind_changed()
+        self._set_client_panels()
+
+    def _set_client_panels(self) -> None:
+        for i in range(1, self.panels.count()):
+            self.panels.setTabEnabled(i, self.client_id is not None)
+        self._refresh_panels()
+
+    def _refresh_panels(self) -> None:
+        current = self.panels.currentWidget()
+        for panel in (self.contacts, self.sites, self.ledger, self.history, self.stats):
+            if panel is current:
+                panel.set_client(self.client_id)
+        if current is self.condos:
+            self.condos.set_manager(self.client_id)
+
+    def refresh(self) -> None:
+        self._refresh_panels()
+
+    # --- behaviour -------------------------------------------------------------------------
+    def _kind_changed(self) -> None:
+        kind = self.form.value("kind")
+        condo = kind == ClientKind.CONDOMINIUM
+        self.form.widget("manager_id").setEnabled(condo)
+        for name in ("chorus_service_code", "chorus_commitment"):
+            self.form.widget(name).setEnabled(kind == ClientKind.PUBLIC)
+        for name in ("siren", "siret", "vat_number", "legal_form"):
+            self.form.widget(name).setEnabled(kind != ClientKind.PERSON)
+        self.panels.setTabVisible(self.condos_index, kind == ClientKind.MANAGER)
+        if self.client_id is None and self._auto_code:
+            self._suggest_code()
+
+    def _suggest_code(self, *_args: Any) -> None:
+        if self.client_id is not None or not self._auto_code:
+            return
+        name = self.form.value("name")
+        kind = self.form.value("kind")
+        code = (
+            self.ctx.query(lambda s: clients.suggest_client_code(s, name, kind=kind))
+            if name.strip()
+            else ""
+        )
+        self.form.set_value("code", code)
+
+    def _new_condominium(self) -> None:
+        if self.client_id is not None:
+            self.new(ClientKind.CONDOMINIUM, manager_id=self.client_id)
+
+    def save(self) -> bool:
+        data = self.form.dump(clients.ClientForm())
+        try:
+            client = self.ctx.call(clients.save_client, self.client_id, data, topic="clients")
+        except PropreoError as exc:
+            self.form.show_errors(exc)
+            self.status.setText("Enregistrement refusé : corrigez les champs signalés.")
+            return False
+        self.client_id = client.id
+        self.tab.refresh()
+        self.load(client.id)
+        self.tab.select(client.id)
+        self.status.setText("Enregistré.")
+        return True
+
+
+class ClientsTab(Tab):
+    title = "Clients"
+    help_chapter = "clients"
+    topics = ("clients", "sites", "invoices", "payments", "liaison")
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.list = RecordList(LIST_COLUMNS, filters=FILTERS, export_name="clients", parent=self)
+        self.list.selection_changed.connect(self._on_select)
+        self.list.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.editor = ClientEditor(self)
+        new_button = QPushButton("Nouveau client", self)
+        new_button.clicked.connect(lambda: self.editor.new())
+        self.toggle_button = QPushButton("Désactiver / réactiver", self)
+        self.toggle_button.setToolTip(
+            "Un client utilisé par des documents n'est jamais supprimé : il est désactivé."
+        )
+        self.toggle_button.clicked.connect(self.toggle_active)
+        directory_button = QPushButton("Annuaire des contacts", self)
+        directory_button.clicked.connect(self.open_directory)
+        buttons = QHBoxLayout()
+        buttons.addWidget(new_button)
+        buttons.addWidget(self.toggle_button)
+        buttons.addWidget(directory_button)
+        buttons.addStretch(1)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.list)
+        left_layout.addLayout(buttons)
+        splitter = QSplitter(self)
+        splitter.addWidget(left)
+        splitter.addWidget(self.editor)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self.refresh()
+        self.editor.new()
+
+    def refresh(self) -> None:
+        self.list.set_rows(self.ctx.query(clients.list_clients))
+        self.editor.refresh()
+
+    def _on_select(self, row: Any) -> None:
+        if row is not None and row.id != self.editor.client_id:
+            self.editor.load(row.id)
+
+    def select(self, client_id: int) -> None:
+        for i, row in enumerate(self.list.visible_rows()):
+            if row.id == client_id:
+                self.list.view.selectRow(i)
+                return
+
+    def open_client(self, client_id: int) -> None:
+        self.list.search.clear()
+        self.list.filter_combo.setCurrentIndex(1)
+        self.editor.load(client_id)
+        self.select(client_id)
+
+    def _main_window(self) -> Any:
+        return self.ctx.window
+
+    def open_site(self, site_id: int) -> None:
+        window = self._main_window()
+        if window is not None and hasattr(window, "tab"):
+            window.tab("Chantiers").open_site(site_id)
+
+    def new_site(self, client_id: int) -> None:
+        window = self._main_window()
+        if window is not None and hasattr(window, "tab"):
+            window.tab("Chantiers").new_site(client_id)
+
+    def toggle_active(self) -> None:
+        row = self.list.current()
+        if row is None:
+            return
+        if row.active:
+            answer = QMessageBox.question(
+                self,
+                "Propreo",
+                f"Désactiver le client {row.code} — {row.name} ? Il reste dans les documents "
+                "et l'historique, mais n'est plus proposé.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        try:
+            self.ctx.call(clients.set_client_active, row.id, not row.active, topic="clients")
+        except PropreoError as exc:
+            show_error(self, exc)
+
+    def open_directory(self) -> None:
+        from ui.contacts import ContactsDirectory
+
+        dialog = ContactsDirectory(self.ctx, self)
+        dialog.open_client.connect(self.open_client)
+        dialog.exec()

@@ -1,0 +1,50 @@
+"""Annuaire: every contact of every client, searchable; double-click opens the client."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+from app.contacts import directory
+from ui.context import UiContext
+from ui.table import Column, RecordList
+
+COLUMNS = [
+    Column("Nom", lambda r: r.name, 160),
+    Column("Client", lambda r: f"{r.client_code} — {r.client_name}", 240),
+    Column("Fonction", lambda r: r.role, 160),
+    Column("Service", lambda r: r.service, 110),
+    Column("Téléphone", lambda r: r.phone, 110),
+    Column("Portable", lambda r: r.mobile, 110),
+    Column("E-mail", lambda r: r.email, 200),
+]
+
+
+class ContactsDirectory(QDialog):
+    open_client = Signal(int)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Annuaire des contacts")
+        self.resize(1100, 600)
+        self.list = RecordList(COLUMNS, export_name="annuaire", parent=self)
+        self.list.set_rows(ctx.query(directory))
+        self.list.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.list.activated.connect(self._open)
+        hint = QLabel(
+            "Tapez un nom, un client, une fonction ou un numéro ; double-cliquez pour "
+            "ouvrir la fiche du client.",
+            self,
+        )
+        close = QDialogButtonBox(self)
+        close.addButton("Fermer", QDialogButtonBox.ButtonRole.RejectRole)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addWidget(self.list)
+        layout.addWidget(close)
+        self.list.search.setFocus()
+
+    def _open(self, row: object) -> None:
+        self.open_client.emit(row.client_id)  # type: ignore[attr-defined]
+        self.accept()

@@ -1,0 +1,238 @@
+"""Chantiers tab: list of sites and the site record (access, surfaces, constraints, photos)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import sites
+from app.errors import PropreoError
+from ui.context import Tab, UiContext
+from ui.forms import Field, FormWidget
+from ui.operations import show_error
+from ui.table import Column, RecordList
+
+COLUMNS = [
+    Column("Code", lambda r: r.code, 110),
+    Column("Chantier", lambda r: r.name, 260),
+    Column("Client", lambda r: r.client, 200),
+    Column("Payeur", lambda r: r.payer, 180),
+    Column("Ville", lambda r: r.city, 120),
+    Column("Surface m²", lambda r: r.surface, 90),
+    Column("Actif", lambda r: r.active, 50),
+]
+
+
+def _fields(client_choices: list[tuple[Any, str]]) -> list[Field]:
+    return [
+        Field("client_id", "Client", kind="choice", choices=client_choices),
+        Field(
+            "payer_id",
+            "Payeur",
+            kind="choice",
+            choices=[(None, "— le client lui-même"), *client_choices[1:]],
+            tooltip="Le client qui paie quand ce n'est pas le client du chantier.",
+        ),
+        Field("code", "Code chantier"),
+        Field("name", "Nom du chantier"),
+        Field("street", "Adresse du chantier"),
+        Field("street2", "Complément d'adresse"),
+        Field("postcode", "Code postal"),
+        Field("city", "Ville"),
+        Field("opening_hours", "Horaires d'intervention", placeholder="ex. 6h00–8h30"),
+        Field("access_codes", "Codes d'accès", kind="multiline"),
+        Field("keys", "Clés", kind="multiline", tooltip="Clés, badges : qui les détient."),
+        Field(
+            "surfaces",
+            "Surfaces",
+            kind="multiline",
+            tooltip="Une zone par ligne : « Bureaux : 450 » (m²).",
+            placeholder="Bureaux : 450",
+        ),
+        Field("floor_types", "Types de sols", placeholder="Moquette, carrelage, PVC…"),
+        Field("onsite_contact", "Contact sur place"),
+        Field("onsite_phone", "Téléphone sur place"),
+        Field("constraints_notes", "Autres contraintes", kind="multiline"),
+    ]
+
+
+class SitesTab(Tab):
+    title = "Chantiers"
+    help_chapter = "chantiers"
+    topics = ("clients", "sites")
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.site_id: int | None = None
+        self.list = RecordList(
+            COLUMNS,
+            filters=[
+                ("Chantiers actifs", lambda r: r.active),
+                ("Tous", None),
+                ("Inactifs", lambda r: not r.active),
+            ],
+            export_name="chantiers",
+            parent=self,
+        )
+        self.list.selection_changed.connect(self._on_select)
+        self.list.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.client_choices: list[tuple[Any, str]] = [(None, "—"), *ctx.query(sites.client_choices)]
+        self.form = FormWidget(_fields(self.client_choices), self)
+        self.checks: dict[str, QCheckBox] = {}
+        box = QGroupBox("Contraintes techniques", self)
+        grid = QGridLayout(box)
+        for i, (code, label) in enumerate(sites.CONSTRAINTS.items()):
+            check = QCheckBox(label, box)
+            self.checks[code] = check
+            grid.addWidget(check, i // 2, i % 2)
+        self.constraints_error = QLabel(self)
+        self.constraints_error.setStyleSheet("color: #b00020;")
+        self.photos = QListWidget(self)
+        self.photos.setMaximumHeight(90)
+        add_photo = QPushButton("Ajouter une photo…", self)
+        add_photo.clicked.connect(self.add_photo)
+        photos_box = QGroupBox("Photos", self)
+        photos_layout = QVBoxLayout(photos_box)
+        photos_layout.addWidget(self.photos)
+        photos_layout.addWidget(add_photo)
+
+        record = QWidget(self)
+        record_layout = QVBoxLayout(record)
+        record_layout.addWidget(self.form)
+        record_layout.addWidget(box)
+        record_layout.addWidget(self.constraints_error)
+        record_layout.addWidget(photos_box)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(record)
+        self.title_label = QLabel(self)
+        self.title_label.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.status = QLabel(self)
+        save = QPushButton("Enregistrer", self)
+        save.clicked.connect(self.save)
+        new = QPushButton("Nouveau chantier", self)
+        new.clicked.connect(lambda: self.new_site(self.form.value("client_id")))
+        toggle = QPushButton("Désactiver / réactiver", self)
+        toggle.clicked.connect(self.toggle_active)
+        bottom = QHBoxLayout()
+        bottom.addWidget(new)
+        bottom.addWidget(toggle)
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(save)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.addWidget(self.title_label)
+        right_layout.addWidget(scroll)
+        right_layout.addLayout(bottom)
+        splitter = QSplitter(self)
+        splitter.addWidget(self.list)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self.refresh()
+        self._load_form(sites.SiteForm(), None)
+
+    def refresh(self) -> None:
+        self.list.set_rows(self.ctx.query(sites.list_sites))
+
+    def _load_form(
+        self, form: sites.SiteForm, site_id: int | None, photos: list[str] | None = None
+    ) -> None:
+        self.site_id = site_id
+        self.form.load(form)
+        for code, check in self.checks.items():
+            check.setChecked(code in form.constraints)
+        self.constraints_error.hide()
+        self.photos.clear()
+        self.photos.addItems(photos or [])
+        self.title_label.setText(f"{form.code} — {form.name}" if site_id else "Nouveau chantier")
+        self.status.setText("")
+
+    def _on_select(self, row: Any) -> None:
+        if row is not None and row.id != self.site_id:
+            self.open_site(row.id)
+
+    def open_site(self, site_id: int) -> None:
+        form, photos = self.ctx.query(
+            lambda s: (
+                sites.form_from_site(sites.get_site(s, site_id)),
+                sites.photos_of(sites.get_site(s, site_id)),
+            )
+        )
+        self._ensure_choice(form.client_id)
+        self._load_form(form, site_id, photos)
+        for i, row in enumerate(self.list.visible_rows()):
+            if row.id == site_id:
+                self.list.view.selectRow(i)
+
+    def new_site(self, client_id: int | None = None) -> None:
+        form = self.ctx.query(sites.new_site_form, client_id) if client_id else sites.SiteForm()
+        self._load_form(form, None)
+
+    def _ensure_choice(self, client_id: int | None) -> None:
+        """Refresh the client combos when a client was created since the tab was built."""
+        if client_id is None or any(v == client_id for v, _l in self.client_choices):
+            return
+        self.client_choices = [(None, "—"), *self.ctx.query(sites.client_choices)]
+        for name, first in (("client_id", "—"), ("payer_id", "— le client lui-même")):
+            combo = self.form.widget(name)
+            combo.clear()  # type: ignore[attr-defined]
+            combo.addItem(first, None)  # type: ignore[attr-defined]
+            for value, label in self.client_choices[1:]:
+                combo.addItem(label, value)  # type: ignore[attr-defined]
+
+    def save(self) -> bool:
+        data = self.form.dump(sites.SiteForm())
+        data.constraints = [code for code, check in self.checks.items() if check.isChecked()]
+        try:
+            site = self.ctx.call(sites.save_site, self.site_id, data, topic="sites")
+        except PropreoError as exc:
+            self.form.show_errors(exc)
+            self.status.setText("Enregistrement refusé : corrigez les champs signalés.")
+            return False
+        self.refresh()
+        self.open_site(site.id)
+        self.status.setText("Enregistré.")
+        return True
+
+    def toggle_active(self) -> None:
+        row = self.list.current()
+        if row is None:
+            return
+        try:
+            self.ctx.call(sites.set_site_active, row.id, not row.active, topic="sites")
+        except PropreoError as exc:
+            show_error(self, exc)
+
+    def add_photo(self) -> None:
+        if self.site_id is None or self.ctx.db.path is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Photo du chantier", "", "Images (*.jpg *.jpeg *.png *.webp)"
+        )
+        if not path:
+            return
+        site_id = self.site_id
+        try:
+            self.ctx.call(sites.add_site_photo, site_id, path, self.ctx.db.files_dir, topic="sites")
+        except PropreoError as exc:
+            show_error(self, exc)
+            return
+        self.open_site(site_id)
