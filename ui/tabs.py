@@ -7,4 +7,7 @@ from __future__ import annotations
 
 TABS: list[tuple[str, str, str]] = [
     ("Accueil", "ui.home", "HomeTab"),
+    ("Clients", "ui.clients", "ClientsTab"),
+    ("Chantiers", "ui.sites", "SitesTab"),
+    ("Articles", "ui.articles", "ArticlesTab"),
 ]
