@@ -10,4 +10,6 @@ TABS: list[tuple[str, str, str]] = [
     ("Clients", "ui.clients", "ClientsTab"),
     ("Chantiers", "ui.sites", "SitesTab"),
     ("Articles", "ui.articles", "ArticlesTab"),
+    ("Cahier de liaison", "ui.liaison", "LiaisonTab"),
+    ("Règlements", "ui.payments", "PaymentsTab"),
 ]

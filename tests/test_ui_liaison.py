@@ -1,0 +1,211 @@
+"""Practical case « Cahier de liaison — création d'une alerte, suivi du traitement jusqu'à
+sa clôture », clicked through the real widgets (offscreen)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.db import Database
+from app.liaison import CLOSED, EntryInput, create_entry
+from app.liaison_dashboard import load_dashboard
+from app.liaison_views import overdue_count
+from models.audit import AuditEvent
+from models.clients import Client, Site
+from models.liaison import Notification
+from models.users import User
+from ui.liaison import LiaisonEntriesWidget
+from ui.main_window import MainWindow
+
+
+def _ids(session) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    syndic = session.scalar(select(Client).where(Client.name == "Cabinet Vallon Syndic"))
+    site = session.scalar(select(Site).where(Site.name.like("Résidence Les Tilleuls%")))
+    lucas = session.scalar(select(User).where(User.login == "lucas"))
+    return {"syndic": syndic.id, "site": site.id, "copro": site.client_id, "lucas": lucas.id}
+
+
+def _history(session, client_id: int, entry_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+    return list(
+        session.scalars(
+            select(AuditEvent.action)
+            .where(
+                AuditEvent.client_id == client_id,
+                AuditEvent.entity_type == "liaison_entry",
+                AuditEvent.entity_id == entry_id,
+            )
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def test_alert_from_a_syndic_call_followed_to_closure(
+    qtbot: QtBot, demo_db: Database, tmp_path: Path
+) -> None:
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    window.show()
+    ctx = window.ctx
+    ids = ctx.query(_ids)
+    before = ctx.query(load_dashboard).total
+
+    # Ctrl+L from anywhere opens the quick entry.
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window.tabs, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.liaison_dialog
+    assert window.liaison_action.shortcut().toString() == "Ctrl+L"
+    form = dialog.form
+    form.widget("caller").setText("Mme Morel, gestionnaire")
+    form.set_value("client_id", ids["syndic"])
+    sites = [dialog.combo("site_id").itemText(i) for i in range(dialog.combo("site_id").count())]
+    assert "Résidence Les Tilleuls — parties communes — Villeurbanne" in sites
+    assert len(sites) == 4  # « (aucun) » and the syndic's three copropriétés
+    form.set_value("site_id", ids["site"])
+    form.set_value(
+        "category_id",
+        dialog.combo("category_id").itemData(dialog.combo("category_id").findText("Réclamation")),
+    )
+    form.set_value(
+        "department_id",
+        dialog.combo("department_id").itemData(
+            dialog.combo("department_id").findText("Exploitation")
+        ),
+    )
+    form.set_value("priority", "high")
+    form.set_value("with_alert", True)
+    form.set_value("due_date", dt.date.today() + dt.timedelta(days=2))
+    photo = tmp_path / "hall.jpg"
+    photo.write_bytes(b"\xff\xd8photo")
+    dialog.add_file(str(photo))
+    dialog.save()  # no text yet: refused, the field says why
+    assert "décrivez la demande" in form.error_text("text")
+    assert dialog.isVisible()
+    form.set_value("text", "Le hall du bâtiment B n'a pas été nettoyé cette semaine.")
+    dialog.save()
+    assert dialog.result() == 1
+    entry_id = dialog.saved_id
+    assert entry_id is not None
+
+    tab = window.tab("Cahier de liaison")
+    page = tab.entries
+    page.status.setCurrentIndex(page.status.count() - 1)  # Toutes
+    page.select(entry_id)
+    panel = page.panel
+    assert panel.detail is not None and panel.detail.row.id == entry_id
+    assert panel.detail.row.client_name == "Cabinet Vallon Syndic"
+    assert [f.original_name for f in panel.detail.attachments] == ["hall.jpg"]
+
+    panel.assignee.setCurrentIndex(panel.assignee.findData(ids["lucas"]))
+    qtbot.mouseClick(panel.assign_button, Qt.MouseButton.LeftButton)
+    assert panel.detail.row.assignee == "Lucas Moreau"
+    qtbot.mouseClick(panel.status_button("in_progress"), Qt.MouseButton.LeftButton)
+    panel.action_text.setText("Chef d'équipe envoyé sur place, photos prises.")
+    qtbot.mouseClick(panel.add_action_button, Qt.MouseButton.LeftButton)
+    assert panel.detail.row.status_label == "En cours"
+
+    qtbot.mouseClick(panel.status_button(CLOSED), Qt.MouseButton.LeftButton)
+    close = panel.close_dialog
+    assert close is not None and close.isVisible()
+    close.save()  # a resolution is required
+    assert "Résolution" in close.error.text()
+    assert close.isVisible()
+    close.resolution.setPlainText("Hall repassé le jour même ; le syndic a confirmé par e-mail.")
+    close.save()
+    assert close.result() == 1
+    detail = panel.detail
+    assert detail is not None and detail.row.status == CLOSED
+    assert [a.comment for a in detail.actions] == [
+        "Fiche créée (Appel).",
+        "Pièce jointe ajoutée : hall.jpg",
+        "Attribuée à Lucas Moreau.",
+        "Statut : En cours.",
+        "Chef d'équipe envoyé sur place, photos prises.",
+        "Clôturée : Hall repassé le jour même ; le syndic a confirmé par e-mail.",
+    ]
+    assert not panel.add_action_button.isEnabled()
+    assert panel.status_button("open") is not None  # reopen allowed
+
+    # The dashboard counts it.
+    board = tab.dashboard.board
+    assert board is not None
+    assert board.total.closed == before.closed + 1
+    assert board.total.total == before.total + 1
+    assert tab.dashboard.table.model.rows[-1][4] == before.closed + 1
+    assert sum(c for _w, c, _k in tab.dashboard.chart_values()) >= 1
+
+    # The syndic's and the copropriété's histories show it; so does the client form widget.
+    expected = ["create", "attachment", "assign", "status", "action", "close"]
+    assert ctx.query(_history, ids["syndic"], entry_id) == expected
+    assert ctx.query(_history, ids["copro"], entry_id) == expected
+    widget = LiaisonEntriesWidget(ctx, client_id=ids["copro"])
+    qtbot.addWidget(widget)
+    assert entry_id in [r.id for r in widget.list.model.rows]
+
+    # Lucas was told inside the application.
+    notes = ctx.query(
+        lambda s: list(
+            s.scalars(
+                select(Notification.text)
+                .where(Notification.user_id == ids["lucas"])
+                .order_by(Notification.id.desc())
+            )
+        )
+    )
+    assert any("vous est attribuée" in n for n in notes)
+
+
+def test_overdue_alert_shows_at_start_up_and_in_the_badge(qtbot: QtBot, demo_db: Database) -> None:
+    def late(session):  # type: ignore[no-untyped-def]
+        ids = _ids(session)
+        received = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
+        return create_entry(
+            session,
+            EntryInput(
+                caller="Conseil syndical",
+                site_id=ids["site"],
+                text="Clés du local ménage perdues : prévoir un nouveau jeu.",
+                due_date=(received + dt.timedelta(days=3)).date(),
+                received_at=received,
+            ),
+        ).id
+
+    with demo_db.write() as session:
+        late_id = late(session)
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    window.show()
+    with demo_db.read() as session:
+        count = overdue_count(session)
+    assert count >= 1
+    notice = window.liaison_notice
+    assert notice.isVisible()
+    assert f"{count} alertes du cahier de liaison sont en retard." in notice.label.text() or (
+        count == 1 and "1 alerte du cahier de liaison est en retard." in notice.label.text()
+    )
+    # The tooltip lists the oldest overdue alerts (five at most), with due date and assignee.
+    lines = notice.toolTip().splitlines()
+    assert len(lines) == 1 + min(count, 5)
+    assert all("(échéance " in line for line in lines[1:])
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert f"Cahier de liaison ({count})" in titles
+
+    notice.show_alerts()  # « Voir les alertes »: the tab filtered on overdue entries
+    tab = window.tab("Cahier de liaison")
+    rows = tab.entries.list.visible_rows()
+    assert len(rows) == count and all(r.overdue for r in rows)
+    assert late_id in [r.id for r in rows]
+    assert not notice.isVisible()
+
+    # Closing it updates the badge at once.
+    from app.liaison import close_entry
+
+    window.ctx.call(close_entry, late_id, "Nouveau jeu de clés remis au chef d'équipe.")
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    expected = f"Cahier de liaison ({count - 1})" if count > 1 else "Cahier de liaison"
+    assert expected in titles
