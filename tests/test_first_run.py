@@ -227,3 +227,130 @@ def test_logo_is_shrunk_and_kept_as_png() -> None:
         assert image.size == (100, 50)
     with pytest.raises(ValidationError, match="image"):
         prepare_logo(b"not an image")
+
+
+def test_first_start_shows_the_wizard_then_opens_its_database(
+    qtbot: QtBot, tmp_path: Path, empty_db_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from ui import app as ui_app
+    from ui.main_window import recent_files, settings
+
+    settings().setValue("recent_files", [])
+    default = tmp_path / "data" / "propreo.db"
+    shown: list[Path] = []
+    monkeypatch.setattr(first_run, "run_first_run", lambda p: shown.append(p))
+    # Cancelled wizard: nothing is created, the program ends quietly.
+    assert ui_app.run_gui(str(default)) == 0
+    assert shown == [default] and not default.exists()
+
+    chosen = shutil.copyfile(empty_db_file, tmp_path / "société.db")
+    monkeypatch.setattr(first_run, "run_first_run", lambda p: str(chosen))
+    monkeypatch.setenv("PROPREO_QUIT_AFTER_MS", "50")
+    assert ui_app.run_gui(str(default)) == 0
+    assert recent_files()[0] == str(chosen)
+    # Next start without a named database: the last one is reopened, no wizard.
+    monkeypatch.setattr(first_run, "run_first_run", lambda p: pytest.fail("wizard shown"))
+    assert ui_app.run_gui(str(default)) == 0
+    settings().setValue("recent_files", [])
+
+
+def _migrations_with_a_newer_revision(tmp_path: Path) -> Path:
+    """A copy of the migrations plus a revision after head (what a software update brings)."""
+    import shutil
+
+    from app import migrate
+
+    folder = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    head = migrate.head_revision()
+    (folder / "versions" / "9999_update.py").write_text(
+        f'''"""A later release adds a table."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9999"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table("release_notes", sa.Column("id", sa.Integer, primary_key=True))
+
+
+def downgrade() -> None:
+    op.drop_table("release_notes")
+''',
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_older_schema_asks_backs_up_then_migrates(
+    qtbot: QtBot, tmp_path: Path, demo_db_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    from app import migrate
+    from ui.app import open_for_gui
+
+    target = shutil.copyfile(demo_db_file, tmp_path / "ancienne.db")
+    old_head = migrate.head_revision()
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", _migrations_with_a_newer_revision(tmp_path))
+    asked: list[str] = []
+    answer = QMessageBox.StandardButton.No
+
+    def question(parent, title, text):  # type: ignore[no-untyped-def]
+        asked.append(text)
+        return answer
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    # Refused: nothing touched, no backup.
+    assert open_for_gui(str(target), parent) is None
+    assert "sauvegarde" in asked[0].lower()
+    assert list(tmp_path.glob("ancienne.avant-migration-*")) == []
+    db = open_database(target)
+    assert migrate.current_revision(db) == old_head
+    db.dispose()
+
+    answer = QMessageBox.StandardButton.Yes
+    db = open_for_gui(str(target), parent)
+    assert db is not None and len(asked) == 2
+    assert migrate.current_revision(db) == "9999"
+    with db.read() as session:
+        assert get_company(session).name == "Lumière Propreté Services"
+    db.dispose()
+    backups = list(tmp_path.glob(f"ancienne.avant-migration-{old_head}-*.db"))
+    assert len(backups) == 1
+    backup = open_database(backups[0])
+    assert migrate.current_revision(backup) == old_head
+    with backup.read() as session:
+        assert get_company(session).name == "Lumière Propreté Services"
+    backup.dispose()
+
+
+def test_about_dialog_names_version_database_schema_and_licences(qtbot: QtBot, db) -> None:  # type: ignore[no-untyped-def]
+    from app import __version__, migrate
+    from ui.about import AboutDialog
+
+    dialog = AboutDialog(db)
+    qtbot.addWidget(dialog)
+    values = " | ".join(dialog.info.values())
+    assert str(db.path) in values
+    assert f"{migrate.head_revision()} (à jour)" in values
+    comps = {c.name: c for c in dialog.components}
+    assert comps["PySide6"].licence.startswith("LGPL-3.0")
+    assert comps["saxonche"].licence == "MPL-2.0"
+    assert comps["python-stdnum"].licence.startswith("LGPL")
+    assert comps["SQLAlchemy"].version  # read from the installed distribution
+    assert dialog.table.rowCount() == len(comps) >= 25
+    from PySide6.QtWidgets import QLabel
+
+    texts = [label.text() for label in dialog.findChildren(QLabel)]
+    assert any(f"Propreo {__version__}" in t for t in texts)
