@@ -511,3 +511,54 @@ def list_batches(session: Session) -> list[BatchRow]:
         BatchRow(b.id, b.reference, b.collection_date, b.scheme, b.count, b.total, b.status)
         for b in session.scalars(select(SepaBatch).order_by(SepaBatch.collection_date.desc()))
     ]
+
+
+@dataclass(frozen=True)
+class BatchLineRow:
+    id: int
+    invoice_number: str
+    client: str
+    amount: Decimal
+    sequence: str
+    status: str
+    status_label: str
+
+
+LINE_STATUS = {"pending": "En attente", "paid": "Encaissé", "rejected": "Rejeté"}
+
+
+def batch_lines(session: Session, batch_id: int) -> list[BatchLineRow]:
+    rows = session.execute(
+        select(SepaBatchLine, Invoice.number, Client.name)
+        .join(Invoice, Invoice.id == SepaBatchLine.invoice_id)
+        .join(Client, Client.id == Invoice.client_id)
+        .where(SepaBatchLine.batch_id == batch_id)
+        .order_by(SepaBatchLine.id)
+    ).all()
+    out = []
+    for line, number, name in rows:
+        label = LINE_STATUS.get(line.status, line.status)
+        if line.reject_reason:
+            label += f" : {line.reject_reason}"
+        out.append(
+            BatchLineRow(
+                line.id, number or "", name, line.amount, line.sequence, line.status, label
+            )
+        )
+    return out
+
+
+def mandate_form(session: Session, mandate_id: int) -> MandateForm:
+    m = get_mandate(session, mandate_id)
+    return MandateForm(
+        client_id=m.client_id,
+        rum=m.rum,
+        signature_date=m.signature_date,
+        signature_place=m.signature_place,
+        kind=m.kind,
+        scheme=m.scheme,
+        debtor_name=m.debtor_name,
+        iban=m.iban,
+        bic=m.bic,
+        notes=m.notes,
+    )

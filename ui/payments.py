@@ -1,0 +1,383 @@
+"""Règlements tab: payment list (filters, search), entry form with allocation grid,
+receipt PDF, undo of an allocation; remittance-slip and SEPA dialogs live in
+:mod:`ui.payments_dialogs`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import PropreoError, ValidationError
+from app.i18n import _
+from app.money import ZERO, format_amount, round_money, to_decimal
+from app.payments import queries
+from app.payments.allocation import undo_allocation
+from app.payments.allocation_rules import AllocationLine, OpenItem, suggest_allocation
+from app.payments.entry import BANK_ACCOUNTS, PaymentForm, record_payment
+from app.payments.receipts import receipt_pdf
+from models.payments import PaymentMeans
+from ui.context import Tab, UiContext
+from ui.forms import Field, FormWidget
+from ui.operations import show_error
+from ui.table import Column, RecordList
+
+ENTRY_FIELDS = [
+    Field("client_id", "Client", kind="choice"),
+    Field("date", "Date", kind="date", tooltip="Date de réception du règlement."),
+    Field("means", "Mode de règlement", kind="choice", choices=list(PaymentMeans.LABELS.items())),
+    Field("amount", "Montant", placeholder="0,00", tooltip="Montant reçu, en euros."),
+    Field(
+        "reference",
+        "Référence",
+        tooltip="Libellé du virement, n° de remise, référence du prélèvement…",
+    ),
+    Field("cheque_bank", "Banque du chèque"),
+    Field("cheque_number", "N° de chèque"),
+    Field("drawer", "Tireur", tooltip="Titulaire du chèque s'il n'est pas le client."),
+    Field(
+        "bank_account",
+        "Compte d'encaissement",
+        kind="choice",
+        choices=[(k, f"{k} — {v}") for k, v in BANK_ACCOUNTS.items()],
+        tooltip="Compte de trésorerie débité dans la comptabilité (journal de banque).",
+    ),
+    Field("notes", "Notes", kind="multiline"),
+]
+
+GRID_HEADERS = ["Facture", "Date", "Échéance", "Reste dû", "Imputer"]
+
+
+class PaymentDialog(QDialog):
+    """Entry of one payment with its allocation grid (suggested oldest first)."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(_("Saisie d'un règlement"))
+        self.resize(760, 680)
+        self.payment_id: int | None = None
+        self.items: list[queries.OpenInvoiceRow] = []
+        self.form = FormWidget(ENTRY_FIELDS, self)
+        combo = self.form.widget("client_id")
+        combo.addItem("—", None)  # type: ignore[attr-defined]
+        for client_id, label in ctx.query(queries.client_choices):
+            combo.addItem(label, client_id)  # type: ignore[attr-defined]
+        self.form.load(PaymentForm(date=dt.date.today()))
+        combo.currentIndexChanged.connect(lambda _i: self.load_invoices())  # type: ignore[attr-defined]
+        self.form.widget("amount").textChanged.connect(lambda _t: self._update_rest())  # type: ignore[attr-defined]
+        self.form.widget("means").currentIndexChanged.connect(lambda _i: self._means_changed())  # type: ignore[attr-defined]
+
+        self.grid = QTableWidget(0, len(GRID_HEADERS), self)
+        self.grid.setHorizontalHeaderLabels(GRID_HEADERS)
+        self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.grid.verticalHeader().setVisible(False)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.grid.setToolTip(_("Saisissez le montant imputé sur chaque facture (colonne Imputer)."))
+        self.grid.itemChanged.connect(lambda _item: self._update_rest())
+        self.suggest_button = QPushButton(_("Proposer (plus anciennes d'abord)"), self)
+        self.suggest_button.clicked.connect(self.suggest)
+        self.rest_label = QLabel(self)
+        self.grid_error = QLabel(self)
+        self.grid_error.setStyleSheet("color: #b00020;")
+        self.grid_error.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        grid_bar = QHBoxLayout()
+        grid_bar.addWidget(QLabel(_("Factures ouvertes du client"), self), 1)
+        grid_bar.addWidget(self.suggest_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addLayout(grid_bar)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.rest_label)
+        layout.addWidget(self.grid_error)
+        layout.addWidget(buttons)
+        self._means_changed()
+
+    # --- grid --------------------------------------------------------------------------
+    def set_client(self, client_id: int) -> None:
+        self.form.set_value("client_id", client_id)
+        self.load_invoices()
+
+    def load_invoices(self) -> None:
+        client_id = self.form.value("client_id")
+        self.items = ctx_rows = (
+            self.ctx.query(queries.open_invoices, client_id) if client_id else []
+        )
+        self.grid.blockSignals(True)
+        self.grid.setRowCount(len(ctx_rows))
+        for r, item in enumerate(ctx_rows):
+            values = [
+                item.number,
+                item.issue_date.strftime("%d/%m/%Y"),
+                item.due_date.strftime("%d/%m/%Y"),
+                format_amount(item.open_amount, currency=False),
+                "",
+            ]
+            for c, text in enumerate(values):
+                cell = QTableWidgetItem(text)
+                if c < 4:
+                    cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                if c >= 3:
+                    cell.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.grid.setItem(r, c, cell)
+        self.grid.blockSignals(False)
+        self._update_rest()
+
+    def amount(self) -> Decimal | None:
+        try:
+            return round_money(to_decimal(self.form.value("amount"), field="Montant"))
+        except (ValidationError, TypeError):
+            return None
+
+    def suggest(self) -> None:
+        amount = self.amount()
+        if amount is None or amount <= ZERO:
+            self.grid_error.setText(_("Saisissez d'abord le montant du règlement."))
+            return
+        plan = suggest_allocation(
+            amount,
+            [
+                OpenItem(i.invoice_id, i.number, i.issue_date, i.due_date, i.open_amount)
+                for i in self.items
+            ],
+        )
+        parts = {line.invoice_id: line.amount for line in plan.lines}
+        self.grid.blockSignals(True)
+        for r, item in enumerate(self.items):
+            part = parts.get(item.invoice_id)
+            self.grid.item(r, 4).setText(format_amount(part, currency=False) if part else "")
+        self.grid.blockSignals(False)
+        self._update_rest()
+
+    def lines(self) -> list[AllocationLine]:
+        """The grid as allocation lines; a bad cell raises a ValidationError naming it."""
+        lines = []
+        for r, item in enumerate(self.items):
+            text = self.grid.item(r, 4).text().strip()
+            if not text:
+                continue
+            value = to_decimal(text, field="Montant imputé")
+            lines.append(AllocationLine(item.invoice_id, value))
+        return lines
+
+    def _update_rest(self) -> None:
+        amount = self.amount()
+        try:
+            allocated = sum((line.amount for line in self.lines()), ZERO)
+        except ValidationError as exc:
+            self.rest_label.setText(str(exc))
+            return
+        if amount is None:
+            self.rest_label.setText("")
+            return
+        rest = amount - allocated
+        if rest >= ZERO:
+            self.rest_label.setText(
+                _("Imputé : {allocated} — reste non affecté (crédit du client) : {rest}").format(
+                    allocated=format_amount(allocated), rest=format_amount(rest)
+                )
+            )
+        else:
+            self.rest_label.setText(
+                _("Imputations supérieures au règlement de {excess}").format(
+                    excess=format_amount(-rest)
+                )
+            )
+
+    def _means_changed(self) -> None:
+        cheque = self.form.value("means") == PaymentMeans.CHEQUE
+        for name in ("cheque_bank", "cheque_number", "drawer"):
+            self.form.widget(name).setEnabled(cheque)
+
+    # --- save --------------------------------------------------------------------------
+    def save(self) -> None:
+        form = self.form.dump(PaymentForm())
+        self.grid_error.setText("")
+        try:
+            lines = self.lines()
+            payment = self.ctx.call(record_payment, form, lines, topic="payments")
+        except PropreoError as exc:
+            self.form.show_errors(exc)
+            if isinstance(exc, ValidationError) and exc.field == "Montant imputé":
+                self.grid_error.setText(str(exc))
+            return
+        self.payment_id = payment.id
+        self.accept()
+
+
+PAYMENT_COLUMNS = [
+    Column("N°", lambda r: r.number, 110),
+    Column("Date", lambda r: r.date, 85),
+    Column("Client", lambda r: r.client, 200),
+    Column("Mode", lambda r: r.means_label, 110),
+    Column("Montant", lambda r: r.amount, 90),
+    Column(
+        "Non affecté",
+        lambda r: r.unallocated,
+        90,
+        tooltip="Part du règlement restée au crédit du compte client.",
+        color=lambda r: "#b36b00" if r.unallocated > 0 else None,
+    ),
+    Column("Factures réglées", lambda r: r.invoices, 200),
+    Column("Référence", lambda r: r.reference, 150),
+    Column(
+        "État",
+        lambda r: r.status_label,
+        90,
+        color=lambda r: "#b00020" if r.status != "active" else None,
+    ),
+]
+
+PAYMENT_FILTERS: list[tuple[str, Any]] = [
+    ("Tous les règlements", None),
+    ("Chèques", lambda r: r.means == PaymentMeans.CHEQUE),
+    ("Chèques à remettre", lambda r: r.means == PaymentMeans.CHEQUE and not r.remitted),
+    ("Virements", lambda r: r.means == PaymentMeans.TRANSFER),
+    ("Prélèvements", lambda r: r.means == PaymentMeans.DIRECT_DEBIT),
+    ("Non affectés (crédit)", lambda r: r.unallocated > 0),
+    ("Rejetés / impayés", lambda r: r.status != "active"),
+]
+
+ALLOCATION_COLUMNS = [
+    Column("Facture", lambda r: r.invoice_number, 120),
+    Column("Date facture", lambda r: r.invoice_date, 90),
+    Column("Imputé", lambda r: r.amount, 90),
+    Column("Écart", lambda r: r.writeoff, 70, tooltip="Écart de règlement passé en perte."),
+    Column("Lettre", lambda r: r.letter, 60, tooltip="Lettre de lettrage (EcritureLet du FEC)."),
+    Column("État", lambda r: r.state, 250),
+]
+
+
+class PaymentsTab(Tab):
+    title = "Règlements"
+    topics = ("", "payments", "invoices")
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.list = RecordList(PAYMENT_COLUMNS, filters=PAYMENT_FILTERS, export_name="reglements")
+        self.list.selection_changed.connect(self._on_select)
+        self.allocations = RecordList(ALLOCATION_COLUMNS, export_name="imputations")
+        self.new_button = QPushButton(_("Nouveau règlement…"), self)
+        self.new_button.clicked.connect(self.new_payment)
+        self.receipt_button = QPushButton(_("Reçu (PDF)…"), self)
+        self.receipt_button.clicked.connect(self.save_receipt)
+        self.undo_button = QPushButton(_("Annuler l'imputation…"), self)
+        self.undo_button.setToolTip(
+            _("Annule l'imputation choisie (pas le règlement) : la facture redevient due.")
+        )
+        self.undo_button.clicked.connect(self.undo_selected_allocation)
+        self.remit_button = QPushButton(_("Remise de chèques…"), self)
+        self.remit_button.clicked.connect(self.open_remittance)
+        self.sepa_button = QPushButton(_("Prélèvements SEPA…"), self)
+        self.sepa_button.clicked.connect(self.open_sepa)
+        bar = QHBoxLayout()
+        for button in (self.new_button, self.receipt_button, self.remit_button, self.sepa_button):
+            bar.addWidget(button)
+        bar.addStretch(1)
+        detail = QWidget(self)
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_bar = QHBoxLayout()
+        detail_bar.addWidget(QLabel(_("Imputations du règlement sélectionné"), self), 1)
+        detail_bar.addWidget(self.undo_button)
+        detail_layout.addLayout(detail_bar)
+        detail_layout.addWidget(self.allocations)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.list)
+        splitter.addWidget(detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(splitter)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.list.set_rows(self.ctx.query(queries.list_payments))
+        self._on_select(self.list.current())
+
+    def _on_select(self, row: Any) -> None:
+        rows = self.ctx.query(queries.payment_allocations, row.id) if row else []
+        self.allocations.set_rows(rows)
+
+    def new_payment(self, client_id: int | None = None) -> PaymentDialog:
+        dialog = PaymentDialog(self.ctx, self)
+        if client_id:
+            dialog.set_client(client_id)
+        dialog.open()
+        return dialog
+
+    def save_receipt(self, path: str = "") -> None:
+        row = self.list.current()
+        if row is None:
+            return
+        if not path:
+            path, _filter = QFileDialog.getSaveFileName(
+                self, _("Reçu"), f"recu-{row.number}.pdf", "PDF (*.pdf)"
+            )
+        if path:
+            try:
+                data = self.ctx.query(receipt_pdf, row.id)
+            except PropreoError as exc:
+                show_error(self, exc)
+                return
+            with open(path, "wb") as handle:
+                handle.write(data)
+
+    def undo_selected_allocation(self, reason: str = "") -> None:
+        allocation = self.allocations.current()
+        if allocation is None or not allocation.active:
+            return
+        if not reason:
+            reason, ok = QInputDialog.getText(
+                self,
+                _("Annuler l'imputation"),
+                _("Motif de l'annulation de l'imputation sur {number} :").format(
+                    number=allocation.invoice_number
+                ),
+            )
+            if not ok:
+                return
+        try:
+            self.ctx.call(undo_allocation, allocation.id, reason, topic="payments")
+        except PropreoError as exc:
+            show_error(self, exc)
+
+    def open_remittance(self) -> QDialog:
+        from ui.payments_dialogs import RemittanceDialog
+
+        dialog = RemittanceDialog(self.ctx, self)
+        dialog.open()
+        return dialog
+
+    def open_sepa(self) -> QDialog:
+        from ui.payments_dialogs import SepaDialog
+
+        dialog = SepaDialog(self.ctx, self)
+        dialog.open()
+        return dialog

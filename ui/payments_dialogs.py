@@ -1,0 +1,377 @@
+"""Dialogs of the Règlements tab: cheque remittance slip, SEPA batches, client mandates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import PropreoError
+from app.i18n import _
+from app.money import ZERO, format_amount
+from app.payments import remittance, sepa
+from app.payments.sepa_rules import MANDATE_KINDS, SCHEMES, SEQUENCES
+from ui.context import UiContext
+from ui.forms import Field, FormWidget
+from ui.operations import show_error
+from ui.table import Column, RecordList
+
+
+def _date_edit(parent: QWidget, day: dt.date) -> QDateEdit:
+    edit = QDateEdit(parent)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("dd/MM/yyyy")
+    edit.setDate(QDate(day.year, day.month, day.day))
+    return edit
+
+
+def _save_bytes(
+    parent: QWidget, title: str, name: str, pattern: str, data: bytes, path: str
+) -> str:
+    if not path:
+        path, _filter = QFileDialog.getSaveFileName(parent, title, name, pattern)
+    if path:
+        with open(path, "wb") as handle:
+            handle.write(data)
+    return path
+
+
+CHEQUE_COLUMNS = [
+    Column("Règlement", lambda r: r.number, 110),
+    Column("Reçu le", lambda r: r.date, 85),
+    Column("Client", lambda r: r.client, 180),
+    Column("Tireur", lambda r: r.drawer, 160),
+    Column("Banque", lambda r: r.bank, 120),
+    Column("N° de chèque", lambda r: r.cheque_number, 100),
+    Column("Montant", lambda r: r.amount, 90),
+]
+
+
+class RemittanceDialog(QDialog):
+    """Choose the cheques to take to the bank, record the slip, save its PDF."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.remittance_id: int | None = None
+        self.setWindowTitle(_("Bordereau de remise de chèques"))
+        self.resize(820, 520)
+        self.list = RecordList(CHEQUE_COLUMNS, export_name="cheques-a-remettre")
+        self.list.view.selectionModel().selectionChanged.connect(lambda *_a: self._update_total())
+        self.date = _date_edit(self, dt.date.today())
+        self.total = QLabel(self)
+        self.create_button = QPushButton(_("Créer le bordereau et l'enregistrer en PDF…"), self)
+        self.create_button.clicked.connect(lambda: self.create())
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.reject)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(_("Date de remise :"), self))
+        bar.addWidget(self.date)
+        bar.addWidget(self.total, 1)
+        bar.addWidget(self.create_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(_("Sélectionnez les chèques remis en banque :"), self))
+        layout.addWidget(self.list, 1)
+        layout.addLayout(bar)
+        layout.addWidget(close)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.list.set_rows(self.ctx.query(remittance.cheques_to_remit))
+        self._update_total()
+
+    def _update_total(self) -> None:
+        rows = self.list.selected()
+        total = sum((r.amount for r in rows), ZERO)
+        self.total.setText(
+            _("{count} chèque(s) sélectionné(s), total {total}").format(
+                count=len(rows), total=format_amount(total)
+            )
+        )
+
+    def create(self, path: str = "") -> int | None:
+        ids = [r.payment_id for r in self.list.selected()]
+        try:
+            slip = self.ctx.call(
+                remittance.create_remittance, ids, self.date.date().toPython(), topic="payments"
+            )
+            self.remittance_id = slip.id
+            data = self.ctx.query(remittance.remittance_pdf, slip.id)
+        except PropreoError as exc:
+            show_error(self, exc)
+            return None
+        _save_bytes(self, _("Bordereau"), f"remise-{slip.reference}.pdf", "PDF (*.pdf)", data, path)
+        self.refresh()
+        return slip.id
+
+
+CANDIDATE_COLUMNS = [
+    Column("Facture", lambda r: r.invoice_number, 110),
+    Column("Client", lambda r: r.client_name, 180),
+    Column("Échéance", lambda r: r.due_date, 85),
+    Column("Montant", lambda r: r.amount, 90),
+    Column("RUM", lambda r: r.rum, 140),
+    Column("Schéma", lambda r: r.scheme, 60),
+    Column(
+        "Anomalie",
+        lambda r: r.problem,
+        160,
+        color=lambda r: "#b00020" if r.problem else None,
+    ),
+]
+BATCH_COLUMNS = [
+    Column("Lot", lambda r: r.reference, 140),
+    Column("Prélèvement le", lambda r: r.collection_date, 95),
+    Column("Schéma", lambda r: r.scheme, 60),
+    Column("Nombre", lambda r: r.count, 60),
+    Column("Total", lambda r: r.total, 90),
+    Column(
+        "État",
+        lambda r: {"exported": "Exporté", "confirmed": "Confirmé"}.get(r.status, r.status),
+        80,
+    ),
+]
+LINE_COLUMNS = [
+    Column("Facture", lambda r: r.invoice_number, 110),
+    Column("Client", lambda r: r.client, 170),
+    Column("Montant", lambda r: r.amount, 90),
+    Column("Séquence", lambda r: SEQUENCES.get(r.sequence, r.sequence), 80),
+    Column("État", lambda r: r.status_label, 200),
+]
+
+
+class SepaDialog(QDialog):
+    """Due invoices of direct-debit clients → batch (pain.008); confirm; record rejects."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(_("Prélèvements SEPA"))
+        self.resize(900, 700)
+        self.date = _date_edit(self, dt.date.today() + dt.timedelta(days=2))
+        self.date.setToolTip(
+            _("Date d'échéance demandée ; les factures échues à cette date sont proposées.")
+        )
+        self.date.dateChanged.connect(lambda _d: self.refresh())
+        self.candidates = RecordList(CANDIDATE_COLUMNS, export_name="a-prelever")
+        self.create_button = QPushButton(_("Créer le lot et enregistrer le fichier…"), self)
+        self.create_button.clicked.connect(lambda: self.create())
+        self.batches = RecordList(BATCH_COLUMNS, export_name="lots-sepa")
+        self.batches.selection_changed.connect(self._on_batch)
+        self.lines = RecordList(LINE_COLUMNS, export_name="prelevements")
+        self.file_button = QPushButton(_("Fichier pain.008…"), self)
+        self.file_button.clicked.connect(lambda: self.save_file())
+        self.confirm_button = QPushButton(_("Confirmer (lot accepté par la banque)"), self)
+        self.confirm_button.clicked.connect(self.confirm)
+        self.reject_button = QPushButton(_("Rejet / impayé…"), self)
+        self.reject_button.setToolTip(
+            _("Le prélèvement est revenu impayé : le règlement est rejeté et la facture rouverte.")
+        )
+        self.reject_button.clicked.connect(lambda: self.reject_selected())
+        top = QHBoxLayout()
+        top.addWidget(QLabel(_("Date de prélèvement :"), self))
+        top.addWidget(self.date)
+        top.addStretch(1)
+        top.addWidget(self.create_button)
+        batch_bar = QHBoxLayout()
+        batch_bar.addWidget(QLabel(_("Lots"), self), 1)
+        for button in (self.file_button, self.confirm_button, self.reject_button):
+            batch_bar.addWidget(button)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.candidates, 2)
+        layout.addLayout(batch_bar)
+        layout.addWidget(self.batches, 1)
+        layout.addWidget(self.lines, 1)
+        layout.addWidget(close)
+        self.refresh()
+
+    def collection_date(self) -> dt.date:
+        return self.date.date().toPython()  # type: ignore[no-any-return]
+
+    def refresh(self) -> None:
+        current = self.batches.current()
+        self.candidates.set_rows(self.ctx.query(sepa.candidates, self.collection_date()))
+        self.batches.set_rows(self.ctx.query(sepa.list_batches))
+        if current is not None:
+            self.select_batch(current.id)
+        self._on_batch(self.batches.current())
+
+    def select_batch(self, batch_id: int) -> None:
+        for r in range(self.batches.proxy.rowCount()):
+            index = self.batches.proxy.index(r, 0)
+            if self.batches.record_at(index).id == batch_id:
+                self.batches.view.setCurrentIndex(index)
+                return
+
+    def _on_batch(self, row: Any) -> None:
+        self.lines.set_rows(self.ctx.query(sepa.batch_lines, row.id) if row else [])
+
+    def create(self, path: str = "") -> list[int]:
+        try:
+            batches = self.ctx.call(sepa.create_batches, self.collection_date(), topic="payments")
+        except PropreoError as exc:
+            show_error(self, exc)
+            return []
+        for batch in batches:
+            data = self.ctx.query(sepa.batch_xml, batch.id)
+            target = path if len(batches) == 1 else ""
+            _save_bytes(
+                self, _("Fichier SEPA"), f"{batch.reference}.xml", "XML (*.xml)", data, target
+            )
+        self.refresh()
+        return [b.id for b in batches]
+
+    def save_file(self, path: str = "") -> None:
+        row = self.batches.current()
+        if row is None:
+            return
+        try:
+            data = self.ctx.query(sepa.batch_xml, row.id)
+        except PropreoError as exc:
+            show_error(self, exc)
+            return
+        _save_bytes(self, _("Fichier SEPA"), f"{row.reference}.xml", "XML (*.xml)", data, path)
+
+    def confirm(self) -> None:
+        row = self.batches.current()
+        if row is None:
+            return
+        try:
+            self.ctx.call(sepa.confirm_batch, row.id, topic="payments")
+        except PropreoError as exc:
+            show_error(self, exc)
+        self.refresh()
+
+    def reject_selected(self, reason: str = "") -> None:
+        line = self.lines.current()
+        if line is None:
+            return
+        if not reason:
+            reason, ok = QInputDialog.getText(
+                self, _("Rejet"), _("Motif du rejet (code R, ex. AM04 provision insuffisante) :")
+            )
+            if not ok:
+                return
+        try:
+            self.ctx.call(sepa.reject_line, line.id, reason, dt.date.today(), topic="payments")
+        except PropreoError as exc:
+            show_error(self, exc)
+        self.refresh()
+
+
+MANDATE_FIELDS = [
+    Field("rum", "RUM", tooltip="Référence unique du mandat : 35 caractères au plus."),
+    Field("signature_date", "Date de signature", kind="date"),
+    Field("signature_place", "Lieu de signature"),
+    Field("kind", "Type de mandat", kind="choice", choices=list(MANDATE_KINDS.items())),
+    Field(
+        "scheme",
+        "Schéma",
+        kind="choice",
+        choices=list(SCHEMES.items()),
+        tooltip="Core pour tous les débiteurs ; B2B entre professionnels (pas de "
+        "remboursement sans motif, le débiteur doit enregistrer le mandat à sa banque).",
+    ),
+    Field("debtor_name", "Titulaire du compte"),
+    Field("iban", "IBAN"),
+    Field("bic", "BIC"),
+    Field("notes", "Notes", kind="multiline"),
+]
+MANDATE_COLUMNS = [
+    Column("RUM", lambda r: r.rum, 150),
+    Column("Signé le", lambda r: r.signature_date, 85),
+    Column("Type", lambda r: MANDATE_KINDS.get(r.kind, r.kind), 80),
+    Column("Schéma", lambda r: r.scheme, 60),
+    Column("IBAN", lambda r: r.iban, 220),
+    Column("Prochaine séquence", lambda r: SEQUENCES.get(r.next_sequence, r.next_sequence), 100),
+    Column("Dernier prélèvement", lambda r: r.last_collection, 100),
+    Column("État", lambda r: {"active": "Actif", "revoked": "Révoqué"}.get(r.status, r.status), 70),
+]
+
+
+class MandatesDialog(QDialog):
+    """SEPA mandates of one client: list, add or correct, revoke (opened from the client)."""
+
+    def __init__(self, ctx: UiContext, client_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.client_id = client_id
+        self.mandate_id: int | None = None
+        self.setWindowTitle(_("Mandats de prélèvement SEPA"))
+        self.resize(860, 640)
+        self.list = RecordList(MANDATE_COLUMNS, export_name="mandats")
+        self.list.selection_changed.connect(self._on_select)
+        self.form = FormWidget(MANDATE_FIELDS, self)
+        self.new_button = QPushButton(_("Nouveau mandat"), self)
+        self.new_button.clicked.connect(self.new)
+        self.save_button = QPushButton(_("Enregistrer le mandat"), self)
+        self.save_button.clicked.connect(self.save)
+        self.revoke_button = QPushButton(_("Révoquer"), self)
+        self.revoke_button.clicked.connect(self.revoke)
+        bar = QHBoxLayout()
+        bar.addWidget(self.new_button)
+        bar.addStretch(1)
+        bar.addWidget(self.revoke_button)
+        bar.addWidget(self.save_button)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.form)
+        layout.addLayout(bar)
+        layout.addWidget(close)
+        self.refresh()
+        self.new()
+
+    def refresh(self) -> None:
+        self.list.set_rows(self.ctx.query(sepa.list_mandates, self.client_id))
+
+    def new(self) -> None:
+        self.mandate_id = None
+        form = sepa.MandateForm(
+            client_id=self.client_id,
+            rum=self.ctx.query(sepa.suggest_rum, self.client_id),
+            signature_date=dt.date.today(),
+        )
+        self.form.load(form)
+
+    def _on_select(self, row: Any) -> None:
+        if row is None:
+            return
+        self.mandate_id = row.id
+        self.form.load(self.ctx.query(sepa.mandate_form, row.id))
+
+    def save(self) -> None:
+        form = self.form.dump(sepa.MandateForm(client_id=self.client_id))
+        try:
+            mandate = self.ctx.call(sepa.save_mandate, self.mandate_id, form, topic="payments")
+        except PropreoError as exc:
+            self.form.show_errors(exc)
+            return
+        self.mandate_id = mandate.id
+        self.refresh()
+
+    def revoke(self) -> None:
+        if self.mandate_id is None:
+            return
+        try:
+            self.ctx.call(sepa.revoke_mandate, self.mandate_id, dt.date.today(), topic="payments")
+        except PropreoError as exc:
+            show_error(self, exc)
+        self.refresh()
