@@ -371,3 +371,60 @@ def test_dashboard_from_database_with_filters_and_exports(
         for font in page["/Resources"]["/Font"].values():
             fonts.add(str(font.get_object()["/BaseFont"]))
     assert fonts and all("DejaVuSans" in f for f in fonts), fonts
+
+
+def test_entry_converted_to_a_tc_quote_keeps_the_link(session: Session, firm: dict) -> None:
+    from app.liaison_convert import convert_to_quote
+    from models.quotes import Quote
+
+    entry = liaison.create_entry(
+        session, syndic_call(firm, category_id=firm["quote"].id, text="Devis vitrerie du hall ?")
+    )
+    quote = convert_to_quote(session, entry.id, quote_date=dt.date(2026, 3, 2))
+    assert isinstance(quote, Quote)
+    # Billed to the copropriété owning the site, not to the syndic who called.
+    assert (quote.client_id, quote.site_id, quote.kind) == (
+        firm["copro"].id,
+        firm["site"].id,
+        "extra_work",
+    )
+    assert quote.title == "Devis vitrerie du hall ?"
+    assert (entry.quote_id, entry.converted_kind, entry.status) == (quote.id, "devis", IN_PROGRESS)
+    row = list_entries(session)[0]
+    assert row.converted == f"devis Brouillon n° {quote.id}"
+    with pytest.raises(StateError, match="a déjà donné le devis"):
+        convert_to_quote(session, entry.id)
+
+
+def test_amendment_request_is_linked_to_the_contract(session: Session, firm: dict) -> None:
+    from app.liaison_convert import request_amendment
+    from models.contracts import Contract
+
+    contract = Contract(
+        code="CT-TIL", client_id=firm["copro"].id, start_date=dt.date(2025, 1, 1), status="active"
+    )
+    foreign = Contract(
+        code="CT-AUT", client_id=firm["other"].id, start_date=dt.date(2025, 1, 1), status="active"
+    )
+    session.add_all([contract, foreign])
+    session.flush()
+    entry = liaison.create_entry(session, syndic_call(firm, text="Ajouter le nettoyage des caves."))
+    with pytest.raises(ValidationError, match="n'est pas un contrat de ce client"):
+        request_amendment(session, entry.id, foreign.id, "x")
+    with pytest.raises(ValidationError) as exc:
+        request_amendment(session, entry.id, contract.id, " ")
+    assert exc.value.field == "Demande"
+    request_amendment(session, entry.id, contract.id, "Caves : 1 passage par mois.")
+    assert (entry.contract_id, entry.converted_kind, entry.converted_ref) == (
+        contract.id,
+        "avenant",
+        "CT-TIL",
+    )
+    assert entry.department_id == firm["commercial"].id
+    event = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.entity_type == "contract", AuditEvent.entity_id == contract.id
+        )
+    ).one()
+    assert event.action == "amendment_request" and event.client_id == firm["copro"].id
+    assert "Caves : 1 passage par mois." in event.summary
