@@ -179,13 +179,17 @@ def ensure_valid(xml: bytes, *, number: str = "") -> list[Finding]:
     fatal = [f for f in findings if f.fatal]
     if fatal:
         first = fatal[0]
-        raise DocumentInvalid(
+        others = sorted({f"{f.rule} ({f.field})" if f.field else f.rule for f in fatal[1:]})
+        error = DocumentInvalid(
             "La facture {number} n'est pas une Factur-X EN 16931 valide ({count} règle(s) "
-            "bloquante(s)). Règle {rule}{field} : {text}",
+            "bloquante(s)). Règle {rule}{field} : {text}{others}",
             number=number,
             count=len(fatal),
             rule=first.rule,
             field=f", champ « {first.field} »" if first.field else "",
             text=first.text[:400],
+            others=f" Autres règles : {', '.join(others)}." if others else "",
         )
+        error.findings = fatal  # type: ignore[attr-defined]
+        raise error
     return findings
