@@ -209,3 +209,27 @@ def test_overdue_alert_shows_at_start_up_and_in_the_badge(qtbot: QtBot, demo_db:
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     expected = f"Cahier de liaison ({count - 1})" if count > 1 else "Cahier de liaison"
     assert expected in titles
+
+
+def test_entry_converted_to_a_tc_quote_from_the_panel(qtbot: QtBot, demo_db: Database) -> None:
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    tab = window.tab("Cahier de liaison")
+    page = tab.entries
+    row = next(r for r in page.list.visible_rows() if r.site_id and r.quote_id is None)
+    page.select(row.id)
+    panel = page.panel
+    qtbot.mouseClick(panel.quote_button, Qt.MouseButton.LeftButton)
+    detail = panel.detail
+    assert detail is not None and detail.row.quote_id is not None
+    assert detail.row.converted.startswith("devis Brouillon n° ")
+    assert detail.actions[-1].comment.startswith("Converti en devis TC")
+    assert not panel.quote_button.isEnabled()
+
+    qtbot.mouseClick(panel.amendment_button, Qt.MouseButton.LeftButton)
+    dialog = panel.amendment_dialog
+    assert dialog is not None
+    dialog.form.set_value("contract_id", None)
+    dialog.save()  # no contract chosen: the field says so, nothing recorded
+    assert "choisissez le contrat" in dialog.form.error_text("contract_id")
+    assert dialog.isVisible()

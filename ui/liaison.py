@@ -41,7 +41,7 @@ from app.liaison_views import (
     list_entries,
 )
 from ui.context import Tab, UiContext
-from ui.liaison_quick import EntryDialog, fill_combo, open_quick_entry
+from ui.liaison_quick import AmendmentDialog, EntryDialog, fill_combo, open_quick_entry
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
@@ -153,6 +153,12 @@ class EntryPanel(QWidget):
         self.status_buttons = QHBoxLayout()
         self.edit_button = QPushButton(_("Modifier…"), self)
         self.edit_button.clicked.connect(self.edit)
+        self.quote_button = QPushButton(_("Devis TC"), self)
+        self.quote_button.setToolTip(_("Créer un devis de travaux complémentaires (brouillon)."))
+        self.quote_button.clicked.connect(self.to_quote)
+        self.amendment_button = QPushButton(_("Demande d'avenant…"), self)
+        self.amendment_button.clicked.connect(self.to_amendment)
+        self.amendment_dialog: QDialog | None = None
         self.files = QListWidget(self)
         self.files.setMaximumHeight(55)
         self.files.itemDoubleClicked.connect(self.open_file)
@@ -167,6 +173,8 @@ class EntryPanel(QWidget):
         row2.addWidget(self.assign_button)
         row2.addLayout(self.status_buttons)
         row2.addWidget(self.edit_button)
+        row2.addWidget(self.quote_button)
+        row2.addWidget(self.amendment_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.header)
@@ -182,7 +190,11 @@ class EntryPanel(QWidget):
         d = self.detail
         for w in (self.action_text, self.add_action_button, self.assignee, self.assign_button):
             w.setEnabled(d is not None and d.row.status != L.CLOSED)
-        self.edit_button.setEnabled(d is not None and d.row.status != L.CLOSED)
+        for w in (self.edit_button, self.amendment_button):
+            w.setEnabled(d is not None and d.row.status != L.CLOSED)
+        self.quote_button.setEnabled(
+            d is not None and d.row.status != L.CLOSED and d.row.quote_id is None
+        )
         self._clear_status_buttons()
         self.files.clear()
         if d is None:
@@ -268,6 +280,19 @@ class EntryPanel(QWidget):
         dialog = EntryDialog(self.ctx, self, detail=self.detail)
         dialog.accepted.connect(self._reload)
         dialog.open()
+
+    def to_quote(self) -> None:
+        from app.liaison_convert import convert_to_quote
+
+        if self.detail and self._do(convert_to_quote, self.detail.row.id):
+            self._reload()
+
+    def to_amendment(self) -> None:
+        if self.detail is None:
+            return
+        self.amendment_dialog = AmendmentDialog(self.ctx, self.detail, self)
+        self.amendment_dialog.accepted.connect(self._reload)
+        self.amendment_dialog.open()
 
     def open_file(self, item: QListWidgetItem) -> None:
         try:

@@ -314,3 +314,62 @@ def install_liaison(window: MainWindow) -> None:
         summary.append(alerts.lines[-1])
     notice.label.setText("  ".join(summary))
     notice.setToolTip("\n".join(alerts.lines))
+
+
+class AmendmentDialog(QDialog):
+    """Contract amendment request from an entry: which contract, what should change."""
+
+    def __init__(self, ctx: UiContext, detail: EntryDetail, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.detail = ctx, detail
+        self.setWindowTitle(_("Demande d'avenant"))
+        c: Choices = ctx.query(choices)
+        client = detail.row.client_id
+        concerned = {client} if client else set()
+        self.form = FormWidget(
+            [
+                Field("contract_id", "Contrat", "choice"),
+                Field(
+                    "request",
+                    "Demande",
+                    "multiline",
+                    tooltip=_("Ce qui doit changer (prestation, fréquence, prix…)."),
+                ),
+            ],
+            self,
+        )
+        combo = self.form.widget("contract_id")
+        assert isinstance(combo, QComboBox)
+        fill_combo(
+            combo,
+            [(s.id, s.label) for s in c.contracts if not concerned or concerned & s.client_ids],
+            _("(choisir)"),
+        )
+        make_searchable(combo)
+        self.form.set_value("contract_id", detail.row.contract_id)
+        self.form.set_value("request", detail.text)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Transmettre"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuler"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addWidget(buttons)
+
+    def save(self) -> None:
+        from app.liaison_convert import request_amendment
+
+        try:
+            self.ctx.call(
+                request_amendment,
+                self.detail.row.id,
+                self.form.value("contract_id"),
+                self.form.value("request"),
+            )
+        except PropreoError as exc:
+            self.form.show_errors(exc)
+            return
+        self.accept()
