@@ -12,4 +12,5 @@ TABS: list[tuple[str, str, str]] = [
     ("Articles", "ui.articles", "ArticlesTab"),
     ("Cahier de liaison", "ui.liaison", "LiaisonTab"),
     ("Règlements", "ui.payments", "PaymentsTab"),
+    ("Suivi des contrats", "ui.followup", "FollowUpTab"),
 ]

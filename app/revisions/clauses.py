@@ -211,3 +211,53 @@ def terms_json(formula: Formula) -> str:
         ],
         ensure_ascii=False,
     )
+
+
+@dataclass(frozen=True)
+class ContractChoice:
+    id: int
+    code: str
+    client_name: str
+    has_clause: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} — {self.client_name}"
+
+
+def contract_choices(session: Session) -> list[ContractChoice]:
+    """Running contracts, for the clause editor's contract list."""
+    from models.clients import Client
+    from models.contracts import ContractStatus
+
+    with_clause = set(session.scalars(select(RevisionClause.contract_id)))
+    stmt = (
+        select(Contract.id, Contract.code, Client.name)
+        .join(Client, Client.id == Contract.client_id)
+        .where(Contract.status.not_in((ContractStatus.ENDED,)))
+        .order_by(Contract.code)
+    )
+    return [ContractChoice(i, c, n, i in with_clause) for i, c, n in session.execute(stmt).all()]
+
+
+def clause_form(session: Session, contract_id: int) -> ClauseForm | None:
+    """The contract's clause as an editable form (None when it has none)."""
+    clause = get_clause(session, contract_id)
+    if clause is None:
+        return None
+    return ClauseForm(
+        fixed_part=clause.fixed_part,
+        terms=[
+            TermForm(t.index_id, t.weight, t.reference_value, t.reference_month)
+            for t in clause.terms
+        ],
+        next_revision=clause.next_revision,
+        index_lag_months=clause.index_lag_months,
+        decimals=clause.decimals,
+        rounding=clause.rounding,
+        floor=clause.floor,
+        cap=clause.cap,
+        no_decrease=clause.no_decrease,
+        active=clause.active,
+        notes=clause.notes,
+    )
