@@ -24,6 +24,7 @@ STEPS: list[str] = [
     "app.demo.company",
     "app.demo.master",
     "app.demo.liaison",
+    "app.demo.quotes",
 ]
 
 # The demo's "today" and the last month whose history is already billed and paid.
