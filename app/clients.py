@@ -280,7 +280,9 @@ def validate(session: Session, form: ClientForm, client_id: int | None = None) -
         blocked=bool(form.blocked),
         in_litigation=bool(form.in_litigation),
     )
-    errors.extend(_kind_rules(session, form, values, client_id))
+    # Cross-field rules, unless the field already has its own error (one message per field).
+    bad = {e.field for e in errors}
+    errors.extend(e for e in _kind_rules(session, form, values, client_id) if e.field not in bad)
     if errors:
         raise ValidationErrors(errors)
     if not values["account_code"]:
@@ -520,6 +522,7 @@ def delete_client(session: Session, client_id: int) -> None:
         )
     audit.record(session, "client", client.id, "delete", f"Client {client.code} supprimé")
     session.delete(client)
+    session.flush()
 
 
 def form_from_client(client: Client) -> ClientForm:
@@ -545,9 +548,7 @@ def new_client_form(session: Session, kind: str = ClientKind.COMPANY, name: str 
 
 def list_clients(session: Session, *, include_inactive: bool = True) -> list[ClientRow]:
     managers = dict(
-        session.execute(select(Client.id, Client.name).where(Client.kind == "manager"))
-        .tuples()
-        .all()
+        session.execute(select(Client.id, Client.name).where(Client.kind == "manager")).all()
     )
     query = select(Client).order_by(Client.code)
     if not include_inactive:

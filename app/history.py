@@ -76,7 +76,7 @@ def format_changes(details: str) -> tuple[str, ...]:
 
 
 def client_history(session: Session, client_id: int, *, limit: int = 500) -> list[HistoryEntry]:
-    users = dict(session.execute(select(User.id, User.full_name)).tuples().all())
+    users = dict(session.execute(select(User.id, User.full_name)).all())
     entries = [
         HistoryEntry(
             at=e.at,

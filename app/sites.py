@@ -308,7 +308,7 @@ def new_site_form(session: Session, client_id: int) -> SiteForm:
 def list_sites(
     session: Session, *, client_id: int | None = None, include_inactive: bool = True
 ) -> list[SiteRow]:
-    names = dict(session.execute(select(Client.id, Client.name)).tuples().all())
+    names = dict(session.execute(select(Client.id, Client.name)).all())
     query = select(Site).order_by(Site.code)
     if client_id is not None:
         query = query.where((Site.client_id == client_id) | (Site.payer_id == client_id))
