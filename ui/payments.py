@@ -102,6 +102,8 @@ class PaymentDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Enregistrer"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuler"))
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         grid_bar = QHBoxLayout()

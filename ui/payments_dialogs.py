@@ -76,6 +76,7 @@ class RemittanceDialog(QDialog):
         self.create_button = QPushButton(_("Créer le bordereau et l'enregistrer en PDF…"), self)
         self.create_button.clicked.connect(lambda: self.create())
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.button(QDialogButtonBox.StandardButton.Close).setText(_("Fermer"))
         close.rejected.connect(self.reject)
         bar = QHBoxLayout()
         bar.addWidget(QLabel(_("Date de remise :"), self))
@@ -191,6 +192,7 @@ class SepaDialog(QDialog):
         for button in (self.file_button, self.confirm_button, self.reject_button):
             batch_bar.addWidget(button)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.button(QDialogButtonBox.StandardButton.Close).setText(_("Fermer"))
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -330,6 +332,7 @@ class MandatesDialog(QDialog):
         bar.addWidget(self.revoke_button)
         bar.addWidget(self.save_button)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.button(QDialogButtonBox.StandardButton.Close).setText(_("Fermer"))
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.list, 1)

@@ -25,6 +25,7 @@ STEPS: list[str] = [
     "app.demo.master",
     "app.demo.liaison",
     "app.demo.quotes",
+    "app.demo.payments",
 ]
 
 # The demo's "today" and the last month whose history is already billed and paid.
