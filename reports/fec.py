@@ -1,0 +1,176 @@
+"""FEC writer (Fichier des Écritures Comptables, art. A47 A-1 du LPF) from plain entries.
+
+18 columns in the legal order, tab separated, dates AAAAMMJJ, decimal comma without
+thousands separator, ISO-8859-15, one header line, file named ``<SIREN>FEC<AAAAMMJJ>.txt``
+after the closing date. Entries are sorted chronologically and numbered continuously per
+journal; an unbalanced entry is refused, never written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+
+from app.errors import DocumentInvalid
+from app.money import ZERO, round_money
+
+COLUMNS = (
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
+    "Debit",
+    "Credit",
+    "EcritureLet",
+    "DateLet",
+    "ValidDate",
+    "Montantdevise",
+    "Idevise",
+)
+ENCODING = "iso-8859-15"
+
+
+@dataclass(frozen=True)
+class FecLine:
+    account: str
+    account_label: str
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    aux_account: str = ""
+    aux_label: str = ""
+    label: str = ""  # defaults to the entry label
+    letter: str = ""
+    letter_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class FecEntry:
+    journal: str  # e.g. VT, BQ
+    journal_label: str
+    date: dt.date
+    piece_ref: str
+    piece_date: dt.date
+    label: str
+    lines: tuple[FecLine, ...]
+    valid_date: dt.date | None = None
+    number: str = ""  # assigned by number_entries
+
+    @property
+    def debit(self) -> Decimal:
+        return sum((line.debit for line in self.lines), ZERO)
+
+    @property
+    def credit(self) -> Decimal:
+        return sum((line.credit for line in self.lines), ZERO)
+
+    @property
+    def balanced(self) -> bool:
+        return self.debit == self.credit
+
+
+@dataclass
+class FecFile:
+    path: Path
+    entries: list[FecEntry] = field(default_factory=list)
+
+    @property
+    def line_count(self) -> int:
+        return sum(len(e.lines) for e in self.entries)
+
+
+def fec_file_name(siren: str, closing: dt.date) -> str:
+    return f"{siren}FEC{closing:%Y%m%d}.txt"
+
+
+def amount(value: Decimal) -> str:
+    return f"{round_money(value):f}".replace(".", ",")
+
+
+def _text(value: str) -> str:
+    """No tab, no line break inside a field."""
+    return " ".join(str(value).replace("\t", " ").split())
+
+
+def _date(value: dt.date | None) -> str:
+    return value.strftime("%Y%m%d") if value else ""
+
+
+def number_entries(entries: Iterable[FecEntry]) -> list[FecEntry]:
+    """Chronological order; continuous numbering per journal (VT000001, VT000002…)."""
+    ordered = sorted(entries, key=lambda e: (e.date, e.journal, e.piece_ref))
+    counters: dict[str, int] = {}
+    result = []
+    for entry in ordered:
+        counters[entry.journal] = counters.get(entry.journal, 0) + 1
+        result.append(replace(entry, number=f"{entry.journal}{counters[entry.journal]:06d}"))
+    return result
+
+
+def check_entries(entries: Iterable[FecEntry]) -> None:
+    for entry in entries:
+        if not entry.lines:
+            raise DocumentInvalid("Écriture {ref} sans ligne.", ref=entry.piece_ref)
+        if not entry.balanced:
+            raise DocumentInvalid(
+                "Écriture {ref} du {date} déséquilibrée : débit {debit}, crédit {credit}.",
+                ref=entry.piece_ref,
+                date=f"{entry.date:%d/%m/%Y}",
+                debit=amount(entry.debit),
+                credit=amount(entry.credit),
+            )
+        for line in entry.lines:
+            if line.debit < 0 or line.credit < 0:
+                raise DocumentInvalid(
+                    "Écriture {ref} : montant négatif sur le compte {account}.",
+                    ref=entry.piece_ref,
+                    account=line.account,
+                )
+
+
+def fec_rows(entries: list[FecEntry]) -> list[list[str]]:
+    rows = []
+    for e in entries:
+        for line in e.lines:
+            rows.append(
+                [
+                    e.journal,
+                    _text(e.journal_label),
+                    e.number,
+                    _date(e.date),
+                    line.account,
+                    _text(line.account_label),
+                    line.aux_account,
+                    _text(line.aux_label),
+                    _text(e.piece_ref),
+                    _date(e.piece_date),
+                    _text(line.label or e.label),
+                    amount(line.debit),
+                    amount(line.credit),
+                    line.letter,
+                    _date(line.letter_date),
+                    _date(e.valid_date or e.date),
+                    "",
+                    "",
+                ]
+            )
+    return rows
+
+
+def write_fec(entries: Iterable[FecEntry], siren: str, closing: dt.date, out_dir: Path) -> FecFile:
+    numbered = number_entries(entries)
+    check_entries(numbered)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / fec_file_name(siren, closing)
+    lines = ["\t".join(COLUMNS)] + ["\t".join(row) for row in fec_rows(numbered)]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(ENCODING, errors="replace"))
+    return FecFile(path, numbered)

@@ -1,0 +1,72 @@
+"""Sales journal CSV for the accountant: one row per document and VAT rate."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from app.money import round_money
+
+HEADER = (
+    "Date",
+    "Numéro",
+    "Type",
+    "Code client",
+    "Client",
+    "Compte client",
+    "Taux TVA",
+    "Base HT",
+    "TVA",
+    "Total TTC",
+    "Échéance",
+)
+
+
+@dataclass(frozen=True)
+class SalesRow:
+    date: dt.date
+    number: str
+    kind: str
+    client_code: str
+    client_name: str
+    client_account: str
+    vat_rate: Decimal
+    base: Decimal  # negative for credit notes
+    vat: Decimal
+    due_date: dt.date | None
+
+
+def _num(value: Decimal) -> str:
+    return f"{round_money(value):f}".replace(".", ",")
+
+
+def _safe(text: str) -> str:
+    """Formula-safe cell (a name starting with = + - @ is not evaluated by a spreadsheet)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def sales_journal_csv(rows: list[SalesRow]) -> bytes:
+    """UTF-8 with BOM, semicolon separated: opens directly in a French spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for r in sorted(rows, key=lambda r: (r.date, r.number)):
+        writer.writerow(
+            [
+                f"{r.date:%d/%m/%Y}",
+                r.number,
+                r.kind,
+                _safe(r.client_code),
+                _safe(r.client_name),
+                r.client_account,
+                _num(r.vat_rate).rstrip("0").rstrip(","),
+                _num(r.base),
+                _num(r.vat),
+                _num(r.base + r.vat),
+                f"{r.due_date:%d/%m/%Y}" if r.due_date else "",
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
