@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, identifiers
 from app.errors import NotFoundError, StateError, ValidationError, ValidationErrors
-from app.money import format_quantity, to_decimal
+from app.money import to_decimal
 from models.clients import Client, Site
 
 # The structured checklist of technical constraints (code → French label).
@@ -103,7 +103,11 @@ def parse_surfaces(text: str) -> dict[str, Decimal]:
 
 
 def format_surfaces(surfaces: dict[str, Decimal]) -> str:
-    return "\n".join(f"{zone} : {format_quantity(area)}" for zone, area in surfaces.items())
+    """Editable text (no thousands separator, French decimal comma)."""
+    return "\n".join(
+        f"{zone} : {format(area.normalize(), 'f').replace('.', ',')}"
+        for zone, area in surfaces.items()
+    )
 
 
 def surfaces_of(site: Site) -> dict[str, Decimal]:
