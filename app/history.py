@@ -29,6 +29,14 @@ ACTION_LABELS: dict[str, str] = {
     "send": "Envoi",
     "payment": "Règlement",
     "call": "Appel",
+    # Liaison book (app.liaison, app.liaison_files, app.liaison_convert).
+    "assign": "Attribution",
+    "status": "Changement de statut",
+    "action": "Action",
+    "close": "Clôture",
+    "attachment": "Pièce jointe",
+    "convert": "Conversion",
+    "amendment_request": "Demande d'avenant",
 }
 
 ENTITY_LABELS: dict[str, str] = {

@@ -240,7 +240,7 @@ def _audit(
     for client_id in clients:
         audit.record(
             session,
-            "liaison_entry",
+            "liaison",
             entry.id,
             action,
             summary,

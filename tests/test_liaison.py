@@ -124,7 +124,7 @@ def test_syndic_call_about_a_site_followed_to_closure(session: Session, firm: di
     for client in (firm["syndic"], firm["copro"]):
         events = session.scalars(
             select(AuditEvent).where(
-                AuditEvent.client_id == client.id, AuditEvent.entity_type == "liaison_entry"
+                AuditEvent.client_id == client.id, AuditEvent.entity_type == "liaison"
             )
         ).all()
         assert [e.action for e in events] == [

@@ -36,7 +36,7 @@ def _history(session, client_id: int, entry_id: int) -> list[str]:  # type: igno
             select(AuditEvent.action)
             .where(
                 AuditEvent.client_id == client_id,
-                AuditEvent.entity_type == "liaison_entry",
+                AuditEvent.entity_type == "liaison",
                 AuditEvent.entity_id == entry_id,
             )
             .order_by(AuditEvent.id)
@@ -143,6 +143,23 @@ def test_alert_from_a_syndic_call_followed_to_closure(
     expected = ["create", "attachment", "assign", "status", "action", "close"]
     assert ctx.query(_history, ids["syndic"], entry_id) == expected
     assert ctx.query(_history, ids["copro"], entry_id) == expected
+    from app.history import client_history
+
+    history = [
+        h for h in ctx.query(client_history, ids["syndic"]) if h.entity == "Cahier de liaison"
+    ]
+    assert history[0].action == "Clôture"
+    assert history[0].summary.endswith("En cours → Clôturée")
+    assert f"L{entry_id:05d}" in history[0].summary
+    assert any("Hall repassé le jour même" in line for line in history[0].details)
+    clients_tab = window.tab("Clients")
+    clients_tab.open_client(ids["syndic"])
+    editor = clients_tab.editor
+    editor.panels.setCurrentWidget(editor.liaison)
+    assert entry_id in [r.id for r in editor.liaison.list.model.rows]
+    sites_tab = window.tab("Chantiers")
+    sites_tab.open_site(ids["site"])
+    assert entry_id in [r.id for r in sites_tab.liaison.list.model.rows]
     widget = LiaisonEntriesWidget(ctx, client_id=ids["copro"])
     qtbot.addWidget(widget)
     assert entry_id in [r.id for r in widget.list.model.rows]

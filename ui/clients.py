@@ -32,6 +32,7 @@ from ui.clients_panels import (
 )
 from ui.context import Tab, UiContext
 from ui.forms import Field, FormWidget
+from ui.liaison import LiaisonEntriesWidget
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
@@ -190,6 +191,7 @@ class ClientEditor(QWidget):
         self.ledger = LedgerPanel(self.ctx, self)
         self.history = HistoryPanel(self.ctx, self)
         self.stats = StatsPanel(self.ctx, self)
+        self.liaison = LiaisonEntriesWidget(self.ctx, parent=self)
         self.panels = QTabWidget(self)
         self.panels.addTab(record, "Fiche")
         self.panels.addTab(self.contacts, "Contacts")
@@ -197,6 +199,7 @@ class ClientEditor(QWidget):
         self.panels.addTab(self.sites, "Chantiers")
         self.panels.addTab(self.ledger, "Compte")
         self.panels.addTab(self.history, "Historique")
+        self.panels.addTab(self.liaison, "Cahier de liaison")
         self.panels.addTab(self.stats, "Statistiques")
         self.panels.currentChanged.connect(lambda _i: self._refresh_panels())
         layout = QVBoxLayout(self)
@@ -247,7 +250,14 @@ class ClientEditor(QWidget):
 
     def _refresh_panels(self) -> None:
         current = self.panels.currentWidget()
-        for panel in (self.contacts, self.sites, self.ledger, self.history, self.stats):
+        for panel in (
+            self.contacts,
+            self.sites,
+            self.ledger,
+            self.history,
+            self.stats,
+            self.liaison,
+        ):
             if panel is current:
                 panel.set_client(self.client_id)
         if current is self.condos:

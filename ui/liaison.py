@@ -340,6 +340,10 @@ class LiaisonEntriesWidget(QWidget):
         ctx.bus.changed.connect(lambda _t: self.refresh())
         self.refresh()
 
+    def set_client(self, client_id: int | None) -> None:
+        """Same interface as the client form's other panels."""
+        self.set_target(client_id=client_id)
+
     def set_target(self, *, client_id: int | None = None, site_id: int | None = None) -> None:
         self.client_id, self.site_id = client_id, site_id
         self.refresh()

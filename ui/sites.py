@@ -24,6 +24,7 @@ from app import sites
 from app.errors import PropreoError
 from ui.context import Tab, UiContext
 from ui.forms import Field, FormWidget
+from ui.liaison import LiaisonEntriesWidget
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
@@ -117,6 +118,8 @@ class SitesTab(Tab):
         record_layout.addWidget(box)
         record_layout.addWidget(self.constraints_error)
         record_layout.addWidget(photos_box)
+        self.liaison = LiaisonEntriesWidget(ctx, parent=self)  # the site's liaison entries
+        record_layout.addWidget(self.liaison)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(record)
@@ -162,6 +165,7 @@ class SitesTab(Tab):
         self.constraints_error.hide()
         self.photos.clear()
         self.photos.addItems(photos or [])
+        self.liaison.set_target(site_id=site_id)
         self.title_label.setText(f"{form.code} — {form.name}" if site_id else "Nouveau chantier")
         self.status.setText("")
 
