@@ -104,7 +104,7 @@ def test_weights_must_total_one() -> None:
     with pytest.raises(ValidationError) as err:
         coefficient(bad)
     assert err.value.field == "Pondération"
-    assert "a + Σ b = 0.95" in str(err.value)
+    assert "a + Σ b = 0,95" in str(err.value)
     with pytest.raises(ValidationError, match="au moins un indice"):
         coefficient(Formula(D("1"), ()))
     with pytest.raises(ValidationError, match="plafond"):

@@ -378,6 +378,7 @@ class ClauseDialog(QDialog):
         )
 
     def save(self) -> None:
+        self.errors.clear()
         try:
             form = self.dump()
             self.ctx.call(clauses.save_clause, self.contract_id, form, topic="contracts")

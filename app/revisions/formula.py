@@ -102,7 +102,7 @@ def check_weights(fixed: Decimal, weights: Sequence[Decimal]) -> None:
         raise ValidationError(
             "Pondération",
             "La partie fixe et les pondérations doivent totaliser 1 (a + Σ b = {total}).",
-            total=total.normalize(),
+            total=format(total.normalize(), "f").replace(".", ","),
         )
 
 
