@@ -49,7 +49,7 @@ def _load_check_modules() -> None:
 
 
 # Modules whose import registers further checks.
-CHECK_MODULES: list[str] = ["app.billing.chain", "app.documents.archive"]
+CHECK_MODULES: list[str] = ["app.billing.chain", "app.documents.archive", "app.liaison_files"]
 
 
 def run_checks(db: Database, *, quick: bool = False) -> CheckReport:

@@ -14,9 +14,11 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.check import register_check
 from app.errors import NotFoundError, ValidationError
 from app.i18n import _
 from app.liaison import CLOSED, EntryInput, _audit, _log, create_entry, entry_label, get_entry
@@ -103,3 +105,32 @@ def create_entry_with_files(
     for path in files:
         add_attachment(session, entry.id, path)
     return entry
+
+
+@register_check("Cahier de liaison")
+def check_liaison(session: Session) -> list[str]:
+    """Closed entries carry their resolution and date; attachments still have their file."""
+    problems: list[str] = []
+    for entry in session.scalars(select(LiaisonEntry).where(LiaisonEntry.status == CLOSED)):
+        if not entry.resolution.strip() or entry.closed_at is None:
+            problems.append(
+                _("{label} est clôturée sans résolution ou sans date.").format(
+                    label=entry_label(entry)
+                )
+            )
+    database = session.info.get("database")
+    if database is None or database.path is None:
+        return problems
+    folder = liaison_dir(session)
+    for attachment in session.scalars(select(LiaisonAttachment)):
+        if not _SAFE_NAME.match(attachment.stored_name):
+            problems.append(
+                _("Pièce jointe n° {id} : nom de fichier stocké refusé.").format(id=attachment.id)
+            )
+        elif not (folder / attachment.stored_name).is_file():
+            problems.append(
+                _("Pièce jointe « {name} » (fiche {n}) : fichier absent.").format(
+                    name=attachment.original_name, n=attachment.entry_id
+                )
+            )
+    return problems

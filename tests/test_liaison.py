@@ -222,10 +222,20 @@ def test_attachments_get_generated_names_and_refuse_traversal(
     path = attachment_path(session, attachment.id)
     assert path.read_bytes() == b"\xff\xd8jpeg"
     assert path.parent.name == "liaison"
+    from app.liaison_files import check_liaison
+
+    assert check_liaison(session) == []
+    path.unlink()
+    assert check_liaison(session) == [
+        f"Pièce jointe « photo hall.JPG » (fiche {entry.id}) : fichier absent."
+    ]
     tampered = session.get(LiaisonAttachment, attachment.id)
     tampered.stored_name = "../../etc/passwd"
     with pytest.raises(ValidationError, match="chemin de fichier refusé"):
         attachment_path(session, attachment.id)
+    assert check_liaison(session) == [
+        f"Pièce jointe n° {attachment.id} : nom de fichier stocké refusé."
+    ]
 
 
 def test_categories_and_departments_are_editable(session: Session, firm: dict) -> None:
