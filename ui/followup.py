@@ -18,7 +18,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QDate, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QPainter
+from PySide6.QtGui import QColor, QDesktopServices, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -394,6 +394,7 @@ class FollowUpTab(Tab):
         costs = QBarSet(_("Coûts"))
         margin = QLineSeries()
         margin.setName(_("Marge"))
+        margin.setColor(QColor("#7b1fa2"))
         categories = []
         top = 0.0
         bottom = 0.0

@@ -1,6 +1,6 @@
 """Demo: index series with plausible fixed values 2024–2026, revision clauses on several
-contracts (one due on 1 September 2026, the demo's « today »), cost assumptions for the
-annual projection.
+contracts (one due on 1 September 2026, the demo's « today »), term end dates on two
+tacitly renewed contracts, cost assumptions for the annual projection.
 
 Values are fixed formulas (no randomness): ICHTrev-TS section N monthly from 126,8 in
 January 2024 (+0,3 a month, published up to June 2026); Index Propreté quarterly from
@@ -164,6 +164,13 @@ def load(session: Session, ctx: Any) -> None:
         )
     for contract, form in specs:
         clauses.save_clause(session, contract.id, form)
+    # Terms with an end date (tacit renewal): one whose notice deadline is 30/09/2026 (in
+    # alert on the demo's today), one later. Billing is unchanged: a tacitly renewed
+    # contract bills on.
+    for contract, end in zip(others, (dt.date(2026, 12, 31), dt.date(2027, 3, 31)), strict=False):
+        if contract.tacit_renewal and contract.end_date is None and contract.start_date < end:
+            contract.end_date = end
+            contract.notice_months = 3
     # Other costs for the projection: products and equipment per month, overheads 7 %.
     for n, contract in enumerate(contracts):
         session.add(
