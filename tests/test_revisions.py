@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from app.db import Database
 from app.errors import ValidationErrors
 from app.revisions import indices
 from app.revisions.indices import IndexForm
@@ -431,3 +432,101 @@ def test_late_revision_regularised_on_next_run(session: Session, company: object
     assert november == [D("1331.53")]
     # A rerun of November regularises nothing twice.
     assert run_month(session, "2026-11").invoice_ids == []
+
+
+# --- the demo firm --------------------------------------------------------------------
+
+
+def _demo_due_contract(session: Session):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from models.contracts import Contract
+    from models.revisions import RevisionClause
+
+    return session.scalar(
+        select(Contract)
+        .join(RevisionClause, RevisionClause.contract_id == Contract.id)
+        .where(RevisionClause.next_revision == dt.date(2026, 9, 1))
+    )
+
+
+def test_demo_contract_revised_late_regularised_on_november_run(
+    demo_db: Database, tmp_path: Path
+) -> None:
+    from docx import Document
+
+    from app.billing.runs import run_month
+    from app.revisions import notices, runs
+    from models.invoices import Invoice, InvoiceLine, LineKind
+    from models.revisions import NoticeKind
+
+    with demo_db.write() as session:
+        contract = _demo_due_contract(session)
+        offices, bins = (line.id for line in contract.lines)
+        assert [(v.quantity, v.unit_price) for line in contract.lines for v in line.versions] == [
+            (D("8.000"), D("68.0000")),
+            (D("13.000"), D("12.0000")),
+        ]
+        # September and October billed at the old prices: the revision was forgotten.
+        run_month(session, "2026-09", contract_ids=[contract.id])
+        run_month(session, "2026-10", contract_ids=[contract.id])
+        revision = runs.apply_revision(session, contract.id, today=dt.date(2026, 11, 2))
+        # ICHTrev-TS N: 06/2026 = 135,5, 06/2025 = 131,9 → 0,15 + 0,85 × 135,5/131,9
+        assert revision.coefficient == D("1.023199")
+        # 68 × 1,023199 = 69,5775… → 69,58 ; 12 × 1,023199 = 12,2783… → 12,28
+        assert [(r.old_price, r.new_price) for r in revision.lines] == [
+            (D("68.0000"), D("69.5800")),
+            (D("12.0000"), D("12.2800")),
+        ]
+        result = run_month(session, "2026-11", contract_ids=[contract.id])
+        lines = session.query(InvoiceLine).join(Invoice).filter(Invoice.id.in_(result.invoice_ids))
+        regularisations = sorted(
+            (line.period_start, line.contract_line_id, line.total_ht)
+            for line in lines
+            if line.kind == LineKind.REGULARISATION
+        )
+        # 8 × (69,58 − 68,00) = 12,64 and 13 × (12,28 − 12,00) = 3,64, for Sept. and Oct.
+        assert regularisations == [
+            (dt.date(2026, 9, 1), offices, D("12.64")),
+            (dt.date(2026, 9, 1), bins, D("3.64")),
+            (dt.date(2026, 10, 1), offices, D("12.64")),
+            (dt.date(2026, 10, 1), bins, D("3.64")),
+        ]
+        november = sorted(line.total_ht for line in lines if line.kind != LineKind.REGULARISATION)
+        assert november == [D("159.64"), D("556.64")]  # 13 × 12,28 ; 8 × 69,58
+
+        notice = notices.produce_notice(
+            session,
+            notices.NoticeRequest(NoticeKind.REVISION, contract.id),
+            letter_date=dt.date(2026, 11, 2),
+            files_dir=tmp_path,
+        )
+    doc = Document(str(tmp_path / notice.docx_path))
+    cells = [[c.text for c in row.cells] for row in doc.tables[0].rows]
+    assert [row[1:] for row in cells[1:]] == [
+        ["68,00\u00a0€", "69,58\u00a0€"],
+        ["12,00\u00a0€", "12,28\u00a0€"],
+    ]
+
+
+def test_demo_contract_projection_matches_hand_computation(demo_db: Database) -> None:
+    from app.revisions.projection import project_contracts
+
+    with demo_db.read() as session:
+        contract = _demo_due_contract(session)
+        [item] = project_contracts(
+            session, dt.date(2026, 9, 1), contract_ids=[contract.id], today=dt.date(2026, 9, 1)
+        )
+    # Cadencier of its site (AS1): halls 2×/week, 180 m² at 150 m²/h = 72 min → 10,400 h;
+    # stairs 1×/week, 110 m² at 120 m²/h = 55 min → 3,972 h; bins 2×/week 10 min → 1,444 h.
+    assert item.hours_per_month == D("15.816")
+    p = item.projection
+    # AS1 in 2026: 12,10 €/h + 38,5 % = 16,7585 €/h → 15,816 × 16,7585 = 265,05 a month.
+    assert {m.labour for m in p.months} == {D("265.05")}
+    assert p.revenue == D("8400.00")  # 12 × (8 × 68,00 + 13 × 12,00)
+    assert p.labour == D("3180.60")
+    assert p.other == D("1428.00")  # 12 × (70,00 products/equipment + 7 % of 700,00)
+    assert p.margin == D("3791.40")
+    assert p.margin_percent == D("45.14")
+    # The revision due on 1 September 2026: 12 × (556,64 + 159,64 − 700,00)
+    assert item.revision_effect == D("195.36")
