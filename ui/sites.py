@@ -188,6 +188,7 @@ class SitesTab(Tab):
 
     def new_site(self, client_id: int | None = None) -> None:
         form = self.ctx.query(sites.new_site_form, client_id) if client_id else sites.SiteForm()
+        self._ensure_choice(client_id)
         self._load_form(form, None)
 
     def _ensure_choice(self, client_id: int | None) -> None:
