@@ -10,7 +10,10 @@ TABS: list[tuple[str, str, str]] = [
     ("Clients", "ui.clients", "ClientsTab"),
     ("Chantiers", "ui.sites", "SitesTab"),
     ("Articles", "ui.articles", "ArticlesTab"),
+    ("Devis", "ui.quotes", "QuotesTab"),
+    ("Planning", "ui.planning", "PlanningTab"),
     ("Cahier de liaison", "ui.liaison", "LiaisonTab"),
     ("Règlements", "ui.payments", "PaymentsTab"),
     ("Suivi des contrats", "ui.followup", "FollowUpTab"),
+    ("Prévisionnel", "ui.forecast", "ForecastTab"),
 ]

@@ -1,0 +1,557 @@
+"""Quote editor: header and lines, live cost builder, photos before/after, technical sheets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import PropreoError, ValidationError
+from app.i18n import _
+from app.money import format_amount, format_quantity, to_decimal
+from app.quotes import builder, photos, sheets, views
+from app.quotes import quotes as uc
+from models.quotes import PhotoTag, QuoteKind, QuoteStatus
+from ui.context import UiContext
+from ui.forms import Field, FormWidget
+from ui.operations import show_error
+
+LINE_COLUMNS = ["Désignation", "Quantité", "Unité", "P.U. HT", "TVA", "Type"]
+VAT_CODES = ["T20", "T10", "T55", "EXO", "AL"]
+LINE_KINDS = [("service", "Prestation"), ("product", "Produit"), ("travel", "Déplacement")]
+
+
+def _fields(clients: list[tuple[int, str]]) -> list[Field]:
+    return [
+        Field("kind", _("Type"), "choice", list(QuoteKind.LABELS.items())),
+        Field("client_id", _("Client"), "choice", clients),
+        Field("site_id", _("Chantier"), "choice", [], tooltip=_("Lieu d'intervention")),
+        Field("title", _("Objet"), placeholder=_("Nature des travaux")),
+        Field("quote_date", _("Date du devis"), "date"),
+        Field("validity_date", _("Validité"), "date", tooltip=_("Date limite d'acceptation")),
+        Field("frequency", _("Fréquence"), placeholder=_("ex. 3 passages par semaine")),
+        Field(
+            "cadence",
+            _("Cadence / horaires"),
+            placeholder=_("ex. lundi, mercredi, vendredi 6 h–8 h"),
+        ),
+        Field("duration_hours", _("Durée (h)"), tooltip=_("Durée d'intervention en heures")),
+        Field("contract_months", _("Durée du contrat (mois)"), "int", maximum=120),
+        Field(
+            "probability",
+            _("Probabilité (%)"),
+            tooltip=_("Chance de signature, pondère le pipe commercial"),
+        ),
+        Field("conditions", _("Conditions"), "multiline"),
+        Field("free_of_charge", _("Devis gratuit"), "bool"),
+        Field("include_photos", _("Photos dans le PDF"), "bool"),
+    ]
+
+
+class PhotoList(QListWidget):
+    """Thumbnails; image files dropped here are attached to the quote."""
+
+    files_dropped = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListWidget.ViewMode.IconMode)
+        self.setIconSize(QSize(160, 120))
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QListWidget.DragDropMode.DropOnly)
+        self.setToolTip(_("Déposez ici des photos JPEG, PNG ou WebP"))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: Any) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.files_dropped.emit(paths)
+
+
+class QuoteEditor(QDialog):
+    saved = Signal(int)
+
+    def __init__(self, ctx: UiContext, quote_id: int | None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.quote_id = quote_id
+        self.status = QuoteStatus.DRAFT
+        self.builder_data: builder.BuilderInput | None = None
+        self.result: builder.BuilderResult | None = None
+        self.setWindowTitle(_("Devis"))
+        self.resize(980, 720)
+        self.form = FormWidget(_fields(ctx.query(views.client_choices)), self)
+        self.form.widget("client_id").currentIndexChanged.connect(self._load_sites)
+        self.form.widget("site_id").currentIndexChanged.connect(lambda _i: self.reload_builder())
+        self.form.widget("kind").currentIndexChanged.connect(lambda _i: self.reload_builder())
+        self.lines = QTableWidget(0, len(LINE_COLUMNS), self)
+        self.lines.setHorizontalHeaderLabels(LINE_COLUMNS)
+        self.lines.horizontalHeader().setStretchLastSection(True)
+        self.lines.setColumnWidth(0, 330)
+        add_line = QPushButton(_("Ajouter une ligne"), self)
+        add_line.clicked.connect(lambda: self.add_line())
+        del_line = QPushButton(_("Supprimer la ligne"), self)
+        del_line.clicked.connect(lambda: self.lines.removeRow(self.lines.currentRow()))
+        self.totals = QLabel(self)
+
+        general = QWidget(self)
+        g = QVBoxLayout(general)
+        g.addWidget(self.form)
+        row = QHBoxLayout()
+        row.addWidget(add_line)
+        row.addWidget(del_line)
+        row.addStretch(1)
+        row.addWidget(self.totals)
+        g.addWidget(QLabel(_("Lignes du devis"), self))
+        g.addWidget(self.lines, 1)
+        g.addLayout(row)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(general, _("Devis"))
+        self.tabs.addTab(self._builder_page(), _("Chiffrage"))
+        self.tabs.addTab(self._photos_page(), _("Photos"))
+        self.tabs.addTab(self._sheets_page(), _("Fiches techniques"))
+        self.save_button = QPushButton(_("Enregistrer"), self)
+        self.save_button.clicked.connect(self.save)
+        close = QPushButton(_("Fermer"), self)
+        close.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addLayout(buttons)
+        self.load()
+
+    # --- builder --------------------------------------------------------------------------
+
+    def _builder_page(self) -> QWidget:
+        page = QWidget(self)
+        self.tasks = QTableWidget(0, 5, page)
+        self.tasks.setHorizontalHeaderLabels(
+            [_("Tâche"), _("Zone"), _("Qualification"), _("Heures"), _("Coût horaire chargé")]
+        )
+        self.tasks.setColumnWidth(0, 280)
+        self.products = QLineEdit("0", page)
+        self.equipment = QLineEdit("0", page)
+        self.overheads = QLineEdit("10", page)
+        self.margin = QLineEdit("20", page)
+        self.target = QLineEdit("", page)
+        self.target.setPlaceholderText(_("laisser vide pour appliquer la marge"))
+        self.products.setToolTip(_("Produits consommés (par mois, ou pour le chantier en TC)"))
+        self.margin.setToolTip(_("Marge en % du prix de vente (taux de marque)"))
+        for edit in (self.products, self.equipment, self.overheads, self.margin, self.target):
+            edit.textChanged.connect(self.update_builder)
+        self.builder_summary = QLabel(page)
+        self.builder_summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.apply_button = QPushButton(_("Appliquer le prix au devis"), page)
+        self.apply_button.clicked.connect(self.apply_builder)
+        form = QFormLayout()
+        form.addRow(_("Produits (€ HT)"), self.products)
+        form.addRow(_("Matériel (€ HT)"), self.equipment)
+        form.addRow(_("Frais généraux (%)"), self.overheads)
+        form.addRow(_("Marge (%)"), self.margin)
+        form.addRow(_("Prix cible (€ HT)"), self.target)
+        layout = QVBoxLayout(page)
+        layout.addWidget(QLabel(_("Cadencier du chantier"), page))
+        layout.addWidget(self.tasks, 1)
+        layout.addLayout(form)
+        layout.addWidget(self.builder_summary)
+        layout.addWidget(self.apply_button)
+        return page
+
+    def reload_builder(self) -> None:
+        site_id = self.form.value("site_id")
+        try:
+            self.builder_data = self.ctx.query(
+                views.builder_input, site_id, self.form.value("quote_date"), self.form.value("kind")
+            )
+        except PropreoError as exc:
+            self.builder_data = None
+            self.builder_summary.setText(str(exc))
+            return
+        tasks = self.builder_data.tasks if self.builder_data else []
+        self.tasks.setRowCount(len(tasks))
+        for r, t in enumerate(tasks):
+            values = [t.task, t.zone, t.qualification, "", ""]
+            for c, v in enumerate(values):
+                self.tasks.setItem(r, c, QTableWidgetItem(v))
+        self.update_builder()
+
+    def builder_input(self) -> builder.BuilderInput:
+        if self.builder_data is None:
+            raise ValidationError(_("Chantier"), _("Ce chantier n'a pas de cadencier à chiffrer."))
+        target = self.target.text().strip()
+        return builder.BuilderInput(
+            tasks=self.builder_data.tasks,
+            hourly_costs=self.builder_data.hourly_costs,
+            products=to_decimal(self.products.text() or "0", field=_("Produits")),
+            equipment=to_decimal(self.equipment.text() or "0", field=_("Matériel")),
+            overheads_percent=to_decimal(self.overheads.text() or "0", field=_("Frais généraux")),
+            margin_percent=to_decimal(self.margin.text() or "0", field=_("Marge (%)")),
+            target_price=to_decimal(target, field=_("Prix cible")) if target else None,
+            one_off=self.form.value("kind") == QuoteKind.EXTRA_WORK,
+        )
+
+    def update_builder(self) -> None:
+        """Recompute cost, margin and margin % live (pure computation, no database)."""
+        try:
+            data = self.builder_input()
+            self.result = builder.compute(data)
+        except PropreoError as exc:
+            self.result = None
+            self.builder_summary.setText(str(exc))
+            return
+        r = self.result
+        for row, (hours, task) in enumerate(zip(r.task_hours, data.tasks, strict=True)):
+            self.tasks.setItem(row, 3, QTableWidgetItem(format_quantity(hours)))
+            cost = data.hourly_costs.get(task.qualification, Decimal(0))
+            self.tasks.setItem(row, 4, QTableWidgetItem(format_amount(cost)))
+        per = _("par mois") if not r.one_off else _("pour le chantier")
+        year = (
+            f"<br>Prix de vente annuel : <b>{format_amount(r.selling_price_year)}</b>"
+            if r.selling_price_year is not None
+            else ""
+        )
+        warn = "".join(f"<br><span style='color:#b00020'>{w}</span>" for w in r.warnings)
+        self.builder_summary.setText(
+            f"Heures {per} : {format_quantity(r.hours)} h — main-d'œuvre {format_amount(r.labour)}"
+            f"<br>Prix de revient : <b>{format_amount(r.cost_price)}</b> "
+            f"(frais généraux {format_amount(r.overheads)})"
+            f"<br>Prix de vente {per} : <b>{format_amount(r.selling_price)}</b>{year}"
+            f"<br>Marge : <b>{format_amount(r.margin)}</b> — "
+            f"<b>{format_quantity(r.margin_percent)} %</b>{warn}"
+        )
+
+    def apply_builder(self) -> bool:
+        if not self.save():
+            return False
+        try:
+            self.ctx.call(uc.apply_builder, self.quote_id, self.builder_input(), topic="quotes")
+        except PropreoError as exc:
+            show_error(self, exc)
+            return False
+        self.load()
+        return True
+
+    # --- photos and sheets ----------------------------------------------------------------
+
+    def _photos_page(self) -> QWidget:
+        page = QWidget(self)
+        self.photo_list = PhotoList(page)
+        self.photo_list.files_dropped.connect(lambda paths: self.add_photos(paths))
+        self.photo_list.currentItemChanged.connect(self._show_photo)
+        self.new_tag = QComboBox(page)
+        for value, label in PhotoTag.LABELS.items():
+            self.new_tag.addItem(label, value)
+        add = QPushButton(_("Ajouter des photos…"), page)
+        add.clicked.connect(self._choose_photos)
+        self.photo_tag = QComboBox(page)
+        for value, label in PhotoTag.LABELS.items():
+            self.photo_tag.addItem(label, value)
+        self.photo_caption = QLineEdit(page)
+        self.photo_caption.setPlaceholderText(_("Légende"))
+        update = QPushButton(_("Mettre à jour"), page)
+        update.clicked.connect(self.update_current_photo)
+        remove = QPushButton(_("Retirer"), page)
+        remove.clicked.connect(self._remove_photo)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(_("Nouvelles photos :"), page))
+        top.addWidget(self.new_tag)
+        top.addWidget(add)
+        top.addStretch(1)
+        edit = QHBoxLayout()
+        edit.addWidget(self.photo_tag)
+        edit.addWidget(self.photo_caption, 1)
+        edit.addWidget(update)
+        edit.addWidget(remove)
+        layout = QVBoxLayout(page)
+        layout.addLayout(top)
+        layout.addWidget(self.photo_list, 1)
+        layout.addLayout(edit)
+        return page
+
+    def _choose_photos(self) -> None:
+        paths, _filter = QFileDialog.getOpenFileNames(
+            self, _("Photos"), "", _("Images (*.jpg *.jpeg *.png *.webp *.heic)")
+        )
+        if paths:
+            self.add_photos(paths)
+
+    def add_photos(self, paths: list[str], tag: str | None = None, caption: str = "") -> int:
+        """Attach image files (dialog or drop); refused files are reported, others kept."""
+        if not self.save():
+            return 0
+        tag = tag or self.new_tag.currentData()
+        added, errors = 0, []
+        for path in paths:
+            try:
+                data = Path(path).read_bytes()
+                self.ctx.call(
+                    photos.add_photo,
+                    data,
+                    Path(path).name,
+                    quote_id=self.quote_id,
+                    tag=tag,
+                    caption=caption,
+                    topic="quotes",
+                )
+                added += 1
+            except (PropreoError, OSError) as exc:
+                errors.append(str(exc))
+        self.load()
+        if errors:
+            show_error(self, ValidationError(_("Photo"), "\n".join(errors)))
+        return added
+
+    def _show_photo(self, item: QListWidgetItem | None) -> None:
+        if item is None:
+            return
+        row: views.PhotoRow = item.data(Qt.ItemDataRole.UserRole)
+        self.photo_tag.setCurrentIndex(self.photo_tag.findData(row.tag))
+        self.photo_caption.setText(row.caption)
+
+    def update_current_photo(self) -> None:
+        item = self.photo_list.currentItem()
+        if item is None:
+            return
+        row: views.PhotoRow = item.data(Qt.ItemDataRole.UserRole)
+        self.ctx.call(
+            photos.update_photo,
+            row.id,
+            tag=self.photo_tag.currentData(),
+            caption=self.photo_caption.text(),
+            include_in_pdf=row.include_in_pdf,
+            topic="quotes",
+        )
+        self.load()
+
+    def _remove_photo(self) -> None:
+        item = self.photo_list.currentItem()
+        if item is not None:
+            self.ctx.call(photos.remove_photo, item.data(Qt.ItemDataRole.UserRole).id)
+            self.load()
+
+    def _sheets_page(self) -> QWidget:
+        page = QWidget(self)
+        self.sheet_list = QListWidget(page)
+        self.sheet_list.setToolTip(_("Cochez les fiches à joindre en annexe du PDF"))
+        add = QPushButton(_("Ajouter une fiche technique (PDF)…"), page)
+        add.clicked.connect(self._choose_sheet)
+        layout = QVBoxLayout(page)
+        layout.addWidget(QLabel(_("Fiches jointes en annexe du devis"), page))
+        layout.addWidget(self.sheet_list, 1)
+        layout.addWidget(add)
+        return page
+
+    def _choose_sheet(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, _("Fiche technique"), "", "PDF (*.pdf)")
+        if not path:
+            return
+        title, ok = QInputDialog.getText(
+            self, _("Fiche technique"), _("Titre :"), text=Path(path).stem
+        )
+        if ok:
+            self.add_sheet(path, title)
+
+    def add_sheet(self, path: str, title: str, kind: str = "product") -> bool:
+        try:
+            sheet = self.ctx.call(
+                sheets.add_sheet,
+                Path(path).read_bytes(),
+                Path(path).name,
+                title=title,
+                kind=kind,
+                topic="quotes",
+            )
+        except (PropreoError, OSError) as exc:
+            show_error(self, exc)
+            return False
+        self._fill_sheets(set(self.checked_sheets()) | {sheet.id})
+        return True
+
+    def _fill_sheets(self, checked: set[int]) -> None:
+        self.sheet_list.clear()
+        for row in self.ctx.query(views.sheet_rows):
+            item = QListWidgetItem(f"{row.title} ({row.pages} p.)")
+            item.setData(Qt.ItemDataRole.UserRole, row.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(
+                Qt.CheckState.Checked if row.id in checked else Qt.CheckState.Unchecked
+            )
+            self.sheet_list.addItem(item)
+
+    def checked_sheets(self) -> list[int]:
+        return [
+            self.sheet_list.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.sheet_list.count())
+            if self.sheet_list.item(i).checkState() == Qt.CheckState.Checked
+        ]
+
+    # --- load / save ----------------------------------------------------------------------
+
+    def _load_sites(self) -> None:
+        combo: QComboBox = self.form.widget("site_id")  # type: ignore[assignment]
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(_("(aucun)"), None)
+        for value, label in self.ctx.query(views.site_choices, self.form.value("client_id")):
+            combo.addItem(label, value)
+        combo.setCurrentIndex(max(combo.findData(current), 0))
+        combo.blockSignals(False)
+        self.reload_builder()
+
+    def add_line(
+        self,
+        label: str = "",
+        quantity: str = "1",
+        unit: str = "forfait",
+        price: str = "0",
+        vat: str = "T20",
+        kind: str = "service",
+        description: str = "",
+    ) -> None:
+        r = self.lines.rowCount()
+        self.lines.insertRow(r)
+        for c, value in enumerate((label, quantity, unit, price)):
+            self.lines.setItem(r, c, QTableWidgetItem(value))
+        self.lines.item(r, 0).setData(Qt.ItemDataRole.UserRole, description)
+        vat_combo = QComboBox(self.lines)
+        vat_combo.addItems(VAT_CODES if vat in VAT_CODES else [*VAT_CODES, vat])
+        vat_combo.setCurrentText(vat)
+        self.lines.setCellWidget(r, 4, vat_combo)
+        kind_combo = QComboBox(self.lines)
+        for value, text in LINE_KINDS:
+            kind_combo.addItem(text, value)
+        kind_combo.setCurrentIndex(max(kind_combo.findData(kind), 0))
+        self.lines.setCellWidget(r, 5, kind_combo)
+
+    def load(self) -> None:
+        self._fill_sheets(set())
+        if self.quote_id is None:
+            form = uc.QuoteForm(quote_date=dt.date.today())
+            form.validity_date = form.quote_date + dt.timedelta(days=uc.DEFAULT_VALIDITY_DAYS)
+            self._set_form(form)
+            self.photo_list.clear()
+            return
+        detail: views.QuoteDetail = self.ctx.query(views.quote_detail, self.quote_id)
+        self.status = detail.status
+        self.setWindowTitle(_("Devis {ref}").format(ref=detail.reference))
+        self._set_form(detail.form)
+        self.lines.setRowCount(0)
+        for li in detail.form.lines:
+            self.add_line(
+                li.label,
+                str(li.quantity),
+                li.unit,
+                str(li.unit_price),
+                li.vat_code,
+                li.kind,
+                li.description,
+            )
+        self.photo_list.clear()
+        for p in detail.photos:
+            item = QListWidgetItem(QIcon(QPixmap(p.thumb_path)), f"{p.tag_label} — {p.caption}")
+            item.setData(Qt.ItemDataRole.UserRole, p)
+            self.photo_list.addItem(item)
+        self._fill_sheets(set(detail.sheet_ids))
+        editable = detail.status == QuoteStatus.DRAFT
+        for w in (self.save_button, self.apply_button, self.form, self.lines):
+            w.setEnabled(editable)
+        if detail.builder_snapshot:
+            data = builder.input_from_snapshot(detail.builder_snapshot)
+            if data is not None and editable is False:
+                self.builder_data = data
+        self.update_builder()
+
+    def _set_form(self, form: uc.QuoteForm) -> None:
+        for name in ("kind", "client_id"):
+            self.form.set_value(name, getattr(form, name))
+        self._load_sites()
+        self.form.load(form)
+        self.form.set_value("contract_months", form.contract_months or 0)
+        self.totals.setText("")
+
+    def dump(self) -> uc.QuoteForm:
+        form = uc.QuoteForm()
+        for f in self.form.fields:
+            setattr(form, f.name, self.form.value(f.name))
+        form.contract_months = form.contract_months or None
+        form.duration_hours = form.duration_hours or None
+        for r in range(self.lines.rowCount()):
+            text = [
+                (self.lines.item(r, c).text() if self.lines.item(r, c) else "") for c in range(4)
+            ]
+            vat: QComboBox = self.lines.cellWidget(r, 4)  # type: ignore[assignment]
+            kind: QComboBox = self.lines.cellWidget(r, 5)  # type: ignore[assignment]
+            form.lines.append(
+                uc.LineForm(
+                    label=text[0],
+                    quantity=text[1] or "0",
+                    unit=text[2] or "forfait",
+                    unit_price=text[3] or "0",
+                    vat_code=vat.currentText(),
+                    kind=kind.currentData(),
+                    description=self.lines.item(r, 0).data(Qt.ItemDataRole.UserRole) or ""
+                    if self.lines.item(r, 0)
+                    else "",
+                )
+            )
+        return form
+
+    def save(self) -> bool:
+        if self.status != QuoteStatus.DRAFT:
+            return True
+        form = self.dump()
+        try:
+            if self.quote_id is None:
+                quote = self.ctx.call(uc.create_quote, form, topic="quotes")
+                self.quote_id = quote.id
+            else:
+                self.ctx.call(uc.update_quote, self.quote_id, form, topic="quotes")
+            self.ctx.call(
+                sheets.select_sheets, self.quote_id, self.checked_sheets(), topic="quotes"
+            )
+        except PropreoError as exc:
+            self.form.show_errors(exc)
+            self.tabs.setCurrentIndex(0)
+            return False
+        self.form.clear_errors()
+        self.saved.emit(self.quote_id)
+        total = self.ctx.query(lambda s: uc.get_quote(s, self.quote_id).total_ht)
+        self.totals.setText(_("Total HT : {total}").format(total=format_amount(total)))
+        return True

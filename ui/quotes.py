@@ -1,0 +1,214 @@
+"""Devis tab: the list of quotes with their follow-up actions, and the quote editor."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import PropreoError
+from app.i18n import _
+from app.quotes import followup
+from app.quotes import quotes as uc
+from app.quotes.documents import quote_docx, quote_pdf
+from models.quotes import QuoteStatus
+from ui.context import Tab, UiContext
+from ui.operations import show_error
+from ui.quote_editor import QuoteEditor
+from ui.table import Column, RecordList
+
+S = QuoteStatus
+COLUMNS = [
+    Column("N°", lambda r: r.reference, 130),
+    Column("Type", lambda r: r.kind_label, 60),
+    Column("Client", lambda r: r.client, 190),
+    Column("Chantier", lambda r: r.site, 190),
+    Column("Objet", lambda r: r.title, 220),
+    Column("Date", lambda r: r.quote_date, 85),
+    Column("Validité", lambda r: r.validity_date, 85),
+    Column(
+        "Statut",
+        lambda r: r.status_label,
+        90,
+        color=lambda r: {"accepted": "#1b7f3b", "refused": "#b00020", "expired": "#8a6d00"}.get(
+            r.status
+        ),
+    ),
+    Column("Total HT", lambda r: r.total_ht, 95),
+    Column("Pondéré HT", lambda r: r.weighted_ht, 95, tooltip="Total HT × probabilité"),
+    Column("Relance le", lambda r: r.next_reminder_date, 85),
+    Column("Relances", lambda r: r.reminder_count, 60),
+]
+
+
+class QuotesTab(Tab):
+    title = "Devis"
+    help_chapter = "devis"
+    topics = ("", "quotes", "planning")
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.today = dt.date.today
+        self.editor: QuoteEditor | None = None
+        self.list = RecordList(
+            COLUMNS,
+            filters=[
+                (_("Tous les devis"), None),
+                (_("En cours (brouillon, envoyé)"), lambda r: r.status in S.OPEN),
+                (
+                    _("À relancer aujourd'hui"),
+                    lambda r: (
+                        r.status == S.SENT
+                        and r.next_reminder_date is not None
+                        and r.next_reminder_date <= self.today()
+                    ),
+                ),
+                (_("Acceptés"), lambda r: r.status == S.ACCEPTED),
+                (_("Refusés ou expirés"), lambda r: r.status in (S.REFUSED, S.EXPIRED)),
+            ],
+            export_name="devis",
+            parent=self,
+        )
+        self.list.activated.connect(lambda row: self.open_quote(row.id))
+        self.list.selection_changed.connect(self._update_buttons)
+        self.summary = QLabel(self)
+        buttons = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for key, label, slot in (
+            ("new", _("Nouveau devis"), self.new_quote),
+            ("open", _("Ouvrir"), lambda: self._with_current(self.open_quote)),
+            ("send", _("Envoyer"), lambda: self._with_current(self.send)),
+            ("remind", _("Relancer"), lambda: self._with_current(self.remind)),
+            ("accept", _("Accepter"), lambda: self._with_current(self.accept)),
+            ("refuse", _("Refuser"), lambda: self._with_current(self.refuse)),
+            ("revise", _("Réviser (nouvelle version)"), lambda: self._with_current(self.revise)),
+            ("pdf", _("PDF…"), lambda: self._with_current(self._export_pdf)),
+            ("docx", _("Word…"), lambda: self._with_current(self._export_docx)),
+            ("expire", _("Clore les devis échus"), self.expire),
+        ):
+            button = QPushButton(label, self)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+            self.buttons[key] = button
+        self.buttons["send"].setToolTip(_("Attribue le numéro et lance le suivi des relances"))
+        self.buttons["revise"].setToolTip(
+            _("Crée la version suivante en brouillon ; la version envoyée est conservée")
+        )
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.list)
+        self.refresh()
+
+    def refresh(self) -> None:
+        rows = self.ctx.query(followup.quote_rows)
+        self.list.set_rows(rows)
+        due = self.ctx.query(followup.reminders_due, self.today())
+        self.summary.setText(
+            _("{count} devis à relancer aujourd'hui.").format(count=len(due)) if due else ""
+        )
+        self._update_buttons(self.list.current())
+
+    def _update_buttons(self, row: Any) -> None:
+        status = row.status if row else None
+        self.buttons["open"].setEnabled(row is not None)
+        self.buttons["send"].setEnabled(status == S.DRAFT)
+        for key in ("remind", "accept", "refuse"):
+            self.buttons[key].setEnabled(status == S.SENT)
+        self.buttons["revise"].setEnabled(status in (S.SENT, S.REFUSED, S.EXPIRED))
+        self.buttons["pdf"].setEnabled(row is not None)
+        self.buttons["docx"].setEnabled(row is not None)
+
+    def _with_current(self, fn: Any) -> None:
+        row = self.list.current()
+        if row is not None:
+            fn(row.id)
+
+    def _do(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self.ctx.call(fn, *args, topic="quotes", **kwargs)
+        except PropreoError as exc:
+            show_error(self, exc)
+            return None
+
+    # --- actions --------------------------------------------------------------------------
+
+    def new_quote(self) -> QuoteEditor:
+        return self.open_quote(None)
+
+    def open_quote(self, quote_id: int | None) -> QuoteEditor:
+        self.editor = QuoteEditor(self.ctx, quote_id, self)
+        self.editor.show()
+        return self.editor
+
+    def send(self, quote_id: int, day: dt.date | None = None) -> Any:
+        return self._do(uc.send_quote, quote_id, day or self.today())
+
+    def accept(
+        self, quote_id: int, day: dt.date | None = None, plan_date: dt.date | None = None
+    ) -> Any:
+        return self._do(uc.accept_quote, quote_id, day or self.today(), plan_date=plan_date)
+
+    def refuse(self, quote_id: int, reason: str | None = None, day: dt.date | None = None) -> Any:
+        if reason is None:
+            reason, ok = QInputDialog.getText(self, _("Refus du devis"), _("Motif du refus :"))
+            if not ok:
+                return None
+        return self._do(uc.refuse_quote, quote_id, day or self.today(), reason)
+
+    def revise(self, quote_id: int, day: dt.date | None = None) -> Any:
+        new = self._do(uc.revise_quote, quote_id, day or self.today())
+        if new is not None:
+            self.open_quote(new.id)
+        return new
+
+    def remind(self, quote_id: int, day: dt.date | None = None, *, ask: bool = True) -> Any:
+        day = day or self.today()
+        mail = self.ctx.query(followup.reminder_text, quote_id, day)
+        if ask:
+            box = QMessageBox(self)
+            box.setWindowTitle(_("Relance"))
+            box.setText(f"À : {mail.to}\nObjet : {mail.subject}\n\n{mail.body}")
+            box.setStandardButtons(
+                QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel
+            )
+            if box.exec() != QMessageBox.StandardButton.Ok:
+                return None
+        return self._do(followup.record_reminder, quote_id, day)
+
+    def expire(self) -> Any:
+        return self._do(uc.expire_quotes, self.today())
+
+    def export_pdf(self, quote_id: int, path: str) -> None:
+        Path(path).write_bytes(self.ctx.query(quote_pdf, quote_id))
+
+    def export_docx(self, quote_id: int, path: str) -> None:
+        Path(path).write_bytes(self.ctx.query(quote_docx, quote_id))
+
+    def _export_pdf(self, quote_id: int) -> None:
+        path, _f = QFileDialog.getSaveFileName(self, _("Devis PDF"), "devis.pdf", "PDF (*.pdf)")
+        if path:
+            self._export(self.export_pdf, quote_id, path)
+
+    def _export_docx(self, quote_id: int) -> None:
+        path, _f = QFileDialog.getSaveFileName(self, _("Devis Word"), "devis.docx", "Word (*.docx)")
+        if path:
+            self._export(self.export_docx, quote_id, path)
+
+    def _export(self, fn: Any, quote_id: int, path: str) -> None:
+        try:
+            fn(quote_id, path)
+        except (PropreoError, OSError) as exc:
+            show_error(self, exc)
