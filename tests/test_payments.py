@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from app import numbering
 from app.errors import StateError, ValidationError, ValidationErrors
 from app.ledger import client_ledger
+from app.money import round_money, vat_amount
 from app.payments import outstanding
 from app.payments.allocation import allocate, undo_allocation
 from app.payments.allocation_rules import AllocationLine
@@ -21,7 +23,7 @@ from app.payments.entry import PaymentForm, open_items, payment_unallocated, rec
 from app.payments.receipts import receipt_pdf
 from app.payments.remittance import cheques_to_remit, create_remittance, remittance_pdf
 from models.clients import Client
-from models.invoices import Invoice, InvoiceKind, InvoiceStatus
+from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from models.payments import Allocation
 
 E = Decimal
@@ -45,11 +47,15 @@ def issue_invoice(
     series = "credit_note" if kind == InvoiceKind.CREDIT_NOTE else "invoice"
     number = numbering.next_number(session, series, day)
     total = E(ttc)
-    ht = (total / E("1.2")).quantize(E("0.01"))
+    ht = round_money(total / E("1.2"))
+    vat = vat_amount(ht, E(20))
+    assert ht + vat == total, "choose a TTC that a 20 % VAT base gives exactly"
     invoice = Invoice(
         kind=kind, status=InvoiceStatus.ISSUED, series_code=series, number=number.text,
         issue_date=day, due_date=day + dt.timedelta(days=30), client_id=client.id,
-        total_ht=ht, total_vat=total - ht, total_ttc=total, amount_due=total,
+        total_ht=ht, total_vat=vat, total_ttc=total, amount_due=total,
+        lines=[InvoiceLine(position=1, description="Nettoyage des bureaux", unit_price=ht,
+                           total_ht=ht, vat_rate=E(20), revenue_account="706100")],
     )  # fmt: skip
     session.add(invoice)
     session.flush()
@@ -173,3 +179,50 @@ def test_entry_errors_name_the_field(session: Session, company: object) -> None:
             PaymentForm(client_id=client.id, date=D(2026, 2, 5), means="cheque", amount="-3"),
         )
     assert set(exc.value.fields) >= {"Montant", "N° de chèque", "Banque du chèque"}
+
+
+def test_fec_bank_entries_matched_to_the_invoice(
+    session: Session, company: object, tmp_path: Path
+) -> None:
+    from app.documents.accounting import export_fec
+
+    client = make_client(session)
+    invoice = issue_invoice(session, client, "1440.00", D(2026, 3, 31))
+    for day, means, amount in (
+        (D(2026, 4, 15), "cheque", "1000"),
+        (D(2026, 4, 30), "transfer", "440"),
+    ):
+        record_payment(
+            session,
+            PaymentForm(client_id=client.id, date=day, means=means, amount=amount,
+                        cheque_bank="LCL", cheque_number="77"),
+        )  # fmt: skip
+    fec = export_fec(session, 2026, tmp_path)
+    rows = [
+        dict(zip(header, line.split("\t"), strict=True))
+        for header in [fec.path.read_text("iso-8859-15").splitlines()[0].split("\t")]
+        for line in fec.path.read_text("iso-8859-15").splitlines()[1:]
+    ]
+    bank = [
+        (r["CompteNum"], r["Debit"], r["PieceRef"])
+        for r in rows
+        if r["JournalCode"] == "BQ" and r["CompteNum"] == "512000"
+    ]
+    assert bank == [("512000", "1000,00", "RG2026-00001"), ("512000", "440,00", "RG2026-00002")]
+    client_lines = [
+        (r["JournalCode"], r["Debit"], r["Credit"], r["EcritureLet"], r["DateLet"], r["CompAuxNum"])
+        for r in rows
+        if r["CompteNum"] == "411000"
+    ]
+    assert client_lines == [
+        ("VT", "1440,00", "0,00", "A", "20260430", "411DUPO"),
+        ("BQ", "0,00", "1000,00", "A", "20260430", "411DUPO"),
+        ("BQ", "0,00", "440,00", "A", "20260430", "411DUPO"),
+    ]
+    # VAT on payment: the 240,00 of VAT moves from 44574 to 44571 as the invoice is paid.
+    od = [(r["CompteNum"], r["Debit"], r["Credit"]) for r in rows if r["JournalCode"] == "OD"]
+    assert od == [
+        ("445740", "166,67", "0,00"), ("445710", "0,00", "166,67"),
+        ("445740", "73,33", "0,00"), ("445710", "0,00", "73,33"),
+    ]  # fmt: skip
+    assert invoice.total_vat == E("240.00")

@@ -37,7 +37,9 @@ from reports.sales_journal import SalesRow, sales_journal_csv
 EntryProvider = Callable[[Session, dt.date, dt.date], Iterable[FecEntry]]
 _PROVIDERS: list[EntryProvider] = []
 # Modules whose import registers further entry providers (e.g. "app.payments.accounting").
-ENTRY_MODULES: list[str] = []
+ENTRY_MODULES: list[str] = ["app.payments.accounting"]
+# Post-processing of the whole entry list, e.g. the payments' matching letters on 411 lines.
+ENTRY_FILTERS: list[Callable[[Session, list[FecEntry]], list[FecEntry]]] = []
 
 CLIENT_ACCOUNT = "411000"
 DOWN_PAYMENT_ACCOUNT = "419100"
@@ -168,6 +170,8 @@ def all_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntry
     entries: list[FecEntry] = []
     for provider in _PROVIDERS:
         entries.extend(e for e in provider(session, start, end) if start <= e.date <= end)
+    for entry_filter in ENTRY_FILTERS:
+        entries = entry_filter(session, entries)
     return entries
 
 
