@@ -530,3 +530,36 @@ def test_demo_contract_projection_matches_hand_computation(demo_db: Database) ->
     assert p.margin_percent == D("45.14")
     # The revision due on 1 September 2026: 12 × (556,64 + 159,64 − 700,00)
     assert item.revision_effect == D("195.36")
+
+
+def test_cli_due_apply_and_import(db: Database, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from app.cli import main
+    from app.revisions import clauses
+
+    with db.write() as session:
+        contract_id, _m, _w = _contract(session)
+        index_id = _index_with_values(session)
+        clauses.save_clause(
+            session,
+            contract_id,
+            clauses.ClauseForm(
+                fixed_part=D("0.15"),
+                terms=[clauses.TermForm(index_id, D("0.85"), reference_month=dt.date(2025, 6, 1))],
+                next_revision=dt.date(2026, 9, 1),
+            ),
+        )
+    target = str(db.engine.url.database)
+    assert main(["--db", target, "revisions", "due", "--until", "2026-09-30", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["contract"], row["coefficient"], row["gain"]) == ("CT-T1", "1.065223", "1103.56")
+    csv_file = tmp_path / "values.csv"
+    csv_file.write_text("2026-07;131,1\n", encoding="utf-8")
+    args = ["--db", target, "revisions", "import-index", "--index", "ICHTrev-TS section N"]
+    assert main([*args, str(csv_file)]) == 0
+    assert "1 valeur(s) ajoutée(s)" in capsys.readouterr().out
+    assert main(["--db", target, "revisions", "apply", "--until", "2026-09-30"]) == 0
+    assert "1 révision(s) appliquée(s)." in capsys.readouterr().out
+    assert main(["--db", target, "revisions", "due", "--until", "2026-09-30", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
