@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -101,3 +102,42 @@ def test_down_payment_refusals(session: Session, company: object) -> None:
         )
     with pytest.raises(ValidationError, match="devis ou un contrat"):
         create_down_payment_invoice(session, amount_ht="10", issue_date=D(2026, 3, 10))
+
+
+def test_fec_of_the_final_invoice_books_the_deduction(
+    session: Session, company: object, tmp_path: Path
+) -> None:
+    from app.documents.accounting import export_fec
+
+    client = make_client(session, "MART", "M. Martin")
+    client.kind = "person"
+    quote = Quote(
+        client_id=client.id, number="DE2026-00009", quote_date=D(2026, 3, 2),
+        validity_date=D(2026, 6, 1), total_ht=E("1000.00"), status="accepted",
+    )  # fmt: skip
+    session.add(quote)
+    session.flush()
+    dp = create_down_payment_invoice(
+        session, quote_id=quote.id, amount_ht="200", issue_date=D(2026, 3, 10)
+    )
+    final = create_draft_invoice(
+        session, client.id, [DraftLine(description="Travaux", quantity="1", unit_price="1000")],
+        issue_date=D(2026, 4, 30),
+    )  # fmt: skip
+    deduct(session, final.id, [dp.id])
+    issue_invoices(session, [final.id])
+    fec = export_fec(session, 2026, tmp_path)
+    lines = [line.split("\t") for line in fec.path.read_text("iso-8859-15").splitlines()[1:]]
+    final_lines = {(r[4], r[11], r[12]) for r in lines if r[8] == final.number}
+    # 1 200 TTC billed, 240 TTC already invoiced as down-payment: the client owes 960.
+    assert final_lines == {
+        ("411000", "960,00", "0,00"),
+        ("419100", "200,00", "0,00"),
+        ("445740", "40,00", "0,00"),
+        ("706100", "0,00", "1000,00"),
+        ("445740", "0,00", "200,00"),
+    }
+    dp_lines = {(r[4], r[11], r[12]) for r in lines if r[8] == dp.number}
+    assert dp_lines == {
+        ("411000", "240,00", "0,00"), ("419100", "0,00", "200,00"), ("445740", "0,00", "40,00"),
+    }  # fmt: skip
