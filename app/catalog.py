@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app import audit, identifiers
 from app.errors import NotFoundError, ValidationError, ValidationErrors
 from app.money import quantize, round_unit_price, to_decimal
+from app.users import require
 from models.catalog import UNITS, Account, Article, ArticleFamily, VatRate
 
 VAT_CATEGORIES: dict[str, str] = {
@@ -53,6 +54,7 @@ def accounts(session: Session, *, prefix: str = "", include_inactive: bool = Tru
 def save_account(
     session: Session, account_id: int | None, number: str, label: str, active: bool = True
 ) -> Account:
+    require(session, "settings")
     errors: list[ValidationError] = []
     number = number.strip()
     if not number.isdigit() or not 3 <= len(number) <= 12:
@@ -115,6 +117,7 @@ def vat_rates_by_id(session: Session, rate_id: int) -> VatRate:
 
 
 def save_vat_rate(session: Session, rate_id: int | None, form: VatRateForm) -> VatRate:
+    require(session, "settings")
     errors: list[ValidationError] = []
     values: dict[str, Any] = {}
     _collect(errors, values, "code", identifiers.text, form.code.upper(), "Code TVA", 20, True)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app import audit, identifiers
 from app.errors import NotFoundError, ValidationError, ValidationErrors
 from app.money import quantize, round_unit_price, to_decimal
+from app.users import require
 from models.costs import FREQUENCIES, HourlyCost, Qualification, TaskTemplate
 
 # --- pure ------------------------------------------------------------------------------------
@@ -129,6 +130,7 @@ def save_qualification(
     position: int = 0,
     active: bool = True,
 ) -> Qualification:
+    require(session, "settings")
     errors: list[ValidationError] = []
     try:
         code = identifiers.text(code, "Code qualification", 10, True).upper()
@@ -179,6 +181,7 @@ def set_hourly_cost(
     charges_rate: Any,
 ) -> HourlyCost:
     """Add (or correct) the grid line of a qualification starting on ``valid_from``."""
+    require(session, "settings")
     errors: list[ValidationError] = []
     wage = rate = Decimal("0")
     try:
@@ -253,6 +256,7 @@ def _optional_quantity(text: str, field: str) -> Decimal | None:
 def save_task_template(
     session: Session, template_id: int | None, form: TaskTemplateForm
 ) -> TaskTemplate:
+    require(session, "settings")
     errors: list[ValidationError] = []
     values: dict[str, Any] = {}
     for name, fn, args in (
