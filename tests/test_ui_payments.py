@@ -117,3 +117,15 @@ def test_mandate_then_sepa_batch(qtbot: QtBot, db: Database, tmp_path: Path) -> 
     sepa.confirm()
     assert sepa.batches.visible_rows()[0].status == "confirmed"
     assert [line.status for line in sepa.lines.visible_rows()] == ["paid"]
+
+
+def test_mandates_open_from_the_client_record(qtbot: QtBot, db: Database) -> None:
+    _client, other, _number = setup_firm(db)
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    clients = window.tab("Clients")
+    clients.editor.load(other)  # type: ignore[attr-defined]
+    clients.editor.mandates_button.click()  # type: ignore[attr-defined]
+    dialogs = [w for w in clients.editor.findChildren(MandatesDialog)]  # type: ignore[attr-defined]
+    assert len(dialogs) == 1 and dialogs[0].client_id == other
+    assert dialogs[0].form.value("rum") == "RUM-TILL-001"

@@ -177,6 +177,9 @@ class ClientEditor(QWidget):
         record_layout.addWidget(scroll)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
+        self.mandates_button = QPushButton("Mandats SEPA…", self)  # issue E (payments)
+        self.mandates_button.clicked.connect(self._open_mandates)
+        bottom.addWidget(self.mandates_button)
         bottom.addWidget(self.save_button)
         record_layout.addLayout(bottom)
 
@@ -267,6 +270,14 @@ class ClientEditor(QWidget):
         self._refresh_panels()
 
     # --- behaviour -------------------------------------------------------------------------
+    def _open_mandates(self) -> None:
+        """SEPA mandates of this client (dialog of the payments module)."""
+        if self.client_id is None:
+            return
+        from ui.payments_dialogs import MandatesDialog
+
+        MandatesDialog(self.ctx, self.client_id, self).open()
+
     def _kind_changed(self) -> None:
         kind = self.form.value("kind")
         condo = kind == ClientKind.CONDOMINIUM
