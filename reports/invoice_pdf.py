@@ -60,14 +60,15 @@ def _paragraph(text: str, style: Any) -> Any:
 
 
 def _numbered_canvas_class(doc: InvoiceDocument) -> type:
+    return numbered_canvas(legal_identity(doc.seller), f"{doc.type_label} n° {doc.number}")
+
+
+def numbered_canvas(footer: str, title: str) -> type:
     """A canvas that knows the page count when it draws each page's footer ("1/2")."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
-
-    footer = legal_identity(doc.seller)
-    title = f"{doc.type_label} n° {doc.number}"
 
     class NumberedCanvas(canvas.Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:

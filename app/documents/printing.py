@@ -1,0 +1,126 @@
+"""Print modes: postal batch (one merged PDF of a run's paper documents) and letters.
+
+The client's sending mode (paper / email / platform) decides: paper documents go to the
+postal batch, e-mail ones to :mod:`app.documents.email`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from app.addressing import billing_address_lines
+from app.documents.build import build_document
+from app.documents.render import issued_in_period, render_batch
+from app.errors import DocumentInvalid, NotFoundError
+from app.money import format_amount
+from app.progress import NO_PROGRESS, Progress
+from models.clients import Client
+from models.company import CompanySettings
+from models.invoices import Invoice
+from reports.invoice_pdf import legal_identity
+from reports.letters import COVER_LETTER, Letterhead, LetterTemplate, render_letter
+
+
+def by_sending_mode(session: Session, invoice_ids: list[int], mode: str) -> list[int]:
+    result = []
+    for invoice_id in invoice_ids:
+        invoice = session.get(Invoice, invoice_id)
+        client = session.get(Client, invoice.client_id) if invoice else None
+        if client is not None and (client.sending_mode or "paper") == mode:
+            result.append(invoice_id)
+    return result
+
+
+def paper_documents(session: Session, period: str) -> list[int]:
+    return by_sending_mode(session, issued_in_period(session, period), "paper")
+
+
+def postal_batch(
+    session: Session, invoice_ids: list[int], progress: Progress = NO_PROGRESS
+) -> bytes:
+    """One merged PDF (archived bytes of each document), each starting on a new sheet."""
+    from reports.merge import merge_pdfs
+
+    batch = render_batch(session, invoice_ids, progress)
+    if batch.failures:
+        first = batch.failures[0]
+        raise DocumentInvalid(
+            "{count} document(s) non conforme(s), lot non constitué. {number} : {error}",
+            count=len(batch.failures),
+            number=first.number,
+            error=first.error,
+        )
+    if not batch.pdfs:
+        raise NotFoundError("Aucun document à imprimer pour cette sélection.")
+    return merge_pdfs(batch.pdfs, blank_after_odd=True)
+
+
+def letterhead(session: Session) -> Letterhead:
+    from app.documents.build import seller_party
+
+    company = session.get(CompanySettings, 1)
+    if company is None:
+        raise NotFoundError("Identité de la société non renseignée (menu Paramètres).")
+    seller = seller_party(company)
+    return Letterhead(
+        name=company.name,
+        address_lines=tuple(seller.address.lines()),
+        contact=" – ".join(x for x in (company.phone, company.email, company.website) if x),
+        legal_footer=legal_identity(seller),
+        logo_png=company.logo_png,
+        city=company.city,
+    )
+
+
+def letter_for_client(
+    session: Session,
+    client_id: int,
+    template: LetterTemplate,
+    values: dict[str, str],
+    *,
+    on: dt.date,
+    signature: str = "",
+) -> bytes:
+    """Any letter of the template mechanism, addressed to a client (SDC c/o syndic)."""
+    client = session.get(Client, client_id)
+    if client is None:
+        raise NotFoundError("Client introuvable.")
+    return render_letter(
+        letterhead(session),
+        billing_address_lines(client),
+        template,
+        values,
+        on=on,
+        signature=signature,
+    )
+
+
+def cover_letter(session: Session, invoice_id: int, *, on: dt.date | None = None) -> bytes:
+    """The example letter: accompanies an invoice sent by post."""
+    doc = build_document(session, invoice_id)
+    period = (
+        f"du {doc.period_start:%d/%m/%Y} au {doc.period_end:%d/%m/%Y}"
+        if doc.period_start and doc.period_end
+        else f"le {doc.issue_date:%d/%m/%Y}"
+    )
+    values = {
+        "number": doc.number,
+        "date": f"{doc.issue_date:%d/%m/%Y}",
+        "period": period,
+        "amount": format_amount(doc.amount_due),
+        "due_date": f"{doc.due_date:%d/%m/%Y}",
+        "iban": doc.payment.iban,
+        "phone": doc.seller.phone,
+    }
+    invoice = session.get(Invoice, invoice_id)
+    assert invoice is not None
+    return letter_for_client(
+        session,
+        invoice.client_id,
+        COVER_LETTER,
+        values,
+        on=on or doc.issue_date,
+        signature="Le service comptabilité",
+    )

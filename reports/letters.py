@@ -1,0 +1,148 @@
+"""Editable letters (.docx) with the company letterhead and ``{placeholder}`` fields.
+
+A letter is a :class:`LetterTemplate` (subject + paragraphs with ``{name}`` fields); the
+letterhead (logo, identity, legal footer) is added by :func:`render_letter`. Revision
+notices and dunning letters reuse the mechanism with their own templates; the output is a
+normal Word document the user can still edit before printing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import string
+from dataclasses import dataclass
+
+from app.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    name: str
+    address_lines: tuple[str, ...]
+    contact: str = ""  # phone – e-mail – website
+    legal_footer: str = ""  # form, capital, SIRET, RCS, VAT
+    logo_png: bytes | None = None
+    city: str = ""  # « Lyon, le 31 octobre 2026 »
+
+
+@dataclass(frozen=True)
+class LetterTemplate:
+    code: str
+    title: str  # shown to the user
+    subject: str
+    paragraphs: tuple[str, ...]
+    closing: str = (
+        "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées."
+    )
+
+    def fields(self) -> set[str]:
+        names: set[str] = set()
+        for text in (self.subject, *self.paragraphs, self.closing):
+            names |= {n for _, n, _, _ in string.Formatter().parse(text) if n}
+        return names
+
+
+COVER_LETTER = LetterTemplate(
+    code="cover_letter",
+    title="Lettre d'accompagnement de facture",
+    subject="Facture n° {number} du {date}",
+    paragraphs=(
+        "Madame, Monsieur,",
+        "Veuillez trouver ci-joint notre facture n° {number} du {date} relative aux prestations "
+        "de propreté réalisées {period}, d'un montant de {amount} TTC.",
+        "Nous vous remercions de bien vouloir en effectuer le règlement au plus tard le "
+        "{due_date}, de préférence par virement sur le compte IBAN {iban}.",
+        "Notre service comptabilité reste à votre disposition pour toute question au {phone}.",
+    ),
+)
+
+TEMPLATES = {COVER_LETTER.code: COVER_LETTER}
+
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+
+
+def french_date(day: dt.date) -> str:
+    return f"{day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]} {day.year}"
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    missing = sorted({n for _, n, _, _ in string.Formatter().parse(text) if n} - values.keys())
+    if missing:
+        raise ValidationError(
+            "Modèle de lettre", "Champ(s) non renseigné(s) : {names}.", names=", ".join(missing)
+        )
+    return text.format_map(values)
+
+
+def render_letter(
+    head: Letterhead,
+    recipient_lines: list[str],
+    template: LetterTemplate,
+    values: dict[str, str],
+    *,
+    on: dt.date,
+    signature: str = "",
+) -> bytes:
+    """The letter as .docx bytes, fields filled, letterhead in the page header/footer."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21)
+    section.left_margin = section.right_margin = Cm(2)
+    style = doc.styles["Normal"]
+    style.font.name = "DejaVu Sans"
+    style.font.size = Pt(10)
+
+    header = section.header.paragraphs[0]
+    if head.logo_png:
+        header.add_run().add_picture(io.BytesIO(head.logo_png), height=Cm(1.6))
+        header.add_run("\n")
+    name = header.add_run(head.name)
+    name.bold = True
+    name.font.size = Pt(12)
+    header.add_run("\n" + "\n".join(head.address_lines))
+    if head.contact:
+        header.add_run("\n" + head.contact)
+    footer = section.footer.paragraphs[0]
+    footer.text = head.legal_footer
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for run in footer.runs:
+        run.font.size = Pt(7)
+
+    block = doc.add_paragraph()
+    block.paragraph_format.left_indent = Cm(9)
+    block.paragraph_format.space_before = Pt(24)
+    for i, line in enumerate(recipient_lines):
+        run = block.add_run(("\n" if i else "") + line)
+        run.bold = i == 0
+    place = doc.add_paragraph(f"{head.city + ', ' if head.city else ''}le {french_date(on)}")
+    place.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    subject = doc.add_paragraph()
+    subject.add_run("Objet : ").bold = True
+    subject.add_run(fill(template.subject, values))
+    for text in template.paragraphs:
+        doc.add_paragraph(fill(text, values))
+    doc.add_paragraph(fill(template.closing, values))
+    if signature:
+        sign = doc.add_paragraph(signature)
+        sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
