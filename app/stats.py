@@ -1,7 +1,9 @@
 """Revenue statistics per year / month and article family.
 
 Reads issued invoices and credit notes when the billing tables exist (credit notes count
-negatively); until then the statistics are simply empty. Amounts are HT.
+negatively); until then the statistics are simply empty. Amounts are HT. Down-payment
+invoices and their deduction lines are left out: the final invoice carries the whole
+service under its families, so nothing is counted twice.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ def revenue_points(session: Session, client_id: int | None = None) -> list[Reven
         LEFT JOIN article_families f ON f.id = l.family_id
         LEFT JOIN articles a ON a.id = l.article_id
         LEFT JOIN article_families af ON af.id = a.family_id
-        WHERE i.status = 'issued'
+        WHERE i.status = 'issued' AND i.kind <> 'down_payment'
+          AND l.kind <> 'down_payment_deduction'
     """
     params: dict[str, int] = {}
     if client_id is not None:

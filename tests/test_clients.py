@@ -450,3 +450,52 @@ def test_demo_holds_the_master_data(demo_db) -> None:  # type: ignore[no-untyped
         assert codes["REMFIN"] == "AL"
         assert codes["SAPMEN"] == "T10"
         assert s.scalar(select(func.count(Site.id))) >= 24
+
+
+def test_revenue_statistics_from_issued_invoices(session: Session) -> None:
+    from app.catalog import save_family
+    from models.catalog import Account
+    from models.invoices import Invoice, InvoiceLine
+
+    client = create(session, company_form())
+    account = session.scalar(select(Account.id).where(Account.number == "706100"))
+    net = save_family(session, None, "NET", "Nettoyage contrat", account)
+    vit = save_family(session, None, "VIT", "Vitrerie", account)
+
+    def invoice(day: dt.date, kind: str, status: str, *lines: tuple[str, object, str]) -> None:
+        inv = Invoice(client_id=client.id, issue_date=day, kind=kind, status=status)
+        inv.lines = [
+            InvoiceLine(total_ht=Decimal(amount), family_id=family, kind=line_kind)
+            for amount, family, line_kind in lines
+        ]
+        session.add(inv)
+
+    invoice(
+        dt.date(2026, 1, 31),
+        "invoice",
+        "issued",
+        ("1250.00", net.id, "normal"),
+        ("100.00", vit.id, "normal"),
+    )
+    invoice(
+        dt.date(2026, 2, 28),
+        "invoice",
+        "issued",
+        ("1250.00", net.id, "normal"),
+        ("-300.00", None, "down_payment_deduction"),
+    )
+    invoice(dt.date(2026, 2, 28), "credit_note", "issued", ("50.00", vit.id, "normal"))
+    invoice(dt.date(2026, 2, 10), "down_payment", "issued", ("300.00", None, "normal"))
+    invoice(dt.date(2026, 3, 31), "invoice", "draft", ("999.00", net.id, "normal"))
+    session.flush()
+    points = stats.revenue_points(session, client.id)
+    assert points == [
+        stats.RevenuePoint(2026, 1, "Nettoyage contrat", Decimal("1250.00")),
+        stats.RevenuePoint(2026, 1, "Vitrerie", Decimal("100.00")),
+        stats.RevenuePoint(2026, 2, "Nettoyage contrat", Decimal("1250.00")),
+        stats.RevenuePoint(2026, 2, "Vitrerie", Decimal("-50.00")),
+    ]
+    assert stats.by_year_and_family(points) == {
+        2026: {"Nettoyage contrat": Decimal("2500.00"), "Vitrerie": Decimal("50.00")}
+    }
+    assert stats.revenue_points(session, client.id + 1) == []
