@@ -1,0 +1,92 @@
+"""``propreo documents export|send`` and ``propreo accounting fec``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    documents = subparsers.add_parser("documents", help="factures Factur-X : export, envoi")
+    sub = documents.add_subparsers(dest="documents_command", metavar="action", required=True)
+    p = sub.add_parser("export", help="exporter les PDF Factur-X d'un mois")
+    p.add_argument("--period", required=True, metavar="AAAA-MM")
+    p.add_argument("--out", required=True, help="dossier de destination")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("send", help="envoyer par e-mail les documents d'un mois")
+    p.add_argument("--period", required=True, metavar="AAAA-MM")
+    p.add_argument(
+        "--smtp", metavar="HOTE:PORT", help="serveur à utiliser (sans authentification, pour test)"
+    )
+    p.add_argument("--retry", action="store_true", help="ne renvoyer que les envois en échec")
+    p.set_defaults(func=cmd_send)
+
+    accounting = subparsers.add_parser("accounting", help="exports comptables")
+    sub = accounting.add_subparsers(dest="accounting_command", metavar="action", required=True)
+    p = sub.add_parser("fec", help="fichier des écritures comptables d'un exercice")
+    p.add_argument("--year", required=True, type=int, metavar="AAAA")
+    p.add_argument("--out", required=True, help="dossier de destination")
+    p.add_argument(
+        "--sales-csv", action="store_true", help="écrire aussi le journal des ventes CSV"
+    )
+    p.set_defaults(func=cmd_fec)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from app.cli import EXIT_OK, EXIT_PROBLEM, open_db
+    from app.documents.render import issued_in_period, render_batch
+
+    db = open_db(args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with db.read() as session:
+        ids = issued_in_period(session, args.period)
+        result = render_batch(session, ids)
+    for doc in result.documents:
+        if doc.pdf is not None:
+            (out / f"{doc.number}.pdf").write_bytes(doc.pdf)
+        else:
+            print(f"REFUSÉ {doc.number} : {doc.error}", file=sys.stderr)
+    ok = len(result.documents) - len(result.failures)
+    print(f"{ok} document(s) Factur-X exporté(s) dans {out}.")
+    db.dispose()
+    return EXIT_PROBLEM if result.failures else EXIT_OK
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from app.cli import EXIT_OK, EXIT_PROBLEM, open_db
+    from app.documents.email import email_recipients, failed_documents, send_invoices
+
+    db = open_db(args)
+    with db.read() as session:
+        ids = email_recipients(session, args.period)
+        if args.retry:
+            ids = failed_documents(session, ids)
+        report = send_invoices(session, ids, override=args.smtp)
+    for outcome in report.outcomes:
+        if outcome.ok:
+            print(f"Envoyé {outcome.item.number} à {outcome.item.to}")
+        else:
+            print(f"ÉCHEC {outcome.item.number} : {outcome.error}", file=sys.stderr)
+    print(f"{len(report.sent)} envoyé(s), {len(report.failed)} échec(s).")
+    db.dispose()
+    return EXIT_PROBLEM if report.failed else EXIT_OK
+
+
+def cmd_fec(args: argparse.Namespace) -> int:
+    from app.cli import EXIT_OK, open_db
+    from app.documents.accounting import export_fec, export_sales_journal, fiscal_year
+
+    db = open_db(args)
+    out = Path(args.out)
+    with db.read() as session:
+        fec = export_fec(session, args.year, out)
+        print(f"FEC : {fec.path} ({len(fec.entries)} écritures, {fec.line_count} lignes)")
+        if args.sales_csv:
+            start, end = fiscal_year(args.year)
+            csv_path = export_sales_journal(session, start, end, out / f"ventes-{args.year}.csv")
+            print(f"Journal des ventes : {csv_path}")
+    db.dispose()
+    return EXIT_OK
