@@ -423,3 +423,24 @@ def test_quote_pdf_and_docx_content(session: Session, db, world) -> None:  # typ
     cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
     assert "Devis n° DE2026-00001" in text and "Bon pour accord" in text
     assert "Décapage et métallisation du hall" in cells and "813,00" in cells
+
+
+def test_photos_of_a_sent_quote_are_frozen(session: Session, world) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    client, site = world
+    quote = uc.create_quote(session, _tc_form(client, site))
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 32), (10, 10, 10)).save(buf, "PNG")
+    photo = add_photo(session, buf.getvalue(), "a.png", quote_id=quote.id)
+    uc.send_quote(session, quote.id, DAY)
+    with pytest.raises(StateError, match="n'est plus un brouillon"):
+        add_photo(session, buf.getvalue(), "b.png", quote_id=quote.id)
+    from app.quotes.photos import remove_photo
+
+    with pytest.raises(StateError):
+        remove_photo(session, photo.id)
+    v2 = uc.revise_quote(session, quote.id, DAY)
+    assert [p.storage_name for p in v2.photos] == [photo.storage_name]  # v2 shares the file
+    add_photo(session, buf.getvalue(), "b.png", quote_id=v2.id, tag="after")
+    assert len(v2.photos) == 2 and len(quote.photos) == 1

@@ -100,7 +100,7 @@ def test_tc_quote_practical_case(qtbot: QtBot, demo_db: Database, tmp_path: Path
     assert "25 %" in editor.builder_summary.text()
     assert editor.apply_builder()
     assert editor.lines.rowCount() == 2
-    assert editor.lines.item(0, 3).text() == str(expected.selling_price) + "00"  # 4-dp price
+    assert editor.lines.item(0, 3).text() == str(expected.selling_price).replace(".", ",")
     editor.close()
 
     with demo_db.read() as s:

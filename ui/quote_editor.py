@@ -38,6 +38,13 @@ from ui.context import UiContext
 from ui.forms import Field, FormWidget
 from ui.operations import show_error
 
+
+def decimal_text(value: Any) -> str:
+    """A stored decimal as the user types it: ``1``, ``401,04``, ``12,5``."""
+    text = f"{Decimal(value).normalize():f}" if value not in (None, "") else ""
+    return text.replace(".", ",")
+
+
 LINE_COLUMNS = ["Désignation", "Quantité", "Unité", "P.U. HT", "TVA", "Type"]
 VAT_CODES = ["T20", "T10", "T55", "EXO", "AL"]
 LINE_KINDS = [("service", "Prestation"), ("product", "Produit"), ("travel", "Déplacement")]
@@ -116,11 +123,12 @@ class QuoteEditor(QDialog):
         self.form.widget("client_id").currentIndexChanged.connect(self._load_sites)
         self.form.widget("site_id").currentIndexChanged.connect(lambda _i: self.reload_builder())
         self.form.widget("kind").currentIndexChanged.connect(lambda _i: self.reload_builder())
+        self.form.widget("quote_date").dateChanged.connect(lambda _d: self.reload_builder())
         self.lines = QTableWidget(0, len(LINE_COLUMNS), self)
         self.lines.setHorizontalHeaderLabels(LINE_COLUMNS)
         self.lines.horizontalHeader().setStretchLastSection(True)
         self.lines.setColumnWidth(0, 330)
-        add_line = QPushButton(_("Ajouter une ligne"), self)
+        add_line = self.add_button = QPushButton(_("Ajouter une ligne"), self)
         add_line.clicked.connect(lambda: self.add_line())
         del_line = QPushButton(_("Supprimer la ligne"), self)
         del_line.clicked.connect(lambda: self.lines.removeRow(self.lines.currentRow()))
@@ -165,6 +173,7 @@ class QuoteEditor(QDialog):
             [_("Tâche"), _("Zone"), _("Qualification"), _("Heures"), _("Coût horaire chargé")]
         )
         self.tasks.setColumnWidth(0, 280)
+        self.tasks.setColumnWidth(4, 160)
         self.products = QLineEdit("0", page)
         self.equipment = QLineEdit("0", page)
         self.overheads = QLineEdit("10", page)
@@ -203,13 +212,15 @@ class QuoteEditor(QDialog):
             self.builder_data = None
             self.builder_summary.setText(str(exc))
             return
-        tasks = self.builder_data.tasks if self.builder_data else []
+        self._show_tasks(self.builder_data.tasks if self.builder_data else [])
+        self.update_builder()
+
+    def _show_tasks(self, tasks: Any) -> None:
         self.tasks.setRowCount(len(tasks))
         for r, t in enumerate(tasks):
             values = [t.task, t.zone, t.qualification, "", ""]
             for c, v in enumerate(values):
                 self.tasks.setItem(r, c, QTableWidgetItem(v))
-        self.update_builder()
 
     def builder_input(self) -> builder.BuilderInput:
         if self.builder_data is None:
@@ -288,7 +299,9 @@ class QuoteEditor(QDialog):
         update.clicked.connect(self.update_current_photo)
         remove = QPushButton(_("Retirer"), page)
         remove.clicked.connect(self._remove_photo)
-        top = QHBoxLayout()
+        self.photo_buttons = QWidget(page)
+        top = QHBoxLayout(self.photo_buttons)
+        top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(QLabel(_("Nouvelles photos :"), page))
         top.addWidget(self.new_tag)
         top.addWidget(add)
@@ -299,7 +312,7 @@ class QuoteEditor(QDialog):
         edit.addWidget(update)
         edit.addWidget(remove)
         layout = QVBoxLayout(page)
-        layout.addLayout(top)
+        layout.addWidget(self.photo_buttons)
         layout.addWidget(self.photo_list, 1)
         layout.addLayout(edit)
         return page
@@ -349,24 +362,31 @@ class QuoteEditor(QDialog):
         if item is None:
             return
         row: views.PhotoRow = item.data(Qt.ItemDataRole.UserRole)
-        self.ctx.call(
-            photos.update_photo,
-            row.id,
-            tag=self.photo_tag.currentData(),
-            caption=self.photo_caption.text(),
-            include_in_pdf=row.include_in_pdf,
-            topic="quotes",
-        )
+        try:
+            self.ctx.call(
+                photos.update_photo,
+                row.id,
+                tag=self.photo_tag.currentData(),
+                caption=self.photo_caption.text(),
+                include_in_pdf=row.include_in_pdf,
+                topic="quotes",
+            )
+        except PropreoError as exc:
+            show_error(self, exc)
         self.load()
 
     def _remove_photo(self) -> None:
         item = self.photo_list.currentItem()
-        if item is not None:
+        if item is None:
+            return
+        try:
             self.ctx.call(photos.remove_photo, item.data(Qt.ItemDataRole.UserRole).id)
-            self.load()
+        except PropreoError as exc:
+            show_error(self, exc)
+        self.load()
 
     def _sheets_page(self) -> QWidget:
-        page = QWidget(self)
+        page = self.sheet_page = QWidget(self)
         self.sheet_list = QListWidget(page)
         self.sheet_list.setToolTip(_("Cochez les fiches à joindre en annexe du PDF"))
         add = QPushButton(_("Ajouter une fiche technique (PDF)…"), page)
@@ -476,9 +496,9 @@ class QuoteEditor(QDialog):
         for li in detail.form.lines:
             self.add_line(
                 li.label,
-                str(li.quantity),
+                decimal_text(li.quantity),
                 li.unit,
-                str(li.unit_price),
+                decimal_text(li.unit_price),
                 li.vat_code,
                 li.kind,
                 li.description,
@@ -490,19 +510,47 @@ class QuoteEditor(QDialog):
             self.photo_list.addItem(item)
         self._fill_sheets(set(detail.sheet_ids))
         editable = detail.status == QuoteStatus.DRAFT
-        for w in (self.save_button, self.apply_button, self.form, self.lines):
+        for w in (
+            self.save_button,
+            self.apply_button,
+            self.form,
+            self.lines,
+            self.add_button,
+            self.photo_buttons,
+            self.sheet_page,
+        ):
             w.setEnabled(editable)
-        if detail.builder_snapshot:
-            data = builder.input_from_snapshot(detail.builder_snapshot)
-            if data is not None and editable is False:
-                self.builder_data = data
-        self.update_builder()
+        snap = builder.input_from_snapshot(detail.builder_snapshot)
+        if snap is not None:
+            self._set_builder_fields(snap)
+        if editable or snap is None:
+            self.reload_builder()  # today's cadencier and cost grid at the quote date
+        else:
+            self.builder_data = snap  # what the quote was priced with
+            self._show_tasks(snap.tasks)
+            self.update_builder()
+
+    def _set_builder_fields(self, data: builder.BuilderInput) -> None:
+        values = (
+            (self.products, data.products),
+            (self.equipment, data.equipment),
+            (self.overheads, data.overheads_percent),
+            (self.margin, data.margin_percent),
+            (self.target, data.target_price),
+        )
+        for edit, value in values:
+            edit.blockSignals(True)
+            edit.setText("" if value is None else decimal_text(value))
+            edit.blockSignals(False)
 
     def _set_form(self, form: uc.QuoteForm) -> None:
         for name in ("kind", "client_id"):
             self.form.set_value(name, getattr(form, name))
         self._load_sites()
         self.form.load(form)
+        for name in ("duration_hours", "probability"):
+            value = getattr(form, name)
+            self.form.set_value(name, decimal_text(value) if value not in (None, "") else "")
         self.form.set_value("contract_months", form.contract_months or 0)
         self.totals.setText("")
 

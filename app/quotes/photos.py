@@ -18,9 +18,9 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.errors import NotFoundError, ValidationError
+from app.errors import NotFoundError, StateError, ValidationError
 from models.clients import Site
-from models.quotes import PhotoTag, Quote, QuotePhoto
+from models.quotes import PhotoTag, Quote, QuotePhoto, QuoteStatus
 
 FIELD = "Photo"
 MAX_BYTES = 25 * 1024 * 1024
@@ -183,6 +183,8 @@ def add_photo(
     quote = session.get(Quote, quote_id) if quote_id else None
     if quote_id and quote is None:
         raise NotFoundError("Devis introuvable.")
+    if quote is not None:
+        _require_draft(quote)
     if quote is not None and site_id is None:
         site_id = quote.site_id
     if site_id and session.get(Site, site_id) is None:
@@ -205,6 +207,8 @@ def add_photo(
         size=stored.size,
         sha256=stored.sha256,
     )
+    if quote is not None:
+        quote.photos.append(photo)
     session.add(photo)
     session.flush()
     client_id = quote.client_id if quote else session.get(Site, site_id).client_id  # type: ignore[union-attr]
@@ -219,12 +223,23 @@ def add_photo(
     return photo
 
 
+def _require_draft(quote: Quote | None) -> None:
+    """The photos of a sent quote are part of what the client received: frozen."""
+    if quote is not None and quote.status != QuoteStatus.DRAFT:
+        raise StateError(
+            "Le devis {ref} n'est plus un brouillon : ses photos ne changent plus "
+            "(réviser le devis pour en faire une nouvelle version).",
+            ref=quote.reference,
+        )
+
+
 def update_photo(
     session: Session, photo_id: int, *, tag: str, caption: str, include_in_pdf: bool
 ) -> QuotePhoto:
     photo = session.get(QuotePhoto, photo_id)
     if photo is None:
         raise NotFoundError("Photo introuvable.")
+    _require_draft(photo.quote)
     if tag not in PhotoTag.ALL:
         raise ValidationError("Étiquette", "Étiquette « {tag} » inconnue.", tag=tag)
     changes = audit.diff(
@@ -248,6 +263,7 @@ def remove_photo(session: Session, photo_id: int) -> None:
     photo = session.get(QuotePhoto, photo_id)
     if photo is None:
         raise NotFoundError("Photo introuvable.")
+    _require_draft(photo.quote)
     client_id = photo.quote.client_id if photo.quote else None
     audit.record(
         session,
