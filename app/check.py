@@ -49,7 +49,13 @@ def _load_check_modules() -> None:
 
 
 # Modules whose import registers further checks.
-CHECK_MODULES: list[str] = ["app.billing.chain", "app.documents.archive", "app.liaison_files"]
+CHECK_MODULES: list[str] = [
+    "app.billing.chain",
+    "app.documents.archive",
+    "app.liaison_files",
+    "app.master_check",
+    "app.payments.checks",
+]
 
 
 def run_checks(db: Database, *, quick: bool = False) -> CheckReport:

@@ -499,3 +499,18 @@ def test_revenue_statistics_from_issued_invoices(session: Session) -> None:
         2026: {"Nettoyage contrat": Decimal("2500.00"), "Vitrerie": Decimal("50.00")}
     }
     assert stats.revenue_points(session, client.id + 1) == []
+
+
+def test_check_reports_bad_master_data(session: Session) -> None:
+    from app.master_check import check_master_data
+
+    manager = syndic(session)
+    tilleuls = condo(session, manager)
+    client = create(session, company_form())
+    assert check_master_data(session) == []
+    client.siret = "41253678900011"  # damaged outside the application
+    manager.active = False
+    assert check_master_data(session) == [
+        f"Client {client.code} : Le SIRET « 41253678900011 » n'est pas valide (14 chiffres, clé de contrôle).",
+        f"Client {tilleuls.code} : copropriété sans syndic actif.",
+    ]
