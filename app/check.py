@@ -54,6 +54,7 @@ CHECK_MODULES: list[str] = [
     "app.documents.archive",
     "app.liaison_files",
     "app.master_check",
+    "app.payments.checks",
 ]
 
 

@@ -1,4 +1,4 @@
-"""Demo payments: SEPA mandates of the direct-debit clients, 2026 payments of most issued
+"""Demo payments: SEPA mandates of the direct-debit clients, payments of most issued
 invoices (cheques, transfers, monthly direct-debit batches; a few partial, a few unpaid for
 dunning), monthly cheque remittance slips, and a down-payment on an accepted TC quote.
 
@@ -52,7 +52,7 @@ def _mandates(session: Session, ctx: Any) -> int:
     ):
         if not client.iban:
             continue
-        signed = dt.date(2025, 9, 1) + dt.timedelta(days=ctx.rng.randrange(0, 90))
+        signed = dt.date(2024, 10, 1) + dt.timedelta(days=ctx.rng.randrange(0, 90))
         save_mandate(
             session,
             None,
@@ -85,7 +85,6 @@ def load(session: Session, ctx: Any) -> None:
             .where(
                 Invoice.status == InvoiceStatus.ISSUED,
                 Invoice.kind.in_((InvoiceKind.INVOICE, InvoiceKind.DOWN_PAYMENT)),
-                Invoice.issue_date >= START,
                 Invoice.issue_date <= HISTORY_END,
             )
             .order_by(Invoice.issue_date, Invoice.id)
@@ -95,13 +94,17 @@ def load(session: Session, ctx: Any) -> None:
     rng = ctx.rng
     # (date, order, kind, payload): SEPA collections, then cheques and transfers of the day.
     events: list[tuple[dt.date, int, str, Any]] = []
-    for month in range(1, 9):
-        events.append((dt.date(2026, month, 10), 0, "sepa", None))
+    first = invoices[0].issue_date if invoices else HISTORY_END
+    month = dt.date(first.year, first.month, 10)
+    while month <= HISTORY_END:
+        events.append((month, 0, "sepa", None))
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 10)
     for invoice in invoices:
         client = clients[invoice.client_id]
         if client.payment_means == "direct_debit":
             continue
-        fate = _fate(rng)
+        # Older years are settled; 2026 keeps a few partial and unpaid invoices for dunning.
+        fate = _fate(rng) if invoice.issue_date >= START else "paid"
         if fate == "unpaid":
             continue
         due = invoice.due_date or invoice.issue_date
