@@ -62,9 +62,14 @@ def test_apply_revision_and_produce_notice_from_the_tab(qtbot: QtBot, db: Databa
     window, tab = _tab(qtbot, db)
     [row] = tab.revision_list.visible_rows()
     assert (row.contract_code, row.coefficient, row.gain) == ("CT-T1", D("1.065223"), D("1103.56"))
-    # The projection already shows the effect of the revision due.
+    # The projection (computed off the GUI thread when its page is shown) already shows the
+    # effect of the revision due.
+    tab.pages.setCurrentIndex(tab.PROJECTION_PAGE)
+    qtbot.waitUntil(lambda: bool(tab.projection_list.visible_rows()), timeout=10000)
     [item] = tab.projection_list.visible_rows()
-    assert item.revision_effect == D("1103.56")
+    # Over September 2026 – August 2027 with quarters spread by days: 12 × 81,53 for the
+    # monthly line + 125,21 for the windows (Sept. part of Q3, Q4–Q2, July–Aug. of Q3 2027).
+    assert item.revision_effect == D("1103.57")
     assert "CA 16\u202f920,00" in tab.projection_total.text()
     assert tab.chart.series()
 

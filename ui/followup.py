@@ -168,6 +168,7 @@ class FollowUpTab(Tab):
         self.pages.addTab(self._notices_page(), _("Avis à envoyer"))
         self.pages.addTab(self._renewals_page(), _("Échéances et résiliations"))
         self.pages.addTab(self._projection_page(), _("Projection annuelle"))
+        self.pages.currentChanged.connect(self._page_changed)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.pages)
@@ -317,9 +318,16 @@ class FollowUpTab(Tab):
         layout.addWidget(split)
         layout.addWidget(self.projection_total)
         self.projection_items: list[projection.ContractProjection] = []
+        self.projection_stale = True
         return page
 
     # --- data ---------------------------------------------------------------------
+
+    PROJECTION_PAGE = 3
+
+    def _page_changed(self, index: int) -> None:
+        if index == self.PROJECTION_PAGE and self.projection_stale:
+            self.refresh_projection()
 
     def day(self) -> dt.date:
         return self.today.date().toPython()
@@ -340,13 +348,18 @@ class FollowUpTab(Tab):
         self.upcoming_list.set_rows(
             self.ctx.query(renewals.upcoming, self.day(), alert_days=self.alert_days.value())
         )
-        self.refresh_projection()
+        # The projection is recomputed when its page is shown (it is the slow one).
+        self.projection_stale = True
+        if self.pages.currentIndex() == self.PROJECTION_PAGE:
+            self.refresh_projection()
 
     def refresh_revisions(self) -> None:
         until = self.revision_until.date().toPython()
         self.revision_list.set_rows(self.ctx.query(runs.due_revisions, until, today=self.day()))
 
     def refresh_projection(self) -> None:
+        """Recompute the projection off the GUI thread (thousands of contracts take seconds)."""
+        self.projection_stale = False
         try:
             percent = to_decimal(self.other_percent.text() or "0", field=_("Autres coûts %"))
             proposals: dict[int, tuple[dt.date, Decimal]] = {}
@@ -355,16 +368,24 @@ class FollowUpTab(Tab):
                 coefficient = to_decimal(self.proposed.text(), field=_("Coefficient"))
                 start = self.projection_start.date().toPython().replace(day=1)
                 proposals[selected.contract_id] = (start, coefficient)
-            items = self.ctx.query(
-                projection.project_contracts,
-                self.projection_start.date().toPython(),
-                default_other_percent=percent,
-                proposals=proposals,
-                today=self.day(),
-            )
         except PropreoError as exc:
             self.projection_total.setText(str(exc))
             return
+        first = self.projection_start.date().toPython()
+        today = self.day()
+
+        def work(session: Any, progress: Any) -> list[projection.ContractProjection]:
+            progress.step(0, 1, _("Projection des contrats…"))
+            return projection.project_contracts(
+                session, first, default_other_percent=percent, proposals=proposals, today=today
+            )
+
+        self.projection_total.setText(_("Calcul en cours…"))
+        self.ctx.run(
+            self, _("Projection annuelle"), work, write=False, on_done=self._show_projection
+        )
+
+    def _show_projection(self, items: list[projection.ContractProjection]) -> None:
         self.projection_items = items
         self.projection_list.set_rows(items)
         self._draw_chart(projection.monthly_totals(items))

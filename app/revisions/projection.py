@@ -27,6 +27,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -215,22 +216,33 @@ class ContractProjection:
         return self.proposed.revenue - self.projection.revenue
 
 
-def _hours(session: Session, site_ids: Sequence[int]) -> tuple[dict[str, Decimal], list[str]]:
-    from app.quotes.builder import TaskLine, task_hours
+def _schedules(session: Session) -> dict[int, list[tuple[Any, str | None]]]:
+    """Active cadencier lines of every site with their qualification code (one query)."""
     from models.costs import Qualification
     from models.schedules import TaskSchedule
+
+    stmt = (
+        select(TaskSchedule, Qualification.code)
+        .outerjoin(Qualification, Qualification.id == TaskSchedule.qualification_id)
+        .where(TaskSchedule.active.is_(True))
+        .order_by(TaskSchedule.site_id, TaskSchedule.position)
+    )
+    out: dict[int, list[tuple[Any, str | None]]] = {}
+    for task, code in session.execute(stmt).all():
+        out.setdefault(task.site_id, []).append((task, code))
+    return out
+
+
+def _hours(
+    schedules: Mapping[int, list[tuple[Any, str | None]]], site_ids: Sequence[int]
+) -> tuple[dict[str, Decimal], list[str]]:
+    from app.quotes.builder import TaskLine, task_hours
 
     hours: dict[str, Decimal] = {}
     warnings: list[str] = []
     if not site_ids:
         return hours, ["Pas de chantier : coût de main-d'œuvre inconnu."]
-    stmt = (
-        select(TaskSchedule, Qualification.code)
-        .outerjoin(Qualification, Qualification.id == TaskSchedule.qualification_id)
-        .where(TaskSchedule.site_id.in_(site_ids), TaskSchedule.active.is_(True))
-        .order_by(TaskSchedule.site_id, TaskSchedule.position)
-    )
-    rows = session.execute(stmt).all()
+    rows = [row for site_id in site_ids for row in schedules.get(site_id, [])]
     if not rows:
         warnings.append("Pas de cadencier : coût de main-d'œuvre inconnu.")
     for task, code in rows:
@@ -303,6 +315,8 @@ def project_contracts(
     if contract_ids is not None:
         stmt = stmt.where(Contract.id.in_(contract_ids))
     grid = _grid(session)
+    schedules = _schedules(session)
+    client_names = dict(session.execute(select(Client.id, Client.name)).all())
     assumptions = {a.contract_id: a for a in session.scalars(select(CostAssumption))}
     due = {
         d.contract_id: d
@@ -315,7 +329,7 @@ def project_contracts(
         if spec.end_date is not None and spec.end_date < start:
             continue
         site_ids = [s for s in [contract.site_id, *(cs.site_id for cs in contract.sites)] if s]
-        hours, warnings = _hours(session, site_ids)
+        hours, warnings = _hours(schedules, site_ids)
         assumption = assumptions.get(contract.id)
         costs = CostInputs(
             hours=hours,
@@ -337,12 +351,11 @@ def project_contracts(
         if proposal is not None:
             proposed = project(with_revision(spec, *proposal), costs, start, months)
             label = f"{label} au {proposal[0]:%d/%m/%Y} : coefficient {proposal[1]}"
-        client = session.get(Client, contract.client_id)
         out.append(
             ContractProjection(
                 contract.id,
                 contract.code,
-                client.name if client else "",
+                client_names.get(contract.client_id, ""),
                 sum(hours.values(), ZERO),
                 projection,
                 proposed,
