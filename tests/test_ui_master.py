@@ -206,3 +206,63 @@ def test_clients_tab_on_the_demo(qtbot: QtBot, demo_db: Database) -> None:
     qtbot.keyClicks(directory.list.search, "Comptable")
     assert directory.list.visible_rows()
     assert all(r.role == "Comptable" for r in directory.list.visible_rows())
+
+
+def test_settings_dialogs(qtbot: QtBot, db: Database) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from ui.settings_master import cost_grid_editors, users_editor, vat_editor
+
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    titles = [a.text() for a in window.settings_menu.actions()]
+    for title in ("Taux de TVA…", "Plan comptable…", "Grille de coûts horaires…", "Utilisateurs…"):
+        assert title in titles
+
+    vat = vat_editor(window.ctx)
+    qtbot.addWidget(vat)
+    vat.new()
+    fill(qtbot, vat.form, code="AL2", label="Autoliquidation bis", rate="0", category="AE")
+    assert not vat.save()
+    assert "Mention" in vat.form.error_text("mention")
+    fill(qtbot, vat.form, code="T85", label="TVA 8,5 %", rate="8,5", category="S")
+    assert vat.save()
+    assert any(r.code == "T85" and r.rate == Decimal("8.5") for r in vat.list.visible_rows())
+
+    people = users_editor(window.ctx)
+    qtbot.addWidget(people)
+    people.new()
+    fill(
+        qtbot,
+        people.form,
+        login="sophie",
+        full_name="Sophie Bernard",
+        initials="SB",
+        role="facturation",
+    )
+    fill(qtbot, people.form, password="secret")
+    assert people.save()
+    [row] = people.list.visible_rows()
+    assert (row.login, row.role, row.has_password) == ("sophie", "Facturation", True)
+
+    qualifications, grid, tasks = (w for _name, w in cost_grid_editors(window.ctx))
+    for w in (qualifications, grid, tasks):
+        qtbot.addWidget(w)
+    qualifications.new()
+    fill(qtbot, qualifications.form, code="AS1", label="Agent de service AS1")
+    assert qualifications.save()
+    grid = cost_grid_editors(window.ctx)[1][1]  # rebuilt: the qualification is now a choice
+    qtbot.addWidget(grid)
+    grid.new()
+    combo = grid.form.widget("qualification_id")
+    combo.setCurrentIndex(1)
+    grid.form.set_value("valid_from", dt.date(2026, 1, 1))
+    fill(qtbot, grid.form, hourly_wage="12,10", charges_rate="38,5")
+    assert grid.save()
+    [line] = grid.list.visible_rows()
+    assert (line.qualification, line.loaded_cost) == ("AS1", Decimal("16.7585"))
+    tasks.new()
+    fill(qtbot, tasks.form, label="Vidage des corbeilles", zone="Bureaux")
+    assert not tasks.save()
+    assert "Minutes par passage" in tasks.form.error_text("minutes_per_pass")
