@@ -13,6 +13,7 @@ TABS: list[tuple[str, str, str]] = [
     ("Devis", "ui.quotes", "QuotesTab"),
     ("Planning", "ui.planning", "PlanningTab"),
     ("Cahier de liaison", "ui.liaison", "LiaisonTab"),
+    ("Éditions", "ui.documents", "DocumentsTab"),
     ("Règlements", "ui.payments", "PaymentsTab"),
     ("Suivi des contrats", "ui.followup", "FollowUpTab"),
     ("Prévisionnel", "ui.forecast", "ForecastTab"),

@@ -1,0 +1,478 @@
+"""« Éditions » tab: print with preview, postal batch, e-mail a run, statements, FEC, settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QRect, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.documents import accounting, email, listing, printing, render, statements
+from app.errors import PropreoError
+from app.i18n import _
+from app.money import format_amount
+from ui.context import Tab, UiContext
+from ui.forms import Field, FormWidget
+from ui.operations import show_error
+from ui.table import Column, RecordList
+
+
+def previous_month(today: dt.date | None = None) -> str:
+    first = (today or dt.date.today()).replace(day=1)
+    last = first - dt.timedelta(days=1)
+    return f"{last:%Y-%m}"
+
+
+# --------------------------------------------------------------------------- printing
+
+
+class PdfPrinter:
+    """Prints PDF bytes through the system dialog, with a preview (QtPdf renders pages)."""
+
+    def __init__(self, pdf: bytes) -> None:
+        from PySide6.QtPdf import QPdfDocument
+
+        self._data = QByteArray(pdf)
+        self._buffer = QBuffer(self._data)
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.document = QPdfDocument()
+        self.document.load(self._buffer)
+
+    @property
+    def page_count(self) -> int:
+        return self.document.pageCount()
+
+    def paint(self, printer: Any) -> None:
+        """Draw every page, scaled to the printable area (aspect ratio kept)."""
+        painter = QPainter(printer)
+        try:
+            target = painter.viewport()
+            for page in range(self.page_count):
+                if page:
+                    printer.newPage()
+                points = self.document.pagePointSize(page).toSize()
+                size = points.scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
+                image = self.document.render(page, size)
+                painter.drawImage(QRect(0, 0, size.width(), size.height()), image)
+        finally:
+            painter.end()
+
+
+def print_pdf(parent: QWidget, pdf: bytes, title: str) -> None:
+    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+
+    pdf_printer = PdfPrinter(pdf)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setDocName(title)
+    dialog = QPrintPreviewDialog(printer, parent)
+    dialog.setWindowTitle(_("Aperçu avant impression – {title}").format(title=title))
+    dialog.paintRequested.connect(pdf_printer.paint)
+    dialog.exec()
+
+
+def save_bytes(parent: QWidget, data: bytes, suggested: str, filter_text: str) -> Path | None:
+    path, _filter = QFileDialog.getSaveFileName(parent, _("Enregistrer"), suggested, filter_text)
+    if not path:
+        return None
+    Path(path).write_bytes(data)
+    return Path(path)
+
+
+# --------------------------------------------------------------------------- dialogs
+
+
+SMTP_FIELDS = [
+    Field("host", "Serveur SMTP", placeholder="smtp.exemple.fr"),
+    Field("port", "Port", tooltip="587 pour STARTTLS, 465 pour SSL/TLS, 25 sans chiffrement"),
+    Field("security", "Sécurité", kind="choice", choices=list(email.SECURITY.items())),
+    Field("username", "Identifiant", tooltip="Laisser vide si le serveur n'exige pas de connexion"),
+    Field(
+        "password",
+        "Mot de passe",
+        tooltip="Enregistré dans le trousseau du système, jamais dans la base. "
+        "Laisser vide pour garder le mot de passe actuel.",
+    ),
+    Field("sender_name", "Nom de l'expéditeur"),
+    Field("sender_email", "Adresse de l'expéditeur"),
+    Field("reply_to", "Adresse de réponse", tooltip="Facultatif"),
+    Field("bcc", "Copie cachée", tooltip="Facultatif : reçoit une copie de chaque envoi"),
+    Field(
+        "subject_template",
+        "Objet",
+        tooltip="Champs : " + ", ".join("{" + k + "}" for k in email.PLACEHOLDERS),
+    ),
+    Field(
+        "body_template",
+        "Message",
+        kind="multiline",
+        tooltip="\n".join(f"{{{k}}} : {v}" for k, v in email.PLACEHOLDERS.items()),
+    ),
+]
+
+
+class EmailSettingsDialog(QDialog):
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(_("Paramètres d'envoi des e-mails"))
+        self.form = FormWidget(SMTP_FIELDS, self)
+        password = self.form.widget("password")
+        assert isinstance(password, QLineEdit)
+        password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.form.load(ctx.query(lambda s: email.form_from_settings(email.get_settings(s))))
+        self.test_to = QLineEdit(self)
+        self.test_to.setPlaceholderText(_("destinataire du test"))
+        test = QPushButton(_("Envoyer un e-mail de test"), self)
+        test.clicked.connect(self.send_test)
+        row = QHBoxLayout()
+        row.addWidget(self.test_to, 1)
+        row.addWidget(test)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addLayout(row)
+        layout.addWidget(buttons)
+
+    def _save(self) -> bool:
+        form = self.form.dump(email.SmtpForm())
+        try:
+            self.ctx.call(email.save_settings, form, topic="documents")
+        except PropreoError as exc:
+            self.form.show_errors(exc)
+            return False
+        return True
+
+    def save(self) -> None:
+        if self._save():
+            self.accept()
+
+    def send_test(self) -> None:
+        if not self._save():
+            return
+        to = self.test_to.text()
+        self.ctx.run(
+            self,
+            _("Envoi de l'e-mail de test…"),
+            lambda session, _progress: email.send_test_email(session, to),
+            write=False,
+            on_done=lambda _o: QMessageBox.information(
+                self, "Propreo", _("E-mail de test envoyé à {to}.").format(to=to)
+            ),
+        )
+
+
+class StatementDialog(QDialog):
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(_("Relevé de compte"))
+        self.client = QComboBox(self)
+        for client_id, label in ctx.query(listing.client_choices):
+            self.client.addItem(label, client_id)
+        self.client.setEditable(True)
+        self.client.setToolTip(_("Pour un syndic, le relevé détaille chaque copropriété gérée."))
+        today = QDate.currentDate()
+        self.start = QDateEdit(QDate(today.year(), 1, 1), self)
+        self.end = QDateEdit(today, self)
+        for w in (self.start, self.end):
+            w.setCalendarPopup(True)
+            w.setDisplayFormat("dd/MM/yyyy")
+        form = QFormLayout()
+        form.addRow(_("Client"), self.client)
+        form.addRow(_("Du"), self.start)
+        form.addRow(_("Au"), self.end)
+        save = QPushButton(_("Enregistrer le PDF…"), self)
+        preview = QPushButton(_("Aperçu / imprimer…"), self)
+        send = QPushButton(_("Envoyer par e-mail"), self)
+        save.clicked.connect(self.save_pdf)
+        preview.clicked.connect(self.preview)
+        send.clicked.connect(self.send)
+        buttons = QHBoxLayout()
+        for b in (save, preview, send):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+
+    def _args(self) -> tuple[int, dt.date, dt.date]:
+        return self.client.currentData(), self.start.date().toPython(), self.end.date().toPython()
+
+    def _pdf(self) -> bytes | None:
+        try:
+            return self.ctx.query(statements.statement_pdf, *self._args())
+        except PropreoError as exc:
+            show_error(self, exc)
+            return None
+
+    def save_pdf(self) -> None:
+        pdf = self._pdf()
+        if pdf is not None:
+            save_bytes(self, pdf, f"releve-{self._args()[2]:%Y%m%d}.pdf", "PDF (*.pdf)")
+
+    def preview(self) -> None:
+        pdf = self._pdf()
+        if pdf is not None:
+            print_pdf(self, pdf, _("Relevé de compte"))
+
+    def send(self) -> None:
+        client_id, start, end = self._args()
+        self.ctx.run(
+            self,
+            _("Envoi du relevé…"),
+            lambda session, progress: statements.send_statement(
+                session, client_id, start, end, progress
+            ),
+            write=False,
+            topic="documents",
+            on_done=lambda o: QMessageBox.information(
+                self,
+                "Propreo",
+                _("Relevé envoyé à {to}.").format(to=o.item.to)
+                if o.ok
+                else _("Échec : {e}").format(e=o.error),
+            ),
+        )
+
+
+# --------------------------------------------------------------------------- the tab
+
+
+@dataclass
+class _Action:
+    label: str
+    slot: Callable[[], None]
+    tooltip: str = ""
+
+
+class DocumentsTab(Tab):
+    title = "Éditions"
+    topics = ("documents", "invoices", "billing", "")
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.period = QLineEdit(previous_month(), self)
+        self.period.setInputMask("9999-99")
+        self.period.setToolTip(_("Mois des documents émis (AAAA-MM)"))
+        self.period.editingFinished.connect(self.refresh)
+        self.list = RecordList(
+            [
+                Column("Numéro", lambda r: r.number, 110),
+                Column("Type", lambda r: r.kind, 110),
+                Column("Date", lambda r: r.issue_date, 85),
+                Column("Client", lambda r: r.client, 220),
+                Column(
+                    "Envoi", lambda r: r.sending_mode, 80, "Mode d'envoi défini sur la fiche client"
+                ),
+                Column("TTC", lambda r: format_amount(r.total_ttc), 95),
+                Column("Archivé", lambda r: r.archived, 100, "Empreinte SHA-256 du PDF archivé"),
+                Column("Dernier envoi", lambda r: r.sending, 220),
+            ],
+            filters=[
+                (_("Tous"), None),
+                (_("Courrier"), lambda r: r.sending_mode == "Courrier"),
+                (_("E-mail"), lambda r: r.sending_mode == "E-mail"),
+                (_("Envois en échec"), lambda r: r.sending.startswith("Échec")),
+            ],
+            export_name="documents",
+            parent=self,
+        )
+        self.list.activated.connect(lambda _row: self.print_selected())
+        actions = [
+            _Action(
+                _("Aperçu / imprimer…"), self.print_selected, _("Facture archivée, telle qu'émise")
+            ),
+            _Action(
+                _("Lot courrier (PDF)…"),
+                self.postal_batch,
+                _("Un PDF des documents « courrier » du mois"),
+            ),
+            _Action(
+                _("Envoyer par e-mail"),
+                self.send_run,
+                _("Documents des clients « e-mail » du mois"),
+            ),
+            _Action(_("Renvoyer les échecs"), self.retry_failed),
+            _Action(_("Exporter Factur-X…"), self.export_folder),
+            _Action(_("Lettre d'accompagnement…"), self.cover_letter),
+            _Action(_("Relevé de compte…"), lambda: StatementDialog(self.ctx, self).exec()),
+            _Action(_("Export FEC…"), self.export_fec),
+            _Action(_("Paramètres e-mail…"), lambda: EmailSettingsDialog(self.ctx, self).exec()),
+        ]
+        top = QHBoxLayout()
+        top.addWidget(QLabel(_("Mois :"), self))
+        top.addWidget(self.period)
+        top.addStretch(1)
+        bar = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for action in actions:
+            button = QPushButton(action.label, self)
+            button.setToolTip(action.tooltip)
+            button.clicked.connect(action.slot)
+            bar.addWidget(button)
+            self.buttons[action.label] = button
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(bar)
+        layout.addWidget(self.list)
+        self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            self.list.set_rows(self.ctx.query(listing.document_rows, self.period.text()))
+        except PropreoError as exc:
+            show_error(self, exc)
+
+    def _ids(self, selected_only: bool = True) -> list[int]:
+        rows = self.list.selected() if selected_only else self.list.visible_rows()
+        return [r.invoice_id for r in rows]
+
+    def print_selected(self) -> None:
+        ids = self._ids()
+        if not ids:
+            QMessageBox.information(self, "Propreo", _("Sélectionnez un ou plusieurs documents."))
+            return
+
+        def done(pdf: bytes) -> None:
+            print_pdf(self, pdf, _("Documents"))
+            self.refresh()
+
+        self.ctx.run(
+            self,
+            _("Préparation des documents…"),
+            lambda s, p: printing.postal_batch(s, ids, p),
+            write=False,
+            on_done=done,
+        )
+
+    def postal_batch(self) -> None:
+        period = self.period.text()
+
+        def work(session: Any, progress: Any) -> bytes:
+            ids = printing.paper_documents(session, period)
+            return printing.postal_batch(session, ids, progress)
+
+        self.ctx.run(
+            self,
+            _("Constitution du lot courrier…"),
+            work,
+            write=False,
+            on_done=lambda pdf: save_bytes(self, pdf, f"lot-courrier-{period}.pdf", "PDF (*.pdf)"),
+        )
+
+    def _send(self, retry: bool) -> None:
+        period = self.period.text()
+
+        def work(session: Any, progress: Any) -> email.SendReport:
+            ids = email.email_recipients(session, period)
+            if retry:
+                ids = email.failed_documents(session, ids)
+            return email.send_invoices(session, ids, progress)
+
+        def done(report: email.SendReport) -> None:
+            self.refresh()
+            lines = [
+                _("{sent} envoyé(s), {failed} échec(s).").format(
+                    sent=len(report.sent), failed=len(report.failed)
+                )
+            ]
+            lines += [f"{o.item.number} : {o.error}" for o in report.failed[:15]]
+            QMessageBox.information(self, "Propreo", "\n".join(lines))
+
+        self.ctx.run(
+            self,
+            _("Envoi des documents par e-mail…"),
+            work,
+            write=False,
+            topic="documents",
+            on_done=done,
+        )
+
+    def send_run(self) -> None:
+        self._send(retry=False)
+
+    def retry_failed(self) -> None:
+        self._send(retry=True)
+
+    def export_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, _("Dossier d'export Factur-X"))
+        if not folder:
+            return
+        period = self.period.text()
+
+        def work(session: Any, progress: Any) -> render.BatchResult:
+            return render.render_batch(session, render.issued_in_period(session, period), progress)
+
+        def done(result: render.BatchResult) -> None:
+            for doc in result.documents:
+                if doc.pdf is not None:
+                    (Path(folder) / f"{doc.number}.pdf").write_bytes(doc.pdf)
+            failures = "\n".join(f"{d.number} : {d.error}" for d in result.failures[:15])
+            QMessageBox.information(
+                self,
+                "Propreo",
+                _("{n} document(s) exporté(s).").format(n=len(result.pdfs))
+                + ("\n" + failures if failures else ""),
+            )
+            self.refresh()
+
+        self.ctx.run(self, _("Export Factur-X…"), work, write=False, on_done=done)
+
+    def cover_letter(self) -> None:
+        ids = self._ids()
+        if len(ids) != 1:
+            QMessageBox.information(self, "Propreo", _("Sélectionnez un document."))
+            return
+        try:
+            data = self.ctx.query(printing.cover_letter, ids[0])
+        except PropreoError as exc:
+            show_error(self, exc)
+            return
+        number = self.list.selected()[0].number
+        save_bytes(self, data, f"lettre-{number}.docx", "Word (*.docx)")
+
+    def export_fec(self) -> None:
+        year, ok = QInputDialog.getInt(
+            self, _("Export FEC"), _("Exercice (année) :"), dt.date.today().year - 1, 2000, 2099
+        )
+        if not ok:
+            return
+        folder = QFileDialog.getExistingDirectory(self, _("Dossier du fichier FEC"))
+        if not folder:
+            return
+        self.ctx.run(
+            self,
+            _("Export FEC…"),
+            lambda s, _p: accounting.export_fec(s, year, Path(folder)),
+            write=False,
+            on_done=lambda fec: QMessageBox.information(
+                self,
+                "Propreo",
+                _("Fichier {name} : {n} écritures équilibrées.").format(
+                    name=fec.path.name, n=len(fec.entries)
+                ),
+            ),
+        )
