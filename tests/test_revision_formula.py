@@ -7,7 +7,7 @@ from decimal import Decimal as D
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.errors import ValidationError
@@ -128,3 +128,32 @@ def test_rounded_coefficient_within_one_unit(a: int, ref: int, cur: int, decimal
     down = coefficient(Formula(fixed, formula.terms, decimals=decimals, rounding=Rounding.DOWN))
     assert Fraction(down.coefficient) <= out.raw < Fraction(down.coefficient) + unit
     assert (cur >= ref) == (out.raw >= 1)
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    price=st.integers(1, 500000),
+    frequency=st.sampled_from(["monthly", "bimonthly", "quarterly", "half_yearly", "yearly"]),
+    start_month=st.integers(1, 12),
+    start_day=st.integers(1, 28),
+    window_month=st.integers(1, 12),
+)
+def test_projection_spread_keeps_every_cent(
+    price: int, frequency: str, start_month: int, start_day: int, window_month: int
+) -> None:
+    """Revenue spread over months sums exactly to the plan's amounts (nothing lost)."""
+    from app.billing.plan import ContractSpec, LineSpec, VersionSpec, billing_plan
+    from app.revisions.projection import spread_revenue
+
+    start = dt.date(2025, start_month, start_day)
+    version = VersionSpec(start, D(1), D(price).scaleb(-2), frequency=frequency)
+    spec = ContractSpec(start_date=start, lines=(LineSpec(1, (version,)),))
+    # A 36-month window from January 2025 holds every period starting before 2027-07.
+    spread = spread_revenue(spec, dt.date(2025, 1, 1), 36)
+    plan = [p for p in billing_plan(spec, dt.date(2027, 12, 31)) if p.end <= dt.date(2027, 12, 31)]
+    assert sum(spread) == sum((p.amount for p in plan), D(0))
+    # A longer window does not change the months both windows share.
+    first = dt.date(2026, window_month, 1)
+    a = spread_revenue(spec, first, 13)
+    b = spread_revenue(spec, first, 12)
+    assert a[:12] == b

@@ -563,3 +563,29 @@ def test_cli_due_apply_and_import(db: Database, tmp_path: Path, capsys) -> None:
     assert "1 révision(s) appliquée(s)." in capsys.readouterr().out
     assert main(["--db", target, "revisions", "due", "--until", "2026-09-30", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_check_names_a_revision_whose_price_version_was_changed(session: Session) -> None:
+    from app.revisions import clauses, runs
+    from app.revisions.checks import check_revisions
+    from models.contracts import ContractLine
+
+    contract_id, monthly_id, _w = _contract(session)
+    index_id = _index_with_values(session)
+    clauses.save_clause(
+        session,
+        contract_id,
+        clauses.ClauseForm(
+            fixed_part=D("0.15"),
+            terms=[clauses.TermForm(index_id, D("0.85"), reference_value=D("121.2"))],
+            next_revision=dt.date(2026, 9, 1),
+        ),
+    )
+    runs.apply_revision(session, contract_id, today=dt.date(2026, 9, 1))
+    assert check_revisions(session) == []
+    session.get(ContractLine, monthly_id).versions[-1].unit_price = D("1300.0000")
+    session.flush()
+    assert check_revisions(session) == [
+        "Révision du contrat CT-T1 au 01/09/2026 : la version de prix de la ligne "
+        f"{monthly_id} est au prix 1300 (attendu 1331,53)."
+    ]
