@@ -463,12 +463,16 @@ def test_revenue_statistics_from_issued_invoices(session: Session) -> None:
     vit = save_family(session, None, "VIT", "Vitrerie", account)
 
     def invoice(day: dt.date, kind: str, status: str, *lines: tuple[str, object, str]) -> None:
-        inv = Invoice(client_id=client.id, issue_date=day, kind=kind, status=status)
+        # Written as a draft then issued, as billing does (issued lines are immutable).
+        inv = Invoice(client_id=client.id, issue_date=day, kind=kind, status="draft")
         inv.lines = [
             InvoiceLine(total_ht=Decimal(amount), family_id=family, kind=line_kind)
             for amount, family, line_kind in lines
         ]
         session.add(inv)
+        session.flush()
+        inv.status = status
+        session.flush()
 
     invoice(
         dt.date(2026, 1, 31),

@@ -169,6 +169,7 @@ class ClientEditor(QWidget):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
+        self.scroll = scroll
         self.save_button = QPushButton("Enregistrer", self)
         self.save_button.clicked.connect(self.save)
         self.status = QLabel(self)
@@ -313,6 +314,10 @@ class ClientEditor(QWidget):
         except PropreoError as exc:
             self.form.show_errors(exc)
             self.status.setText("Enregistrement refusé : corrigez les champs signalés.")
+            self.panels.setCurrentIndex(0)
+            first = next((f.name for f in FIELDS if self.form.error_text(f.name)), None)
+            if first is not None:
+                self.scroll.ensureWidgetVisible(self.form.widget(first))
             return False
         self.client_id = client.id
         self.tab.refresh()

@@ -412,10 +412,12 @@ class StatsPanel(QWidget):
         axis_x = QBarCategoryAxis()
         axis_x.append(MONTHS)
         axis_y = QValueAxis()
-        axis_y.setLabelFormat("%.0f €")
+        axis_y.setLabelFormat("%.0f")  # QtCharts mangles non-ASCII in the format
+        axis_y.setTitleText("€ HT")
         self.chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
         self.chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(axis_x)
         series.attachAxis(axis_y)
+        axis_y.applyNiceNumbers()
         total = sum((a for values in months.values() for a in values.values()), ZERO)
         self.total.setText(f"Total {year} : {format_amount(total)} HT")
