@@ -266,3 +266,46 @@ def test_settings_dialogs(qtbot: QtBot, db: Database) -> None:
     fill(qtbot, tasks.form, label="Vidage des corbeilles", zone="Bureaux")
     assert not tasks.save()
     assert "Minutes par passage" in tasks.form.error_text("minutes_per_pass")
+
+
+def test_startup_chooser_checks_the_password(qtbot: QtBot, demo_db: Database) -> None:
+    from app import users
+    from ui.user_chooser import UserChooser, choose_startup_user
+
+    with demo_db.write() as s:
+        sophie = next(u for u in users.active_users(s) if u.login == "sophie")
+        form = users.form_from_user(sophie)
+        form.password = "facture"
+        users.update_user(s, sophie.id, form)
+        choices = [(u.id, u.full_name) for u in users.active_users(s)]
+        sophie_id = sophie.id
+    # Tests set PROPREO_USER: the chooser never blocks them.
+    assert choose_startup_user(demo_db) is True and demo_db.user_id is None
+    dialog = UserChooser(demo_db, choices)
+    qtbot.addWidget(dialog)
+    dialog.combo.setCurrentIndex(dialog.combo.findData(sophie_id))
+    assert dialog.password.isEnabled()
+    qtbot.keyClicks(dialog.password, "wrong")
+    dialog.check()
+    assert dialog.error.text() == "Mot de passe incorrect." and demo_db.user_id is None
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, "facture")
+    dialog.check()
+    assert demo_db.user_id == sophie_id
+
+
+def test_clients_export_to_xlsx(qtbot: QtBot, demo_db: Database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    tab = window.tab("Clients")
+    tab.list.filter_combo.setCurrentText("Syndic / régie")
+    target = tmp_path / "syndics.xlsx"
+    tab.list.export_xlsx(str(target))
+    rows = list(load_workbook(target).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Code", "Type", "Nom")
+    assert sorted(r[2] for r in rows[1:]) == [
+        "Cabinet Vallon Syndic",
+        "Régie Foncière des Brotteaux",
+    ]
