@@ -589,3 +589,41 @@ def test_check_names_a_revision_whose_price_version_was_changed(session: Session
         "Révision du contrat CT-T1 au 01/09/2026 : la version de prix de la ligne "
         f"{monthly_id} est au prix 1300 (attendu 1331,53)."
     ]
+
+
+def test_renewal_reminder_and_non_renewal_letters(
+    session: Session, company: object, tmp_path: Path
+) -> None:
+    from docx import Document
+
+    from app.billing.contracts import terminate
+    from app.errors import ValidationError
+    from app.revisions import notices
+    from models.contracts import Contract
+    from models.revisions import NoticeKind
+
+    contract_id, _m, _w = _contract(session)
+    contract = session.get(Contract, contract_id)
+    contract.end_date = dt.date(2026, 12, 31)
+    session.flush()
+    [todo] = notices.notices_to_send(session, dt.date(2026, 9, 1), alert_days=60)
+    assert todo.kind == NoticeKind.RENEWAL_REMINDER
+
+    def text(kind: str, day: dt.date) -> str:
+        notice = notices.produce_notice(
+            session, notices.NoticeRequest(kind, contract_id), letter_date=day, files_dir=tmp_path
+        )
+        return "\n".join(p.text for p in Document(str(tmp_path / notice.docx_path)).paragraphs)
+
+    reminder = text(NoticeKind.RENEWAL_REMINDER, dt.date(2026, 9, 1))
+    assert "arrive à échéance le 31 décembre 2026" in reminder
+    assert "avant le 30 septembre 2026 (préavis de 3 mois)" in reminder
+    assert notices.notices_to_send(session, dt.date(2026, 9, 1), alert_days=60) == []
+    refusal = text(NoticeKind.TERMINATION, dt.date(2026, 9, 15))
+    assert "nous ne reconduirons pas le contrat CT-T1 à son échéance du 31 décembre 2026" in refusal
+    with pytest.raises(ValidationError, match=r"préavis de 3 mois n'est plus respecté.*31/12/2026"):
+        text(NoticeKind.TERMINATION, dt.date(2026, 10, 2))
+    terminate(session, contract_id, dt.date(2026, 10, 2))
+    acknowledged = text(NoticeKind.TERMINATION, dt.date(2026, 10, 3))
+    assert "résiliant le contrat CT-T1, qui prendra fin le 31 janvier 2027" in acknowledged
+    assert "article 7 de la convention collective" in acknowledged
