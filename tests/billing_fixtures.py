@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.billing.contracts import ContractForm, LineForm, activate, create_contract
 from app.demo import DemoContext
 from app.demo import company as demo_company
-from models.catalog import Article, VatRate
+from models.catalog import Account, Article, VatRate
 from models.clients import Client, Site
 from models.contracts import Contract
 
@@ -49,8 +49,14 @@ def site(session: Session, client: Client, code: str = "S-DUP") -> Site:
 
 def article(session: Session, code: str, label: str, price: str = "0") -> Article:
     vat = session.scalar(select(VatRate).where(VatRate.code == "T20"))
+    account = session.scalar(select(Account).where(Account.number == "706100"))
     a = Article(
-        code=code, label=label, unit="forfait", unit_price=Decimal(price), vat_rate_id=vat.id
+        code=code,
+        label=label,
+        unit="forfait",
+        unit_price=Decimal(price),
+        vat_rate_id=vat.id,
+        revenue_account_id=account.id,
     )
     session.add(a)
     session.flush()

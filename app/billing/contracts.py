@@ -396,6 +396,18 @@ def terminate(
     return contract
 
 
+def mark_ended(session: Session, contract_id: int, on: dt.date) -> Contract:
+    """Close a contract whose end date has passed (it is no longer billed after it)."""
+    contract = get_contract(session, contract_id)
+    if contract.end_date is None or contract.end_date >= on:
+        raise ValidationError(
+            "Date de fin", "Le contrat {code} n'est pas arrivé à son terme.", code=contract.code
+        )
+    contract.tacit_renewal = False
+    _transition(session, contract, S.ENDED, f"Contrat {contract.code} terminé")
+    return contract
+
+
 def add_amendment(
     session: Session,
     contract_id: int,

@@ -205,13 +205,15 @@ def run_month(
     issue_date = issue_date or last
     result = RunResult(period=period)
     contracts = _load_contracts(session, last, contract_ids)
-    billed = load_billed(session)
+    billed_by_line: dict[int, dict[tuple[int, dt.date], Billed]] = defaultdict(dict)
+    for key, info in load_billed(session).items():
+        billed_by_line[key[0]][key] = info
     groups: dict[tuple[str, int, int | None], list[tuple[Contract, ContractLine, DueItem]]] = (
         defaultdict(list)
     )
     for n, contract in enumerate(contracts, 1):
         lines = {cl.id: cl for cl in contract.lines}
-        mine = {k: v for k, v in billed.items() if k[0] in lines}
+        mine = {k: v for line_id in lines for k, v in billed_by_line.get(line_id, {}).items()}
         for item in due_items(contract_spec(contract), last, mine):
             if item.amount == ZERO:
                 continue

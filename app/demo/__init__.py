@@ -23,6 +23,8 @@ from models.company import CompanySettings
 STEPS: list[str] = [
     "app.demo.company",
     "app.demo.master",
+    "app.demo.contracts",
+    "app.demo.billing_history",
     "app.demo.liaison",
     "app.demo.quotes",
     "app.demo.payments",
