@@ -16,6 +16,7 @@ from app.cli import main as cli_main
 from app.company import get_company
 from app.db import open_database
 from app.demo.identity import fr_vat, make_siren, make_siret
+from app.documents import email
 from app.errors import ValidationError, ValidationErrors
 from app.logo import prepare_logo
 from app.numbering import next_number
@@ -29,6 +30,7 @@ from ui.first_run import (
     PAGE_LOCATION,
     PAGE_LOGO,
     PAGE_NUMBERING,
+    PAGE_SMTP,
     FirstRunWizard,
 )
 
@@ -130,6 +132,18 @@ def test_new_company_database_from_the_wizard(qtbot: QtBot, tmp_path: Path) -> N
     numbering.edits["invoice"].setText("F{YY}{MM}-{seq:04}")
     assert numbering.examples["invoice"].text().endswith("-0001")
     wizard.next()
+    assert wizard.currentId() == PAGE_SMTP
+    smtp = wizard.currentPage()
+    # Prefilled from the identity; a bad sender address is refused naming the field.
+    assert smtp.form.value("sender_name") == "Net'Azur Propreté"
+    assert smtp.form.value("sender_email") == "contact@netazur.fr"
+    smtp.form.set_value("host", "smtp.netazur.fr")
+    smtp.form.set_value("sender_email", "contact netazur.fr")
+    wizard.next()
+    assert wizard.currentId() == PAGE_SMTP
+    assert "contact netazur.fr" in smtp.form.error_text("sender_email")
+    smtp.form.set_value("sender_email", "factures@netazur.fr")
+    wizard.next()
     assert wizard.currentId() == PAGE_DONE
     assert "Net'Azur Propreté" in wizard.currentPage().summary.text()
     wizard.button(QWizard.WizardButton.FinishButton).click()
@@ -148,6 +162,12 @@ def test_new_company_database_from_the_wizard(qtbot: QtBot, tmp_path: Path) -> N
         with Image.open(io.BytesIO(company.logo_png)) as image:
             assert image.format == "PNG"
             assert image.size == (600, 200)
+        smtp = email.get_settings(session)
+        assert (smtp.host, smtp.port, smtp.sender_email) == (
+            "smtp.netazur.fr",
+            587,
+            "factures@netazur.fr",
+        )
         series = {row.code: row for row in list_series(session)}
         assert series["invoice"].pattern == "F{YY}{MM}-{seq:04}"
         assert series["credit_note"].pattern == "AV{YYYY}-{seq:05}"

@@ -48,6 +48,9 @@ from ui.settings_dialog import FIELDS as COMPANY_FIELDS
 
 PAGE_CHOICE, PAGE_LOCATION, PAGE_OPEN, PAGE_DEMO = 0, 1, 2, 3
 PAGE_COMPANY, PAGE_BANK, PAGE_LOGO, PAGE_NUMBERING, PAGE_DONE = 4, 5, 6, 7, 8
+PAGE_SMTP = 9
+
+SMTP_FIELDS = ("host", "port", "security", "username", "password", "sender_name", "sender_email")
 
 IDENTITY_FIELDS = (
     "name",
@@ -560,6 +563,61 @@ class NumberingPage(QWizardPage):
             return False
         return True
 
+    def nextId(self) -> int:
+        return PAGE_SMTP
+
+
+class SmtpPage(QWizardPage):
+    """Optional: the mail server used to send invoices (app.documents.email settings)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        from ui.documents import SMTP_FIELDS as ALL_SMTP_FIELDS
+
+        super().__init__(parent)
+        self.setTitle(_("Envoi des factures par e-mail (facultatif)"))
+        self.setSubTitle(
+            _(
+                "Laissez le serveur vide pour configurer l'envoi plus tard. Le mot de passe "
+                "est gardé dans le trousseau du système, jamais dans la base."
+            )
+        )
+        by_name = {f.name: f for f in ALL_SMTP_FIELDS}
+        self.form = FormWidget([by_name[n] for n in SMTP_FIELDS], self)
+        password = self.form.widget("password")
+        if isinstance(password, QLineEdit):
+            password.setEchoMode(QLineEdit.EchoMode.Password)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addStretch(1)
+        self.loaded = False
+
+    def initializePage(self) -> None:
+        if self.loaded:
+            return
+        from app.documents import email
+
+        self.form.load(
+            self.wizard().ctx.query(lambda s: email.form_from_settings(email.get_settings(s)))
+        )
+        self.loaded = True
+
+    def validatePage(self) -> bool:
+        from app.documents import email
+
+        data = self.form.dump(email.SmtpForm())
+        if not data.host.strip():
+            return True  # skipped: configured later from the documents' settings
+        try:
+            self.wizard().ctx.call(email.save_settings, data, topic="documents")
+        except PropreoError as exc:
+            self.form.show_errors(exc)
+            return False
+        self.form.clear_errors()
+        return True
+
+    def nextId(self) -> int:
+        return PAGE_DONE
+
 
 class DonePage(QWizardPage):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -584,6 +642,9 @@ class DonePage(QWizardPage):
                 "<p>Pensez à sauvegarder régulièrement (Fichier → Sauvegarder…).</p>"
             ).format(name=wizard.company_form.name, path=wizard.database_path, notes=notes)
         )
+
+    def nextId(self) -> int:
+        return -1
 
 
 class FirstRunWizard(QWizard):
@@ -618,6 +679,7 @@ class FirstRunWizard(QWizard):
         self.setPage(PAGE_BANK, BankPage(self))
         self.setPage(PAGE_LOGO, LogoPage(self))
         self.setPage(PAGE_NUMBERING, NumberingPage(self))
+        self.setPage(PAGE_SMTP, SmtpPage(self))
         self.setPage(PAGE_DONE, DonePage(self))
         self.setStartId(PAGE_CHOICE)
 
