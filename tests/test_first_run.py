@@ -22,7 +22,7 @@ from app.logo import prepare_logo
 from app.numbering import next_number
 from app.numbering_settings import list_series, set_series_patterns
 from models.audit import AuditEvent
-from ui import first_run
+from ui import first_run, first_run_pages
 from ui.first_run import (
     PAGE_BANK,
     PAGE_COMPANY,
@@ -65,7 +65,7 @@ def _wizard(qtbot: QtBot, tmp_path: Path) -> FirstRunWizard:
     return wizard
 
 
-def _fill(page: first_run._CompanyFormPage, values: dict[str, str]) -> None:
+def _fill(page: first_run_pages._CompanyFormPage, values: dict[str, str]) -> None:
     for name, value in values.items():
         page.form.set_value(name, value)
 
