@@ -28,6 +28,7 @@ STEPS: list[str] = [
     "app.demo.liaison",
     "app.demo.quotes",
     "app.demo.payments",
+    "app.demo.revisions",
 ]
 
 # The demo's "today" and the last month whose history is already billed and paid.
