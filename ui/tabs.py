@@ -10,6 +10,8 @@ TABS: list[tuple[str, str, str]] = [
     ("Clients", "ui.clients", "ClientsTab"),
     ("Chantiers", "ui.sites", "SitesTab"),
     ("Articles", "ui.articles", "ArticlesTab"),
+    ("Contrats", "ui.contracts", "ContractsTab"),
+    ("Facturation", "ui.billing", "BillingTab"),
     ("Devis", "ui.quotes", "QuotesTab"),
     ("Planning", "ui.planning", "PlanningTab"),
     ("Cahier de liaison", "ui.liaison", "LiaisonTab"),

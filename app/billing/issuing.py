@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import event, func, inspect, select, text, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import audit, users
 from app.billing.chain import content_hash
@@ -318,8 +319,11 @@ def issue_invoices(
     session.execute(update(Invoice), updates)
     for invoice_id, client_id, summary in events:
         audit.record(session, "invoice", invoice_id, "issue", summary, client_id=client_id)
-    for invoice in invoices:
-        session.expire(invoice)
+    # Keep the loaded objects in step with the rows, without making them dirty.
+    for invoice, row in zip(invoices, updates, strict=True):
+        for key, value in row.items():
+            if key != "id":
+                set_committed_value(invoice, key, value)
     session.flush()
     return numbers
 

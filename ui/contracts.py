@@ -1,0 +1,618 @@
+"""Contrats tab: contract list + form (header, lines grid, échéancier, amendments,
+suspensions, history) and the actions of the contract's life (activate, suspend,
+resume, terminate with notice, amendment)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.billing import contracts as uc
+from app.billing import queries
+from app.billing.contracts import ContractForm, LineForm
+from app.errors import PropreoError, ValidationError
+from app.i18n import _
+from models.contracts import ContractStatus, Frequency, Grouping, Prorata, Term
+from ui.context import Tab, UiContext
+from ui.forms import Field, FormWidget
+from ui.operations import show_error
+from ui.table import Column, RecordList, display
+
+HEADER_FIELDS = [
+    Field(
+        "client_id",
+        "Client",
+        kind="choice",
+        tooltip="Le client payeur : les factures lui sont adressées.",
+    ),
+    Field("site_id", "Chantier", kind="choice"),
+    Field("title", "Objet"),
+    Field("reference", "Référence", tooltip="Référence du marché ou du contrat chez le client."),
+    Field("purchase_order", "Bon de commande", tooltip="Repris sur chaque facture du contrat."),
+    Field("start_date", "Date de début", kind="date"),
+    Field("end_date", "Date de fin", placeholder="jj/mm/aaaa (vide : sans fin)"),
+    Field("tacit_renewal", "Tacite reconduction", kind="bool"),
+    Field("renewal_months", "Durée de reconduction (mois)", kind="int", maximum=120),
+    Field(
+        "notice_months",
+        "Préavis (mois)",
+        kind="int",
+        maximum=24,
+        tooltip="Préavis de résiliation en mois.",
+    ),
+    Field(
+        "grouping",
+        "Regroupement",
+        kind="choice",
+        choices=list(Grouping.LABELS.items()),
+        tooltip="Une facture par contrat, par chantier ou une seule par payeur pour le mois.",
+    ),
+    Field(
+        "prorata",
+        "Prorata",
+        kind="choice",
+        choices=list(Prorata.LABELS.items()),
+        tooltip="Calcul des périodes incomplètes : jours calendaires ou mois de 30 jours.",
+    ),
+    Field("notes", "Notes", kind="multiline"),
+]
+
+LINE_HEADERS = [
+    "Article",
+    "Libellé",
+    "Quantité",
+    "Prix unitaire",
+    "Périodicité",
+    "Terme",
+    "Mois (saison)",
+    "Date (ponctuel)",
+    "Budget annuel",
+]
+PLAN_HEADERS = ["Ligne", "Libellé", "Du", "Au", "Exigible le", "Montant HT", "Facturé", "Prorata"]
+
+
+def parse_date(text: str, field: str) -> dt.date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return dt.datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        raise ValidationError(
+            field, "« {value} » : date attendue au format jj/mm/aaaa.", value=text
+        ) from None
+
+
+def _fill(table: QTableWidget, rows: list[list[Any]]) -> None:
+    table.setRowCount(len(rows))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            item = QTableWidgetItem(display(value) if not isinstance(value, str) else value)
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            if isinstance(value, Decimal):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+
+
+def _table(headers: list[str], parent: QWidget) -> QTableWidget:
+    table = QTableWidget(0, len(headers), parent)
+    table.setHorizontalHeaderLabels(headers)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.verticalHeader().setVisible(False)
+    return table
+
+
+class AskDialog(QDialog):
+    """A small form dialog returning a dict of values."""
+
+    def __init__(
+        self, title: str, fields: list[Field], values: dict[str, Any], parent: QWidget | None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.form = FormWidget(fields, self)
+        for k, v in values.items():
+            self.form.set_value(k, v)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addWidget(buttons)
+
+    def values(self) -> dict[str, Any]:
+        return {f.name: self.form.value(f.name) for f in self.form.fields}
+
+
+class LinesGrid(QTableWidget):
+    """Editable contract lines: article combo, texts, frequency and term combos."""
+
+    def __init__(
+        self, articles: list[tuple[int, str, Decimal]], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(0, len(LINE_HEADERS), parent)
+        self.articles = articles
+        self.line_ids: list[int | None] = []
+        self.site_ids: list[int | None] = []
+        self.setHorizontalHeaderLabels(LINE_HEADERS)
+        self.verticalHeader().setVisible(False)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.setColumnWidth(0, 200)
+        self.setColumnWidth(1, 220)
+        self.setToolTip(
+            _("Saisie des lignes du contrat. Saison : mois facturés, ex. « 3,6,9,12 ».")
+        )
+
+    def _combo(self, choices: list[tuple[Any, str]], value: Any) -> QComboBox:
+        combo = QComboBox(self)
+        for data, label in choices:
+            combo.addItem(label, data)
+        combo.setCurrentIndex(max(combo.findData(value), 0))
+        return combo
+
+    def add_line(self, row: queries.VersionRow | None = None) -> None:
+        r = self.rowCount()
+        self.insertRow(r)
+        self.line_ids.append(row.line_id if row else None)
+        self.site_ids.append(row.site_id if row else None)
+        article = self._combo(
+            [(None, "—")] + [(a, label) for a, label, _p in self.articles],
+            row.article_id if row else None,
+        )
+        article.currentIndexChanged.connect(lambda _i, combo=article: self._article_chosen(combo))
+        self.setCellWidget(r, 0, article)
+        self.setCellWidget(
+            r, 4, self._combo(list(Frequency.LABELS.items()), row.frequency if row else "monthly")
+        )
+        self.setCellWidget(
+            r, 5, self._combo(list(Term.LABELS.items()), row.term if row else "advance")
+        )
+        texts = ["", "1", "0", "", "", ""]
+        if row:
+            texts = [
+                row.description,
+                display(row.quantity),
+                format(row.unit_price.normalize(), "f"),
+                row.months,
+                display(row.one_off_date),
+                format(row.annual_budget, "f") if row.annual_budget is not None else "",
+            ]
+        for c, text in zip((1, 2, 3, 6, 7, 8), texts, strict=True):
+            self.setItem(r, c, QTableWidgetItem(text))
+
+    def _article_chosen(self, combo: QComboBox) -> None:
+        for r in range(self.rowCount()):
+            if self.cellWidget(r, 0) is combo:
+                for a, label, price in self.articles:
+                    if a == combo.currentData():
+                        if not self.item(r, 1).text():
+                            self.item(r, 1).setText(label.split(" — ", 1)[-1])
+                        if self.item(r, 3).text() in ("", "0"):
+                            self.item(r, 3).setText(format(price.normalize(), "f"))
+
+    def set_rows(self, rows: list[queries.VersionRow]) -> None:
+        self.setRowCount(0)
+        self.line_ids, self.site_ids = [], []
+        for row in rows:
+            self.add_line(row)
+
+    def text(self, r: int, c: int) -> str:
+        item = self.item(r, c)
+        return item.text().strip() if item else ""
+
+    def forms(self) -> list[LineForm]:
+        result = []
+        for r in range(self.rowCount()):
+            label = f"Ligne {r + 1}"
+            result.append(
+                LineForm(
+                    description=self.text(r, 1),
+                    quantity=self.text(r, 2) or "0",
+                    unit_price=self.text(r, 3) or "0",
+                    frequency=self.cellWidget(r, 4).currentData(),  # type: ignore[attr-defined]
+                    term=self.cellWidget(r, 5).currentData(),  # type: ignore[attr-defined]
+                    article_id=self.cellWidget(r, 0).currentData(),  # type: ignore[attr-defined]
+                    months=self.text(r, 6),
+                    one_off_date=parse_date(self.text(r, 7), label),
+                    annual_budget=self.text(r, 8) or None,
+                    site_id=self.site_ids[r],
+                    line_id=self.line_ids[r],
+                )
+            )
+        return result
+
+
+class ContractsTab(Tab):
+    title = "Contrats"
+    topics = ("", "contracts", "billing")
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.contract_id: int | None = None
+        self.detail: queries.ContractDetail | None = None
+        self.list = RecordList(
+            [
+                Column("N°", lambda r: r.code, 80),
+                Column("Client", lambda r: r.client, 200),
+                Column("Chantier", lambda r: r.site, 160),
+                Column("Objet", lambda r: r.title, 180),
+                Column("Statut", lambda r: r.status_label, 80),
+                Column("Début", lambda r: r.start_date, 80),
+                Column("Fin", lambda r: r.end_date, 80),
+            ],
+            filters=[(_("Tous"), None)]
+            + [
+                (label, (lambda r, s=s: r.status == s))
+                for s, label in ContractStatus.LABELS.items()
+            ],
+            export_name="contrats",
+        )
+        self.list.selection_changed.connect(lambda row: self.open_contract(row.id) if row else None)
+
+        self.form = FormWidget(HEADER_FIELDS, self)
+        self.lines = LinesGrid(ctx.query(queries.article_choices), self)
+        self.plan = _table(PLAN_HEADERS, self)
+        self.plan.setToolTip(
+            _("Échéancier : périodes facturables sur douze mois, avec ce qui est déjà facturé.")
+        )
+        self.amendments = _table(["N°", "Signé le", "Effet au", "Objet"], self)
+        self.versions = _table(
+            [
+                "Ligne",
+                "Depuis le",
+                "Origine",
+                "Libellé",
+                "Quantité",
+                "Prix unitaire",
+                "Périodicité",
+                "Terme",
+            ],
+            self,
+        )
+        self.suspensions = _table(["Du", "Au", "Facturée", "Portée", "Motif"], self)
+        self.history = _table(["Date", "Événement"], self)
+        self._load_choices()
+
+        add_line = QPushButton(_("Ajouter une ligne"), self)
+        add_line.clicked.connect(lambda: self.lines.add_line())
+        lines_page = QWidget(self)
+        lp = QVBoxLayout(lines_page)
+        lp.addWidget(self.lines)
+        lp.addWidget(add_line, 0, Qt.AlignmentFlag.AlignLeft)
+        amend_page = QWidget(self)
+        ap = QVBoxLayout(amend_page)
+        ap.addWidget(QLabel(_("Avenants"), self))
+        ap.addWidget(self.amendments)
+        ap.addWidget(QLabel(_("Versions des lignes (historique des conditions)"), self))
+        ap.addWidget(self.versions)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.form, _("Fiche"))
+        self.tabs.addTab(lines_page, _("Lignes"))
+        self.tabs.addTab(self.plan, _("Échéancier"))
+        self.tabs.addTab(amend_page, _("Avenants"))
+        self.tabs.addTab(self.suspensions, _("Suspensions"))
+        self.tabs.addTab(self.history, _("Historique"))
+
+        self.status_label = QLabel(self)
+        self.buttons: dict[str, QPushButton] = {}
+        bar = QHBoxLayout()
+        for key, label, slot in [
+            ("new", _("Nouveau"), self.new_contract),
+            ("save", _("Enregistrer"), self.save),
+            ("activate", _("Activer"), self.activate),
+            ("amend", _("Avenant…"), self.ask_amendment),
+            ("suspend", _("Suspendre…"), self.ask_suspension),
+            ("resume", _("Reprendre…"), self.ask_resume),
+            ("terminate", _("Résilier…"), self.ask_termination),
+        ]:
+            button = QPushButton(label, self)
+            button.clicked.connect(slot)
+            self.buttons[key] = button
+            bar.addWidget(button)
+        self.buttons["amend"].setToolTip(
+            _(
+                "Enregistre les lignes modifiées comme un avenant daté, effectif à une date (même passée : régularisation au prochain lancement)."
+            )
+        )
+        bar.addStretch(1)
+        right = QWidget(self)
+        rl = QVBoxLayout(right)
+        rl.addWidget(self.status_label)
+        rl.addLayout(bar)
+        rl.addWidget(self.tabs, 1)
+        splitter = QSplitter(self)
+        splitter.addWidget(self.list)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self.refresh()
+        self.new_contract()
+
+    def _load_choices(self) -> None:
+        for name, fn in (("client_id", queries.client_choices), ("site_id", queries.site_choices)):
+            combo = self.form.widget(name)
+            assert isinstance(combo, QComboBox)
+            combo.clear()
+            combo.addItem("—", None)
+            for value, label in self.ctx.query(fn):
+                combo.addItem(label, value)
+
+    def refresh(self) -> None:
+        self.list.set_rows(self.ctx.query(queries.list_contracts))
+        if self.contract_id is not None:
+            self.open_contract(self.contract_id)
+
+    def new_contract(self) -> None:
+        self.contract_id, self.detail = None, None
+        self.form.clear_errors()
+        self.form.load(ContractForm(start_date=dt.date.today()))
+        self.form.set_value("end_date", "")
+        self.lines.set_rows([])
+        self.lines.add_line()
+        for table in (self.plan, self.amendments, self.versions, self.suspensions, self.history):
+            table.setRowCount(0)
+        self.status_label.setText(_("Nouveau contrat (brouillon)"))
+        self._update_buttons()
+
+    def open_contract(self, contract_id: int) -> None:
+        d = self.ctx.query(queries.contract_detail, contract_id)
+        self.contract_id, self.detail = contract_id, d
+        self.form.clear_errors()
+        for key, value in d.header.items():
+            if key in self.form.widgets:
+                self.form.set_value(key, value if key != "end_date" else display(value))
+        self.lines.set_rows(d.current)
+        _fill(
+            self.plan,
+            [
+                [
+                    p.line,
+                    p.description,
+                    p.start,
+                    p.end,
+                    p.due,
+                    p.amount,
+                    p.billed if p.billed is not None else "",
+                    p.prorata,
+                ]
+                for p in d.plan
+            ],
+        )
+        _fill(self.amendments, [[n, s, e, t] for n, s, e, t in d.amendments])
+        _fill(
+            self.versions,
+            [
+                [
+                    v.position,
+                    v.valid_from,
+                    v.amendment,
+                    v.description,
+                    v.quantity,
+                    v.unit_price,
+                    v.frequency_label,
+                    v.term_label,
+                ]
+                for v in d.versions
+            ],
+        )
+        _fill(
+            self.suspensions,
+            [[a, b, billed, scope, reason] for a, b, billed, reason, scope in d.suspensions],
+        )
+        _fill(self.history, [[at, text] for at, text in d.history])
+        self.status_label.setText(f"{d.code} — {ContractStatus.LABELS.get(d.status, d.status)}")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        status = self.detail.status if self.detail else None
+        self.buttons["activate"].setEnabled(status == ContractStatus.DRAFT)
+        live = status in (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
+        for key in ("amend", "suspend", "terminate"):
+            self.buttons[key].setEnabled(live)
+        self.buttons["resume"].setEnabled(status == ContractStatus.SUSPENDED)
+
+    def header_form(self) -> ContractForm:
+        values = {f.name: self.form.value(f.name) for f in HEADER_FIELDS}
+        values["end_date"] = parse_date(values["end_date"], "Date de fin")
+        form = ContractForm(**values)
+        if self.detail:
+            form.other_site_ids = list(self.detail.header.get("other_site_ids", []))  # type: ignore[arg-type]
+        return form
+
+    def _do(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        self.form.clear_errors()
+        try:
+            result = self.ctx.call(fn, *args, topic="contracts", **kwargs)
+        except PropreoError as exc:  # shown in the form: under the field it names, or below
+            self.form.show_errors(exc)
+            return None
+        return result
+
+    def save(self) -> int | None:
+        try:
+            form = self.header_form()
+            lines = self.lines.forms()
+        except PropreoError as exc:
+            self.form.show_errors(exc)
+            return None
+        if self.contract_id is None:
+            contract = self._do(uc.create_contract, form, lines)
+            if contract is None:
+                return None
+            self.contract_id = contract.id
+        else:
+            editable = self.detail is not None and self.detail.status == ContractStatus.DRAFT
+            if (
+                self._do(uc.update_contract, self.contract_id, form, lines if editable else None)
+                is None
+            ):
+                return None
+        self.open_contract(self.contract_id)
+        return self.contract_id
+
+    def activate(self) -> None:
+        if self.contract_id is not None:
+            self._do(uc.activate, self.contract_id)
+
+    # --- amendments, suspensions, termination -------------------------------------------
+
+    def changed_lines(self) -> list[LineForm]:
+        """Lines of the grid that differ from the current versions (or are new)."""
+        assert self.detail is not None
+        current = {v.line_id: v for v in self.detail.current}
+        changed = []
+        for line in self.lines.forms():
+            v = current.get(line.line_id) if line.line_id else None
+            if v is None or (
+                line.description,
+                Decimal(str(line.quantity).replace(",", ".")),
+                Decimal(str(line.unit_price).replace(",", ".")),
+                line.frequency,
+                line.term,
+                line.article_id,
+                line.months,
+            ) != (
+                v.description,
+                v.quantity,
+                v.unit_price,
+                v.frequency,
+                v.term,
+                v.article_id,
+                v.months,
+            ):
+                changed.append(line)
+        return changed
+
+    def amend(self, signed: dt.date, effective: dt.date, description: str) -> bool:
+        try:
+            changes = self.changed_lines()
+        except PropreoError as exc:
+            self.form.show_errors(exc)
+            return False
+        if self.contract_id is None or not changes:
+            self.form.show_errors(
+                ValidationError("Lignes", "Modifiez d'abord les lignes concernées par l'avenant.")
+            )
+            return False
+        return (
+            self._do(
+                uc.add_amendment,
+                self.contract_id,
+                signed_date=signed,
+                effective_date=effective,
+                description=description,
+                changes=changes,
+            )
+            is not None
+        )
+
+    def ask_amendment(self) -> None:
+        dialog = AskDialog(
+            _("Avenant"),
+            [
+                Field("signed", "Signé le", kind="date"),
+                Field(
+                    "effective",
+                    "Date d'effet",
+                    kind="date",
+                    tooltip="Peut être passée : la différence sera régularisée.",
+                ),
+                Field("description", "Objet de l'avenant", kind="multiline"),
+            ],
+            {"signed": dt.date.today(), "effective": dt.date.today().replace(day=1)},
+            self,
+        )
+        if dialog.exec():
+            v = dialog.values()
+            self.amend(v["signed"], v["effective"], v["description"])
+
+    def suspend(self, start: dt.date, end: dt.date, billed: bool, reason: str) -> bool:
+        if self.contract_id is None:
+            return False
+        return (
+            self._do(uc.suspend, self.contract_id, start, end, billed=billed, reason=reason)
+            is not None
+        )
+
+    def ask_suspension(self) -> None:
+        today = dt.date.today()
+        dialog = AskDialog(
+            _("Suspension"),
+            [
+                Field("start", "Du", kind="date"),
+                Field("end", "Au", kind="date"),
+                Field(
+                    "billed",
+                    "Période facturée",
+                    kind="bool",
+                    tooltip="Cochée : la suspension ne change pas la facturation.",
+                ),
+                Field("reason", "Motif"),
+            ],
+            {"start": today, "end": today},
+            self,
+        )
+        if dialog.exec():
+            v = dialog.values()
+            self.suspend(v["start"], v["end"], v["billed"], v["reason"])
+
+    def ask_resume(self) -> None:
+        dialog = AskDialog(
+            _("Reprise"), [Field("on", "Reprise le", kind="date")], {"on": dt.date.today()}, self
+        )
+        if dialog.exec() and self.contract_id is not None:
+            self._do(uc.resume, self.contract_id, dialog.values()["on"])
+
+    def terminate(self, notice: dt.date, end: dt.date | None, reason: str) -> bool:
+        if self.contract_id is None:
+            return False
+        return self._do(uc.terminate, self.contract_id, notice, end, reason=reason) is not None
+
+    def ask_termination(self) -> None:
+        dialog = AskDialog(
+            _("Résiliation"),
+            [
+                Field("notice", "Préavis reçu le", kind="date"),
+                Field("end", "Fin souhaitée", placeholder="jj/mm/aaaa (vide : au plus tôt)"),
+                Field("reason", "Motif"),
+            ],
+            {"notice": dt.date.today()},
+            self,
+        )
+        if dialog.exec():
+            v = dialog.values()
+            try:
+                end = parse_date(v["end"], "Fin souhaitée")
+            except PropreoError as exc:
+                show_error(self, exc)
+                return
+            if self.terminate(v["notice"], end, v["reason"]):
+                QMessageBox.information(
+                    self,
+                    _("Résiliation"),
+                    _("Contrat résilié : la dernière période sera proratisée."),
+                )
