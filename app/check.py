@@ -55,6 +55,7 @@ CHECK_MODULES: list[str] = [
     "app.liaison_files",
     "app.master_check",
     "app.payments.checks",
+    "app.quotes.checks",
     "app.revisions.checks",
 ]
 

@@ -444,3 +444,18 @@ def test_photos_of_a_sent_quote_are_frozen(session: Session, world) -> None:  # 
     assert [p.storage_name for p in v2.photos] == [photo.storage_name]  # v2 shares the file
     add_photo(session, buf.getvalue(), "b.png", quote_id=v2.id, tag="after")
     assert len(v2.photos) == 2 and len(quote.photos) == 1
+
+
+def test_check_reports_a_tampered_photo(db, world, session: Session) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    from app.quotes.checks import check_quotes
+
+    client, site = world
+    quote = uc.create_quote(session, _tc_form(client, site))
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 32), (10, 10, 10)).save(buf, "PNG")
+    photo = add_photo(session, buf.getvalue(), "hall.png", quote_id=quote.id)
+    assert check_quotes(session) == []
+    (db.files_dir / photo.storage_name).write_bytes(b"x")
+    assert check_quotes(session) == [f"photo « hall.png » : fichier {photo.storage_name} modifié"]
