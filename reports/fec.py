@@ -96,9 +96,44 @@ def amount(value: Decimal) -> str:
     return f"{round_money(value):f}".replace(".", ",")
 
 
+# Typography outside ISO-8859-15 mapped to its plain equivalent (never a "?" in the file).
+_LATIN9 = str.maketrans(
+    {
+        "–": "-",
+        "—": "-",
+        "‑": "-",
+        "’": "'",
+        "‘": "'",
+        "“": '"',
+        "”": '"',
+        "…": "...",
+        "→": "->",
+        "\u202f": " ",
+        "\u00a0": " ",
+        "•": "-",
+    }
+)
+
+
+def latin9(text: str) -> str:
+    import unicodedata
+
+    text = text.translate(_LATIN9)
+    try:
+        text.encode(ENCODING)
+        return text
+    except UnicodeEncodeError:
+        return "".join(
+            c
+            if c.encode(ENCODING, errors="ignore")
+            else unicodedata.normalize("NFKD", c).encode(ENCODING, errors="ignore").decode(ENCODING)
+            for c in text
+        )
+
+
 def _text(value: str) -> str:
-    """No tab, no line break inside a field."""
-    return " ".join(str(value).replace("\t", " ").split())
+    """No tab, no line break inside a field; only ISO-8859-15 characters."""
+    return latin9(" ".join(str(value).replace("\t", " ").split()))
 
 
 def _date(value: dt.date | None) -> str:
@@ -149,7 +184,7 @@ def fec_rows(entries: list[FecEntry]) -> list[list[str]]:
                     _date(e.date),
                     line.account,
                     _text(line.account_label),
-                    line.aux_account,
+                    _text(line.aux_account),
                     _text(line.aux_label),
                     _text(e.piece_ref),
                     _date(e.piece_date),
@@ -172,5 +207,5 @@ def write_fec(entries: Iterable[FecEntry], siren: str, closing: dt.date, out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / fec_file_name(siren, closing)
     lines = ["\t".join(COLUMNS)] + ["\t".join(row) for row in fec_rows(numbered)]
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(ENCODING, errors="replace"))
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(ENCODING))
     return FecFile(path, numbered)
