@@ -196,10 +196,10 @@ def export_dashboard_pdf(
     """The PDF report (long work: call it outside any write transaction)."""
     from reports.liaison_report import LiaisonReport, Section, build_report
 
-    def section(title: str, groups: list[Counts]) -> Section:
+    def section(title: str, groups: list[Counts], axis: str) -> Section:
         return Section(
             title,
-            [TABLE_HEADERS[1], *TABLE_HEADERS[2:]],
+            [axis, *TABLE_HEADERS[2:]],
             [[c.label, c.open, c.overdue, c.closed, c.total] for c in groups],
         )
 
@@ -216,9 +216,9 @@ def export_dashboard_pdf(
             (_("Délai moyen de clôture"), format_duration(board.average_close)),
         ],
         sections=[
-            section(_("Par service"), board.by_department),
-            section(_("Par catégorie"), board.by_category),
-            section(_("Par personne"), board.by_assignee),
+            section(_("Par service"), board.by_department, _("Service")),
+            section(_("Par catégorie"), board.by_category, _("Catégorie")),
+            section(_("Par personne"), board.by_assignee, _("Attribuée à")),
             Section(
                 _("Évolution par semaine"),
                 [_("Semaine"), _("Du"), _("Reçues"), _("Clôturées")],

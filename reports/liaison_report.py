@@ -92,7 +92,11 @@ def build_report(report: LiaisonReport, path: str | Path) -> Path:
         ]
     )
     if report.summary:
-        summary = Table([[esc(k), esc(v)] for k, v in report.summary], colWidths=[60 * mm, 40 * mm])
+        summary = Table(
+            [[esc(k), esc(v)] for k, v in report.summary],
+            colWidths=[60 * mm, 40 * mm],
+            hAlign="LEFT",
+        )
         summary.setStyle(
             TableStyle(
                 [

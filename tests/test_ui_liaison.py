@@ -250,3 +250,44 @@ def test_entry_converted_to_a_tc_quote_from_the_panel(qtbot: QtBot, demo_db: Dat
     dialog.save()  # no contract chosen: the field says so, nothing recorded
     assert "choisissez le contrat" in dialog.form.error_text("contract_id")
     assert dialog.isVisible()
+
+
+def test_dashboard_filters_and_exports(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    page = window.tab("Cahier de liaison").dashboard
+    page.date_from.setDate(dt.date(2026, 1, 1))
+    page.date_to.setDate(dt.date(2026, 8, 31))
+    everything = page.board
+    assert everything is not None and everything.total.total == 30
+    page.department.setCurrentIndex(page.department.findText("Comptabilité"))
+    board = page.board
+    assert board is not None
+    assert board.total.total == sum(
+        c.total for c in everything.by_department if c.label == "Comptabilité"
+    )
+    assert [c.label for c in board.by_department] == ["Comptabilité"]
+    assert "Service : Comptabilité" in page.filters_text()
+
+    xlsx = tmp_path / "cr.xlsx"
+    page.export_xlsx(str(xlsx))
+    qtbot.waitUntil(lambda: page.last_export == str(xlsx), timeout=15000)
+    rows = [[c.value for c in r] for r in load_workbook(xlsx).active.iter_rows()]
+    assert [
+        "Total",
+        None,
+        board.total.open,
+        board.total.overdue,
+        board.total.closed,
+        board.total.total,
+    ] in rows
+    pdf = tmp_path / "cr.pdf"
+    page.export_pdf(str(pdf))
+    qtbot.waitUntil(lambda: page.last_export == str(pdf), timeout=15000)
+    text = PdfReader(pdf).pages[0].extract_text()
+    assert "Lumière Propreté Services" in text
+    assert "Filtres : Service : Comptabilité" in text
+    assert "Période : du 01/01/2026 au 31/08/2026" in text

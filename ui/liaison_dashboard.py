@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
+    QMainWindow,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -64,6 +64,7 @@ class DashboardPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.board: Dashboard | None = None
+        self.last_export = ""
         today = dt.date.today()
         self.date_from = QDateEdit(self)
         self.date_to = QDateEdit(self)
@@ -224,6 +225,7 @@ class DashboardPage(QWidget):
             _("Export en cours…"),
             lambda _s, _p: export_dashboard_xlsx(board, path),
             write=False,
+            on_done=self._exported,
         )
 
     def _export_pdf(self) -> None:
@@ -246,10 +248,15 @@ class DashboardPage(QWidget):
             _("Rapport en cours…"),
             work,
             write=False,
-            on_done=lambda p: QMessageBox.information(
-                self, "Propreo", _("Rapport enregistré :\n{p}").format(p=p)
-            ),
+            on_done=self._exported,
         )
+
+    def _exported(self, path: Any) -> None:
+        """Say where the file went without a modal box (the user keeps working)."""
+        self.last_export = str(path)
+        window = self.ctx.window
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(_("Fichier enregistré : {p}").format(p=path), 10000)
 
 
 class _NamedList(QWidget):
