@@ -269,6 +269,7 @@ def build_document(
         if site
         else None,
         purchase_order=invoice.purchase_order or client.chorus_commitment,
+        contract_reference=_contract_reference(session, invoice.contract_id),
         original_number=origin.number or "" if origin else "",
         original_date=origin.issue_date if origin else None,
         prepaid=invoice.prepaid_total or ZERO,
@@ -284,6 +285,18 @@ def build_document(
         else "",
         breakdown=breakdown,
     )
+
+
+def _contract_reference(session: Session, contract_id: int | None) -> str:
+    """BT-12: the contract code (and the client's own reference when it gave one)."""
+    if contract_id is None:
+        return ""
+    from models.contracts import Contract
+
+    contract = session.get(Contract, contract_id)
+    if contract is None:
+        return ""
+    return f"{contract.code} ({contract.reference})" if contract.reference else contract.code
 
 
 def _percent(value: Decimal) -> str:
