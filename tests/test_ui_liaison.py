@@ -291,3 +291,35 @@ def test_dashboard_filters_and_exports(qtbot: QtBot, demo_db: Database, tmp_path
     assert "Lumière Propreté Services" in text
     assert "Filtres : Service : Comptabilité" in text
     assert "Période : du 01/01/2026 au 31/08/2026" in text
+
+
+def test_assignee_is_notified_inside_the_app(qtbot: QtBot, demo_db: Database) -> None:
+    with demo_db.write() as session:
+        ids = _ids(session)
+        create_entry(
+            session,
+            EntryInput(
+                caller="Mme Morel",
+                site_id=ids["site"],
+                text="Conteneurs non sortis mardi.",
+                assignee_id=ids["lucas"],
+            ),
+        )
+    demo_db.user_id = ids["lucas"]
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    with demo_db.read() as session:
+        from app.liaison import notifications
+
+        unread = len(notifications(session, ids["lucas"]))
+    assert unread >= 1
+    assert f"Vous avez {unread} notification" in window.liaison_notice.label.text()
+    tab = window.tab("Cahier de liaison")
+    titles = [tab.pages.tabText(i) for i in range(tab.pages.count())]
+    assert f"Mes notifications ({unread})" in titles
+    page = tab.notifications
+    assert any("Conteneurs non sortis mardi." in r.text for r in page.list.model.rows)
+    page.mark_read()
+    titles = [tab.pages.tabText(i) for i in range(tab.pages.count())]
+    assert "Mes notifications" in titles
+    assert all(r.read for r in page.list.model.rows)

@@ -456,16 +456,18 @@ class NotificationsPage(QWidget):
         layout.addWidget(self.list, 1)
         layout.addWidget(read)
 
-    def refresh(self) -> None:
+    def refresh(self) -> int:
+        """Reload the current user's notifications; returns how many are unread."""
         user = self.ctx.db.user_id
         if user is None:
             self.info.setText(_("Choisissez un utilisateur pour voir ses notifications."))
             self.list.set_rows([])
-            return
+            return 0
         rows = self.ctx.query(L.notifications, user, unread_only=False)
         unread = sum(1 for n in rows if not n.read)
         self.info.setText(_("{n} notification(s) non lue(s).").format(n=unread))
         self.list.set_rows(rows)
+        return unread
 
     def mark_read(self) -> None:
         if self.ctx.db.user_id is not None:
@@ -480,7 +482,7 @@ class LiaisonTab(Tab):
         super().__init__(ctx, parent)
         from ui.liaison_dashboard import DashboardPage, SettingsPage
 
-        if ctx.query(category_count) == 0:
+        if not ctx.db.read_only and ctx.query(category_count) == 0:
             ctx.call(L.ensure_default_categories, topic="liaison")
         self.pages = QTabWidget(self)
         self.entries = EntriesPage(ctx, self)
@@ -499,7 +501,11 @@ class LiaisonTab(Tab):
     def refresh(self) -> None:
         self.entries.refresh()
         self.dashboard.refresh()
-        self.notifications.refresh()
+        unread = self.notifications.refresh()
+        self.pages.setTabText(
+            self.pages.indexOf(self.notifications),
+            _("Mes notifications ({n})").format(n=unread) if unread else _("Mes notifications"),
+        )
         self.settings.refresh()
 
     def show_overdue(self) -> None:
