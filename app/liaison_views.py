@@ -110,6 +110,7 @@ class Choices:
 class EntryFilter:
     client_id: int | None = None
     site_id: int | None = None
+    contract_id: int | None = None
     status: str | None = None  # a status, "active" (not closed) or None
     assignee_id: int | None = None
     department_id: int | None = None
@@ -188,6 +189,7 @@ def list_entries(
         )
     for column, value in (
         (LiaisonEntry.site_id, flt.site_id),
+        (LiaisonEntry.contract_id, flt.contract_id),
         (LiaisonEntry.assignee_id, flt.assignee_id),
         (LiaisonEntry.department_id, flt.department_id),
         (LiaisonEntry.category_id, flt.category_id),

@@ -323,3 +323,32 @@ def test_assignee_is_notified_inside_the_app(qtbot: QtBot, demo_db: Database) ->
     titles = [tab.pages.tabText(i) for i in range(tab.pages.count())]
     assert "Mes notifications" in titles
     assert all(r.read for r in page.list.model.rows)
+
+
+def test_amendment_request_shows_on_the_contract_form(qtbot: QtBot, demo_db: Database) -> None:
+    from app.liaison_convert import request_amendment
+    from models.contracts import Contract
+
+    def prepare(session):  # type: ignore[no-untyped-def]
+        contract = session.scalars(
+            select(Contract).where(Contract.status == "active").order_by(Contract.id)
+        ).first()
+        entry = create_entry(
+            session,
+            EntryInput(
+                client_id=contract.client_id,
+                text="Le client souhaite ajouter un passage le samedi.",
+            ),
+        )
+        request_amendment(session, entry.id, contract.id, "Ajouter un passage le samedi.")
+        return contract.id, entry.id
+
+    with demo_db.write() as session:
+        contract_id, entry_id = prepare(session)
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    tab = window.tab("Contrats")
+    tab.open_contract(contract_id)
+    rows = tab.liaison.list.model.rows
+    assert [r.id for r in rows] == [entry_id]
+    assert rows[0].converted.startswith("avenant ")

@@ -34,6 +34,7 @@ from app.i18n import _
 from models.contracts import ContractStatus, Frequency, Grouping, Prorata, Term
 from ui.context import Tab, UiContext
 from ui.forms import Field, FormWidget
+from ui.liaison import LiaisonEntriesWidget
 from ui.operations import show_error
 from ui.table import Column, RecordList, display
 
@@ -315,6 +316,8 @@ class ContractsTab(Tab):
         self.tabs.addTab(amend_page, _("Avenants"))
         self.tabs.addTab(self.suspensions, _("Suspensions"))
         self.tabs.addTab(self.history, _("Historique"))
+        self.liaison = LiaisonEntriesWidget(ctx, parent=self)  # entries about this contract
+        self.tabs.addTab(self.liaison, _("Cahier de liaison"))
 
         self.status_label = QLabel(self)
         self.buttons: dict[str, QPushButton] = {}
@@ -381,6 +384,7 @@ class ContractsTab(Tab):
     def open_contract(self, contract_id: int) -> None:
         d = self.ctx.query(queries.contract_detail, contract_id)
         self.contract_id, self.detail = contract_id, d
+        self.liaison.set_target(contract_id=contract_id)
         self.form.clear_errors()
         for key, value in d.header.items():
             if key in self.form.widgets:

@@ -317,10 +317,12 @@ class LiaisonEntriesWidget(QWidget):
         *,
         client_id: int | None = None,
         site_id: int | None = None,
+        contract_id: int | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx, self.client_id, self.site_id = ctx, client_id, site_id
+        self.contract_id = contract_id
         self.list = RecordList(
             [c for c in ENTRY_COLUMNS if c.title not in ("Client",)],
             filters=[
@@ -344,19 +346,33 @@ class LiaisonEntriesWidget(QWidget):
         """Same interface as the client form's other panels."""
         self.set_target(client_id=client_id)
 
-    def set_target(self, *, client_id: int | None = None, site_id: int | None = None) -> None:
-        self.client_id, self.site_id = client_id, site_id
+    def set_target(
+        self,
+        *,
+        client_id: int | None = None,
+        site_id: int | None = None,
+        contract_id: int | None = None,
+    ) -> None:
+        self.client_id, self.site_id, self.contract_id = client_id, site_id, contract_id
         self.refresh()
 
     def refresh(self) -> None:
-        if self.client_id is None and self.site_id is None:
+        if self.client_id is None and self.site_id is None and self.contract_id is None:
             self.list.set_rows([])
             return
-        flt = EntryFilter(client_id=self.client_id, site_id=self.site_id)
+        flt = EntryFilter(
+            client_id=self.client_id, site_id=self.site_id, contract_id=self.contract_id
+        )
         self.list.set_rows(self.ctx.query(list_entries, flt))
 
     def new_entry(self) -> QDialog:
-        return open_quick_entry(self.ctx, self, client_id=self.client_id, site_id=self.site_id)
+        return open_quick_entry(
+            self.ctx,
+            self,
+            client_id=self.client_id,
+            site_id=self.site_id,
+            contract_id=self.contract_id,
+        )
 
 
 class EntriesPage(QWidget):

@@ -104,6 +104,7 @@ class EntryDialog(QDialog):
         *,
         client_id: int | None = None,
         site_id: int | None = None,
+        contract_id: int | None = None,
         detail: EntryDetail | None = None,
     ) -> None:
         super().__init__(parent)
@@ -145,14 +146,14 @@ class EntryDialog(QDialog):
             layout.addWidget(QLabel(_("Pièces jointes"), self))
             layout.addLayout(files_row)
         layout.addWidget(buttons)
-        self._load(client_id, site_id)
+        self._load(client_id, site_id, contract_id)
 
     def combo(self, name: str) -> QComboBox:
         widget = self.form.widget(name)
         assert isinstance(widget, QComboBox)
         return widget
 
-    def _load(self, client_id: int | None, site_id: int | None) -> None:
+    def _load(self, client_id: int | None, site_id: int | None, contract_id: int | None) -> None:
         today = dt.date.today()
         self.form.set_value("due_date", today + dt.timedelta(days=2))
         if self.detail is None:
@@ -160,6 +161,7 @@ class EntryDialog(QDialog):
             self.form.set_value("client_id", client_id)
             self._client_changed()
             self.form.set_value("site_id", site_id)
+            self.form.set_value("contract_id", contract_id)
             self.form.widget("due_date").setEnabled(False)
             return
         r = self.detail.row
@@ -237,9 +239,10 @@ def open_quick_entry(
     *,
     client_id: int | None = None,
     site_id: int | None = None,
+    contract_id: int | None = None,
 ) -> EntryDialog:
     """Open the quick-entry dialog (window-modal, non-blocking) and return it."""
-    dialog = EntryDialog(ctx, parent, client_id=client_id, site_id=site_id)
+    dialog = EntryDialog(ctx, parent, client_id=client_id, site_id=site_id, contract_id=contract_id)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
