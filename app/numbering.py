@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFoundError, NumberingError, ValidationError
@@ -141,6 +141,55 @@ def next_number(
     )
     session.flush()
     return Number(series=series_code, seq=counter.last_value, text=text)
+
+
+def next_numbers(
+    session: Session,
+    series_code: str,
+    doc_date: dt.date,
+    doc_ids: list[int],
+    *,
+    doc_type: str = "",
+) -> list[Number]:
+    """Numbers for several documents of one series and date, in ``doc_ids`` order.
+
+    Same rules as :func:`next_number` (inside the write transaction, chronology, register
+    of issued numbers), with one counter update and one bulk insert: month-end runs.
+    """
+    if not doc_ids:
+        return []
+    first = next_number(session, series_code, doc_date, doc_type=doc_type, doc_id=doc_ids[0])
+    if len(doc_ids) == 1:
+        return [first]
+    series = get_series(session, series_code)
+    key = f"{doc_date.year:04d}" if series.yearly_reset else ""
+    counter = session.scalar(
+        select(NumberCounter).where(
+            NumberCounter.series_id == series.id, NumberCounter.period_key == key
+        )
+    )
+    assert counter is not None and counter.last_value == first.seq
+    numbers = [first]
+    rows = []
+    for offset, doc_id in enumerate(doc_ids[1:], 1):
+        seq = first.seq + offset
+        text = format_number(series.pattern, seq, doc_date)
+        numbers.append(Number(series=series_code, seq=seq, text=text))
+        rows.append(
+            {
+                "series_id": series.id,
+                "period_key": key,
+                "seq": seq,
+                "number": text,
+                "doc_date": doc_date,
+                "doc_type": doc_type or series_code,
+                "doc_id": doc_id,
+            }
+        )
+    counter.last_value = numbers[-1].seq
+    session.execute(insert(IssuedNumber), rows)
+    session.flush()
+    return numbers
 
 
 def attach_document(session: Session, number: str, doc_id: int) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
+from itertools import groupby
 
 from sqlalchemy import event, func, inspect, select, text, update
 from sqlalchemy.orm import Session, selectinload
@@ -24,7 +25,7 @@ from app import audit, users
 from app.billing.chain import content_hash
 from app.errors import StateError, ValidationError
 from app.money import ZERO
-from app.numbering import next_number
+from app.numbering import Number, next_numbers
 from app.progress import Progress
 from app.terms import PaymentTerms
 from models.clients import Client, Site
@@ -205,6 +206,25 @@ def legal_problems(client: Client) -> list[str]:
     return problems
 
 
+def _check_issuable(invoice: Invoice, client: Client) -> None:
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise StateError("Le document {number} est déjà émis.", number=invoice.number)
+    if not invoice.lines:
+        raise ValidationError("Lignes", "Un document sans ligne ne peut pas être émis.")
+    if invoice.total_ttc < ZERO:
+        raise ValidationError(
+            "Total", "Une facture au total négatif ne peut être émise : établissez un avoir."
+        )
+    missing = legal_problems(client)
+    if missing:
+        raise ValidationError(
+            "Client",
+            "Facture impossible pour {client} : {missing}.",
+            client=client.name,
+            missing=", ".join(missing),
+        )
+
+
 def issue_invoices(
     session: Session,
     invoice_ids: Iterable[int],
@@ -227,7 +247,7 @@ def issue_invoices(
                 .options(selectinload(Invoice.lines))
             )
         )
-    invoices.sort(key=lambda i: (i.issue_date, i.id))
+    invoices.sort(key=lambda i: (i.issue_date, i.series_code, i.id))
     company = session.get(CompanySettings, 1)
     seller = seller_snapshot(company)
     default_terms = (
@@ -253,37 +273,23 @@ def issue_invoices(
         if site_ids
         else {}
     )
+    for invoice in invoices:
+        _check_issuable(invoice, clients[invoice.client_id])
+    assigned: dict[int, Number] = {}
+    for (series_code, issue_date, kind), group in groupby(
+        invoices, key=lambda i: (i.series_code, i.issue_date, i.kind)
+    ):
+        ids_ = [i.id for i in group]
+        taken = next_numbers(session, series_code, issue_date, ids_, doc_type=kind)
+        assigned.update(zip(ids_, taken, strict=True))
     for n, invoice in enumerate(invoices, 1):
-        if invoice.status != InvoiceStatus.DRAFT:
-            raise StateError("Le document {number} est déjà émis.", number=invoice.number)
-        if not invoice.lines:
-            raise ValidationError("Lignes", "Un document sans ligne ne peut pas être émis.")
-        if invoice.total_ttc < ZERO:
-            raise ValidationError(
-                "Total",
-                "Une facture au total négatif ne peut être émise : établissez un avoir.",
-            )
         client = clients[invoice.client_id]
-        missing = legal_problems(client)
-        if missing:
-            raise ValidationError(
-                "Client",
-                "Facture impossible pour {client} : {missing}.",
-                client=client.name,
-                missing=", ".join(missing),
-            )
         try:
             terms = PaymentTerms(client.payment_term_kind, client.payment_term_days)
         except ValidationError:
             terms = default_terms
         site = sites.get(invoice.site_id) if invoice.site_id else None
-        number = next_number(
-            session,
-            invoice.series_code,
-            invoice.issue_date,
-            doc_type=invoice.kind,
-            doc_id=invoice.id,
-        )
+        number = assigned[invoice.id]
         index += 1
         values = {
             "number": number.text,
