@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from app.db import Database
 from app.quotes import builder
+from app.quotes.followup import reminders_due
 from models.clients import Site
 from models.invoices import Invoice
 from models.quotes import PlannedJob, Quote
@@ -148,3 +149,24 @@ def test_tc_quote_practical_case(qtbot: QtBot, demo_db: Database, tmp_path: Path
     forecast = window.tab("Prévisionnel")
     assert forecast.table.rowCount() >= 1
     assert forecast.pipeline.model.rowCount() >= 1
+
+
+def test_reminders_filter_and_noted_reminder(qtbot: QtBot, demo_db: Database) -> None:
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    tab = window.tab("Devis")
+    tab.today = lambda: dt.date(2026, 9, 1)
+    tab.refresh()
+    with demo_db.read() as s:
+        count = len(reminders_due(s, dt.date(2026, 9, 1)))
+    assert count >= 3
+    assert f"{count} devis à relancer aujourd'hui." in tab.summary.text()
+    tab.list.filter_combo.setCurrentIndex(2)  # « À relancer aujourd'hui »
+    due = {r.reference for r in tab.list.visible_rows()}
+    assert "DE2026-00006" in due and all(not ref.startswith("Brouillon") for ref in due)
+    row = next(r for r in tab.list.visible_rows() if r.reference == "DE2026-00006")
+    tab.remind(row.id, dt.date(2026, 9, 1), by_email=False)
+    with demo_db.read() as s:
+        quote = s.get(Quote, row.id)
+        assert quote.reminder_count == 2 and quote.next_reminder_date == dt.date(2026, 9, 11)
+    assert f"{count - 1} devis à relancer aujourd'hui." in tab.summary.text()

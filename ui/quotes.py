@@ -22,6 +22,7 @@ from app.i18n import _
 from app.quotes import followup
 from app.quotes import quotes as uc
 from app.quotes.documents import quote_docx, quote_pdf
+from app.quotes.mailing import email_quote
 from models.quotes import QuoteStatus
 from ui.context import Tab, UiContext
 from ui.operations import show_error
@@ -89,6 +90,7 @@ class QuotesTab(Tab):
             ("new", _("Nouveau devis"), self.new_quote),
             ("open", _("Ouvrir"), lambda: self._with_current(self.open_quote)),
             ("send", _("Envoyer"), lambda: self._with_current(self.send)),
+            ("email", _("E-mail…"), lambda: self._with_current(self.email)),
             ("remind", _("Relancer"), lambda: self._with_current(self.remind)),
             ("accept", _("Accepter"), lambda: self._with_current(self.accept)),
             ("refuse", _("Refuser"), lambda: self._with_current(self.refuse)),
@@ -125,7 +127,7 @@ class QuotesTab(Tab):
         status = row.status if row else None
         self.buttons["open"].setEnabled(row is not None)
         self.buttons["send"].setEnabled(status == S.DRAFT)
-        for key in ("remind", "accept", "refuse"):
+        for key in ("email", "remind", "accept", "refuse"):
             self.buttons[key].setEnabled(status == S.SENT)
         self.buttons["revise"].setEnabled(status in (S.SENT, S.REFUSED, S.EXPIRED))
         self.buttons["pdf"].setEnabled(row is not None)
@@ -174,19 +176,45 @@ class QuotesTab(Tab):
             self.open_quote(new.id)
         return new
 
-    def remind(self, quote_id: int, day: dt.date | None = None, *, ask: bool = True) -> Any:
+    def remind(
+        self, quote_id: int, day: dt.date | None = None, *, by_email: bool | None = None
+    ) -> Any:
+        """Remind the client: by e-mail (the reminder with the quote PDF), or note a reminder
+        made by letter or phone."""
         day = day or self.today()
-        mail = self.ctx.query(followup.reminder_text, quote_id, day)
-        if ask:
+        if by_email is None:
+            mail = self.ctx.query(followup.reminder_text, quote_id, day)
             box = QMessageBox(self)
             box.setWindowTitle(_("Relance"))
-            box.setText(f"À : {mail.to}\nObjet : {mail.subject}\n\n{mail.body}")
-            box.setStandardButtons(
-                QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel
+            box.setText(f"À : {mail.to or '—'}\nObjet : {mail.subject}\n\n{mail.body}")
+            email_button = box.addButton(_("Envoyer par e-mail"), QMessageBox.ButtonRole.AcceptRole)
+            note_button = box.addButton(
+                _("Noter une relance (courrier, téléphone)"), QMessageBox.ButtonRole.ActionRole
             )
-            if box.exec() != QMessageBox.StandardButton.Ok:
+            box.addButton(QMessageBox.StandardButton.Cancel)
+            box.exec()
+            if box.clickedButton() not in (email_button, note_button):
                 return None
+            by_email = box.clickedButton() is email_button
+        if by_email:
+            return self.email(quote_id, day, reminder=True)
         return self._do(followup.record_reminder, quote_id, day)
+
+    def email(self, quote_id: int, day: dt.date | None = None, *, reminder: bool = False) -> Any:
+        """E-mail the quote PDF (or a reminder) off the GUI thread; SMTP never in a write."""
+        day = day or self.today()
+
+        def work(session: Any, progress: Any) -> Any:
+            return email_quote(session, quote_id, day, progress, reminder=reminder)
+
+        def done(outcome: Any) -> None:
+            self.ctx.bus.changed.emit("quotes")
+            if not outcome.ok:
+                QMessageBox.warning(
+                    self, "Propreo", _("Envoi impossible : {error}").format(error=outcome.error)
+                )
+
+        return self.ctx.run(self, _("Envoi du devis par e-mail"), work, write=False, on_done=done)
 
     def expire(self) -> Any:
         return self._do(uc.expire_quotes, self.today())
