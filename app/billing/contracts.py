@@ -268,7 +268,13 @@ def update_contract(
                 cl = ContractLine()
                 contract.lines.append(cl)
             cl.position, cl.site_id = i, line.site_id
-            cl.versions[:] = [ContractLineVersion(valid_from=contract.start_date, **vals)]
+            if cl.versions:  # a draft has one version: rewrite it in place
+                cl.versions[1:] = []
+                for key, value in vals.items():
+                    setattr(cl.versions[0], key, value)
+                cl.versions[0].valid_from = contract.start_date
+            else:
+                cl.versions.append(ContractLineVersion(valid_from=contract.start_date, **vals))
         changes["lines"] = ("", f"{len(lines)} ligne(s)")
     session.flush()
     audit.record(
