@@ -294,6 +294,10 @@ class ContractsTab(Tab):
         )
         self.suspensions = _table(["Du", "Au", "Facturée", "Portée", "Motif"], self)
         self.history = _table(["Date", "Événement"], self)
+        self.plan.setColumnWidth(0, 50)
+        self.plan.setColumnWidth(1, 300)
+        self.versions.setColumnWidth(3, 260)
+        self.amendments.setColumnWidth(3, 400)
         self._load_choices()
 
         add_line = QPushButton(_("Ajouter une ligne"), self)
@@ -350,6 +354,7 @@ class ContractsTab(Tab):
         splitter.addWidget(self.list)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([460, 940])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.refresh()
