@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -141,6 +141,7 @@ class EntryPanel(QWidget):
             export_name="actions",
             parent=self,
         )
+        self.actions.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # chronological
         self.action_text = QLineEdit(self)
         self.action_text.setPlaceholderText(_("Action menée (rappel, passage sur site…)"))
         self.add_action_button = QPushButton(_("Ajouter l'action"), self)
@@ -390,6 +391,7 @@ class EntriesPage(QWidget):
         new = QPushButton(_("Nouvelle fiche (Ctrl+L)"), self)
         new.clicked.connect(lambda: open_quick_entry(ctx, self))
         self.list = RecordList(ENTRY_COLUMNS, export_name="cahier-de-liaison", parent=self)
+        self.list.view.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # newest first
         self.panel = EntryPanel(ctx, self)
         self.list.selection_changed.connect(
             lambda r: self.panel.show_entry(r.id if r is not None else None)

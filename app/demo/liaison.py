@@ -170,7 +170,7 @@ def load(session: Session, ctx: DemoContext) -> None:
                 continue
             done = received + dt.timedelta(hours=6 + rng.randrange(0, 120))
             liaison.close_entry(session, entry.id, resolution, now=max(done, step))
-            if i == 9:  # the client called back: reopened, then closed again
+            if i == 14:  # the client called back: reopened, then closed again
                 again = max(done, step) + dt.timedelta(days=3)
                 liaison.reopen_entry(
                     session, entry.id, "Le client rappelle : pas satisfait.", now=again
