@@ -459,3 +459,29 @@ def test_check_reports_a_tampered_photo(db, world, session: Session) -> None:  #
     assert check_quotes(session) == []
     (db.files_dir / photo.storage_name).write_bytes(b"x")
     assert check_quotes(session) == [f"photo « hall.png » : fichier {photo.storage_name} modifié"]
+
+
+def test_forecast_from_an_active_contract_billing_plan(session: Session, world) -> None:  # type: ignore[no-untyped-def]
+    from app.billing.contracts import ContractForm, activate, create_contract
+    from app.billing.contracts import LineForm as ContractLine
+
+    client, site = world
+    contract = create_contract(
+        session,
+        ContractForm(
+            client_id=client.id, start_date=dt.date(2026, 10, 1), site_id=site.id, title="Entretien"
+        ),
+        [
+            ContractLine(description="Entretien mensuel", unit_price="420", frequency="monthly"),
+            ContractLine(description="Vitrerie", unit_price="180", frequency="quarterly"),
+        ],
+        today=DAY,
+    )
+    activate(session, contract.id)
+    fc = forecast.billing_forecast(session, DAY)
+    monthly = fc.by_source["contract"]
+    # 420 each month from October; 180 each quarter in advance: Oct, Jan, Apr, Jul.
+    q, m = D("600.00"), D("420.00")
+    assert monthly == [D(0), q, m, m, q, m, m, q, m, m, q, m]
+    assert fc.grand_total == 11 * m + 4 * D("180.00")
+    assert fc.by_family == {"Sans famille": monthly}

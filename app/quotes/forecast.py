@@ -128,9 +128,11 @@ def tc_items(session: Session, families: dict[int, str]) -> list[Item]:
 def contract_items(
     session: Session, start: dt.date, months: int, families: dict[int, str]
 ) -> list[Item]:
-    """Billing plan periods of active contracts due within the window."""
+    """What the contracts' billing plans still have to bill up to the window's end: periods
+    due in the window, and earlier periods not (fully) billed yet, less the billing ledger."""
     from app.billing.contracts import contract_spec
     from app.billing.plan import billing_plan
+    from models.billing import BillingLedger
     from models.contracts import Contract, ContractLine, ContractLineVersion, ContractStatus
 
     first = month_start(start)
@@ -138,6 +140,11 @@ def contract_items(
     article_of = dict(
         session.execute(select(ContractLineVersion.id, ContractLineVersion.article_id)).all()
     )
+    billed: dict[tuple[int, dt.date], Decimal] = {}
+    for line_id, period_start, amount in session.execute(
+        select(BillingLedger.contract_line_id, BillingLedger.period_start, BillingLedger.amount)
+    ):
+        billed[(line_id, period_start)] = billed.get((line_id, period_start), ZERO) + amount
     contracts = session.scalars(
         select(Contract)
         .where(
@@ -153,11 +160,12 @@ def contract_items(
     items = []
     for contract in contracts:
         for period in billing_plan(contract_spec(contract), until):
-            if period.due < first or period.due > until:
+            remaining = period.amount - billed.get(period.key, ZERO)
+            if period.due > until or not remaining:
                 continue
             article_id = article_of.get(period.version.version_id or 0)
             family = families.get(article_id or 0, NO_FAMILY)
-            items.append(Item(period.due, family, CONTRACTS, period.amount))
+            items.append(Item(period.due, family, CONTRACTS, remaining))
     return items
 
 
