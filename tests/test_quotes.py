@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import StateError, ValidationError, ValidationErrors
-from app.quotes import followup, forecast, invoicing, planning, sheets
+from app.quotes import followup, forecast, invoicing, planning, pricing, sheets
 from app.quotes import quotes as uc
 from app.quotes.photos import add_photo
 from models.clients import Client, Site
@@ -129,11 +129,11 @@ def test_builder_prices_contract_quote_from_cadencier(session: Session, world) -
         quote_date=DAY,
     )
     quote = uc.create_quote(session, form)
-    data = uc.builder_input_for_site(
+    data = pricing.builder_input_for_site(
         session, site.id, DAY, products=D("20"), overheads_percent=D("8"), margin_percent=D("15")
     )
     assert data.hourly_costs == {"AS1": D("17.1000"), "AS2": D("18.5250")}
-    result = uc.apply_builder(session, quote.id, data)
+    result = pricing.apply_builder(session, quote.id, data)
     # 2 × 52/12 × 0.75 h = 6.500 h ; 90/30 = 3 h
     assert result.hours_by_qualification == {"AS1": D("6.500"), "AS2": D("3.000")}
     assert result.labour == D("166.73")  # 111.15 + 55.58

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from app.errors import PropreoError, ValidationError
 from app.i18n import _
 from app.money import format_amount, format_quantity, to_decimal
-from app.quotes import builder, photos, sheets, views
+from app.quotes import builder, photos, pricing, sheets, views
 from app.quotes import quotes as uc
 from models.quotes import PhotoTag, QuoteKind, QuoteStatus
 from ui.context import UiContext
@@ -271,7 +271,9 @@ class QuoteEditor(QDialog):
         if not self.save():
             return False
         try:
-            self.ctx.call(uc.apply_builder, self.quote_id, self.builder_input(), topic="quotes")
+            self.ctx.call(
+                pricing.apply_builder, self.quote_id, self.builder_input(), topic="quotes"
+            )
         except PropreoError as exc:
             show_error(self, exc)
             return False

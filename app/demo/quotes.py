@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.quotes import followup, planning, sheets
+from app.quotes import builder, followup, planning, pricing, sheets
 from app.quotes import quotes as uc
 from app.quotes.photos import add_photo
 from models.company import NumberCounter, NumberSeries
@@ -188,7 +188,7 @@ def load(session: Session, ctx: Any) -> None:
             probability="60",
         )
         quote = uc.create_quote(session, form)
-        data = uc.builder_input_for_site(
+        data = pricing.builder_input_for_site(
             session,
             site.id,
             day,
@@ -197,7 +197,7 @@ def load(session: Session, ctx: Any) -> None:
             overheads_percent=D("12"),
             margin_percent=D(margin),
         )
-        uc.apply_builder(session, quote.id, data)
+        pricing.apply_builder(session, quote.id, data)
         return quote
 
     # Contract quotes: priced from the cadencier.
@@ -251,10 +251,10 @@ def load(session: Session, ctx: Any) -> None:
     )
     sheets.select_sheets(session, showcase.id, [sheet.id])
     day = showcase.quote_date
-    data = uc.builder.BuilderInput(
+    data = builder.BuilderInput(
         tasks=[
-            uc.builder.TaskLine("Décapage et mise en cire", "ATQS", D(1), minutes_per_pass=D(450)),
-            uc.builder.TaskLine("Enlèvement des gravats", "AS2", D(1), minutes_per_pass=D(60)),
+            builder.TaskLine("Décapage et mise en cire", "ATQS", D(1), minutes_per_pass=D(450)),
+            builder.TaskLine("Enlèvement des gravats", "AS2", D(1), minutes_per_pass=D(60)),
         ],
         hourly_costs={code: _cost(session, code, day) for code in ("ATQS", "AS2")},
         products=D("60"),
@@ -263,7 +263,7 @@ def load(session: Session, ctx: Any) -> None:
         margin_percent=D("30"),
         one_off=True,
     )
-    uc.apply_builder(session, showcase.id, data)
+    pricing.apply_builder(session, showcase.id, data)
 
     expired = uc.create_quote(
         session,

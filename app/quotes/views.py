@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.quotes.builder import BuilderInput
 from app.quotes.photos import files_dir_of
-from app.quotes.quotes import QuoteForm, builder_input_for_site, form_of, get_quote
+from app.quotes.pricing import builder_input_for_site
+from app.quotes.quotes import QuoteForm, form_of, get_quote
 from models.clients import Client, Site
 from models.quotes import PhotoTag, QuoteKind, TechnicalSheet
 
