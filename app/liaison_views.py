@@ -314,6 +314,14 @@ def startup_alerts(
                 alerts.overdue,
             ).format(n=alerts.overdue)
         )
+        if alerts.overdue_mine:
+            alerts.lines.append(
+                ngettext(
+                    "{n} d'entre elles vous est attribuée.",
+                    "{n} d'entre elles vous sont attribuées.",
+                    alerts.overdue_mine,
+                ).format(n=alerts.overdue_mine)
+            )
         for r in sorted(rows, key=lambda r: (r.due_date or dt.date.min, r.id))[:5]:
             alerts.lines.append(
                 _("{number} — {subject} (échéance {due}, {who})").format(

@@ -195,7 +195,8 @@ def test_overdue_detection_and_startup_alerts(session: Session, firm: dict) -> N
     alerts = startup_alerts(session, firm["alice"].id, today=today)
     assert (alerts.overdue, alerts.overdue_mine, alerts.unread) == (1, 1, 1)
     assert alerts.lines[0] == "1 alerte du cahier de liaison est en retard."
-    assert "échéance 05/03/2026, Alice Martin" in alerts.lines[1]
+    assert alerts.lines[1] == "1 d'entre elles vous est attribuée."
+    assert "échéance 05/03/2026, Alice Martin" in alerts.lines[2]
     assert liaison.mark_notifications_read(session, firm["alice"].id) == 1
     assert startup_alerts(session, firm["alice"].id, today=today).unread == 0
     assert startup_alerts(session, None, today=dt.date(2026, 3, 5)).any is False

@@ -207,7 +207,7 @@ def test_overdue_alert_shows_at_start_up_and_in_the_badge(qtbot: QtBot, demo_db:
     )
     # The tooltip lists the oldest overdue alerts (five at most), with due date and assignee.
     lines = notice.toolTip().splitlines()
-    assert len(lines) == 1 + min(count, 5)
+    assert len(lines) == 1 + min(count, 5)  # no user chosen: no « vous sont attribuées »
     assert all("(échéance " in line for line in lines[1:])
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert f"Cahier de liaison ({count})" in titles
@@ -314,6 +314,7 @@ def test_assignee_is_notified_inside_the_app(qtbot: QtBot, demo_db: Database) ->
         unread = len(notifications(session, ids["lucas"]))
     assert unread >= 1
     assert f"Vous avez {unread} notification" in window.liaison_notice.label.text()
+    assert "vous sont attribuées" in window.liaison_notice.label.text()  # Lucas' overdue ones
     tab = window.tab("Cahier de liaison")
     titles = [tab.pages.tabText(i) for i in range(tab.pages.count())]
     assert f"Mes notifications ({unread})" in titles
@@ -352,3 +353,25 @@ def test_amendment_request_shows_on_the_contract_form(qtbot: QtBot, demo_db: Dat
     rows = tab.liaison.list.model.rows
     assert [r.id for r in rows] == [entry_id]
     assert rows[0].converted.startswith("avenant ")
+
+
+def test_departments_and_categories_are_edited_in_the_tab(qtbot: QtBot, demo_db: Database) -> None:
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    settings = window.tab("Cahier de liaison").settings
+    cats = settings.categories
+    cats.name.setText("Sinistre")
+    cats.add()
+    names = {r[1]: r for r in cats.list.model.rows}
+    assert names["Sinistre"][2] is True
+    index = [r[1] for r in cats.list.visible_rows()].index("Sinistre")
+    cats.list.view.selectRow(index)
+    cats.toggle()  # deactivated: no longer offered in the quick entry
+    assert {r[1]: r[2] for r in cats.list.model.rows}["Sinistre"] is False
+    window.liaison_action.trigger()
+    combo = window.liaison_dialog.combo("category_id")
+    assert combo.findText("Sinistre") == -1 and combo.findText("Réclamation") >= 0
+    deps = settings.departments
+    deps.name.setText("Qualité")
+    deps.add()
+    assert "Qualité" in [r[1] for r in deps.list.model.rows]

@@ -312,7 +312,7 @@ def install_liaison(window: MainWindow) -> None:
     if not alerts.any:
         notice.hide()
         return
-    summary = [alerts.lines[0]] if alerts.overdue else []
+    summary = alerts.lines[: 2 if alerts.overdue_mine else 1] if alerts.overdue else []
     if alerts.unread:
         summary.append(alerts.lines[-1])
     notice.label.setText("  ".join(summary))
