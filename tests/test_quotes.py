@@ -485,3 +485,29 @@ def test_forecast_from_an_active_contract_billing_plan(session: Session, world) 
     assert monthly == [D(0), q, m, m, q, m, m, q, m, m, q, m]
     assert fc.grand_total == 11 * m + 4 * D("180.00")
     assert fc.by_family == {"Sans famille": monthly}
+
+
+def test_save_site_cadencier_replaces_lines_and_validates(session: Session, world) -> None:  # type: ignore[no-untyped-def]
+    from app.quotes.schedules import ScheduleRow, save_schedule, schedule_rows
+
+    client, site = world
+    with pytest.raises(ValidationErrors) as exc:
+        save_schedule(session, site.id, [ScheduleRow(task="Hall"), ScheduleRow(task="")])
+    assert [e.field for e in exc.value.errors] == ["Tâche 1", "Tâche 2"]
+    assert "surface et la productivité" in str(exc.value.errors[0])
+    save_schedule(
+        session,
+        site.id,
+        [ScheduleRow("Hall", "RDC", "3", "week", "40", qualification="AS2")],
+    )
+    assert [(r.task, r.frequency, r.qualification) for r in schedule_rows(session, site.id)] == [
+        ("Hall", D("3.000"), "AS2")
+    ]
+    kept = session.scalars(select(TaskSchedule).where(TaskSchedule.site_id == site.id)).all()
+    assert len(kept) == 3 and sum(t.active for t in kept) == 1  # old lines kept, inactive
+    data = pricing.builder_input_for_site(session, site.id, DAY, margin_percent=D(0))
+    assert data.hourly_costs == {"AS2": D("18.5250")}
+    # 3 × 52 / 12 × 40 min = 8.667 h × 18.525 = 160.56
+    assert pricing.apply_builder(
+        session, uc.create_quote(session, _tc_form(client, site)).id, data
+    ).labour == D("160.56")

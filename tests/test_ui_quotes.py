@@ -17,8 +17,10 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.db import Database
+from app.money import format_amount
 from app.quotes import builder
 from app.quotes.followup import reminders_due
+from app.quotes.schedules import schedule_rows
 from models.clients import Site
 from models.invoices import Invoice
 from models.quotes import PlannedJob, Quote
@@ -90,15 +92,24 @@ def test_tc_quote_practical_case(qtbot: QtBot, demo_db: Database, tmp_path: Path
 
     # 4. Price it with the builder (site cadencier × loaded hourly costs at the quote date).
     editor.tabs.setCurrentIndex(1)
-    assert editor.tasks.rowCount() == 5
-    editor.products.setText("30")
-    editor.equipment.setText("20")
-    editor.overheads.setText("10")
-    editor.margin.setText("25")
-    expected = builder.compute(editor.builder_input())
-    assert editor.result == expected
+    panel = editor.builder
+    assert panel.tasks.rowCount() == 5
+    panel.products.setText("30")
+    panel.equipment.setText("20")
+    panel.overheads.setText("10")
+    panel.margin.setText("25")
+    first = panel.result
+    # Choose another qualification for the first task: its loaded cost is used at once.
+    panel.tasks.cellWidget(0, 7).setCurrentText("AQS")
+    assert panel.result.labour > first.labour
+    assert panel.tasks.item(0, 9).text() == format_amount(panel.costs["AQS"])
+    expected = builder.compute(panel.builder_input())
+    assert panel.result == expected
     assert expected.margin_percent == Decimal("25.00")
-    assert "25 %" in editor.builder_summary.text()
+    assert "25 %" in panel.summary.text()
+    assert panel.save_schedule()  # the edited cadencier becomes the site's
+    with demo_db.read() as s:
+        assert next(r.qualification for r in schedule_rows(s, site_id)) == "AQS"
     assert editor.apply_builder()
     assert editor.lines.rowCount() == 2
     assert editor.lines.item(0, 3).text() == str(expected.selling_price).replace(".", ",")

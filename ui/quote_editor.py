@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -30,20 +28,14 @@ from PySide6.QtWidgets import (
 
 from app.errors import PropreoError, ValidationError
 from app.i18n import _
-from app.money import format_amount, format_quantity, to_decimal
+from app.money import format_amount
 from app.quotes import builder, photos, pricing, sheets, views
 from app.quotes import quotes as uc
 from models.quotes import PhotoTag, QuoteKind, QuoteStatus
 from ui.context import UiContext
 from ui.forms import Field, FormWidget
 from ui.operations import show_error
-
-
-def decimal_text(value: Any) -> str:
-    """A stored decimal as the user types it: ``1``, ``401,04``, ``12,5``."""
-    text = f"{Decimal(value).normalize():f}" if value not in (None, "") else ""
-    return text.replace(".", ",")
-
+from ui.quote_builder import BuilderPanel, decimal_text
 
 LINE_COLUMNS = ["Désignation", "Quantité", "Unité", "P.U. HT", "TVA", "Type"]
 VAT_CODES = ["T20", "T10", "T55", "EXO", "AL"]
@@ -115,8 +107,6 @@ class QuoteEditor(QDialog):
         self.ctx = ctx
         self.quote_id = quote_id
         self.status = QuoteStatus.DRAFT
-        self.builder_data: builder.BuilderInput | None = None
-        self.result: builder.BuilderResult | None = None
         self.setWindowTitle(_("Devis"))
         self.resize(980, 720)
         self.form = FormWidget(_fields(ctx.query(views.client_choices)), self)
@@ -148,7 +138,9 @@ class QuoteEditor(QDialog):
 
         self.tabs = QTabWidget(self)
         self.tabs.addTab(general, _("Devis"))
-        self.tabs.addTab(self._builder_page(), _("Chiffrage"))
+        self.builder = BuilderPanel(ctx, self)
+        self.builder.apply_requested.connect(self.apply_builder)
+        self.tabs.addTab(self.builder, _("Chiffrage"))
         self.tabs.addTab(self._photos_page(), _("Photos"))
         self.tabs.addTab(self._sheets_page(), _("Fiches techniques"))
         self.save_button = QPushButton(_("Enregistrer"), self)
@@ -166,114 +158,19 @@ class QuoteEditor(QDialog):
 
     # --- builder --------------------------------------------------------------------------
 
-    def _builder_page(self) -> QWidget:
-        page = QWidget(self)
-        self.tasks = QTableWidget(0, 5, page)
-        self.tasks.setHorizontalHeaderLabels(
-            [_("Tâche"), _("Zone"), _("Qualification"), _("Heures"), _("Coût horaire chargé")]
-        )
-        self.tasks.setColumnWidth(0, 280)
-        self.tasks.setColumnWidth(4, 160)
-        self.products = QLineEdit("0", page)
-        self.equipment = QLineEdit("0", page)
-        self.overheads = QLineEdit("10", page)
-        self.margin = QLineEdit("20", page)
-        self.target = QLineEdit("", page)
-        self.target.setPlaceholderText(_("laisser vide pour appliquer la marge"))
-        self.products.setToolTip(_("Produits consommés (par mois, ou pour le chantier en TC)"))
-        self.margin.setToolTip(_("Marge en % du prix de vente (taux de marque)"))
-        for edit in (self.products, self.equipment, self.overheads, self.margin, self.target):
-            edit.textChanged.connect(self.update_builder)
-        self.builder_summary = QLabel(page)
-        self.builder_summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.apply_button = QPushButton(_("Appliquer le prix au devis"), page)
-        self.apply_button.clicked.connect(self.apply_builder)
-        form = QFormLayout()
-        form.addRow(_("Produits (€ HT)"), self.products)
-        form.addRow(_("Matériel (€ HT)"), self.equipment)
-        form.addRow(_("Frais généraux (%)"), self.overheads)
-        form.addRow(_("Marge (%)"), self.margin)
-        form.addRow(_("Prix cible (€ HT)"), self.target)
-        layout = QVBoxLayout(page)
-        layout.addWidget(QLabel(_("Cadencier du chantier"), page))
-        layout.addWidget(self.tasks, 1)
-        layout.addLayout(form)
-        layout.addWidget(self.builder_summary)
-        layout.addWidget(self.apply_button)
-        return page
-
     def reload_builder(self) -> None:
-        site_id = self.form.value("site_id")
-        try:
-            self.builder_data = self.ctx.query(
-                views.builder_input, site_id, self.form.value("quote_date"), self.form.value("kind")
+        """The site's cadencier and the cost grid at the quote date, for a draft."""
+        if self.status == QuoteStatus.DRAFT:
+            self.builder.set_site(
+                self.form.value("site_id"), self.form.value("quote_date"), self.form.value("kind")
             )
-        except PropreoError as exc:
-            self.builder_data = None
-            self.builder_summary.setText(str(exc))
-            return
-        self._show_tasks(self.builder_data.tasks if self.builder_data else [])
-        self.update_builder()
-
-    def _show_tasks(self, tasks: Any) -> None:
-        self.tasks.setRowCount(len(tasks))
-        for r, t in enumerate(tasks):
-            values = [t.task, t.zone, t.qualification, "", ""]
-            for c, v in enumerate(values):
-                self.tasks.setItem(r, c, QTableWidgetItem(v))
-
-    def builder_input(self) -> builder.BuilderInput:
-        if self.builder_data is None:
-            raise ValidationError(_("Chantier"), _("Ce chantier n'a pas de cadencier à chiffrer."))
-        target = self.target.text().strip()
-        return builder.BuilderInput(
-            tasks=self.builder_data.tasks,
-            hourly_costs=self.builder_data.hourly_costs,
-            products=to_decimal(self.products.text() or "0", field=_("Produits")),
-            equipment=to_decimal(self.equipment.text() or "0", field=_("Matériel")),
-            overheads_percent=to_decimal(self.overheads.text() or "0", field=_("Frais généraux")),
-            margin_percent=to_decimal(self.margin.text() or "0", field=_("Marge (%)")),
-            target_price=to_decimal(target, field=_("Prix cible")) if target else None,
-            one_off=self.form.value("kind") == QuoteKind.EXTRA_WORK,
-        )
-
-    def update_builder(self) -> None:
-        """Recompute cost, margin and margin % live (pure computation, no database)."""
-        try:
-            data = self.builder_input()
-            self.result = builder.compute(data)
-        except PropreoError as exc:
-            self.result = None
-            self.builder_summary.setText(str(exc))
-            return
-        r = self.result
-        for row, (hours, task) in enumerate(zip(r.task_hours, data.tasks, strict=True)):
-            self.tasks.setItem(row, 3, QTableWidgetItem(format_quantity(hours)))
-            cost = data.hourly_costs.get(task.qualification, Decimal(0))
-            self.tasks.setItem(row, 4, QTableWidgetItem(format_amount(cost)))
-        per = _("par mois") if not r.one_off else _("pour le chantier")
-        year = (
-            f"<br>Prix de vente annuel : <b>{format_amount(r.selling_price_year)}</b>"
-            if r.selling_price_year is not None
-            else ""
-        )
-        warn = "".join(f"<br><span style='color:#b00020'>{w}</span>" for w in r.warnings)
-        self.builder_summary.setText(
-            f"Heures {per} : {format_quantity(r.hours)} h — main-d'œuvre {format_amount(r.labour)}"
-            f"<br>Prix de revient : <b>{format_amount(r.cost_price)}</b> "
-            f"(frais généraux {format_amount(r.overheads)})"
-            f"<br>Prix de vente {per} : <b>{format_amount(r.selling_price)}</b>{year}"
-            f"<br>Marge : <b>{format_amount(r.margin)}</b> — "
-            f"<b>{format_quantity(r.margin_percent)} %</b>{warn}"
-        )
 
     def apply_builder(self) -> bool:
         if not self.save():
             return False
         try:
-            self.ctx.call(
-                pricing.apply_builder, self.quote_id, self.builder_input(), topic="quotes"
-            )
+            data = self.builder.builder_input()
+            self.ctx.call(pricing.apply_builder, self.quote_id, data, topic="quotes")
         except PropreoError as exc:
             show_error(self, exc)
             return False
@@ -514,7 +411,6 @@ class QuoteEditor(QDialog):
         editable = detail.status == QuoteStatus.DRAFT
         for w in (
             self.save_button,
-            self.apply_button,
             self.form,
             self.lines,
             self.add_button,
@@ -522,28 +418,14 @@ class QuoteEditor(QDialog):
             self.sheet_page,
         ):
             w.setEnabled(editable)
+        self.builder.set_editable(editable)
         snap = builder.input_from_snapshot(detail.builder_snapshot)
-        if snap is not None:
-            self._set_builder_fields(snap)
-        if editable or snap is None:
+        if editable:
             self.reload_builder()  # today's cadencier and cost grid at the quote date
-        else:
-            self.builder_data = snap  # what the quote was priced with
-            self._show_tasks(snap.tasks)
-            self.update_builder()
-
-    def _set_builder_fields(self, data: builder.BuilderInput) -> None:
-        values = (
-            (self.products, data.products),
-            (self.equipment, data.equipment),
-            (self.overheads, data.overheads_percent),
-            (self.margin, data.margin_percent),
-            (self.target, data.target_price),
-        )
-        for edit, value in values:
-            edit.blockSignals(True)
-            edit.setText("" if value is None else decimal_text(value))
-            edit.blockSignals(False)
+            if snap is not None:
+                self.builder.set_parameters(snap)
+        elif snap is not None:
+            self.builder.show_snapshot(snap)  # what the sent quote was priced with
 
     def _set_form(self, form: uc.QuoteForm) -> None:
         for name in ("kind", "client_id"):

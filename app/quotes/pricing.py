@@ -109,3 +109,18 @@ def builder_input_for_site(
         target_price=target_price,
         one_off=one_off,
     )
+
+
+def hourly_costs(session: Session, codes: list[str], day: dt.date) -> dict[str, Decimal]:
+    """Loaded hourly cost of each qualification on ``day``; codes without a grid line at
+    that date are left out (the builder then names them)."""
+    from app.costs import hourly_cost
+    from app.errors import NotFoundError
+
+    costs = {}
+    for code in codes:
+        try:
+            costs[code] = hourly_cost(session, code, day)
+        except NotFoundError:
+            continue
+    return costs
