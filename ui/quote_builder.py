@@ -66,6 +66,8 @@ class BuilderPanel(QWidget):
         self.tasks = QTableWidget(0, len(COLUMNS), self)
         self.tasks.setHorizontalHeaderLabels(COLUMNS)
         self.tasks.setColumnWidth(0, 230)
+        for column, width in ((2, 75), (3, 130), (4, 90), (5, 80), (6, 60), (7, 80), (8, 70)):
+            self.tasks.setColumnWidth(column, width)
         self.tasks.itemChanged.connect(lambda _item: self.update_builder())
         self.tasks.setToolTip(
             _("Temps d'un passage : en minutes, ou surface ÷ productivité (m²/h)")
