@@ -439,3 +439,26 @@ def test_amendment_request_is_linked_to_the_contract(session: Session, firm: dic
     ).one()
     assert event.action == "amendment_request" and event.client_id == firm["copro"].id
     assert "Caves : 1 passage par mois." in event.summary
+
+
+def test_entry_form_update_records_changes_and_tells_the_new_assignee(
+    session: Session, firm: dict
+) -> None:
+    entry = liaison.create_entry(session, syndic_call(firm))
+    data = syndic_call(firm, priority="urgent", assignee_id=firm["bob"].id)
+    changes = liaison.update_entry(session, entry.id, data, now=at(3))
+    assert changes == {"priority": ("high", "urgent"), "assignee_id": (None, firm["bob"].id)}
+    assert liaison.update_entry(session, entry.id, data, now=at(3)) == {}
+    notes = session.scalars(
+        select(Notification).where(Notification.user_id == firm["bob"].id)
+    ).all()
+    assert [n.text for n in notes] == [
+        f"Fiche L{entry.id:05d} « Hall d'entrée non nettoyé depuis lundi. » vous est attribuée."
+    ]
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "update", AuditEvent.entity_id == entry.id)
+    ).first()
+    assert event is not None and '"priority": ["high", "urgent"]' in event.details
+    liaison.close_entry(session, entry.id, "Fait.", now=at(4))
+    with pytest.raises(StateError, match="rouvrez-la pour la modifier"):
+        liaison.update_entry(session, entry.id, data, now=at(5))

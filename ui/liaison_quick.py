@@ -163,6 +163,7 @@ class EntryDialog(QDialog):
             self.form.set_value("site_id", site_id)
             self.form.set_value("contract_id", contract_id)
             self.form.widget("due_date").setEnabled(False)
+            self.form.widget("caller").setFocus()  # who is calling: the first thing typed
             return
         r = self.detail.row
         for name in ("kind", "caller", "priority", "subject"):
