@@ -56,7 +56,7 @@ def test_alert_from_a_syndic_call_followed_to_closure(
 
     # Ctrl+L from anywhere opens the quick entry.
     window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=15000)
     qtbot.keyClick(window.tabs, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     dialog = window.liaison_dialog
     assert window.liaison_action.shortcut().toString() == "Ctrl+L"
