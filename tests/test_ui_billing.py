@@ -117,3 +117,33 @@ def test_contract_form_create_activate_plan_amend_suspend(qtbot: QtBot, db: Data
     assert tab.history.rowCount() >= 4
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Contract)) == 1
+
+
+def test_manual_invoice_draft_then_issue_from_the_list(qtbot: QtBot, db: Database) -> None:
+    with db.write() as s:
+        bf.firm(s)
+        client_id = bf.client(s).id
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    tab = window.tab("Facturation")
+    assert isinstance(tab, BillingTab)
+    dialog = tab.new_invoice(modal=False)
+    dialog.set_line(0, "Nettoyage après dégât des eaux", "3", "45,50")
+    dialog.save()
+    assert "client" in dialog.error.text().lower()
+    dialog.client.setCurrentIndex(dialog.client.findData(client_id))
+    dialog.date.setDate(D(2026, 11, 5))
+    dialog.set_line(1, "Produits", "1", "12.30")
+    dialog.save()
+    assert dialog.invoice_id is not None
+    tab.load_invoices()
+    rows = tab.invoices.visible_rows()
+    assert [(r.status, r.total_ht, r.total_ttc) for r in rows] == [
+        ("draft", Decimal("148.80"), Decimal("178.56"))
+    ]
+    tab.invoices.view.selectRow(0)
+    tab.issue_listed()
+    qtbot.waitUntil(lambda: tab.last_numbers == ["FA2026-00001"], timeout=30_000)
+    with db.read() as s:
+        inv = s.get(Invoice, dialog.invoice_id)
+        assert (inv.number, inv.status, inv.due_date) == ("FA2026-00001", "issued", D(2026, 12, 5))

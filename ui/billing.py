@@ -5,26 +5,17 @@ filters (period, status, client, series), invoice viewer and credit-note dialog.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -32,7 +23,6 @@ from PySide6.QtWidgets import (
 
 from app.billing import queries
 from app.billing.consistency import contract_problems
-from app.billing.credit_notes import create_credit_note, creditable_lines
 from app.billing.invoices import delete_draft_invoice
 from app.billing.issuing import issue_invoices
 from app.billing.runs import run_month
@@ -41,9 +31,10 @@ from app.i18n import _
 from app.money import format_amount
 from app.progress import Progress
 from models.invoices import InvoiceKind, InvoiceStatus
+from ui.billing_dialogs import CreditNoteDialog, InvoiceViewer, ManualInvoiceDialog
 from ui.context import Tab, UiContext
 from ui.operations import show_error
-from ui.table import Column, RecordList, display
+from ui.table import Column, RecordList
 
 INVOICE_COLUMNS = [
     Column("N°", lambda r: r.number, 110),
@@ -60,155 +51,6 @@ INVOICE_COLUMNS = [
 
 def _month_of(date: QDate) -> str:
     return f"{date.year():04d}-{date.month():02d}"
-
-
-class InvoiceViewer(QDialog):
-    """Read-only view of an invoice or credit note: header, lines, VAT breakdown."""
-
-    def __init__(self, ctx: UiContext, invoice_id: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.view = ctx.query(queries.invoice_view, invoice_id)
-        v = self.view
-        self.setWindowTitle(f"{v.kind_label} {v.number}")
-        self.resize(820, 560)
-        head = QFormLayout()
-        head.addRow(_("Client"), QLabel(f"{v.client} — {v.client_address}", self))
-        head.addRow(
-            _("Date"), QLabel(f"{display(v.issue_date)} — échéance {display(v.due_date)}", self)
-        )
-        head.addRow(_("Statut"), QLabel(v.status_label, self))
-        head.addRow(_("Objet"), QLabel(v.title, self))
-        if v.purchase_order:
-            head.addRow(_("Bon de commande"), QLabel(v.purchase_order, self))
-        if v.origin:
-            head.addRow(_("Facture d'origine"), QLabel(v.origin, self))
-        if v.payment_terms:
-            head.addRow(_("Conditions"), QLabel(v.payment_terms, self))
-        self.lines = QTableWidget(len(v.lines), 6, self)
-        self.lines.setHorizontalHeaderLabels(
-            ["Désignation", "Période", "Qté", "PU HT", "TVA", "Total HT"]
-        )
-        self.lines.verticalHeader().setVisible(False)
-        self.lines.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.lines.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        for r, ln in enumerate(v.lines):
-            values = [
-                ln.description,
-                ln.period,
-                display(ln.quantity),
-                display(ln.unit_price),
-                f"{ln.vat_rate.normalize():f} %",
-                display(ln.total_ht),
-            ]
-            for c, text in enumerate(values):
-                self.lines.setItem(r, c, QTableWidgetItem(text))
-        vat = "  ".join(
-            f"TVA {t.rate:f} % sur {format_amount(t.base)} : {format_amount(t.vat)}" for t in v.vat
-        )
-        self.totals = QLabel(
-            f"Total HT {format_amount(v.total_ht)} — TVA {format_amount(v.total_vat)} — "
-            f"Total TTC {format_amount(v.total_ttc)}\n{vat}",
-            self,
-        )
-        self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        if v.content_hash:
-            self.totals.setToolTip(_("Empreinte SHA-256 : ") + v.content_hash)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(head)
-        layout.addWidget(self.lines, 1)
-        layout.addWidget(self.totals)
-        layout.addWidget(buttons)
-
-
-class CreditNoteDialog(QDialog):
-    """Full or partial credit note: amount HT to credit per line, never beyond what remains."""
-
-    def __init__(self, ctx: UiContext, invoice_id: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.invoice_id = invoice_id
-        self.note_number: str | None = None
-        self.rows = ctx.query(creditable_lines, invoice_id)
-        self.setWindowTitle(_("Établir un avoir"))
-        self.resize(720, 420)
-        self.full = QCheckBox(_("Avoir total (tout ce qui reste à créditer)"), self)
-        self.full.setChecked(True)
-        self.full.toggled.connect(self._toggle)
-        self.date = QDateEdit(QDate.currentDate(), self)
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("dd/MM/yyyy")
-        self.reason = QLineEdit(self)
-        self.reason.setPlaceholderText(_("Motif de l'avoir"))
-        self.grid = QTableWidget(len(self.rows), 4, self)
-        self.grid.setHorizontalHeaderLabels(
-            ["Ligne", "Total HT", "Reste à créditer", "À créditer HT"]
-        )
-        self.grid.verticalHeader().setVisible(False)
-        self.grid.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.grid.setToolTip(
-            _("Montant hors taxes à créditer sur chaque ligne ; la TVA suit celle de la ligne.")
-        )
-        for r, row in enumerate(self.rows):
-            for c, text in enumerate(
-                [row.description, display(row.total_ht), display(row.remaining)]
-            ):
-                item = QTableWidgetItem(text)
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                self.grid.setItem(r, c, item)
-            self.grid.setItem(r, 3, QTableWidgetItem(""))
-        self.error = QLabel(self)
-        self.error.setStyleSheet("color: #b00020;")
-        self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Émettre l'avoir"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        form = QFormLayout()
-        form.addRow(_("Date"), self.date)
-        form.addRow(_("Motif"), self.reason)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.full)
-        layout.addLayout(form)
-        layout.addWidget(self.grid, 1)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
-        self._toggle(True)
-
-    def _toggle(self, full: bool) -> None:
-        self.grid.setEnabled(not full)
-
-    def set_amount(self, row: int, text: str) -> None:
-        self.full.setChecked(False)
-        self.grid.item(row, 3).setText(text)
-
-    def save(self) -> None:
-        amounts: dict[int, Decimal | str] | None = None
-        if not self.full.isChecked():
-            amounts = {
-                row.line_id: self.grid.item(r, 3).text().strip()
-                for r, row in enumerate(self.rows)
-                if self.grid.item(r, 3).text().strip()
-            }
-        try:
-            note = self.ctx.call(
-                create_credit_note,
-                self.invoice_id,
-                issue_date=self.date.date().toPython(),
-                amounts=amounts,
-                reason=self.reason.text(),
-                issue=True,
-                topic="billing",
-            )
-        except PropreoError as exc:
-            self.error.setText(str(exc))
-            return
-        self.note_number = note.number
-        self.accept()
 
 
 class BillingTab(Tab):
@@ -294,12 +136,22 @@ class BillingTab(Tab):
         self.invoices.activated.connect(lambda row: self.open_invoice(row.id))
         self.view_button = QPushButton(_("Voir"), self)
         self.view_button.clicked.connect(lambda: self._with_current(self.open_invoice))
+        self.new_button = QPushButton(_("Facture ponctuelle…"), self)
+        self.new_button.setToolTip(
+            _("Facture manuelle pour n'importe quel client (lignes libres ou articles).")
+        )
+        self.new_button.clicked.connect(lambda: self.new_invoice())
+        self.issue_button = QPushButton(_("Émettre"), self)
+        self.issue_button.setToolTip(_("Numérote et fige les brouillons sélectionnés."))
+        self.issue_button.clicked.connect(self.issue_listed)
         self.credit_button = QPushButton(_("Avoir…"), self)
         self.credit_button.clicked.connect(lambda: self._with_current(self.open_credit_note))
         filters = QHBoxLayout()
         for w in (self.f_period, self.f_status, self.f_series, self.f_client):
             filters.addWidget(w)
         filters.addStretch(1)
+        filters.addWidget(self.new_button)
+        filters.addWidget(self.issue_button)
         filters.addWidget(self.view_button)
         filters.addWidget(self.credit_button)
         list_page = QWidget(self)
@@ -424,6 +276,29 @@ class BillingTab(Tab):
             except PropreoError as exc:
                 show_error(self, exc)
                 return
+
+    def new_invoice(self, *, modal: bool = True) -> ManualInvoiceDialog:
+        dialog = ManualInvoiceDialog(self.ctx, self)
+        if modal:
+            dialog.exec()
+        return dialog
+
+    def issue_listed(self) -> Any:
+        ids = [r.id for r in self.invoices.selected() if r.status == InvoiceStatus.DRAFT]
+        if not ids:
+            return None
+
+        def work(session: Any, progress: Progress) -> list[str]:
+            return issue_invoices(session, ids, progress=progress)
+
+        return self.ctx.run(
+            self,
+            _("Émission des factures…"),
+            work,
+            on_done=self._issued,
+            on_error=lambda exc: show_error(self, exc),
+            topic="billing",
+        )
 
     def _with_current(self, fn: Any) -> None:
         row = self.invoices.current()

@@ -185,7 +185,7 @@ def create_draft_invoice(
     period_end: dt.date | None = None,
 ) -> Invoice:
     """A draft (unnumbered) invoice, credit note or down-payment invoice for ``client_id``."""
-    client = session.get(Client, client_id)
+    client = session.get(Client, client_id) if client_id is not None else None
     if client is None:
         raise ValidationError("Client", "Choisissez le client à facturer.")
     if kind not in InvoiceKind.ALL:

@@ -1,0 +1,294 @@
+"""Dialogs of the Facturation tab: invoice viewer, credit note, manual (one-off) invoice."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.billing import queries
+from app.billing.credit_notes import create_credit_note, creditable_lines
+from app.billing.invoices import DraftLine, create_draft_invoice
+from app.errors import PropreoError
+from app.i18n import _
+from app.money import format_amount
+from ui.context import UiContext
+from ui.table import display
+
+
+class InvoiceViewer(QDialog):
+    """Read-only view of an invoice or credit note: header, lines, VAT breakdown."""
+
+    def __init__(self, ctx: UiContext, invoice_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.view = ctx.query(queries.invoice_view, invoice_id)
+        v = self.view
+        self.setWindowTitle(f"{v.kind_label} {v.number}")
+        self.resize(820, 560)
+        head = QFormLayout()
+        head.addRow(_("Client"), QLabel(f"{v.client} — {v.client_address}", self))
+        head.addRow(
+            _("Date"), QLabel(f"{display(v.issue_date)} — échéance {display(v.due_date)}", self)
+        )
+        head.addRow(_("Statut"), QLabel(v.status_label, self))
+        head.addRow(_("Objet"), QLabel(v.title, self))
+        if v.purchase_order:
+            head.addRow(_("Bon de commande"), QLabel(v.purchase_order, self))
+        if v.origin:
+            head.addRow(_("Facture d'origine"), QLabel(v.origin, self))
+        if v.payment_terms:
+            head.addRow(_("Conditions"), QLabel(v.payment_terms, self))
+        self.lines = QTableWidget(len(v.lines), 6, self)
+        self.lines.setHorizontalHeaderLabels(
+            ["Désignation", "Période", "Qté", "PU HT", "TVA", "Total HT"]
+        )
+        self.lines.verticalHeader().setVisible(False)
+        self.lines.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.lines.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        for r, ln in enumerate(v.lines):
+            values = [
+                ln.description,
+                ln.period,
+                display(ln.quantity),
+                display(ln.unit_price),
+                f"{ln.vat_rate.normalize():f} %",
+                display(ln.total_ht),
+            ]
+            for c, text in enumerate(values):
+                self.lines.setItem(r, c, QTableWidgetItem(text))
+        vat = "  ".join(
+            f"TVA {t.rate:f} % sur {format_amount(t.base)} : {format_amount(t.vat)}" for t in v.vat
+        )
+        self.totals = QLabel(
+            f"Total HT {format_amount(v.total_ht)} — TVA {format_amount(v.total_vat)} — "
+            f"Total TTC {format_amount(v.total_ttc)}\n{vat}",
+            self,
+        )
+        self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if v.content_hash:
+            self.totals.setToolTip(_("Empreinte SHA-256 : ") + v.content_hash)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(self.lines, 1)
+        layout.addWidget(self.totals)
+        layout.addWidget(buttons)
+
+
+class CreditNoteDialog(QDialog):
+    """Full or partial credit note: amount HT to credit per line, never beyond what remains."""
+
+    def __init__(self, ctx: UiContext, invoice_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.invoice_id = invoice_id
+        self.note_number: str | None = None
+        self.rows = ctx.query(creditable_lines, invoice_id)
+        self.setWindowTitle(_("Établir un avoir"))
+        self.resize(720, 420)
+        self.full = QCheckBox(_("Avoir total (tout ce qui reste à créditer)"), self)
+        self.full.setChecked(True)
+        self.full.toggled.connect(self._toggle)
+        self.date = QDateEdit(QDate.currentDate(), self)
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("dd/MM/yyyy")
+        self.reason = QLineEdit(self)
+        self.reason.setPlaceholderText(_("Motif de l'avoir"))
+        self.grid = QTableWidget(len(self.rows), 4, self)
+        self.grid.setHorizontalHeaderLabels(
+            ["Ligne", "Total HT", "Reste à créditer", "À créditer HT"]
+        )
+        self.grid.verticalHeader().setVisible(False)
+        self.grid.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.grid.setToolTip(
+            _("Montant hors taxes à créditer sur chaque ligne ; la TVA suit celle de la ligne.")
+        )
+        for r, row in enumerate(self.rows):
+            for c, text in enumerate(
+                [row.description, display(row.total_ht), display(row.remaining)]
+            ):
+                item = QTableWidgetItem(text)
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                self.grid.setItem(r, c, item)
+            self.grid.setItem(r, 3, QTableWidgetItem(""))
+        self.error = QLabel(self)
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Émettre l'avoir"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow(_("Date"), self.date)
+        form.addRow(_("Motif"), self.reason)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.full)
+        layout.addLayout(form)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self._toggle(True)
+
+    def _toggle(self, full: bool) -> None:
+        self.grid.setEnabled(not full)
+
+    def set_amount(self, row: int, text: str) -> None:
+        self.full.setChecked(False)
+        self.grid.item(row, 3).setText(text)
+
+    def save(self) -> None:
+        amounts: dict[int, Decimal | str] | None = None
+        if not self.full.isChecked():
+            amounts = {
+                row.line_id: self.grid.item(r, 3).text().strip()
+                for r, row in enumerate(self.rows)
+                if self.grid.item(r, 3).text().strip()
+            }
+        try:
+            note = self.ctx.call(
+                create_credit_note,
+                self.invoice_id,
+                issue_date=self.date.date().toPython(),
+                amounts=amounts,
+                reason=self.reason.text(),
+                issue=True,
+                topic="billing",
+            )
+        except PropreoError as exc:
+            self.error.setText(str(exc))
+            return
+        self.note_number = note.number
+        self.accept()
+
+
+class ManualInvoiceDialog(QDialog):
+    """A one-off invoice for any client: free lines or catalogue articles (saved as a draft)."""
+
+    HEADERS = ("Article", "Désignation", "Quantité", "Prix unitaire HT")
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.invoice_id: int | None = None
+        self.articles = ctx.query(queries.article_choices)
+        self.setWindowTitle(_("Facture ponctuelle"))
+        self.resize(820, 460)
+        self.client = QComboBox(self)
+        self.client.addItem("—", None)
+        for client_id, label in ctx.query(queries.client_choices):
+            self.client.addItem(label, client_id)
+        self.date = QDateEdit(QDate.currentDate(), self)
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("dd/MM/yyyy")
+        self.title = QLineEdit(self)
+        self.title.setPlaceholderText(_("Objet de la facture"))
+        self.purchase_order = QLineEdit(self)
+        self.grid = QTableWidget(0, len(self.HEADERS), self)
+        self.grid.setHorizontalHeaderLabels(self.HEADERS)
+        self.grid.verticalHeader().setVisible(False)
+        self.grid.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.grid.setToolTip(
+            _(
+                "Choisissez un article (TVA et unité reprises) ou saisissez une ligne libre (TVA 20 %)."
+            )
+        )
+        add = QPushButton(_("Ajouter une ligne"), self)
+        add.clicked.connect(self.add_line)
+        self.error = QLabel(self)
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Enregistrer le brouillon"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow(_("Client"), self.client)
+        form.addRow(_("Date"), self.date)
+        form.addRow(_("Objet"), self.title)
+        form.addRow(_("Bon de commande"), self.purchase_order)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(add, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.add_line()
+
+    def add_line(self) -> None:
+        r = self.grid.rowCount()
+        self.grid.insertRow(r)
+        combo = QComboBox(self)
+        combo.addItem("—", None)
+        for article_id, label, _price in self.articles:
+            combo.addItem(label, article_id)
+        combo.currentIndexChanged.connect(lambda _i, row=r: self._article_chosen(row))
+        self.grid.setCellWidget(r, 0, combo)
+        for c, text in ((1, ""), (2, "1"), (3, "")):
+            self.grid.setItem(r, c, QTableWidgetItem(text))
+
+    def _article_chosen(self, row: int) -> None:
+        combo = self.grid.cellWidget(row, 0)
+        assert isinstance(combo, QComboBox)
+        for article_id, label, price in self.articles:
+            if article_id == combo.currentData():
+                self.grid.item(row, 1).setText(label.split(" — ", 1)[-1])
+                self.grid.item(row, 3).setText(format(price.normalize(), "f"))
+
+    def set_line(self, row: int, description: str, quantity: str, price: str) -> None:
+        while self.grid.rowCount() <= row:
+            self.add_line()
+        for c, text in ((1, description), (2, quantity), (3, price)):
+            self.grid.item(row, c).setText(text)
+
+    def lines(self) -> list[DraftLine]:
+        result = []
+        for r in range(self.grid.rowCount()):
+            texts = [self.grid.item(r, c).text().strip() for c in (1, 2, 3)]
+            combo = self.grid.cellWidget(r, 0)
+            article_id = combo.currentData() if isinstance(combo, QComboBox) else None
+            if not any(texts[:1]) and article_id is None:
+                continue
+            result.append(
+                DraftLine(texts[0], texts[1] or "0", texts[2] or "0", article_id=article_id)
+            )
+        return result
+
+    def save(self) -> None:
+        try:
+            invoice = self.ctx.call(
+                create_draft_invoice,
+                self.client.currentData(),
+                self.lines(),
+                issue_date=self.date.date().toPython(),
+                title=self.title.text().strip(),
+                purchase_order=self.purchase_order.text().strip(),
+                topic="billing",
+            )
+        except PropreoError as exc:
+            self.error.setText(str(exc))
+            return
+        self.invoice_id = invoice.id
+        self.accept()
