@@ -255,3 +255,35 @@ def test_random_runs_bill_every_period_exactly_once(
         assert (line_total or Decimal("0.00")) == sum(expected.values(), Decimal("0.00"))
     finally:
         db.dispose()
+
+
+def test_a_month_of_regularisations_only_becomes_a_credit_note(db: Database) -> None:
+    with db.write() as s:
+        bf.firm(s)
+        client = bf.client(s)
+        art = bf.article(s, "SOLS", "Remise en état des sols")
+        c = create_contract(
+            s,
+            ContractForm(client_id=client.id, start_date=D(2026, 1, 1), notice_months=0),
+            [LineForm("Sols", Decimal(1), Decimal(900), "quarterly", "advance", art.id)],
+            today=D(2026, 1, 1),
+        )
+        activate(s, c.id)
+        cid = c.id
+    with db.write() as s:
+        run_month(s, "2026-01")
+        assert issue_period(s, "2026-01") == ["FA2026-00001"]
+    with db.write() as s:  # terminated: it ends on 31 January, the quarter was billed in full
+        terminate(s, cid, D(2026, 1, 10), D(2026, 1, 31))
+    with db.write() as s:
+        result = run_month(s, "2026-02")
+        assert result.total_ht == Decimal("-590.00")  # 900 − 900 × 31/90 (= 310.00)
+        assert issue_period(s, "2026-02") == ["AV2026-00001"]
+        note = s.scalar(select(Invoice).where(Invoice.number == "AV2026-00001"))
+        assert (note.kind, note.total_ht, note.total_ttc) == (
+            "credit_note",
+            Decimal("590.00"),
+            Decimal("708.00"),
+        )
+        assert note.lines[0].kind == "regularisation" and note.lines[0].quantity == Decimal("1.000")
+        assert s.scalar(select(func.sum(BillingLedger.amount))) == Decimal("310.00")

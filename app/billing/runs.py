@@ -260,13 +260,22 @@ def run_month(
                 }
             )
         totals = compute_totals([_Taxed(r) for r in rows])
+        kind, sign = InvoiceKind.INVOICE, 1
+        if totals.total_ttc < ZERO:
+            # A negative month (regularisations only) is an avoir, amounts stated positive.
+            kind, sign = InvoiceKind.CREDIT_NOTE, -1
+            for row in rows:
+                row["quantity"] = -row["quantity"]  # type: ignore[operator]
+                row["total_ht"] = -row["total_ht"]  # type: ignore[operator]
+            totals = compute_totals([_Taxed(r) for r in rows])
         site_id = key[2] if key[0] == "site" else (single.site_id if single else None)
         codes = ", ".join(c.code for c in contracts_in.values())
+        title = f"Contrat{'s' if len(contracts_in) > 1 else ''} {codes} — {month_label(first)}"
         invoice_rows.append(
             {
-                "kind": InvoiceKind.INVOICE,
+                "kind": kind,
                 "status": InvoiceStatus.DRAFT,
-                "series_code": "invoice",
+                "series_code": kind,
                 "issue_date": issue_date,
                 "period_start": first,
                 "period_end": last,
@@ -276,7 +285,7 @@ def run_month(
                 "purchase_order": single.purchase_order if single else "",
                 "run_id": run.id,
                 "group_key": f"{key[0]}:{key[1]}:{key[2]}",
-                "title": f"Contrat{'s' if len(contracts_in) > 1 else ''} {codes} — {month_label(first)}",
+                "title": title if sign > 0 else f"Avoir de régularisation — {title}",
                 "total_ht": totals.total_ht,
                 "total_vat": totals.total_vat,
                 "total_ttc": totals.total_ttc,
@@ -287,8 +296,8 @@ def run_month(
         )
         line_rows.append(rows)
         ledger_rows.append(ledger)
-        result.total_ht += totals.total_ht
-        result.total_ttc += totals.total_ttc
+        result.total_ht += sign * totals.total_ht
+        result.total_ttc += sign * totals.total_ttc
     ids = list(
         session.scalars(
             insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), invoice_rows
