@@ -8,6 +8,7 @@ from models import (  # noqa: F401
     billing,
     catalog,
     clients,
+    collections,
     company,
     contracts,
     costs,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:48:58.200934
+Create Date: 2026-11-28 01:15:15.363018
 """
 
 from __future__ import annotations
@@ -130,12 +130,31 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_company_settings")),
     )
     op.create_table(
+        "control_settings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("change_threshold", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_control_settings")),
+    )
+    op.create_table(
         "departments",
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_departments")),
         sa.UniqueConstraint("name", name=op.f("uq_departments_name")),
+    )
+    op.create_table(
+        "dunning_levels",
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=30), nullable=False),
+        sa.Column("label", sa.String(length=60), nullable=False),
+        sa.Column("days_after_due", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dunning_levels")),
+        sa.UniqueConstraint("code", name=op.f("uq_dunning_levels_code")),
+        sa.UniqueConstraint("level", name=op.f("uq_dunning_levels_level")),
     )
     op.create_table(
         "liaison_categories",
@@ -669,6 +688,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_quotes_number"), ["number"], unique=False)
         batch_op.create_index(batch_op.f("ix_quotes_site_id"), ["site_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_quotes_status"), ["status"], unique=False)
+
+    op.create_table(
+        "reminders",
+        sa.Column("client_id", sa.Integer(), nullable=False),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=30), nullable=False),
+        sa.Column("sent_on", sa.Date(), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("total_due", sa.BigInteger(), nullable=False),
+        sa.Column("penalty", sa.BigInteger(), nullable=False),
+        sa.Column("indemnity", sa.BigInteger(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_reminders_client_id_clients")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_reminders_created_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reminders")),
+    )
+    with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_reminders_client_id"), ["client_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_reminders_sent_on"), ["sent_on"], unique=False)
 
     op.create_table(
         "task_schedules",
@@ -1543,6 +1589,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_quote_sheets_quote_id"), ["quote_id"], unique=False)
 
     op.create_table(
+        "reminder_items",
+        sa.Column("reminder_id", sa.Integer(), nullable=False),
+        sa.Column("invoice_id", sa.Integer(), nullable=False),
+        sa.Column("open_amount", sa.BigInteger(), nullable=False),
+        sa.Column("days_late", sa.Integer(), nullable=False),
+        sa.Column("penalty", sa.BigInteger(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_reminder_items_invoice_id_invoices")
+        ),
+        sa.ForeignKeyConstraint(
+            ["reminder_id"],
+            ["reminders.id"],
+            name=op.f("fk_reminder_items_reminder_id_reminders"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reminder_items")),
+        sa.UniqueConstraint(
+            "reminder_id", "invoice_id", name=op.f("uq_reminder_items_reminder_id_invoice_id")
+        ),
+    )
+    with op.batch_alter_table("reminder_items", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_reminder_items_invoice_id"), ["invoice_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_reminder_items_reminder_id"), ["reminder_id"], unique=False
+        )
+
+    op.create_table(
         "revision_lines",
         sa.Column("revision_id", sa.Integer(), nullable=False),
         sa.Column("contract_line_id", sa.Integer(), nullable=False),
@@ -1742,6 +1818,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_revision_lines_contract_line_id"))
 
     op.drop_table("revision_lines")
+    with op.batch_alter_table("reminder_items", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reminder_items_reminder_id"))
+        batch_op.drop_index(batch_op.f("ix_reminder_items_invoice_id"))
+
+    op.drop_table("reminder_items")
     with op.batch_alter_table("quote_sheets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_quote_sheets_quote_id"))
 
@@ -1870,6 +1951,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_task_schedules_site_id"))
 
     op.drop_table("task_schedules")
+    with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reminders_sent_on"))
+        batch_op.drop_index(batch_op.f("ix_reminders_client_id"))
+
+    op.drop_table("reminders")
     with op.batch_alter_table("quotes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_quotes_status"))
         batch_op.drop_index(batch_op.f("ix_quotes_site_id"))
@@ -1941,7 +2027,9 @@ def downgrade() -> None:
     op.drop_table("price_indices")
     op.drop_table("number_series")
     op.drop_table("liaison_categories")
+    op.drop_table("dunning_levels")
     op.drop_table("departments")
+    op.drop_table("control_settings")
     op.drop_table("company_settings")
     with op.batch_alter_table("clients", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_clients_name"))
