@@ -60,6 +60,7 @@ class BillingTab(Tab):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.review: queries.RunReview | None = None
+        self.control_items: list[str] = []
         self.last_numbers: list[str] = []
 
         # --- run wizard ---
@@ -220,7 +221,12 @@ class BillingTab(Tab):
         )
 
     def start_run(self) -> Any:
+        """Contract control first (listed, never blocking), then the run off the GUI thread."""
         period = self.period
+        self.control_items = [
+            _("Contrôle : {subject} — {message}").format(subject=p.subject, message=p.message)
+            for p in self.ctx.query(contract_problems)
+        ]
 
         def work(session: Any, progress: Progress) -> Any:
             return run_month(session, period, progress=progress)
@@ -238,6 +244,7 @@ class BillingTab(Tab):
         self.load_review()
         self.warnings.clear()
         self.warnings.addItems(result.warnings)
+        self.warnings.addItems(self.control_items)
         if not result.created:
             self.warnings.addItem(_("Rien de nouveau à facturer pour ce mois."))
 

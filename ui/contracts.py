@@ -11,16 +11,11 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -31,8 +26,16 @@ from app.billing import queries
 from app.billing.contracts import ContractForm, LineForm
 from app.errors import PropreoError, ValidationError
 from app.i18n import _
-from models.contracts import ContractStatus, Frequency, Grouping, Prorata, Term
+from models.contracts import ContractStatus, Grouping, Prorata
 from ui.context import Tab, UiContext
+from ui.contract_widgets import (
+    PLAN_HEADERS,
+    AskDialog,
+    LinesGrid,
+    fill_table,
+    make_table,
+    parse_date,
+)
 from ui.forms import Field, FormWidget
 from ui.liaison import LiaisonEntriesWidget
 from ui.operations import show_error
@@ -77,173 +80,6 @@ HEADER_FIELDS = [
     Field("notes", "Notes", kind="multiline"),
 ]
 
-LINE_HEADERS = [
-    "Article",
-    "Libellé",
-    "Quantité",
-    "Prix unitaire",
-    "Périodicité",
-    "Terme",
-    "Mois (saison)",
-    "Date (ponctuel)",
-    "Budget annuel",
-]
-PLAN_HEADERS = ["Ligne", "Libellé", "Du", "Au", "Exigible le", "Montant HT", "Facturé", "Prorata"]
-
-
-def parse_date(text: str, field: str) -> dt.date | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return dt.datetime.strptime(text, "%d/%m/%Y").date()
-    except ValueError:
-        raise ValidationError(
-            field, "« {value} » : date attendue au format jj/mm/aaaa.", value=text
-        ) from None
-
-
-def _fill(table: QTableWidget, rows: list[list[Any]]) -> None:
-    table.setRowCount(len(rows))
-    for r, values in enumerate(rows):
-        for c, value in enumerate(values):
-            item = QTableWidgetItem(display(value) if not isinstance(value, str) else value)
-            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            if isinstance(value, Decimal):
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(r, c, item)
-
-
-def _table(headers: list[str], parent: QWidget) -> QTableWidget:
-    table = QTableWidget(0, len(headers), parent)
-    table.setHorizontalHeaderLabels(headers)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.verticalHeader().setVisible(False)
-    return table
-
-
-class AskDialog(QDialog):
-    """A small form dialog returning a dict of values."""
-
-    def __init__(
-        self, title: str, fields: list[Field], values: dict[str, Any], parent: QWidget | None
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.form = FormWidget(fields, self)
-        for k, v in values.items():
-            self.form.set_value(k, v)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.form)
-        layout.addWidget(buttons)
-
-    def values(self) -> dict[str, Any]:
-        return {f.name: self.form.value(f.name) for f in self.form.fields}
-
-
-class LinesGrid(QTableWidget):
-    """Editable contract lines: article combo, texts, frequency and term combos."""
-
-    def __init__(
-        self, articles: list[tuple[int, str, Decimal]], parent: QWidget | None = None
-    ) -> None:
-        super().__init__(0, len(LINE_HEADERS), parent)
-        self.articles = articles
-        self.line_ids: list[int | None] = []
-        self.site_ids: list[int | None] = []
-        self.setHorizontalHeaderLabels(LINE_HEADERS)
-        self.verticalHeader().setVisible(False)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.setColumnWidth(0, 200)
-        self.setColumnWidth(1, 220)
-        self.setToolTip(
-            _("Saisie des lignes du contrat. Saison : mois facturés, ex. « 3,6,9,12 ».")
-        )
-
-    def _combo(self, choices: list[tuple[Any, str]], value: Any) -> QComboBox:
-        combo = QComboBox(self)
-        for data, label in choices:
-            combo.addItem(label, data)
-        combo.setCurrentIndex(max(combo.findData(value), 0))
-        return combo
-
-    def add_line(self, row: queries.VersionRow | None = None) -> None:
-        r = self.rowCount()
-        self.insertRow(r)
-        self.line_ids.append(row.line_id if row else None)
-        self.site_ids.append(row.site_id if row else None)
-        article = self._combo(
-            [(None, "—")] + [(a, label) for a, label, _p in self.articles],
-            row.article_id if row else None,
-        )
-        article.currentIndexChanged.connect(lambda _i, combo=article: self._article_chosen(combo))
-        self.setCellWidget(r, 0, article)
-        self.setCellWidget(
-            r, 4, self._combo(list(Frequency.LABELS.items()), row.frequency if row else "monthly")
-        )
-        self.setCellWidget(
-            r, 5, self._combo(list(Term.LABELS.items()), row.term if row else "advance")
-        )
-        texts = ["", "1", "0", "", "", ""]
-        if row:
-            texts = [
-                row.description,
-                display(row.quantity),
-                format(row.unit_price.normalize(), "f"),
-                row.months,
-                display(row.one_off_date),
-                format(row.annual_budget, "f") if row.annual_budget is not None else "",
-            ]
-        for c, text in zip((1, 2, 3, 6, 7, 8), texts, strict=True):
-            self.setItem(r, c, QTableWidgetItem(text))
-
-    def _article_chosen(self, combo: QComboBox) -> None:
-        for r in range(self.rowCount()):
-            if self.cellWidget(r, 0) is combo:
-                for a, label, price in self.articles:
-                    if a == combo.currentData():
-                        if not self.item(r, 1).text():
-                            self.item(r, 1).setText(label.split(" — ", 1)[-1])
-                        if self.item(r, 3).text() in ("", "0"):
-                            self.item(r, 3).setText(format(price.normalize(), "f"))
-
-    def set_rows(self, rows: list[queries.VersionRow]) -> None:
-        self.setRowCount(0)
-        self.line_ids, self.site_ids = [], []
-        for row in rows:
-            self.add_line(row)
-
-    def text(self, r: int, c: int) -> str:
-        item = self.item(r, c)
-        return item.text().strip() if item else ""
-
-    def forms(self) -> list[LineForm]:
-        result = []
-        for r in range(self.rowCount()):
-            label = f"Ligne {r + 1}"
-            result.append(
-                LineForm(
-                    description=self.text(r, 1),
-                    quantity=self.text(r, 2) or "0",
-                    unit_price=self.text(r, 3) or "0",
-                    frequency=self.cellWidget(r, 4).currentData(),  # type: ignore[attr-defined]
-                    term=self.cellWidget(r, 5).currentData(),  # type: ignore[attr-defined]
-                    article_id=self.cellWidget(r, 0).currentData(),  # type: ignore[attr-defined]
-                    months=self.text(r, 6),
-                    one_off_date=parse_date(self.text(r, 7), label),
-                    annual_budget=self.text(r, 8) or None,
-                    site_id=self.site_ids[r],
-                    line_id=self.line_ids[r],
-                )
-            )
-        return result
-
 
 class ContractsTab(Tab):
     title = "Contrats"
@@ -274,12 +110,12 @@ class ContractsTab(Tab):
 
         self.form = FormWidget(HEADER_FIELDS, self)
         self.lines = LinesGrid(ctx.query(queries.article_choices), self)
-        self.plan = _table(PLAN_HEADERS, self)
+        self.plan = make_table(PLAN_HEADERS, self)
         self.plan.setToolTip(
             _("Échéancier : périodes facturables sur douze mois, avec ce qui est déjà facturé.")
         )
-        self.amendments = _table(["N°", "Signé le", "Effet au", "Objet"], self)
-        self.versions = _table(
+        self.amendments = make_table(["N°", "Signé le", "Effet au", "Objet"], self)
+        self.versions = make_table(
             [
                 "Ligne",
                 "Depuis le",
@@ -292,8 +128,8 @@ class ContractsTab(Tab):
             ],
             self,
         )
-        self.suspensions = _table(["Du", "Au", "Facturée", "Portée", "Motif"], self)
-        self.history = _table(["Date", "Événement"], self)
+        self.suspensions = make_table(["Du", "Au", "Facturée", "Portée", "Motif"], self)
+        self.history = make_table(["Date", "Événement"], self)
         self.plan.setColumnWidth(0, 50)
         self.plan.setColumnWidth(1, 300)
         self.versions.setColumnWidth(3, 260)
@@ -395,7 +231,7 @@ class ContractsTab(Tab):
             if key in self.form.widgets:
                 self.form.set_value(key, value if key != "end_date" else display(value))
         self.lines.set_rows(d.current)
-        _fill(
+        fill_table(
             self.plan,
             [
                 [
@@ -411,8 +247,8 @@ class ContractsTab(Tab):
                 for p in d.plan
             ],
         )
-        _fill(self.amendments, [[n, s, e, t] for n, s, e, t in d.amendments])
-        _fill(
+        fill_table(self.amendments, [[n, s, e, t] for n, s, e, t in d.amendments])
+        fill_table(
             self.versions,
             [
                 [
@@ -428,11 +264,11 @@ class ContractsTab(Tab):
                 for v in d.versions
             ],
         )
-        _fill(
+        fill_table(
             self.suspensions,
             [[a, b, billed, scope, reason] for a, b, billed, reason, scope in d.suspensions],
         )
-        _fill(self.history, [[at, text] for at, text in d.history])
+        fill_table(self.history, [[at, text] for at, text in d.history])
         self.status_label.setText(f"{d.code} — {ContractStatus.LABELS.get(d.status, d.status)}")
         self._update_buttons()
 
