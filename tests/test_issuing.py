@@ -33,7 +33,7 @@ from app.errors import PermissionDenied, StateError, ValidationError
 from app.numbering import check_continuity
 from app.users import create_user
 from models.billing import BillingLedger
-from models.invoices import Invoice, InvoiceStatus
+from models.invoices import Invoice, InvoiceLine, InvoiceStatus
 from tests import billing_fixtures as bf
 
 D = dt.date
@@ -107,6 +107,10 @@ def test_issue_numbers_freezes_and_chains(db: Database) -> None:
         delete_draft_invoice(
             s, s.scalar(select(Invoice.id).where(Invoice.number == "FA2026-00002"))
         )
+    with pytest.raises(StateError, match="ajout de ligne"), db.write() as s:
+        inv = s.scalar(select(Invoice).where(Invoice.number == "FA2026-00002"))
+        inv.lines.append(InvoiceLine(position=9, description="Ajout", total_ht=Decimal("1.00")))
+        s.flush()
     # ... and so does the database itself, for any other program.
     con = sqlite3.connect(db.path)
     with pytest.raises(sqlite3.IntegrityError, match="interdite"):

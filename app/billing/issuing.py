@@ -110,8 +110,10 @@ def _guard_issued(session: Session, _context: object, _instances: object) -> Non
                         number=parent.number,
                     )
     for obj in session.new:
-        if isinstance(obj, InvoiceLine) and obj.invoice_id:
-            parent = session.get(Invoice, obj.invoice_id)
+        if isinstance(obj, InvoiceLine):
+            parent = obj.invoice or (
+                session.get(Invoice, obj.invoice_id) if obj.invoice_id else None
+            )
             if parent is not None and _original_status(parent) == InvoiceStatus.ISSUED:
                 raise StateError(
                     "Le document {number} est émis : ajout de ligne interdit.", number=parent.number
