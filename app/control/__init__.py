@@ -1,0 +1,1 @@
+"""Billing control: a month compared with M-1 before (or after) its invoices are issued."""

@@ -1,0 +1,68 @@
+"""``propreo billing control --period YYYY-MM [--json] [--threshold PCT]``.
+
+Attached to the ``billing`` command group of :mod:`app.billing.cli` (registered before
+this module in ``COMMAND_MODULES``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+
+def _billing_actions(sub: Any) -> Any:
+    billing = sub.choices.get("billing")
+    if billing is None:
+        return None
+    for action in billing._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return None
+
+
+def register(sub: Any) -> None:
+    actions = _billing_actions(sub)
+    if actions is None:  # billing CLI absent: offer the command at top level
+        actions = sub
+    control = actions.add_parser("control", help="contrôle du mois par rapport à M-1")
+    control.add_argument("--period", required=True, metavar="AAAA-MM", help="mois contrôlé")
+    control.add_argument("--json", action="store_true", help="résultat en JSON")
+    control.add_argument(
+        "--threshold", metavar="PCT", help="seuil de variation en % (défaut : paramètre)"
+    )
+    control.set_defaults(func=cmd_billing_control)
+
+
+def cmd_billing_control(args: argparse.Namespace) -> int:
+    from app.cli import open_db
+    from app.control.month import control_month
+    from app.money import format_amount, format_percent, to_decimal
+
+    threshold = to_decimal(args.threshold, field="seuil") if args.threshold else None
+    db = open_db(args, read_only=True)
+    with db.read() as session:
+        result = control_month(session, args.period, threshold=threshold)
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+        return 0
+    print(f"Contrôle de la facturation {result.period} (M-1 : {result.previous})")
+    for f in result.by_family:
+        pct = format_percent(f.percent) if f.percent is not None else "—"
+        print(
+            f"  {f.family:<30} {format_amount(f.current):>16} {format_amount(f.previous):>16}"
+            f" {format_amount(f.delta):>16} {pct:>9}"
+        )
+    print(
+        f"  {'Total':<30} {format_amount(result.total_current):>16}"
+        f" {format_amount(result.total_previous):>16}"
+    )
+    if not result.anomalies:
+        print("Aucune anomalie de régularité.")
+    for a in result.anomalies:
+        detail = f" ({a.detail})" if a.detail else ""
+        print(
+            f"{a.label} : {a.contract} — {a.client} : {format_amount(a.current)} "
+            f"(M-1 : {format_amount(a.previous)}){detail}"
+        )
+    return 0
