@@ -141,6 +141,14 @@ def test_manual_invoice_draft_then_issue_from_the_list(qtbot: QtBot, db: Databas
     assert [(r.status, r.total_ht, r.total_ttc) for r in rows] == [
         ("draft", Decimal("148.80"), Decimal("178.56"))
     ]
+    edit = tab.new_invoice(modal=False, draft_id=dialog.invoice_id)
+    assert edit.grid.item(1, 1).text() == "Produits" and not edit.client.isEnabled()
+    edit.set_line(0, "Nettoyage après dégât des eaux", "4", "45.50")
+    edit.save()
+    tab.load_invoices()
+    assert [r.total_ttc for r in tab.invoices.visible_rows()] == [
+        Decimal("233.16")
+    ]  # (182 + 12.30) × 1.2
     tab.invoices.view.selectRow(0)
     tab.issue_listed()
     qtbot.waitUntil(lambda: tab.last_numbers == ["FA2026-00001"], timeout=30_000)

@@ -134,7 +134,13 @@ class BillingTab(Tab):
             w.currentIndexChanged.connect(lambda _i: self.load_invoices())
         self.f_period.editingFinished.connect(self.load_invoices)
         self.invoices = RecordList(INVOICE_COLUMNS, export_name="factures")
-        self.invoices.activated.connect(lambda row: self.open_invoice(row.id))
+        self.invoices.activated.connect(
+            lambda row: (
+                self.new_invoice(draft_id=row.id)
+                if row.status == InvoiceStatus.DRAFT and row.kind != InvoiceKind.CREDIT_NOTE
+                else self.open_invoice(row.id)
+            )
+        )
         self.view_button = QPushButton(_("Voir"), self)
         self.view_button.clicked.connect(lambda: self._with_current(self.open_invoice))
         self.new_button = QPushButton(_("Facture ponctuelle…"), self)
@@ -284,8 +290,12 @@ class BillingTab(Tab):
                 show_error(self, exc)
                 return
 
-    def new_invoice(self, *, modal: bool = True) -> ManualInvoiceDialog:
+    def new_invoice(
+        self, *, modal: bool = True, draft_id: int | None = None
+    ) -> ManualInvoiceDialog:
         dialog = ManualInvoiceDialog(self.ctx, self)
+        if draft_id is not None:
+            dialog.load_draft(draft_id)
         if modal:
             dialog.exec()
         return dialog

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.billing import queries
 from app.billing.credit_notes import create_credit_note, creditable_lines
-from app.billing.invoices import DraftLine, create_draft_invoice
+from app.billing.invoices import DraftLine, create_draft_invoice, update_draft_invoice
 from app.errors import PropreoError
 from app.i18n import _
 from app.money import format_amount
@@ -276,7 +276,45 @@ class ManualInvoiceDialog(QDialog):
             )
         return result
 
+    def load_draft(self, invoice_id: int) -> None:
+        """Edit an existing draft (its client stays)."""
+        d = self.ctx.query(queries.draft_for_edit, invoice_id)
+        self.invoice_id = d.id
+        self.setWindowTitle(_("Facture provisoire"))
+        self.client.setCurrentIndex(max(self.client.findData(d.client_id), 0))
+        self.client.setEnabled(False)
+        self.date.setDate(d.issue_date)
+        self.title.setText(d.title)
+        self.purchase_order.setText(d.purchase_order)
+        self.grid.setRowCount(0)
+        for r, (article_id, text, quantity, price) in enumerate(d.lines):
+            self.add_line()
+            combo = self.grid.cellWidget(r, 0)
+            assert isinstance(combo, QComboBox)
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(combo.findData(article_id), 0))
+            combo.blockSignals(False)
+            self.set_line(
+                r, text, format(quantity.normalize(), "f"), format(price.normalize(), "f")
+            )
+
     def save(self) -> None:
+        if self.invoice_id is not None:
+            try:
+                self.ctx.call(
+                    update_draft_invoice,
+                    self.invoice_id,
+                    self.lines(),
+                    issue_date=self.date.date().toPython(),
+                    title=self.title.text().strip(),
+                    purchase_order=self.purchase_order.text().strip(),
+                    topic="billing",
+                )
+            except PropreoError as exc:
+                self.error.setText(str(exc))
+                return
+            self.accept()
+            return
         try:
             invoice = self.ctx.call(
                 create_draft_invoice,

@@ -440,3 +440,27 @@ def contract_line_choices(session: Session, contract_id: int) -> list[tuple[int,
             .order_by(ContractLine.position)
         )
     ]
+
+
+@dataclass
+class DraftForEdit:
+    id: int
+    client_id: int
+    issue_date: dt.date
+    title: str
+    purchase_order: str
+    lines: list[tuple[int | None, str, Decimal, Decimal]]  # article, text, quantity, price
+
+
+def draft_for_edit(session: Session, invoice_id: int) -> DraftForEdit:
+    from app.billing.invoices import get_invoice
+
+    inv = get_invoice(session, invoice_id)
+    return DraftForEdit(
+        inv.id,
+        inv.client_id,
+        inv.issue_date,
+        inv.title,
+        inv.purchase_order,
+        [(ln.article_id, ln.description, ln.quantity, ln.unit_price) for ln in inv.lines],
+    )
