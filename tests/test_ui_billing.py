@@ -115,6 +115,8 @@ def test_contract_form_create_activate_plan_amend_suspend(qtbot: QtBot, db: Data
     assert tab.detail.status == "suspended" and tab.suspensions.rowCount() == 1
     assert not any(tab.plan.item(r, 2).text() == "01/07/2026" for r in range(tab.plan.rowCount()))
     assert tab.history.rowCount() >= 4
+    extra = tab.bill_outside_plan(tab.detail.current[0].line_id, D(2026, 9, 15), "0,5")
+    assert extra is not None and "505,00" in tab.status_label.text().replace("\u202f", " ")
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Contract)) == 1
 

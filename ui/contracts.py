@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
 from app.billing import contracts as uc
 from app.billing import queries
 from app.billing.contracts import ContractForm, LineForm
+from app.billing.invoices import invoice_contract_line
 from app.errors import PropreoError, ValidationError
 from app.i18n import _
+from app.money import format_amount
 from models.contracts import ContractStatus, Grouping, Prorata
 from ui.context import Tab, UiContext
 from ui.contract_widgets import (
@@ -170,6 +172,7 @@ class ContractsTab(Tab):
             ("suspend", _("Suspendre…"), self.ask_suspension),
             ("resume", _("Reprendre…"), self.ask_resume),
             ("terminate", _("Résilier…"), self.ask_termination),
+            ("extra", _("Hors échéancier…"), self.ask_extra),
         ]:
             button = QPushButton(label, self)
             button.clicked.connect(slot)
@@ -276,7 +279,7 @@ class ContractsTab(Tab):
         status = self.detail.status if self.detail else None
         self.buttons["activate"].setEnabled(status == ContractStatus.DRAFT)
         live = status in (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
-        for key in ("amend", "suspend", "terminate"):
+        for key in ("amend", "suspend", "terminate", "extra"):
             self.buttons[key].setEnabled(live)
         self.buttons["resume"].setEnabled(status == ContractStatus.SUSPENDED)
 
@@ -461,3 +464,37 @@ class ContractsTab(Tab):
                     _("Résiliation"),
                     _("Contrat résilié : la dernière période sera proratisée."),
                 )
+
+    # --- a contract line invoiced outside its plan ------------------------------------
+
+    def bill_outside_plan(self, line_id: int, on: dt.date, quantity: str) -> int | None:
+        """A draft invoice for an extra passage of a line, priced as the line on that date."""
+        invoice = self._do(invoice_contract_line, line_id, issue_date=on, quantity=quantity)
+        if invoice is None:
+            return None
+        self.status_label.setText(
+            _("Facture provisoire créée ({amount} HT) : à émettre dans Facturation.").format(
+                amount=format_amount(invoice.total_ht)
+            )
+        )
+        return invoice.id
+
+    def ask_extra(self) -> None:
+        if self.detail is None:
+            return
+        choices = [
+            (v.line_id, f"Ligne {v.position} — {v.description}") for v in self.detail.current
+        ]
+        dialog = AskDialog(
+            _("Facturer hors échéancier"),
+            [
+                Field("line", "Ligne", kind="choice", choices=choices),
+                Field("on", "Date de facture", kind="date"),
+                Field("quantity", "Quantité", tooltip="Nombre de passages ou d'unités à facturer."),
+            ],
+            {"on": dt.date.today(), "quantity": "1"},
+            self,
+        )
+        if dialog.exec():
+            v = dialog.values()
+            self.bill_outside_plan(v["line"], v["on"], v["quantity"])
