@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from app import __version__
 
@@ -85,6 +86,8 @@ def test_bundle_carries_its_runtime_files() -> None:
         "models/migrations/env.py",
         "models/migrations/script.py.mako",
         "facturx/xsd_and_schematron",
+        "sepaxml/schemas",
+        "schwifty/bank_registry",
         "babel/locale-data/fr.dat",
         "PySide6/Qt/translations/qtbase_fr.qm",
     ]
@@ -121,6 +124,23 @@ def test_init_demo_check_and_gui(home: Path) -> None:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is True
+
+    # Factur-X: ReportLab with the bundled DejaVu fonts, XSD and schematrons (saxonche).
+    out = home / "export"
+    result = _run(
+        home, "--db", str(db), "documents", "export", "--period", "2026-08", "--out", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    pdfs = sorted(out.glob("*.pdf"))
+    assert pdfs, result.stdout
+    reader = PdfReader(pdfs[0])
+    assert list(reader.attachments) == ["factur-x.xml"]
+    fonts = {
+        str(font.get_object()["/BaseFont"]).split("+")[-1]
+        for page in reader.pages
+        for font in (page["/Resources"].get("/Font") or {}).values()
+    }
+    assert fonts and all(f.startswith("DejaVuSans") for f in fonts), fonts
 
     result = _run(home, "--db", str(db), "gui", PROPREO_QUIT_AFTER_MS="1500")
     assert result.returncode == 0, result.stderr
