@@ -14,7 +14,9 @@ Rules, one anomaly at most per contract, in this order:
 - ``beyond_threshold``: an explained change of the monthly lines beyond the threshold (%).
 
 Quarterly, seasonal or one-off lines vary by nature: they count in the totals and in
-new/stopped, but not in the change rules.
+new/stopped, but not in the change rules. Free lines added by hand to a contract's invoice
+do count (a draft corrected without an amendment is exactly what the control must show);
+credit notes count in the totals only.
 """
 
 from __future__ import annotations

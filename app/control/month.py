@@ -179,9 +179,10 @@ def _load_lines(
                 amount=sign * total,
                 family=families.get(family_id, NO_FAMILY),
                 contract_id=contract_of.get(cl_id, inv_contract) if cl_id else inv_contract,
+                # Monthly contract lines and free lines added by hand on a contract's invoice.
                 regular=(
-                    cl_id in monthly
-                    and line_kind == LineKind.NORMAL
+                    (cl_id is None or cl_id in monthly)
+                    and line_kind in (LineKind.NORMAL, LineKind.FREE)
                     and inv_kind == InvoiceKind.INVOICE
                 ),
                 prorata_or_regul=line_kind in (LineKind.PRORATA, LineKind.REGULARISATION),
