@@ -29,6 +29,7 @@ STEPS: list[str] = [
     "app.demo.quotes",
     "app.demo.payments",
     "app.demo.revisions",
+    "app.demo.collections",
 ]
 
 # The demo's "today" and the last month whose history is already billed and paid.

@@ -1,0 +1,1 @@
+"""Collections: aged balance of the open invoices, dunning levels, reminders and penalties."""
