@@ -1,0 +1,215 @@
+"""Aged balance, dunning levels, penalties and indemnity, reminders and letters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from app.collections.aging import OpenItem, age, aged_balance, bucket_of
+from app.collections.dunning import (
+    LevelRule,
+    dunning_run,
+    indemnity,
+    late_penalty,
+    letter_docx,
+    letter_email,
+    letter_pdf,
+    next_level,
+    propose,
+    record_reminders,
+    reminder_history,
+    set_level_delays,
+)
+from app.db import Database
+from app.errors import ValidationError
+from app.payments.balance import overdue
+from models.audit import AuditEvent
+from models.clients import Client, ClientKind
+from models.collections import DunningLevel, Reminder
+
+D = dt.date
+RULES = [
+    LevelRule(1, "relance_1", "Relance 1", 15),
+    LevelRule(2, "relance_2", "Relance 2", 30),
+    LevelRule(3, "mise_en_demeure", "Mise en demeure", 45),
+]
+
+
+def _docx_text(data: bytes) -> str:
+    from docx import Document
+
+    return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+
+
+def test_buckets_at_their_boundaries() -> None:
+    on = D(2026, 9, 30)
+    days = [0, 1, 30, 31, 60, 61, 90, 91, -5]
+    items = [
+        OpenItem(1, n, f"F{n}", D(2026, 1, 1), on - dt.timedelta(days=d), Decimal("100.00"))
+        for n, d in enumerate(days)
+    ]
+    items.append(OpenItem(2, 99, "AV1", D(2026, 9, 1), D(2026, 9, 1), Decimal("-30.00")))
+    items.append(OpenItem(2, 98, "F98", D(2026, 5, 1), D(2026, 6, 1), Decimal("250.50")))
+    result = age(items, {1: "Dupont", 2: "Alpha"}, on)
+    assert [r.client for r in result.rows] == ["Alpha", "Dupont"]
+    alpha, dupont = result.rows
+    assert dupont.buckets == {
+        "not_due": Decimal("200.00"),
+        "d1_30": Decimal("200.00"),
+        "d31_60": Decimal("200.00"),
+        "d61_90": Decimal("200.00"),
+        "over_90": Decimal("100.00"),
+    }
+    assert alpha.buckets["not_due"] == Decimal("-30.00")
+    assert alpha.buckets["over_90"] == Decimal("250.50")  # 121 days late
+    assert alpha.total == Decimal("220.50") and alpha.overdue == Decimal("250.50")
+    assert result.total.total == Decimal("1120.50")
+    assert [bucket_of(d) for d in (0, 1, 30, 31, 60, 61, 90, 91)] == [
+        "not_due",
+        "d1_30",
+        "d1_30",
+        "d31_60",
+        "d31_60",
+        "d61_90",
+        "d61_90",
+        "over_90",
+    ]
+
+
+def test_penalty_and_indemnity_exact() -> None:
+    # 1 200 × 12,15 % × 30 / 365 = 11,9835… → 11,98
+    assert late_penalty(Decimal("1200.00"), Decimal("12.15"), 30) == Decimal("11.98")
+    # 1 936,80 × 12,15 % × 63 / 365 = 40,6163… → 40,62
+    assert late_penalty(Decimal("1936.80"), Decimal("12.15"), 63) == Decimal("40.62")
+    assert late_penalty(Decimal("500.00"), Decimal("12.15"), 0) == Decimal("0")
+    assert indemnity(True, 3) == Decimal("120.00")
+    assert indemnity(False, 3) == Decimal("0")
+
+
+@pytest.mark.parametrize(
+    ("kind", "claimed"),
+    [
+        (ClientKind.COMPANY, Decimal("80.00")),
+        (ClientKind.PUBLIC, Decimal("80.00")),
+        (ClientKind.CONDOMINIUM, Decimal("0")),
+        (ClientKind.PERSON, Decimal("0")),
+    ],
+)
+def test_no_indemnity_from_a_copropriete_or_a_private_person(kind: str, claimed: Decimal) -> None:
+    on = D(2026, 9, 30)
+    client = Client(id=7, code="X", name="Client X", kind=kind)
+    items = [
+        OpenItem(7, 1, "FA1", D(2026, 7, 31), D(2026, 8, 15), Decimal("1200.00")),  # 46 days
+        OpenItem(7, 2, "FA2", D(2026, 8, 31), D(2026, 9, 10), Decimal("600.00")),  # 20 days
+    ]
+    reached = {1: (2, D(2026, 9, 10))}
+    p = propose(client, items, RULES, reached, Decimal("12.15"), on)
+    assert p is not None
+    assert (p.level, p.label) == (3, "Mise en demeure")
+    assert p.indemnity == claimed
+    # 1 200 × 12,15 % × 46 / 365 = 18,37 ; 600 × 12,15 % × 20 / 365 = 3,99
+    assert [i.penalty for i in p.items] == [Decimal("18.37"), Decimal("3.99")]
+    assert p.penalty == Decimal("22.36")
+    assert p.total_claimed == Decimal("1822.36") + claimed
+
+
+def test_levels_follow_each_other() -> None:
+    on = D(2026, 9, 30)
+    assert next_level(RULES, 10, None, on) is None
+    assert next_level(RULES, 80, None, on).label == "Relance 1"  # no level skipped
+    assert next_level(RULES, 80, (1, D(2026, 9, 25)), on) is None  # 5 days after relance 1
+    assert next_level(RULES, 80, (1, D(2026, 9, 15)), on).label == "Relance 2"
+    assert next_level(RULES, 80, (3, D(2026, 8, 1)), on) is None
+
+
+def test_level_delays_are_configurable(db: Database) -> None:
+    with db.write() as s:
+        set_level_delays(s, {"relance_1": 10, "relance_2": 25, "mise_en_demeure": 40})
+    with db.read() as s:
+        assert [
+            lv.days_after_due for lv in s.scalars(select(DunningLevel).order_by(DunningLevel.level))
+        ] == [10, 25, 40]
+    with db.write() as s, pytest.raises(ValidationError, match="Délai Relance 2"):
+        set_level_delays(s, {"relance_2": 5})
+
+
+def test_demo_aged_balance_agrees_with_client_overdue(demo_db: Database) -> None:
+    on = D(2026, 9, 1)
+    with demo_db.read() as s:
+        result = aged_balance(s, on)
+        assert result.rows
+        for row in result.rows:
+            assert row.overdue == overdue(s, row.client_id, on), row.client
+        assert result.total.total == sum((r.total for r in result.rows), Decimal(0))
+        assert result.total.overdue > 0
+
+
+def test_demo_dunning_letters_read_right(demo_db: Database) -> None:
+    with demo_db.read() as s:
+        history = reminder_history(s)
+        kinds = {r.id: s.get(Client, r.client_id).kind for r in history}
+        formal = [r for r in history if r.label == "Mise en demeure"]
+        pro = next(r for r in formal if kinds[r.id] == ClientKind.COMPANY)
+        copro = next(r for r in formal if kinds[r.id] == ClientKind.CONDOMINIUM)
+        first = next(r for r in history if r.label == "Relance 1")
+        pro_docx = _docx_text(letter_docx(s, pro.id))
+        copro_docx = _docx_text(letter_docx(s, copro.id))
+        first_docx = _docx_text(letter_docx(s, first.id))
+        pdf = letter_pdf(s, pro.id)
+        subject, body = letter_email(s, copro.id)
+    assert pro.indemnity == Decimal("40.00") * len(pro.invoices.split(", "))
+    assert copro.indemnity == Decimal("0.00")
+    assert "Objet : Mise en demeure de payer" in pro_docx
+    assert "nous vous mettons en demeure" in pro_docx
+    for number in pro.invoices.split(", "):
+        assert f"Facture n° {number}" in pro_docx
+    assert "article D441-5" in pro_docx and "L441-10" in pro_docx
+    assert "indemnités forfaitaires" in pro_docx
+    # A copropriété: penalties under the terms, never the 40 € indemnity nor B2B articles.
+    assert "nous vous mettons en demeure" in copro_docx
+    assert "40 €" not in copro_docx and "indemnit" not in copro_docx
+    assert "L441-10" not in copro_docx
+    assert "Sauf erreur ou omission" in first_docx and "pénalités" not in first_docx
+    assert "Mise en demeure" in subject and "indemnit" not in body
+    assert pdf.startswith(b"%PDF")
+    import subprocess
+
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "MISE EN DEMEURE" in text.upper() and "D441-5" in text
+    fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True).stdout.decode()
+    assert "Helvetica" not in fonts
+
+
+def test_dunning_run_records_history_and_skips_litigation(demo_db: Database) -> None:
+    on = D(2026, 9, 1)
+    with demo_db.read() as s:
+        run = dunning_run(s, on)
+        assert run.proposals and all(p.level == 1 for p in run.proposals)
+        target = run.proposals[0]
+        other = run.proposals[1]
+    with demo_db.write() as s:
+        s.get(Client, other.client_id).in_litigation = True
+        done = record_reminders(s, on)
+        assert other.client_id not in {r.client_id for r in done}
+        assert target.client_id in {r.client_id for r in done}
+    with demo_db.read() as s:
+        again = dunning_run(s, on)
+        assert {p.client_id for p in again.proposals} == set()  # sent today: nothing more due
+        assert any("client en litige" in w for w in again.skipped)
+        reminder = s.scalar(
+            select(Reminder).where(Reminder.client_id == target.client_id, Reminder.sent_on == on)
+        )
+        assert reminder.total_due == target.total_due
+        events = s.scalars(
+            select(AuditEvent).where(
+                AuditEvent.client_id == target.client_id, AuditEvent.entity_type == "reminder"
+            )
+        ).all()
+        assert any("Relance 1" in e.summary and e.entity_id == reminder.id for e in events)
+        assert reminder_history(s, target.client_id)[0].label == "Relance 1"
