@@ -33,6 +33,7 @@ from app.progress import Progress
 from models.invoices import InvoiceKind, InvoiceStatus
 from ui.billing_dialogs import CreditNoteDialog, InvoiceViewer, ManualInvoiceDialog
 from ui.context import Tab, UiContext
+from ui.control import ControlPanel
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
@@ -113,6 +114,8 @@ class BillingTab(Tab):
         rl.addLayout(actions)
         rl.addWidget(QLabel(_("Avertissements"), self))
         rl.addWidget(self.warnings)
+        self.control = ControlPanel(ctx, self, period=lambda: self.period)  # control M / M-1
+        rl.addWidget(self.control, 1)
 
         # --- invoice list ---
         self.f_period = QLineEdit(self)
@@ -196,6 +199,7 @@ class BillingTab(Tab):
         )
         self.warnings.clear()
         self.warnings.addItems(r.warnings)
+        self.control.refresh()
         has = bool(r.drafts)
         for b in (self.issue_all_button, self.issue_selected_button, self.delete_button):
             b.setEnabled(has)

@@ -12,11 +12,13 @@ TABS: list[tuple[str, str, str]] = [
     ("Articles", "ui.articles", "ArticlesTab"),
     ("Contrats", "ui.contracts", "ContractsTab"),
     ("Facturation", "ui.billing", "BillingTab"),
+    ("Contrôle facturation", "ui.control", "ControlTab"),
     ("Devis", "ui.quotes", "QuotesTab"),
     ("Planning", "ui.planning", "PlanningTab"),
     ("Cahier de liaison", "ui.liaison", "LiaisonTab"),
     ("Éditions", "ui.documents", "DocumentsTab"),
     ("Règlements", "ui.payments", "PaymentsTab"),
+    ("Relances", "ui.collections", "CollectionsTab"),
     ("Suivi des contrats", "ui.followup", "FollowUpTab"),
     ("Prévisionnel", "ui.forecast", "ForecastTab"),
 ]

@@ -116,6 +116,11 @@ def level_rules(session: Session) -> list[LevelRule]:
     return [LevelRule(x.level, x.code, x.label, x.days_after_due) for x in levels if x.active]
 
 
+def level_days(session: Session) -> dict[str, int]:
+    """Delay (days after the due date) of each active level, by code."""
+    return {r.code: r.days for r in level_rules(session)}
+
+
 def set_level_delays(session: Session, days: dict[str, int]) -> list[DunningLevel]:
     """Change the delays (days after the due date); they must increase with the level."""
     levels = ensure_levels(session)

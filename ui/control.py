@@ -1,0 +1,239 @@
+"""« Contrôle facturation »: month M vs M-1 by article family, regularity anomalies with a
+link to the contract, export .xlsx / PDF. :class:`ControlPanel` is embedded in the run
+wizard of the Facturation tab (period given by the wizard) and in its own tab."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.control.month import MonthControl, control_month, get_threshold, set_threshold
+from app.errors import PropreoError
+from app.i18n import _
+from app.money import format_amount
+from reports.control_pdf import render_control_pdf, write_control_xlsx
+from ui.context import Tab, UiContext
+from ui.operations import show_error
+from ui.table import Column, RecordList
+
+
+def _pct(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value:+}".replace(".", ",") + " %"
+
+
+FAMILY_COLUMNS = [
+    Column("Famille", lambda r: r.family, 200),
+    Column("Mois", lambda r: r.current, 110),
+    Column("M-1", lambda r: r.previous, 110),
+    Column("Écart", lambda r: r.delta, 110),
+    Column("Écart %", lambda r: _pct(r.percent), 80),
+]
+ANOMALY_COLUMNS = [
+    Column("Anomalie", lambda r: r.label, 230),
+    Column("Contrat", lambda r: r.contract, 80),
+    Column("Client", lambda r: r.client, 200),
+    Column("Mois", lambda r: r.current, 100),
+    Column("M-1", lambda r: r.previous, 100),
+    Column("Détail", lambda r: r.detail, 260),
+]
+
+
+class ControlPanel(QWidget):
+    """The control of one month; ``period`` given by the caller or chosen in the panel."""
+
+    contract_requested = Signal(int)
+
+    def __init__(
+        self,
+        ctx: UiContext,
+        parent: QWidget | None = None,
+        *,
+        period: Callable[[], str] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.result: MonthControl | None = None
+        self._period_source = period
+        self.month = QDateEdit(self)
+        self.month.setDisplayFormat("MM/yyyy")
+        self.month.setCalendarPopup(True)
+        today = dt.date.today()
+        self.month.setDate(QDate(today.year, today.month, 1))
+        self.month.setToolTip(_("Mois contrôlé, comparé au mois précédent (M-1)."))
+        self.month.dateChanged.connect(lambda _d: self.refresh())
+        self.month.setVisible(period is None)
+        self.threshold = QLineEdit(self)
+        self.threshold.setMaximumWidth(60)
+        self.threshold.setToolTip(
+            _(
+                "Seuil de variation (%) : une variation expliquée (avenant, révision, début ou "
+                "fin de contrat) au-delà de ce seuil est signalée. Une variation sans "
+                "explication l'est toujours."
+            )
+        )
+        self.threshold.editingFinished.connect(self.save_threshold)
+        self.summary = QLabel(self)
+        self.pdf_button = QPushButton(_("Exporter PDF…"), self)
+        self.pdf_button.clicked.connect(lambda: self._export("pdf"))
+        self.xlsx_button = QPushButton(_("Exporter .xlsx…"), self)
+        self.xlsx_button.clicked.connect(lambda: self._export("xlsx"))
+        self.recompute_button = QPushButton(_("Recalculer le mois"), self)
+        self.recompute_button.setToolTip(
+            _(
+                "Supprime les brouillons de la facturation du mois et la relance (après une "
+                "correction de contrat) ; les factures déjà émises restent acquises."
+            )
+        )
+        self.recompute_button.clicked.connect(self.recompute)
+        self.recompute_button.setVisible(period is not None)
+        self.last_recompute: Any = None
+        self.families = RecordList(FAMILY_COLUMNS, export_name="controle_familles")
+        self.anomalies = RecordList(ANOMALY_COLUMNS, export_name="controle_anomalies")
+        self.anomalies.activated.connect(lambda row: self.open_contract(row.contract_id))
+        self.anomalies.setToolTip(_("Double-clic : ouvrir le contrat."))
+        top = QHBoxLayout()
+        if period is None:
+            top.addWidget(QLabel(_("Mois"), self))
+            top.addWidget(self.month)
+        top.addWidget(QLabel(_("Seuil %"), self))
+        top.addWidget(self.threshold)
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.recompute_button)
+        top.addWidget(self.xlsx_button)
+        top.addWidget(self.pdf_button)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        left = QWidget(split)
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(QLabel(_("Totaux HT par famille (M / M-1)"), left))
+        ll.addWidget(self.families)
+        right = QWidget(split)
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(QLabel(_("Anomalies de régularité (double-clic : contrat)"), right))
+        rl.addWidget(self.anomalies)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+
+    @property
+    def period(self) -> str:
+        if self._period_source is not None:
+            return self._period_source()
+        d = self.month.date()
+        return f"{d.year():04d}-{d.month():02d}"
+
+    def set_period(self, period: str) -> None:
+        self.month.setDate(QDate(int(period[:4]), int(period[5:7]), 1))
+
+    def refresh(self) -> None:
+        threshold = self.ctx.query(get_threshold)
+        self.threshold.setText(f"{threshold.normalize():f}".replace(".", ","))
+        self.result = r = self.ctx.query(control_month, self.period)
+        self.families.set_rows(r.by_family)
+        self.anomalies.set_rows(r.anomalies)
+        state = _("provisoire : {n} brouillon(s)").format(n=r.drafts) if r.drafts else _("émis")
+        self.summary.setText(
+            _("{period} ({state}) : {cur} HT — {prev_period} : {prev} HT — {n} anomalie(s)").format(
+                period=r.period,
+                state=state,
+                cur=format_amount(r.total_current),
+                prev_period=r.previous,
+                prev=format_amount(r.total_previous),
+                n=len(r.anomalies),
+            )
+        )
+
+    def recompute(self) -> Any:
+        """Re-compute the month's drafts off the GUI thread (progress and cancel)."""
+        from app.control.provisional import recompute_period
+
+        period = self.period
+
+        def work(session: Any, progress: Any) -> Any:
+            return recompute_period(session, period, progress=progress)
+
+        def done(result: Any) -> None:
+            self.last_recompute = result
+            self.refresh()
+
+        return self.ctx.run(
+            self,
+            _("Recalcul de la facturation de {period}…").format(period=period),
+            work,
+            on_done=done,
+            on_error=lambda exc: show_error(self, exc),
+            topic="billing",
+        )
+
+    def save_threshold(self) -> None:
+        text = self.threshold.text().strip().replace(",", ".")
+        try:
+            self.ctx.call(set_threshold, text or "0", topic="control")
+        except PropreoError as exc:
+            show_error(self, exc)
+            return
+        self.refresh()
+
+    def open_contract(self, contract_id: int) -> None:
+        """Show the contract in the Contrats tab (when in the main window) and tell listeners."""
+        self.contract_requested.emit(contract_id)
+        window = self.ctx.window or self.window()
+        tab = getattr(window, "tab", None)
+        if callable(tab):
+            contracts = tab("Contrats")
+            if hasattr(contracts, "open_contract"):
+                contracts.open_contract(contract_id)
+
+    def _report(self) -> Any:
+        from app.control.export import control_report
+
+        return self.ctx.query(control_report, self.period)
+
+    def export_pdf(self, path: str) -> None:
+        with open(path, "wb") as fh:
+            fh.write(render_control_pdf(self._report()))
+
+    def export_xlsx(self, path: str) -> None:
+        write_control_xlsx(path, self._report())
+
+    def _export(self, kind: str) -> None:
+        name = f"controle_facturation_{self.period}.{kind}"
+        filters = "PDF (*.pdf)" if kind == "pdf" else "Classeur Excel (*.xlsx)"
+        path, _f = QFileDialog.getSaveFileName(self, _("Exporter"), name, filters)
+        if path:
+            (self.export_pdf if kind == "pdf" else self.export_xlsx)(path)
+
+
+class ControlTab(Tab):
+    title = "Contrôle facturation"
+    topics = ("", "billing", "contracts", "control")
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.panel = ControlPanel(ctx, self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.panel)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.panel.refresh()
