@@ -37,11 +37,11 @@ def _pct(value: Decimal | None) -> str:
 
 
 FAMILY_COLUMNS = [
-    Column("Famille", lambda r: r.family, 200),
-    Column("Mois", lambda r: r.current, 110),
-    Column("M-1", lambda r: r.previous, 110),
-    Column("Écart", lambda r: r.delta, 110),
-    Column("Écart %", lambda r: _pct(r.percent), 80),
+    Column("Famille", lambda r: r.family, 150),
+    Column("Mois", lambda r: r.current, 90),
+    Column("M-1", lambda r: r.previous, 90),
+    Column("Écart", lambda r: r.delta, 90),
+    Column("Écart %", lambda r: _pct(r.percent), 65),
 ]
 ANOMALY_COLUMNS = [
     Column("Anomalie", lambda r: r.label, 230),
@@ -129,7 +129,9 @@ class ControlPanel(QWidget):
         rl.addWidget(self.anomalies)
         split.addWidget(left)
         split.addWidget(right)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([520, 800])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
