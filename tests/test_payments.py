@@ -11,7 +11,6 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from app import numbering
 from app.errors import StateError, ValidationError, ValidationErrors
 from app.ledger import client_ledger
 from app.money import round_money, vat_amount
@@ -23,7 +22,7 @@ from app.payments.entry import PaymentForm, open_items, payment_unallocated, rec
 from app.payments.receipts import receipt_pdf
 from app.payments.remittance import cheques_to_remit, create_remittance, remittance_pdf
 from models.clients import Client
-from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+from models.invoices import Invoice
 from models.payments import Allocation
 
 E = Decimal
@@ -33,32 +32,28 @@ D = dt.date
 def make_client(session: Session, code: str = "DUPO", name: str = "Dupont Industrie") -> Client:
     client = Client(
         code=code, name=name, street="12 rue des Lilas", postcode="69003", city="Lyon",
-        payment_means="cheque",
+        payment_means="cheque", siren="732829304",
     )  # fmt: skip
     session.add(client)
     session.flush()
     return client
 
 
-def issue_invoice(
-    session: Session, client: Client, ttc: str, day: dt.date, *, kind: str = InvoiceKind.INVOICE
-) -> Invoice:
-    """An issued invoice as the billing module leaves it (number taken in its series)."""
-    series = "credit_note" if kind == InvoiceKind.CREDIT_NOTE else "invoice"
-    number = numbering.next_number(session, series, day)
+def issue_invoice(session: Session, client: Client, ttc: str, day: dt.date) -> Invoice:
+    """An invoice made and issued by the billing module (net 30 days: due 30 days later)."""
+    from app.billing.invoices import DraftLine, create_draft_invoice
+    from app.billing.issuing import issue_invoices
+
     total = E(ttc)
     ht = round_money(total / E("1.2"))
-    vat = vat_amount(ht, E(20))
-    assert ht + vat == total, "choose a TTC that a 20 % VAT base gives exactly"
-    invoice = Invoice(
-        kind=kind, status=InvoiceStatus.ISSUED, series_code=series, number=number.text,
-        issue_date=day, due_date=day + dt.timedelta(days=30), client_id=client.id,
-        total_ht=ht, total_vat=vat, total_ttc=total, amount_due=total,
-        lines=[InvoiceLine(position=1, description="Nettoyage des bureaux", unit_price=ht,
-                           total_ht=ht, vat_rate=E(20), revenue_account="706100")],
+    assert ht + vat_amount(ht, E(20)) == total, "choose a TTC that a 20 % VAT base gives exactly"
+    invoice = create_draft_invoice(
+        session, client.id,
+        [DraftLine(description="Nettoyage des bureaux", quantity="1", unit_price=ht)],
+        issue_date=day,
     )  # fmt: skip
-    session.add(invoice)
-    session.flush()
+    issue_invoices(session, [invoice.id])
+    assert invoice.total_ttc == total and invoice.due_date == day + dt.timedelta(days=30)
     return invoice
 
 
@@ -153,6 +148,10 @@ def test_credit_undo_and_manual_allocation(session: Session, company: object) ->
     allocate(session, payment.id, [AllocationLine(second.id, E("250.00"))])
     assert open_items(session, client.id) == []
     assert outstanding(session, client.id) == E("-50.00")
+    # The account inquiry (and the billing run's credit-limit control) sees the same encours.
+    from app.ledger import outstanding as ledger_outstanding
+
+    assert ledger_outstanding(session, client.id) == E("-50.00")
     assert first.id != second.id
 
 
