@@ -213,3 +213,48 @@ def test_dunning_run_records_history_and_skips_litigation(demo_db: Database) -> 
         ).all()
         assert any("Relance 1" in e.summary and e.entity_id == reminder.id for e in events)
         assert reminder_history(s, target.client_id)[0].label == "Relance 1"
+
+
+def test_reminder_sent_by_email_with_its_pdf(demo_db: Database) -> None:
+    import email
+    import socket
+    from email import policy
+
+    from aiosmtpd.controller import Controller
+
+    from app.collections.mailing import send_reminder_emails
+    from models.documents import DocumentSending
+
+    received: list[email.message.EmailMessage] = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+            received.append(
+                email.message_from_bytes(envelope.original_content, policy=policy.default)
+            )
+            return "250 OK"
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with demo_db.read() as s:
+            formal = next(r for r in reminder_history(s) if r.label == "Mise en demeure")
+            client = s.get(Client, formal.client_id)
+            address = client.invoice_email or client.email
+            report = send_reminder_emails(s, [formal.id], override=f"127.0.0.1:{port}")
+    finally:
+        controller.stop()
+    assert len(report.sent) == 1, [o.error for o in report.failed]
+    message = received[0]
+    assert address in str(message["To"])
+    assert "Mise en demeure" in str(message["Subject"])
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert "nous vous mettons en demeure" in body
+    attachment = next(message.iter_attachments())
+    assert attachment.get_content()[:4] == b"%PDF"
+    with demo_db.read() as s:
+        log = s.scalars(select(DocumentSending).where(DocumentSending.doc_type == "reminder")).all()
+        assert [row.client_id for row in log] == [formal.client_id]

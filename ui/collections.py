@@ -109,6 +109,14 @@ class CollectionsTab(Tab):
         self.pdf_button.clicked.connect(lambda: self._save_letter("pdf"))
         self.mail_button = QPushButton(_("Texte de l'e-mail"), self)
         self.mail_button.clicked.connect(self.show_email)
+        self.send_button = QPushButton(_("Envoyer par e-mail"), self)
+        self.send_button.setToolTip(
+            _("Envoie les relances sélectionnées (lettre en PDF jointe) par le serveur SMTP.")
+        )
+        self.send_button.clicked.connect(self.send_emails)
+        self.last_report: Any = None
+        self.send_status = QLabel(self)
+        self.send_status.setWordWrap(True)
 
         self.delays: dict[str, QSpinBox] = {}
         settings = QWidget(self)
@@ -137,8 +145,8 @@ class CollectionsTab(Tab):
         hl = QVBoxLayout(history_page)
         hl.addWidget(self.history, 1)
         hb = QHBoxLayout()
-        hb.addStretch(1)
-        for b in (self.docx_button, self.pdf_button, self.mail_button):
+        hb.addWidget(self.send_status, 1)
+        for b in (self.docx_button, self.pdf_button, self.mail_button, self.send_button):
             hb.addWidget(b)
         hl.addLayout(hb)
 
@@ -226,6 +234,35 @@ class CollectionsTab(Tab):
                 return
             with open(path, "wb") as fh:
                 fh.write(data)
+
+    def send_emails(self) -> Any:
+        from app.collections.mailing import send_reminder_emails
+
+        ids = [r.id for r in self.history.selected()]
+        if not ids:
+            return None
+
+        def work(session: Any, progress: Any) -> Any:
+            return send_reminder_emails(session, ids, progress)
+
+        def done(report: Any) -> None:
+            self.last_report = report
+            failed = [f"{o.item.number} : {o.error}" for o in report.failed]
+            self.send_status.setText(
+                "\n".join(
+                    [_("{n} relance(s) envoyée(s) par e-mail.").format(n=len(report.sent)), *failed]
+                )
+            )
+
+        return self.ctx.run(
+            self,
+            _("Envoi des relances…"),
+            work,
+            write=False,
+            on_done=done,
+            on_error=lambda exc: show_error(self, exc),
+            topic="collections",
+        )
 
     def show_email(self, *, modal: bool = True) -> QDialog | None:
         row = self.history.current()
