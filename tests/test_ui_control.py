@@ -37,8 +37,17 @@ def test_control_in_the_run_wizard_and_its_own_tab(
     assert result.total_current == billing.review.total_ht
     assert panel.families.model.rowCount() == len(result.by_family)
     assert "provisoire" in panel.summary.text()
-    # Re-compute the month from the panel: same drafts total, no double billing.
-    before = billing.review.total_ht
+    # Correct a draft with a free line: the control sees it at once.
+    billing.drafts.view.selectRow(0)
+    dialog = panel.correct_draft(modal=False)
+    assert dialog is not None
+    dialog.description.setText("Nettoyage après travaux")
+    dialog.unit_price.setText("50")
+    assert dialog.save()
+    qtbot.waitUntil(lambda: panel.result.total_current == result.total_current + 50, timeout=10_000)
+    assert billing.review.total_ht == result.total_current + 50
+    # Re-compute the month from the panel: the run's drafts again, the free line gone.
+    before = result.total_current
     panel.recompute()
     qtbot.waitUntil(lambda: panel.last_recompute is not None, timeout=60_000)
     assert panel.last_recompute.total_ht == before

@@ -114,7 +114,9 @@ class BillingTab(Tab):
         rl.addLayout(actions)
         rl.addWidget(QLabel(_("Avertissements"), self))
         rl.addWidget(self.warnings)
-        self.control = ControlPanel(ctx, self, period=lambda: self.period)  # control M / M-1
+        self.control = ControlPanel(  # control M / M-1, draft correction, recompute
+            ctx, self, period=lambda: self.period, selected_draft=self.drafts.current
+        )
         rl.addWidget(self.control, 1)
 
         # --- invoice list ---

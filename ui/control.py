@@ -11,8 +11,12 @@ from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDateEdit,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -64,6 +68,7 @@ class ControlPanel(QWidget):
         parent: QWidget | None = None,
         *,
         period: Callable[[], str] | None = None,
+        selected_draft: Callable[[], Any] | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -102,6 +107,16 @@ class ControlPanel(QWidget):
         self.recompute_button.clicked.connect(self.recompute)
         self.recompute_button.setVisible(period is not None)
         self.last_recompute: Any = None
+        self._selected_draft = selected_draft
+        self.correct_button = QPushButton(_("Ajouter une ligne au brouillon…"), self)
+        self.correct_button.setToolTip(
+            _(
+                "Corrige le brouillon sélectionné par une ligne libre (prestation en plus, geste "
+                "commercial en quantité négative) ; elle apparaîtra au contrôle."
+            )
+        )
+        self.correct_button.clicked.connect(lambda: self.correct_draft())
+        self.correct_button.setVisible(selected_draft is not None)
         self.families = RecordList(FAMILY_COLUMNS, export_name="controle_familles")
         self.anomalies = RecordList(ANOMALY_COLUMNS, export_name="controle_anomalies")
         self.anomalies.activated.connect(lambda row: self.open_contract(row.contract_id))
@@ -113,6 +128,7 @@ class ControlPanel(QWidget):
         top.addWidget(QLabel(_("Seuil %"), self))
         top.addWidget(self.threshold)
         top.addWidget(self.summary, 1)
+        top.addWidget(self.correct_button)
         top.addWidget(self.recompute_button)
         top.addWidget(self.xlsx_button)
         top.addWidget(self.pdf_button)
@@ -187,6 +203,15 @@ class ControlPanel(QWidget):
             topic="billing",
         )
 
+    def correct_draft(self, *, modal: bool = True) -> DraftLineDialog | None:
+        row = self._selected_draft() if self._selected_draft else None
+        if row is None:
+            return None
+        dialog = DraftLineDialog(self.ctx, row.id, self)
+        if modal:
+            dialog.exec()
+        return dialog
+
     def save_threshold(self) -> None:
         text = self.threshold.text().strip().replace(",", ".")
         try:
@@ -224,6 +249,59 @@ class ControlPanel(QWidget):
         path, _f = QFileDialog.getSaveFileName(self, _("Exporter"), name, filters)
         if path:
             (self.export_pdf if kind == "pdf" else self.export_xlsx)(path)
+
+
+class DraftLineDialog(QDialog):
+    """A free line added to a draft invoice (e.g. one of the month-end run)."""
+
+    def __init__(self, ctx: UiContext, invoice_id: int, parent: QWidget | None = None) -> None:
+        from app.billing.queries import article_choices
+
+        super().__init__(parent)
+        self.ctx, self.invoice_id = ctx, invoice_id
+        self.setWindowTitle(_("Ajouter une ligne au brouillon"))
+        self.article = QComboBox(self)
+        self.article.addItem(_("(ligne libre)"), None)
+        self.prices: dict[int, Any] = {}
+        for article_id, label, price in ctx.query(article_choices):
+            self.article.addItem(label, article_id)
+            self.prices[article_id] = price
+        self.description = QLineEdit(self)
+        self.quantity = QLineEdit("1", self)
+        self.quantity.setToolTip(_("Quantité négative pour une remise ou un geste commercial."))
+        self.unit_price = QLineEdit(self)
+        self.unit_price.setToolTip(_("Prix unitaire HT, vide : celui de l'article."))
+        form = QFormLayout(self)
+        form.addRow(_("Article"), self.article)
+        form.addRow(_("Libellé"), self.description)
+        form.addRow(_("Quantité"), self.quantity)
+        form.addRow(_("Prix unitaire HT"), self.unit_price)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def save(self) -> bool:
+        from app.billing.invoices import DraftLine
+        from app.control.provisional import add_draft_line
+
+        article_id = self.article.currentData()
+        price = self.unit_price.text().strip().replace(",", ".")
+        line = DraftLine(
+            description=self.description.text(),
+            quantity=self.quantity.text().strip().replace(",", ".") or "1",
+            unit_price=price or self.prices.get(article_id, "0"),
+            article_id=article_id,
+        )
+        try:
+            self.ctx.call(add_draft_line, self.invoice_id, line, topic="billing")
+        except PropreoError as exc:
+            show_error(self, exc)
+            return False
+        self.accept()
+        return True
 
 
 class ControlTab(Tab):
