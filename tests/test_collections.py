@@ -258,3 +258,25 @@ def test_reminder_sent_by_email_with_its_pdf(demo_db: Database) -> None:
     with demo_db.read() as s:
         log = s.scalars(select(DocumentSending).where(DocumentSending.doc_type == "reminder")).all()
         assert [row.client_id for row in log] == [formal.client_id]
+
+
+def test_cli_balance_and_dunning_run(demo_db: Database, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from app.cli import main
+
+    path = str(demo_db.path)
+    demo_db.dispose()
+    assert main(["--db", path, "relances", "balance", "--on", "2026-09-01", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    total = data["rows"][-1]
+    assert total["client"] == "Total"
+    assert Decimal(total["total"]) == sum(
+        (Decimal(r["total"]) for r in data["rows"][:-1]), Decimal(0)
+    )
+    assert main(["--db", path, "relances", "run", "--on", "2026-09-01", "--record", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["recorded"] == len(data["letters"]) > 0
+    assert {x["level"] for x in data["letters"]} == {"relance_1"}
+    assert main(["--db", path, "relances", "run", "--on", "2026-09-01", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["letters"] == []
