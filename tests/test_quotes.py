@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.demo.identity import make_siren
 from app.errors import StateError, ValidationError, ValidationErrors
 from app.quotes import followup, forecast, invoicing, planning, pricing, sheets
 from app.quotes import quotes as uc
@@ -27,7 +28,15 @@ DAY = dt.date(2026, 9, 1)
 
 @pytest.fixture
 def world(session: Session, company):  # type: ignore[no-untyped-def]
-    client = Client(code="DUPONT", name="Dupont Immobilier", kind="company", city="Lyon")
+    client = Client(
+        code="DUPONT",
+        name="Dupont Immobilier",
+        kind="company",
+        street="3 rue Mercière",
+        postcode="69002",
+        city="Lyon",
+        siren=make_siren("52345678"),
+    )
     session.add(client)
     session.flush()
     site = Site(code="DUP-01", name="Résidence Les Tilleuls", client_id=client.id, city="Lyon")
@@ -511,3 +520,24 @@ def test_save_site_cadencier_replaces_lines_and_validates(session: Session, worl
     assert pricing.apply_builder(
         session, uc.create_quote(session, _tc_form(client, site)).id, data
     ).labour == D("160.56")
+
+
+def test_down_payment_of_the_quote_is_deducted_when_the_job_is_invoiced(
+    session: Session, world
+) -> None:  # type: ignore[no-untyped-def]
+    from app.payments.down_payments import create_down_payment_invoice
+
+    client, site = world
+    quote = uc.create_quote(session, _tc_form(client, site))  # 677.50 HT, 813.00 TTC
+    uc.send_quote(session, quote.id, DAY)
+    uc.accept_quote(session, quote.id, dt.date(2026, 9, 3))
+    dp = create_down_payment_invoice(
+        session, quote_id=quote.id, percent="30", issue_date=dt.date(2026, 9, 4)
+    )
+    assert dp.total_ttc == D("243.90")
+    planning.mark_done(session, quote.jobs[0].id, dt.date(2026, 9, 10))
+    final = invoicing.invoice_job(session, quote.jobs[0].id, dt.date(2026, 9, 11))
+    assert final.total_ttc == D("813.00")
+    assert final.prepaid_total == D("243.90") and final.amount_due == D("569.10")
+    assert f"facture d'acompte n° {dp.number}" in final.notes
+    assert "DE2026-00001" in final.notes
