@@ -280,3 +280,23 @@ def test_cli_balance_and_dunning_run(demo_db: Database, capsys) -> None:  # type
     assert {x["level"] for x in data["letters"]} == {"relance_1"}
     assert main(["--db", path, "relances", "run", "--on", "2026-09-01", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["letters"] == []
+
+
+def test_check_flags_an_indemnity_claimed_from_a_copropriete(demo_db: Database) -> None:
+    from app.collections.checks import check_reminders
+
+    with demo_db.read() as s:
+        assert check_reminders(s) == []
+    with demo_db.write() as s:
+        copro = next(
+            r
+            for r in s.scalars(select(Reminder).where(Reminder.level == 3))
+            if s.get(Client, r.client_id).kind == ClientKind.CONDOMINIUM
+        )
+        copro.indemnity = Decimal("40.00") * len(copro.items)
+        copro.total_due += Decimal("1.00")
+    with demo_db.read() as s:
+        problems = check_reminders(s)
+    assert len(problems) == 2
+    assert "indemnité de 40 € réclamée à un débiteur non professionnel" in problems[1]
+    assert "principal" in problems[0]
