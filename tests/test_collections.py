@@ -7,6 +7,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.collections.aging import OpenItem, age, aged_balance, bucket_of
@@ -300,3 +302,28 @@ def test_check_flags_an_indemnity_claimed_from_a_copropriete(demo_db: Database) 
     assert len(problems) == 2
     assert "indemnité de 40 € réclamée à un débiteur non professionnel" in problems[1]
     assert "principal" in problems[0]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 4),
+            st.integers(-40, 400),
+            st.decimals(min_value=Decimal("-500"), max_value=Decimal("5000"), places=2),
+        ),
+        max_size=40,
+    )
+)
+def test_aged_balance_keeps_every_cent(rows: list[tuple[int, int, Decimal]]) -> None:
+    on = D(2026, 9, 30)
+    items = [
+        OpenItem(c, n, f"F{n}", D(2026, 1, 1), on - dt.timedelta(days=late), amount)
+        for n, (c, late, amount) in enumerate(rows)
+    ]
+    result = age(items, {}, on)
+    assert result.total.total == sum((i.amount for i in items), Decimal(0))
+    assert result.total.total == sum((r.total for r in result.rows), Decimal(0))
+    for key in result.total.buckets:
+        assert result.total.buckets[key] == sum((r.buckets[key] for r in result.rows), Decimal(0))
+    late_positive = sum((i.amount for i in items if i.amount > 0 and i.due_date < on), Decimal(0))
+    assert result.total.overdue == late_positive
