@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.money import ZERO
-from app.payments.entry import allocated_by_invoice
 from models.clients import Client
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
+from models.payments import Allocation
 
 BUCKETS = ("not_due", "d1_30", "d31_60", "d61_90", "over_90")
 BUCKET_LABELS = {
@@ -101,13 +101,30 @@ def age(items: Iterable[OpenItem], names: dict[int, str], on: dt.date) -> AgedBa
     return AgedBalance(on, ordered, total)
 
 
+def allocated_until(session: Session, invoice_ids: list[int], on: dt.date) -> dict[int, Decimal]:
+    """Σ active allocations (amount + write-off) per invoice dated up to ``on``: the balance at
+    a past date ignores the payments received after it."""
+    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for start in range(0, len(invoice_ids), 500):
+        chunk = invoice_ids[start : start + 500]
+        for invoice_id, amount, writeoff in session.execute(
+            select(Allocation.invoice_id, Allocation.amount, Allocation.writeoff).where(
+                Allocation.invoice_id.in_(chunk),
+                Allocation.undone_at.is_(None),
+                Allocation.date <= on,
+            )
+        ):
+            totals[invoice_id] += amount + writeoff
+    return totals
+
+
 def open_items(session: Session, on: dt.date, client_id: int | None = None) -> list[OpenItem]:
     """Issued documents dated up to ``on`` whose amount is not fully allocated."""
     query = select(Invoice).where(Invoice.status == InvoiceStatus.ISSUED, Invoice.issue_date <= on)
     if client_id is not None:
         query = query.where(Invoice.client_id == client_id)
     invoices = list(session.scalars(query.order_by(Invoice.due_date, Invoice.id)))
-    paid = allocated_by_invoice(session, [i.id for i in invoices])
+    paid = allocated_until(session, [i.id for i in invoices], on)
     items = []
     for inv in invoices:
         open_amount = inv.amount_due - paid.get(inv.id, ZERO)
