@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.control.compare import FamilyTotal
 from app.control.month import MonthControl, control_month, get_threshold, set_threshold
 from app.errors import PropreoError
 from app.i18n import _
@@ -167,7 +168,11 @@ class ControlPanel(QWidget):
         threshold = self.ctx.query(get_threshold)
         self.threshold.setText(f"{threshold.normalize():f}".replace(".", ","))
         self.result = r = self.ctx.query(control_month, self.period)
-        self.families.set_rows(r.by_family)
+        self.families.set_rows(
+            [*r.by_family, FamilyTotal(_("Total"), r.total_current, r.total_previous)]
+            if r.by_family
+            else []
+        )
         self.anomalies.set_rows(r.anomalies)
         state = _("provisoire : {n} brouillon(s)").format(n=r.drafts) if r.drafts else _("émis")
         self.summary.setText(
