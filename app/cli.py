@@ -18,7 +18,15 @@ from pathlib import Path
 from app import __version__
 from app.errors import PropreoError
 
-COMMAND_MODULES: list[str] = ["app.billing.cli", "app.collections.cli", "app.control.cli", "app.documents.cli", "app.payments.cli", "app.quotes.cli", "app.revisions.cli"]
+COMMAND_MODULES: list[str] = [
+    "app.billing.cli",
+    "app.collections.cli",
+    "app.control.cli",
+    "app.documents.cli",
+    "app.payments.cli",
+    "app.quotes.cli",
+    "app.revisions.cli",
+]
 
 EXIT_OK, EXIT_PROBLEM, EXIT_ERROR = 0, 1, 2
 
