@@ -46,11 +46,11 @@ INDEX_COLUMNS = [
     Column(_("Source"), lambda r: r.source, 120),
     Column(_("Périodicité"), lambda r: PERIODICITY_LABELS.get(r.periodicity, ""), 90),
     Column(_("Valeurs"), lambda r: r.values, 60),
-    Column(_("Dernier mois"), lambda r: r.last_month.strftime("%m/%Y") if r.last_month else "", 90),
+    Column(_("Dernier mois"), lambda r: r.last_month.strftime("%Y-%m") if r.last_month else "", 90),
     Column(_("Dernière valeur"), lambda r: r.last_value.normalize() if r.last_value else None, 90),
 ]
 VALUE_COLUMNS = [
-    Column(_("Mois"), lambda r: r.month.strftime("%m/%Y"), 90),
+    Column(_("Mois"), lambda r: r.month.strftime("%Y-%m"), 90),
     Column(_("Valeur"), lambda r: format(r.value.normalize(), "f").replace(".", ","), 100),
     Column(_("Origine"), lambda r: "Import CSV" if r.origin == "csv" else "Saisie", 90),
 ]
@@ -139,6 +139,7 @@ class IndexEditor(QDialog):
         split.addWidget(left)
         split.addWidget(right)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText(_("Fermer"))
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(split)
@@ -340,6 +341,8 @@ class ClauseDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Enregistrer"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuler"))
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -402,6 +405,7 @@ def ask_date(parent: QWidget, title: str, label: str, default: dt.date) -> dt.da
     buttons = QDialogButtonBox(
         QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
     )
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuler"))
     buttons.accepted.connect(dialog.accept)
     buttons.rejected.connect(dialog.reject)
     form = QFormLayout(dialog)
@@ -413,5 +417,8 @@ def ask_date(parent: QWidget, title: str, label: str, default: dt.date) -> dt.da
 
 
 def confirm(parent: QWidget, text: str) -> bool:
-    answer = QMessageBox.question(parent, "Propreo", text)
-    return answer == QMessageBox.StandardButton.Yes
+    box = QMessageBox(QMessageBox.Icon.Question, "Propreo", text, parent=parent)
+    yes = box.addButton(_("Oui"), QMessageBox.ButtonRole.YesRole)
+    box.addButton(_("Non"), QMessageBox.ButtonRole.NoRole)
+    box.exec()
+    return box.clickedButton() is yes
