@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -239,7 +240,8 @@ class MainWindow(QMainWindow):
             self.resize(1280, 800)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.runner.busy and not getattr(self, "_replaced", False):
+        interactive = QApplication.platformName() != "offscreen"
+        if self.runner.busy and interactive and not getattr(self, "_replaced", False):
             answer = QMessageBox.question(
                 self,
                 "Propreo",
@@ -249,6 +251,10 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         settings().setValue("main_window/geometry", self.saveGeometry())
+        if self.runner.busy:
+            # Cancel what can be cancelled; the transactions roll back, then wait for them.
+            self.runner.cancel_all()
+        self.runner.wait()
         super().closeEvent(event)
 
 

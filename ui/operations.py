@@ -30,6 +30,7 @@ class _Worker(QRunnable):
         super().__init__()
         self.db, self.fn, self.write, self.progress_obj = db, fn, write, progress
         self.signals = _Signals()
+        self.token = progress.token
         self.setAutoDelete(True)
 
     def run(self) -> None:
@@ -56,7 +57,10 @@ class OperationRunner(QObject):
         super().__init__(parent)
         self.db = db
         self.bus = bus
-        self.pool = QThreadPool.globalInstance()
+        # A pool per window (not the global one): work left running by one window can
+        # never starve another's, and closing the window waits for its own work only.
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max(2, QThreadPool.globalInstance().maxThreadCount()))
         self._running: set[_Worker] = set()
 
     def run(
@@ -120,6 +124,14 @@ class OperationRunner(QObject):
     @property
     def busy(self) -> bool:
         return bool(self._running)
+
+    def cancel_all(self) -> None:
+        for worker in list(self._running):
+            worker.token.cancel()
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        """Block until every worker of this window has finished (used at close)."""
+        return self.pool.waitForDone(msecs)
 
 
 def show_error(parent: QWidget | None, exc: BaseException) -> None:
