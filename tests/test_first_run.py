@@ -329,6 +329,8 @@ def test_older_schema_asks_backs_up_then_migrates(
         return answer
 
     monkeypatch.setattr(QMessageBox, "question", question)
+    informed: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda p, t, text: informed.append(text))
     parent = QWidget()
     qtbot.addWidget(parent)
     # Refused: nothing touched, no backup.
@@ -348,6 +350,7 @@ def test_older_schema_asks_backs_up_then_migrates(
     db.dispose()
     backups = list(tmp_path.glob(f"ancienne.avant-migration-{old_head}-*.db"))
     assert len(backups) == 1
+    assert informed == [f"Base mise à jour. Sauvegarde de la version précédente :\n{backups[0]}"]
     backup = open_database(backups[0])
     assert migrate.current_revision(backup) == old_head
     with backup.read() as session:

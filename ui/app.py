@@ -11,8 +11,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from app.db import Database
 
 
-def open_for_gui(target: str, parent: QWidget | None = None) -> Database | None:
-    """Open a database for the window; ask before upgrading an older schema."""
+def open_for_gui(
+    target: str, parent: QWidget | None = None, *, ask: bool | None = None
+) -> Database | None:
+    """Open a database for the window; ask before upgrading an older schema (always when
+    ``ask``; by default when there is a parent window), back it up, then migrate."""
     from app import migrate
     from app.db import open_database
     from app.setup import prepare_database
@@ -20,7 +23,8 @@ def open_for_gui(target: str, parent: QWidget | None = None) -> Database | None:
 
     db = open_database(target)
     if migrate.needs_upgrade(db):
-        if migrate.has_tables(db) and parent is not None:
+        ask = parent is not None if ask is None else ask
+        if migrate.has_tables(db) and ask:
             answer = QMessageBox.question(
                 parent,
                 "Propreo",
@@ -31,7 +35,14 @@ def open_for_gui(target: str, parent: QWidget | None = None) -> Database | None:
                 db.dispose()
                 return None
         db.dispose()
-        db = prepare_database(target).db
+        prepared = prepare_database(target)
+        db = prepared.db
+        if prepared.backup is not None and ask:
+            QMessageBox.information(
+                parent,
+                "Propreo",
+                f"Base mise à jour. Sauvegarde de la version précédente :\n{prepared.backup}",
+            )
     resolve_cli_user(db)
     from ui.user_chooser import choose_startup_user
 
@@ -78,7 +89,7 @@ def run_gui(target: str, *, explicit: bool = False) -> int:
             if last is None:
                 return 0
         target = last
-    db = open_for_gui(target)
+    db = open_for_gui(target, ask=True)
     if db is None:
         return 1
     window = MainWindow(db)
