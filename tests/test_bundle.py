@@ -23,11 +23,28 @@ BUNDLE = ROOT / "dist" / "propreo"
 EXE = BUNDLE / ("propreo.exe" if sys.platform == "win32" else "propreo")
 REQUIRED = os.environ.get("PROPREO_TEST_BUNDLE") == "1"
 
+
+def _stale() -> bool:
+    """True when a source file changed after the bundle was built (rebuild with make bundle)."""
+    built = EXE.stat().st_mtime
+    sources = [ROOT / d for d in ("app", "ui", "models", "reports", "resources")]
+    return any(
+        p.stat().st_mtime > built
+        for d in sources
+        for p in d.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    )
+
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
         not REQUIRED and not EXE.exists(),
         reason="bundle not built (make bundle) and PROPREO_TEST_BUNDLE is not 1",
+    ),
+    pytest.mark.skipif(
+        not REQUIRED and EXE.exists() and _stale(),
+        reason="bundle older than the sources: run make bundle (or PROPREO_TEST_BUNDLE=1)",
     ),
 ]
 
