@@ -19,6 +19,7 @@ from app import __version__
 from app.errors import PropreoError
 
 COMMAND_MODULES: list[str] = [
+    "app.backups",
     "app.billing.cli",
     "app.collections.cli",
     "app.control.cli",

@@ -43,6 +43,14 @@ def open_for_gui(
                 "Propreo",
                 f"Base mise à jour. Sauvegarde de la version précédente :\n{prepared.backup}",
             )
+    from ui.lease_dialog import CANCEL, READ_ONLY, take_lease
+
+    taken = take_lease(db, parent)
+    if taken in (CANCEL, READ_ONLY):
+        db.dispose()
+        if taken == CANCEL:
+            return None
+        db = open_database(target, read_only=True)
     resolve_cli_user(db)
     from ui.user_chooser import choose_startup_user
 

@@ -1,0 +1,340 @@
+"""Automatic rotating backups, start-up verification and restore.
+
+* :func:`auto_backup` writes a verified copy (SQLite backup API, safe while another process
+  writes; ``integrity_check`` and the invoice hash chain re-verified on the copy; the
+  attachment store copied beside it) into ``<dossier de la base>/sauvegardes``, then
+  :func:`rotate` keeps the newest copy of each of the last N days, weeks and months.
+* :func:`startup_check` runs at start-up: ``quick_check`` + hash chain + archived PDF hashes,
+  and the full ``propreo check`` once a week. A failed check opens the base read-only and the
+  window proposes a restore.
+* :func:`restore` replaces the base by a backup after a safety copy of the current file
+  (``…-avant-restauration-…``); :func:`preview` says what the backup holds beforehand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import re
+import shutil
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.backup import backup_database, verify_backup
+from app.db import Database, open_database
+from app.errors import DatabaseError
+
+BACKUP_DIR_NAME = "sauvegardes"
+KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 5, 12
+FULL_CHECK_EVERY = dt.timedelta(days=7)
+_STAMP = re.compile(r"-(\d{8}-\d{6})(?:-[a-z]+)?\.db$")
+
+
+def backups_dir(db_path: Path) -> Path:
+    return db_path.parent / BACKUP_DIR_NAME
+
+
+def _stamp(path: Path) -> dt.datetime | None:
+    match = _STAMP.search(path.name)
+    return dt.datetime.strptime(match.group(1), "%Y%m%d-%H%M%S") if match else None
+
+
+def list_backups(folder: Path, stem: str) -> list[Path]:
+    """Backups of base ``stem`` in ``folder``, newest first."""
+    if not folder.is_dir():
+        return []
+    found = [p for p in folder.glob(f"{stem}-*.db") if _stamp(p) is not None]
+    return sorted(found, key=lambda p: _stamp(p) or dt.datetime.min, reverse=True)
+
+
+def verify_copy(path: Path) -> list[str]:
+    """Problems of a backup file: SQLite integrity, then the invoice hash chain."""
+    problems = verify_backup(path)
+    if problems:
+        return [f"Intégrité SQLite : {p}" for p in problems]
+    from app.billing.chain import verify_chain
+
+    copy = open_database(path, read_only=True, create=False)
+    try:
+        with copy.read() as session:
+            return [f"Chaînage des factures : {p}" for p in verify_chain(session)]
+    finally:
+        copy.dispose()
+
+
+def make_backup(db: Database, *, now: dt.datetime | None = None, tag: str = "") -> Path:
+    """One verified backup into the base's backup folder."""
+    if db.path is None:
+        raise DatabaseError("La sauvegarde intégrée ne concerne que les bases SQLite.")
+    now = now or dt.datetime.now()
+    folder = backups_dir(db.path)
+    name = f"{db.path.stem}-{now:%Y%m%d-%H%M%S}{'-' + tag if tag else ''}.db"
+    target = backup_database(db, folder / name)
+    problems = verify_copy(target)
+    if problems:
+        _remove(target)
+        raise DatabaseError(
+            "La sauvegarde écrite est invalide : {problems}", problems="; ".join(problems)
+        )
+    return target
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    files = path.with_name(path.name + ".files")
+    if files.exists():
+        shutil.rmtree(files, ignore_errors=True)
+
+
+def rotate(
+    folder: Path,
+    stem: str,
+    *,
+    daily: int = KEEP_DAILY,
+    weekly: int = KEEP_WEEKLY,
+    monthly: int = KEEP_MONTHLY,
+) -> list[Path]:
+    """Keep the newest backup of each of the last ``daily`` days, ``weekly`` ISO weeks and
+    ``monthly`` months (and always the newest one); delete the others. Returns the deleted.
+    Safety copies taken before a restore (tag ``avant``) are never deleted here."""
+    backups = [p for p in list_backups(folder, stem) if not p.name.endswith("-avant.db")]
+    keep: set[Path] = set(backups[:1])
+    for width, key in (
+        (daily, lambda d: d.date()),
+        (weekly, lambda d: d.isocalendar()[:2]),
+        (monthly, lambda d: (d.year, d.month)),
+    ):
+        seen: list[Any] = []
+        for path in backups:  # newest first: the first of each bucket is its newest
+            bucket = key(_stamp(path))
+            if bucket not in seen:
+                seen.append(bucket)
+                if len(seen) <= width:
+                    keep.add(path)
+    deleted = [p for p in backups if p not in keep]
+    for path in deleted:
+        _remove(path)
+    return deleted
+
+
+def auto_backup(db: Database, *, reason: str, now: dt.datetime | None = None) -> Path | None:
+    """Backup ``at close`` (always) or ``daily`` (once per calendar day), then rotate."""
+    if db.path is None or db.read_only:
+        return None
+    now = now or dt.datetime.now()
+    folder = backups_dir(db.path)
+    if reason == "daily":
+        latest = next(iter(list_backups(folder, db.path.stem)), None)
+        if latest is not None and (_stamp(latest) or dt.datetime.min).date() == now.date():
+            return None
+    target = make_backup(db, now=now)
+    rotate(folder, db.path.stem)
+    return target
+
+
+# --- start-up verification ---------------------------------------------------------------
+
+
+@dataclass
+class StartupReport:
+    full: bool
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def text(self) -> str:
+        kind = "Contrôle complet" if self.full else "Contrôle rapide"
+        if self.ok:
+            return f"{kind} de la base : aucune anomalie."
+        return f"{kind} de la base : {len(self.problems)} anomalie(s).\n" + "\n".join(
+            f"• {p}" for p in self.problems
+        )
+
+
+def _marker(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".verif.json")
+
+
+def startup_check(db: Database, *, now: dt.datetime | None = None) -> StartupReport:
+    """Quick check at every start; the full ``check`` when the last one is a week old."""
+    from app.check import run_checks
+
+    now = now or dt.datetime.now()
+    last: dt.datetime | None = None
+    if db.path is not None:
+        try:
+            last = dt.datetime.fromisoformat(json.loads(_marker(db.path).read_text())["full"])
+        except (OSError, ValueError, KeyError):
+            last = None
+    full = last is None or now - last >= FULL_CHECK_EVERY
+    report = StartupReport(full=full)
+    if full:
+        report.problems = run_checks(db).problems
+    else:
+        report.problems = quick_problems(db)
+    if full and report.ok and db.path is not None:
+        # A read-only folder: the full check simply runs again next time.
+        with contextlib.suppress(OSError):
+            _marker(db.path).write_text(json.dumps({"full": now.isoformat()}))
+    return report
+
+
+def quick_problems(db: Database) -> list[str]:
+    """``quick_check``, the invoice hash chain and the archived PDF hashes."""
+    from app.billing.chain import verify_chain
+    from app.documents.archive import check_archives
+
+    problems: list[str] = []
+    if db.is_sqlite:
+        with db.engine.connect() as conn:
+            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check")]
+        if rows != ["ok"]:
+            return [f"Intégrité SQLite : {r}" for r in rows]
+    with db.read() as session:
+        problems += [f"Chaînage des factures : {p}" for p in verify_chain(session)]
+        problems += [f"Archives des documents : {p}" for p in check_archives(session)]
+    return problems
+
+
+# --- restore -------------------------------------------------------------------------------
+
+
+@dataclass
+class RestorePreview:
+    path: Path
+    taken_at: str
+    size: int
+    counts: dict[str, int]
+    last_invoice: str
+    problems: list[str]
+
+    def text(self) -> str:
+        lines = [
+            f"Sauvegarde : {self.path.name} ({self.size // 1024} Ko) du {self.taken_at}",
+            f"Clients : {self.counts.get('clients', 0)}, contrats : "
+            f"{self.counts.get('contracts', 0)}, factures émises : "
+            f"{self.counts.get('invoices', 0)} (dernière : {self.last_invoice or '—'})",
+        ]
+        lines.append(
+            "Vérification : aucune anomalie."
+            if not self.problems
+            else "Vérification : " + "; ".join(self.problems)
+        )
+        return "\n".join(lines)
+
+
+def preview(path: Path) -> RestorePreview:
+    """What a backup holds, read without changing it."""
+    if not path.is_file():
+        raise DatabaseError("La sauvegarde « {path} » n'existe pas.", path=str(path))
+    problems = verify_copy(path)
+    counts: dict[str, int] = {}
+    last = ""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        for key, sql in (
+            ("clients", "SELECT count(*) FROM clients"),
+            ("contracts", "SELECT count(*) FROM contracts"),
+            ("invoices", "SELECT count(*) FROM invoices WHERE status='issued'"),
+        ):
+            try:
+                counts[key] = int(conn.execute(sql).fetchone()[0])
+            except sqlite3.Error:
+                counts[key] = 0
+        try:
+            row = conn.execute(
+                "SELECT number FROM invoices WHERE status='issued' "
+                "ORDER BY chain_index DESC LIMIT 1"
+            ).fetchone()
+            last = row[0] if row else ""
+        except sqlite3.Error:
+            last = ""
+    finally:
+        conn.close()
+    stamp = _stamp(path)
+    taken = stamp.strftime("%d/%m/%Y %H:%M") if stamp else "date inconnue"
+    return RestorePreview(path, taken, path.stat().st_size, counts, last, problems)
+
+
+def restore(db_path: Path, backup: Path, *, now: dt.datetime | None = None) -> Path:
+    """Replace the base at ``db_path`` by ``backup``; returns the safety copy of the base
+    as it was. Refused when the backup does not verify. The base must not be open elsewhere
+    (the caller holds its lease)."""
+    problems = verify_copy(backup)
+    if problems:
+        raise DatabaseError(
+            "Restauration refusée, la sauvegarde est invalide : {problems}",
+            problems="; ".join(problems),
+        )
+    now = now or dt.datetime.now()
+    safety: Path | None = None
+    if db_path.exists():
+        folder = backups_dir(db_path)
+        name = f"{db_path.stem}-{now:%Y%m%d-%H%M%S}-avant.db"
+        current = open_database(db_path, create=False)
+        try:
+            safety = backup_database(current, folder / name)
+        except DatabaseError:
+            # A damaged base cannot go through the backup API: keep its raw bytes instead.
+            safety = folder / name
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(db_path, safety)
+        finally:
+            current.dispose()
+    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    dst = sqlite3.connect(str(db_path), timeout=30)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    files_src = backup.with_name(backup.name + ".files")
+    files_dst = db_path.with_name(db_path.name + ".files")
+    if files_src.exists():
+        if files_dst.exists():
+            shutil.rmtree(files_dst)
+        shutil.copytree(files_src, files_dst)
+    return safety or backup
+
+
+# --- CLI -----------------------------------------------------------------------------------
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("restore", help="restaurer la base depuis une sauvegarde")
+    p.add_argument("--from", dest="source", required=True, metavar="FICHIER")
+    p.add_argument("--yes", action="store_true", help="ne pas demander de confirmation")
+    p.set_defaults(func=cmd_restore)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from app.cli import db_target
+    from app.lease import LeaseHeld, acquire
+
+    target = Path(db_target(args))
+    info = preview(Path(args.source))
+    print(info.text())
+    if info.problems:
+        print("Restauration refusée : la sauvegarde ne passe pas la vérification.")
+        return 1
+    if not args.yes:
+        answer = input(f"Remplacer « {target} » par cette sauvegarde ? [o/N] ")
+        if answer.strip().lower() not in ("o", "oui", "y"):
+            return 1
+    try:
+        lease = acquire(target)
+    except LeaseHeld as held:
+        print(f"Restauration impossible : {held}")
+        return 2
+    try:
+        safety = restore(target, Path(args.source))
+    finally:
+        lease.release()
+    print(f"Base restaurée. Copie de sécurité de la base remplacée : {safety}")
+    return 0
