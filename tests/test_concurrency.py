@@ -1,0 +1,175 @@
+"""Several workstations on one file: 4 processes × 500 issued invoices, and the lease."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.check import run_checks
+from app.db import Database, open_database
+from app.lease import DEFAULT_TTL, LeaseHeld, acquire, lease_path, read_lease
+from tests import billing_fixtures as bf
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCESSES, PER_PROCESS = 4, 500
+
+# Each worker creates a draft and issues it through the real issuing path
+# (app.billing.issuing), one write unit per invoice, as a workstation would.
+WORKER = """
+import sys, datetime as dt
+from decimal import Decimal
+from app.db import open_database
+from app.billing.invoices import DraftLine, create_draft_invoice
+from app.billing.issuing import issue_invoices
+path, client_id, article_id, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+db = open_database(path)
+errors = 0
+for i in range(count):
+    try:
+        with db.write() as s:
+            inv = create_draft_invoice(
+                s, client_id, [DraftLine("Passage", Decimal(1), Decimal(10 + i % 7), article_id)],
+                issue_date=dt.date(2026, 6, 30))
+            issue_invoices(s, [inv.id])
+    except Exception as exc:
+        errors += 1
+        print(f"ERREUR {type(exc).__name__}: {exc}", file=sys.stderr)
+print(errors)
+"""
+
+
+@pytest.mark.slow
+def test_four_processes_issue_2000_invoices_without_gap_duplicate_or_lock(db: Database) -> None:
+    with db.write() as s:
+        bf.firm(s)
+        client = bf.client(s)
+        article = bf.article(s, "PAS", "Passage", "10")
+        client_id, article_id = client.id, article.id
+    path = db.path
+    assert path is not None
+    db.dispose()
+    env = dict(os.environ, PROPREO_USER="", PYTHONPATH=str(ROOT))
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                WORKER,
+                str(path),
+                str(client_id),
+                str(article_id),
+                str(PER_PROCESS),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(PROCESSES)
+    ]
+    for p in procs:
+        out, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
+        assert out.strip() == "0", err  # no error at all, "database is locked" included
+        assert "locked" not in err
+    con = sqlite3.connect(path)
+    try:
+        numbers = [
+            r[0]
+            for r in con.execute(
+                "SELECT number FROM invoices WHERE status='issued' ORDER BY chain_index"
+            )
+        ]
+        seqs = sorted(
+            r[0]
+            for r in con.execute(
+                "SELECT n.seq FROM issued_numbers n JOIN number_series s ON s.id = n.series_id "
+                "WHERE s.code = 'invoice'"
+            )
+        )
+        drafts = con.execute("SELECT count(*) FROM invoices WHERE status='draft'").fetchone()[0]
+    finally:
+        con.close()
+    total = PROCESSES * PER_PROCESS
+    assert seqs == list(range(1, total + 1))
+    assert sorted(numbers) == [f"FA2026-{n:05d}" for n in range(1, total + 1)]
+    assert len(set(numbers)) == total and drafts == 0
+    reopened = open_database(path)
+    try:
+        report = run_checks(reopened)
+        assert report.ok, report.problems
+        assert report.documents["invoice"]["count"] == total
+    finally:
+        reopened.dispose()
+
+
+def test_a_second_workstation_sees_who_holds_the_base(tmp_path: Path) -> None:
+    base = tmp_path / "propreo.db"
+    base.write_bytes(b"")
+    t0 = dt.datetime(2026, 11, 2, 8, 30, tzinfo=dt.UTC)
+    mine = acquire(base, user="marie", now=t0)
+    # Another workstation (other host) tries a minute later: refused, told who and since when.
+    other = read_lease(base)
+    assert other is not None and other.user == "marie"
+    data = lease_path(base).read_text()
+    lease_path(base).write_text(data.replace(f'"host": "{other.host}"', '"host": "POSTE-2"'))
+    with pytest.raises(LeaseHeld) as held:
+        acquire(base, user="paul", now=t0 + dt.timedelta(minutes=1))
+    assert not held.value.stale
+    text = str(held.value)
+    assert text.startswith("Base utilisée par marie sur le poste POSTE-2 depuis le ")
+    local = t0.astimezone()
+    assert f"{local:%d/%m/%Y à %H:%M}" in text
+    # A live lease is never taken over, even when asked.
+    with pytest.raises(LeaseHeld):
+        acquire(base, user="paul", now=t0 + dt.timedelta(minutes=1), take_over=True)
+    # Once its heartbeat is older than the expiry it is stale: taken over only when asked.
+    later = t0 + DEFAULT_TTL + dt.timedelta(seconds=1)
+    with pytest.raises(LeaseHeld) as stale:
+        acquire(base, user="paul", now=later)
+    assert stale.value.stale and "reprise possible" in str(stale.value)
+    paul = acquire(base, user="paul", now=later, take_over=True)
+    assert read_lease(base).user == "paul"  # type: ignore[union-attr]
+    # The crashed holder comes back: its heartbeat fails, its release leaves paul's lease.
+    assert not mine.heartbeat()
+    mine.release()
+    assert read_lease(base).user == "paul"  # type: ignore[union-attr]
+    assert paul.heartbeat()
+    paul.release()
+    assert not lease_path(base).exists()
+
+
+def test_a_killed_holder_on_this_host_is_stale_at_once(tmp_path: Path) -> None:
+    base = tmp_path / "propreo.db"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from app.lease import acquire; "
+            "acquire(Path(sys.argv[1]), user='ghost'); print('ok', flush=True); "
+            "sys.stdin.read()",
+            str(base),
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ok"
+    with pytest.raises(LeaseHeld) as held:
+        acquire(base, user="me")
+    assert not held.value.stale
+    proc.kill()
+    proc.wait(timeout=30)
+    with pytest.raises(LeaseHeld) as after:
+        acquire(base, user="me")
+    assert after.value.stale
+    acquire(base, user="me", take_over=True).release()
