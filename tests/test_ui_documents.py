@@ -35,8 +35,10 @@ def test_tab_lists_documents_and_renders_the_archived_pdf(qtbot: QtBot, demo_db:
         lambda s, p: printing.postal_batch(s, ids, p),
         write=False,
         on_done=lambda pdf: done.setdefault("pdf", pdf),
+        on_error=lambda exc: done.setdefault("error", exc),
     )
-    qtbot.waitUntil(lambda: "pdf" in done, timeout=20000)
+    qtbot.waitUntil(lambda: bool(done), timeout=90000)
+    assert "error" not in done, done.get("error")
     printer = PdfPrinter(done["pdf"])
     assert printer.page_count == 2  # the document and its blank verso
     image = printer.document.render(0, printer.document.pagePointSize(0).toSize())
