@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from app.db import Database
 from app.errors import DocumentInvalid, ValidationErrors
 from app.payments import outstanding
 from app.payments.entry import open_items
@@ -130,3 +133,44 @@ def test_invalid_file_is_refused() -> None:
     )  # fmt: skip
     with pytest.raises(DocumentInvalid):
         validate_pain008(bad)
+
+
+def test_demo_sepa_export_and_fec(demo_db: Database, tmp_path: Path) -> None:
+    """The demo firm: direct-debit clients with mandates, a pain.008 from the command line,
+    and a 2026 FEC whose bank lines are matched to the invoices they settle."""
+    from app.cli import main
+    from app.documents.accounting import export_fec
+
+    out = tmp_path / "lot.xml"
+    assert main(["--db", str(demo_db.path), "sepa", "export", "--date", "2026-09-30",
+                 "--out", str(out)]) == 0  # fmt: skip
+    xml = out.read_bytes()
+    validate_pain008(xml)
+    count, total = summary(xml)
+    assert count > 0 and total > 0
+    root = etree.fromstring(xml)
+    assert {e.text for e in root.iterfind(".//p:MndtId", NS)} <= {m.rum for m in _mandates(demo_db)}
+    with demo_db.read() as session:
+        fec = export_fec(session, 2026, tmp_path)
+    rows = [line.split("\t") for line in fec.path.read_text("iso-8859-15").splitlines()[1:]]
+    bank = [r for r in rows if r[0] == "BQ" and r[4] == "512000"]
+    matched = [r for r in rows if r[4] == "411000" and r[13]]
+    assert len(bank) > 100
+    assert {r[0] for r in matched} == {"VT", "BQ"}
+    # Each letter links a client's payments to its invoices, and they balance.
+    by_letter: dict[tuple[str, str], Decimal] = {}
+    for r in matched:
+        key = (r[6], r[13])
+        amount = Decimal(r[11].replace(",", ".")) - Decimal(r[12].replace(",", "."))
+        by_letter[key] = by_letter.get(key, Decimal(0)) + amount
+    settled_in_2026 = [k for k, v in by_letter.items() if v == 0]
+    assert len(settled_in_2026) > 50
+
+
+def _mandates(db: Database) -> list[Any]:
+    from sqlalchemy import select
+
+    from models.payments import SepaMandate
+
+    with db.read() as session:
+        return list(session.scalars(select(SepaMandate)))
