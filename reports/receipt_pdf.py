@@ -49,7 +49,12 @@ class ReceiptData:
     place: str = ""
 
 
-def simple_table(rows: list[list[object]], widths: list[float], header: bool = True) -> object:
+def simple_table(
+    rows: list[list[object]],
+    widths: list[float],
+    header: bool = True,
+    right: tuple[int, ...] = (),
+) -> object:
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
@@ -62,6 +67,7 @@ def simple_table(rows: list[list[object]], widths: list[float], header: bool = T
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
     ]
+    style += [("ALIGN", (col, 0), (col, -1), "RIGHT") for col in right]
     if header:
         style += [
             ("FONTNAME", (0, 0), (-1, 0), BOLD),
@@ -147,7 +153,7 @@ def render_receipt(data: ReceiptData) -> bytes:
                     format_amount(a.amount),
                 ]
             )
-        story.append(simple_table(detail, [45 * mm, 30 * mm, 45 * mm, 50 * mm]))
+        story.append(simple_table(detail, [45 * mm, 30 * mm, 45 * mm, 50 * mm], right=(2, 3)))
         story.append(Spacer(1, 8))
     if data.unallocated > ZERO:
         story.append(

@@ -67,7 +67,7 @@ def render_remittance(data: RemittanceData) -> bytes:
     for i, c in enumerate(data.cheques, start=1):
         rows.append([str(i), c.drawer, c.bank, c.number, format_amount(c.amount)])
     rows.append(["", "", "", "Total", format_amount(data.total)])
-    story.append(simple_table(rows, [10 * mm, 62 * mm, 40 * mm, 30 * mm, 28 * mm]))
+    story.append(simple_table(rows, [10 * mm, 62 * mm, 40 * mm, 30 * mm, 28 * mm], right=(4,)))
     story.append(Spacer(1, 24))
     story.append(Paragraph("Signature du remettant :", st["base"]))
     doc.build(story)  # type: ignore[attr-defined]
