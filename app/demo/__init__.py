@@ -24,6 +24,7 @@ STEPS: list[str] = [
     "app.demo.company",
     "app.demo.master",
     "app.demo.contracts",
+    "app.demo.scale",
     "app.demo.billing_history",
     "app.demo.liaison",
     "app.demo.quotes",

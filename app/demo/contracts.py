@@ -6,7 +6,7 @@ the syndics' copropriétés, a multi-site contract billed per site, a 1/12 annua
 an amendment (one retroactive), a summer suspension, an ended contract. Dated events
 (amendments, suspension, termination) are queued in ``ctx["contract_events"]`` and
 applied by ``app.demo.billing_history`` at their date, between the monthly runs.
-``--contracts N`` adds simple contracts starting in September 2026 (nothing billed yet).
+``--contracts N`` volume is added by :mod:`app.demo.scale`.
 """
 
 from __future__ import annotations
@@ -242,9 +242,7 @@ def load(session: Session, ctx: Any) -> None:
         activate(session, contract.id)
         created[key] = contract
     _queue_events(created, events)
-    extra = max(0, (ctx.contracts or 0) - BASE_COUNT)
-    if extra:
-        _extra_contracts(session, ctx, extra)
+    # ``--contracts N`` volume comes from app.demo.scale (one client and site per contract).
     ctx["billing_contracts"] = created
     ctx["contract_events"] = events
     session.flush()
@@ -324,23 +322,3 @@ def _queue_events(
         )
         events.append((D(2026, 1, 5), lambda s: mark_ended(s, bati.id, D(2026, 1, 5))))
     events.sort(key=lambda e: e[0])
-
-
-def _extra_contracts(session: Session, ctx: Any, count: int) -> None:
-    """Simple monthly contracts from September 2026 for volume (``--contracts N``)."""
-    a = ctx["articles"]
-    keys = sorted(ctx["client_keys"])
-    rng = ctx.rng
-    for i in range(count):
-        key = keys[i % len(keys)]
-        form = ContractForm(
-            client_id=ctx["client_keys"][key].id,
-            site_id=_first_site(ctx, key),
-            start_date=D(2026, 9, 1),
-            title=f"Contrat d'entretien n° {i + 1}",
-        )
-        lines = [_line(a["NETCONT"], "1", price=str(rng.randrange(300, 3000)))]
-        if i % 3 == 0:
-            lines.append(_line(a["VITRINT"], str(rng.randrange(40, 300)), "quarterly", "arrears"))
-        contract = create_contract(session, form, lines, today=D(2026, 9, 20))
-        activate(session, contract.id)
