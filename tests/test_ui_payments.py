@@ -129,3 +129,21 @@ def test_mandates_open_from_the_client_record(qtbot: QtBot, db: Database) -> Non
     dialogs = [w for w in clients.editor.findChildren(MandatesDialog)]  # type: ignore[attr-defined]
     assert len(dialogs) == 1 and dialogs[0].client_id == other
     assert dialogs[0].form.value("rum") == "RUM-TILL-001"
+
+
+def test_a_few_cents_short_written_off_when_asked(qtbot: QtBot, db: Database) -> None:
+    client_id, _other, _number = setup_firm(db)
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    tab = window.tab("Règlements")
+    dialog = tab.new_payment(client_id)  # type: ignore[attr-defined]
+    dialog.form.set_value("amount", "1439,97")
+    dialog.suggest()
+    dialog.writeoff_check.setChecked(True)
+    dialog.save()
+    assert dialog.payment_id is not None
+    tab.list.view.selectRow(0)  # type: ignore[attr-defined]
+    (allocation,) = tab.allocations.visible_rows()  # type: ignore[attr-defined]
+    assert (allocation.amount, allocation.writeoff, allocation.letter) == (
+        E("1439.97"), E("0.03"), "A",
+    )  # fmt: skip

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -63,6 +64,7 @@ ENTRY_FIELDS = [
     Field("notes", "Notes", kind="multiline"),
 ]
 
+WRITEOFF_TOLERANCE = Decimal("0.05")
 GRID_HEADERS = ["Facture", "Date", "Échéance", "Reste dû", "Imputer"]
 
 
@@ -96,6 +98,18 @@ class PaymentDialog(QDialog):
         self.suggest_button = QPushButton(_("Proposer (plus anciennes d'abord)"), self)
         self.suggest_button.clicked.connect(self.suggest)
         self.rest_label = QLabel(self)
+        self.writeoff_check = QCheckBox(
+            _("Solder en écart de règlement les restes dus de {max} au plus").format(
+                max=format_amount(WRITEOFF_TOLERANCE)
+            ),
+            self,
+        )
+        self.writeoff_check.setToolTip(
+            _(
+                "Un client qui règle à quelques centimes près : l'écart passe en perte (658) "
+                "au lieu de laisser la facture ouverte."
+            )
+        )
         self.grid_error = QLabel(self)
         self.grid_error.setStyleSheet("color: #b00020;")
         self.grid_error.setWordWrap(True)
@@ -114,6 +128,7 @@ class PaymentDialog(QDialog):
         layout.addLayout(grid_bar)
         layout.addWidget(self.grid, 1)
         layout.addWidget(self.rest_label)
+        layout.addWidget(self.writeoff_check)
         layout.addWidget(self.grid_error)
         layout.addWidget(buttons)
         self._means_changed()
@@ -184,7 +199,13 @@ class PaymentDialog(QDialog):
             if not text:
                 continue
             value = to_decimal(text, field="Montant imputé")
-            lines.append(AllocationLine(item.invoice_id, value))
+            gap = item.open_amount - value
+            writeoff = (
+                gap
+                if self.writeoff_check.isChecked() and ZERO < gap <= WRITEOFF_TOLERANCE
+                else ZERO
+            )
+            lines.append(AllocationLine(item.invoice_id, value, writeoff))
         return lines
 
     def _update_rest(self) -> None:
