@@ -86,6 +86,9 @@ class MainWindow(QMainWindow):
         from ui.liaison_quick import install_liaison  # Ctrl+L, overdue badge and notice
 
         install_liaison(self)
+        from ui.help import install_help  # Aide → Guide d'utilisation, F1 opens the tab's chapter
+
+        install_help(self)
 
     # --- tabs -----------------------------------------------------------------------------
     def _on_tab(self, index: int) -> None:

@@ -1,0 +1,1 @@
+"""Help: the user guide built from docs/guide/ (see guide_pdf)."""

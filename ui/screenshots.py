@@ -1,0 +1,182 @@
+"""Screenshots of the user guide, taken from the real main window on a fresh demo database.
+
+    QT_QPA_PLATFORM=offscreen python -m ui.screenshots [--out docs/guide/images] [--db demo.db]
+                                                       [--screen "Onglet[:attribut]"]
+
+Every documented screen names its tab (title in ui/tabs.py) and the widgets the guide talks about
+(attribute paths on the tab, e.g. ``editor.form``). When one of them no longer exists the script
+stops with a non-zero exit code, so the guide cannot silently drift from the software.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
+
+from ui.tabs import TABS
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "guide" / "images"
+WIDTH = 1000  # pixels of the saved PNG: readable in the PDF, small on disk
+
+
+class ScreenMissing(Exception):
+    """A screen documented by the guide no longer exists in the application."""
+
+
+@dataclass(frozen=True)
+class Screen:
+    """One screenshot: a tab, the widgets it must show, what to select before the shot."""
+
+    name: str  # file name (without .png) used by docs/guide/*.md
+    tab: str  # title of the main-window tab
+    require: tuple[str, ...] = ()  # attribute paths that must exist on the tab
+    select: str = ""  # a RecordList whose first row is selected
+    page: tuple[str, int] | None = None  # a QTabWidget on the tab and the page to show
+
+
+SCREENS: tuple[Screen, ...] = (
+    Screen("accueil", "Accueil", ("label",)),
+    Screen("clients", "Clients", ("list", "editor.form", "editor.save_button"), select="list"),
+    Screen("chantiers", "Chantiers", ("list", "form", "photos"), select="list"),
+    Screen("articles", "Articles", ("editor",)),
+    Screen("devis", "Devis", ("list", "summary"), select="list"),
+    Screen("planning", "Planning", ("grid", "list")),
+    Screen("previsionnel", "Prévisionnel", ("pipeline", "table", "chart_view")),
+    Screen("contrats", "Contrats", ("list", "form", "tabs"), select="list"),
+    Screen("contrats-lignes", "Contrats", ("lines",), select="list", page=("tabs", 1)),
+    Screen("contrats-echeancier", "Contrats", ("plan",), select="list", page=("tabs", 2)),
+    Screen("contrats-avenants", "Contrats", ("tabs",), select="list", page=("tabs", 3)),
+    Screen("contrats-historique", "Contrats", ("history",), select="list", page=("tabs", 5)),
+    Screen("suivi-revisions", "Suivi des contrats", ("revision_list",), page=("pages", 0)),
+    Screen("suivi-projection", "Suivi des contrats", ("projection_list",), page=("pages", 3)),
+    Screen(
+        "facturation",
+        "Facturation",
+        ("month", "control_button", "run_button", "issue_all_button", "drafts"),
+    ),
+    Screen(
+        "controle",
+        "Contrôle facturation",
+        ("panel.month", "panel.threshold", "panel.families", "panel.anomalies"),
+    ),
+    Screen("editions", "Éditions", ("period", "list"), select="list"),
+    Screen("reglements", "Règlements", ("list", "new_button", "receipt_button"), select="list"),
+    Screen("relances", "Relances", ("aged", "proposals")),
+    Screen(
+        "cahier-de-liaison",
+        "Cahier de liaison",
+        ("entries.list", "entries.panel.actions", "entries.panel.add_action_button"),
+        select="entries.list",
+        page=("pages", 0),
+    ),
+    Screen("liaison-tableau", "Cahier de liaison", ("dashboard",), page=("pages", 1)),
+    Screen("liaison-services", "Cahier de liaison", ("settings",), page=("pages", 3)),
+)
+
+
+def resolve(root: Any, path: str) -> Any:
+    """Follow ``a.b.c`` from ``root``; ScreenMissing names the part that is gone."""
+    obj = root
+    for part in path.split("."):
+        if not hasattr(obj, part):
+            raise ScreenMissing(f"{type(root).__name__} : « {path} » introuvable (à « {part} »)")
+        obj = getattr(obj, part)
+    return obj
+
+
+def show(window: Any, screen: Screen) -> QWidget:
+    """Bring the screen up in the window (tab, selection, page); raise ScreenMissing if gone."""
+    if screen.tab not in [t for t, _m, _c in TABS]:
+        raise ScreenMissing(f"Onglet « {screen.tab} » introuvable (écran {screen.name})")
+    tab = window.tab(screen.tab)
+    for path in screen.require:
+        resolve(tab, path)
+    if screen.select:
+        records = resolve(tab, screen.select)
+        if records.proxy.rowCount():
+            records.view.selectRow(0)
+    if screen.page:
+        pages = resolve(tab, screen.page[0])
+        if not isinstance(pages, QTabWidget) or screen.page[1] >= pages.count():
+            raise ScreenMissing(f"Page {screen.page[1]} de « {screen.page[0]} » introuvable")
+        pages.setCurrentIndex(screen.page[1])
+    QApplication.processEvents()
+    return tab
+
+
+def capture(window: Any, screens: Sequence[Screen], out: Path) -> list[Path]:
+    """Save one PNG per screen (whole window, scaled to WIDTH pixels)."""
+    out.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    for screen in screens:
+        show(window, screen)
+        for _ in range(3):
+            QApplication.processEvents()
+        image = window.grab().scaledToWidth(WIDTH, Qt.TransformationMode.SmoothTransformation)
+        path = out / f"{screen.name}.png"
+        if not image.save(str(path), "PNG", 9):
+            raise OSError(f"Impossible d'écrire {path}")
+        saved.append(path)
+    return saved
+
+
+def parse_screen(text: str) -> Screen:
+    """``Onglet[:attribut,attribut]`` → an ad-hoc Screen (for checks from the command line)."""
+    tab, _sep, attrs = text.partition(":")
+    name = "extra-" + "".join(c if c.isalnum() else "-" for c in tab.lower())
+    return Screen(name, tab, tuple(a for a in attrs.split(",") if a))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Captures d'écran du guide d'utilisation.")
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--db", type=Path, help="base de démonstration existante (copiée)")
+    parser.add_argument("--screen", action="append", default=[], help="écran supplémentaire")
+    parser.add_argument("--only", action="append", default=[], help="ne capturer que ces écrans")
+    args = parser.parse_args(argv)
+    screens = [s for s in SCREENS if not args.only or s.name in args.only]
+    screens += [parse_screen(s) for s in args.screen]
+
+    import shutil
+
+    from PySide6.QtCore import QCoreApplication
+
+    from app.db import open_database
+    from app.setup import prepare_database
+    from ui.main_window import MainWindow
+
+    QCoreApplication.setOrganizationName("PropreoScreenshots")  # leave the user's settings alone
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "demo.db"
+        if args.db:
+            shutil.copyfile(args.db, path)
+        else:
+            prepare_database(path, demo=True).db.dispose()
+        db = open_database(path)
+        window = MainWindow(db)
+        window.resize(1280, 800)
+        window.show()
+        try:
+            saved = capture(window, screens, args.out)
+        except ScreenMissing as exc:
+            print(f"Écran introuvable : {exc}", file=sys.stderr)
+            return 2
+        finally:
+            window.close()
+            db.dispose()
+            app.processEvents()
+    print(f"{len(saved)} captures dans {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
