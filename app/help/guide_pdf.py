@@ -148,7 +148,7 @@ def parse(src: Path = SRC) -> Guide:
         items: list[str] = []
         ordered = False
 
-        def flush() -> None:
+        def flush(ordered: bool = False) -> None:
             nonlocal paragraph, items
             if paragraph:
                 guide.flowables.append(Paragraph(inline(" ".join(paragraph)), styles["body"]))
@@ -169,10 +169,10 @@ def parse(src: Path = SRC) -> Guide:
             if line.startswith("<!--"):
                 continue
             if not line.strip():
-                flush()
+                flush(ordered)
                 continue
             if m := HEADING.match(line):
-                flush()
+                flush(ordered)
                 level, text = len(m.group(1)), m.group(2)
                 anchor = m.group(3) or _slug(text)
                 if anchor in seen:
@@ -183,7 +183,7 @@ def parse(src: Path = SRC) -> Guide:
                 para._guide_heading = (level, text, anchor)  # type: ignore[attr-defined]
                 guide.flowables.append(para)
             elif m := IMAGE.match(line):
-                flush()
+                flush(ordered)
                 image_path = (path.parent / m.group(2)).resolve()
                 if not image_path.exists():
                     raise GuideError(f"Image manquante dans {path.name} : {m.group(2)}")
@@ -200,8 +200,10 @@ def parse(src: Path = SRC) -> Guide:
             elif items and line.startswith("  "):
                 items[-1] += " " + line.strip()
             else:
+                if items:
+                    flush(ordered)
                 paragraph.append(line.strip())
-        flush()
+        flush(ordered)
     return guide
 
 
