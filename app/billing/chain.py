@@ -91,23 +91,21 @@ def content_hash(invoice: Any, lines: Iterable[Any]) -> str:
 
 def verify_chain(session: Session) -> list[str]:
     """Recompute the chain in issue order; report the first document that does not match."""
+    # A document that was ever issued keeps its chain index: one put back to draft is caught.
+    _chained = (Invoice.status == InvoiceStatus.ISSUED) | Invoice.chain_index.is_not(None)
     invoices = list(
-        session.scalars(
-            select(Invoice)
-            .where(Invoice.status == InvoiceStatus.ISSUED)
-            .order_by(Invoice.chain_index, Invoice.id)
-        )
+        session.scalars(select(Invoice).where(_chained).order_by(Invoice.chain_index, Invoice.id))
     )
     lines: dict[int, list[InvoiceLine]] = {}
     for line in session.scalars(
-        select(InvoiceLine)
-        .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
-        .where(Invoice.status == InvoiceStatus.ISSUED)
+        select(InvoiceLine).join(Invoice, Invoice.id == InvoiceLine.invoice_id).where(_chained)
     ):
         lines.setdefault(line.invoice_id, []).append(line)
     previous = ""
     for expected, invoice in enumerate(invoices, 1):
         label = f"{'Avoir' if invoice.kind == 'credit_note' else 'Facture'} {invoice.number}"
+        if invoice.status != InvoiceStatus.ISSUED:
+            return [f"{label} : document émis repassé au statut « {invoice.status} »."]
         if invoice.chain_index != expected:
             return [
                 f"{label} : rang {invoice.chain_index} dans la chaîne, {expected} attendu "
