@@ -261,18 +261,22 @@ def test_first_start_shows_the_wizard_then_opens_its_database(
     default = tmp_path / "data" / "propreo.db"
     shown: list[Path] = []
     monkeypatch.setattr(first_run, "run_first_run", lambda p: shown.append(p))
-    # Cancelled wizard: nothing is created, the program ends quietly.
-    assert ui_app.run_gui(str(default)) == 0
+    # Cancelled wizard: nothing is created, the program ends quietly. (start_gui is
+    # run_gui without the event loop: app.exec() must not run inside the test process.)
+    assert ui_app.start_gui(str(default)) is None
     assert shown == [default] and not default.exists()
 
     chosen = shutil.copyfile(empty_db_file, tmp_path / "société.db")
     monkeypatch.setattr(first_run, "run_first_run", lambda p: str(chosen))
-    monkeypatch.setenv("PROPREO_QUIT_AFTER_MS", "50")
-    assert ui_app.run_gui(str(default)) == 0
+    window = ui_app.start_gui(str(default))
+    assert window is not None and window.isVisible()
+    qtbot.addWidget(window)
     assert recent_files()[0] == str(chosen)
     # Next start without a named database: the last one is reopened, no wizard.
     monkeypatch.setattr(first_run, "run_first_run", lambda p: pytest.fail("wizard shown"))
-    assert ui_app.run_gui(str(default)) == 0
+    again = ui_app.start_gui(str(default))
+    assert again is not None and again.db.path == Path(chosen)
+    qtbot.addWidget(again)
     settings().setValue("recent_files", [])
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 from app.db import Database
 
@@ -80,8 +84,10 @@ def _install_qt_french(app: QApplication) -> None:
         app.installTranslator(translator)
 
 
-def run_gui(target: str, *, explicit: bool = False) -> int:
-    app = ensure_app()
+def start_gui(target: str, *, explicit: bool = False) -> MainWindow | None:
+    """Open the database (first-start wizard when none is named nor found) and show the
+    main window, without entering the event loop; None when the user gave up."""
+    ensure_app()
     from ui.main_window import MainWindow
 
     if not explicit and not Path(target).exists():
@@ -95,13 +101,22 @@ def run_gui(target: str, *, explicit: bool = False) -> int:
 
             last = run_first_run(Path(target))
             if last is None:
-                return 0
+                return None
         target = last
     db = open_for_gui(target, ask=True)
     if db is None:
-        return 1
+        return None
     window = MainWindow(db)
     window.show()
+    return window
+
+
+def run_gui(target: str, *, explicit: bool = False) -> int:
+    """``propreo gui``: start, then run the event loop until the window closes."""
+    app = ensure_app()
+    window = start_gui(target, explicit=explicit)
+    if window is None:
+        return 0
     if os.environ.get("PROPREO_QUIT_AFTER_MS"):
         from PySide6.QtCore import QTimer
 
