@@ -147,6 +147,8 @@ class Notice(IdMixin, Base):
     __tablename__ = "notices"
 
     kind: Mapped[str] = mapped_column(String(20), index=True)
+    # Number in the "notice" series (AVIS2026-0001), taken when the letter is produced.
+    number: Mapped[str] = mapped_column(String(30), default="", index=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"), nullable=True)

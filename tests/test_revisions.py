@@ -260,7 +260,9 @@ def test_revision_notice_docx_and_pdf_name_old_and_new_prices(
     assert notices.notices_to_send(session, dt.date(2026, 11, 2)) == []
     history = session.query(AuditEvent).filter(AuditEvent.action == "notice").one()
     assert history.client_id is not None
-    assert "Avis de révision du contrat CT-T1" in history.summary
+    assert "Avis de révision n° AVIS2026-0001 du contrat CT-T1" in history.summary
+    assert notice.number == "AVIS2026-0001"
+    assert "Avis n° AVIS2026-0001" in text
 
 
 # --- projection -----------------------------------------------------------------------

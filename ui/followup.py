@@ -75,6 +75,7 @@ NOTICE_COLUMNS = [
     Column(_("Motif"), lambda r: r.reason, 420),
 ]
 SENT_COLUMNS = [
+    Column(_("N°"), lambda r: r.number, 110),
     Column(_("Date"), lambda r: r.letter_date, 90),
     Column(_("Avis"), lambda r: notices.KIND_LABELS.get(r.kind, r.kind), 150),
     Column(_("Objet"), lambda r: r.subject, 300),

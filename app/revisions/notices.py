@@ -6,6 +6,7 @@ history (``app.audit`` with the client id).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -21,6 +22,7 @@ from app.addressing import billing_address_lines
 from app.company import get_company
 from app.errors import NotFoundError, ValidationError
 from app.money import format_amount
+from app.numbering import next_number
 from app.revisions import renewals
 from app.revisions.clauses import describe, get_clause
 from app.revisions.runs import version_at
@@ -264,7 +266,10 @@ def produce_notice(
     )
     session.add(notice)
     session.flush()
-    stem = f"avis-{notice.id:05d}-{_slug(contract.code)}-{request.kind}"
+    number = next_number(session, "notice", letter_date, doc_type="notice", doc_id=notice.id)
+    notice.number = number.text
+    letter = dataclasses.replace(letter, reference=f"{letter.reference} — Avis n° {number.text}")
+    stem = f"{_slug(number.text)}-{_slug(contract.code)}-{request.kind}"
     write_docx(letter, folder / f"{stem}.docx")
     write_pdf(letter, folder / f"{stem}.pdf")
     notice.docx_path = f"notices/{stem}.docx"
@@ -274,7 +279,8 @@ def produce_notice(
         "contract",
         contract.id,
         "notice",
-        f"{KIND_LABELS[request.kind]} du contrat {contract.code} ({letter_date:%d/%m/%Y})",
+        f"{KIND_LABELS[request.kind]} n° {number.text} du contrat {contract.code} "
+        f"({letter_date:%d/%m/%Y})",
         client_id=contract.client_id,
     )
     return notice

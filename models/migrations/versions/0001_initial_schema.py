@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 01:15:15.363018
+Create Date: 2026-11-28 01:55:39.859271
 """
 
 from __future__ import annotations
@@ -1480,6 +1480,7 @@ def upgrade() -> None:
     op.create_table(
         "notices",
         sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("number", sa.String(length=30), nullable=False),
         sa.Column("contract_id", sa.Integer(), nullable=False),
         sa.Column("client_id", sa.Integer(), nullable=False),
         sa.Column("revision_id", sa.Integer(), nullable=True),
@@ -1509,6 +1510,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_notices_client_id"), ["client_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_notices_contract_id"), ["contract_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_notices_kind"), ["kind"], unique=False)
+        batch_op.create_index(batch_op.f("ix_notices_number"), ["number"], unique=False)
 
     op.create_table(
         "notifications",
@@ -1837,6 +1839,7 @@ def downgrade() -> None:
 
     op.drop_table("notifications")
     with op.batch_alter_table("notices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notices_number"))
         batch_op.drop_index(batch_op.f("ix_notices_kind"))
         batch_op.drop_index(batch_op.f("ix_notices_contract_id"))
         batch_op.drop_index(batch_op.f("ix_notices_client_id"))
