@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import clients, terms
+from app import clients, ledger, terms
 from app.errors import PropreoError
+from app.money import format_amount
 from models.clients import ClientKind
 from ui.clients_panels import (
     CondominiumsPanel,
@@ -243,9 +244,19 @@ class ClientEditor(QWidget):
         self._fill_managers(form.manager_id)
         self.form.load(form)
         self.title.setText(f"{form.code} — {form.name}")
-        self.status.setText("")
+        self.status.setText(self._credit_text(client_id))
         self._kind_changed()
         self._set_client_panels()
+
+    def _credit_text(self, client_id: int) -> str:
+        """Encours next to the credit limit, on the record itself (details in « Compte »)."""
+        status = self.ctx.query(ledger.credit_status, client_id)
+        text = f"Encours : {format_amount(status.outstanding)}"
+        if status.limit is not None:
+            text += f" / autorisé : {format_amount(status.limit)}"
+            if status.exceeded:
+                text += " — dépassé"
+        return text
 
     def _set_client_panels(self) -> None:
         for i in range(1, self.panels.count()):
