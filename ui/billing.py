@@ -56,6 +56,7 @@ def _month_of(date: QDate) -> str:
 
 class BillingTab(Tab):
     title = "Facturation"
+    help_chapter = "facturation"
     topics = ("", "billing", "contracts", "payments")
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:

@@ -77,6 +77,7 @@ HISTORY_COLUMNS = [
 
 class CollectionsTab(Tab):
     title = "Relances"
+    help_chapter = "relances"
     topics = ("", "payments", "billing", "collections")
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:

@@ -38,6 +38,16 @@ LINE_HEADERS = [
     "Budget annuel",
 ]
 PLAN_HEADERS = ["Ligne", "Libellé", "Du", "Au", "Exigible le", "Montant HT", "Facturé", "Prorata"]
+LINE_TOOLTIPS = {  # plain-French help on the non-obvious columns (issue M)
+    "Périodicité": "Tous les combien la ligne est facturée : mensuelle, trimestrielle, "
+    "semestrielle, annuelle, saisonnière (certains mois) ou ponctuelle (une seule fois).",
+    "Terme": "À échoir : facturé au début de la période, d'avance. Échu : facturé à la fin de "
+    "la période, une fois la prestation faite.",
+    "Mois (saison)": "Pour une ligne saisonnière : les mois facturés, ex. « 3,6,9,12 ».",
+    "Date (ponctuel)": "Pour une ligne ponctuelle : le jour où elle est facturée.",
+    "Budget annuel": "Montant HT facturé sur 12 mois par cette ligne (quantité × prix × "
+    "nombre de périodes).",
+}
 
 
 def parse_date(text: str, field: str) -> dt.date | None:
@@ -107,6 +117,9 @@ class LinesGrid(QTableWidget):
         self.line_ids: list[int | None] = []
         self.site_ids: list[int | None] = []
         self.setHorizontalHeaderLabels(LINE_HEADERS)
+        for i, header in enumerate(LINE_HEADERS):
+            if header in LINE_TOOLTIPS:
+                self.horizontalHeaderItem(i).setToolTip(_(LINE_TOOLTIPS[header]))
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.setColumnWidth(0, 200)

@@ -85,6 +85,7 @@ HEADER_FIELDS = [
 
 class ContractsTab(Tab):
     title = "Contrats"
+    help_chapter = "contrats"
     topics = ("", "contracts", "billing")
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:

@@ -311,6 +311,7 @@ class DraftLineDialog(QDialog):
 
 class ControlTab(Tab):
     title = "Contrôle facturation"
+    help_chapter = "controle-facturation"
     topics = ("", "billing", "contracts", "control")
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:

@@ -270,6 +270,7 @@ class _Action:
 
 class DocumentsTab(Tab):
     title = "Éditions"
+    help_chapter = "editions"
     topics = ("documents", "invoices", "billing", "")
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:

@@ -298,6 +298,7 @@ ALLOCATION_COLUMNS = [
 
 class PaymentsTab(Tab):
     title = "Règlements"
+    help_chapter = "reglements"
     topics = ("", "payments", "invoices")
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
@@ -34,6 +35,7 @@ from reportlab.platypus import (
     PageTemplate,
     Paragraph,
     Spacer,
+    TableStyle,
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
@@ -249,6 +251,10 @@ def build(src: Path = SRC, out: Path = OUT) -> tuple[Path, dict[str, int]]:
     pdf = out / PDF_NAME
     toc = TableOfContents()
     toc.levelStyles = [styles["toc1"], styles["toc2"]]
+    # The TOC is a Table whose default cell font (set at import) is Helvetica.
+    toc.tableStyle = TableStyle(
+        [("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), "DejaVuSans")]
+    )
     story: list[Any] = [
         Spacer(1, 6 * cm),
         Paragraph("Propreo", styles["title"]),
@@ -269,13 +275,20 @@ def build(src: Path = SRC, out: Path = OUT) -> tuple[Path, dict[str, int]]:
     doc = _GuideDoc(
         str(pdf),
         title="Propreo — Guide d'utilisation",
+        initialFontName="DejaVuSans",
+        initialFontSize=10,
         author="Propreo",
         leftMargin=2 * cm,
         rightMargin=2 * cm,
         topMargin=2 * cm,
         bottomMargin=2 * cm,
     )
-    doc.multiBuild(story)
+    previous = rl_config.canvas_basefontname
+    rl_config.canvas_basefontname = "DejaVuSans"  # every canvas preamble: no Helvetica at all
+    try:
+        doc.multiBuild(story)
+    finally:
+        rl_config.canvas_basefontname = previous
     pages = dict(doc.anchor_pages)
     (out / "chapters.json").write_text(
         json.dumps(pages, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8"
