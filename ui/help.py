@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPointF, Qt, QUrl
+from PySide6.QtCore import QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -55,9 +55,15 @@ class GuideViewer(QDialog):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
         self.resize(900, 1000)
-        self.go_to(page)
+        self.page = page
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        # Jump once the view has its size: before that, the multi-page layout is not known.
+        QTimer.singleShot(0, lambda: self.go_to(self.page))
 
     def go_to(self, page: int) -> None:
+        self.page = page
         index = max(0, min(page - 1, self.document.pageCount() - 1))
         self.view.pageNavigator().jump(index, QPointF(0, 0), 0)
 

@@ -23,8 +23,6 @@ from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     BaseDocTemplate,
     Frame,
@@ -39,8 +37,9 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
+from reports.fonts import register_fonts
+
 ROOT = Path(__file__).resolve().parent.parent.parent
-FONTS = ROOT / "resources" / "fonts"
 SRC = ROOT / "docs" / "guide"
 OUT = ROOT / "resources" / "guide"
 PDF_NAME = "propreo-guide.pdf"
@@ -55,21 +54,6 @@ NUMBERED = re.compile(r"^\s*\d+\.\s+(.*)$")
 
 class GuideError(Exception):
     """The guide source is inconsistent (missing image, duplicate anchor…)."""
-
-
-def _register_fonts() -> None:
-    if "DejaVuSans" in pdfmetrics.getRegisteredFontNames():
-        return
-    pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONTS / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(FONTS / "DejaVuSans-Bold.ttf")))
-    pdfmetrics.registerFont(TTFont("DejaVuSans-Oblique", str(FONTS / "DejaVuSans-Oblique.ttf")))
-    pdfmetrics.registerFontFamily(
-        "DejaVuSans",
-        normal="DejaVuSans",
-        bold="DejaVuSans-Bold",
-        italic="DejaVuSans-Oblique",
-        boldItalic="DejaVuSans-Bold",
-    )
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -140,6 +124,7 @@ def _slug(text: str) -> str:
 
 def parse(src: Path = SRC) -> Guide:
     """Parse every chapter; raise GuideError on a missing image or a duplicate anchor."""
+    register_fonts()
     styles = _styles()
     guide = Guide()
     seen: set[str] = set()
@@ -244,7 +229,7 @@ def _footer(canvas: Any, doc: Any) -> None:
 
 def build(src: Path = SRC, out: Path = OUT) -> tuple[Path, dict[str, int]]:
     """Write the PDF and chapters.json into ``out``; return the PDF path and anchor → page."""
-    _register_fonts()
+    register_fonts()
     styles = _styles()
     guide = parse(src)
     out.mkdir(parents=True, exist_ok=True)
