@@ -41,5 +41,11 @@ bundle: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bundle]'
 	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller installer/propreo.spec
 
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m ui.screenshots
+
+guide: $(STAMP)
+	$(BIN)/python -m app.help.guide_pdf
+
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache
