@@ -154,7 +154,11 @@ def check_template(template: str, field_label: str) -> str:
 def email_address(value: str, field_label: str, display_name: str = "") -> Address:
     """A validated mailbox; CR/LF or a second address are refused, never passed on."""
     value = value.strip()
-    if not value or re.search(r"[\r\n,;<>\s]", value):
+    if (
+        not value
+        or re.search(r"[\r\n,;<>\s]", value)
+        or not re.fullmatch(r"[^@]+@[^@]+\.[^@]+", value)
+    ):
         raise ValidationError(
             field_label, "« {value} » n'est pas une adresse e-mail valide.", value=value
         )
