@@ -1,4 +1,4 @@
-"""User guide (issue M): the practical cases of docs/guide/20-cas-pratiques.md replayed through the
+"""User guide (issue M): the practical cases (1, 2, 3, 4 automatic and one-off, 5 test send, 6, 7) of docs/guide/20-cas-pratiques.md replayed through the
 real widgets on the demo firm; the guide builds and is up to date; F1 and Aide open it; the
 screenshot script fails when a documented screen disappears."""
 
@@ -283,3 +283,82 @@ def test_cases_3_4_6_7_contract_billing_payment_liaison(
     assert panel.detail.row.status == "closed"
     assert panel.detail.actions[-2].comment == "Passage refait à 14 h."
     assert panel.detail.actions[-1].comment.startswith("Clôturée : Vitrine faite")
+
+
+def test_cases_2_and_4_tc_quote_then_one_off_invoice_from_the_quote(
+    qtbot: QtBot, demo_db: Database
+) -> None:
+    with demo_db.read() as s:
+        site = s.scalar(select(Site).where(Site.code == "ARNA001-01"))
+        site_id, client_id = site.id, site.client_id
+    window = _window(qtbot, demo_db)
+    day = D(2026, 9, 2)
+    tab = window.tab("Devis")
+    tab.today = lambda: day
+    editor = tab.new_quote()
+    qtbot.addWidget(editor)
+    editor.form.set_value("kind", "extra_work")
+    editor.form.set_value("client_id", client_id)
+    editor.form.set_value("site_id", site_id)
+    editor.form.set_value("title", "Remise en état des bureaux après déménagement")
+    editor.form.set_value("quote_date", day)
+    editor.form.set_value("validity_date", day + dt.timedelta(days=30))
+    editor.add_line("Évacuation des cartons", "1", "forfait", "150", "T20", "service")
+    assert editor.save(), editor.form.general_error.text()
+    quote_id = editor.quote_id
+    tab.refresh()
+    tab.send(quote_id, day)
+    tab.accept(quote_id, day + dt.timedelta(days=3), plan_date=D(2026, 9, 12))
+    with demo_db.read() as s:
+        from models.quotes import PlannedJob, Quote
+
+        quote = s.get(Quote, quote_id)
+        number = quote.number
+        assert quote.status == "accepted" and number.startswith("DE2026-")
+        job_id = s.scalar(select(PlannedJob.id).where(PlannedJob.quote_id == quote_id))
+    planning = window.tab("Planning")
+    planning.show_week(D(2026, 9, 12))
+    assert number in planning.grid.item(0, 5).text()  # samedi 12/09
+    planning.mark_done(job_id, D(2026, 9, 12))
+    invoice = planning.invoice(job_id, D(2026, 9, 14))
+    with demo_db.read() as s:
+        inv = s.get(Invoice, invoice.id)
+        assert inv.status == "draft" and number in inv.title
+        assert inv.total_ht == Decimal("150.00") and inv.total_ttc == Decimal("180.00")
+
+
+def test_case_5_test_email_from_the_settings(
+    qtbot: QtBot, demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aiosmtpd.controller import Controller
+
+    from tests.test_email import Inbox, free_port
+    from ui import documents
+
+    handler, port = Inbox(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    shown: list[str] = []
+    monkeypatch.setattr(
+        documents.QMessageBox, "information", lambda _p, _t, text, *a: shown.append(text)
+    )
+    try:
+        window = _window(qtbot, demo_db)
+        window.tab("Éditions")
+        dialog = documents.EmailSettingsDialog(window.ctx, window)
+        qtbot.addWidget(dialog)
+        for field, value in (
+            ("host", "127.0.0.1"),
+            ("port", str(port)),
+            ("security", "none"),
+            ("username", ""),
+            ("sender_email", "factures@lumiere-proprete.fr"),
+        ):
+            dialog.form.set_value(field, value)
+        dialog.test_to.setText("moi@lumiere-proprete.fr")
+        dialog.send_test()
+        qtbot.waitUntil(lambda: bool(shown), timeout=60_000)
+    finally:
+        controller.stop()
+    assert shown == ["E-mail de test envoyé à moi@lumiere-proprete.fr."]
+    assert [to for to, _message in handler.messages] == [["moi@lumiere-proprete.fr"]]
