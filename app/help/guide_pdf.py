@@ -132,7 +132,7 @@ def parse(src: Path = SRC) -> Guide:
         if number:
             guide.flowables.append(PageBreak())
         paragraph: list[str] = []
-        items: list[str] = []
+        items: list[tuple[str, list[str]]] = []  # (text, indented sub-items)
         ordered = False
 
         def flush(ordered: bool = False) -> None:
@@ -142,12 +142,16 @@ def parse(src: Path = SRC) -> Guide:
                 paragraph = []
             if items:
                 guide.flowables.append(
-                    ListFlowable(
-                        [ListItem(Paragraph(inline(i), styles["body"])) for i in items],
-                        bulletType="1" if ordered else "bullet",
-                        bulletFontName="DejaVuSans",
-                        bulletFontSize=9,
-                        leftIndent=14,
+                    _list(
+                        [
+                            ListItem(
+                                [Paragraph(inline(text), styles["body"])]
+                                + ([_list(sub, styles, False)] if sub else [])
+                            )
+                            for text, sub in items
+                        ],
+                        styles,
+                        ordered,
                     )
                 )
                 items = []
@@ -178,20 +182,40 @@ def parse(src: Path = SRC) -> Guide:
                 guide.flowables.append(_image(image_path))
                 if m.group(1):
                     guide.flowables.append(Paragraph(inline(m.group(1)), styles["caption"]))
+            elif items and ordered and line.startswith("  ") and (m := BULLET.match(line)):
+                items[-1][1].append(m.group(1))  # a bullet nested in a numbered step
             elif (m := BULLET.match(line)) or (m := NUMBERED.match(line)):
                 if paragraph:
                     guide.flowables.append(Paragraph(inline(" ".join(paragraph)), styles["body"]))
                     paragraph = []
                 ordered = bool(NUMBERED.match(line))
-                items.append(m.group(1))
+                items.append((m.group(1), []))
             elif items and line.startswith("  "):
-                items[-1] += " " + line.strip()
+                text, sub = items[-1]
+                if sub:
+                    sub[-1] += " " + line.strip()
+                else:
+                    items[-1] = (text + " " + line.strip(), sub)
             else:
                 if items:
                     flush(ordered)
                 paragraph.append(line.strip())
         flush(ordered)
     return guide
+
+
+def _list(items: list[Any], styles: dict[str, ParagraphStyle], ordered: bool) -> ListFlowable:
+    entries = [
+        i if isinstance(i, ListItem) else ListItem(Paragraph(inline(i), styles["body"]))
+        for i in items
+    ]
+    return ListFlowable(
+        entries,
+        bulletType="1" if ordered else "bullet",
+        bulletFontName="DejaVuSans",
+        bulletFontSize=9,
+        leftIndent=14,
+    )
 
 
 def _image(path: Path) -> Image:
