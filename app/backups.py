@@ -53,7 +53,10 @@ def list_backups(folder: Path, stem: str) -> list[Path]:
 
 def verify_copy(path: Path) -> list[str]:
     """Problems of a backup file: SQLite integrity, then the invoice hash chain."""
-    problems = verify_backup(path)
+    try:
+        problems = verify_backup(path)
+    except sqlite3.DatabaseError as exc:  # not a database, or damaged beyond reading
+        return [f"Fichier illisible : {exc}"]
     if problems:
         return [f"Intégrité SQLite : {p}" for p in problems]
     from app.billing.chain import verify_chain
@@ -62,6 +65,8 @@ def verify_copy(path: Path) -> list[str]:
     try:
         with copy.read() as session:
             return [f"Chaînage des factures : {p}" for p in verify_chain(session)]
+    except Exception as exc:  # an unrelated or truncated database
+        return [f"Sauvegarde illisible : {exc}"]
     finally:
         copy.dispose()
 

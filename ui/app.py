@@ -55,6 +55,14 @@ def open_for_gui(
         if taken == CANCEL:
             return None
         db = open_database(target, read_only=True)
+    from ui.restore_dialog import verify_at_startup
+
+    if not db.read_only and not verify_at_startup(db, parent):
+        from ui.lease_dialog import release
+
+        release(db)
+        db.dispose()
+        db = open_database(target, read_only=True)
     resolve_cli_user(db)
     from ui.user_chooser import choose_startup_user
 

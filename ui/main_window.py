@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Bases récentes")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(file_menu, "Sauvegarder…", self.backup, QKeySequence("Ctrl+Shift+S"))
+        self._action(file_menu, "Restaurer…", self.restore)
         file_menu.addSeparator()
         self._action(file_menu, "Quitter", self.close, QKeySequence.StandardKey.Quit)
         self.settings_menu = bar.addMenu("&Paramètres")
@@ -229,6 +230,16 @@ class MainWindow(QMainWindow):
             ),
         )
 
+    def restore(self) -> None:
+        from ui.restore_dialog import choose_and_restore
+
+        if self.runner.busy:
+            QMessageBox.information(self, "Propreo", "Attendez la fin de l'opération en cours.")
+            return
+        path = choose_and_restore(self, self.db)
+        if path:
+            self._switch_to(path)
+
     def about(self) -> None:
         from ui.about import AboutDialog
 
@@ -258,6 +269,10 @@ class MainWindow(QMainWindow):
             # Cancel what can be cancelled; the transactions roll back, then wait for them.
             self.runner.cancel_all()
         self.runner.wait()
+        if not getattr(self, "_replaced", False):
+            from ui.restore_dialog import backup_at_close
+
+            backup_at_close(self.db)
         super().closeEvent(event)
 
 
