@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +50,25 @@ class Tab(QWidget):
         self.ctx = ctx
         ctx.bus.changed.connect(self._on_changed)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Mark a tab ready once its most-derived ``__init__`` has finished, so that a
+        change signalled while its widgets are still being built never reaches refresh()."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def wrapped(self: Tab, *args: Any, **kw: Any) -> None:
+            init(self, *args, **kw)
+            if type(self) is cls:
+                self._ready = True
+
+        cls.__init__ = wrapped  # type: ignore[method-assign]
+
     def _on_changed(self, topic: str) -> None:
+        if not getattr(self, "_ready", False):
+            return
         if not self.topics or not topic or topic in self.topics:
             self.refresh()
 

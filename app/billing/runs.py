@@ -25,7 +25,7 @@ from app.billing.issuing import issue_invoices, legal_problems
 from app.billing.plan import Billed, DueItem, due_items, parse_period
 from app.billing.totals import compute_totals
 from app.errors import ValidationError
-from app.money import ZERO, line_total
+from app.money import ZERO, format_amount, line_total
 from app.progress import Progress
 from models.billing import BillingLedger, BillingRun
 from models.clients import Client
@@ -383,8 +383,8 @@ def client_warnings(
             exposure = outstanding(session, client.id) + run_ttc[client.id]
             if exposure > client.credit_limit:
                 warnings.append(
-                    f"{client.name} : encours {exposure} € au-delà du plafond autorisé "
-                    f"({client.credit_limit} €)."
+                    f"{client.name} : encours {format_amount(exposure)} au-delà du plafond "
+                    f"autorisé ({format_amount(client.credit_limit)})."
                 )
     return warnings
 

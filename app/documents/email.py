@@ -17,6 +17,7 @@ import ssl
 import string
 import time
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -24,7 +25,7 @@ from email.utils import format_datetime, make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, identifiers
 from app.errors import PropreoError, ValidationError
 from app.money import format_amount
 from app.progress import NO_PROGRESS, Progress
@@ -163,8 +164,9 @@ def email_address(value: str, field_label: str, display_name: str = "") -> Addre
             field_label, "« {value} » n'est pas une adresse e-mail valide.", value=value
         )
     try:
+        identifiers.email(value, field_label)
         return Address(display_name=_one_line(display_name), addr_spec=value)
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, HeaderParseError, ValidationError):
         raise ValidationError(
             field_label, "« {value} » n'est pas une adresse e-mail valide.", value=value
         ) from None
