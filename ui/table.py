@@ -73,6 +73,11 @@ def sort_key(value: Any) -> Any:
     return str(value).casefold()
 
 
+# From this size on, a click on a header sorts the records themselves (``model.rows`` is
+# then in display order); smaller lists keep Qt's proxy sort and their loading order.
+FAST_SORT_ROWS = 5000
+
+
 class RecordTableModel(QAbstractTableModel):
     def __init__(self, columns: Sequence[Column], parent: Any = None) -> None:
         super().__init__(parent)
@@ -82,10 +87,53 @@ class RecordTableModel(QAbstractTableModel):
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
+        self._haystacks: list[str] | None = None
+        if self.sorted_by is not None:
+            self._sort_in_place(*self.sorted_by)
         self.endResetModel()
 
     def row_at(self, row: int) -> Any:
         return self.rows[row]
+
+    # Large lists (100,000 invoices): search and sort in Python over the row records, one
+    # call per row, instead of Qt calling data() for every cell (see SearchProxy).
+    sorted_by: tuple[int, bool] | None = None
+    _haystacks: list[str] | None = None
+
+    def haystack(self, row: int) -> str:
+        """Every column's displayed text of a row, casefolded (built once per set_rows)."""
+        if self._haystacks is None:
+            cols = self.columns
+            self._haystacks = [
+                "\t".join(display(c.get(r)) for c in cols).casefold() for r in self.rows
+            ]
+        return self._haystacks[row]
+
+    def _sort_in_place(self, column: int, descending: bool) -> bool:
+        get = self.columns[column].get
+
+        def key(r: Any) -> tuple[bool, Any]:
+            value = get(r)
+            return (value is not None, sort_key(value))
+
+        try:
+            order = sorted(
+                range(len(self.rows)), key=lambda i: key(self.rows[i]), reverse=descending
+            )
+        except TypeError:  # mixed value types in one column: let Qt compare them
+            return False
+        self.rows = [self.rows[i] for i in order]
+        if self._haystacks is not None:
+            self._haystacks = [self._haystacks[i] for i in order]
+        return True
+
+    def sort_rows(self, column: int, descending: bool) -> bool:
+        """Sort the records themselves; False when Qt must sort (mixed types)."""
+        self.layoutAboutToBeChanged.emit()
+        done = self._sort_in_place(column, descending)
+        self.sorted_by = (column, descending) if done else None
+        self.layoutChanged.emit()
+        return done
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
@@ -132,6 +180,24 @@ class SearchProxy(QSortFilterProxyModel):
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(-1)
         self.predicate: Callable[[Any], bool] | None = None
+        self.needle = ""
+
+    def set_search(self, text: str) -> None:
+        """Search-as-you-type: a casefolded substring of any displayed column."""
+        self.needle = text.casefold()
+        self.invalidateFilter()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        model = self.sourceModel()
+        if (
+            isinstance(model, RecordTableModel)
+            and column >= 0
+            and len(model.rows) >= FAST_SORT_ROWS
+            and model.sort_rows(column, order == Qt.SortOrder.DescendingOrder)
+        ):
+            super().sort(-1, order)  # the records are in order: keep the source order
+            return
+        super().sort(column, order)
 
     def set_predicate(self, predicate: Callable[[Any], bool] | None) -> None:
         self.predicate = predicate
@@ -145,6 +211,8 @@ class SearchProxy(QSortFilterProxyModel):
             and not self.predicate(model.row_at(source_row))
         ):
             return False
+        if isinstance(model, RecordTableModel):
+            return not self.needle or self.needle in model.haystack(source_row)
         return super().filterAcceptsRow(source_row, source_parent)
 
 
@@ -171,7 +239,7 @@ class RecordList(QWidget):
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Rechercher…")
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.search.textChanged.connect(self.proxy.set_search)
         self.filter_combo = QComboBox(self)
         self._filters = list(filters)
         for label, _pred in self._filters:

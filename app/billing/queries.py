@@ -268,8 +268,25 @@ def list_invoices(
     series: str | None = None,
     run_period: str | None = None,
 ) -> list[InvoiceRow]:
-    """Invoices filtered by month of issue (YYYY-MM), status, client, series, run period."""
-    query = select(Invoice, Client.name).join(Client, Client.id == Invoice.client_id)
+    """Invoices filtered by month of issue (YYYY-MM), status, client, series, run period.
+
+    Only the listed columns are read (no ORM objects, no snapshots): 100,000 rows stay fast;
+    every filter has its index (issue date, status, client, series, run).
+    """
+    query = select(
+        Invoice.id,
+        Invoice.number,
+        Invoice.kind,
+        Invoice.status,
+        Invoice.issue_date,
+        Invoice.due_date,
+        Invoice.client_id,
+        Invoice.title,
+        Invoice.series_code,
+        Invoice.total_ht,
+        Invoice.total_ttc,
+        Client.name,
+    ).join(Client, Client.id == Invoice.client_id)
     if period:
         first = dt.date(int(period[:4]), int(period[5:7]), 1)
         query = query.where(Invoice.issue_date >= first, Invoice.issue_date < add_months(first, 1))
@@ -284,25 +301,39 @@ def list_invoices(
             BillingRun.period == run_period
         )
     query = query.order_by(Invoice.issue_date.desc(), Invoice.id.desc())
+    kinds, statuses = InvoiceKind.LABELS, InvoiceStatus.LABELS
     return [
         InvoiceRow(
-            inv.id,
-            inv.number or "(brouillon)",
-            inv.kind,
-            InvoiceKind.LABELS.get(inv.kind, inv.kind),
-            inv.status,
-            InvoiceStatus.LABELS.get(inv.status, inv.status),
-            inv.issue_date,
-            inv.due_date,
-            f"{inv.issue_date:%Y-%m}",
-            inv.client_id,
+            id_,
+            number or "(brouillon)",
+            kind,
+            kinds.get(kind, kind),
+            status,
+            statuses.get(status, status),
+            issue_date,
+            due_date,
+            f"{issue_date:%Y-%m}",
+            client_id,
             name,
-            inv.title,
-            inv.series_code,
-            inv.total_ht,
-            inv.total_ttc,
+            title,
+            series,
+            total_ht,
+            total_ttc,
         )
-        for inv, name in session.execute(query)
+        for (
+            id_,
+            number,
+            kind,
+            status,
+            issue_date,
+            due_date,
+            client_id,
+            title,
+            series,
+            total_ht,
+            total_ttc,
+            name,
+        ) in session.execute(query)
     ]
 
 
