@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB ?= $(shell $(PYTHON) -c "import os;print(os.path.join(os.environ.get('XDG_DATA_HOME', os.path.expanduser('~/.local/share')),'Propreo','demo.db'))")
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format bundle screenshots guide clean migration schema
+.PHONY: run test lint format bundle screenshots guide clean migration schema bench
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ screenshots: $(STAMP)
 
 guide: $(STAMP)
 	$(BIN)/python -m app.help.guide_pdf
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_run.py
+	$(BIN)/python benchmarks/bench_documents.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_list.py
+	$(BIN)/python benchmarks/bench_start.py
 
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache

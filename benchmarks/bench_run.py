@@ -14,6 +14,7 @@ both reported; on a shared machine the CPU time is the stable figure.
 from __future__ import annotations
 
 import pickle
+import resource
 import sqlite3
 import sys
 import time
@@ -100,6 +101,8 @@ def measure(n: int) -> dict[str, Any]:
             "--json",
         ]
     )
+    # Largest child so far: the run itself (reference builds are cached beforehand).
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     import json
 
     out = json.loads(done.stdout.strip().splitlines()[-1])
@@ -118,6 +121,7 @@ def measure(n: int) -> dict[str, Any]:
         "rows_written": {t: len(r[1]) for t, r in rows.items()},
         "run_wall_s": round(wall, 3),
         "run_cpu_s": round(cpu, 3),
+        "run_peak_rss_mb": round(peak_mb),
         "floor_wall_s": round(f_wall, 3),
         "floor_cpu_s": round(f_cpu, 3),
         "floor_insert_only_s": round(f_insert, 3),
