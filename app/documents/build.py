@@ -262,8 +262,16 @@ def build_document(
         seller=seller_party(company, invoice.seller_snapshot),
         buyer=buyer_party(client, invoice.client_snapshot),
         lines=lines,
-        period_start=invoice.period_start,
-        period_end=invoice.period_end,
+        # The printed service period covers every line (catch-up of a missed month, a
+        # quarter billed in advance, a regularisation), not only the run's month (BT-73/74).
+        period_start=min(
+            [d for d in (invoice.period_start, *(x.period_start for x in lines)) if d],
+            default=None,
+        ),
+        period_end=max(
+            [d for d in (invoice.period_end, *(x.period_end for x in lines)) if d],
+            default=None,
+        ),
         delivery_name=site.name if site else "",
         delivery_address=Address(site.street, site.street2, site.postcode, site.city)
         if site
