@@ -59,6 +59,11 @@ def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def db(empty_db_file: Path, tmp_path: Path) -> Iterator[Database]:
+    from tests.pg import PG_URL, pg_database
+
+    if PG_URL:  # the same tests against PostgreSQL (see tests/pg.py)
+        yield from pg_database()
+        return
     database = open_database(_copy_db(empty_db_file, tmp_path / "test.db"))
     yield database
     database.dispose()
