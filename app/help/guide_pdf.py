@@ -19,11 +19,16 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab import rl_config
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import cm
-from reportlab.platypus import (
+from reports.fonts import register_fonts
+
+# Before platypus is imported: its table cells take the default font at import time.
+register_fonts()
+
+from reportlab import rl_config  # noqa: E402
+from reportlab.lib.pagesizes import A4  # noqa: E402
+from reportlab.lib.styles import ParagraphStyle  # noqa: E402
+from reportlab.lib.units import cm  # noqa: E402
+from reportlab.platypus import (  # noqa: E402
     BaseDocTemplate,
     Frame,
     Image,
@@ -35,9 +40,7 @@ from reportlab.platypus import (
     Spacer,
     TableStyle,
 )
-from reportlab.platypus.tableofcontents import TableOfContents
-
-from reports.fonts import register_fonts
+from reportlab.platypus.tableofcontents import TableOfContents  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SRC = ROOT / "docs" / "guide"
