@@ -122,3 +122,49 @@ def test_check_passes_and_september_bills_every_reference_contract(scale_db) -> 
     assert len(numbers) == result.created
     assert numbers[0].startswith("FA2026-")
     assert run_checks(scale_db).ok
+
+
+def test_invoice_list_filters_in_sql_on_the_reference_firm(scale_db) -> None:  # type: ignore[no-untyped-def]
+    from app.billing.queries import list_invoices
+
+    with scale_db.read() as session:
+        every = list_invoices(session)
+        client_id = every[0].client_id
+        mine = list_invoices(session, client_id=client_id)
+        august = list_invoices(session, period="2026-08", status="issued")
+    assert mine and all(r.client_id == client_id for r in mine)
+    assert {r.id for r in mine} == {r.id for r in every if r.client_id == client_id}
+    assert august and all(r.period == "2026-08" and r.status == "issued" for r in august)
+    assert [r.issue_date for r in every] == sorted((r.issue_date for r in every), reverse=True)
+
+
+def test_large_record_list_searches_and_sorts_every_row(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    from PySide6.QtCore import Qt
+
+    from ui.table import FAST_SORT_ROWS, Column, RecordList
+
+    n = FAST_SORT_ROWS * 2
+    rows = [(i, f"FA2026-{i:05d}", f"Client {i % 97}", Decimal(i % 500) / 4) for i in range(n)]
+    widget = RecordList(
+        [
+            Column("N°", lambda r: r[1]),
+            Column("Client", lambda r: r[2]),
+            Column("TTC", lambda r: r[3]),
+        ]
+    )
+    qtbot.addWidget(widget)
+    widget.set_rows(rows)
+    widget.search.setText("client 42")
+    visible = widget.visible_rows()
+    assert {r[0] for r in visible} == {i for i in range(n) if i % 97 == 42}
+    widget.search.setText("fa2026-0001")
+    assert {r[1] for r in widget.visible_rows()} == {f"FA2026-{i:05d}" for i in range(10, 20)}
+    widget.search.setText("")
+    widget.view.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+    amounts = [r[3] for r in widget.visible_rows()]
+    assert amounts == sorted((r[3] for r in rows), reverse=True)
+    # A reload keeps the chosen order.
+    widget.set_rows(list(reversed(rows)))
+    assert [r[3] for r in widget.visible_rows()] == amounts

@@ -195,7 +195,8 @@ class SearchProxy(QSortFilterProxyModel):
             and len(model.rows) >= FAST_SORT_ROWS
             and model.sort_rows(column, order == Qt.SortOrder.DescendingOrder)
         ):
-            super().sort(-1, order)  # the records are in order: keep the source order
+            # The records are in order: keep the source order (-1 with Descending reverses).
+            super().sort(-1, Qt.SortOrder.AscendingOrder)
             return
         super().sort(column, order)
 
