@@ -103,9 +103,19 @@ class RecordTableModel(QAbstractTableModel):
     def haystack(self, row: int) -> str:
         """Every column's displayed text of a row, casefolded (built once per set_rows)."""
         if self._haystacks is None:
-            cols = self.columns
+            getters = [c.get for c in self.columns]
+            shown: dict[tuple[type, str], str] = {}  # amounts and dates repeat: format once
+
+            def text(value: Any) -> str:
+                if isinstance(value, (Decimal, dt.date)):
+                    key = (type(value), str(value))
+                    if key not in shown:
+                        shown[key] = display(value)
+                    return shown[key]
+                return display(value)
+
             self._haystacks = [
-                "\t".join(display(c.get(r)) for c in cols).casefold() for r in self.rows
+                "\t".join([text(get(r)) for get in getters]).casefold() for r in self.rows
             ]
         return self._haystacks[row]
 
