@@ -88,8 +88,8 @@ class RecordTableModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = list(rows)
         self._haystacks: list[str] | None = None
-        if self.sorted_by is not None:
-            self._sort_in_place(*self.sorted_by)
+        if self.sorted_by is not None and not self._sort_in_place(*self.sorted_by):
+            self.sorted_by = None
         self.endResetModel()
 
     def row_at(self, row: int) -> Any:
@@ -292,6 +292,13 @@ class RecordList(QWidget):
         layout.addWidget(self.view)
 
     def set_rows(self, rows: Sequence[Any]) -> None:
+        column = self.proxy.sortColumn()
+        if column >= 0 and len(rows) >= FAST_SORT_ROWS:
+            # Hand the current sort over to the model (Python, one key per row) before the
+            # reset, instead of Qt re-sorting 100,000 rows through data().
+            descending = self.proxy.sortOrder() == Qt.SortOrder.DescendingOrder
+            self.proxy.sort(-1, Qt.SortOrder.AscendingOrder)
+            self.model.sorted_by = (column, descending)
         self.model.set_rows(rows)
 
     def record_at(self, proxy_index: Index) -> Any:
