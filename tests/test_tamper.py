@@ -96,14 +96,15 @@ def test_any_single_field_change_is_detected_naming_the_document(
     rid, raw = con.execute(
         f"SELECT id, {field} FROM {table} ORDER BY {order} LIMIT 1 OFFSET ?", (row % count,)
     ).fetchone()
-    new = _different(raw, data.draw)
-    con.execute(f"UPDATE {table} SET {field} = ? WHERE id = ?", (new, rid))
-    con.commit()
     invoice_id = (
         rid
         if table == "invoices"
         else con.execute("SELECT invoice_id FROM invoice_lines WHERE id = ?", (rid,)).fetchone()[0]
     )
+    new = _different(raw, data.draw)
+    con.execute(f"UPDATE {table} SET {field} = ? WHERE id = ?", (new, rid))
+    con.commit()
+    # The document as check knows it after the change (its number may be the changed field).
     number = con.execute("SELECT number FROM invoices WHERE id = ?", (invoice_id,)).fetchone()[0]
     con.close()
 
