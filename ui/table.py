@@ -194,8 +194,7 @@ class SearchProxy(QSortFilterProxyModel):
 
     def set_search(self, text: str) -> None:
         """Search-as-you-type: a casefolded substring of any displayed column."""
-        self.needle = text.casefold()
-        self.invalidateFilter()
+        self._refilter(lambda: setattr(self, "needle", text.casefold()))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         model = self.sourceModel()
@@ -211,8 +210,13 @@ class SearchProxy(QSortFilterProxyModel):
         super().sort(column, order)
 
     def set_predicate(self, predicate: Callable[[Any], bool] | None) -> None:
-        self.predicate = predicate
-        self.invalidateFilter()
+        self._refilter(lambda: setattr(self, "predicate", predicate))
+
+    def _refilter(self, change: Callable[[], None]) -> None:
+        """Apply a filter change the Qt 6.10 way (invalidateFilter() is deprecated)."""
+        self.beginFilterChange()
+        change()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
