@@ -20,3 +20,10 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
+
+
+def month_names(width: str = "wide") -> list[str]:
+    """French month names from CLDR (babel): 'wide' → « janvier », 'abbreviated' → « janv. »."""
+    from babel.dates import get_month_names
+
+    return [str(name) for name in get_month_names(width, locale="fr_FR").values()]

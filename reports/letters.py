@@ -14,6 +14,7 @@ import string
 from dataclasses import dataclass
 
 from app.errors import ValidationError
+from app.i18n import month_names
 
 
 @dataclass(frozen=True)
@@ -59,20 +60,7 @@ COVER_LETTER = LetterTemplate(
 
 TEMPLATES = {COVER_LETTER.code: COVER_LETTER}
 
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
+MONTHS = month_names()
 
 
 def french_date(day: dt.date) -> str:

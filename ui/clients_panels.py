@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app import contacts, history, ledger, stats
 from app.clients import managed_condominiums
 from app.errors import PropreoError
+from app.i18n import month_names
 from app.money import ZERO, format_amount
 from app.sites import list_sites
 from ui.context import UiContext
@@ -37,20 +38,7 @@ from ui.forms import Field, FormWidget
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
-MONTHS = [
-    "Janv.",
-    "Févr.",
-    "Mars",
-    "Avr.",
-    "Mai",
-    "Juin",
-    "Juil.",
-    "Août",
-    "Sept.",
-    "Oct.",
-    "Nov.",
-    "Déc.",
-]
+MONTHS = [m.capitalize() for m in month_names("abbreviated")]
 
 CONTACT_FIELDS = [
     Field("name", "Nom du contact"),

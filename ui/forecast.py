@@ -25,27 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _
+from app.i18n import _, month_names
 from app.money import format_amount
 from app.quotes import forecast
 from models.quotes import QuoteStatus
 from ui.context import Tab, UiContext
 from ui.table import Column, RecordList
 
-MONTHS = [
-    "janv.",
-    "févr.",
-    "mars",
-    "avr.",
-    "mai",
-    "juin",
-    "juil.",
-    "août",
-    "sept.",
-    "oct.",
-    "nov.",
-    "déc.",
-]
+MONTHS = month_names("abbreviated")
 PIPELINE = [
     Column("Mois", lambda c: f"{MONTHS[c.month.month - 1]} {c.month.year}", 90),
     Column("Statut", lambda c: QuoteStatus.LABELS[c.status], 90),

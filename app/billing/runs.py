@@ -25,6 +25,7 @@ from app.billing.issuing import issue_invoices, legal_problems
 from app.billing.plan import Billed, DueItem, due_items, parse_period
 from app.billing.totals import compute_totals
 from app.errors import ValidationError
+from app.i18n import month_names
 from app.money import ZERO, format_amount, line_total
 from app.progress import Progress
 from models.billing import BillingLedger, BillingRun
@@ -32,20 +33,7 @@ from models.clients import Client
 from models.contracts import Contract, ContractLine, ContractStatus, Grouping
 from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 
-MONTHS_FR = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
+MONTHS_FR = month_names()
 
 
 @dataclass
