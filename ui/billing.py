@@ -34,6 +34,7 @@ from models.invoices import InvoiceKind, InvoiceStatus
 from ui.billing_dialogs import CreditNoteDialog, InvoiceViewer, ManualInvoiceDialog
 from ui.context import Tab, UiContext
 from ui.control import ControlPanel
+from ui.lazy_table import PagedRecordList
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
@@ -48,6 +49,10 @@ INVOICE_COLUMNS = [
     Column("Total HT", lambda r: r.total_ht, 90),
     Column("Total TTC", lambda r: r.total_ttc, 90),
 ]
+# The SQL sort of each column of the paged list (app.billing.queries.INVOICE_SORTS).
+INVOICE_SORT_KEYS = [
+    "number", "kind", "status", "issue_date", "due_date", "client", "title", "total_ht", "total_ttc"
+]  # fmt: skip
 
 
 def _month_of(date: QDate) -> str:
@@ -139,7 +144,13 @@ class BillingTab(Tab):
         for w in (self.f_status, self.f_series, self.f_client):
             w.currentIndexChanged.connect(lambda _i: self.load_invoices())
         self.f_period.editingFinished.connect(self.load_invoices)
-        self.invoices = RecordList(INVOICE_COLUMNS, export_name="factures")
+        self.invoices = PagedRecordList(  # 100,000 invoices: pages, search and sort in SQL
+            INVOICE_COLUMNS,
+            INVOICE_SORT_KEYS,
+            lambda **kw: ctx.query(queries.count_invoices, **kw),
+            lambda **kw: ctx.query(queries.list_invoices, **kw),
+            export_name="factures",
+        )
         self.invoices.activated.connect(
             lambda row: (
                 self.new_invoice(draft_id=row.id)
@@ -213,14 +224,11 @@ class BillingTab(Tab):
             len(period) == 7 and period[4] == "-" and period.replace("-", "").isdigit()
         ):
             period = None
-        self.invoices.set_rows(
-            self.ctx.query(
-                queries.list_invoices,
-                period=period,
-                status=self.f_status.currentData(),
-                client_id=self.f_client.currentData(),
-                series=self.f_series.currentData(),
-            )
+        self.invoices.set_filters(
+            period=period,
+            status=self.f_status.currentData(),
+            client_id=self.f_client.currentData(),
+            series=self.f_series.currentData(),
         )
 
     # --- actions ------------------------------------------------------------------------
@@ -336,7 +344,7 @@ class BillingTab(Tab):
         return viewer
 
     def open_credit_note(self, invoice_id: int, *, modal: bool = True) -> CreditNoteDialog | None:
-        row = next((r for r in self.invoices.visible_rows() if r.id == invoice_id), None)
+        row = next((r for r in self.invoices.loaded_rows() if r.id == invoice_id), None)
         if row is not None and (
             row.status != InvoiceStatus.ISSUED or row.kind == InvoiceKind.CREDIT_NOTE
         ):
