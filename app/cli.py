@@ -99,11 +99,19 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from app.backup import backup_database, backup_file_name
+    from app.backups import verify_copy
+    from app.errors import DatabaseError
 
     db = open_db(args, upgrade=False)
     out_dir = Path(args.out)
     target = backup_database(db, out_dir / backup_file_name(db))
-    print(f"Sauvegarde vérifiée : {target}")
+    problems = verify_copy(target)  # integrity, then the invoice hash chain of the copy
+    if problems:
+        target.unlink(missing_ok=True)
+        raise DatabaseError(
+            "La sauvegarde écrite est invalide : {problems}", problems="; ".join(problems)
+        )
+    print(f"Sauvegarde vérifiée (intégrité et chaînage) : {target}")
     db.dispose()
     return EXIT_OK
 
