@@ -75,16 +75,15 @@ class PagedTableModel(QAbstractTableModel):
         return {"sort": sort, "descending": descending}
 
     def reload(self) -> None:
-        """One COUNT and the first page for the current filters, search and sort."""
+        """The first page for the current filters, search and sort, and one COUNT."""
         self.beginResetModel()
-        self.total = self._count(**self.filters, search=self.search)
-        self.rows = (
-            self._page(
-                **self.filters, search=self.search, **self._order(), offset=0, limit=self.page_size
-            )
-            if self.total
-            else []
+        self.rows = self._page(
+            **self.filters, search=self.search, **self._order(), offset=0, limit=self.page_size
         )
+        # A short first page is the whole answer: no COUNT (a rare search word would
+        # otherwise scan the table twice, once for the page and once for the count).
+        short = len(self.rows) < self.page_size
+        self.total = len(self.rows) if short else self._count(**self.filters, search=self.search)
         self.loaded = True
         self.endResetModel()
 
