@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.money import round_money
+from reports.xlsx import FORMULA_PREFIXES
 
 HEADER = (
     "Date",
@@ -44,8 +45,8 @@ def _num(value: Decimal) -> str:
 
 
 def _safe(text: str) -> str:
-    """Formula-safe cell (a name starting with = + - @ is not evaluated by a spreadsheet)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    """Formula-safe cell: text a spreadsheet would evaluate is quoted (same rule as .xlsx)."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def sales_journal_csv(rows: list[SalesRow]) -> bytes:
