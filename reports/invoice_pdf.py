@@ -166,7 +166,8 @@ def _references(doc: InvoiceDocument, st: dict[str, Any]) -> Any:
                 f"du {fmt_date(doc.period_start)} au {fmt_date(doc.period_end)}",
             )
         )
-    rows.append(("Date d'échéance", fmt_date(doc.due_date)))
+    if not doc.is_credit_note:
+        rows.append(("Date d'échéance", fmt_date(doc.due_date)))
     if doc.buyer.code:
         rows.append(("Code client", doc.buyer.code))
     if doc.purchase_order:
@@ -355,11 +356,12 @@ def payment_mentions(doc: InvoiceDocument) -> list[str]:
         lines.append(
             f"Prélèvement SEPA à l'échéance – mandat {p.mandate_reference}, créancier {p.creditor_id}."
         )
-    lines.append(doc.early_payment_text)
-    if doc.penalty_text:
-        lines.append(doc.penalty_text)
-    if doc.indemnity_applies:
-        lines.append(INDEMNITY_TEXT)
+    if not doc.is_credit_note:  # an avoir is not paid by the client: no payment terms
+        lines.append(doc.early_payment_text)
+        if doc.penalty_text:
+            lines.append(doc.penalty_text)
+        if doc.indemnity_applies:
+            lines.append(INDEMNITY_TEXT)
     lines += doc.vat_mentions()
     if doc.sap_declaration:
         lines.append(f"Services à la personne – déclaration n° {doc.sap_declaration}.")

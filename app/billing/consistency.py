@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -116,6 +117,7 @@ def contract_problems(session: Session, *, on: dt.date | None = None) -> list[Pr
                     site.client_id,
                 )
             )
+    problems += _sap_problems(session, live)
     client_ids = {c.client_id for c in live}
     if client_ids:
         for client in session.scalars(
@@ -125,5 +127,41 @@ def contract_problems(session: Session, *, on: dt.date | None = None) -> list[Pr
             if missing:
                 problems.append(
                     Problem("client_data", client.name, ", ".join(missing), None, client.id)
+                )
+    return problems
+
+
+def _sap_problems(session: Session, live: list[Contract]) -> list[Problem]:
+    """10 % VAT on household services needs the firm's SAP declaration (DOMAIN §4);
+    without it the 20 % rate applies, and invoicing at 10 % under-charges VAT."""
+    from models.catalog import Article, VatRate
+    from models.company import CompanySettings
+
+    company = session.get(CompanySettings, 1)
+    if company is None or company.sap_declaration_number.strip():
+        return []
+    ten = Decimal(10)
+    sap_articles = set(
+        session.scalars(
+            select(Article.id)
+            .join(VatRate, VatRate.id == Article.vat_rate_id)
+            .where(VatRate.rate == ten, VatRate.category == "S")
+        )
+    )
+    problems: list[Problem] = []
+    for c in live:
+        for cl in c.lines:
+            v = cl.versions[-1] if cl.versions else None
+            if v is not None and not v.removed and v.article_id in sap_articles:
+                problems.append(
+                    Problem(
+                        "sap_without_declaration",
+                        c.code,
+                        f"ligne « {v.description} » à 10 % (services à la personne) sans "
+                        "n° de déclaration SAP dans les paramètres de la société : "
+                        "le taux de 20 % s'applique",
+                        c.id,
+                        c.client_id,
+                    )
                 )
     return problems

@@ -73,6 +73,14 @@ class _Snap:
         return default
 
 
+# A copropriété or a private person is not a professional debtor: no commercial-code
+# penalties nor B2B wording (DOMAIN §5); late interest is the civil-law one.
+NON_PROFESSIONAL_PENALTY_TEXT = (
+    "En cas de retard de paiement, des intérêts au taux légal pourront être réclamés "
+    "après mise en demeure (art. 1231-6 du Code civil)."
+)
+
+
 def seller_party(company: CompanySettings, snapshot: str = "") -> Party:
     s = _Snap(snapshot, company)
     capital = s.get("share_capital", default=None)
@@ -253,7 +261,11 @@ def build_document(
         for v in vat_breakdown(invoice.lines)
     )
     origin = invoice.origin
-    penalty = company.late_penalty_text.replace("{rate}", _percent(company.late_penalty_rate))
+    penalty = (
+        company.late_penalty_text.replace("{rate}", _percent(company.late_penalty_rate))
+        if client.is_professional
+        else NON_PROFESSIONAL_PENALTY_TEXT
+    )
     return InvoiceDocument(
         number=invoice.number or "BROUILLON",
         type_code=TYPE_CODES.get(invoice.kind, INVOICE),

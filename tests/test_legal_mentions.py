@@ -1,0 +1,64 @@
+"""Mentions that depend on who the buyer is and what the document is (DOMAIN §2, §4, §5)."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from app.billing.consistency import contract_problems
+from app.db import Database
+from app.documents.build import build_document
+from models.clients import Client
+from models.company import CompanySettings
+from models.invoices import Invoice
+from reports.invoice_pdf import render_invoice_pdf
+from tests.documents_samples import credit_note
+
+
+def _text(pdf: bytes) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _last_issued(session, code: str) -> Invoice:  # type: ignore[no-untyped-def]
+    client_id = session.scalar(select(Client.id).where(Client.code == code))
+    return session.scalars(
+        select(Invoice)
+        .where(
+            Invoice.client_id == client_id, Invoice.status == "issued", Invoice.kind == "invoice"
+        )
+        .order_by(Invoice.issue_date.desc())
+    ).first()
+
+
+def test_a_credit_note_carries_no_payment_terms_nor_penalties() -> None:
+    text = _text(render_invoice_pdf(credit_note()))
+    assert "AVOIR" in text.upper()
+    assert "Date d'échéance" not in text
+    assert "pénalités" not in text and "40 €" not in text
+    assert "Avoir relatif à la facture n°" in text
+
+
+def test_private_person_gets_civil_law_wording_and_the_sap_declaration(demo_db: Database) -> None:
+    with demo_db.read() as session:
+        person = build_document(session, _last_issued(session, "PERR001").id)
+        company = build_document(session, _last_issued(session, "CLIN001").id)
+    assert (
+        "taux légal" in person.penalty_text and "exigibles sans rappel" not in person.penalty_text
+    )
+    assert not person.indemnity_applies
+    assert "12,15" in company.penalty_text and company.indemnity_applies
+    text = _text(render_invoice_pdf(person))
+    assert "10 %" in text and "déclaration n° SAP812345676" in text
+    assert "40 €" not in text and "pénalités" not in text
+
+
+def test_ten_percent_without_sap_declaration_is_flagged_before_a_run(demo_db: Database) -> None:
+    with demo_db.read() as session:
+        assert not [p for p in contract_problems(session) if p.kind == "sap_without_declaration"]
+    with demo_db.write() as session:
+        session.get(CompanySettings, 1).sap_declaration_number = ""
+    with demo_db.read() as session:
+        flagged = [p for p in contract_problems(session) if p.kind == "sap_without_declaration"]
+    assert flagged and all("20 %" in p.message for p in flagged)
