@@ -32,7 +32,11 @@ def invoice_ledger_rows(session: Session, client_id: int) -> Iterable[LedgerRow]
             .order_by(Invoice.issue_date, Invoice.id)
         )
     )
-    paid = _paid(session, [i.id for i in invoices if i.kind != InvoiceKind.CREDIT_NOTE])
+    from app.billing.credit_notes import credited_by_invoice
+
+    ids = [i.id for i in invoices if i.kind != InvoiceKind.CREDIT_NOTE]
+    paid = _paid(session, ids)
+    credited = credited_by_invoice(session, ids)
     rows = []
     for inv in invoices:
         label = inv.title or InvoiceKind.LABELS.get(inv.kind, inv.kind)
@@ -43,7 +47,7 @@ def invoice_ledger_rows(session: Session, client_id: int) -> Iterable[LedgerRow]
                 )
             )
             continue
-        open_amount = inv.amount_due - paid.get(inv.id, ZERO)
+        open_amount = inv.amount_due - paid.get(inv.id, ZERO) - credited.get(inv.id, ZERO)
         rows.append(
             LedgerRow(
                 inv.issue_date,

@@ -125,9 +125,16 @@ def open_items(session: Session, on: dt.date, client_id: int | None = None) -> l
         query = query.where(Invoice.client_id == client_id)
     invoices = list(session.scalars(query.order_by(Invoice.due_date, Invoice.id)))
     paid = allocated_until(session, [i.id for i in invoices], on)
+    open_of = {inv.id: inv.amount_due - paid.get(inv.id, ZERO) for inv in invoices}
+    # A credit note first settles the invoice it cites; only the rest is a credit on account.
+    for inv in invoices:
+        if inv.kind == InvoiceKind.CREDIT_NOTE and inv.origin_invoice_id in open_of:
+            imputed = max(ZERO, min(open_of[inv.id], open_of[inv.origin_invoice_id]))
+            open_of[inv.id] -= imputed
+            open_of[inv.origin_invoice_id] -= imputed
     items = []
     for inv in invoices:
-        open_amount = inv.amount_due - paid.get(inv.id, ZERO)
+        open_amount = open_of[inv.id]
         if open_amount <= ZERO:
             continue
         sign = -1 if inv.kind == InvoiceKind.CREDIT_NOTE else 1

@@ -51,8 +51,18 @@ def overdue(session: Session, client_id: int, on: dt.date) -> Decimal:
             )
         )
     )
-    paid = allocated_by_invoice(session, [i.id for i in invoices])
-    return sum((max(i.amount_due - paid.get(i.id, ZERO), ZERO) for i in invoices), ZERO)
+    from app.billing.credit_notes import credited_by_invoice
+
+    ids = [i.id for i in invoices]
+    paid = allocated_by_invoice(session, ids)
+    credited = credited_by_invoice(session, ids, on=on)  # a credit note settles its invoice
+    return sum(
+        (
+            max(i.amount_due - paid.get(i.id, ZERO) - credited.get(i.id, ZERO), ZERO)
+            for i in invoices
+        ),
+        ZERO,
+    )
 
 
 @register_ledger_provider

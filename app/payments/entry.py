@@ -62,7 +62,15 @@ def allocated_by_invoice(session: Session, invoice_ids: list[int]) -> dict[int, 
 
 
 def open_amount(session: Session, invoice: Invoice) -> Decimal:
-    return invoice.amount_due - allocated_by_invoice(session, [invoice.id]).get(invoice.id, ZERO)
+    """What the client still owes: amount due less payments and less credit notes citing it."""
+    from app.billing.credit_notes import credited_by_invoice
+
+    ids = [invoice.id]
+    return (
+        invoice.amount_due
+        - allocated_by_invoice(session, ids).get(invoice.id, ZERO)
+        - credited_by_invoice(session, ids).get(invoice.id, ZERO)
+    )
 
 
 def open_items(session: Session, client_id: int) -> list[OpenItem]:
@@ -76,10 +84,14 @@ def open_items(session: Session, client_id: int) -> list[OpenItem]:
             )
         )
     )
-    done = allocated_by_invoice(session, [i.id for i in invoices])
+    from app.billing.credit_notes import credited_by_invoice
+
+    ids = [i.id for i in invoices]
+    done = allocated_by_invoice(session, ids)
+    credited = credited_by_invoice(session, ids)
     items = []
     for inv in invoices:
-        left = inv.amount_due - done.get(inv.id, ZERO)
+        left = inv.amount_due - done.get(inv.id, ZERO) - credited.get(inv.id, ZERO)
         if left > ZERO:
             items.append(
                 OpenItem(
