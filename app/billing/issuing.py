@@ -16,9 +16,11 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from itertools import groupby
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import event, func, inspect, select, text, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, event, func, insert, inspect, select, text, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import audit, users
@@ -28,6 +30,7 @@ from app.money import ZERO
 from app.numbering import Number, next_numbers
 from app.progress import Progress
 from app.terms import PaymentTerms
+from models.audit import AuditEvent
 from models.clients import Client, Site
 from models.company import CompanySettings
 from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
@@ -120,7 +123,7 @@ def _guard_issued(session: Session, _context: object, _instances: object) -> Non
                 )
 
 
-def client_snapshot(client: Client, site: Site | None) -> str:
+def client_snapshot(client: Client, site: Site | Any | None) -> str:
     data = {
         "code": client.code,
         "name": client.name,
@@ -208,10 +211,10 @@ def legal_problems(client: Client) -> list[str]:
     return problems
 
 
-def _check_issuable(invoice: Invoice, client: Client) -> None:
+def _check_issuable(invoice: Any, client: Client, lines: list[Any] | None = None) -> None:
     if invoice.status != InvoiceStatus.DRAFT:
         raise StateError("Le document {number} est déjà émis.", number=invoice.number)
-    if not invoice.lines:
+    if not (invoice.lines if lines is None else lines):
         raise ValidationError("Lignes", "Un document sans ligne ne peut pas être émis.")
     if invoice.total_ttc < ZERO:
         raise ValidationError(
@@ -234,21 +237,26 @@ def issue_invoices(
     progress: Progress | None = None,
     issued_at: dt.datetime | None = None,
 ) -> list[str]:
-    """Issue drafts (in issue-date order); return their numbers. All or nothing."""
+    """Issue drafts (in issue-date order); return their numbers. All or nothing.
+
+    Invoices and lines are read as plain rows (no ORM objects: the canonical content and
+    the hash chain are built in one pass over them), the issued values are written with
+    one executemany, and invoices already loaded in the session are brought in step.
+    """
     users.require(session, "issue_invoice")
     ids = list(dict.fromkeys(invoice_ids))
     if not ids:
         return []
     install_triggers(session)
-    invoices: list[Invoice] = []
+    session.flush()
+    invoice_table, line_table = Invoice.__table__, InvoiceLine.__table__
+    invoices: list[Any] = []
+    lines_of: dict[int, list[Any]] = {}
     for chunk_start in range(0, len(ids), 500):
-        invoices.extend(
-            session.scalars(
-                select(Invoice)
-                .where(Invoice.id.in_(ids[chunk_start : chunk_start + 500]))
-                .options(selectinload(Invoice.lines))
-            )
-        )
+        chunk = ids[chunk_start : chunk_start + 500]
+        invoices.extend(session.execute(select(invoice_table).where(invoice_table.c.id.in_(chunk))))
+        for line in session.execute(select(line_table).where(line_table.c.invoice_id.in_(chunk))):
+            lines_of.setdefault(line.invoice_id, []).append(line)
     invoices.sort(key=lambda i: (i.issue_date, i.series_code, i.id))
     company = session.get(CompanySettings, 1)
     seller = seller_snapshot(company)
@@ -268,15 +276,22 @@ def issue_invoices(
     user_id = audit.current_user_id(session)
     numbers: list[str] = []
     updates: list[dict[str, object]] = []
-    events: list[tuple[int, int, str]] = []
+    events: list[dict[str, object]] = []
     site_ids = {i.site_id for i in invoices if i.site_id}
     sites = (
-        {st.id: st for st in session.scalars(select(Site).where(Site.id.in_(site_ids)))}
+        {
+            st.id: st
+            for st in session.execute(
+                select(Site.id, Site.code, Site.name, Site.street, Site.postcode, Site.city).where(
+                    Site.id.in_(site_ids)
+                )
+            )
+        }
         if site_ids
         else {}
     )
     for invoice in invoices:
-        _check_issuable(invoice, clients[invoice.client_id])
+        _check_issuable(invoice, clients[invoice.client_id], lines_of.get(invoice.id, []))
     assigned: dict[int, Number] = {}
     for (series_code, issue_date, kind), group in groupby(
         invoices, key=lambda i: (i.series_code, i.issue_date, i.kind)
@@ -284,12 +299,16 @@ def issue_invoices(
         ids_ = [i.id for i in group]
         taken = next_numbers(session, series_code, issue_date, ids_, doc_type=kind)
         assigned.update(zip(ids_, taken, strict=True))
+    terms_of: dict[int, PaymentTerms] = {}
     for n, invoice in enumerate(invoices, 1):
         client = clients[invoice.client_id]
-        try:
-            terms = PaymentTerms(client.payment_term_kind, client.payment_term_days)
-        except ValidationError:
-            terms = default_terms
+        terms = terms_of.get(client.id)
+        if terms is None:
+            try:
+                terms = PaymentTerms(client.payment_term_kind, client.payment_term_days)
+            except ValidationError:
+                terms = default_terms
+            terms_of[client.id] = terms
         site = sites.get(invoice.site_id) if invoice.site_id else None
         number = assigned[invoice.id]
         index += 1
@@ -310,42 +329,43 @@ def issue_invoices(
             "chain_index": index,
             "previous_hash": previous,
         }
-        frozen = _Frozen(invoice, values)
-        values["content_hash"] = previous = content_hash(frozen, invoice.lines)
+        # The invoice seen with the values it is being issued with (for its content hash).
+        frozen = SimpleNamespace(**{**invoice._mapping, **values})
+        values["content_hash"] = previous = content_hash(frozen, lines_of.get(invoice.id, []))
         updates.append({"id": invoice.id, **values})
+        # What audit.record adds, written below in one executemany.
         events.append(
-            (
-                invoice.id,
-                invoice.client_id,
-                f"{InvoiceKind.LABELS[invoice.kind]} {number.text} émise ({invoice.total_ttc} € TTC)",
-            )
+            {
+                "user_id": user_id,
+                "entity_type": "invoice",
+                "entity_id": invoice.id,
+                "client_id": invoice.client_id,
+                "action": "issue",
+                "summary": f"{InvoiceKind.LABELS[invoice.kind]} {number.text} émise "
+                f"({invoice.total_ttc} € TTC)",
+                "details": "",
+            }
         )
         numbers.append(number.text)
         if progress is not None and (n % 50 == 0 or n == len(invoices)):
             progress.step(n, len(invoices), number.text)
     # One executemany for every issued row (drafts until now: the triggers allow it).
-    session.execute(update(Invoice), updates)
-    for invoice_id, client_id, summary in events:
-        audit.record(session, "invoice", invoice_id, "issue", summary, client_id=client_id)
-    # Keep the loaded objects in step with the rows, without making them dirty.
-    for invoice, row in zip(invoices, updates, strict=True):
-        for key, value in row.items():
-            if key != "id":
-                set_committed_value(invoice, key, value)
+    session.execute(
+        update(invoice_table).where(invoice_table.c.id == bindparam("_id")),
+        [{"_id": row["id"], **{k: v for k, v in row.items() if k != "id"}} for row in updates],
+    )
+    session.execute(insert(AuditEvent.__table__), events)
+    # Keep invoices already loaded in the session in step with the rows, without making
+    # them dirty.
+    by_id = {row["id"]: row for row in updates}
+    for obj in list(session.identity_map.values()):
+        identity = inspect(obj).identity if isinstance(obj, Invoice) else None
+        if identity and identity[0] in by_id:
+            for key, value in by_id[identity[0]].items():
+                if key != "id":
+                    set_committed_value(obj, key, value)
     session.flush()
     return numbers
-
-
-class _Frozen:
-    """An invoice seen with the values it is being issued with (for its content hash)."""
-
-    def __init__(self, invoice: Invoice, values: dict[str, object]) -> None:
-        self._invoice, self._values = invoice, values
-
-    def __getattr__(self, name: str) -> object:
-        if name in self._values:
-            return self._values[name]
-        return getattr(self._invoice, name)
 
 
 def chain_length(session: Session) -> int:

@@ -14,9 +14,10 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app import audit
 from app.billing.contracts import contract_spec
@@ -28,9 +29,17 @@ from app.errors import ValidationError
 from app.i18n import month_names
 from app.money import ZERO, format_amount, line_total
 from app.progress import Progress
+from models.audit import AuditEvent
 from models.billing import BillingLedger, BillingRun
 from models.clients import Client
-from models.contracts import Contract, ContractLine, ContractStatus, Grouping
+from models.contracts import (
+    Contract,
+    ContractLine,
+    ContractLineVersion,
+    ContractStatus,
+    Grouping,
+    Suspension,
+)
 from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 
 MONTHS_FR = month_names()
@@ -165,19 +174,46 @@ def load_billed(
 
 def _load_contracts(
     session: Session, last: dt.date, contract_ids: list[int] | None
-) -> list[Contract]:
+) -> list[SimpleNamespace]:
+    """Billable contracts as plain records (columns as attributes) with their ``lines``
+    (by position), each line's ``versions`` (by valid_from, id) and the ``suspensions``
+    (by start date): what :func:`contract_spec` and the run read, in four queries and
+    without ORM objects (same ordering as the model's relationships)."""
+    session.flush()
+    c_t, l_t = Contract.__table__, ContractLine.__table__
+    v_t, s_t = ContractLineVersion.__table__, Suspension.__table__
     query = (
-        select(Contract)
-        .where(Contract.status.in_(ContractStatus.BILLABLE), Contract.start_date <= last)
-        .options(
-            selectinload(Contract.lines).selectinload(ContractLine.versions),
-            selectinload(Contract.suspensions),
-        )
-        .order_by(Contract.id)
+        select(c_t)
+        .where(c_t.c.status.in_(ContractStatus.BILLABLE), c_t.c.start_date <= last)
+        .order_by(c_t.c.id)
     )
     if contract_ids is not None:
-        query = query.where(Contract.id.in_(contract_ids))
-    return list(session.scalars(query))
+        query = query.where(c_t.c.id.in_(contract_ids))
+    contracts = [SimpleNamespace(**row._mapping) for row in session.execute(query)]
+    by_id = {c.id: c for c in contracts}
+    for c in contracts:
+        c.lines, c.suspensions = [], []
+    wanted = select(c_t.c.id).where(query.whereclause)  # type: ignore[arg-type]
+    lines: dict[int, SimpleNamespace] = {}
+    for row in session.execute(
+        select(l_t).where(l_t.c.contract_id.in_(wanted)).order_by(l_t.c.position, l_t.c.id)
+    ):
+        line = SimpleNamespace(**row._mapping)
+        line.versions = []
+        lines[line.id] = line
+        by_id[line.contract_id].lines.append(line)
+    for row in session.execute(
+        select(v_t)
+        .join(l_t, l_t.c.id == v_t.c.line_id)
+        .where(l_t.c.contract_id.in_(wanted))
+        .order_by(v_t.c.valid_from, v_t.c.id)
+    ):
+        lines[row.line_id].versions.append(SimpleNamespace(**row._mapping))
+    for row in session.execute(
+        select(s_t).where(s_t.c.contract_id.in_(wanted)).order_by(s_t.c.start_date, s_t.c.id)
+    ):
+        by_id[row.contract_id].suspensions.append(SimpleNamespace(**row._mapping))
+    return contracts
 
 
 def run_month(
@@ -286,21 +322,23 @@ def run_month(
         ledger_rows.append(ledger)
         result.total_ht += sign * totals.total_ht
         result.total_ttc += sign * totals.total_ttc
-    ids = list(
-        session.scalars(
-            insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True), invoice_rows
-        )
-    )
+    # Explicit ids (the write transaction holds the database): one executemany per table
+    # instead of a RETURNING statement per row. Same ids SQLite would give (no AUTOINCREMENT).
+    next_invoice = _max_id(session, Invoice) + 1
+    ids = list(range(next_invoice, next_invoice + len(invoice_rows)))
+    for invoice_id, row in zip(ids, invoice_rows, strict=True):
+        row["id"] = invoice_id
+    session.execute(insert(Invoice.__table__), invoice_rows)
     flat_lines = []
     for invoice_id, rows in zip(ids, line_rows, strict=True):
         for row in rows:
             row["invoice_id"] = invoice_id
             flat_lines.append(row)
-    line_ids = list(
-        session.scalars(
-            insert(InvoiceLine).returning(InvoiceLine.id, sort_by_parameter_order=True), flat_lines
-        )
-    )
+    next_line = _max_id(session, InvoiceLine) + 1
+    line_ids = list(range(next_line, next_line + len(flat_lines)))
+    for line_id, row in zip(line_ids, flat_lines, strict=True):
+        row["id"] = line_id
+    session.execute(insert(InvoiceLine.__table__), flat_lines)
     flat_ledger = []
     cursor = 0
     for invoice_id, ledger in zip(ids, ledger_rows, strict=True):
@@ -309,17 +347,25 @@ def run_month(
             row["invoice_line_id"] = line_ids[cursor]
             cursor += 1
             flat_ledger.append(row)
-    session.execute(insert(BillingLedger), flat_ledger)
+    session.execute(insert(BillingLedger.__table__), flat_ledger)
     result.invoice_ids = ids
-    for invoice_id, row in zip(ids, invoice_rows, strict=True):
-        audit.record(
-            session,
-            "invoice",
-            invoice_id,
-            "create",
-            f"Facture provisoire ({row['title']}) : {row['total_ht']} € HT",
-            client_id=row["client_id"],  # type: ignore[arg-type]
-        )
+    # What audit.record adds, one event per invoice, in one executemany.
+    user_id = audit.current_user_id(session)
+    session.execute(
+        insert(AuditEvent.__table__),
+        [
+            {
+                "user_id": user_id,
+                "entity_type": "invoice",
+                "entity_id": invoice_id,
+                "client_id": row["client_id"],
+                "action": "create",
+                "summary": f"Facture provisoire ({row['title']}) : {row['total_ht']} € HT",
+                "details": "",
+            }
+            for invoice_id, row in zip(ids, invoice_rows, strict=True)
+        ],
+    )
     result.warnings = client_warnings(session, clients.values(), invoice_rows)
     run.created_count = len(ids)
     run.total_ht, run.total_ttc = result.total_ht, result.total_ttc
@@ -334,6 +380,10 @@ def run_month(
         f"Facturation {period} : {len(ids)} facture(s) provisoire(s), {result.total_ht} € HT",
     )
     return result
+
+
+def _max_id(session: Session, model: type) -> int:
+    return session.scalar(select(func.max(model.id))) or 0  # type: ignore[attr-defined]
 
 
 class _Taxed:
