@@ -6,19 +6,22 @@ STAMP := $(VENV)/.installed
 DEMO_DB ?= $(shell $(PYTHON) -c "import os;print(os.path.join(os.environ.get('XDG_DATA_HOME', os.path.expanduser('~/.local/share')),'Propreo','demo.db'))")
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format bundle screenshots guide clean migration schema bench
+.PHONY: system-deps run test lint format bundle screenshots guide clean migration schema bench
 
-$(STAMP): pyproject.toml
+system-deps:
+	@bash installer/linux/debian-deps.sh
+
+$(STAMP): pyproject.toml | system-deps
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: system-deps $(STAMP)
 	$(BIN)/propreo --db "$(DEMO_DB)" init --demo
 	$(BIN)/propreo --db "$(DEMO_DB)" gui
 
-test: $(STAMP)
+test: system-deps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
