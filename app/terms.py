@@ -28,6 +28,8 @@ KINDS = {
 
 # L441-10 / L441-11 Code de commerce: 60 days from invoice, or 45 days end of month.
 MAX_DAYS = 60
+# Periodic invoices (art. 289 I-3 CGI; a contract's month-end invoice): 45 days from issue.
+PERIODIC_MAX_DAYS = 45
 
 
 def end_of_month(day: dt.date) -> dt.date:
@@ -58,7 +60,15 @@ class PaymentTerms:
                 "Un délai « fin de mois » ne peut dépasser 45 jours (art. L441-10 du Code de commerce).",
             )
 
-    def due_date(self, issue_date: dt.date) -> dt.date:
+    def due_date(self, issue_date: dt.date, *, periodic: bool = False) -> dt.date:
+        """The due date as a calendar date; a periodic invoice is never due later than
+        45 days after its issue (DOMAIN §5), whatever the client's usual terms."""
+        due = self._due_date(issue_date)
+        if periodic:
+            due = min(due, issue_date + dt.timedelta(days=PERIODIC_MAX_DAYS))
+        return due
+
+    def _due_date(self, issue_date: dt.date) -> dt.date:
         if self.kind == ON_RECEIPT:
             return issue_date
         if self.kind == NET:

@@ -62,3 +62,15 @@ def test_ten_percent_without_sap_declaration_is_flagged_before_a_run(demo_db: Da
     with demo_db.read() as session:
         flagged = [p for p in contract_problems(session) if p.kind == "sap_without_declaration"]
     assert flagged and all("20 %" in p.message for p in flagged)
+
+
+def test_month_end_invoices_are_due_within_45_days_of_issue(demo_db: Database) -> None:
+    with demo_db.read() as session:
+        rows = session.execute(
+            select(Invoice.number, Invoice.issue_date, Invoice.due_date, Client.payment_term_kind)
+            .join(Client, Client.id == Invoice.client_id)
+            .where(Invoice.status == "issued", Invoice.run_id.is_not(None))
+        ).all()
+    assert any(kind == "days_eom" for *_x, kind in rows), "demo has « jours fin de mois » clients"
+    late = [n for n, issued, due, _k in rows if (due - issued).days > 45]
+    assert late == []

@@ -42,3 +42,12 @@ def test_legal_limits_and_labels() -> None:
         PaymentTerms(NET, 90)
     assert PaymentTerms(END_OF_MONTH_PLUS, 10).label() == "Fin de mois + 10 jours"
     assert PaymentTerms(DAYS_END_OF_MONTH, 45).label() == "45 jours fin de mois"
+
+
+def test_periodic_invoices_are_due_45_days_after_issue_at_most() -> None:
+    terms = PaymentTerms(DAYS_END_OF_MONTH, 45)
+    # « 45 jours fin de mois » from 30/09 is 30/11 (61 days): capped at 14/11 when periodic
+    assert terms.due_date(D(2026, 9, 30)) == D(2026, 11, 30)
+    assert terms.due_date(D(2026, 9, 30), periodic=True) == D(2026, 11, 14)
+    # shorter terms are untouched
+    assert PaymentTerms(NET, 30).due_date(D(2026, 9, 30), periodic=True) == D(2026, 10, 30)

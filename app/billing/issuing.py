@@ -318,7 +318,8 @@ def issue_invoices(
             "due_date": (
                 invoice.issue_date
                 if invoice.kind == InvoiceKind.CREDIT_NOTE
-                else terms.due_date(invoice.issue_date)
+                # a month-end run's invoice is periodic: 45 days from issue at most
+                else terms.due_date(invoice.issue_date, periodic=invoice.run_id is not None)
             ),
             "payment_terms": terms.label(),
             "payment_means": invoice.payment_means or client.payment_means,
