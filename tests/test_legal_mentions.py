@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from pypdf import PdfReader
@@ -15,6 +16,8 @@ from models.company import CompanySettings
 from models.invoices import Invoice
 from reports.invoice_pdf import render_invoice_pdf
 from tests.documents_samples import credit_note
+
+D = dt.date
 
 
 def _text(pdf: bytes) -> str:
@@ -74,3 +77,11 @@ def test_month_end_invoices_are_due_within_45_days_of_issue(demo_db: Database) -
     assert any(kind == "days_eom" for *_x, kind in rows), "demo has « jours fin de mois » clients"
     late = [n for n, issued, due, _k in rows if (due - issued).days > 45]
     assert late == []
+
+
+def test_a_catch_up_run_warns_about_backdated_invoices() -> None:
+    from app.billing.runs import backdating_warnings
+
+    assert backdating_warnings(D(2026, 10, 31), today=D(2026, 11, 3)) == []
+    [warning] = backdating_warnings(D(2026, 9, 30), today=D(2026, 11, 28))
+    assert "30/09/2026" in warning and "59 jours" in warning

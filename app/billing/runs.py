@@ -366,7 +366,9 @@ def run_month(
             for invoice_id, row in zip(ids, invoice_rows, strict=True)
         ],
     )
-    result.warnings = client_warnings(session, clients.values(), invoice_rows)
+    result.warnings = backdating_warnings(issue_date) + client_warnings(
+        session, clients.values(), invoice_rows
+    )
     run.created_count = len(ids)
     run.total_ht, run.total_ttc = result.total_ht, result.total_ttc
     run.warnings = json.dumps(result.warnings, ensure_ascii=False)
@@ -395,6 +397,25 @@ class _Taxed:
         self.vat_category: str = row["vat_category"]  # type: ignore[assignment]
         self.vat_exemption: str = row["vat_exemption"]  # type: ignore[assignment]
         self.vat_exemption_code: str = row["vat_exemption_code"]  # type: ignore[assignment]
+
+
+# A month-end run made in the first days of the next month is dated in the month billed;
+# beyond this, the printed date would no longer be the real date of issue.
+BACKDATING_TOLERANCE_DAYS = 15
+
+
+def backdating_warnings(issue_date: dt.date, today: dt.date | None = None) -> list[str]:
+    """The date of an invoice is its date of issue (art. 242 nonies A, ann. II CGI): say so
+    when a catch-up run would date its invoices well before the day they are issued."""
+    today = today or dt.date.today()
+    late = (today - issue_date).days
+    if late <= BACKDATING_TOLERANCE_DAYS:
+        return []
+    return [
+        f"Factures datées du {issue_date:%d/%m/%Y}, soit {late} jours avant aujourd'hui : "
+        "la date d'une facture est celle de son émission ; choisissez une date d'émission "
+        "récente si ce mois n'a pas été facturé à temps."
+    ]
 
 
 def client_warnings(
