@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -85,3 +86,30 @@ def test_a_catch_up_run_warns_about_backdated_invoices() -> None:
     assert backdating_warnings(D(2026, 10, 31), today=D(2026, 11, 3)) == []
     [warning] = backdating_warnings(D(2026, 9, 30), today=D(2026, 11, 28))
     assert "30/09/2026" in warning and "59 jours" in warning
+
+
+def test_billing_run_can_date_a_catch_up_at_the_real_issue_date(
+    demo_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+
+    db = str(demo_db.path)
+    assert (
+        main(["--db", db, "billing", "run", "--period", "2026-09", "--issue-date", "2026-08-01"])
+        == 2
+    )
+    assert "précède le mois facturé" in capsys.readouterr().err
+    assert (
+        main(["--db", db, "billing", "run", "--period", "2026-09", "--issue-date", "2026-11-28",
+              "--validate"])
+        == 0
+    )  # fmt: skip
+    with demo_db.read() as session:
+        dates = set(
+            session.scalars(
+                select(Invoice.issue_date).where(
+                    Invoice.run_id.is_not(None), Invoice.period_start >= D(2026, 9, 1)
+                )
+            )
+        )
+    assert dates == {D(2026, 11, 28)}

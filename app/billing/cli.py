@@ -1,8 +1,9 @@
-"""``propreo billing run --period YYYY-MM [--validate] [--json]``."""
+"""``propreo billing run --period YYYY-MM [--validate] [--json] [--issue-date AAAA-MM-JJ]``."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from typing import Any
 
@@ -14,19 +15,46 @@ def register(sub: Any) -> None:
     run.add_argument("--period", required=True, metavar="AAAA-MM", help="mois à facturer")
     run.add_argument("--validate", action="store_true", help="émettre les factures créées")
     run.add_argument("--json", action="store_true", help="résultat en JSON")
+    run.add_argument(
+        "--issue-date",
+        metavar="AAAA-MM-JJ",
+        help="date d'émission des factures (par défaut le dernier jour du mois facturé)",
+    )
     run.set_defaults(func=cmd_billing_run)
     check = billing.add_parser("check", help="contrôle des éléments de contrat")
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=cmd_billing_check)
 
 
+def _issue_date(text: str, period: str) -> dt.date:
+    """The issue date asked for: a real date, not before the first day of the month billed."""
+    from app.errors import ValidationError
+
+    field = "Date d'émission"
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            field, "« {value} » n'est pas une date AAAA-MM-JJ.", value=text
+        ) from None
+    if day.strftime("%Y-%m") < period:
+        raise ValidationError(
+            field,
+            "La date d'émission {day} précède le mois facturé {period}.",
+            day=day.strftime("%d/%m/%Y"),
+            period=period,
+        )
+    return day
+
+
 def cmd_billing_run(args: argparse.Namespace) -> int:
     from app.billing.runs import issue_period, run_month
     from app.cli import open_db
 
+    issue_date = _issue_date(args.issue_date, args.period) if args.issue_date else None
     db = open_db(args)
     with db.write() as session:
-        result = run_month(session, args.period)
+        result = run_month(session, args.period, issue_date=issue_date)
     numbers: list[str] = []
     if args.validate:
         with db.write() as session:
@@ -47,9 +75,11 @@ def cmd_billing_run(args: argparse.Namespace) -> int:
             )
         )
     else:
+        from app.money import format_amount
+
         print(
             f"Facturation {args.period} : {result.created} facture(s) provisoire(s), "
-            f"{result.total_ht} € HT, {result.total_ttc} € TTC."
+            f"{format_amount(result.total_ht)} HT, {format_amount(result.total_ttc)} TTC."
         )
         if numbers:
             print(f"{len(numbers)} facture(s) émise(s) : {numbers[0]} à {numbers[-1]}.")
