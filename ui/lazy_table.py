@@ -18,11 +18,9 @@ Both functions are plain callables supplied by the tab (they go through ``ctx.qu
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -37,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _
-from ui.table import Column, Index, display
+from ui.table import Column, Index, cell_data, header_data
 
 PAGE_SIZE = 200
 
@@ -137,31 +135,12 @@ class PagedTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        column = self.columns[index.column()]
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return display(column.get(row))
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            value = column.get(row)
-            if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole and column.color is not None:
-            color = column.color(row)
-            return QColor(color) if color else None
-        return None
+        return cell_data(self.columns, self.rows, index, role)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self.columns[section].title
-            if role == Qt.ItemDataRole.ToolTipRole and self.columns[section].tooltip:
-                return self.columns[section].tooltip
-        return None
+        return header_data(self.columns, section, orientation, role)
 
 
 class PagedRecordList(QWidget):

@@ -152,33 +152,44 @@ class RecordTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        column = self.columns[index.column()]
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return display(column.get(row))
-        if role == Qt.ItemDataRole.UserRole:
-            return sort_key(column.get(row))
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            value = column.get(row)
-            if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole and column.color is not None:
-            color = column.color(row)
-            return QColor(color) if color else None
-        return None
+        if index.isValid() and role == Qt.ItemDataRole.UserRole:
+            return sort_key(self.columns[index.column()].get(self.rows[index.row()]))
+        return cell_data(self.columns, self.rows, index, role)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self.columns[section].title
-            if role == Qt.ItemDataRole.ToolTipRole and self.columns[section].tooltip:
-                return self.columns[section].tooltip
+        return header_data(self.columns, section, orientation, role)
+
+
+def cell_data(columns: Sequence[Column], rows: Sequence[Any], index: Index, role: int) -> Any:
+    """What a list model shows for a cell (text, alignment, colour); None for other roles."""
+    if not index.isValid():
         return None
+    column = columns[index.column()]
+    row = rows[index.row()]
+    if role == Qt.ItemDataRole.DisplayRole:
+        return display(column.get(row))
+    if role == Qt.ItemDataRole.TextAlignmentRole:
+        value = column.get(row)
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+    if role == Qt.ItemDataRole.ForegroundRole and column.color is not None:
+        color = column.color(row)
+        return QColor(color) if color else None
+    return None
+
+
+def header_data(
+    columns: Sequence[Column], section: int, orientation: Qt.Orientation, role: int
+) -> Any:
+    if orientation == Qt.Orientation.Horizontal:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return columns[section].title
+        if role == Qt.ItemDataRole.ToolTipRole and columns[section].tooltip:
+            return columns[section].tooltip
+    return None
 
 
 class SearchProxy(QSortFilterProxyModel):
