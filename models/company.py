@@ -62,6 +62,13 @@ class CompanySettings(TimestampMixin, Base):
     early_payment_text: Mapped[str] = mapped_column(
         Text, default="Pas d'escompte pour paiement anticipé."
     )
+    # Public buyers owe moratorium interest at the ECB main refinancing rate in force on the
+    # first day of the half-year + 8 points (Code de la commande publique, art. R2192-31),
+    # not the commercial penalty rate above: the ECB rate and the date it applies from.
+    ecb_rate: Mapped[Decimal] = mapped_column(
+        Rate(), default=Decimal("2.150000"), server_default="2150000"
+    )
+    ecb_rate_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     sepa_creditor_id: Mapped[str] = mapped_column(String(35), default="")
     sap_declaration_number: Mapped[str] = mapped_column(String(40), default="")
     # Electronic address of the seller (BT-34), e.g. SIREN under scheme 0225.
