@@ -70,6 +70,9 @@ class CompanySettings(TimestampMixin, Base):
     )
     ecb_rate_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     sepa_creditor_id: Mapped[str] = mapped_column(String(35), default="")
+    # Calendar days between the invoice (the pre-notification) and its direct debit:
+    # 14 by the EPC rulebook unless a shorter delay is agreed in the contract or mandate.
+    sepa_prenotification_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     sap_declaration_number: Mapped[str] = mapped_column(String(40), default="")
     # Electronic address of the seller (BT-34), e.g. SIREN under scheme 0225.
     electronic_address: Mapped[str] = mapped_column(String(100), default="")
