@@ -1,0 +1,63 @@
+"""The lean schematron stylesheets (reports.validation) find exactly what the official ones
+find: same failed assertions and reports, same flags and locations, on broken documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from reports.facturx import build_cii_xml
+from reports.validation import SCHEMATRONS, lean_stylesheet, run_schematron
+from tests import documents_samples as samples
+
+BREAKS = {
+    "wrong grand total (BR-CO-15)": (b">3057.85<", b">3057.86<"),
+    "short seller SIREN (BR-FR)": (b'schemeID="0002">812345674<', b'schemeID="0002">81234<'),
+    "note subject outside the code list": (b">PMD<", b">ZZZ<"),
+    "currency outside the code list": (
+        b"<ram:InvoiceCurrencyCode>EUR<",
+        b"<ram:InvoiceCurrencyCode>EUX<",
+    ),
+    "unit outside the code list": (b'unitCode="', b'unitCode="X'),
+    "VAT category outside the code list": (
+        b"<ram:CategoryCode>S<",
+        b"<ram:CategoryCode>Q<",
+    ),
+}
+
+
+def _key(findings: list) -> list[tuple[str, str, str, str]]:
+    return sorted((f.source, f.rule, f.flag, f.location) for f in findings)
+
+
+@pytest.mark.parametrize("case", sorted(BREAKS))
+def test_lean_and_official_stylesheets_agree_on_broken_documents(case: str) -> None:
+    old, new = BREAKS[case]
+    xml = build_cii_xml(samples.invoice())
+    assert old in xml
+    broken = xml.replace(old, new)
+    findings = {name: run_schematron(name, broken) for name in SCHEMATRONS}
+    assert any(f.fatal for found in findings.values() for f in found), case
+    for name in SCHEMATRONS:
+        assert _key(findings[name]) == _key(run_schematron(name, broken, lean=False)), name
+
+
+def test_valid_documents_agree_too() -> None:
+    for make in (samples.invoice, samples.reverse_charge, samples.credit_note):
+        xml = build_cii_xml(make())
+        for name in SCHEMATRONS:
+            lean = run_schematron(name, xml)
+            assert _key(lean) == _key(run_schematron(name, xml, lean=False))
+            assert not [f for f in lean if f.fatal]
+
+
+def test_lean_stylesheet_keeps_every_rule() -> None:
+    from reports.validation import _package_dir
+
+    for name, path in SCHEMATRONS.items():
+        text = (_package_dir() / path).read_text(encoding="utf-8")
+        lean, files = lean_stylesheet(text)
+        for marker in ("<svrl:failed-assert", "<svrl:successful-report", "<xsl:template"):
+            assert lean.count(marker) == text.count(marker), (name, marker)
+        assert "document(" not in lean
+        assert "<svrl:fired-rule" not in lean and "<svrl:active-pattern" not in lean
+        assert files == (["FACTUR-X_EN16931_codedb.xml"] if name == "EN 16931" else [])
