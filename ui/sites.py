@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -20,12 +23,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import sites
-from app.errors import PropreoError
+from app import site_photos, sites
+from app.errors import PropreoError, ValidationError
+from app.i18n import _
+from app.site_photos import SitePhoto
+from models.quotes import PhotoTag
 from ui.context import Tab, UiContext
 from ui.forms import Field, FormWidget
 from ui.liaison import LiaisonEntriesWidget
 from ui.operations import show_error
+from ui.photo_viewer import PhotoViewer
+from ui.quote_editor import PhotoList
 from ui.table import Column, RecordList
 
 COLUMNS = [
@@ -103,14 +111,7 @@ class SitesTab(Tab):
             grid.addWidget(check, i // 2, i % 2)
         self.constraints_error = QLabel(self)
         self.constraints_error.setStyleSheet("color: #b00020;")
-        self.photos = QListWidget(self)
-        self.photos.setMaximumHeight(90)
-        add_photo = QPushButton("Ajouter une photo…", self)
-        add_photo.clicked.connect(self.add_photo)
-        photos_box = QGroupBox("Photos", self)
-        photos_layout = QVBoxLayout(photos_box)
-        photos_layout.addWidget(self.photos)
-        photos_layout.addWidget(add_photo)
+        photos_box = self._photos_box()
 
         record = QWidget(self)
         record_layout = QVBoxLayout(record)
@@ -156,15 +157,14 @@ class SitesTab(Tab):
         self.list.set_rows(self.ctx.query(sites.list_sites))
 
     def _load_form(
-        self, form: sites.SiteForm, site_id: int | None, photos: list[str] | None = None
+        self, form: sites.SiteForm, site_id: int | None, photos: list[SitePhoto] | None = None
     ) -> None:
         self.site_id = site_id
         self.form.load(form)
         for code, check in self.checks.items():
             check.setChecked(code in form.constraints)
         self.constraints_error.hide()
-        self.photos.clear()
-        self.photos.addItems(photos or [])
+        self._show_photos(photos or [])
         self.liaison.set_target(site_id=site_id)
         self.title_label.setText(f"{form.code} — {form.name}" if site_id else "Nouveau chantier")
         self.status.setText("")
@@ -177,7 +177,7 @@ class SitesTab(Tab):
         form, photos = self.ctx.query(
             lambda s: (
                 sites.form_from_site(sites.get_site(s, site_id)),
-                sites.photos_of(sites.get_site(s, site_id)),
+                site_photos.site_photos(s, site_id),
             )
         )
         self._ensure_choice(form.client_id)
@@ -226,18 +226,131 @@ class SitesTab(Tab):
         except PropreoError as exc:
             show_error(self, exc)
 
-    def add_photo(self) -> None:
-        if self.site_id is None or self.ctx.db.path is None:
-            return
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Photo du chantier", "", "Images (*.jpg *.jpeg *.png *.webp)"
+    # --- photos ---------------------------------------------------------------------------
+
+    def _photos_box(self) -> QGroupBox:
+        box = QGroupBox(_("Photos"), self)
+        self.photos = PhotoList(box)
+        self.photos.setMinimumHeight(190)
+        self.photos.setGridSize(QSize(190, 170))
+        self.photos.setWordWrap(True)
+        self.photos.setResizeMode(PhotoList.ResizeMode.Adjust)
+        self.photos.setToolTip(
+            _("Déposez ici des photos JPEG, PNG ou WebP ; double-clic pour agrandir")
         )
-        if not path:
-            return
+        self.photos.files_dropped.connect(self.add_photos)
+        self.photos.itemDoubleClicked.connect(lambda item: self.open_viewer(self.photos.row(item)))
+        self.photos.currentRowChanged.connect(lambda _row: self._update_photo_buttons())
+        self.photo_tag = QComboBox(box)
+        for value, label in PhotoTag.LABELS.items():
+            self.photo_tag.addItem(label, value)
+        self.photo_tag.setToolTip(_("Étiquette des photos ajoutées (avant / après travaux)"))
+        self.add_photo_button = QPushButton(_("Ajouter des photos…"), box)
+        self.add_photo_button.clicked.connect(self._choose_photos)
+        self.view_photo_button = QPushButton(_("Agrandir"), box)
+        self.view_photo_button.clicked.connect(lambda: self.open_viewer(self.photos.currentRow()))
+        self.remove_photo_button = QPushButton(_("Retirer la photo"), box)
+        self.remove_photo_button.clicked.connect(lambda: self.remove_photo())
+        buttons = QHBoxLayout()
+        buttons.addWidget(QLabel(_("Nouvelles photos :"), box))
+        buttons.addWidget(self.photo_tag)
+        buttons.addWidget(self.add_photo_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.view_photo_button)
+        buttons.addWidget(self.remove_photo_button)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.photos)
+        layout.addLayout(buttons)
+        self.photo_rows: list[SitePhoto] = []
+        self.viewer: PhotoViewer | None = None
+        return box
+
+    def _show_photos(self, rows: list[SitePhoto]) -> None:
+        self.photo_rows = list(rows)
+        self.photos.clear()
+        for row in rows:
+            item = QListWidgetItem(QIcon(QPixmap(row.thumb_path)), row.title)
+            day = f"{row.added_on:%d/%m/%Y}" if row.added_on else ""
+            item.setToolTip(" — ".join(x for x in (row.original_name, day) if x))
+            self.photos.addItem(item)
+        self._update_photo_buttons()
+
+    def _update_photo_buttons(self) -> None:
+        row = self.photos.currentRow()
+        current = self.photo_rows[row] if 0 <= row < len(self.photo_rows) else None
+        self.view_photo_button.setEnabled(current is not None)
+        self.remove_photo_button.setEnabled(current is not None and current.removable)
+        if current is not None and not current.removable:
+            self.remove_photo_button.setToolTip(
+                _("Photo du devis {ref} : à retirer depuis le devis").format(
+                    ref=current.quote_reference
+                )
+            )
+        else:
+            self.remove_photo_button.setToolTip("")
+
+    def _choose_photos(self) -> None:
+        paths, _filter = QFileDialog.getOpenFileNames(
+            self, _("Photos du chantier"), "", _("Images (*.jpg *.jpeg *.png *.webp *.heic)")
+        )
+        if paths:
+            self.add_photos(paths)
+
+    def add_photos(self, paths: list[str], tag: str | None = None, caption: str = "") -> int:
+        """Attach image files (dialog or drop) to the site; a new site is saved first.
+        Refused files are reported together, the others kept."""
+        if self.site_id is None and not self.save():
+            return 0
         site_id = self.site_id
+        assert site_id is not None
+        tag = tag or self.photo_tag.currentData()
+        added, errors = 0, []
+        for path in paths:
+            try:
+                self.ctx.call(
+                    site_photos.add_site_photo_file,
+                    site_id,
+                    path,
+                    tag=tag,
+                    caption=caption,
+                    topic="sites",
+                )
+                added += 1
+            except PropreoError as exc:
+                errors.append(str(exc))
+        self._reload_photos()
+        if errors:
+            show_error(self, ValidationError(_("Photo"), "\n".join(errors)))
+        return added
+
+    def _reload_photos(self) -> None:
+        if self.site_id is not None:
+            self._show_photos(self.ctx.query(site_photos.site_photos, self.site_id))
+
+    def open_viewer(self, index: int) -> PhotoViewer | None:
+        if not 0 <= index < len(self.photo_rows):
+            return None
+        self.viewer = PhotoViewer(self.photo_rows, index, self)
+        self.viewer.show()
+        return self.viewer
+
+    def remove_photo(self, index: int | None = None) -> bool:
+        """Detach the selected photo after confirmation."""
+        index = self.photos.currentRow() if index is None else index
+        if self.site_id is None or not 0 <= index < len(self.photo_rows):
+            return False
+        row = self.photo_rows[index]
+        answer = QMessageBox.question(
+            self,
+            _("Retirer la photo"),
+            _("Retirer la photo « {name} » de ce chantier ?").format(name=row.title),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
         try:
-            self.ctx.call(sites.add_site_photo, site_id, path, self.ctx.db.files_dir, topic="sites")
+            self.ctx.call(site_photos.remove_site_photo_entry, self.site_id, row.key, topic="sites")
         except PropreoError as exc:
             show_error(self, exc)
-            return
-        self.open_site(site_id)
+            return False
+        self._reload_photos()
+        return True
