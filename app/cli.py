@@ -3,6 +3,11 @@
 Errors are printed in French on stderr with a non-zero exit code. Command modules
 register their sub-commands through a ``register(subparsers)`` function listed in
 :data:`COMMAND_MODULES`; they import heavy libraries inside their handlers only.
+
+Only the modules of the command being run are imported (:data:`COMMAND_OWNERS`): a
+month-end run from a scheduled task does not pay for the import of every other command.
+``--help``, an unknown command and modules not listed in :data:`COMMAND_OWNERS` fall back
+to importing every module, so a new command module works before it is listed there.
 """
 
 from __future__ import annotations
@@ -28,6 +33,21 @@ COMMAND_MODULES: list[str] = [
     "app.quotes.cli",
     "app.revisions.cli",
 ]
+
+# Top-level command word → the modules of COMMAND_MODULES that register it or add
+# actions to it (``billing control`` is added by app.control.cli). Checked against the
+# full parser by tests/test_cli_lazy.py.
+COMMAND_OWNERS: dict[str, tuple[str, ...]] = {
+    "restore": ("app.backups",),
+    "billing": ("app.billing.cli", "app.control.cli"),
+    "relances": ("app.collections.cli",),
+    "documents": ("app.documents.cli",),
+    "accounting": ("app.documents.cli",),
+    "sepa": ("app.payments.cli",),
+    "devis": ("app.quotes.cli",),
+    "revisions": ("app.revisions.cli",),
+}
+BUILTIN_COMMANDS = frozenset({"gui", "init", "check", "backup"})
 
 EXIT_OK, EXIT_PROBLEM, EXIT_ERROR = 0, 1, 2
 
@@ -122,7 +142,41 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run_gui(db_target(args), explicit=bool(args.db or os.environ.get("PROPREO_DB")))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_word(argv: Sequence[str]) -> str | None:
+    """The top-level command of ``argv`` (``None`` for help or no command)."""
+    tokens = iter(argv)
+    for token in tokens:
+        if token in ("-h", "--help"):
+            return None
+        if token == "--db" or (len(token) > 2 and "--db".startswith(token)):
+            next(tokens, None)  # its value
+            continue
+        if token.startswith("-"):
+            continue
+        return token
+    return None
+
+
+def command_modules(argv: Sequence[str] | None) -> list[str]:
+    """Modules to import for ``argv``, in :data:`COMMAND_MODULES` order (every one when
+    the command is unknown, for help, or when ``argv`` is ``None``)."""
+    if argv is None:
+        return list(COMMAND_MODULES)
+    word = command_word(argv)
+    if word in BUILTIN_COMMANDS:
+        wanted: set[str] = set()
+    elif word in COMMAND_OWNERS:
+        wanted = set(COMMAND_OWNERS[word])
+    elif word is None and not any(t in ("-h", "--help") for t in argv):
+        wanted = set()  # no command (the window) or --version
+    else:
+        return list(COMMAND_MODULES)
+    known = {m for owners in COMMAND_OWNERS.values() for m in owners}
+    return [m for m in COMMAND_MODULES if m in wanted or m not in known]
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv``: only the command modules it needs (all when ``None``)."""
     parser = argparse.ArgumentParser(
         prog="propreo", description="Propreo — gestion des entreprises de propreté"
     )
@@ -153,13 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="dossier de destination")
     p.set_defaults(func=cmd_backup)
 
-    for name in COMMAND_MODULES:
+    for name in command_modules(argv):
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         args.func = cmd_gui
