@@ -51,6 +51,10 @@ class FecLine:
     label: str = ""  # defaults to the entry label
     letter: str = ""
     letter_date: dt.date | None = None
+    # Matching key of a 411 line (not written): the number of the invoice it belongs to or
+    # settles (a credit note: the invoice it cites), or the payment's number for money not
+    # allocated. Lines of one client sharing a key form one lettering group.
+    item: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,9 +144,15 @@ def _date(value: dt.date | None) -> str:
     return value.strftime("%Y%m%d") if value else ""
 
 
+OPENING_JOURNAL = "AN"
+
+
 def number_entries(entries: Iterable[FecEntry]) -> list[FecEntry]:
-    """Chronological order; continuous numbering per journal (VT000001, VT000002…)."""
-    ordered = sorted(entries, key=lambda e: (e.date, e.journal, e.piece_ref))
+    """Chronological order, opening entries (AN) first on their day; continuous numbering
+    per journal (VT000001, VT000002…)."""
+    ordered = sorted(
+        entries, key=lambda e: (e.date, e.journal != OPENING_JOURNAL, e.journal, e.piece_ref)
+    )
     counters: dict[str, int] = {}
     result = []
     for entry in ordered:
@@ -201,8 +211,15 @@ def fec_rows(entries: list[FecEntry]) -> list[list[str]]:
     return rows
 
 
+def without_zero_lines(entry: FecEntry) -> FecEntry:
+    """Drop lines with neither debit nor credit (e.g. a 411 line reduced to 0 by deducted
+    down-payments); an entry made only of such lines keeps them so it is still listed."""
+    lines = tuple(line for line in entry.lines if line.debit or line.credit)
+    return replace(entry, lines=lines) if lines and len(lines) != len(entry.lines) else entry
+
+
 def write_fec(entries: Iterable[FecEntry], siren: str, closing: dt.date, out_dir: Path) -> FecFile:
-    numbered = number_entries(entries)
+    numbered = number_entries(without_zero_lines(e) for e in entries)
     check_entries(numbered)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / fec_file_name(siren, closing)

@@ -10,6 +10,11 @@ Sales entry of an invoice (DOMAIN §7): debit 411 (client sub-account in CompAux
 credit 706x HT per revenue account; credit VAT per rate on 44571 (firm opted for debits)
 or 44574 (VAT on services due on payment). Down-payment invoices credit 4191; a credit note
 is the reverse entry.
+
+A FEC of year Y is built from the whole history up to 31/12/Y (providers are asked from
+:data:`FIRST_DAY`), so that matching letters show each group's state at the closing date,
+and the entries of the previous years become one opening entry (journal AN, à-nouveaux) on
+1/1/Y: see :func:`opening_entries`. The firm's first year in Propreo has none.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from models.catalog import Account
 from models.clients import Client
 from models.company import CompanySettings
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus, LineKind
+from reports.fec import OPENING_JOURNAL as OPENING_JOURNAL_CODE
 from reports.fec import FecEntry, FecFile, FecLine, write_fec
 from reports.sales_journal import SalesRow, sales_journal_csv
 
@@ -38,7 +44,8 @@ EntryProvider = Callable[[Session, dt.date, dt.date], Iterable[FecEntry]]
 _PROVIDERS: list[EntryProvider] = []
 # Modules whose import registers further entry providers (e.g. "app.payments.accounting").
 ENTRY_MODULES: list[str] = ["app.payments.accounting"]
-# Post-processing of the whole entry list, e.g. the payments' matching letters on 411 lines.
+# Post-processing of the whole history up to the closing date (entries of the previous years
+# included), e.g. the payments' matching letters on 411 lines.
 ENTRY_FILTERS: list[Callable[[Session, list[FecEntry]], list[FecEntry]]] = []
 
 CLIENT_ACCOUNT = "411000"
@@ -47,6 +54,15 @@ DEFAULT_REVENUE = "706100"
 VAT_ON_DEBITS = "445710"
 VAT_ON_PAYMENT = "445740"
 SALES_JOURNAL = ("VT", "Journal des ventes")
+OPENING_JOURNAL = (OPENING_JOURNAL_CODE, "À-nouveaux")
+OPENING_COUNTERPART = "890000"
+CHEQUES_ACCOUNT = "511200"
+# Balance-sheet accounts whose balance Propreo knows and carries forward: client open items,
+# down-payments received, VAT on receipts not yet due, cheques received not yet remitted.
+# Not carried: 512/530 (Propreo sees receipts only, never spending: the bank balance is the
+# accountant's), 44571 (cleared by the VAT returns), revenue and 658/758 (income statement).
+CARRIED_ACCOUNTS = (CLIENT_ACCOUNT, DOWN_PAYMENT_ACCOUNT, VAT_ON_PAYMENT, CHEQUES_ACCOUNT)
+FIRST_DAY = dt.date(1900, 1, 1)
 
 
 def register_entry_provider(fn: EntryProvider) -> EntryProvider:
@@ -90,9 +106,15 @@ def client_aux(client: Client) -> tuple[str, str]:
 
 
 def sales_entry(
-    invoice: Invoice, client: Client, company: CompanySettings, labels: dict[str, str]
+    invoice: Invoice,
+    client: Client,
+    company: CompanySettings,
+    labels: dict[str, str],
+    item: str = "",
 ) -> FecEntry:
-    """The VT entry of one issued document (pure given its rows)."""
+    """The VT entry of one issued document (pure given its rows). ``item``: the matching key
+    of its 411 line — the invoice's own number, or for a credit note the number of the
+    invoice it cites (the credit note settles that invoice)."""
     revenue: dict[str, Decimal] = defaultdict(lambda: ZERO)
     vat_by_rate: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
     from app.billing.totals import vat_breakdown
@@ -125,7 +147,16 @@ def sales_entry(
             **extra,
         )
 
-    lines = [line(CLIENT_ACCOUNT, total, True, aux_account=aux, aux_label=aux_label)]
+    lines = [
+        line(
+            CLIENT_ACCOUNT,
+            total,
+            True,
+            aux_account=aux,
+            aux_label=aux_label,
+            item=item or invoice.number or "",
+        )
+    ]
     for account, value in sorted(revenue.items()):
         if value:
             lines.append(line(account, value, False))
@@ -157,22 +188,120 @@ def sales_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEnt
     labels.setdefault(VAT_ON_DEBITS, "TVA collectée")
     clients: dict[int, Client] = {}
     entries = []
-    for invoice in _issued(session, start, end):
+    invoices = _issued(session, start, end)
+    origins = _numbers(session, {i.origin_invoice_id for i in invoices if i.origin_invoice_id})
+    for invoice in invoices:
         if invoice.client_id not in clients:
             clients[invoice.client_id] = session.get(Client, invoice.client_id)  # type: ignore[assignment]
-        entries.append(sales_entry(invoice, clients[invoice.client_id], company, labels))
+        item = ""
+        if invoice.kind == InvoiceKind.CREDIT_NOTE and invoice.origin_invoice_id:
+            item = origins.get(invoice.origin_invoice_id, "")
+        entries.append(sales_entry(invoice, clients[invoice.client_id], company, labels, item))
     return entries
 
 
-def all_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntry]:
+def _numbers(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(ids)))
+    return {i: n or "" for i, n in rows}
+
+
+def history(session: Session, end: dt.date) -> list[FecEntry]:
+    """Every entry dated up to ``end``, filters applied (letters as at ``end``)."""
     for name in ENTRY_MODULES:
         importlib.import_module(name)
     entries: list[FecEntry] = []
     for provider in _PROVIDERS:
-        entries.extend(e for e in provider(session, start, end) if start <= e.date <= end)
+        entries.extend(e for e in provider(session, FIRST_DAY, end) if e.date <= end)
     for entry_filter in ENTRY_FILTERS:
         entries = entry_filter(session, entries)
     return entries
+
+
+def all_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntry]:
+    """Entries of the period, preceded by the opening entry carrying the earlier balances."""
+    entries = history(session, end)
+    before = [e for e in entries if e.date < start]
+    labels = account_labels(session)
+    opening = opening_entries(before, start, labels)
+    return opening + [e for e in entries if start <= e.date]
+
+
+def opening_entries(
+    before: list[FecEntry], start: dt.date, labels: dict[str, str]
+) -> list[FecEntry]:
+    """The à-nouveaux of the period starting on ``start`` (pure).
+
+    One AN entry dated ``start``: each client open item (411 lines of one client sharing a
+    matching key and letter) with a non-zero balance becomes one line keeping its sub-account,
+    key and letter, so that its settlement in the period is lettered on both sides; the other
+    :data:`CARRIED_ACCOUNTS` get one line each. The counterpart is 890000 « Bilan d'ouverture »:
+    Propreo keeps only part of the books, the accountant's own opening entry replaces it.
+    No entry when there is nothing before ``start`` or every balance is zero.
+    """
+    items: dict[tuple[str, str, str, str], Decimal] = defaultdict(lambda: ZERO)
+    first: dict[tuple[str, str, str, str], FecLine] = {}
+    others: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for entry in before:
+        for ln in entry.lines:
+            if ln.account == CLIENT_ACCOUNT:
+                key = (ln.aux_account, ln.item or entry.piece_ref, ln.letter, ln.aux_label)
+                items[key] += ln.debit - ln.credit
+                first.setdefault(key, ln)
+            elif ln.account in CARRIED_ACCOUNTS:
+                others[ln.account] += ln.debit - ln.credit
+    label = f"À-nouveaux au {start:%d/%m/%Y}"
+    lines: list[FecLine] = []
+
+    def side(value: Decimal) -> dict[str, Decimal]:
+        return {"debit": value, "credit": ZERO} if value > 0 else {"debit": ZERO, "credit": -value}
+
+    for key in sorted(items, key=lambda k: (k[0], k[1], k[2])):
+        value = items[key]
+        if not value:
+            continue
+        aux, item, letter, aux_label = key
+        ln = first[key]
+        lines.append(
+            FecLine(
+                CLIENT_ACCOUNT,
+                labels.get(CLIENT_ACCOUNT, "Clients"),
+                aux_account=aux,
+                aux_label=aux_label,
+                label=f"À-nouveau {item} {aux_label}"[:200],
+                letter=letter,
+                letter_date=ln.letter_date if letter else None,
+                item=item,
+                **side(value),
+            )
+        )
+    for account in CARRIED_ACCOUNTS[1:]:
+        if others[account]:
+            lines.append(FecLine(account, labels.get(account, account), **side(others[account])))
+    net = sum((ln.debit - ln.credit for ln in lines), ZERO)
+    if not lines:
+        return []
+    if net:
+        lines.append(
+            FecLine(
+                OPENING_COUNTERPART,
+                labels.get(OPENING_COUNTERPART, "Bilan d'ouverture"),
+                **side(-net),
+            )
+        )
+    return [
+        FecEntry(
+            journal=OPENING_JOURNAL[0],
+            journal_label=OPENING_JOURNAL[1],
+            date=start,
+            piece_ref=f"AN{start:%Y}",
+            piece_date=start,
+            label=label,
+            lines=tuple(lines),
+            valid_date=start,
+        )
+    ]
 
 
 def export_fec(session: Session, year: int, out_dir: Path) -> FecFile:

@@ -2,15 +2,30 @@
 
 - Bank journal (BQ), one entry per payment on its date: debit the receiving account
   (512000 bank, 511200 cheques to cash, 530000 cash) / credit 411 (client sub-account),
-  one 411 line per invoice it settles carrying the invoice's matching letter
-  (EcritureLet) and the date the invoice became settled (DateLet); the unallocated rest
-  stays on 411 without a letter. Rounding differences: 658 (loss) / 758 (gain).
-  A direct debit returned by the bank adds the reverse entry on the reject date.
-- The invoice's own 411 line in the sales journal gets the same letter and date
-  (:func:`letter_sales_lines`, an entry filter of ``app.documents.accounting``).
+  one 411 line per invoice it settles; the unallocated rest stays on 411.
+  Rounding differences: 658 (loss) / 758 (gain). A direct debit returned by the bank adds
+  the reverse entry on the reject date. A cheque remittance slip moves the cheques booked
+  on 511200 to the bank account of the slip.
+- Matching letters (:func:`letter_client_lines`, the last entry filter): the 411 lines of
+  one client sharing a matching key (:attr:`reports.fec.FecLine.item`: the invoice, its
+  credit notes, the payments and write-offs allocated to it; or a payment's unallocated
+  money and its reject) form a group, looked at as at the FEC's closing date:
+  * the group balances → UPPERCASE code on all its lines (lettrage total), DateLet = the
+    date of its last line. A credit note citing the invoice is part of its group, so an
+    invoice cancelled by a credit note, or partly credited and paid for the rest, is
+    lettered too. When the payments alone balance the invoice (credit note issued after
+    payment in full), they are lettered and the credit note stays open (money owed back).
+  * lines on both sides that do not balance yet → the same code in lowercase (lettrage
+    partiel, the usual convention of French accounting software), DateLet = last line.
+  * a single line → no letter.
+  The code is the allocation's stored letter (A, B…, shown in Règlements) when the invoice
+  has one; otherwise a code counted down from ZZZ per client, in the order the groups
+  appeared, so it never collides with stored letters and stays the same from one export
+  (and one year) to the next.
 - VAT on payment (firm without the option for debits): on each payment, the VAT included
-  in the amount allocated moves from 44574 to 44571 (OD entry), the last allocation that
-  settles an invoice taking the remainder so that the whole VAT is moved exactly once.
+  in the amount allocated moves from 44574 to 44571 (OD entry); credit notes citing the
+  invoice reduce both its VAT and the amount to pay; the allocation that settles the
+  invoice takes the remainder so that the whole VAT is moved exactly once.
 - Down-payments deducted on a final invoice: the final invoice's 411 debit is the amount
   due; the deducted down-payment's HT is debited back to 4191 and its VAT to the VAT
   account the final invoice credited, so that VAT is not collected twice.
@@ -30,8 +45,15 @@ from app.documents import accounting as acc
 from app.money import ZERO, round_money
 from models.clients import Client
 from models.company import CompanySettings
-from models.invoices import Invoice
-from models.payments import Allocation, DownPaymentDeduction, Payment, PaymentMeans
+from models.invoices import Invoice, InvoiceKind, InvoiceStatus
+from models.payments import (
+    Allocation,
+    ChequeRemittance,
+    ChequeRemittanceLine,
+    DownPaymentDeduction,
+    Payment,
+    PaymentMeans,
+)
 from reports.fec import FecEntry, FecLine
 
 BANK_JOURNAL = ("BQ", "Journal de banque")
@@ -40,15 +62,15 @@ LOSS_ACCOUNT = "658000"
 GAIN_ACCOUNT = "758000"
 
 
-def _letters(session: Session) -> dict[int, tuple[str, dt.date]]:
-    """Invoice id → (letter, DateLet) for every settled invoice."""
-    result: dict[int, tuple[str, dt.date]] = {}
-    for a in session.scalars(
-        select(Allocation).where(Allocation.undone_at.is_(None), Allocation.letter != "")
-    ):
-        letter, day = result.get(a.invoice_id, (a.letter, a.date))
-        result[a.invoice_id] = (letter, max(day, a.date))
-    return result
+def _stored_letters(session: Session) -> dict[str, str]:
+    """Invoice number → the letter its active allocations share (invoice settled)."""
+    return dict(
+        session.execute(
+            select(Invoice.number, Allocation.letter)
+            .join(Allocation, Allocation.invoice_id == Invoice.id)
+            .where(Allocation.undone_at.is_(None), Allocation.letter != "")
+        ).all()
+    )
 
 
 def _deductions(session: Session) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
@@ -59,52 +81,64 @@ def _deductions(session: Session) -> dict[int, tuple[Decimal, Decimal, Decimal]]
     return totals
 
 
-def letter_sales_lines(session: Session, entries: list[FecEntry]) -> list[FecEntry]:
-    """Put the matching letter on each settled invoice's 411 line; book deducted down-payments."""
-    ids = dict(
-        session.execute(select(Invoice.number, Invoice.id).where(Invoice.number.is_not(None))).all()
+def _credit_notes(session: Session, end: dt.date) -> dict[int, tuple[Decimal, Decimal]]:
+    """Invoice id → (TTC, VAT) of the issued credit notes citing it, dated up to ``end``."""
+    totals: dict[int, tuple[Decimal, Decimal]] = {}
+    rows = session.execute(
+        select(Invoice.origin_invoice_id, Invoice.total_ttc, Invoice.total_vat).where(
+            Invoice.kind == InvoiceKind.CREDIT_NOTE,
+            Invoice.status == InvoiceStatus.ISSUED,
+            Invoice.origin_invoice_id.is_not(None),
+            Invoice.issue_date <= end,
+        )
     )
-    letters = _letters(session)
+    for origin_id, ttc, vat in rows:
+        old_ttc, old_vat = totals.get(origin_id, (ZERO, ZERO))
+        totals[origin_id] = (old_ttc + ttc, old_vat + vat)
+    return totals
+
+
+def book_deductions(session: Session, entries: list[FecEntry]) -> list[FecEntry]:
+    """Final invoices deducting down-payments: 411 reduced to the amount due, 4191 and the
+    down-payment's VAT debited back."""
     deductions = _deductions(session)
+    if not deductions:
+        return entries
+    ids = dict(
+        session.execute(
+            select(Invoice.number, Invoice.id).where(Invoice.id.in_(list(deductions)))
+        ).all()
+    )
     labels = acc.account_labels(session)
     out = []
     for entry in entries:
         invoice_id = ids.get(entry.piece_ref) if entry.journal == acc.SALES_JOURNAL[0] else None
-        if invoice_id is None:
+        deducted = deductions.get(invoice_id) if invoice_id is not None else None
+        if deducted is None:
             out.append(entry)
             continue
         lines = list(entry.lines)
-        letter = letters.get(invoice_id)
-        deducted = deductions.get(invoice_id)
         vat_account = next(
             (ln.account for ln in lines if ln.account in (acc.VAT_ON_DEBITS, acc.VAT_ON_PAYMENT)),
             acc.VAT_ON_PAYMENT,
         )
         for i, line in enumerate(lines):
-            if line.account != acc.CLIENT_ACCOUNT:
-                continue
-            if deducted and line.debit:
-                line = replace(line, debit=line.debit - deducted[2])
-            if letter:
-                line = replace(line, letter=letter[0], letter_date=letter[1])
-            lines[i] = line
-        if deducted:
-            ht, vat, _ttc = deducted
-            label = f"{entry.label} — acomptes déduits"
-            lines.append(
-                FecLine(
-                    acc.DOWN_PAYMENT_ACCOUNT,
-                    labels.get(acc.DOWN_PAYMENT_ACCOUNT, ""),
-                    debit=ht,
-                    label=label,
-                )
+            if line.account == acc.CLIENT_ACCOUNT and line.debit:
+                lines[i] = replace(line, debit=line.debit - deducted[2])
+        ht, vat, _ttc = deducted
+        label = f"{entry.label} — acomptes déduits"
+        lines.append(
+            FecLine(
+                acc.DOWN_PAYMENT_ACCOUNT,
+                labels.get(acc.DOWN_PAYMENT_ACCOUNT, ""),
+                debit=ht,
+                label=label,
             )
-            if vat:
-                lines.append(
-                    FecLine(
-                        vat_account, labels.get(vat_account, vat_account), debit=vat, label=label
-                    )
-                )
+        )
+        if vat:
+            lines.append(
+                FecLine(vat_account, labels.get(vat_account, vat_account), debit=vat, label=label)
+            )
         out.append(replace(entry, lines=tuple(lines)))
     return out
 
@@ -114,8 +148,8 @@ def _client_line(
     aux: str,
     aux_label: str,
     value: Decimal,
+    item: str,
     debit: bool = False,
-    letter: tuple[str, dt.date] | None = None,
     text: str = "",
 ) -> FecLine:
     return FecLine(
@@ -126,13 +160,37 @@ def _client_line(
         aux_account=aux,
         aux_label=aux_label,
         label=text,
-        letter=letter[0] if letter else "",
-        letter_date=letter[1] if letter else None,
+        item=item,
     )
 
 
-def _vat_in_due(invoice: Invoice, deducted: tuple[Decimal, Decimal, Decimal] | None) -> Decimal:
-    return invoice.total_vat - (deducted[1] if deducted else ZERO)
+class _VatOnPayment:
+    """Share of an invoice's VAT that each allocation moves from 44574 to 44571."""
+
+    def __init__(self, session: Session, company: CompanySettings, end: dt.date) -> None:
+        self.company = company
+        self.deductions = _deductions(session)
+        self.credited = _credit_notes(session, end)
+        self.moved: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        self.paid: dict[int, Decimal] = defaultdict(lambda: ZERO)
+
+    def share(self, invoice: Invoice | None, allocation: Allocation) -> Decimal:
+        if invoice is None or acc._vat_on_debits(invoice, self.company):
+            return ZERO
+        deducted = self.deductions.get(invoice.id)
+        credited_ttc, credited_vat = self.credited.get(invoice.id, (ZERO, ZERO))
+        vat_total = invoice.total_vat - (deducted[1] if deducted else ZERO) - credited_vat
+        due = invoice.amount_due - credited_ttc
+        self.paid[invoice.id] += allocation.amount + allocation.writeoff
+        left = vat_total - self.moved[invoice.id]
+        if vat_total <= ZERO or due <= ZERO or left <= ZERO:
+            return ZERO
+        if self.paid[invoice.id] >= due:
+            share = left  # the allocation settling the invoice takes the remainder
+        else:
+            share = min(round_money(vat_total * allocation.amount / due), left)
+        self.moved[invoice.id] += share
+        return share
 
 
 @acc.register_entry_provider
@@ -143,11 +201,9 @@ def bank_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntr
     labels = acc.account_labels(session)
     labels.setdefault(LOSS_ACCOUNT, "Écarts de règlement (perte)")
     labels.setdefault(GAIN_ACCOUNT, "Écarts de règlement (gain)")
-    letters = _letters(session)
-    deductions = _deductions(session)
+    vat_on_payment = _VatOnPayment(session, company, end)
     clients: dict[int, Client] = {}
     invoices: dict[int, Invoice] = {}
-    vat_moved: dict[int, Decimal] = defaultdict(lambda: ZERO)
     entries: list[FecEntry] = []
     payments = session.scalars(
         select(Payment)
@@ -170,94 +226,13 @@ def bank_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntr
         # across years; only the entries of the period are returned.
         vat_lines: list[tuple[str, Decimal]] = []
         for a in active:
-            invoice = invoices[a.invoice_id]
-            if invoice is None or acc._vat_on_debits(invoice, company):
-                continue
-            vat_total = _vat_in_due(invoice, deductions.get(invoice.id))
-            if not vat_total or not invoice.amount_due:
-                continue
-            settled = a.invoice_id in letters and letters[a.invoice_id][1] == a.date
-            share = (
-                vat_total - vat_moved[invoice.id]
-                if settled
-                else round_money(vat_total * a.amount / invoice.amount_due)
-            )
-            share = min(share, vat_total - vat_moved[invoice.id])
+            share = vat_on_payment.share(invoices[a.invoice_id], a)
             if share > ZERO:
-                vat_moved[invoice.id] += share
-                vat_lines.append((invoice.number or "", share))
-        if not start <= p.date <= end and not (p.rejected_on and start <= p.rejected_on <= end):
-            continue
+                vat_lines.append((invoices[a.invoice_id].number or "", share))
         if start <= p.date <= end:
-            bank = p.bank_account or "512000"
-            lines = [FecLine(bank, labels.get(bank, bank), debit=p.amount)]
-            writeoffs = ZERO
-            for a in active:
-                number = invoices[a.invoice_id].number if invoices[a.invoice_id] else ""
-                letter = letters.get(a.invoice_id)
-                lines.append(
-                    _client_line(
-                        labels, aux, aux_label, a.amount, letter=letter, text=f"{label} — {number}"
-                    )
-                )
-                if a.writeoff:
-                    writeoffs += a.writeoff
-                    lines.append(
-                        _client_line(
-                            labels,
-                            aux,
-                            aux_label,
-                            a.writeoff,
-                            letter=letter,
-                            text=f"Écart de règlement {number}",
-                        )
-                    )
-            allocated = sum((a.amount for a in active), ZERO)
-            rest = p.amount - allocated - p.excess_writeoff
-            if rest > ZERO:
-                lines.append(
-                    _client_line(labels, aux, aux_label, rest, text=f"{label} — non affecté")
-                )
-            if p.excess_writeoff:
-                lines.append(FecLine(GAIN_ACCOUNT, labels[GAIN_ACCOUNT], credit=p.excess_writeoff))
-            if writeoffs:
-                lines.append(FecLine(LOSS_ACCOUNT, labels[LOSS_ACCOUNT], debit=writeoffs))
-            entries.append(
-                FecEntry(
-                    BANK_JOURNAL[0], BANK_JOURNAL[1], p.date, p.number, p.date, label, tuple(lines)
-                )
-            )
+            entries.append(_payment_entry(p, active, invoices, labels, aux, aux_label, label))
             if vat_lines:
-                vat_label = f"TVA sur encaissement {p.number}"
-                od = []
-                for number, value in vat_lines:
-                    od.append(
-                        FecLine(
-                            acc.VAT_ON_PAYMENT,
-                            labels.get(acc.VAT_ON_PAYMENT, ""),
-                            debit=value,
-                            label=f"{vat_label} — {number}",
-                        )
-                    )
-                    od.append(
-                        FecLine(
-                            acc.VAT_ON_DEBITS,
-                            labels.get(acc.VAT_ON_DEBITS, ""),
-                            credit=value,
-                            label=f"{vat_label} — {number}",
-                        )
-                    )
-                entries.append(
-                    FecEntry(
-                        MISC_JOURNAL[0],
-                        MISC_JOURNAL[1],
-                        p.date,
-                        p.number,
-                        p.date,
-                        vat_label,
-                        tuple(od),
-                    )
-                )
+                entries.append(_vat_entry(p, vat_lines, labels))
         if p.rejected_on and start <= p.rejected_on <= end:
             bank = p.bank_account or "512000"
             text = f"Rejet {p.number} : {p.reject_reason}"[:200]
@@ -270,7 +245,9 @@ def bank_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntr
                     p.rejected_on,
                     text,
                     (
-                        _client_line(labels, aux, aux_label, p.amount, debit=True, text=text),
+                        _client_line(
+                            labels, aux, aux_label, p.amount, p.number, debit=True, text=text
+                        ),
                         FecLine(bank, labels.get(bank, bank), credit=p.amount),
                     ),
                 )
@@ -278,6 +255,186 @@ def bank_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntr
     return entries
 
 
-acc.ENTRY_FILTERS.append(
-    letter_sales_lines
-) if letter_sales_lines not in acc.ENTRY_FILTERS else None
+def _payment_entry(
+    p: Payment,
+    active: list[Allocation],
+    invoices: dict[int, Invoice],
+    labels: dict[str, str],
+    aux: str,
+    aux_label: str,
+    label: str,
+) -> FecEntry:
+    bank = p.bank_account or "512000"
+    lines = [FecLine(bank, labels.get(bank, bank), debit=p.amount)]
+    writeoffs = ZERO
+    for a in active:
+        number = (invoices[a.invoice_id].number if invoices[a.invoice_id] else "") or ""
+        lines.append(
+            _client_line(labels, aux, aux_label, a.amount, number, text=f"{label} — {number}")
+        )
+        if a.writeoff:
+            writeoffs += a.writeoff
+            text = f"Écart de règlement {number}"
+            lines.append(_client_line(labels, aux, aux_label, a.writeoff, number, text=text))
+    allocated = sum((a.amount for a in active), ZERO)
+    rest = p.amount - allocated - p.excess_writeoff
+    if rest > ZERO:
+        text = f"{label} — non affecté"
+        lines.append(_client_line(labels, aux, aux_label, rest, p.number, text=text))
+    if p.excess_writeoff:
+        lines.append(FecLine(GAIN_ACCOUNT, labels[GAIN_ACCOUNT], credit=p.excess_writeoff))
+    if writeoffs:
+        lines.append(FecLine(LOSS_ACCOUNT, labels[LOSS_ACCOUNT], debit=writeoffs))
+    return FecEntry(BANK_JOURNAL[0], BANK_JOURNAL[1], p.date, p.number, p.date, label, tuple(lines))
+
+
+def _vat_entry(
+    p: Payment, vat_lines: list[tuple[str, Decimal]], labels: dict[str, str]
+) -> FecEntry:
+    vat_label = f"TVA sur encaissement {p.number}"
+    od = []
+    for number, value in vat_lines:
+        text = f"{vat_label} — {number}"
+        od.append(
+            FecLine(acc.VAT_ON_PAYMENT, labels.get(acc.VAT_ON_PAYMENT, ""), debit=value, label=text)
+        )
+        od.append(
+            FecLine(acc.VAT_ON_DEBITS, labels.get(acc.VAT_ON_DEBITS, ""), credit=value, label=text)
+        )
+    return FecEntry(
+        MISC_JOURNAL[0], MISC_JOURNAL[1], p.date, p.number, p.date, vat_label, tuple(od)
+    )
+
+
+@acc.register_entry_provider
+def remittance_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntry]:
+    """Cheque remittance slip: the cheques booked on another account (511200 « chèques à
+    encaisser ») move to the slip's bank account on the remittance date."""
+    labels = acc.account_labels(session)
+    entries = []
+    remittances = session.scalars(
+        select(ChequeRemittance)
+        .where(ChequeRemittance.date >= start, ChequeRemittance.date <= end)
+        .options(selectinload(ChequeRemittance.lines).selectinload(ChequeRemittanceLine.payment))
+        .order_by(ChequeRemittance.date, ChequeRemittance.id)
+    )
+    for r in remittances:
+        moved: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for line in r.lines:
+            account = line.payment.bank_account or "512000"
+            if account != r.bank_account:
+                moved[account] += line.payment.amount
+        if not moved:
+            continue
+        text = f"Remise de chèques {r.reference}"
+        total = sum(moved.values(), ZERO)
+        lines = [FecLine(r.bank_account, labels.get(r.bank_account, r.bank_account), debit=total)]
+        lines += [
+            FecLine(account, labels.get(account, account), credit=value)
+            for account, value in sorted(moved.items())
+        ]
+        entries.append(
+            FecEntry(
+                BANK_JOURNAL[0], BANK_JOURNAL[1], r.date, r.reference, r.date, text, tuple(lines)
+            )
+        )
+    return entries
+
+
+def generated_code(index: int) -> str:
+    """Letter code of the ``index``-th group (0-based) without a stored letter: counted down
+    from ZZZ (ZZZ, ZZY, …), far from the stored letters that count up from A."""
+    width, space = 3, 26**3
+    while index >= space:
+        index -= space
+        width += 1
+        space = 26**width
+    n = space - 1 - index
+    text = ""
+    for _ in range(width):
+        n, rest = divmod(n, 26)
+        text = chr(ord("A") + rest) + text
+    return text
+
+
+def letter_groups(entries: list[FecEntry], stored: dict[str, str]) -> list[FecEntry]:
+    """Matching letters on the 411 lines of ``entries`` (pure; see the module docstring)."""
+    groups: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for i, entry in enumerate(entries):
+        for j, line in enumerate(entry.lines):
+            if line.account == acc.CLIENT_ACCOUNT and line.item and line.aux_account:
+                groups[(line.aux_account, line.item)].append((i, j))
+    # Code of the groups without stored letter: by order of appearance per client.
+    order: dict[str, list[tuple[dt.date, str]]] = defaultdict(list)
+    for (aux, item), where in groups.items():
+        order[aux].append((min(entries[i].date for i, _ in where), item))
+    codes: dict[tuple[str, str], str] = {}
+    for aux, items in order.items():
+        taken = {stored[item] for _, item in items if item in stored}
+        index = 0
+        for _, item in sorted(items):
+            code = generated_code(index)
+            while code in taken:
+                index += 1
+                code = generated_code(index)
+            index += 1
+            codes[(aux, item)] = stored.get(item) or code
+    letters: dict[tuple[int, int], tuple[str, dt.date]] = {}
+    for key, where in groups.items():
+        lettered, partial = _lettered(entries, where)
+        if lettered:
+            day = max(entries[i].date for i, _ in lettered)
+            code = codes[key].lower() if partial else codes[key]
+            letters.update(dict.fromkeys(lettered, (code, day)))
+    out = []
+    for i, entry in enumerate(entries):
+        lines = list(entry.lines)
+        changed = False
+        for j, line in enumerate(lines):
+            if (i, j) in letters:
+                code, day = letters[(i, j)]
+                lines[j] = replace(line, letter=code, letter_date=day)
+                changed = True
+        out.append(replace(entry, lines=tuple(lines)) if changed else entry)
+    return out
+
+
+def _lettered(
+    entries: list[FecEntry], where: list[tuple[int, int]]
+) -> tuple[list[tuple[int, int]], bool]:
+    """The lines of a group that get its code, and whether the lettering is partial."""
+
+    def balance(positions: list[tuple[int, int]]) -> Decimal:
+        return sum(
+            (entries[i].lines[j].debit - entries[i].lines[j].credit for i, j in positions), ZERO
+        )
+
+    if len(where) < 2:
+        return [], False
+    if not balance(where):
+        return where, False
+    # Paid in full before a credit note: the payments balance the invoice on their own.
+    without_credit_notes = [
+        (i, j)
+        for i, j in where
+        if not (entries[i].journal == acc.SALES_JOURNAL[0] and entries[i].lines[j].credit)
+    ]
+    if (
+        len(without_credit_notes) >= 2
+        and len(without_credit_notes) < len(where)
+        and not balance(without_credit_notes)
+    ):
+        return without_credit_notes, False
+    has_debit = any(entries[i].lines[j].debit for i, j in where)
+    has_credit = any(entries[i].lines[j].credit for i, j in where)
+    return (where, True) if has_debit and has_credit else ([], False)
+
+
+def letter_client_lines(session: Session, entries: list[FecEntry]) -> list[FecEntry]:
+    """Entry filter: matching letters as at the last date of ``entries``."""
+    return letter_groups(entries, _stored_letters(session))
+
+
+for _filter in (book_deductions, letter_client_lines):
+    if _filter not in acc.ENTRY_FILTERS:
+        acc.ENTRY_FILTERS.append(_filter)
