@@ -4,6 +4,12 @@ dunning), monthly cheque remittance slips, and a down-payment on an accepted TC 
 
 Deterministic: the shared seeded RNG and fixed dates. Payments are numbered in date order
 (the "payment" series is chronological), so every event is gathered first, then replayed.
+
+SEPA: a batch each month on the first TARGET2 business day from the 10th, prepared five
+days before and confirmed by the bank (invoices issued fewer than 14 days before, or not
+yet due, wait for the next month). Each mandate's first collection is a FRST. In August
+2026 one client changes bank and signs a new mandate, so the next export (September) opens
+with a FRST for it while the other mandates are RCUR.
 """
 
 from __future__ import annotations
@@ -25,11 +31,14 @@ from app.payments.sepa import (
     candidates,
     confirm_batch,
     create_batches,
+    revoke_mandate,
     save_mandate,
     suggest_rum,
 )
+from app.payments.sepa_rules import first_target_day_from
 from models.clients import Client
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
+from models.payments import SepaMandate
 
 BANKS = ["Crédit Agricole", "LCL", "Société Générale", "BNP Paribas", "Caisse d'Épargne", "CIC"]
 START = dt.date(2026, 1, 1)
@@ -98,7 +107,8 @@ def load(session: Session, ctx: Any) -> None:
     first = invoices[0].issue_date if invoices else HISTORY_END
     month = dt.date(first.year, first.month, 10)
     while month <= HISTORY_END:
-        events.append((month, 0, "sepa", None))
+        if (collection := first_target_day_from(month)) <= HISTORY_END:
+            events.append((collection, 0, "sepa", None))
         month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 10)
     for invoice in invoices:
         client = clients[invoice.client_id]
@@ -141,6 +151,7 @@ def load(session: Session, ctx: Any) -> None:
         record_payment(session, form, [AllocationLine(invoice.id, amount)])
     _remittances(session)
     _down_payment(session)
+    _new_bank_mandate(session)
 
 
 def _remittances(session: Session) -> None:
@@ -197,3 +208,48 @@ def _down_payment(session: Session) -> None:
         ),
         [AllocationLine(invoice.id, invoice.amount_due)],
     )  # fmt: skip
+
+
+NEW_BANK_DAY = dt.date(2026, 8, 24)
+NEW_BANK_IBAN = "FR7630004000031234567890143"  # BNP Paribas
+
+
+def _new_bank_mandate(session: Session) -> None:
+    """A direct-debit client moved to another bank in August 2026: the old mandate is
+    revoked and a new one signed, whose first collection (next export) is a FRST."""
+    client = session.scalar(
+        select(Client)
+        .join(SepaMandate, SepaMandate.client_id == Client.id)
+        .where(
+            Client.payment_means == "direct_debit",
+            SepaMandate.status == "active",
+            SepaMandate.collections_done > 0,
+        )
+        .order_by(Client.code.desc())
+    )
+    if client is None:
+        return
+    old = session.scalar(
+        select(SepaMandate).where(
+            SepaMandate.client_id == client.id, SepaMandate.status == "active"
+        )
+    )
+    assert old is not None
+    revoke_mandate(session, old.id, NEW_BANK_DAY)
+    mandate = save_mandate(
+        session,
+        None,
+        MandateForm(
+            client_id=client.id,
+            rum=suggest_rum(session, client.id),
+            signature_date=NEW_BANK_DAY,
+            signature_place=client.city,
+            kind="recurrent",
+            scheme=old.scheme,
+            debtor_name=old.debtor_name,
+            iban=NEW_BANK_IBAN,
+            bic=_bic(NEW_BANK_IBAN),
+            notes="Nouveau mandat : changement de banque du débiteur (août 2026).",
+        ),
+    )
+    client.iban, client.bic, client.mandate_reference = mandate.iban, mandate.bic, mandate.rum

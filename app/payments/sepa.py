@@ -1,11 +1,15 @@
 """SEPA direct debit: mandates, batches of due invoices → pain.008, confirmation, rejects.
 
 A batch takes the issued invoices due on or before the collection date whose clients pay
-by direct debit and hold a usable mandate; it is validated against the ISO XSD before
-anything is written (a failure rolls the batch back). Confirming the batch (the bank
-accepted it) turns each line into a payment allocated to its invoice. A reject
-(R-transaction) marks the payment rejected and undoes its allocation with a trace: the
-invoice is open again, and a first collection goes back to FRST.
+by direct debit and hold a usable mandate, issued at least the pre-notification delay
+(company setting, 14 days) before it; the collection date must be a TARGET2 business day
+after the export (D-1). The file is validated against the ISO XSD before anything is
+written (a failure rolls the batch back). Confirming the batch (the bank accepted it) turns
+each line into a payment allocated to its invoice and only then counts the collection on
+the mandate (FRST → RCUR, last collection): an exported batch that is cancelled or never
+confirmed leaves the mandate's next collection a FRST. A reject (R-transaction) marks the
+payment rejected and undoes its allocation with a trace: the invoice is open again, and the
+mandate's counters are recomputed from the collections that went through.
 """
 
 from __future__ import annotations
@@ -14,24 +18,33 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit, identifiers
+from app import audit
 from app.company import get_company
 from app.errors import DocumentInvalid, NotFoundError, StateError, ValidationError, ValidationErrors
 from app.money import ZERO, format_amount
 from app.payments.allocation_rules import AllocationLine
 from app.payments.entry import PaymentForm, open_amount, record_payment
+from app.payments.sepa_mandates import (
+    MandateForm,
+    MandateRow,
+    get_mandate,
+    list_mandates,
+    mandate_form,
+    prenotification,
+    revoke_mandate,
+    save_mandate,
+    suggest_rum,
+    usable_mandate,
+)
 from app.payments.sepa_rules import (
-    CORE,
-    MANDATE_KINDS,
-    SCHEMES,
-    mandate_usable,
-    prenotification_text,
+    ONE_OFF,
+    check_collection_date,
+    collection_problem,
     sequence_type,
     validate_ics,
-    validate_rum,
 )
 from app.users import require
 from models.clients import Client
@@ -44,198 +57,19 @@ from models.payments import (
 )
 from reports.sepa_xml import Creditor, DebitLine, build_pain008
 
-
-@dataclass
-class MandateForm:
-    client_id: int | None = None
-    rum: str = ""
-    signature_date: dt.date | None = None
-    signature_place: str = ""
-    kind: str = "recurrent"
-    scheme: str = CORE
-    debtor_name: str = ""
-    iban: str = ""
-    bic: str = ""
-    notes: str = ""
-
-
-@dataclass(frozen=True)
-class MandateRow:
-    id: int
-    client_id: int
-    rum: str
-    signature_date: dt.date
-    kind: str
-    scheme: str
-    iban: str
-    bic: str
-    status: str
-    next_sequence: str
-    last_collection: dt.date | None
-
-
-def suggest_rum(session: Session, client_id: int) -> str:
-    client = session.get(Client, client_id)
-    code = client.code if client else str(client_id)
-    n = 1
-    while session.scalar(select(SepaMandate.id).where(SepaMandate.rum == f"RUM-{code}-{n:03d}")):
-        n += 1
-    return f"RUM-{code}-{n:03d}"
-
-
-def save_mandate(session: Session, mandate_id: int | None, form: MandateForm) -> SepaMandate:
-    """Create or correct a mandate (all fields checked at once)."""
-    require(session, "payments")
-    errors: list[ValidationError] = []
-    values: dict[str, object] = {}
-
-    def run(name: str, fn: object, *args: object) -> None:
-        try:
-            values[name] = fn(*args)  # type: ignore[operator]
-        except ValidationError as exc:
-            errors.append(exc)
-
-    client = session.get(Client, form.client_id) if form.client_id else None
-    if client is None:
-        errors.append(ValidationError("Client", "Le mandat doit être rattaché à un client."))
-    run("rum", validate_rum, form.rum)
-    run("iban", identifiers.iban, form.iban, "IBAN")
-    run("bic", identifiers.bic, form.bic, "BIC")
-    run("debtor_name", identifiers.text, form.debtor_name, "Titulaire du compte", 140)
-    run("signature_place", identifiers.text, form.signature_place, "Lieu de signature", 100)
-    run("notes", identifiers.text, form.notes, "Notes", 2000)
-    if not values.get("iban") and "iban" in values:
-        errors.append(ValidationError("IBAN", "L'IBAN du débiteur est obligatoire."))
-    if form.signature_date is None:
-        errors.append(ValidationError("Date de signature", "La date de signature est obligatoire."))
-    if form.kind not in MANDATE_KINDS:
-        errors.append(ValidationError("Type de mandat", "Type de mandat inconnu."))
-    if form.scheme not in SCHEMES:
-        errors.append(ValidationError("Schéma", "Schéma SEPA inconnu (Core ou B2B)."))
-    if client is not None and form.scheme == "B2B" and not client.is_professional:
-        errors.append(
-            ValidationError(
-                "Schéma", "Le prélèvement B2B est réservé aux débiteurs professionnels."
-            )
-        )
-    rum = values.get("rum")
-    if rum:
-        other = session.scalar(select(SepaMandate).where(SepaMandate.rum == rum))
-        if other is not None and other.id != mandate_id:
-            errors.append(ValidationError("RUM", "La RUM « {rum} » est déjà utilisée.", rum=rum))
-    if errors:
-        raise ValidationErrors(errors)
-    assert client is not None
-    values.update(
-        client_id=client.id,
-        signature_date=form.signature_date,
-        kind=form.kind,
-        scheme=form.scheme,
-    )
-    if not values["debtor_name"]:
-        values["debtor_name"] = client.name
-    if mandate_id is None:
-        mandate = SepaMandate(**values)
-        session.add(mandate)
-        session.flush()
-        audit.record(
-            session,
-            "sepa_mandate",
-            mandate.id,
-            "create",
-            f"Mandat SEPA {mandate.rum} enregistré",
-            client_id=client.id,
-        )
-    else:
-        mandate = get_mandate(session, mandate_id)
-        changes = audit.diff(mandate, values)
-        if changes:
-            audit.record(
-                session,
-                "sepa_mandate",
-                mandate.id,
-                "update",
-                f"Mandat SEPA {mandate.rum} modifié",
-                client_id=client.id,
-                changes=changes,
-            )
-    session.flush()
-    return mandate
-
-
-def get_mandate(session: Session, mandate_id: int) -> SepaMandate:
-    mandate = session.get(SepaMandate, mandate_id)
-    if mandate is None:
-        raise NotFoundError("Mandat SEPA introuvable (n° interne {id}).", id=mandate_id)
-    return mandate
-
-
-def revoke_mandate(session: Session, mandate_id: int, on: dt.date) -> SepaMandate:
-    require(session, "payments")
-    mandate = get_mandate(session, mandate_id)
-    if mandate.status != "active":
-        raise StateError("Le mandat {rum} n'est pas actif.", rum=mandate.rum)
-    mandate.status = "revoked"
-    mandate.revoked_on = on
-    audit.record(
-        session,
-        "sepa_mandate",
-        mandate.id,
-        "revoke",
-        f"Mandat SEPA {mandate.rum} révoqué le {on.strftime('%d/%m/%Y')}",
-        client_id=mandate.client_id,
-    )
-    return mandate
-
-
-def list_mandates(session: Session, client_id: int | None = None) -> list[MandateRow]:
-    query = select(SepaMandate).order_by(SepaMandate.signature_date.desc(), SepaMandate.id)
-    if client_id is not None:
-        query = query.where(SepaMandate.client_id == client_id)
-    return [
-        MandateRow(
-            m.id,
-            m.client_id,
-            m.rum,
-            m.signature_date,
-            m.kind,
-            m.scheme,
-            m.iban,
-            m.bic,
-            m.status,
-            sequence_type(m.kind, m.collections_done),
-            m.last_collection,
-        )
-        for m in session.scalars(query)
-    ]
-
-
-def usable_mandate(session: Session, client_id: int, on: dt.date) -> SepaMandate | None:
-    """The client's most recent mandate usable on ``on``."""
-    for m in session.scalars(
-        select(SepaMandate)
-        .where(SepaMandate.client_id == client_id)
-        .order_by(SepaMandate.signature_date.desc(), SepaMandate.id.desc())
-    ):
-        reason = mandate_usable(
-            m.kind, m.status, m.signature_date, m.last_collection, m.collections_done, on
-        )
-        if not reason:
-            return m
-    return None
-
-
-def prenotification(session: Session, invoice: Invoice) -> str:
-    """Pre-notification printed on the invoice of a direct-debit client ("" otherwise)."""
-    client = session.get(Client, invoice.client_id)
-    due = invoice.due_date or invoice.issue_date
-    if client is None or client.payment_means != "direct_debit":
-        return ""
-    mandate = usable_mandate(session, client.id, due)
-    if mandate is None:
-        return ""
-    ics = get_company(session).sepa_creditor_id
-    return prenotification_text(format_amount(invoice.amount_due), due, mandate.rum, ics)
+# Mandate functions live in app.payments.sepa_mandates; callers keep using ``sepa.<name>``.
+__all__ = [
+    "MandateForm",
+    "MandateRow",
+    "get_mandate",
+    "list_mandates",
+    "mandate_form",
+    "prenotification",
+    "revoke_mandate",
+    "save_mandate",
+    "suggest_rum",
+    "usable_mandate",
+]
 
 
 @dataclass(frozen=True)
@@ -249,13 +83,40 @@ class Candidate:
     mandate_id: int | None
     rum: str
     scheme: str
-    problem: str  # "" when it can be collected
+    problem: str  # "" when it can be collected, else why it is left out (French)
+    issue_date: dt.date | None = None
+    sequence: str = ""  # FRST / RCUR / OOFF it would be collected with
 
 
-def candidates(session: Session, collection_date: dt.date) -> list[Candidate]:
-    """Open invoices due on or before the date, of clients paying by direct debit."""
-    pending = select(SepaBatchLine.invoice_id).where(SepaBatchLine.status == "pending")
+def _pending_first(session: Session) -> dict[int, str]:
+    """Mandates whose first (or one-off) collection sits in a batch not yet confirmed."""
     rows = session.execute(
+        select(SepaBatchLine.mandate_id, SepaBatch.reference)
+        .join(SepaBatch, SepaBatch.id == SepaBatchLine.batch_id)
+        .where(
+            SepaBatch.status == "exported",
+            SepaBatchLine.status == "pending",
+            SepaBatchLine.sequence.in_(("FRST", "OOFF")),
+        )
+    ).all()
+    return {mandate_id: reference for mandate_id, reference in rows}
+
+
+def candidates(
+    session: Session,
+    collection_date: dt.date,
+    *,
+    invoice_ids: list[int] | None = None,
+) -> list[Candidate]:
+    """Open invoices due on or before the date, of clients paying by direct debit.
+
+    Each row says why it would be left out (no usable mandate, pre-notification too short,
+    first collection of the mandate still awaiting the bank's confirmation, one-off mandate
+    already taken by another invoice) or the sequence type it would be collected with.
+    """
+    notice_days = get_company(session).sepa_prenotification_days
+    pending = select(SepaBatchLine.invoice_id).where(SepaBatchLine.status == "pending")
+    query = (
         select(Invoice, Client)
         .join(Client, Client.id == Invoice.client_id)
         .where(
@@ -266,26 +127,53 @@ def candidates(session: Session, collection_date: dt.date) -> list[Candidate]:
             Invoice.id.not_in(pending),
         )
         .order_by(Invoice.due_date, Invoice.number)
-    ).all()
+    )
+    if invoice_ids is not None:
+        query = query.where(Invoice.id.in_(invoice_ids))
+    waiting = _pending_first(session)
+    mandates: dict[int, SepaMandate | None] = {}
+    taken: set[int] = set()  # mandates already used by an earlier row of this selection
     out: list[Candidate] = []
-    for invoice, client in rows:
+    for invoice, client in session.execute(query).all():
         amount = open_amount(session, invoice)
         if amount <= ZERO:
             continue
-        mandate = usable_mandate(session, client.id, collection_date)
-        problem = "" if mandate else "aucun mandat SEPA valide"
+        if client.id not in mandates:
+            mandates[client.id] = usable_mandate(session, client.id, collection_date)
+        mandate = mandates[client.id]
+        due = invoice.due_date or invoice.issue_date
+        problem, sequence = "", ""
+        if mandate is None:
+            problem = "aucun mandat SEPA valide"
+        else:
+            problem = collection_problem(invoice.issue_date, due, collection_date, notice_days)
+            already = mandate.collections_done + (1 if mandate.id in taken else 0)
+            sequence = sequence_type(mandate.kind, already)
+            if problem:
+                pass
+            elif mandate.id in waiting:
+                problem = (
+                    f"premier prélèvement du mandat en attente de confirmation "
+                    f"(lot {waiting[mandate.id]})"
+                )
+            elif mandate.kind == ONE_OFF and mandate.id in taken:
+                problem = "mandat ponctuel : un seul prélèvement possible"
+            else:
+                taken.add(mandate.id)
         out.append(
             Candidate(
                 invoice.id,
                 invoice.number or "",
                 client.id,
                 client.name,
-                invoice.due_date or invoice.issue_date,
+                due,
                 amount,
                 mandate.id if mandate else None,
                 mandate.rum if mandate else "",
                 mandate.scheme if mandate else "",
                 problem,
+                invoice.issue_date,
+                "" if problem else sequence,
             )
         )
     return out
@@ -324,23 +212,37 @@ def create_batches(
     created_on: dt.date | None = None,
     invoice_ids: list[int] | None = None,
 ) -> list[SepaBatch]:
-    """One batch per scheme (Core, B2B) from the collectable candidates."""
+    """One batch per scheme (Core, B2B) from the collectable candidates.
+
+    The mandates are not touched here: a collection counts only once the bank confirms it.
+    """
     require(session, "payments")
+    created_on = created_on or dt.date.today()
+    check_collection_date(collection_date, created_on)
     cred = creditor(session)
-    chosen = [c for c in candidates(session, collection_date) if not c.problem]
-    if invoice_ids is not None:
-        chosen = [c for c in chosen if c.invoice_id in set(invoice_ids)]
+    found = candidates(session, collection_date, invoice_ids=invoice_ids)
+    chosen = [c for c in found if not c.problem]
+    if invoice_ids is not None and (refused := [c for c in found if c.problem]):
+        raise ValidationErrors(
+            [
+                ValidationError("Factures", "{number} : {problem}.", number=c.invoice_number,
+                                problem=c.problem)
+                for c in refused
+            ]
+        )  # fmt: skip
     if not chosen:
         raise ValidationError(
             "Date de prélèvement",
-            "Aucune facture échue au {date} à prélever (clients en prélèvement avec mandat valide).",
+            "Aucune facture à prélever le {date} (factures échues de clients en prélèvement "
+            "avec mandat valide et préavis respecté){left}.",
             date=collection_date.strftime("%d/%m/%Y"),
+            left=f" ; {len(found)} facture(s) écartée(s)" if found else "",
         )
     batches = []
     for scheme in sorted({c.scheme for c in chosen}):
         batch = SepaBatch(
             reference=_batch_reference(session, collection_date),
-            created_on=created_on or dt.date.today(),
+            created_on=created_on,
             collection_date=collection_date,
             scheme=scheme,
         )
@@ -348,28 +250,28 @@ def create_batches(
         session.flush()
         for c in (c for c in chosen if c.scheme == scheme):
             assert c.mandate_id is not None
-            mandate = get_mandate(session, c.mandate_id)
-            line = SepaBatchLine(
-                invoice_id=c.invoice_id,
-                mandate_id=mandate.id,
-                amount=c.amount,
-                sequence=sequence_type(mandate.kind, mandate.collections_done),
-                end_to_end_id=c.invoice_number[:35],
+            batch.lines.append(
+                SepaBatchLine(
+                    invoice_id=c.invoice_id,
+                    mandate_id=c.mandate_id,
+                    amount=c.amount,
+                    sequence=c.sequence,
+                    end_to_end_id=c.invoice_number[:35],
+                )
             )
-            batch.lines.append(line)
-            mandate.collections_done += 1
-            mandate.last_collection = collection_date
         batch.count = len(batch.lines)
         batch.total = sum((line.amount for line in batch.lines), ZERO)
         session.flush()
         batch_xml(session, batch.id, cred)  # validated against the XSD before commit
+        firsts = sum(1 for line in batch.lines if line.sequence != "RCUR")
         audit.record(
             session,
             "sepa_batch",
             batch.id,
             "create",
-            f"Lot de prélèvements {batch.reference} ({scheme}) : {batch.count} facture(s), "
-            f"{format_amount(batch.total)}, échéance {collection_date.strftime('%d/%m/%Y')}",
+            f"Lot de prélèvements {batch.reference} ({scheme}) : {batch.count} facture(s) "
+            f"dont {firsts} premier(s) prélèvement(s), {format_amount(batch.total)}, "
+            f"échéance {collection_date.strftime('%d/%m/%Y')}",
         )
         batches.append(batch)
     return batches
@@ -450,7 +352,66 @@ def confirm_batch(session: Session, batch_id: int, on: dt.date | None = None) ->
         f"Lot {batch.reference} confirmé : {batch.count} prélèvement(s) encaissé(s)",
     )
     session.flush()
+    for mandate_id in sorted({line.mandate_id for line in batch.lines}):
+        _count_collections(session, mandate_id, f"lot {batch.reference} confirmé")
     return batch
+
+
+def cancel_batch(session: Session, batch_id: int, reason: str) -> SepaBatch:
+    """The file was never sent or the bank refused it whole: its invoices are free again
+    and its first collections stay first collections (nothing was counted on the mandates)."""
+    require(session, "payments")
+    batch = session.get(SepaBatch, batch_id)
+    if batch is None:
+        raise NotFoundError("Lot de prélèvements introuvable (n° interne {id}).", id=batch_id)
+    if batch.status != "exported":
+        raise StateError(
+            "Le lot {ref} est confirmé ou déjà annulé : seul un lot exporté non confirmé "
+            "peut être annulé.",
+            ref=batch.reference,
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Motif", "Le motif de l'annulation du lot est obligatoire.")
+    for line in batch.lines:
+        if line.status == "pending":
+            line.status = "cancelled"
+            line.reject_reason = reason[:200]
+    batch.status = "cancelled"
+    audit.record(
+        session,
+        "sepa_batch",
+        batch.id,
+        "cancel",
+        f"Lot {batch.reference} annulé (non confirmé par la banque) : {reason}",
+    )
+    session.flush()
+    return batch
+
+
+def _count_collections(session: Session, mandate_id: int, why: str) -> None:
+    """Collections done and last collection of a mandate = its debits the bank confirmed
+    and that did not come back (so FRST → RCUR only after a confirmed first debit)."""
+    mandate = get_mandate(session, mandate_id)
+    done, last = session.execute(
+        select(func.count(SepaBatchLine.id), func.max(SepaBatch.collection_date))
+        .join(SepaBatch, SepaBatch.id == SepaBatchLine.batch_id)
+        .where(SepaBatchLine.mandate_id == mandate_id, SepaBatchLine.status == "paid")
+    ).one()
+    values = {"collections_done": int(done or 0), "last_collection": last}
+    changes = audit.diff(mandate, values)
+    if changes:
+        audit.record(
+            session,
+            "sepa_mandate",
+            mandate.id,
+            "collections",
+            f"Mandat SEPA {mandate.rum} : {mandate.collections_done} prélèvement(s) "
+            f"encaissé(s), prochain en {sequence_type(mandate.kind, mandate.collections_done)} "
+            f"({why})",
+            client_id=mandate.client_id,
+            changes=changes,
+        )
 
 
 def reject_line(session: Session, line_id: int, reason: str, on: dt.date) -> SepaBatchLine:
@@ -477,10 +438,10 @@ def reject_line(session: Session, line_id: int, reason: str, on: dt.date) -> Sep
         payment.reject_reason = reason[:200]
     line.status = "rejected"
     line.reject_reason = reason[:200]
+    session.flush()
     mandate = get_mandate(session, line.mandate_id)
-    if line.sequence == "FRST":
-        # The first collection did not go through: the next one is a first one again.
-        mandate.collections_done = max(mandate.collections_done - 1, 0)
+    # A debit that came back does not count: a rejected first collection leaves FRST next.
+    _count_collections(session, mandate.id, "prélèvement rejeté")
     invoice = session.get(Invoice, line.invoice_id)
     audit.record(
         session,
@@ -524,7 +485,12 @@ class BatchLineRow:
     status_label: str
 
 
-LINE_STATUS = {"pending": "En attente", "paid": "Encaissé", "rejected": "Rejeté"}
+LINE_STATUS = {
+    "pending": "En attente",
+    "paid": "Encaissé",
+    "rejected": "Rejeté",
+    "cancelled": "Lot annulé",
+}
 
 
 def batch_lines(session: Session, batch_id: int) -> list[BatchLineRow]:
@@ -546,19 +512,3 @@ def batch_lines(session: Session, batch_id: int) -> list[BatchLineRow]:
             )
         )
     return out
-
-
-def mandate_form(session: Session, mandate_id: int) -> MandateForm:
-    m = get_mandate(session, mandate_id)
-    return MandateForm(
-        client_id=m.client_id,
-        rum=m.rum,
-        signature_date=m.signature_date,
-        signature_place=m.signature_place,
-        kind=m.kind,
-        scheme=m.scheme,
-        debtor_name=m.debtor_name,
-        iban=m.iban,
-        bic=m.bic,
-        notes=m.notes,
-    )

@@ -1,0 +1,240 @@
+"""SEPA mandates: create, correct, revoke, list; the usable one on a date; the
+pre-notification printed on invoices; the printable mandate form (PDF).
+
+Split from ``app.payments.sepa`` (batches), which re-exports these names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import audit, identifiers
+from app.company import get_company
+from app.errors import NotFoundError, StateError, ValidationError, ValidationErrors
+from app.money import format_amount
+from app.payments.sepa_rules import (
+    CORE,
+    MANDATE_KINDS,
+    SCHEMES,
+    mandate_usable,
+    prenotification_text,
+    sequence_type,
+    validate_rum,
+)
+from app.users import require
+from models.clients import Client
+from models.invoices import Invoice
+from models.payments import SepaMandate
+
+
+@dataclass
+class MandateForm:
+    client_id: int | None = None
+    rum: str = ""
+    signature_date: dt.date | None = None
+    signature_place: str = ""
+    kind: str = "recurrent"
+    scheme: str = CORE
+    debtor_name: str = ""
+    iban: str = ""
+    bic: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class MandateRow:
+    id: int
+    client_id: int
+    rum: str
+    signature_date: dt.date
+    kind: str
+    scheme: str
+    iban: str
+    bic: str
+    status: str
+    next_sequence: str
+    last_collection: dt.date | None
+
+
+def suggest_rum(session: Session, client_id: int) -> str:
+    client = session.get(Client, client_id)
+    code = client.code if client else str(client_id)
+    n = 1
+    while session.scalar(select(SepaMandate.id).where(SepaMandate.rum == f"RUM-{code}-{n:03d}")):
+        n += 1
+    return f"RUM-{code}-{n:03d}"
+
+
+def save_mandate(session: Session, mandate_id: int | None, form: MandateForm) -> SepaMandate:
+    """Create or correct a mandate (all fields checked at once)."""
+    require(session, "payments")
+    errors: list[ValidationError] = []
+    values: dict[str, object] = {}
+
+    def run(name: str, fn: object, *args: object) -> None:
+        try:
+            values[name] = fn(*args)  # type: ignore[operator]
+        except ValidationError as exc:
+            errors.append(exc)
+
+    client = session.get(Client, form.client_id) if form.client_id else None
+    if client is None:
+        errors.append(ValidationError("Client", "Le mandat doit être rattaché à un client."))
+    run("rum", validate_rum, form.rum)
+    run("iban", identifiers.iban, form.iban, "IBAN")
+    run("bic", identifiers.bic, form.bic, "BIC")
+    run("debtor_name", identifiers.text, form.debtor_name, "Titulaire du compte", 140)
+    run("signature_place", identifiers.text, form.signature_place, "Lieu de signature", 100)
+    run("notes", identifiers.text, form.notes, "Notes", 2000)
+    if not values.get("iban") and "iban" in values:
+        errors.append(ValidationError("IBAN", "L'IBAN du débiteur est obligatoire."))
+    if form.signature_date is None:
+        errors.append(ValidationError("Date de signature", "La date de signature est obligatoire."))
+    if form.kind not in MANDATE_KINDS:
+        errors.append(ValidationError("Type de mandat", "Type de mandat inconnu."))
+    if form.scheme not in SCHEMES:
+        errors.append(ValidationError("Schéma", "Schéma SEPA inconnu (Core ou B2B)."))
+    if client is not None and form.scheme == "B2B" and not client.is_professional:
+        errors.append(
+            ValidationError(
+                "Schéma", "Le prélèvement B2B est réservé aux débiteurs professionnels."
+            )
+        )
+    rum = values.get("rum")
+    if rum:
+        other = session.scalar(select(SepaMandate).where(SepaMandate.rum == rum))
+        if other is not None and other.id != mandate_id:
+            errors.append(ValidationError("RUM", "La RUM « {rum} » est déjà utilisée.", rum=rum))
+    if errors:
+        raise ValidationErrors(errors)
+    assert client is not None
+    values.update(
+        client_id=client.id,
+        signature_date=form.signature_date,
+        kind=form.kind,
+        scheme=form.scheme,
+    )
+    if not values["debtor_name"]:
+        values["debtor_name"] = client.name
+    if mandate_id is None:
+        mandate = SepaMandate(**values)
+        session.add(mandate)
+        session.flush()
+        audit.record(
+            session,
+            "sepa_mandate",
+            mandate.id,
+            "create",
+            f"Mandat SEPA {mandate.rum} enregistré",
+            client_id=client.id,
+        )
+    else:
+        mandate = get_mandate(session, mandate_id)
+        changes = audit.diff(mandate, values)
+        if changes:
+            audit.record(
+                session,
+                "sepa_mandate",
+                mandate.id,
+                "update",
+                f"Mandat SEPA {mandate.rum} modifié",
+                client_id=client.id,
+                changes=changes,
+            )
+    session.flush()
+    return mandate
+
+
+def get_mandate(session: Session, mandate_id: int) -> SepaMandate:
+    mandate = session.get(SepaMandate, mandate_id)
+    if mandate is None:
+        raise NotFoundError("Mandat SEPA introuvable (n° interne {id}).", id=mandate_id)
+    return mandate
+
+
+def revoke_mandate(session: Session, mandate_id: int, on: dt.date) -> SepaMandate:
+    require(session, "payments")
+    mandate = get_mandate(session, mandate_id)
+    if mandate.status != "active":
+        raise StateError("Le mandat {rum} n'est pas actif.", rum=mandate.rum)
+    mandate.status = "revoked"
+    mandate.revoked_on = on
+    audit.record(
+        session,
+        "sepa_mandate",
+        mandate.id,
+        "revoke",
+        f"Mandat SEPA {mandate.rum} révoqué le {on.strftime('%d/%m/%Y')}",
+        client_id=mandate.client_id,
+    )
+    return mandate
+
+
+def list_mandates(session: Session, client_id: int | None = None) -> list[MandateRow]:
+    query = select(SepaMandate).order_by(SepaMandate.signature_date.desc(), SepaMandate.id)
+    if client_id is not None:
+        query = query.where(SepaMandate.client_id == client_id)
+    return [
+        MandateRow(
+            m.id,
+            m.client_id,
+            m.rum,
+            m.signature_date,
+            m.kind,
+            m.scheme,
+            m.iban,
+            m.bic,
+            m.status,
+            sequence_type(m.kind, m.collections_done),
+            m.last_collection,
+        )
+        for m in session.scalars(query)
+    ]
+
+
+def usable_mandate(session: Session, client_id: int, on: dt.date) -> SepaMandate | None:
+    """The client's most recent mandate usable on ``on``."""
+    for m in session.scalars(
+        select(SepaMandate)
+        .where(SepaMandate.client_id == client_id)
+        .order_by(SepaMandate.signature_date.desc(), SepaMandate.id.desc())
+    ):
+        reason = mandate_usable(
+            m.kind, m.status, m.signature_date, m.last_collection, m.collections_done, on
+        )
+        if not reason:
+            return m
+    return None
+
+
+def prenotification(session: Session, invoice: Invoice) -> str:
+    """Pre-notification printed on the invoice of a direct-debit client ("" otherwise)."""
+    client = session.get(Client, invoice.client_id)
+    due = invoice.due_date or invoice.issue_date
+    if client is None or client.payment_means != "direct_debit":
+        return ""
+    mandate = usable_mandate(session, client.id, due)
+    if mandate is None:
+        return ""
+    ics = get_company(session).sepa_creditor_id
+    return prenotification_text(format_amount(invoice.amount_due), due, mandate.rum, ics)
+
+
+def mandate_form(session: Session, mandate_id: int) -> MandateForm:
+    m = get_mandate(session, mandate_id)
+    return MandateForm(
+        client_id=m.client_id,
+        rum=m.rum,
+        signature_date=m.signature_date,
+        signature_place=m.signature_place,
+        kind=m.kind,
+        scheme=m.scheme,
+        debtor_name=m.debtor_name,
+        iban=m.iban,
+        bic=m.bic,
+        notes=m.notes,
+    )
