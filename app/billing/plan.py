@@ -24,6 +24,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 
 from app.money import ZERO, line_total, round_money
 
@@ -199,16 +200,29 @@ def full_amount(version: VersionSpec, full_start: dt.date, full_end: dt.date) ->
     return line_total(version.quantity, version.unit_price)
 
 
-def line_plan(contract: ContractSpec, line: LineSpec, until: dt.date) -> list[BillingPeriod]:
-    """Periods of one line that start on or before ``until`` (due or not)."""
+# One period as a plain tuple (the run plans ~50,000 periods for 4,000 contracts: tuples
+# and one BillingPeriod per period actually billed are much cheaper than a frozen
+# dataclass per period). Fields in BillingPeriod order, preceded by the due date.
+_Row = tuple[
+    dt.date, int, dt.date, dt.date, dt.date, dt.date, Decimal, Decimal, int, int, VersionSpec
+]
+
+
+def _line_rows(contract: ContractSpec, line: LineSpec, until: dt.date) -> list[_Row]:
+    """Periods of one line that start on or before ``until``, as
+    ``(due, line_id, start, end, full_start, full_end, full_amount, amount, covered,
+    length, version)``: the rules of :func:`line_plan`, which builds on it."""
     versions = sorted(line.versions, key=lambda v: v.valid_from)
+    line_id = line.line_id
     holes = [
         (s.start, s.end)
         for s in contract.suspensions
-        if not s.billed and (s.line_id is None or s.line_id == line.line_id)
+        if not s.billed and (s.line_id is None or s.line_id == line_id)
     ]
+    rule = contract.prorata
+    calendar_days = rule != MONTH30
     contract_end = contract.end_date or FAR
-    out: list[BillingPeriod] = []
+    out: list[_Row] = []
     for index, version in enumerate(versions):
         if version.removed:
             continue
@@ -217,41 +231,88 @@ def line_plan(contract: ContractSpec, line: LineSpec, until: dt.date) -> list[Bi
         last = min(seg_end, contract_end, version.end_date or FAR)
         if first > last:
             continue
+        one_off = version.frequency == ONE_OFF
+        # The amount of a whole period depends on the period only for an annual budget.
+        flat = (
+            line_total(version.quantity, version.unit_price)
+            if version.annual_budget is None
+            else None
+        )
+        advance = version.term == ADVANCE
         for full_start, full_end in _full_periods(version, first, min(last, until)):
-            start, end = max(full_start, first), min(full_end, last)
-            if version.frequency == ONE_OFF:
+            start = full_start if full_start > first else first
+            end = full_end if full_end < last else last
+            if one_off:
                 length = covered = 1
             else:
-                length = _measure([(full_start, full_end)], contract.prorata)
-                covered = _measure(_subtract([(start, end)], holes), contract.prorata)
+                if calendar_days:
+                    length = (full_end - full_start).days + 1
+                else:
+                    length = _measure([(full_start, full_end)], rule)
+                if holes:
+                    covered = _measure(_subtract([(start, end)], holes), rule)
+                elif start == full_start and end == full_end:
+                    covered = length
+                elif calendar_days:
+                    covered = (end - start).days + 1
+                else:
+                    covered = _measure([(start, end)], rule)
             if covered <= 0:
                 continue
-            whole = full_amount(version, full_start, full_end)
+            whole = flat if flat is not None else full_amount(version, full_start, full_end)
             amount = whole if covered == length else round_money(whole * covered / length)
-            due = start if version.term == ADVANCE else end
             out.append(
-                BillingPeriod(
-                    line_id=line.line_id,
-                    start=start,
-                    end=end,
-                    full_start=full_start,
-                    full_end=full_end,
-                    due=due,
-                    full_amount=whole,
-                    amount=amount,
-                    covered=covered,
-                    length=length,
-                    version=version,
+                (
+                    start if advance else end,
+                    line_id,
+                    start,
+                    end,
+                    full_start,
+                    full_end,
+                    whole,
+                    amount,
+                    covered,
+                    length,
+                    version,
                 )
             )
     return out
 
 
+def _period(row: _Row) -> BillingPeriod:
+    due, line_id, start, end, full_start, full_end, whole, amount, covered, length, version = row
+    return BillingPeriod(
+        line_id=line_id,
+        start=start,
+        end=end,
+        full_start=full_start,
+        full_end=full_end,
+        due=due,
+        full_amount=whole,
+        amount=amount,
+        covered=covered,
+        length=length,
+        version=version,
+    )
+
+
+def _plan_rows(contract: ContractSpec, until: dt.date) -> list[_Row]:
+    rows = [r for line in contract.lines for r in _line_rows(contract, line, until)]
+    rows.sort(key=_ORDER)  # due, line, start (stable, as billing_plan)
+    return rows
+
+
+_ORDER = itemgetter(0, 1, 2)
+
+
+def line_plan(contract: ContractSpec, line: LineSpec, until: dt.date) -> list[BillingPeriod]:
+    """Periods of one line that start on or before ``until`` (due or not)."""
+    return [_period(row) for row in _line_rows(contract, line, until)]
+
+
 def billing_plan(contract: ContractSpec, until: dt.date) -> list[BillingPeriod]:
     """Every period of every line that starts on or before ``until``, in date order."""
-    periods = [p for line in contract.lines for p in line_plan(contract, line, until)]
-    periods.sort(key=lambda p: (p.due, p.line_id, p.start))
-    return periods
+    return [_period(row) for row in _plan_rows(contract, until)]
 
 
 @dataclass(frozen=True)
@@ -294,25 +355,25 @@ def due_items(
     horizon = until
     for (_line_id, _start), info in billed.items():
         horizon = max(horizon, info.end)
-    plan = billing_plan(contract, horizon)
-    planned = {p.key: p for p in plan}
+    plan = _plan_rows(contract, horizon)
+    planned = {(row[1], row[2]) for row in plan}
     items: list[DueItem] = []
-    for period in plan:
-        info = billed.get(period.key)
+    for row in plan:
+        due, line_id, start, end = row[0], row[1], row[2], row[3]
+        amount = row[7]
+        info = billed.get((line_id, start))
         if info is None:
-            if period.due <= until:
-                items.append(
-                    DueItem(period.line_id, period.start, period.end, period.amount, 0, period)
-                )
-        elif info.amount != period.amount:
+            if due <= until:
+                items.append(DueItem(line_id, start, end, amount, 0, _period(row)))
+        elif info.amount != amount:
             items.append(
                 DueItem(
-                    period.line_id,
-                    period.start,
-                    period.end,
-                    period.amount - info.amount,
+                    line_id,
+                    start,
+                    end,
+                    amount - info.amount,
                     info.last_revision + 1,
-                    period,
+                    _period(row),
                 )
             )
     line_ids = {line.line_id for line in contract.lines}
