@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import string
 from dataclasses import dataclass
+from typing import Any
 
 from app.errors import ValidationError
 from app.i18n import month_names
@@ -134,3 +135,91 @@ def render_letter(
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def render_letter_pdf(
+    head: Letterhead,
+    recipient_lines: list[str],
+    template: LetterTemplate,
+    values: dict[str, str],
+    *,
+    on: dt.date,
+    signature: str = "",
+) -> bytes:
+    """The same letter as :func:`render_letter`, as a PDF to print (DejaVu embedded)."""
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer
+
+    from reports.fonts import BOLD, REGULAR, register_fonts, styles
+
+    register_fonts()
+    st: dict[str, Any] = styles()
+    body = ParagraphStyle("letter", parent=st["base"], fontSize=10, leading=13.5)
+    right = ParagraphStyle("letter_right", parent=st["right"], fontSize=10, leading=13.5)
+    recipient_style = ParagraphStyle("letter_recipient", parent=body, leftIndent=90 * mm)
+    subject = fill(template.subject, values)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=15 * mm,
+        bottomMargin=20 * mm,
+        title=subject,
+        author=head.name,
+        creator="Propreo",
+        invariant=True,
+        initialFontName=REGULAR,
+    )
+    story: list[Any] = []
+    if head.logo_png:
+        story.append(
+            Image(io.BytesIO(head.logo_png), height=16 * mm, width=40 * mm, kind="proportional")
+        )
+    story.append(
+        Paragraph(
+            "<br/>".join(
+                [f"<font name='{BOLD}' size='11'>{escape(head.name)}</font>"]
+                + [escape(x) for x in head.address_lines]
+                + ([escape(head.contact)] if head.contact else [])
+            ),
+            st["base"],
+        )
+    )
+    story.append(Spacer(1, 12 * mm))
+    if recipient_lines:
+        story.append(
+            Paragraph(
+                "<br/>".join(
+                    [f"<font name='{BOLD}'>{escape(recipient_lines[0])}</font>"]
+                    + [escape(x) for x in recipient_lines[1:]]
+                ),
+                recipient_style,
+            )
+        )
+    story.append(Spacer(1, 10 * mm))
+    place = f"{head.city + ', ' if head.city else ''}le {french_date(on)}"
+    story.append(Paragraph(escape(place), right))
+    story.append(Spacer(1, 6 * mm))
+    story.append(Paragraph(f"<font name='{BOLD}'>Objet : </font>{escape(subject)}", body))
+    story.append(Spacer(1, 5 * mm))
+    for text in [*template.paragraphs, template.closing]:
+        story.append(Paragraph(escape(fill(text, values)), body))
+        story.append(Spacer(1, 3 * mm))
+    if signature:
+        story.append(Spacer(1, 8 * mm))
+        story.append(Paragraph(escape(signature), right))
+
+    def footer(canvas: Any, _doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(REGULAR, 6.5)
+        canvas.drawCentredString(A4[0] / 2, 10 * mm, head.legal_footer[:180])
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()

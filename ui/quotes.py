@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -23,6 +25,11 @@ from app.quotes import followup
 from app.quotes import quotes as uc
 from app.quotes.documents import quote_docx, quote_pdf
 from app.quotes.mailing import email_quote
+from app.quotes.reminder_letter import (
+    record_letter_reminder,
+    reminder_letter_docx,
+    reminder_letter_pdf,
+)
 from models.quotes import QuoteStatus
 from ui.context import Tab, UiContext
 from ui.operations import show_error
@@ -92,6 +99,11 @@ class QuotesTab(Tab):
             ("send", _("Envoyer"), lambda: self._with_current(self.send)),
             ("email", _("E-mail…"), lambda: self._with_current(self.email)),
             ("remind", _("Relancer"), lambda: self._with_current(self.remind)),
+            (
+                "letter",
+                _("Lettre de relance…"),
+                lambda: self._with_current(self.reminder_letter),
+            ),
             ("accept", _("Accepter"), lambda: self._with_current(self.accept)),
             ("refuse", _("Refuser"), lambda: self._with_current(self.refuse)),
             ("revise", _("Réviser (nouvelle version)"), lambda: self._with_current(self.revise)),
@@ -104,6 +116,9 @@ class QuotesTab(Tab):
             buttons.addWidget(button)
             self.buttons[key] = button
         self.buttons["send"].setToolTip(_("Attribue le numéro et lance le suivi des relances"))
+        self.buttons["letter"].setToolTip(
+            _("Courrier « Relance de devis » à imprimer (PDF ou Word), noté dans l'historique")
+        )
         self.buttons["revise"].setToolTip(
             _("Crée la version suivante en brouillon ; la version envoyée est conservée")
         )
@@ -127,7 +142,7 @@ class QuotesTab(Tab):
         status = row.status if row else None
         self.buttons["open"].setEnabled(row is not None)
         self.buttons["send"].setEnabled(status == S.DRAFT)
-        for key in ("email", "remind", "accept", "refuse"):
+        for key in ("email", "remind", "letter", "accept", "refuse"):
             self.buttons[key].setEnabled(status == S.SENT)
         self.buttons["revise"].setEnabled(status in (S.SENT, S.REFUSED, S.EXPIRED))
         self.buttons["pdf"].setEnabled(row is not None)
@@ -188,17 +203,52 @@ class QuotesTab(Tab):
             box.setWindowTitle(_("Relance"))
             box.setText(f"À : {mail.to or '—'}\nObjet : {mail.subject}\n\n{mail.body}")
             email_button = box.addButton(_("Envoyer par e-mail"), QMessageBox.ButtonRole.AcceptRole)
+            letter_button = box.addButton(
+                _("Lettre de relance (PDF, Word)…"), QMessageBox.ButtonRole.ActionRole
+            )
             note_button = box.addButton(
-                _("Noter une relance (courrier, téléphone)"), QMessageBox.ButtonRole.ActionRole
+                _("Noter une relance (téléphone)"), QMessageBox.ButtonRole.ActionRole
             )
             box.addButton(QMessageBox.StandardButton.Cancel)
             box.exec()
+            if box.clickedButton() is letter_button:
+                return self.reminder_letter(quote_id, day=day)
             if box.clickedButton() not in (email_button, note_button):
                 return None
             by_email = box.clickedButton() is email_button
         if by_email:
             return self.email(quote_id, day, reminder=True)
         return self._do(followup.record_reminder, quote_id, day)
+
+    def reminder_letter(
+        self, quote_id: int, path: str | None = None, day: dt.date | None = None
+    ) -> Any:
+        """Save the « Relance de devis » letter (PDF or Word, from the file's extension),
+        open it for printing and count it as a reminder in the client's history."""
+        day = day or self.today()
+        if path is None:
+            reference = self.ctx.query(lambda s: uc.get_quote(s, quote_id).reference)
+            path, _f = QFileDialog.getSaveFileName(
+                self,
+                _("Lettre de relance du devis"),
+                _("Relance devis {ref}.pdf").format(ref=reference.replace(" ", "-")),
+                "PDF (*.pdf);;Word (*.docx)",
+            )
+            if not path:
+                return None
+            open_after = True
+        else:
+            open_after = False
+        render = reminder_letter_docx if path.lower().endswith(".docx") else reminder_letter_pdf
+        try:
+            Path(path).write_bytes(self.ctx.query(render, quote_id, day))
+        except (PropreoError, OSError) as exc:
+            show_error(self, exc)
+            return None
+        quote = self._do(record_letter_reminder, quote_id, day)
+        if quote is not None and open_after:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+        return quote
 
     def email(self, quote_id: int, day: dt.date | None = None, *, reminder: bool = False) -> Any:
         """E-mail the quote PDF (or a reminder) off the GUI thread; SMTP never in a write."""

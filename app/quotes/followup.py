@@ -133,7 +133,12 @@ def reminder_text(session: Session, quote_id: int, today: dt.date) -> Reminder:
 
 
 def record_reminder(
-    session: Session, quote_id: int, day: dt.date, *, next_in_days: int = DEFAULT_REMINDER_DAYS
+    session: Session,
+    quote_id: int,
+    day: dt.date,
+    *,
+    next_in_days: int = DEFAULT_REMINDER_DAYS,
+    means: str = "",
 ) -> Quote:
     quote = get_quote(session, quote_id)
     if quote.status != QuoteStatus.SENT:
@@ -147,7 +152,8 @@ def record_reminder(
         "quote",
         quote.id,
         "remind",
-        f"Relance n° {quote.reminder_count} du devis {quote.reference}",
+        f"Relance n° {quote.reminder_count} du devis {quote.reference}"
+        + (f" ({means})" if means else ""),
         client_id=quote.client_id,
     )
     return quote
