@@ -1,4 +1,4 @@
-"""Clients: code rule, validation of the legal identity, create / edit / deactivate.
+"""Clients: validation of the legal identity, create / edit / deactivate (codes: app.client_codes).
 
 A client is never deleted once anything refers to it (sites, documents, payments...):
 it is deactivated instead. Copropriétés (SDC) are clients of their own, managed by a
@@ -7,8 +7,6 @@ syndic / régie (``manager_id``); they are the legal client and payer of their b
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
@@ -17,6 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import audit, identifiers
+from app.client_codes import CODE_FIELD, check_code, company_code_rule
+from app.client_codes import CODE_RULES as CODE_RULES  # public names kept here
+from app.client_codes import code_letters as code_letters
+from app.client_codes import suggest_client_code as suggest_client_code
 from app.errors import NotFoundError, StateError, ValidationError, ValidationErrors
 from app.money import round_money, to_decimal
 from app.terms import PaymentTerms
@@ -46,52 +48,6 @@ PAYMENT_MEANS: dict[str, str] = {
     "cash": "Espèces",
     "lcr": "LCR",
 }
-
-CODE_RULES: dict[str, str] = {
-    "letters": "Lettres du nom + compteur",
-    "numeric": "Numérique",
-}
-
-# Words skipped when building the letters of a code from a name.
-_STOPWORDS = frozenset(
-    [
-        "SDC",
-        "SCI",
-        "SAS",
-        "SASU",
-        "SARL",
-        "SA",
-        "EURL",
-        "SNC",
-        "SCP",
-        "SELARL",
-        "LE",
-        "LA",
-        "LES",
-        "L",
-        "D",
-        "DE",
-        "DU",
-        "DES",
-        "ET",
-        "AU",
-        "AUX",
-        "RESIDENCE",
-        "SYNDICAT",
-        "COPROPRIETAIRES",
-        "COPROPRIETE",
-        "CABINET",
-        "STE",
-        "SOCIETE",
-        "MME",
-        "M",
-        "MR",
-    ]
-)
-_LETTERS_CODE = re.compile(r"^([A-Z]{1,6})(\d{3,4})$")
-_NUMERIC_CODE = re.compile(r"^\d{1,8}$")
-
-CODE_FIELD = "Code client"
 
 
 @dataclass
@@ -148,67 +104,6 @@ class ClientRow:
     email: str
     blocked: bool
     active: bool
-
-
-# --- codes ---------------------------------------------------------------------------------
-
-
-def _ascii_upper(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).upper()
-
-
-def code_letters(name: str, length: int = 4, *, surname_first: bool = False) -> str:
-    """The letters part of a code: the first letters of the significant words of the name
-    (for a private person « Mme Hélène Dubois », the surname comes first: DUBO)."""
-    words = re.findall(r"[A-Z]+", _ascii_upper(name))
-    significant = [w for w in words if w not in _STOPWORDS] or words
-    if surname_first:
-        significant = significant[-1:] + significant[:-1]
-    letters = "".join(significant)[:length]
-    return letters.ljust(3, "X") if letters else "XXX"
-
-
-def company_code_rule(session: Session) -> str:
-    rule = session.scalar(select(CompanySettings.client_code_rule))
-    return rule if rule in CODE_RULES else "letters"
-
-
-def suggest_client_code(
-    session: Session, name: str, rule: str | None = None, kind: str = ClientKind.COMPANY
-) -> str:
-    """The next free code for ``name`` under the firm's rule (shown before saving)."""
-    rule = rule or company_code_rule(session)
-    codes = list(session.scalars(select(Client.code)))
-    if rule == "numeric":
-        numbers = [int(c) for c in codes if _NUMERIC_CODE.match(c)]
-        return f"{max(numbers, default=0) + 1:06d}"
-    prefix = code_letters(name, surname_first=kind == ClientKind.PERSON)
-    used = [
-        int(m.group(2)) for c in codes if (m := _LETTERS_CODE.match(c)) and m.group(1) == prefix
-    ]
-    return f"{prefix}{max(used, default=0) + 1:03d}"
-
-
-def check_code(code: str, rule: str) -> str:
-    """Normalise a code typed by the user and check it follows the rule."""
-    code = code.strip().upper()
-    if not code:
-        raise ValidationError(CODE_FIELD, "Le champ « {field} » est obligatoire.")
-    if rule == "numeric" and not _NUMERIC_CODE.match(code):
-        raise ValidationError(
-            CODE_FIELD,
-            "Le {field} « {value} » doit être numérique (1 à 8 chiffres).",
-            value=code,
-        )
-    if rule == "letters" and not _LETTERS_CODE.match(code):
-        raise ValidationError(
-            CODE_FIELD,
-            "Le {field} « {value} » doit comporter 1 à 6 lettres suivies de 3 ou 4 chiffres "
-            "(ex. DUPO001).",
-            value=code,
-        )
-    return code
 
 
 # --- validation ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
@@ -41,6 +42,8 @@ class CompanyForm:
     payment_term_kind: str = "net"
     payment_term_days: int = 30
     late_penalty_rate: str = "12.15"
+    ecb_rate: str = "2.15"
+    ecb_rate_date: str = ""  # JJ/MM/AAAA, first day of a half-year
     sepa_creditor_id: str = ""
     sap_declaration_number: str = ""
     client_code_rule: str = "letters"
@@ -59,6 +62,10 @@ def form_from_company(company: CompanySettings) -> CompanyForm:
         value = getattr(company, f.name)
         if isinstance(value, Decimal):
             value = format(value.normalize(), "f")
+        elif isinstance(value, dt.date):
+            value = value.strftime("%d/%m/%Y")
+        elif value is None and f.name == "ecb_rate_date":
+            value = ""
         setattr(form, f.name, value)
     return form
 
@@ -93,6 +100,8 @@ def validate(form: CompanyForm) -> dict[str, Any]:
     run("phone", identifiers.text, form.phone, "Téléphone", 30)
     run("website", identifiers.text, form.website, "Site web", 200)
     run("late_penalty_rate", _amount, form.late_penalty_rate, "Taux des pénalités de retard")
+    run("ecb_rate", _ecb_rate, form.ecb_rate, ECB_RATE_FIELD)
+    run("ecb_rate_date", _semester_start, form.ecb_rate_date, ECB_DATE_FIELD)
     run("sepa_creditor_id", identifiers.text, form.sepa_creditor_id, "ICS (créancier SEPA)", 35)
     run(
         "sap_declaration_number",
@@ -138,6 +147,49 @@ def _amount(value: str, field: str) -> Decimal:
     if amount < 0:
         raise ValidationError(field, "Le champ « {field} » ne peut être négatif.")
     return amount.quantize(Decimal("0.01")) if field == "Capital social" else amount
+
+
+ECB_RATE_FIELD = "Taux BCE (refinancement)"
+ECB_DATE_FIELD = "Date du taux BCE"
+# Public buyers: ECB main refinancing rate + 8 points (Code de la commande publique, R2192-31).
+PUBLIC_MARGIN = Decimal(8)
+
+
+def _ecb_rate(value: str, field: str) -> Decimal:
+    rate = _amount(value or "0", field)
+    if rate > 20:
+        raise ValidationError(field, "{field} : taux annuel en %, par exemple 2,15.")
+    return rate
+
+
+def _semester_start(value: str, field: str) -> dt.date | None:
+    """The date from which the ECB rate applies: 1 January or 1 July (the rate in force on
+    the first day of the half-year is the one the public-sector rule uses)."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    day = None
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            day = dt.datetime.strptime(text, pattern).date()
+            break
+        except ValueError:
+            continue
+    if day is None:
+        raise ValidationError(
+            field, "{field} : « {value} » n'est pas une date JJ/MM/AAAA.", value=text
+        )
+    if (day.day, day.month) not in ((1, 1), (1, 7)):
+        raise ValidationError(
+            field,
+            "{field} : le taux retenu est celui du premier jour du semestre (01/01 ou 01/07).",
+        )
+    return day
+
+
+def public_late_rate(ecb_rate: Decimal) -> Decimal:
+    """Moratorium interest owed by a public buyer: the ECB rate + 8 points (art. R2192-31)."""
+    return ecb_rate + PUBLIC_MARGIN
 
 
 def save_company(session: Session, form: CompanyForm) -> CompanySettings:

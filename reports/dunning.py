@@ -42,6 +42,7 @@ class DunningLetter:
     iban: str = ""
     phone: str = ""
     signature: str = ""
+    public_body: bool = False  # Code de la commande publique wording (ECB rate + 8 points)
 
     @property
     def total_due(self) -> Decimal:
@@ -63,7 +64,15 @@ def _item_line(item: DunningInvoice) -> str:
 def _penalty_paragraphs(letter: DunningLetter) -> tuple[str, ...]:
     if letter.level < 2:
         return ()
-    if letter.professional:
+    if letter.public_body:
+        text = (
+            "Conformément aux articles L2192-13 et R2192-31 du Code de la commande publique, "
+            "ces retards font courir de plein droit des intérêts moratoires au taux de {rate} % "
+            "l'an (taux de refinancement de la BCE majoré de 8 points), soit {penalty} à ce "
+            "jour, ainsi que l'indemnité forfaitaire pour frais de recouvrement de 40 € par "
+            "facture (article D2192-35), soit {indemnity}."
+        )
+    elif letter.professional:
         text = (
             "Conformément à l'article L441-10 du Code de commerce, ces retards font courir des "
             "pénalités au taux de {rate} % l'an, soit {penalty} à ce jour, ainsi que "

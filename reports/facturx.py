@@ -16,7 +16,6 @@ from typing import Any
 
 from app.money import round_money
 from reports.invoice_model import (
-    INDEMNITY_TEXT,
     MEANS_CARD,
     MEANS_CASH,
     MEANS_CHEQUE,
@@ -90,7 +89,7 @@ def processing_type(buyer: Party) -> str:
 def _notes(doc: InvoiceDocument) -> list[tuple[str, str]]:
     notes = [(text, "") for text in doc.notes]
     notes.append((doc.penalty_text or "Pénalités de retard : taux légal.", "PMD"))
-    notes.append((INDEMNITY_TEXT if doc.indemnity_applies else NO_INDEMNITY_TEXT, "PMT"))
+    notes.append((doc.indemnity_text if doc.indemnity_applies else NO_INDEMNITY_TEXT, "PMT"))
     notes.append((doc.early_payment_text or "Pas d'escompte pour paiement anticipé.", "AAB"))
     mentions = doc.vat_mentions()
     if mentions:

@@ -140,6 +140,13 @@ class PaymentMeans:
     def label(self) -> str:
         return MEANS_LABELS.get(self.code, "Virement")
 
+    @property
+    def payee_line(self) -> str:
+        """Cheques: whom to make them out to (the bank details are for transfers only)."""
+        if self.code == MEANS_CHEQUE and self.account_name:
+            return f"Règlement par chèque à l'ordre de {self.account_name}."
+        return ""
+
 
 @dataclass(frozen=True)
 class InvoiceDocument:
@@ -163,6 +170,7 @@ class InvoiceDocument:
     payment: PaymentMeans = field(default_factory=PaymentMeans)
     terms_text: str = ""  # e.g. "30 jours net"
     penalty_text: str = ""
+    indemnity_text: str = INDEMNITY_TEXT  # public buyers: Code de la commande publique
     early_payment_text: str = "Pas d'escompte pour paiement anticipé."
     vat_on_debits: bool = False
     vat_franchise: bool = False

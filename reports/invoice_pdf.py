@@ -17,7 +17,6 @@ from xml.sax.saxutils import escape
 from app.money import format_amount, format_percent, format_quantity
 from reports.fonts import BOLD, REGULAR, register_fonts, styles
 from reports.invoice_model import (
-    INDEMNITY_TEXT,
     OPERATION_CATEGORY,
     VAT_REVERSE_CHARGE,
     InvoiceDocument,
@@ -354,14 +353,17 @@ def payment_mentions(doc: InvoiceDocument) -> list[str]:
         lines.append(f"IBAN {_iban(p.iban)} – BIC {p.bic}{bank}")
     if p.mandate_reference:
         lines.append(
-            f"Prélèvement SEPA à l'échéance – mandat {p.mandate_reference}, créancier {p.creditor_id}."
+            f"Prélèvement SEPA à l'échéance – mandat (RUM) {p.mandate_reference}, "
+            f"identifiant créancier SEPA (ICS) {p.creditor_id}."
         )
+    if p.payee_line and not doc.is_credit_note:
+        lines.append(p.payee_line)
     if not doc.is_credit_note:  # an avoir is not paid by the client: no payment terms
         lines.append(doc.early_payment_text)
         if doc.penalty_text:
             lines.append(doc.penalty_text)
         if doc.indemnity_applies:
-            lines.append(INDEMNITY_TEXT)
+            lines.append(doc.indemnity_text)
     lines += doc.vat_mentions()
     if doc.sap_declaration:
         lines.append(f"Services à la personne – déclaration n° {doc.sap_declaration}.")

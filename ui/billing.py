@@ -1,4 +1,4 @@
-"""Facturation tab: month-end run wizard (month → progress → review of the drafts with
+"""Facturation tab: month-end run wizard (month and issue date → progress → review of the drafts with
 totals and warnings → issue selected/all with progress and cancel), invoice list with
 filters (period, status, client, series), invoice viewer and credit-note dialog."""
 
@@ -25,7 +25,8 @@ from app.billing import queries
 from app.billing.consistency import contract_problems
 from app.billing.invoices import delete_draft_invoice
 from app.billing.issuing import issue_invoices
-from app.billing.runs import run_month
+from app.billing.run_dates import check_issue_date, month_end, run_month_dated
+from app.billing.runs import backdating_warnings
 from app.errors import PropreoError
 from app.i18n import _
 from app.money import format_amount
@@ -79,7 +80,22 @@ class BillingTab(Tab):
         self.month.setToolTip(
             _("Mois à facturer : toutes les périodes exigibles jusqu'à sa fin, rattrapage compris.")
         )
-        self.month.dateChanged.connect(lambda _d: self.load_review())
+        self.month.dateChanged.connect(lambda _d: self._month_changed())
+        # Like ``billing run --issue-date``: a catch-up run is dated its real day of issue.
+        self.issue_date = QDateEdit(self)
+        self.issue_date.setDisplayFormat("dd/MM/yyyy")
+        self.issue_date.setCalendarPopup(True)
+        self.issue_date.setToolTip(
+            _(
+                "Date portée sur les factures du lancement : le dernier jour du mois facturé, "
+                "ou pour un rattrapage la date réelle d'émission (jamais avant le mois facturé)."
+            )
+        )
+        self.issue_date.dateChanged.connect(lambda _d: self._show_backdating())
+        self.backdating = QLabel(self)
+        self.backdating.setWordWrap(True)
+        self.backdating.setStyleSheet("color: #a15c00;")
+        self._reset_issue_date()
         self.control_button = QPushButton(_("Contrôle des contrats"), self)
         self.control_button.clicked.connect(self.run_control)
         self.run_button = QPushButton(_("Lancer la facturation"), self)
@@ -104,6 +120,8 @@ class BillingTab(Tab):
         top = QHBoxLayout()
         top.addWidget(QLabel(_("Mois"), self))
         top.addWidget(self.month)
+        top.addWidget(QLabel(_("Date d'émission"), self))
+        top.addWidget(self.issue_date)
         top.addWidget(self.control_button)
         top.addWidget(self.run_button)
         top.addStretch(1)
@@ -115,6 +133,7 @@ class BillingTab(Tab):
         run_page = QWidget(self)
         rl = QVBoxLayout(run_page)
         rl.addLayout(top)
+        rl.addWidget(self.backdating)
         rl.addWidget(QLabel(_("Factures provisoires du mois (double-clic : voir)"), self))
         rl.addWidget(self.drafts, 1)
         rl.addLayout(actions)
@@ -199,6 +218,25 @@ class BillingTab(Tab):
     def set_period(self, period: str) -> None:
         self.month.setDate(QDate(int(period[:4]), int(period[5:7]), 1))
 
+    def _month_changed(self) -> None:
+        self._reset_issue_date()
+        self.load_review()
+
+    def _reset_issue_date(self) -> None:
+        """Offer the month's last day (as ``billing run`` does); never earlier than the first
+        day of the month billed."""
+        period = self.period
+        self.issue_date.setMinimumDate(QDate(int(period[:4]), int(period[5:7]), 1))
+        self.issue_date.setDate(month_end(period))
+        self._show_backdating()
+
+    def _show_backdating(self) -> None:
+        """Say before the run when its invoices would be dated well before today (catch-up):
+        the date of an invoice is its real date of issue."""
+        warnings = backdating_warnings(self.issue_date.date().toPython())
+        self.backdating.setText("\n".join(warnings))
+        self.backdating.setVisible(bool(warnings))
+
     def refresh(self) -> None:
         self.load_review()
         self.load_invoices()
@@ -244,17 +282,24 @@ class BillingTab(Tab):
     def start_run(self) -> Any:
         """Contract control first (listed, never blocking), then the run off the GUI thread."""
         period = self.period
+        try:
+            issue_date = check_issue_date(self.issue_date.date().toPython(), period)
+        except PropreoError as exc:
+            show_error(self, exc)
+            return None
         self.control_items = [
             _("Contrôle : {subject} — {message}").format(subject=p.subject, message=p.message)
             for p in self.ctx.query(contract_problems)
         ]
 
         def work(session: Any, progress: Progress) -> Any:
-            return run_month(session, period, progress=progress)
+            return run_month_dated(session, period, issue_date, progress=progress)
 
         return self.ctx.run(
             self,
-            _("Facturation de {period}…").format(period=period),
+            _("Facturation de {period} (factures du {day})…").format(
+                period=period, day=issue_date.strftime("%d/%m/%Y")
+            ),
             work,
             on_done=self._run_done,
             on_error=lambda exc: show_error(self, exc),

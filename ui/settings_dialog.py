@@ -52,6 +52,23 @@ FIELDS = [
         "Taux des pénalités de retard",
         tooltip="Taux annuel ; par défaut taux de refinancement BCE + 10 points.",
     ),
+    Field(
+        "ecb_rate",
+        "Taux BCE (refinancement)",
+        placeholder="2,15",
+        tooltip=(
+            "Taux des opérations principales de refinancement de la BCE en vigueur au premier "
+            "jour du semestre. Les organismes publics doivent des intérêts moratoires à ce taux "
+            "majoré de 8 points (art. R2192-31 du Code de la commande publique) : il est imprimé "
+            "sur leurs factures et appliqué dans leurs relances."
+        ),
+    ),
+    Field(
+        "ecb_rate_date",
+        "Date du taux BCE",
+        placeholder="01/07/2026",
+        tooltip="Premier jour du semestre auquel ce taux s'applique (01/01 ou 01/07).",
+    ),
     Field("sepa_creditor_id", "ICS (créancier SEPA)"),
     Field("sap_declaration_number", "N° de déclaration SAP"),
     Field(

@@ -179,6 +179,8 @@ def seller_snapshot(company: CompanySettings | None) -> str:
         "website",
         "vat_on_debits",
         "late_penalty_rate",
+        "ecb_rate",  # public buyers' late interest (app.documents.build)
+        "ecb_rate_date",
         "sap_declaration_number",
         "electronic_address",
         "electronic_address_scheme",

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.addressing import billing_address_lines
 from app.collections.aging import OpenItem, days_late, open_items
+from app.company import public_late_rate
 from app.errors import NotFoundError, ValidationError
 from app.money import ZERO, round_money
-from models.clients import Client
+from models.clients import Client, ClientKind
 from models.collections import (
     DunningCode,
     DunningLevel,
@@ -35,7 +36,8 @@ from models.company import CompanySettings
 from models.invoices import Invoice
 from reports.dunning import DunningInvoice, DunningLetter
 
-INDEMNITY = Decimal("40.00")  # art. D441-5 Code de commerce, per late invoice
+# Per late invoice: art. D441-5 Code de commerce; art. D2192-35 Code de la commande publique.
+INDEMNITY = Decimal("40.00")
 DAYS_PER_YEAR = Decimal(365)
 
 
@@ -252,9 +254,14 @@ def propose(
     )
 
 
-def penalty_rate(session: Session) -> Decimal:
+def penalty_rate(session: Session, client: Client | None = None) -> Decimal:
+    """The annual late rate claimed from ``client``: the firm's commercial rate, or for a
+    public buyer the ECB rate + 8 points (Code de la commande publique, art. R2192-31)."""
     company = session.get(CompanySettings, 1)
-    return company.late_penalty_rate if company is not None else Decimal("12.15")
+    public = client is not None and client.kind == ClientKind.PUBLIC
+    if company is None:
+        return public_late_rate(Decimal("2.15")) if public else Decimal("12.15")
+    return public_late_rate(company.ecb_rate) if public else company.late_penalty_rate
 
 
 def dunning_run(session: Session, on: dt.date) -> DunningRun:
@@ -271,7 +278,8 @@ def dunning_run(session: Session, on: dt.date) -> DunningRun:
     rate = penalty_rate(session)
     clients = session.scalars(select(Client).where(Client.id.in_(list(by_client))))
     for client in sorted(clients, key=lambda c: c.name):
-        proposal = propose(client, by_client[client.id], rules, reached, rate, on)
+        client_rate = penalty_rate(session, client) if client.kind == ClientKind.PUBLIC else rate
+        proposal = propose(client, by_client[client.id], rules, reached, client_rate, on)
         if proposal is None:
             continue
         if client.in_litigation:
@@ -408,6 +416,7 @@ def letter_of(session: Session, reminder_id: int) -> DunningLetter:
         code=reminder.code,
         recipient_lines=tuple(billing_address_lines(client)),
         professional=client.is_professional,
+        public_body=client.kind == ClientKind.PUBLIC,
         on=reminder.sent_on,
         items=tuple(
             DunningInvoice(
@@ -420,7 +429,7 @@ def letter_of(session: Session, reminder_id: int) -> DunningLetter:
             )
             for x in reminder.items
         ),
-        penalty_rate=company.late_penalty_rate if company else Decimal("12.15"),
+        penalty_rate=penalty_rate(session, client),
         penalty=reminder.penalty,
         indemnity=reminder.indemnity,
         iban=company.iban if company else "",

@@ -36,6 +36,8 @@ def load(session: Session, ctx: object) -> None:
         payment_term_kind="net",
         payment_term_days=30,
         late_penalty_rate="12.15",
+        ecb_rate="2.15",
+        ecb_rate_date="01/07/2026",
         sepa_creditor_id="FR72ZZZ123456",
         # Declared household-services provider: the 10 % rate of its private clients needs it.
         sap_declaration_number="SAP812345676",

@@ -7,12 +7,14 @@ documents, snapshot formats of other modules) fall back to the live row.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.company import public_late_rate
 from app.errors import NotFoundError, StateError
 from app.money import ZERO
 from app.terms import PaymentTerms
@@ -22,12 +24,14 @@ from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 from reports.invoice_model import (
     CREDIT_NOTE,
     DOWN_PAYMENT,
+    INDEMNITY_TEXT,
     INVOICE,
     MEANS_CARD,
     MEANS_CASH,
     MEANS_CHEQUE,
     MEANS_DIRECT_DEBIT,
     MEANS_SEPA_TRANSFER,
+    MEANS_TRANSFER,
     Address,
     InvoiceDocument,
     Line,
@@ -79,6 +83,47 @@ NON_PROFESSIONAL_PENALTY_TEXT = (
     "En cas de retard de paiement, des intérêts au taux légal pourront être réclamés "
     "après mise en demeure (art. 1231-6 du Code civil)."
 )
+
+
+# A public buyer (État, collectivité, hôpital…) owes moratorium interest at the ECB main
+# refinancing rate + 8 points and the 40 € indemnity under the Code de la commande publique,
+# not the commercial-code penalty rate of private firms.
+PUBLIC_PENALTY_TEXT = (
+    "En cas de retard de paiement, intérêts moratoires de plein droit au taux de la BCE "
+    "(opérations principales de refinancement) majoré de 8 points (art. L2192-13 et "
+    "R2192-31 du Code de la commande publique), soit {rate} % l'an{since} (taux BCE {ecb} %)."
+)
+PUBLIC_INDEMNITY_TEXT = (
+    "Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 € "
+    "(art. L2192-13 et D2192-35 du Code de la commande publique)."
+)
+# The firm's bank details are printed (and exported) for payment by transfer only.
+TRANSFER_CODES = frozenset({MEANS_SEPA_TRANSFER, MEANS_TRANSFER})
+
+
+def public_penalty_text(ecb_rate: Decimal, since: dt.date | None) -> str:
+    """The late-interest mention of an invoice to a public buyer."""
+    return PUBLIC_PENALTY_TEXT.format(
+        rate=_percent(public_late_rate(ecb_rate)),
+        since=f" au {since:%d/%m/%Y}" if since else "",
+        ecb=_percent(ecb_rate),
+    )
+
+
+def penalty_mentions(
+    company: CompanySettings, buyer: Party, seller_snapshot: str = ""
+) -> tuple[str, str]:
+    """(late-interest text, recovery-indemnity text) for this buyer, with the rates frozen
+    in the seller snapshot when the invoice was issued (live settings for older ones)."""
+    s = _Snap(seller_snapshot, company)
+    if buyer.public_body:
+        since = _date(s.get("ecb_rate_date", default=None))
+        ecb = Decimal(str(s.get("ecb_rate", default=company.ecb_rate)))
+        return public_penalty_text(ecb, since), PUBLIC_INDEMNITY_TEXT
+    if buyer.professional:
+        rate = Decimal(str(s.get("late_penalty_rate", default=company.late_penalty_rate)))
+        return company.late_penalty_text.replace("{rate}", _percent(rate)), INDEMNITY_TEXT
+    return NON_PROFESSIONAL_PENALTY_TEXT, ""
 
 
 def seller_party(company: CompanySettings, snapshot: str = "") -> Party:
@@ -182,11 +227,13 @@ def _means(client: Client, invoice: Invoice, company: CompanySettings) -> Paymen
             mandate, debtor_iban = row.rum, row.iban
         if not (mandate and debtor_iban):
             code = MEANS_SEPA_TRANSFER  # no usable mandate: ask for a transfer
+    transfer = code in TRANSFER_CODES
     return PaymentMeans(
         code=code,
-        iban=company.iban,
-        bic=company.bic,
-        bank_name=company.bank_name,
+        # A cheque or direct-debit payer is not asked to transfer: no IBAN of the firm.
+        iban=company.iban if transfer else "",
+        bic=company.bic if transfer else "",
+        bank_name=company.bank_name if transfer else "",
         account_name=company.name,
         mandate_reference=mandate,
         debtor_iban=debtor_iban,
@@ -261,18 +308,15 @@ def build_document(
         for v in vat_breakdown(invoice.lines)
     )
     origin = invoice.origin
-    penalty = (
-        company.late_penalty_text.replace("{rate}", _percent(company.late_penalty_rate))
-        if client.is_professional
-        else NON_PROFESSIONAL_PENALTY_TEXT
-    )
+    buyer = buyer_party(client, invoice.client_snapshot)
+    penalty, indemnity = penalty_mentions(company, buyer, invoice.seller_snapshot)
     return InvoiceDocument(
         number=invoice.number or "BROUILLON",
         type_code=TYPE_CODES.get(invoice.kind, INVOICE),
         issue_date=invoice.issue_date,
         due_date=invoice.due_date or invoice.issue_date,
         seller=seller_party(company, invoice.seller_snapshot),
-        buyer=buyer_party(client, invoice.client_snapshot),
+        buyer=buyer,
         lines=lines,
         # The printed service period covers every line (catch-up of a missed month, a
         # quarter billed in advance, a regularisation), not only the run's month (BT-73/74).
@@ -296,6 +340,7 @@ def build_document(
         payment=_means(client, invoice, company),
         terms_text=_terms_text(invoice, client),
         penalty_text=penalty,
+        indemnity_text=indemnity or INDEMNITY_TEXT,
         early_payment_text=company.early_payment_text,
         vat_on_debits=company.vat_on_debits,
         notes=tuple(n for n in (invoice.notes or "").splitlines() if n.strip()),
@@ -317,6 +362,16 @@ def _contract_reference(session: Session, contract_id: int | None) -> str:
     if contract is None:
         return ""
     return f"{contract.code} ({contract.reference})" if contract.reference else contract.code
+
+
+def _date(value: Any) -> dt.date | None:
+    """A date from a snapshot (ISO text; "None" when it was not set) or a live row."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def _percent(value: Decimal) -> str:
