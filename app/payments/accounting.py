@@ -24,8 +24,10 @@
   (and one year) to the next.
 - VAT on payment (firm without the option for debits): on each payment, the VAT included
   in the amount allocated moves from 44574 to 44571 (OD entry); credit notes citing the
-  invoice reduce both its VAT and the amount to pay; the allocation that settles the
-  invoice takes the remainder so that the whole VAT is moved exactly once.
+  invoice issued by the payment date reduce both its VAT and the amount to pay; the
+  allocation that settles the invoice takes the remainder so that the whole VAT is moved
+  exactly once. A credit note issued after payment in full leaves its VAT as a debit on
+  44574 (VAT to recover when the money is paid back).
 - Down-payments deducted on a final invoice: the final invoice's 411 debit is the amount
   due; the deducted down-payment's HT is debited back to 4191 and its VAT to the VAT
   account the final invoice credited, so that VAT is not collected twice.
@@ -81,21 +83,24 @@ def _deductions(session: Session) -> dict[int, tuple[Decimal, Decimal, Decimal]]
     return totals
 
 
-def _credit_notes(session: Session, end: dt.date) -> dict[int, tuple[Decimal, Decimal]]:
-    """Invoice id → (TTC, VAT) of the issued credit notes citing it, dated up to ``end``."""
-    totals: dict[int, tuple[Decimal, Decimal]] = {}
+def _credit_notes(
+    session: Session, end: dt.date
+) -> dict[int, list[tuple[dt.date, Decimal, Decimal]]]:
+    """Invoice id → (date, TTC, VAT) of the issued credit notes citing it, up to ``end``."""
+    notes: dict[int, list[tuple[dt.date, Decimal, Decimal]]] = defaultdict(list)
     rows = session.execute(
-        select(Invoice.origin_invoice_id, Invoice.total_ttc, Invoice.total_vat).where(
+        select(
+            Invoice.origin_invoice_id, Invoice.issue_date, Invoice.total_ttc, Invoice.total_vat
+        ).where(
             Invoice.kind == InvoiceKind.CREDIT_NOTE,
             Invoice.status == InvoiceStatus.ISSUED,
             Invoice.origin_invoice_id.is_not(None),
             Invoice.issue_date <= end,
         )
     )
-    for origin_id, ttc, vat in rows:
-        old_ttc, old_vat = totals.get(origin_id, (ZERO, ZERO))
-        totals[origin_id] = (old_ttc + ttc, old_vat + vat)
-    return totals
+    for origin_id, day, ttc, vat in rows:
+        notes[origin_id].append((day, ttc, vat))
+    return notes
 
 
 def book_deductions(session: Session, entries: list[FecEntry]) -> list[FecEntry]:
@@ -178,7 +183,11 @@ class _VatOnPayment:
         if invoice is None or acc._vat_on_debits(invoice, self.company):
             return ZERO
         deducted = self.deductions.get(invoice.id)
-        credited_ttc, credited_vat = self.credited.get(invoice.id, (ZERO, ZERO))
+        # Credit notes issued by the payment date reduce what is paid for and its VAT; one
+        # issued after payment in full leaves a debit on 44574 until the money is returned.
+        notes = [n for n in self.credited.get(invoice.id, ()) if n[0] <= allocation.date]
+        credited_ttc = sum((n[1] for n in notes), ZERO)
+        credited_vat = sum((n[2] for n in notes), ZERO)
         vat_total = invoice.total_vat - (deducted[1] if deducted else ZERO) - credited_vat
         due = invoice.amount_due - credited_ttc
         self.paid[invoice.id] += allocation.amount + allocation.writeoff
