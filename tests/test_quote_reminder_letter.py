@@ -125,7 +125,7 @@ def test_only_a_sent_quote_gets_a_reminder_letter(demo_db: Database) -> None:
 
 
 def test_reminder_letter_from_the_quote_list(
-    qtbot: QtBot, demo_db: Database, tmp_path: Path
+    qtbot: QtBot, demo_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     quote_id, _client_id, before = _sent_quote(demo_db)
     window = MainWindow(demo_db)
@@ -144,3 +144,26 @@ def test_reminder_letter_from_the_quote_list(
     assert next(r for r in tab.list.visible_rows() if r.id == quote_id).reminder_count == (
         before + 1
     )
+
+    # From the quote editor: the button asks where to save, saves the PDF and opens it.
+    editor = tab.open_quote(quote_id)
+    qtbot.addWidget(editor)
+    assert editor.letter_button.isVisibleTo(editor)
+    pdf_path = tmp_path / "relance.pdf"
+    opened: list[str] = []
+    monkeypatch.setattr(
+        "ui.quotes.QFileDialog.getSaveFileName", lambda *a, **k: (str(pdf_path), "PDF (*.pdf)")
+    )
+    monkeypatch.setattr(
+        "ui.quotes.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile())
+    )
+    editor.letter_button.click()
+    assert opened == [str(pdf_path)]
+    assert "DE2026-00006" in PdfReader(str(pdf_path)).pages[0].extract_text()
+    with demo_db.read() as s:
+        quote = s.get(Quote, quote_id)
+        assert quote is not None and quote.reminder_count == before + 2
+
+    draft = tab.new_quote()
+    qtbot.addWidget(draft)
+    assert not draft.letter_button.isVisibleTo(draft)

@@ -101,6 +101,7 @@ class PhotoList(QListWidget):
 
 class QuoteEditor(QDialog):
     saved = Signal(int)
+    reminder_letter_requested = Signal(int)  # the list prints and records the letter
 
     def __init__(self, ctx: UiContext, quote_id: int | None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -147,7 +148,15 @@ class QuoteEditor(QDialog):
         self.save_button.clicked.connect(self.save)
         close = QPushButton(_("Fermer"), self)
         close.clicked.connect(self.close)
+        self.letter_button = QPushButton(_("Lettre de relance…"), self)
+        self.letter_button.setToolTip(
+            _("Courrier « Relance de devis » à imprimer (PDF ou Word), noté dans l'historique")
+        )
+        self.letter_button.clicked.connect(
+            lambda: self.reminder_letter_requested.emit(self.quote_id)
+        )
         buttons = QHBoxLayout()
+        buttons.addWidget(self.letter_button)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(close)
@@ -386,6 +395,7 @@ class QuoteEditor(QDialog):
             form.validity_date = form.quote_date + dt.timedelta(days=uc.DEFAULT_VALIDITY_DAYS)
             self._set_form(form)
             self.photo_list.clear()
+            self.letter_button.setVisible(False)
             return
         detail: views.QuoteDetail = self.ctx.query(views.quote_detail, self.quote_id)
         self.status = detail.status
@@ -409,6 +419,7 @@ class QuoteEditor(QDialog):
             self.photo_list.addItem(item)
         self._fill_sheets(set(detail.sheet_ids))
         editable = detail.status == QuoteStatus.DRAFT
+        self.letter_button.setVisible(detail.status == QuoteStatus.SENT)
         for w in (
             self.save_button,
             self.form,

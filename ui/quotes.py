@@ -167,8 +167,13 @@ class QuotesTab(Tab):
 
     def open_quote(self, quote_id: int | None) -> QuoteEditor:
         self.editor = QuoteEditor(self.ctx, quote_id, self)
+        self.editor.reminder_letter_requested.connect(self._letter_from_editor)
         self.editor.show()
         return self.editor
+
+    def _letter_from_editor(self, quote_id: int) -> None:
+        if self.reminder_letter(quote_id) is not None and self.editor is not None:
+            self.editor.load()  # the reminder count and next date changed
 
     def send(self, quote_id: int, day: dt.date | None = None) -> Any:
         return self._do(uc.send_quote, quote_id, day or self.today())
