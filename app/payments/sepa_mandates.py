@@ -238,3 +238,50 @@ def mandate_form(session: Session, mandate_id: int) -> MandateForm:
         bic=m.bic,
         notes=m.notes,
     )
+
+
+def mandate_pdf(session: Session, mandate_id: int) -> bytes:
+    """The printable mandate form of a mandate record (to sign, or a copy of it)."""
+    from app.addressing import COUNTRY_NAMES
+    from app.payments.sepa_rules import validate_ics
+    from reports.mandate_pdf import MandateFormData, Party, render_mandate
+
+    mandate = get_mandate(session, mandate_id)
+    client = session.get(Client, mandate.client_id)
+    assert client is not None
+    company = get_company(session)
+    ics = validate_ics(company.sepa_creditor_id)  # a mandate without the ICS is not valid
+
+    def party(name: str, street: str, street2: str, postcode: str, city: str, cc: str) -> Party:
+        return Party(
+            name=name,
+            street=", ".join(p for p in (street, street2) if p),
+            postcode_city=" ".join(p for p in (postcode, city) if p),
+            country=COUNTRY_NAMES.get(cc or "FR", cc),
+        )
+
+    return render_mandate(
+        MandateFormData(
+            rum=mandate.rum,
+            creditor=party(
+                company.name, company.street, company.street2, company.postcode,
+                company.city, company.country,
+            ),
+            creditor_id=ics,
+            debtor=party(
+                mandate.debtor_name or client.name, client.street, client.street2,
+                client.postcode, client.city, client.country,
+            ),
+            iban=_spaced_iban(mandate.iban),
+            bic=mandate.bic,
+            kind=mandate.kind,
+            scheme=mandate.scheme,
+            signature_place=mandate.signature_place,
+            signature_date=mandate.signature_date,
+        )
+    )  # fmt: skip
+
+
+def _spaced_iban(iban: str) -> str:
+    compact = "".join(iban.split())
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
