@@ -1,4 +1,5 @@
-"""``propreo sepa export --date YYYY-MM-DD --out FILE``: a pain.008 batch of due invoices."""
+"""``propreo sepa export --date YYYY-MM-DD --out FILE``: a pain.008 batch of due invoices;
+``sepa annuler``: cancel a batch the bank never confirmed; ``sepa mandat``: the mandate form."""
 
 from __future__ import annotations
 
@@ -25,6 +26,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--date", type=_date, required=True, help="date de prélèvement AAAA-MM-JJ")
     p.add_argument("--out", required=True, help="fichier XML pain.008 à écrire")
     p.set_defaults(func=cmd_sepa_export)
+    p = sub.add_parser("annuler", help="annuler un lot exporté que la banque n'a pas confirmé")
+    p.add_argument("--lot", required=True, help="référence du lot (PRLV…)")
+    p.add_argument("--motif", required=True, help="motif de l'annulation")
+    p.set_defaults(func=cmd_sepa_cancel)
+    p = sub.add_parser("mandat", help="formulaire de mandat SEPA à faire signer (PDF)")
+    p.add_argument("--rum", required=True, help="référence unique du mandat")
+    p.add_argument("--out", required=True, help="fichier PDF à écrire")
+    p.set_defaults(func=cmd_sepa_mandate)
 
 
 def out_paths(out: Path, schemes: list[str]) -> list[Path]:
@@ -38,10 +47,14 @@ def out_paths(out: Path, schemes: list[str]) -> list[Path]:
 def cmd_sepa_export(args: argparse.Namespace) -> int:
     from app.cli import EXIT_OK, open_db
     from app.money import format_amount
-    from app.payments.sepa import batch_xml, create_batches
+    from app.payments.sepa import batch_xml, candidates, create_batches
 
     db = open_db(args)
     try:
+        with db.read() as session:
+            left_out = [c for c in candidates(session, args.date) if c.problem]
+        for c in left_out:
+            print(f"Écartée : {c.invoice_number} ({c.client_name}) — {c.problem}")
         with db.write() as session:
             batches = create_batches(session, args.date)
             ids = [(b.id, b.reference, b.scheme, b.count, b.total) for b in batches]
@@ -56,6 +69,51 @@ def cmd_sepa_export(args: argparse.Namespace) -> int:
                 f"Lot {reference} ({scheme}) : {count} prélèvement(s), {format_amount(total)} "
                 f"→ {path} (pain.008.001.02 validé)"
             )
+    finally:
+        db.dispose()
+    return EXIT_OK
+
+
+def cmd_sepa_cancel(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from app.cli import EXIT_OK, open_db
+    from app.errors import NotFoundError
+    from app.payments.sepa import cancel_batch
+    from models.payments import SepaBatch
+
+    db = open_db(args)
+    try:
+        with db.write() as session:
+            batch_id = session.scalar(select(SepaBatch.id).where(SepaBatch.reference == args.lot))
+            if batch_id is None:
+                raise NotFoundError("Lot de prélèvements « {ref} » introuvable.", ref=args.lot)
+            batch = cancel_batch(session, batch_id, args.motif)
+            print(f"Lot {batch.reference} annulé : ses factures pourront être reprises.")
+    finally:
+        db.dispose()
+    return EXIT_OK
+
+
+def cmd_sepa_mandate(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from app.cli import EXIT_OK, open_db
+    from app.errors import NotFoundError
+    from app.payments.sepa_mandates import mandate_pdf
+    from models.payments import SepaMandate
+
+    db = open_db(args)
+    try:
+        with db.read() as session:
+            mandate_id = session.scalar(select(SepaMandate.id).where(SepaMandate.rum == args.rum))
+            if mandate_id is None:
+                raise NotFoundError("Mandat SEPA « {rum} » introuvable.", rum=args.rum)
+            data = mandate_pdf(session, mandate_id)
+        path = Path(args.out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        print(f"Mandat {args.rum} → {path}")
     finally:
         db.dispose()
     return EXIT_OK
