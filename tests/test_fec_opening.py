@@ -9,9 +9,11 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.billing.credit_notes import create_credit_note
+from app.db import Database
 from app.documents.accounting import export_fec
 from app.payments.accounting import generated_code
 from app.payments.allocation_rules import AllocationLine
@@ -235,3 +237,42 @@ def test_generated_codes_count_down_from_zzz() -> None:
     assert [generated_code(i) for i in (0, 1, 25, 26)] == ["ZZZ", "ZZY", "ZZA", "ZYZ"]
     assert generated_code(26**3 - 1) == "AAA"
     assert generated_code(26**3) == "ZZZZ"
+
+
+def test_demo_firm_fec_2026_opens_with_the_2025_closing_balances(
+    demo_db: Database, tmp_path: Path
+) -> None:
+    with demo_db.read() as session:
+        rows_2025 = fec_rows(session, 2025, tmp_path)
+        rows = fec_rows(session, 2026, tmp_path)
+        notes = session.scalars(
+            select(Invoice).where(Invoice.kind == "credit_note", Invoice.status == "issued")
+        ).all()
+        cited = {n.number: session.get(Invoice, n.origin_invoice_id).number for n in notes}
+    assert_sound(rows_2025)
+    assert_sound(rows)
+    assert not [r for r in rows_2025 if r["JournalCode"] == "AN"]  # the demo's first year
+    opening = [r for r in rows if r["JournalCode"] == "AN"]
+    assert opening and rows[0]["EcritureNum"] == "AN000001"
+    # Per client sub-account and per carried account, the opening equals the 2025 closing.
+    closing: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for r in rows_2025:
+        if r["CompteNum"] in ("411000", "445740", "419100", "511200"):
+            closing[(r["CompteNum"], r["CompAuxNum"])] += money(r["Debit"]) - money(r["Credit"])
+    carried: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for r in opening:
+        if r["CompteNum"] != "890000":
+            carried[(r["CompteNum"], r["CompAuxNum"])] += money(r["Debit"]) - money(r["Credit"])
+    assert {k: v for k, v in closing.items() if v} == dict(carried)
+    # 2025 invoices settled in 2026: lettered on both sides of the 2026 file.
+    letters_2026 = {(r["CompAuxNum"], r["EcritureLet"]) for r in rows if r["JournalCode"] == "BQ"}
+    lettered = [r for r in opening if r["EcritureLet"]]
+    assert len(lettered) > 10
+    assert all((r["CompAuxNum"], r["EcritureLet"]) in letters_2026 for r in lettered)
+    # The 2025 file shows each group as it stood on 31/12/2025: no letter dated later.
+    assert all(r["DateLet"] <= "20251231" for r in rows_2025)
+    # Each credit note is lettered with the invoice it cites.
+    letter_of = {r["PieceRef"]: r["EcritureLet"] for r in rows if r["CompteNum"] == "411000"}
+    assert cited
+    for note, invoice in cited.items():
+        assert letter_of[note] and letter_of[note] == letter_of[invoice], note
