@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -25,6 +25,7 @@ from app.billing.invoices import DraftLine, LineResolver
 from app.billing.issuing import issue_invoices, legal_problems
 from app.billing.plan import Billed, DueItem, due_items, parse_period
 from app.billing.totals import compute_totals
+from app.db import insert_rows
 from app.errors import ValidationError
 from app.i18n import month_names
 from app.money import ZERO, format_amount, line_total
@@ -328,7 +329,7 @@ def run_month(
     ids = list(range(next_invoice, next_invoice + len(invoice_rows)))
     for invoice_id, row in zip(ids, invoice_rows, strict=True):
         row["id"] = invoice_id
-    session.execute(insert(Invoice.__table__), invoice_rows)
+    insert_rows(session, Invoice.__table__, invoice_rows)
     flat_lines = []
     for invoice_id, rows in zip(ids, line_rows, strict=True):
         for row in rows:
@@ -338,7 +339,7 @@ def run_month(
     line_ids = list(range(next_line, next_line + len(flat_lines)))
     for line_id, row in zip(line_ids, flat_lines, strict=True):
         row["id"] = line_id
-    session.execute(insert(InvoiceLine.__table__), flat_lines)
+    insert_rows(session, InvoiceLine.__table__, flat_lines)
     flat_ledger = []
     cursor = 0
     for invoice_id, ledger in zip(ids, ledger_rows, strict=True):
@@ -347,12 +348,13 @@ def run_month(
             row["invoice_line_id"] = line_ids[cursor]
             cursor += 1
             flat_ledger.append(row)
-    session.execute(insert(BillingLedger.__table__), flat_ledger)
+    insert_rows(session, BillingLedger.__table__, flat_ledger)
     result.invoice_ids = ids
     # What audit.record adds, one event per invoice, in one executemany.
     user_id = audit.current_user_id(session)
-    session.execute(
-        insert(AuditEvent.__table__),
+    insert_rows(
+        session,
+        AuditEvent.__table__,
         [
             {
                 "user_id": user_id,
