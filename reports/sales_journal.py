@@ -1,4 +1,5 @@
-"""Sales journal CSV for the accountant: one row per document and VAT rate."""
+"""Sales journal CSV for the accountant: one row per document and VAT rate; a credit note
+names the invoice it corrects."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ HEADER = (
     "TVA",
     "Total TTC",
     "Échéance",
+    "Facture d'origine",
 )
 
 
@@ -38,6 +40,7 @@ class SalesRow:
     base: Decimal  # negative for credit notes
     vat: Decimal
     due_date: dt.date | None
+    origin: str = ""  # credit note: the number of the invoice it corrects
 
 
 def _num(value: Decimal) -> str:
@@ -68,6 +71,7 @@ def sales_journal_csv(rows: list[SalesRow]) -> bytes:
                 _num(r.vat),
                 _num(r.base + r.vat),
                 f"{r.due_date:%d/%m/%Y}" if r.due_date else "",
+                r.origin,
             ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.billing.credit_notes import create_credit_note
 from app.db import Database
-from app.documents.accounting import export_fec
+from app.documents.accounting import export_fec, export_sales_journal
 from app.payments.accounting import generated_code
 from app.payments.allocation_rules import AllocationLine
 from app.payments.entry import PaymentForm, record_payment
@@ -199,6 +199,20 @@ def test_credit_notes_are_lettered_with_the_invoice_they_cite(
     payment_2027 = [r for r in rows_2027 if r["JournalCode"] == "BQ" and r["CompteNum"] == "411000"]
     assert [(r["Credit"], r["EcritureLet"]) for r in payment_2027] == [("360,00", fourth)]
     assert session.get(Invoice, pending.id).number in opening[1]["EcritureLib"]
+
+    # Traceability: the credit note's entry and the sales journal name the invoice it
+    # corrects; a payment's entry is validated the day it was entered.
+    note_lines = [r for r in rows if r["PieceRef"] == note.number]
+    assert {r["EcritureLib"] for r in note_lines if r["CompteNum"] != "445740"} == {
+        f"Avoir {note.number} sur {partly.number} Dupont Industrie"
+    }
+    payment = next(r for r in rows if r["PieceRef"] == "RG2026-00001")
+    assert payment["ValidDate"] == f"{max(D(2026, 4, 30), dt.datetime.now(dt.UTC).date()):%Y%m%d}"
+    journal = export_sales_journal(session, D(2026, 1, 1), D(2026, 12, 31), tmp_path / "v.csv")
+    csv_lines = journal.read_bytes().decode("utf-8-sig").splitlines()
+    assert csv_lines[0].endswith(";Échéance;Facture d'origine")
+    assert next(x for x in csv_lines if note.number in x).endswith(f";{partly.number}")
+    assert next(x for x in csv_lines if f";{partly.number};" in x).endswith(";")
 
 
 def test_cheques_on_5112_move_to_the_bank_when_remitted(

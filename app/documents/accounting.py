@@ -130,7 +130,9 @@ def sales_entry(
             vat_by_rate[vat.rate] += vat.vat
     vat_account = VAT_ON_DEBITS if _vat_on_debits(invoice, company) else VAT_ON_PAYMENT
     aux, aux_label = client_aux(client)
-    label = f"{InvoiceKind.LABELS.get(invoice.kind, 'Facture')} {invoice.number} {client.name}"
+    kind = InvoiceKind.LABELS.get(invoice.kind, "Facture")
+    cites = f" sur {item}" if item and item != invoice.number else ""  # credit note → invoice
+    label = f"{kind} {invoice.number}{cites} {client.name}"
     # Invoice: client debit, revenue and VAT credit. Credit note: the reverse.
     sign = -1 if invoice.kind == InvoiceKind.CREDIT_NOTE else 1
     total = round_money(sum(revenue.values(), ZERO) + sum(vat_by_rate.values(), ZERO))
@@ -317,10 +319,13 @@ def sales_rows(session: Session, start: dt.date, end: dt.date) -> list[SalesRow]
     from app.billing.totals import vat_breakdown
 
     rows = []
-    for invoice in _issued(session, start, end):
+    invoices = _issued(session, start, end)
+    origins = _numbers(session, {i.origin_invoice_id for i in invoices if i.origin_invoice_id})
+    for invoice in invoices:
         client = session.get(Client, invoice.client_id)
         assert client is not None
         sign = -1 if invoice.kind == InvoiceKind.CREDIT_NOTE else 1
+        origin = origins.get(invoice.origin_invoice_id or 0, "") if sign < 0 else ""
         for vat in vat_breakdown(invoice.lines):
             rows.append(
                 SalesRow(
@@ -334,6 +339,7 @@ def sales_rows(session: Session, start: dt.date, end: dt.date) -> list[SalesRow]
                     base=vat.base * sign,
                     vat=vat.vat * sign,
                     due_date=invoice.due_date,
+                    origin=origin,
                 )
             )
     return rows

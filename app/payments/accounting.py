@@ -148,6 +148,11 @@ def book_deductions(session: Session, entries: list[FecEntry]) -> list[FecEntry]
     return out
 
 
+def _entered(day: dt.date, created_at: dt.datetime | None) -> dt.date:
+    """ValidDate: the day the payment (or slip) was entered in Propreo, never before its date."""
+    return max(day, created_at.date()) if created_at else day
+
+
 def _client_line(
     labels: dict[str, str],
     aux: str,
@@ -294,7 +299,16 @@ def _payment_entry(
         lines.append(FecLine(GAIN_ACCOUNT, labels[GAIN_ACCOUNT], credit=p.excess_writeoff))
     if writeoffs:
         lines.append(FecLine(LOSS_ACCOUNT, labels[LOSS_ACCOUNT], debit=writeoffs))
-    return FecEntry(BANK_JOURNAL[0], BANK_JOURNAL[1], p.date, p.number, p.date, label, tuple(lines))
+    return FecEntry(
+        BANK_JOURNAL[0],
+        BANK_JOURNAL[1],
+        p.date,
+        p.number,
+        p.date,
+        label,
+        tuple(lines),
+        valid_date=_entered(p.date, p.created_at),
+    )
 
 
 def _vat_entry(
@@ -311,7 +325,14 @@ def _vat_entry(
             FecLine(acc.VAT_ON_DEBITS, labels.get(acc.VAT_ON_DEBITS, ""), credit=value, label=text)
         )
     return FecEntry(
-        MISC_JOURNAL[0], MISC_JOURNAL[1], p.date, p.number, p.date, vat_label, tuple(od)
+        MISC_JOURNAL[0],
+        MISC_JOURNAL[1],
+        p.date,
+        p.number,
+        p.date,
+        vat_label,
+        tuple(od),
+        valid_date=_entered(p.date, p.created_at),
     )
 
 
@@ -344,7 +365,14 @@ def remittance_entries(session: Session, start: dt.date, end: dt.date) -> list[F
         ]
         entries.append(
             FecEntry(
-                BANK_JOURNAL[0], BANK_JOURNAL[1], r.date, r.reference, r.date, text, tuple(lines)
+                BANK_JOURNAL[0],
+                BANK_JOURNAL[1],
+                r.date,
+                r.reference,
+                r.date,
+                text,
+                tuple(lines),
+                valid_date=_entered(r.date, r.created_at),
             )
         )
     return entries
