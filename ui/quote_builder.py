@@ -53,6 +53,7 @@ def decimal_text(value: Any) -> str:
 
 class BuilderPanel(QWidget):
     apply_requested = Signal()
+    computed = Signal()  # after every recomputation (self.result is None on an error)
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -281,6 +282,7 @@ class BuilderPanel(QWidget):
         except PropreoError as exc:
             self.result = None
             self.summary.setText(str(exc))
+            self.computed.emit()
             return
         r = self.result
         self.tasks.blockSignals(True)
@@ -303,6 +305,7 @@ class BuilderPanel(QWidget):
             f"<br>Marge : <b>{format_amount(r.margin)}</b> — "
             f"<b>{format_quantity(r.margin_percent)} %</b>{warn}"
         )
+        self.computed.emit()
 
     def set_editable(self, editable: bool) -> None:
         for w in (self.tasks, self.table_buttons, self.apply_button):

@@ -1,7 +1,9 @@
-"""Chantiers tab: list of sites and the site record (access, surfaces, constraints, photos)."""
+"""Chantiers tab: list of sites and the site record (access, surfaces, constraints, cadencier,
+photos)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt
@@ -10,6 +12,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -26,13 +29,15 @@ from PySide6.QtWidgets import (
 from app import site_photos, sites
 from app.errors import PropreoError, ValidationError
 from app.i18n import _
+from app.money import format_amount, format_quantity
 from app.site_photos import SitePhoto
-from models.quotes import PhotoTag
+from models.quotes import PhotoTag, QuoteKind
 from ui.context import Tab, UiContext
 from ui.forms import Field, FormWidget
 from ui.liaison import LiaisonEntriesWidget
 from ui.operations import show_error
 from ui.photo_viewer import PhotoViewer
+from ui.quote_builder import BuilderPanel
 from ui.quote_editor import PhotoList
 from ui.table import Column, RecordList
 
@@ -112,12 +117,14 @@ class SitesTab(Tab):
         self.constraints_error = QLabel(self)
         self.constraints_error.setStyleSheet("color: #b00020;")
         photos_box = self._photos_box()
+        schedule_box = self._schedule_box()
 
         record = QWidget(self)
         record_layout = QVBoxLayout(record)
         record_layout.addWidget(self.form)
         record_layout.addWidget(box)
         record_layout.addWidget(self.constraints_error)
+        record_layout.addWidget(schedule_box)
         record_layout.addWidget(photos_box)
         self.liaison = LiaisonEntriesWidget(ctx, parent=self)  # the site's liaison entries
         record_layout.addWidget(self.liaison)
@@ -165,6 +172,8 @@ class SitesTab(Tab):
             check.setChecked(code in form.constraints)
         self.constraints_error.hide()
         self._show_photos(photos or [])
+        self.schedule.set_site(site_id, dt.date.today(), QuoteKind.CONTRACT)
+        self.schedule.table_buttons.setEnabled(site_id is not None)
         self.liaison.set_target(site_id=site_id)
         self.title_label.setText(f"{form.code} — {form.name}" if site_id else "Nouveau chantier")
         self.status.setText("")
@@ -225,6 +234,48 @@ class SitesTab(Tab):
             self.ctx.call(sites.set_site_active, row.id, not row.active, topic="sites")
         except PropreoError as exc:
             show_error(self, exc)
+
+    # --- cadencier -------------------------------------------------------------------------
+
+    def _schedule_box(self) -> QGroupBox:
+        """The site's cadencier (tasks, frequency, time per pass, qualification), edited and
+        saved here as in the quote's Chiffrage page; prices and margins stay in the quote."""
+        box = QGroupBox(_("Tâches et fréquences"), self)
+        self.schedule = BuilderPanel(self.ctx, box)
+        self.schedule.apply_button.hide()
+        self.schedule.summary.hide()
+        for form in self.schedule.findChildren(QFormLayout):
+            for edit in (
+                self.schedule.products,
+                self.schedule.equipment,
+                self.schedule.overheads,
+                self.schedule.margin,
+                self.schedule.target,
+            ):
+                form.setRowVisible(edit, False)
+        self.schedule.tasks.setMinimumHeight(160)
+        self.schedule.computed.connect(self._update_schedule_hours)
+        self.schedule_hours = QLabel(box)
+        self.schedule_hours.setToolTip(
+            _("Heures de main-d'œuvre par mois et leur coût chargé à la date du jour")
+        )
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.schedule)
+        layout.addWidget(self.schedule_hours)
+        return box
+
+    def _update_schedule_hours(self) -> None:
+        result = self.schedule.result
+        if result is None or not result.task_hours:
+            self.schedule_hours.setText(
+                self.schedule.summary.text() if result is None and self.site_id else ""
+            )
+            return
+        self.schedule_hours.setText(
+            _("Heures par mois : {hours} h — main-d'œuvre chargée : {labour}").format(
+                hours=format_quantity(result.hours), labour=format_amount(result.labour)
+            )
+        )
 
     # --- photos ---------------------------------------------------------------------------
 
