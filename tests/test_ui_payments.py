@@ -106,7 +106,10 @@ def test_mandate_then_sepa_batch(qtbot: QtBot, db: Database, tmp_path: Path) -> 
     qtbot.addWidget(sepa)
     from PySide6.QtCore import QDate
 
-    sepa.date.setDate(QDate(2026, 5, 5))
+    from app.payments.sepa_rules import earliest_collection_date
+
+    day = earliest_collection_date(dt.date.today())  # a past date is refused (D-1 rule)
+    sepa.date.setDate(QDate(day.year, day.month, day.day))
     assert [(c.amount, c.problem) for c in sepa.candidates.visible_rows()] == [(E("480.00"), "")]
     out = tmp_path / "lot.xml"
     assert len(sepa.create(str(out))) == 1

@@ -22,8 +22,13 @@ from PySide6.QtWidgets import (
 from app.errors import PropreoError
 from app.i18n import _
 from app.money import ZERO, format_amount
-from app.payments import remittance, sepa
-from app.payments.sepa_rules import MANDATE_KINDS, SCHEMES, SEQUENCES
+from app.payments import remittance, sepa, sepa_mandates
+from app.payments.sepa_rules import (
+    MANDATE_KINDS,
+    SCHEMES,
+    SEQUENCES,
+    earliest_collection_date,
+)
 from ui.context import UiContext
 from ui.forms import Field, FormWidget
 from ui.operations import show_error
@@ -122,17 +127,20 @@ class RemittanceDialog(QDialog):
 CANDIDATE_COLUMNS = [
     Column("Facture", lambda r: r.invoice_number, 110),
     Column("Client", lambda r: r.client_name, 180),
+    Column("Émise le", lambda r: r.issue_date, 85),
     Column("Échéance", lambda r: r.due_date, 85),
     Column("Montant", lambda r: r.amount, 90),
     Column("RUM", lambda r: r.rum, 140),
     Column("Schéma", lambda r: r.scheme, 60),
+    Column("Séquence", lambda r: r.sequence, 60),
     Column(
-        "Anomalie",
+        "Écartée car",
         lambda r: r.problem,
-        160,
+        320,
         color=lambda r: "#b00020" if r.problem else None,
     ),
 ]
+BATCH_STATUS = {"exported": "Exporté", "confirmed": "Confirmé", "cancelled": "Annulé"}
 BATCH_COLUMNS = [
     Column("Lot", lambda r: r.reference, 140),
     Column("Prélèvement le", lambda r: r.collection_date, 95),
@@ -141,7 +149,7 @@ BATCH_COLUMNS = [
     Column("Total", lambda r: r.total, 90),
     Column(
         "État",
-        lambda r: {"exported": "Exporté", "confirmed": "Confirmé"}.get(r.status, r.status),
+        lambda r: BATCH_STATUS.get(r.status, r.status),
         80,
     ),
 ]
@@ -162,10 +170,21 @@ class SepaDialog(QDialog):
         self.ctx = ctx
         self.setWindowTitle(_("Prélèvements SEPA"))
         self.resize(900, 700)
-        self.date = _date_edit(self, dt.date.today() + dt.timedelta(days=2))
+        self.notice_days = self.ctx.query(sepa.prenotification_days)
+        earliest = earliest_collection_date(dt.date.today())
+        self.date = _date_edit(self, earliest)
         self.date.setToolTip(
-            _("Date d'échéance demandée ; les factures échues à cette date sont proposées.")
+            _(
+                "Date de prélèvement demandée : un jour ouvré TARGET2, au plus tôt le jour ouvré "
+                "suivant l'envoi du fichier. Sont proposées les factures échues à cette date "
+                "et émises au moins {days} jours avant (préavis, Paramètres de la société)."
+            ).format(days=self.notice_days)
         )
+        self.rule = QLabel(
+            _("Au plus tôt le {date} (jour ouvré TARGET2 suivant l'envoi) ; préavis {days} jours.")
+            .format(date=earliest.strftime("%d/%m/%Y"), days=self.notice_days),
+            self,
+        )  # fmt: skip
         self.date.dateChanged.connect(lambda _d: self.refresh())
         self.candidates = RecordList(CANDIDATE_COLUMNS, export_name="a-prelever")
         self.create_button = QPushButton(_("Créer le lot et enregistrer le fichier…"), self)
@@ -182,14 +201,28 @@ class SepaDialog(QDialog):
             _("Le prélèvement est revenu impayé : le règlement est rejeté et la facture rouverte.")
         )
         self.reject_button.clicked.connect(lambda: self.reject_selected())
+        self.cancel_button = QPushButton(_("Annuler le lot…"), self)
+        self.cancel_button.setToolTip(
+            _(
+                "Le fichier n'a pas été envoyé ou la banque l'a refusé en entier : ses factures "
+                "redeviennent à prélever et ses premiers prélèvements restent des FRST."
+            )
+        )
+        self.cancel_button.clicked.connect(lambda: self.cancel_batch())
         top = QHBoxLayout()
         top.addWidget(QLabel(_("Date de prélèvement :"), self))
         top.addWidget(self.date)
+        top.addWidget(self.rule)
         top.addStretch(1)
         top.addWidget(self.create_button)
         batch_bar = QHBoxLayout()
         batch_bar.addWidget(QLabel(_("Lots"), self), 1)
-        for button in (self.file_button, self.confirm_button, self.reject_button):
+        for button in (
+            self.file_button,
+            self.confirm_button,
+            self.reject_button,
+            self.cancel_button,
+        ):
             batch_bar.addWidget(button)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.button(QDialogButtonBox.StandardButton.Close).setText(_("Fermer"))
@@ -260,6 +293,22 @@ class SepaDialog(QDialog):
             show_error(self, exc)
         self.refresh()
 
+    def cancel_batch(self, reason: str = "") -> None:
+        row = self.batches.current()
+        if row is None:
+            return
+        if not reason:
+            reason, ok = QInputDialog.getText(
+                self, _("Annuler le lot"), _("Motif (ex. fichier refusé par la banque) :")
+            )
+            if not ok:
+                return
+        try:
+            self.ctx.call(sepa.cancel_batch, row.id, reason, topic="payments")
+        except PropreoError as exc:
+            show_error(self, exc)
+        self.refresh()
+
     def reject_selected(self, reason: str = "") -> None:
         line = self.lines.current()
         if line is None:
@@ -326,8 +375,14 @@ class MandatesDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         self.revoke_button = QPushButton(_("Révoquer"), self)
         self.revoke_button.clicked.connect(self.revoke)
+        self.print_button = QPushButton(_("Formulaire de mandat (PDF)…"), self)
+        self.print_button.setToolTip(
+            _("Le mandat à faire signer au débiteur (contenu obligatoire EPC), ou sa copie.")
+        )
+        self.print_button.clicked.connect(lambda: self.print_form())
         bar = QHBoxLayout()
         bar.addWidget(self.new_button)
+        bar.addWidget(self.print_button)
         bar.addStretch(1)
         bar.addWidget(self.revoke_button)
         bar.addWidget(self.save_button)
@@ -369,6 +424,19 @@ class MandatesDialog(QDialog):
             return
         self.mandate_id = mandate.id
         self.refresh()
+
+    def print_form(self, path: str = "") -> str:
+        """Save the mandate form of the selected (or just saved) mandate as a PDF."""
+        if self.mandate_id is None:
+            show_error(self, PropreoError("Enregistrez ou choisissez d'abord un mandat."))
+            return ""
+        try:
+            data = self.ctx.query(sepa_mandates.mandate_pdf, self.mandate_id)
+            rum = self.ctx.query(sepa.mandate_form, self.mandate_id).rum
+        except PropreoError as exc:
+            show_error(self, exc)
+            return ""
+        return _save_bytes(self, _("Mandat SEPA"), f"mandat-{rum}.pdf", "PDF (*.pdf)", data, path)
 
     def revoke(self) -> None:
         if self.mandate_id is None:

@@ -88,6 +88,11 @@ class Candidate:
     sequence: str = ""  # FRST / RCUR / OOFF it would be collected with
 
 
+def prenotification_days(session: Session) -> int:
+    """Calendar days of pre-notification agreed with direct-debit clients (setting)."""
+    return get_company(session).sepa_prenotification_days
+
+
 def _pending_first(session: Session) -> dict[int, str]:
     """Mandates whose first (or one-off) collection sits in a batch not yet confirmed."""
     rows = session.execute(
@@ -114,7 +119,7 @@ def candidates(
     first collection of the mandate still awaiting the bank's confirmation, one-off mandate
     already taken by another invoice) or the sequence type it would be collected with.
     """
-    notice_days = get_company(session).sepa_prenotification_days
+    notice_days = prenotification_days(session)
     pending = select(SepaBatchLine.invoice_id).where(SepaBatchLine.status == "pending")
     query = (
         select(Invoice, Client)
