@@ -116,8 +116,14 @@ def test_reminder_letter_pdf_docx_and_history(demo_db: Database) -> None:
     assert f"Relance n° {before + 1} du devis DE2026-00006 (lettre)" in summaries
 
 
-def test_only_a_sent_quote_gets_a_reminder_letter(demo_db: Database) -> None:
+def test_only_a_sent_quote_still_valid_gets_a_reminder_letter(demo_db: Database) -> None:
+    quote_id, _client_id, _count = _sent_quote(demo_db)
     with demo_db.read() as s:
+        quote = s.get(Quote, quote_id)
+        assert quote is not None
+        late = quote.validity_date + dt.timedelta(days=1)
+        with pytest.raises(StateError, match="n'est plus valable depuis le"):
+            reminder_letter_pdf(s, quote_id, late)
         draft = s.scalar(select(Quote).where(Quote.status == QuoteStatus.DRAFT))
         assert draft is not None
         with pytest.raises(StateError, match="ne se relance pas"):

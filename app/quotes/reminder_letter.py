@@ -40,6 +40,13 @@ def reminder_letter(session: Session, quote_id: int, day: dt.date) -> QuoteRemin
     """The letter's plain values for one sent quote, addressed like its invoices would be."""
     quote = get_quote(session, quote_id)
     _require_sent(quote)
+    if quote.validity_date < day:
+        raise StateError(
+            "Le devis {ref} n'est plus valable depuis le {date} : une lettre de relance "
+            "ne peut pas l'annoncer valable. Révisez-le (nouvelle version) ou classez-le.",
+            ref=quote.reference,
+            date=f"{quote.validity_date:%d/%m/%Y}",
+        )
     client = session.get(Client, quote.client_id)
     assert client is not None
     company = get_company(session)
