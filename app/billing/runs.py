@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, Select, Table, func, select
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -24,6 +26,7 @@ from app.billing.contracts import contract_spec
 from app.billing.invoices import DraftLine, LineResolver
 from app.billing.issuing import issue_invoices, legal_problems
 from app.billing.plan import Billed, DueItem, due_items, parse_period
+from app.billing.records import client_records
 from app.billing.totals import compute_totals
 from app.db import insert_rows
 from app.errors import ValidationError
@@ -173,47 +176,69 @@ def load_billed(
     return result
 
 
+_STAMPS = frozenset({"created_at", "updated_at"})
+
+
+def _columns(table: Table) -> list[Column[object]]:
+    """The columns the run reads: all but the bookkeeping timestamps."""
+    return [c for c in table.columns if c.key not in _STAMPS]
+
+
+def _records(session: Session, query: Select[Any]) -> Iterator[SimpleNamespace]:
+    """Each row as a plain record (result keys read once, not once per row)."""
+    result = session.execute(query)
+    keys = list(result.keys())
+    for values in result:
+        yield SimpleNamespace(**dict(zip(keys, values, strict=True)))
+
+
 def _load_contracts(
     session: Session, last: dt.date, contract_ids: list[int] | None
 ) -> list[SimpleNamespace]:
-    """Billable contracts as plain records (columns as attributes) with their ``lines``
-    (by position), each line's ``versions`` (by valid_from, id) and the ``suspensions``
-    (by start date): what :func:`contract_spec` and the run read, in four queries and
-    without ORM objects (same ordering as the model's relationships)."""
+    """Billable contracts as plain records (columns as attributes, timestamps aside) with
+    their ``lines`` (by position), each line's ``versions`` (by valid_from, id) and the
+    ``suspensions`` (by start date): what :func:`contract_spec` and the run read, in four
+    queries and without ORM objects (same ordering as the model's relationships)."""
     session.flush()
     c_t, l_t = Contract.__table__, ContractLine.__table__
     v_t, s_t = ContractLineVersion.__table__, Suspension.__table__
     query = (
-        select(c_t)
+        select(*_columns(c_t))
         .where(c_t.c.status.in_(ContractStatus.BILLABLE), c_t.c.start_date <= last)
         .order_by(c_t.c.id)
     )
     if contract_ids is not None:
         query = query.where(c_t.c.id.in_(contract_ids))
-    contracts = [SimpleNamespace(**row._mapping) for row in session.execute(query)]
+    contracts = list(_records(session, query))
     by_id = {c.id: c for c in contracts}
     for c in contracts:
         c.lines, c.suspensions = [], []
     wanted = select(c_t.c.id).where(query.whereclause)  # type: ignore[arg-type]
     lines: dict[int, SimpleNamespace] = {}
-    for row in session.execute(
-        select(l_t).where(l_t.c.contract_id.in_(wanted)).order_by(l_t.c.position, l_t.c.id)
+    for line in _records(
+        session,
+        select(*_columns(l_t))
+        .where(l_t.c.contract_id.in_(wanted))
+        .order_by(l_t.c.position, l_t.c.id),
     ):
-        line = SimpleNamespace(**row._mapping)
         line.versions = []
         lines[line.id] = line
         by_id[line.contract_id].lines.append(line)
-    for row in session.execute(
-        select(v_t)
+    for version in _records(
+        session,
+        select(*_columns(v_t))
         .join(l_t, l_t.c.id == v_t.c.line_id)
         .where(l_t.c.contract_id.in_(wanted))
-        .order_by(v_t.c.valid_from, v_t.c.id)
+        .order_by(v_t.c.valid_from, v_t.c.id),
     ):
-        lines[row.line_id].versions.append(SimpleNamespace(**row._mapping))
-    for row in session.execute(
-        select(s_t).where(s_t.c.contract_id.in_(wanted)).order_by(s_t.c.start_date, s_t.c.id)
+        lines[version.line_id].versions.append(version)
+    for suspension in _records(
+        session,
+        select(*_columns(s_t))
+        .where(s_t.c.contract_id.in_(wanted))
+        .order_by(s_t.c.start_date, s_t.c.id),
     ):
-        by_id[row.contract_id].suspensions.append(SimpleNamespace(**row._mapping))
+        by_id[suspension.contract_id].suspensions.append(suspension)
     return contracts
 
 
@@ -257,10 +282,7 @@ def run_month(
     resolver.preload(
         {v.article_id for c in contracts for cl in c.lines for v in cl.versions if v.article_id}
     )
-    clients = {
-        c.id: c
-        for c in session.scalars(select(Client).where(Client.id.in_({k[1] for k in groups})))
-    }
+    clients = client_records(session, {k[1] for k in groups})
     invoice_rows: list[dict[str, object]] = []
     line_rows: list[list[dict[str, object]]] = []
     ledger_rows: list[list[dict[str, object]]] = []

@@ -1,0 +1,42 @@
+"""Clients read as plain records for the bulk paths (month-end run, issuing).
+
+Loading 4,000 ``Client`` ORM objects costs ≈ 0.1 s per transaction; the run and the
+issue only read columns, so they get one row per client with the same attribute names
+(plus ``is_professional`` and ``manager``, the two things read through the model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import SimpleNamespace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.clients import Client, ClientKind
+
+
+def client_records(session: Session, ids: Iterable[int]) -> dict[int, SimpleNamespace]:
+    """Clients ``ids`` by id: every column as an attribute, ``is_professional`` as
+    :attr:`Client.is_professional` says, and ``manager`` (the managing syndic: only its
+    ``name``) or ``None``. Objects already changed in the session are flushed first."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    session.flush()
+    table = Client.__table__
+    manager = table.alias("manager")
+    query = (
+        select(table, manager.c.name.label("_manager_name"))
+        .outerjoin(manager, manager.c.id == table.c.manager_id)
+        .where(table.c.id.in_(wanted))
+    )
+    out: dict[int, SimpleNamespace] = {}
+    professional = ClientKind.PROFESSIONAL
+    for row in session.execute(query):
+        record = SimpleNamespace(**row._mapping)
+        name = record.__dict__.pop("_manager_name")
+        record.manager = SimpleNamespace(name=name) if name is not None else None
+        record.is_professional = record.kind in professional
+        out[record.id] = record
+    return out
