@@ -1,4 +1,4 @@
-"""Factur-X EN 16931: the CII XML (lxml) and the PDF/A-3 carrying it (``factur-x``).
+"""Factur-X EN 16931: the CII XML (lxml) and the PDF/A-3 carrying it (one ReportLab pass).
 
 The XML says exactly what the printed PDF says: both come from one
 :class:`~reports.invoice_model.InvoiceDocument`. The legal mentions travel as notes with
@@ -9,9 +9,7 @@ mentions, BAR the processing type) as the French CTC rules (BR-FR) require.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from app.money import round_money
@@ -285,49 +283,20 @@ def build_cii_xml(doc: InvoiceDocument) -> bytes:
     return b.etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def embed_facturx(pdf_bytes: bytes, xml: bytes, doc: InvoiceDocument) -> bytes:
-    """PDF/A-3 + ``factur-x.xml`` (Data relationship, Factur-X XMP), as a fresh file.
-
-    ``generate_from_file(..., output_pdf_file=...)`` writes one clean PDF (the binary
-    variant appends an incremental update to the input, leaving two PDFs in one file).
-    """
-    from facturx import generate_from_file
-
-    from reports.pdfa import make_pdfa
-
-    title = f"{doc.type_label} {doc.number}"
-    base = make_pdfa(pdf_bytes, title=title, author=doc.seller.name)
-    with tempfile.TemporaryDirectory(prefix="propreo-fx-") as tmp:
-        source = Path(tmp) / "in.pdf"
-        target = Path(tmp) / "out.pdf"
-        source.write_bytes(base)
-        generate_from_file(
-            str(source),
-            xml,
-            flavor="factur-x",
-            level="en16931",
-            check_xsd=False,  # reports.validation runs the XSD and both schematrons
-            pdf_metadata={
-                "author": doc.seller.name,
-                "keywords": "Factur-X, facture",
-                "title": title,
-                "subject": f"{title} du {doc.issue_date:%d/%m/%Y} – {doc.buyer.name}",
-            },
-            lang="fr-FR",
-            output_pdf_file=str(target),
-        )
-        return target.read_bytes()
-
-
 def render_facturx(doc: InvoiceDocument, *, validate: bool = True) -> bytes:
-    """The complete, validated Factur-X PDF of one document."""
+    """The complete, validated Factur-X PDF of one document.
+
+    The XML is built and validated (XSD + EN 16931 + BR-FR) before any PDF exists; the
+    PDF/A-3 with ``factur-x.xml`` embedded is then written in one ReportLab pass
+    (:func:`reports.pdfa.install_pdfa`), without re-reading the PDF.
+    """
     from reports.invoice_pdf import render_invoice_pdf
     from reports.validation import ensure_valid
 
     xml = build_cii_xml(doc)
     if validate:
         ensure_valid(xml, number=doc.number)
-    return embed_facturx(render_invoice_pdf(doc), xml, doc)
+    return render_invoice_pdf(doc, facturx_xml=xml)
 
 
 def extract_xml(pdf_bytes: bytes) -> bytes:
