@@ -115,6 +115,19 @@ def test_public_body_invoice_cites_the_code_de_la_commande_publique(
     assert [f for f in validate_xml(xml) if f.fatal] == []
 
 
+def test_an_ecb_date_after_the_invoice_is_not_printed(demo_db: Database) -> None:
+    with demo_db.read() as session:
+        client_id = session.scalar(select(Client.id).where(Client.code == "MAIR001"))
+        march = session.scalar(
+            select(Invoice.id).where(
+                Invoice.client_id == client_id, Invoice.issue_date == D(2026, 3, 31)
+            )
+        )
+        doc = build_document(session, march)
+    assert doc.penalty_text.endswith("soit 10,15 % l'an (taux BCE 2,15 %).")
+    assert "01/07/2026" not in doc.penalty_text
+
+
 def test_a_reprint_keeps_the_rate_in_force_when_it_was_issued(demo_db: Database) -> None:
     before = _doc(demo_db, "MAIR001")
     with demo_db.write() as session:

@@ -111,13 +111,19 @@ def public_penalty_text(ecb_rate: Decimal, since: dt.date | None) -> str:
 
 
 def penalty_mentions(
-    company: CompanySettings, buyer: Party, seller_snapshot: str = ""
+    company: CompanySettings,
+    buyer: Party,
+    seller_snapshot: str = "",
+    issue_date: dt.date | None = None,
 ) -> tuple[str, str]:
     """(late-interest text, recovery-indemnity text) for this buyer, with the rates frozen
-    in the seller snapshot when the invoice was issued (live settings for older ones)."""
+    in the seller snapshot when the invoice was issued (live settings for older ones). The
+    ECB rate's date is printed only when it was already in force on the issue date."""
     s = _Snap(seller_snapshot, company)
     if buyer.public_body:
         since = _date(s.get("ecb_rate_date", default=None))
+        if since is not None and issue_date is not None and since > issue_date:
+            since = None
         ecb = Decimal(str(s.get("ecb_rate", default=company.ecb_rate)))
         return public_penalty_text(ecb, since), PUBLIC_INDEMNITY_TEXT
     if buyer.professional:
@@ -309,7 +315,9 @@ def build_document(
     )
     origin = invoice.origin
     buyer = buyer_party(client, invoice.client_snapshot)
-    penalty, indemnity = penalty_mentions(company, buyer, invoice.seller_snapshot)
+    penalty, indemnity = penalty_mentions(
+        company, buyer, invoice.seller_snapshot, invoice.issue_date
+    )
     return InvoiceDocument(
         number=invoice.number or "BROUILLON",
         type_code=TYPE_CODES.get(invoice.kind, INVOICE),
