@@ -11,9 +11,10 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -97,6 +98,32 @@ class PhotoList(QListWidget):
         if paths:
             event.acceptProposedAction()
             self.files_dropped.emit(paths)
+
+
+class SheetDialog(QDialog):
+    """Title, kind (product or equipment) and norms of a technical sheet being added."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Fiche technique"))
+        self.title = QLineEdit(title, self)
+        self.kind = QComboBox(self)
+        for value, label in sheets.KINDS.items():
+            self.kind.addItem(label, value)
+        self.kind.setToolTip(_("Fiche du produit employé ou du matériel proposé"))
+        self.norms = QLineEdit(self)
+        self.norms.setPlaceholderText(_("ex. EN 1276, Ecolabel, CLP"))
+        self.norms.setToolTip(_("Normes et labels cités par la fiche"))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(_("Titre"), self.title)
+        form.addRow(_("Type"), self.kind)
+        form.addRow(_("Normes"), self.norms)
+        form.addRow(buttons)
 
 
 class QuoteEditor(QDialog):
@@ -309,13 +336,13 @@ class QuoteEditor(QDialog):
         path, _filter = QFileDialog.getOpenFileName(self, _("Fiche technique"), "", "PDF (*.pdf)")
         if not path:
             return
-        title, ok = QInputDialog.getText(
-            self, _("Fiche technique"), _("Titre :"), text=Path(path).stem
-        )
-        if ok:
-            self.add_sheet(path, title)
+        dialog = SheetDialog(Path(path).stem, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.add_sheet(
+                path, dialog.title.text(), dialog.kind.currentData(), dialog.norms.text()
+            )
 
-    def add_sheet(self, path: str, title: str, kind: str = "product") -> bool:
+    def add_sheet(self, path: str, title: str, kind: str = "product", norms: str = "") -> bool:
         try:
             sheet = self.ctx.call(
                 sheets.add_sheet,
@@ -323,6 +350,7 @@ class QuoteEditor(QDialog):
                 Path(path).name,
                 title=title,
                 kind=kind,
+                norms=norms,
                 topic="quotes",
             )
         except (PropreoError, OSError) as exc:
@@ -334,7 +362,8 @@ class QuoteEditor(QDialog):
     def _fill_sheets(self, checked: set[int]) -> None:
         self.sheet_list.clear()
         for row in self.ctx.query(views.sheet_rows):
-            item = QListWidgetItem(f"{row.title} ({row.pages} p.)")
+            kind = sheets.KINDS.get(row.kind, "")
+            item = QListWidgetItem(f"{row.title} ({kind}, {row.pages} p.)")
             item.setData(Qt.ItemDataRole.UserRole, row.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(

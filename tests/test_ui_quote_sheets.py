@@ -1,0 +1,54 @@
+"""Technical sheets added from the quote editor carry their kind (product or equipment)
+and norms (programme module 3: « fiche technique du matériel proposé / produit (normes) »)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.db import Database
+from models.quotes import Quote, QuoteStatus, TechnicalSheet
+from ui.main_window import MainWindow
+from ui.quote_editor import SheetDialog
+
+
+def _pdf(path: Path) -> str:
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path))
+    c.drawString(80, 760, "AUTOLAVEUSE 50 CM")
+    c.save()
+    return str(path)
+
+
+def test_sheet_kind_and_norms_from_the_editor(
+    qtbot: QtBot, demo_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with demo_db.read() as s:
+        draft = s.scalar(select(Quote.id).where(Quote.status == QuoteStatus.DRAFT))
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    editor = window.tab("Devis").open_quote(draft)
+    qtbot.addWidget(editor)
+    path = _pdf(tmp_path / "autolaveuse.pdf")
+    monkeypatch.setattr("ui.quote_editor.QFileDialog.getOpenFileName", lambda *a, **k: (path, ""))
+
+    def fill(dialog: SheetDialog) -> SheetDialog.DialogCode:
+        assert dialog.title.text() == "autolaveuse"
+        dialog.title.setText("Autolaveuse 50 cm")
+        dialog.kind.setCurrentIndex(dialog.kind.findData("equipment"))
+        dialog.norms.setText("EN 60335-2-72")
+        return SheetDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SheetDialog, "exec", fill)
+    editor._choose_sheet()
+
+    labels = [editor.sheet_list.item(i).text() for i in range(editor.sheet_list.count())]
+    assert "Autolaveuse 50 cm (Fiche matériel, 1 p.)" in labels
+    with demo_db.read() as s:
+        sheet = s.scalar(select(TechnicalSheet).where(TechnicalSheet.title == "Autolaveuse 50 cm"))
+        assert sheet is not None
+        assert (sheet.kind, sheet.norms, sheet.pages) == ("equipment", "EN 60335-2-72", 1)
