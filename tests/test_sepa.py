@@ -71,7 +71,8 @@ def test_batch_validates_then_confirm_and_reject(session: Session, company: obje
         (inv_a.number, E("480.00"), ""),
         (inv_b.number, E("96.60"), ""),
     ]
-    assert "prélevée le 30/08/2026" in prenotification(session, inv_a)
+    # Due on Sunday 30/08: pre-notified for the next TARGET2 business day.
+    assert "prélevée le 31/08/2026" in prenotification(session, inv_a)
     assert "RUM-SDCT-001" in prenotification(session, inv_a)
 
     (batch,) = create_batches(session, collection, created_on=D(2026, 9, 1))

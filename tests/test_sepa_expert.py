@@ -372,3 +372,23 @@ def test_cli_lists_left_out_invoices_and_prints_the_mandate(
     assert main(["--db", path, "sepa", "mandat", "--rum", "RUM-CLI",
                  "--out", str(tmp_path / "m.pdf")]) == 0  # fmt: skip
     assert "RUM-CLI" in _text((tmp_path / "m.pdf").read_bytes())
+
+
+def test_prenotified_date_respects_the_delay(session: Session, company: object) -> None:
+    from app.payments.sepa import planned_collection_date, prenotification
+
+    client = _debit_client(session, "PREN")
+    net = issue_invoice(session, client, "480.00", D(2026, 6, 30))  # due Thu 30/07/2026
+    on_receipt = _issue_on_receipt(session, client, "120.00", D(2026, 7, 3))
+    assert planned_collection_date(session, net) == D(2026, 7, 30)
+    assert planned_collection_date(session, on_receipt) == D(2026, 7, 17)  # 3/07 + 14 days
+    text = prenotification(session, on_receipt).replace("\xa0", " ").replace("\u202f", " ")
+    assert text == (
+        "Cette facture sera prélevée le 17/07/2026 pour 120,00 € au titre du mandat SEPA "
+        "RUM-PREN (ICS FR72ZZZ123456)."
+    )
+    # The batch agrees: not before that date.
+    assert [c.invoice_id for c in candidates(session, D(2026, 7, 16)) if not c.problem] == []
+    assert [c.invoice_id for c in candidates(session, D(2026, 7, 17)) if not c.problem] == [
+        on_receipt.id
+    ]

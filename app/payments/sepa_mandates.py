@@ -20,6 +20,8 @@ from app.payments.sepa_rules import (
     CORE,
     MANDATE_KINDS,
     SCHEMES,
+    earliest_collection,
+    first_target_day_from,
     mandate_usable,
     prenotification_text,
     sequence_type,
@@ -211,17 +213,26 @@ def usable_mandate(session: Session, client_id: int, on: dt.date) -> SepaMandate
     return None
 
 
+def planned_collection_date(session: Session, invoice: Invoice) -> dt.date:
+    """The date to pre-notify on the invoice: its due date, unless that leaves fewer than
+    the pre-notification delay after the issue date (then issue date + delay), moved to a
+    TARGET2 business day. A batch never collects the invoice before that date."""
+    days = get_company(session).sepa_prenotification_days
+    due = invoice.due_date or invoice.issue_date
+    return first_target_day_from(max(due, earliest_collection(invoice.issue_date, days)))
+
+
 def prenotification(session: Session, invoice: Invoice) -> str:
     """Pre-notification printed on the invoice of a direct-debit client ("" otherwise)."""
     client = session.get(Client, invoice.client_id)
-    due = invoice.due_date or invoice.issue_date
     if client is None or client.payment_means != "direct_debit":
         return ""
-    mandate = usable_mandate(session, client.id, due)
+    day = planned_collection_date(session, invoice)
+    mandate = usable_mandate(session, client.id, day)
     if mandate is None:
         return ""
     ics = get_company(session).sepa_creditor_id
-    return prenotification_text(format_amount(invoice.amount_due), due, mandate.rum, ics)
+    return prenotification_text(format_amount(invoice.amount_due), day, mandate.rum, ics)
 
 
 def mandate_form(session: Session, mandate_id: int) -> MandateForm:
