@@ -135,7 +135,7 @@ def latin9(text: str) -> str:
         )
 
 
-def _text(value: str) -> str:
+def _clean(value: str) -> str:
     """No tab, no line break inside a field; only ISO-8859-15 characters."""
     return latin9(" ".join(str(value).replace("\t", " ").split()))
 
@@ -183,6 +183,13 @@ def check_entries(entries: Iterable[FecEntry]) -> None:
 
 
 def fec_rows(entries: list[FecEntry]) -> list[list[str]]:
+    cache: dict[str, str] = {}  # labels and names repeat on thousands of lines
+
+    def _text(value: str) -> str:
+        if value not in cache:
+            cache[value] = _clean(value)
+        return cache[value]
+
     rows = []
     for e in entries:
         for line in e.lines:

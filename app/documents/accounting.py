@@ -188,18 +188,21 @@ def sales_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEnt
     labels = account_labels(session)
     labels.setdefault(VAT_ON_PAYMENT, "TVA collectée sur encaissements")
     labels.setdefault(VAT_ON_DEBITS, "TVA collectée")
-    clients: dict[int, Client] = {}
     entries = []
     invoices = _issued(session, start, end)
     origins = _numbers(session, {i.origin_invoice_id for i in invoices if i.origin_invoice_id})
+    clients = all_clients(session)
     for invoice in invoices:
-        if invoice.client_id not in clients:
-            clients[invoice.client_id] = session.get(Client, invoice.client_id)  # type: ignore[assignment]
         item = ""
         if invoice.kind == InvoiceKind.CREDIT_NOTE and invoice.origin_invoice_id:
             item = origins.get(invoice.origin_invoice_id, "")
         entries.append(sales_entry(invoice, clients[invoice.client_id], company, labels, item))
     return entries
+
+
+def all_clients(session: Session) -> dict[int, Client]:
+    """Every client in one query (a FEC touches most of them; one get per client is slow)."""
+    return {c.id: c for c in session.scalars(select(Client))}
 
 
 def _numbers(session: Session, ids: set[int]) -> dict[int, str]:
@@ -321,9 +324,9 @@ def sales_rows(session: Session, start: dt.date, end: dt.date) -> list[SalesRow]
     rows = []
     invoices = _issued(session, start, end)
     origins = _numbers(session, {i.origin_invoice_id for i in invoices if i.origin_invoice_id})
+    clients = all_clients(session)
     for invoice in invoices:
-        client = session.get(Client, invoice.client_id)
-        assert client is not None
+        client = clients[invoice.client_id]
         sign = -1 if invoice.kind == InvoiceKind.CREDIT_NOTE else 1
         origin = origins.get(invoice.origin_invoice_id or 0, "") if sign < 0 else ""
         for vat in vat_breakdown(invoice.lines):

@@ -45,7 +45,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.documents import accounting as acc
 from app.money import ZERO, round_money
-from models.clients import Client
 from models.company import CompanySettings
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 from models.payments import (
@@ -216,7 +215,7 @@ def bank_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntr
     labels.setdefault(LOSS_ACCOUNT, "Écarts de règlement (perte)")
     labels.setdefault(GAIN_ACCOUNT, "Écarts de règlement (gain)")
     vat_on_payment = _VatOnPayment(session, company, end)
-    clients: dict[int, Client] = {}
+    clients = acc.all_clients(session)
     invoices: dict[int, Invoice] = {}
     entries: list[FecEntry] = []
     payments = session.scalars(
@@ -226,8 +225,6 @@ def bank_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntr
         .order_by(Payment.date, Payment.id)
     )
     for p in payments:
-        if p.client_id not in clients:
-            clients[p.client_id] = session.get(Client, p.client_id)  # type: ignore[assignment]
         client = clients[p.client_id]
         aux, aux_label = acc.client_aux(client)
         active = [a for a in p.allocations if a.undone_at is None]
