@@ -392,3 +392,16 @@ def test_prenotified_date_respects_the_delay(session: Session, company: object) 
     assert [c.invoice_id for c in candidates(session, D(2026, 7, 17)) if not c.problem] == [
         on_receipt.id
     ]
+
+
+def test_cancel_repairs_a_counter_taken_at_export(session: Session, company: object) -> None:
+    """A file made before the fix counted the export: cancelling the batch recounts."""
+    client = _debit_client(session, "OLDF")
+    issue_invoice(session, client, "480.00", D(2026, 7, 31))
+    mandate = _mandate(session, client)
+    (batch,) = create_batches(session, D(2026, 9, 7), created_on=D(2026, 9, 1))
+    mandate.collections_done, mandate.last_collection = 1, D(2026, 9, 7)  # the old behaviour
+    cancel_batch(session, batch.id, "Lot jamais transmis")
+    assert (mandate.collections_done, mandate.last_collection) == (0, None)
+    (again,) = create_batches(session, D(2026, 9, 8), created_on=D(2026, 9, 2))
+    assert [line.sequence for line in again.lines] == ["FRST"]

@@ -393,6 +393,9 @@ def cancel_batch(session: Session, batch_id: int, reason: str) -> SepaBatch:
         f"Lot {batch.reference} annulé (non confirmé par la banque) : {reason}",
     )
     session.flush()
+    # Files made before counters moved only on confirmation counted the export: recount.
+    for mandate_id in sorted({line.mandate_id for line in batch.lines}):
+        _count_collections(session, mandate_id, f"lot {batch.reference} annulé")
     return batch
 
 
