@@ -332,3 +332,14 @@ def test_ecb_setting_round_trips_through_the_settings_form(demo_db: Database) ->
         assert (company.ecb_rate, company.ecb_rate_date) == (Decimal("2.4"), D(2027, 1, 1))
         client = session.scalar(select(Client).where(Client.code == "MAIR001"))
         assert penalty_rate(session, client) == Decimal("10.4")
+
+
+def test_cover_letter_of_a_cheque_payer_still_offers_the_firm_iban(demo_db: Database) -> None:
+    from docx import Document
+
+    from app.documents.printing import cover_letter
+
+    with demo_db.read() as session:
+        data = cover_letter(session, _last_invoice(session, "ASSU001").id)
+    body = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+    assert "par virement sur le compte IBAN FR7630004001230001234567843." in body

@@ -97,6 +97,13 @@ def letter_for_client(
     )
 
 
+def _firm_iban(session: Session) -> str:
+    from models.company import CompanySettings
+
+    company = session.get(CompanySettings, 1)
+    return company.iban if company is not None else ""
+
+
 def cover_letter(session: Session, invoice_id: int, *, on: dt.date | None = None) -> bytes:
     """The example letter: accompanies an invoice sent by post."""
     doc = build_document(session, invoice_id)
@@ -111,7 +118,8 @@ def cover_letter(session: Session, invoice_id: int, *, on: dt.date | None = None
         "period": period,
         "amount": format_amount(doc.amount_due),
         "due_date": f"{doc.due_date:%d/%m/%Y}",
-        "iban": doc.payment.iban,
+        # The invoice shows the firm's IBAN for transfers only; this letter always offers it.
+        "iban": doc.payment.iban or _firm_iban(session),
         "phone": doc.seller.phone,
     }
     invoice = session.get(Invoice, invoice_id)
