@@ -45,6 +45,7 @@ class CompanyForm:
     ecb_rate: str = "2.15"
     ecb_rate_date: str = ""  # JJ/MM/AAAA, first day of a half-year
     sepa_creditor_id: str = ""
+    sepa_prenotification_days: int = 14
     sap_declaration_number: str = ""
     client_code_rule: str = "letters"
 
@@ -103,6 +104,7 @@ def validate(form: CompanyForm) -> dict[str, Any]:
     run("ecb_rate", _ecb_rate, form.ecb_rate, ECB_RATE_FIELD)
     run("ecb_rate_date", _semester_start, form.ecb_rate_date, ECB_DATE_FIELD)
     run("sepa_creditor_id", identifiers.text, form.sepa_creditor_id, "ICS (créancier SEPA)", 35)
+    run("sepa_prenotification_days", _prenotification_days, form.sepa_prenotification_days)
     run(
         "sap_declaration_number",
         identifiers.text,
@@ -140,6 +142,12 @@ def validate(form: CompanyForm) -> dict[str, Any]:
         client_code_rule=form.client_code_rule,
     )
     return values
+
+
+def _prenotification_days(value: object) -> int:
+    from app.payments.sepa_rules import validate_prenotification_days
+
+    return validate_prenotification_days(value)
 
 
 def _amount(value: str, field: str) -> Decimal:

@@ -70,6 +70,16 @@ FIELDS = [
         tooltip="Premier jour du semestre auquel ce taux s'applique (01/01 ou 01/07).",
     ),
     Field("sepa_creditor_id", "ICS (créancier SEPA)"),
+    Field(
+        "sepa_prenotification_days",
+        "Préavis de prélèvement",
+        kind="int",
+        maximum=60,
+        tooltip=(
+            "Jours calendaires entre la facture (pré-notification) et son prélèvement SEPA : "
+            "14, sauf délai plus court convenu au contrat ou au mandat."
+        ),
+    ),
     Field("sap_declaration_number", "N° de déclaration SAP"),
     Field(
         "client_code_rule",
