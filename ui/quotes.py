@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 
 from app.errors import PropreoError
 from app.i18n import _
+from app.money import format_amount
+from app.payments.down_payments import create_down_payment_invoice
 from app.quotes import followup
 from app.quotes import quotes as uc
 from app.quotes.documents import quote_docx, quote_pdf
@@ -107,6 +109,7 @@ class QuotesTab(Tab):
             ("accept", _("Accepter"), lambda: self._with_current(self.accept)),
             ("refuse", _("Refuser"), lambda: self._with_current(self.refuse)),
             ("revise", _("Réviser (nouvelle version)"), lambda: self._with_current(self.revise)),
+            ("deposit", _("Acompte…"), lambda: self._with_current(self.down_payment)),
             ("pdf", _("PDF…"), lambda: self._with_current(self._export_pdf)),
             ("docx", _("Word…"), lambda: self._with_current(self._export_docx)),
             ("expire", _("Clore les devis échus"), self.expire),
@@ -118,6 +121,9 @@ class QuotesTab(Tab):
         self.buttons["send"].setToolTip(_("Attribue le numéro et lance le suivi des relances"))
         self.buttons["letter"].setToolTip(
             _("Courrier « Relance de devis » à imprimer (PDF ou Word), noté dans l'historique")
+        )
+        self.buttons["deposit"].setToolTip(
+            _("Facture d'acompte sur le devis accepté, déduite de la facture définitive")
         )
         self.buttons["revise"].setToolTip(
             _("Crée la version suivante en brouillon ; la version envoyée est conservée")
@@ -145,6 +151,7 @@ class QuotesTab(Tab):
         for key in ("email", "remind", "letter", "accept", "refuse"):
             self.buttons[key].setEnabled(status == S.SENT)
         self.buttons["revise"].setEnabled(status in (S.SENT, S.REFUSED, S.EXPIRED))
+        self.buttons["deposit"].setEnabled(status == S.ACCEPTED)
         self.buttons["pdf"].setEnabled(row is not None)
         self.buttons["docx"].setEnabled(row is not None)
 
@@ -170,6 +177,40 @@ class QuotesTab(Tab):
         self.editor.reminder_letter_requested.connect(self._letter_from_editor)
         self.editor.show()
         return self.editor
+
+    def down_payment(
+        self, quote_id: int, text: str | None = None, day: dt.date | None = None
+    ) -> Any:
+        """Issue a down-payment invoice on an accepted quote: « 30 % » of its total HT, or
+        an amount HT (« 450 »). The final invoice from the quote deducts it."""
+        if text is None:
+            text, ok = QInputDialog.getText(
+                self,
+                _("Facture d'acompte"),
+                _("Acompte : pourcentage du devis (ex. « 30 % ») ou montant HT (ex. « 450 ») :"),
+            )
+            if not ok or not text.strip():
+                return None
+        text = text.strip()
+        if text.endswith("%"):
+            share = {"percent": text.rstrip("%").strip().replace(",", ".")}
+        else:
+            share = {"amount_ht": text.replace("€", "").replace(" ", "").replace(",", ".")}
+        invoice = self._do(
+            create_down_payment_invoice, issue_date=day or self.today(), quote_id=quote_id, **share
+        )
+        if invoice is not None:
+            self.ctx.bus.changed.emit("billing")
+            QMessageBox.information(
+                self,
+                _("Facture d'acompte"),
+                _(
+                    "Facture d'acompte {number} émise : {amount} TTC.\n"
+                    "Elle s'imprime et s'envoie depuis Facturation → Factures et avoirs ; "
+                    "la facture définitive du devis la déduira."
+                ).format(number=invoice.number, amount=format_amount(invoice.amount_due)),
+            )
+        return invoice
 
     def _letter_from_editor(self, quote_id: int) -> None:
         if self.reminder_letter(quote_id) is not None and self.editor is not None:
