@@ -20,6 +20,7 @@ from app.payments.allocation_rules import AllocationLine
 from app.payments.entry import PaymentForm, record_payment
 from app.payments.remittance import create_remittance
 from models.invoices import Invoice
+from models.payments import Allocation
 from tests.test_payments import issue_invoice, make_client
 
 E = Decimal
@@ -165,15 +166,19 @@ def test_credit_notes_are_lettered_with_the_invoice_they_cite(
     rows = fec_rows(session, 2026, tmp_path)
     assert_sound(rows)
     lines = {(r[1], r[2], r[3]): r[4:] for r in client_lines(rows)}
-    first, second, _, fourth = (generated_code(i) for i in range(4))
-    assert (first, second, fourth) == ("ZZZ", "ZZY", "ZZW")  # counted down, apart from A, B…
-    assert lines[(partly.number, "1440,00", "0,00")] == (first, "20260430")
-    assert lines[(note.number, "0,00", "144,00")] == (first, "20260430")
-    assert lines[("RG2026-00001", "0,00", "1296,00")] == (first, "20260430")
+    # Groups with a payment keep the letter stored on its allocations (shown in Règlements);
+    # the others get a code counted down from ZZZ by order of appearance, apart from A, B…
+    second, fourth = generated_code(1), generated_code(3)
+    assert (second, fourth) == ("ZZY", "ZZW")
+    allocation_letters = {a.invoice_id: a.letter for a in session.scalars(select(Allocation)).all()}
+    assert allocation_letters == {partly.id: "A", late.id: "B"}
+    assert lines[(partly.number, "1440,00", "0,00")] == ("A", "20260430")
+    assert lines[(note.number, "0,00", "144,00")] == ("A", "20260430")
+    assert lines[("RG2026-00001", "0,00", "1296,00")] == ("A", "20260430")
     assert lines[(cancelled.number, "240,00", "0,00")] == (second, "20260605")
     assert lines[(full.number, "0,00", "240,00")] == (second, "20260605")
-    assert lines[(late.number, "360,00", "0,00")] == ("A", "20260710")  # stored letter
-    assert lines[("RG2026-00002", "0,00", "360,00")] == ("A", "20260710")
+    assert lines[(late.number, "360,00", "0,00")] == ("B", "20260710")
+    assert lines[("RG2026-00002", "0,00", "360,00")] == ("B", "20260710")
     assert lines[(after.number, "0,00", "60,00")] == ("", "")
     assert lines[(pending.number, "480,00", "0,00")] == (fourth.lower(), "20260803")
     assert lines[(small.number, "0,00", "120,00")] == (fourth.lower(), "20260803")
@@ -192,12 +197,17 @@ def test_credit_notes_are_lettered_with_the_invoice_they_cite(
     rows_2027 = fec_rows(session, 2027, tmp_path)
     assert_sound(rows_2027)
     opening = [r for r in rows_2027 if r["JournalCode"] == "AN" and r["CompteNum"] == "411000"]
+    # The pending invoice is settled by a payment now: its allocation's stored letter C is
+    # the group's code in every file exported from now on (2026 shows it as partial).
     assert [(r["Debit"], r["Credit"], r["EcritureLet"]) for r in opening] == [
         ("0,00", "60,00", ""),  # the credit note after payment: money owed to the client
-        ("360,00", "0,00", fourth),  # the pending invoice net of its credit note, now paid
+        ("360,00", "0,00", "C"),  # the pending invoice net of its credit note, now paid
     ]
     payment_2027 = [r for r in rows_2027 if r["JournalCode"] == "BQ" and r["CompteNum"] == "411000"]
-    assert [(r["Credit"], r["EcritureLet"]) for r in payment_2027] == [("360,00", fourth)]
+    assert [(r["Credit"], r["EcritureLet"]) for r in payment_2027] == [("360,00", "C")]
+    again = {(r[1], r[2], r[3]): r[4:] for r in client_lines(fec_rows(session, 2026, tmp_path))}
+    assert again[(pending.number, "480,00", "0,00")] == ("c", "20260803")
+    assert again[(small.number, "0,00", "120,00")] == ("c", "20260803")
     assert session.get(Invoice, pending.id).number in opening[1]["EcritureLib"]
 
     # Traceability: the credit note's entry and the sales journal name the invoice it

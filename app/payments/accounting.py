@@ -19,9 +19,11 @@
     partiel, the usual convention of French accounting software), DateLet = last line.
   * a single line → no letter.
   The code is the allocation's stored letter (A, B…, shown in Règlements) when the invoice
-  has one; otherwise a code counted down from ZZZ per client, in the order the groups
-  appeared, so it never collides with stored letters and stays the same from one export
-  (and one year) to the next.
+  has one (given when payments, with the credit notes citing it, settle the invoice);
+  otherwise a code counted down from ZZZ per client, indexed by the order in which the
+  groups appeared, so it never collides with stored letters and every year's file exported
+  from the same data shows the same code for a group (an AN line and its later settlement
+  share it). A group settled later by a payment takes that payment's letter from then on.
 - VAT on payment (firm without the option for debits): on each payment, the VAT included
   in the amount allocated moves from 44574 to 44571 (OD entry); credit notes citing the
   invoice issued by the payment date reduce both its VAT and the amount to pay; the

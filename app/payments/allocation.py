@@ -59,7 +59,10 @@ def _refresh_letter(session: Session, invoice: Invoice) -> None:
         session.scalars(select(Allocation).where(Allocation.invoice_id == invoice.id))
     )
     active = [a for a in allocations if a.undone_at is None]
-    settled = sum((a.amount + a.writeoff for a in active), ZERO) >= invoice.amount_due
+    from app.billing.credit_notes import credited_by_invoice  # a credit note settles too
+
+    credited = credited_by_invoice(session, [invoice.id]).get(invoice.id, ZERO)
+    settled = sum((a.amount + a.writeoff for a in active), credited) >= invoice.amount_due
     current = next((a.letter for a in active if a.letter), "")
     if settled and active:
         letter = current or _next_letter(session, invoice.client_id)
