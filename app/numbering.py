@@ -12,9 +12,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.db import insert_rows
 from app.errors import NotFoundError, NumberingError, ValidationError
 from models.company import IssuedNumber, NumberCounter, NumberSeries
 
@@ -187,7 +188,7 @@ def next_numbers(
             }
         )
     counter.last_value = numbers[-1].seq
-    session.execute(insert(IssuedNumber), rows)
+    insert_rows(session, IssuedNumber.__table__, rows)
     session.flush()
     return numbers
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -67,7 +68,7 @@ LINE_FIELDS = (
 )
 
 
-def _value(value: Any) -> Any:
+def _any_value(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, Decimal):
@@ -75,14 +76,38 @@ def _value(value: Any) -> Any:
     return str(value)
 
 
+def _value(value: Any) -> Any:
+    """The JSON value of a field: exact types first (the common case), then the general
+    rule of :func:`_any_value` (subclasses of str/int, dates...)."""
+    kind = type(value)
+    if kind is str or kind is int or value is None:
+        return value
+    if kind is Decimal:
+        return format(value.normalize(), "f")
+    return _any_value(value)
+
+
+_INVOICE_GET = attrgetter(*INVOICE_FIELDS)
+_LINE_GET = attrgetter(*LINE_FIELDS)
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+
+
 def canonical(invoice: Any, lines: Iterable[Any]) -> bytes:
-    """Canonical bytes of a document: sorted-key JSON of its fields and ordered lines."""
-    data = {name: _value(getattr(invoice, name)) for name in INVOICE_FIELDS}
+    """Canonical bytes of a document: sorted-key JSON of its fields and ordered lines.
+
+    This text is what every content hash of the chain was computed on: any change to it
+    breaks the verification of existing files (tests/test_chain_pinned.py pins it)."""
+    value = _value
+    data = dict(zip(INVOICE_FIELDS, map(value, _INVOICE_GET(invoice)), strict=True))
     data["lines"] = [
-        {name: _value(getattr(line, name)) for name in LINE_FIELDS}
-        for line in sorted(lines, key=lambda ln: ln.position)
+        dict(zip(LINE_FIELDS, map(value, _LINE_GET(line)), strict=True))
+        for line in sorted(lines, key=_position)
     ]
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return _ENCODE(data).encode()
+
+
+def _position(line: Any) -> Any:
+    return line.position
 
 
 def content_hash(invoice: Any, lines: Iterable[Any]) -> str:

@@ -19,12 +19,14 @@ from itertools import groupby
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, event, func, insert, inspect, select, text, update
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import audit, users
-from app.billing.chain import content_hash
+from app.billing.chain import INVOICE_FIELDS, content_hash
+from app.billing.records import client_records
+from app.db import insert_rows, update_rows
 from app.errors import StateError, ValidationError
 from app.money import ZERO
 from app.numbering import Number, next_numbers
@@ -232,6 +234,25 @@ def _check_issuable(invoice: Any, client: Client, lines: list[Any] | None = None
         )
 
 
+# The hashed fields an issue does not set (taken from the draft row as it is).
+_ISSUE_SETS = frozenset(
+    {
+        "number",
+        "status",
+        "due_date",
+        "payment_terms",
+        "payment_means",
+        "client_snapshot",
+        "seller_snapshot",
+        "issued_at",
+        "issued_by_id",
+        "chain_index",
+        "previous_hash",
+    }
+)
+_KEPT = tuple(f for f in INVOICE_FIELDS if f not in _ISSUE_SETS)
+
+
 def issue_invoices(
     session: Session,
     invoice_ids: Iterable[int],
@@ -267,12 +288,7 @@ def issue_invoices(
         if company
         else PaymentTerms()
     )
-    clients = {
-        c.id: c
-        for c in session.scalars(
-            select(Client).where(Client.id.in_({i.client_id for i in invoices}))
-        )
-    }
+    clients = client_records(session, {i.client_id for i in invoices})
     index, previous = _last_hash(session)
     now = issued_at or dt.datetime.now(dt.UTC)
     user_id = audit.current_user_id(session)
@@ -333,7 +349,7 @@ def issue_invoices(
             "previous_hash": previous,
         }
         # The invoice seen with the values it is being issued with (for its content hash).
-        frozen = SimpleNamespace(**{**invoice._mapping, **values})
+        frozen = SimpleNamespace(**{n: getattr(invoice, n) for n in _KEPT}, **values)
         values["content_hash"] = previous = content_hash(frozen, lines_of.get(invoice.id, []))
         updates.append({"id": invoice.id, **values})
         # What audit.record adds, written below in one executemany.
@@ -353,11 +369,8 @@ def issue_invoices(
         if progress is not None and (n % 50 == 0 or n == len(invoices)):
             progress.step(n, len(invoices), number.text)
     # One executemany for every issued row (drafts until now: the triggers allow it).
-    session.execute(
-        update(invoice_table).where(invoice_table.c.id == bindparam("_id")),
-        [{"_id": row["id"], **{k: v for k, v in row.items() if k != "id"}} for row in updates],
-    )
-    session.execute(insert(AuditEvent.__table__), events)
+    update_rows(session, invoice_table, updates)
+    insert_rows(session, AuditEvent.__table__, events)
     # Keep invoices already loaded in the session in step with the rows, without making
     # them dirty.
     by_id = {row["id"]: row for row in updates}
