@@ -9,6 +9,7 @@ issued document, or removing one, breaks the chain at that document: :func:`veri
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
@@ -84,7 +85,12 @@ def _value(value: Any) -> Any:
         return value
     if kind is Decimal:
         return format(value.normalize(), "f")
+    if kind is dt.date:
+        return value.isoformat()  # what str() gives
     return _any_value(value)
+
+
+_PLAIN = frozenset({str, int, type(None)})
 
 
 _INVOICE_GET = attrgetter(*INVOICE_FIELDS)
@@ -97,10 +103,22 @@ def canonical(invoice: Any, lines: Iterable[Any]) -> bytes:
 
     This text is what every content hash of the chain was computed on: any change to it
     breaks the verification of existing files (tests/test_chain_pinned.py pins it)."""
-    value = _value
-    data = dict(zip(INVOICE_FIELDS, map(value, _INVOICE_GET(invoice)), strict=True))
+    value, plain = _value, _PLAIN
+    data = dict(
+        zip(
+            INVOICE_FIELDS,
+            [v if type(v) in plain else value(v) for v in _INVOICE_GET(invoice)],
+            strict=True,
+        )
+    )
     data["lines"] = [
-        dict(zip(LINE_FIELDS, map(value, _LINE_GET(line)), strict=True))
+        dict(
+            zip(
+                LINE_FIELDS,
+                [v if type(v) in plain else value(v) for v in _LINE_GET(line)],
+                strict=True,
+            )
+        )
         for line in sorted(lines, key=_position)
     ]
     return _ENCODE(data).encode()
