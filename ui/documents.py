@@ -135,6 +135,7 @@ class EmailSettingsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(_("Paramètres d'envoi des e-mails"))
+        self.resize(640, 560)  # room for the message template
         self.form = FormWidget(SMTP_FIELDS, self)
         password = self.form.widget("password")
         assert isinstance(password, QLineEdit)

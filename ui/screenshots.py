@@ -40,6 +40,7 @@ class Screen:
     require: tuple[str, ...] = ()  # attribute paths that must exist on the tab
     select: str = ""  # a RecordList whose first row is selected
     page: tuple[str, int] | None = None  # a QTabWidget on the tab and the page to show
+    dialog: str = ""  # a key of DIALOGS: the shot is that dialog, opened from the tab
 
 
 SCREENS: tuple[Screen, ...] = (
@@ -79,7 +80,84 @@ SCREENS: tuple[Screen, ...] = (
     ),
     Screen("liaison-tableau", "Cahier de liaison", ("dashboard",), page=("pages", 1)),
     Screen("liaison-services", "Cahier de liaison", ("settings",), page=("pages", 3)),
+    Screen("reglement-saisie", "Règlements", ("new_button",), dialog="payment"),
+    Screen("parametres-email", "Éditions", ("list",), dialog="email-settings"),
+    Screen("liaison-saisie-rapide", "Cahier de liaison", (), dialog="liaison-quick"),
 )
+
+
+# --- dialogs ---------------------------------------------------------------------------------
+# Each opens a real dialog from its tab, filled the way the guide describes it, and returns it
+# shown (not executed). An attribute that no longer exists raises ScreenMissing.
+
+
+def _payment_dialog(window: Any, tab: Any) -> QWidget:
+    """« Nouveau règlement… » on the first client with open invoices, amount = its oldest
+    open invoice, allocation proposed oldest first."""
+    from app.payments import queries
+
+    dialog = resolve(tab, "new_payment")()
+    combo = resolve(dialog, "form").widget("client_id")
+    for i in range(combo.count()):
+        client_id = combo.itemData(i)
+        if client_id and tab.ctx.query(queries.open_invoices, client_id):
+            dialog.set_client(client_id)
+            break
+    if dialog.items:
+        amount = f"{dialog.items[0].open_amount:f}".replace(".", ",")
+        dialog.form.set_value("amount", amount)
+        resolve(dialog, "suggest")()
+    return dialog
+
+
+def _email_settings_dialog(window: Any, tab: Any) -> QWidget:
+    """Éditions → « Paramètres e-mail… »."""
+    from ui.documents import EmailSettingsDialog
+
+    dialog = EmailSettingsDialog(tab.ctx, tab)
+    dialog.show()
+    return dialog
+
+
+def _liaison_quick_dialog(window: Any, tab: Any) -> QWidget:
+    """Ctrl+L: a call from a client about one of its sites, routed with an alert date."""
+    from ui.liaison_quick import open_quick_entry
+
+    dialog = open_quick_entry(tab.ctx, window)
+    client = dialog.combo("client_id")
+    if client.count() > 1:
+        client.setCurrentIndex(1)
+    site = dialog.combo("site_id")
+    if site.count() > 1:
+        site.setCurrentIndex(1)
+    for name, text in (
+        ("caller", "Mme Martin, gestionnaire"),
+        ("text", "Poubelles du local non sorties mardi matin : passage à prévoir."),
+    ):
+        dialog.form.set_value(name, text)
+    dialog.form.set_value("with_alert", True)
+    return dialog
+
+
+DIALOGS = {
+    "payment": _payment_dialog,
+    "email-settings": _email_settings_dialog,
+    "liaison-quick": _liaison_quick_dialog,
+}
+
+
+def open_dialog(window: Any, tab: Any, screen: Screen) -> QWidget:
+    """The screen's dialog, shown; ScreenMissing when it cannot be opened any more."""
+    factory = DIALOGS.get(screen.dialog)
+    if factory is None:
+        raise ScreenMissing(f"Dialogue « {screen.dialog} » inconnu (écran {screen.name})")
+    try:
+        dialog = factory(window, tab)
+    except (AttributeError, ImportError, KeyError) as exc:
+        raise ScreenMissing(f"Dialogue « {screen.dialog} » : {exc}") from exc
+    for _ in range(3):
+        QApplication.processEvents()
+    return dialog
 
 
 def resolve(root: Any, path: str) -> Any:
@@ -117,10 +195,18 @@ def capture(window: Any, screens: Sequence[Screen], out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
     for screen in screens:
-        show(window, screen)
+        tab = show(window, screen)
         for _ in range(3):
             QApplication.processEvents()
-        image = window.grab().scaledToWidth(WIDTH, Qt.TransformationMode.SmoothTransformation)
+        if screen.dialog:
+            dialog = open_dialog(window, tab, screen)
+            image = dialog.grab()  # a dialog at its own size: never enlarged
+            if image.width() > WIDTH:
+                image = image.scaledToWidth(WIDTH, Qt.TransformationMode.SmoothTransformation)
+            dialog.close()
+            QApplication.processEvents()
+        else:
+            image = window.grab().scaledToWidth(WIDTH, Qt.TransformationMode.SmoothTransformation)
         path = out / f"{screen.name}.png"
         if not image.save(str(path), "PNG", 9):
             raise OSError(f"Impossible d'écrire {path}")
@@ -155,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
 
     QCoreApplication.setOrganizationName("PropreoScreenshots")  # leave the user's settings alone
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    from ui.app import _install_qt_french
+
+    _install_qt_french(app)  # Qt's own buttons (Enregistrer, Annuler…) as users see them
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "demo.db"
         if args.db:
