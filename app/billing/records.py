@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from models.clients import Client, ClientKind
 
+_STAMPS = frozenset({"created_at", "updated_at"})  # bookkeeping, never read here
+
 
 def client_records(session: Session, ids: Iterable[int]) -> dict[int, SimpleNamespace]:
-    """Clients ``ids`` by id: every column as an attribute, ``is_professional`` as
+    """Clients ``ids`` by id: every column (timestamps aside) as an attribute, ``is_professional`` as
     :attr:`Client.is_professional` says, and ``manager`` (the managing syndic: only its
     ``name``) or ``None``. Objects already changed in the session are flushed first."""
     wanted = list(set(ids))
@@ -27,14 +29,19 @@ def client_records(session: Session, ids: Iterable[int]) -> dict[int, SimpleName
     table = Client.__table__
     manager = table.alias("manager")
     query = (
-        select(table, manager.c.name.label("_manager_name"))
+        select(
+            *(c for c in table.columns if c.key not in _STAMPS),
+            manager.c.name.label("_manager_name"),
+        )
         .outerjoin(manager, manager.c.id == table.c.manager_id)
         .where(table.c.id.in_(wanted))
     )
     out: dict[int, SimpleNamespace] = {}
     professional = ClientKind.PROFESSIONAL
-    for row in session.execute(query):
-        record = SimpleNamespace(**row._mapping)
+    result = session.execute(query)
+    keys = list(result.keys())  # once: Row._mapping per row costs more than the row
+    for values in result:
+        record = SimpleNamespace(**dict(zip(keys, values, strict=True)))
         name = record.__dict__.pop("_manager_name")
         record.manager = SimpleNamespace(name=name) if name is not None else None
         record.is_professional = record.kind in professional
