@@ -52,3 +52,29 @@ def test_sheet_kind_and_norms_from_the_editor(
         sheet = s.scalar(select(TechnicalSheet).where(TechnicalSheet.title == "Autolaveuse 50 cm"))
         assert sheet is not None
         assert (sheet.kind, sheet.norms, sheet.pages) == ("equipment", "EN 60335-2-72", 1)
+
+
+def test_removing_a_quote_photo_asks_first(
+    qtbot: QtBot, demo_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PIL import Image
+    from PySide6.QtWidgets import QMessageBox
+
+    with demo_db.read() as s:
+        draft = s.scalar(select(Quote.id).where(Quote.status == QuoteStatus.DRAFT))
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    editor = window.tab("Devis").open_quote(draft)
+    qtbot.addWidget(editor)
+    Image.new("RGB", (200, 150), (10, 120, 10)).save(tmp_path / "pelouse.jpg", "JPEG")
+    assert editor.add_photos([str(tmp_path / "pelouse.jpg")], "before", "Pelouse")
+    editor.photo_list.setCurrentRow(0)
+    asked: list[str] = []
+    for reply, left in ((QMessageBox.StandardButton.No, 1), (QMessageBox.StandardButton.Yes, 0)):
+        monkeypatch.setattr(
+            QMessageBox, "question", lambda _p, _t, text, r=reply: asked.append(text) or r
+        )
+        editor.photo_list.setCurrentRow(0)
+        editor._remove_photo()
+        assert editor.photo_list.count() == left
+    assert asked[0] == "Retirer la photo « Avant — Pelouse » de ce devis ?"

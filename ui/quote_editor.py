@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -313,6 +314,13 @@ class QuoteEditor(QDialog):
     def _remove_photo(self) -> None:
         item = self.photo_list.currentItem()
         if item is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            _("Retirer la photo"),
+            _("Retirer la photo « {name} » de ce devis ?").format(name=item.text()),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
             return
         try:
             self.ctx.call(photos.remove_photo, item.data(Qt.ItemDataRole.UserRole).id)
