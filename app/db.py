@@ -12,6 +12,7 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +164,29 @@ def _python_defaults(table: Any, given: set[str], *, update: bool) -> list[tuple
     return out
 
 
+def _processor(column_type: Any, dialect: Any) -> Any:
+    """The bind processor SQLAlchemy applies to a value of this type (``None``: none);
+    for the integer-scaled Decimals a shortcut for exact Decimals, same result."""
+    from models.base import ScaledDecimal
+
+    slow = column_type.bind_processor(dialect)
+    if not isinstance(column_type, ScaledDecimal):
+        return slow
+    if column_type.impl_instance.bind_processor(dialect) is not None:
+        return slow  # the integer itself is processed by this dialect: no shortcut
+    scale = column_type.scale
+
+    def convert(value: Any) -> Any:
+        if type(value) is Decimal:
+            scaled = value.scaleb(scale)
+            integral = int(scaled)
+            if integral == scaled:
+                return integral
+        return slow(value)  # None, int, or the type's own error
+
+    return convert
+
+
 def _bulk(
     session: Session,
     statement: Any,
@@ -178,23 +202,26 @@ def _bulk(
     filled = [k for k, _ in defaults]
     names = [binds[k] for k in keys] + filled
     compiled = statement.compile(dialect=dialect, column_keys=names)
-    processors = [table.c[k].type.bind_processor(dialect) for k in keys + filled]
+    processors = [_processor(table.c[k].type, dialect) for k in keys + filled]
     makers = [d.arg if d.is_scalar else (lambda f=d.arg: f(None)) for _, d in defaults]
     scalars = [d.is_scalar for _, d in defaults]
-    values = []
+    if dialect.positional:
+        where = {name: i for i, name in enumerate(names)}
+        order = [where[name] for name in compiled.positiontup]
+    else:
+        order = list(range(len(names)))
+    procs = [processors[i] for i in order]
+    params: list[Any] = []
     for row in rows:
         record = [row[k] for k in keys]
         for make, scalar in zip(makers, scalars, strict=True):
             record.append(make if scalar else make())
-        values.append(
-            [v if f is None or v is None else f(v) for v, f in zip(record, processors, strict=True)]
+        values = [
+            v if f is None else f(v) for v, f in zip([record[i] for i in order], procs, strict=True)
+        ]
+        params.append(
+            tuple(values) if dialect.positional else dict(zip(names, values, strict=True))
         )
-    if dialect.positional:
-        where = {name: i for i, name in enumerate(names)}
-        order = [where[name] for name in compiled.positiontup]
-        params: list[Any] = [tuple([v[i] for i in order]) for v in values]
-    else:
-        params = [dict(zip(names, v, strict=True)) for v in values]
     conn.exec_driver_sql(compiled.string, params)
 
 

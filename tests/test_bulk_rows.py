@@ -109,3 +109,28 @@ def test_bad_values_are_refused_as_by_the_column_type(tmp_path: Path) -> None:
         insert_rows(s, T, [{"id": 9, "amount": Decimal("1.005")}])
     assert _raw(db) == []  # nothing half-written
     db.dispose()
+
+
+def test_a_named_paramstyle_dialect_gets_dicts_with_the_converted_values() -> None:
+    """PostgreSQL (psycopg2, pyformat): the same statement compiled for it, dict rows."""
+    from sqlalchemy.dialects.postgresql import psycopg2
+
+    sent: list[tuple[str, object]] = []
+
+    class Conn:
+        dialect = psycopg2.dialect()
+
+        def exec_driver_sql(self, sql: str, params: object) -> None:
+            sent.append((sql, params))
+
+    class FakeSession:
+        def connection(self) -> Conn:
+            return Conn()
+
+    insert_rows(FakeSession(), T, [dict(ROWS[0])])  # type: ignore[arg-type]
+    sql, params = sent[0]
+    assert sql.startswith("INSERT INTO bulk_demo (id, label, day, amount, quantity, created_at")
+    assert "%(amount)s" in sql
+    (row,) = params  # type: ignore[misc]
+    assert row["amount"] == 123450 and row["quantity"] is None and row["label"] == "sans titre"
+    assert row["day"] == dt.date(2026, 9, 30)  # the driver adapts dates itself
