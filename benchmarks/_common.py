@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -52,14 +51,29 @@ def save(name: str, payload: dict[str, Any]) -> Path:
     return path
 
 
-def timed_child(args: list[str], **kw: Any) -> tuple[float, float, subprocess.CompletedProcess]:
-    """(wall seconds, CPU seconds of the child, result) — process start included."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False, **kw)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+def timed_child(
+    args: list[str], cwd: Path = ROOT, **kw: Any
+) -> tuple[float, float, subprocess.CompletedProcess]:
+    """(wall seconds, CPU seconds of the child, result) — process start included.
+
+    ``cwd``: the source tree whose ``app`` package ``python -m app`` runs. The child's own
+    resource usage comes from ``wait4`` (not the running total of every child), and its
+    peak memory is set on the result as ``peak_rss_mb``."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, **kw)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(
+            args, proc.returncode, out.read().decode(), err.read().decode()
+        )
+    cpu = usage.ru_utime + usage.ru_stime
+    done.peak_rss_mb = usage.ru_maxrss / 1024  # type: ignore[attr-defined]
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return wall, cpu, done
@@ -90,9 +104,20 @@ def reference_db(contracts: int) -> tuple[Path, dict[str, float]]:
     return path, json.loads(info.read_text())
 
 
-def working_copy(source: Path, name: str) -> Path:
-    """A fresh copy of a database and its document folder."""
+def working_copy(source: Path, name: str, *, at_head: bool = True) -> Path:
+    """A fresh copy of a database and its document folder, brought to the current schema
+    (untimed: a cached reference firm built before a schema change would otherwise make
+    the measured command migrate it and take a backup first)."""
     target_dir = CACHE / "work" / name
     shutil.rmtree(target_dir, ignore_errors=True)
     shutil.copytree(source.parent, target_dir)
-    return target_dir / source.name
+    target = target_dir / source.name
+    if at_head:
+        subprocess.run(
+            [PYTHON, "-m", "app", "--db", str(target), "init"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return target

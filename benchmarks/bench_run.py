@@ -8,13 +8,15 @@ inserted into a second copy of the same database by a bare Python process using 
 ``sqlite3`` (one transaction, ``executemany``): that is the floor. Wall and CPU time are
 both reported; on a shared machine the CPU time is the stable figure.
 
-    python benchmarks/bench_run.py [N ...]
+    python benchmarks/bench_run.py [--previous TREE] [N ...]
+
+``--previous TREE``: also time the engine of another source tree (e.g. ``git archive`` of
+an earlier commit) on a third copy of the same firm, in the same minute, for the ratio.
 """
 
 from __future__ import annotations
 
 import pickle
-import resource
 import sqlite3
 import sys
 import time
@@ -82,27 +84,24 @@ def floor_child(dump: str, db: str) -> None:
     print(f"{time.perf_counter() - t0:.4f}")
 
 
-def measure(n: int) -> dict[str, Any]:
+def _run_args(db: Path) -> list[str]:
+    return [PYTHON, "-m", "app", "--db", str(db), "billing", "run", "--period", PERIOD]
+
+
+def measure(n: int, previous: Path | None = None) -> dict[str, Any]:
     ref, build = reference_db(n)
+    extra: dict[str, Any] = {}
+    if previous is not None:
+        old = working_copy(ref, f"previous-{n}")
+        p_wall, p_cpu, _ = timed_child([*_run_args(old), "--validate", "--json"], cwd=previous)
+        extra = {"previous_wall_s": round(p_wall, 3), "previous_cpu_s": round(p_cpu, 3)}
     work = working_copy(ref, f"run-{n}")
     before = _max_rowids(work)
-    wall, cpu, done = timed_child(
-        [
-            PYTHON,
-            "-m",
-            "app",
-            "--db",
-            str(work),
-            "billing",
-            "run",
-            "--period",
-            PERIOD,
-            "--validate",
-            "--json",
-        ]
-    )
-    # Largest child so far: the run itself (reference builds are cached beforehand).
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    wall, cpu, done = timed_child([*_run_args(work), "--validate", "--json"])
+    if extra:
+        extra["speedup_cpu"] = round(extra["previous_cpu_s"] / cpu, 2)
+        extra["speedup_wall"] = round(extra["previous_wall_s"] / wall, 2)
+    peak_mb = done.peak_rss_mb  # type: ignore[attr-defined]
     import json
 
     out = json.loads(done.stdout.strip().splitlines()[-1])
@@ -127,19 +126,26 @@ def measure(n: int) -> dict[str, Any]:
         "floor_insert_only_s": round(f_insert, 3),
         "ratio_wall": round(wall / f_wall, 1),
         "ratio_cpu": round(cpu / f_cpu, 1),
+        **extra,
     }
 
 
-def main(sizes: list[int]) -> None:
+def main(sizes: list[int], previous: Path | None = None) -> None:
     results = []
     for n in sizes:
-        r = measure(n)
+        r = measure(n, previous)
         results.append(r)
         print(
             f"N={n:>6}: {r['invoices_issued']} invoices — run {r['run_wall_s']:.2f} s wall "
             f"({r['run_cpu_s']:.2f} s CPU); floor {r['floor_wall_s']:.2f} s wall "
             f"({r['floor_cpu_s']:.2f} s CPU, insert alone {r['floor_insert_only_s']:.3f} s); "
             f"ratio {r['ratio_wall']}× wall, {r['ratio_cpu']}× CPU"
+            + (
+                f"; previous engine {r['previous_wall_s']:.2f} s wall "
+                f"({r['previous_cpu_s']:.2f} s CPU): ×{r['speedup_cpu']} CPU"
+                if previous
+                else ""
+            )
         )
     growth = []
     for a, b in itertools.pairwise(results):
@@ -158,7 +164,12 @@ def main(sizes: list[int]) -> None:
         )
     save(
         "bench_run",
-        {"results": results, "growth": growth, "targets": {"run_4000_s": 2.0, "floor_ratio": 15}},
+        {
+            "results": results,
+            "growth": growth,
+            "previous_engine": str(previous) if previous else None,
+            "targets": {"run_4000_s": 2.0, "floor_ratio": 15},
+        },
     )
 
 
@@ -166,4 +177,8 @@ if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--floor":
         floor_child(sys.argv[2], sys.argv[3])
     else:
-        main([int(a) for a in sys.argv[1:]] or [1000, 4000, 16000])
+        args = sys.argv[1:]
+        tree = None
+        if args[:1] == ["--previous"]:
+            tree, args = Path(args[1]).resolve(), args[2:]
+        main([int(a) for a in args] or [1000, 4000, 16000], tree)
