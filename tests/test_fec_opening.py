@@ -16,11 +16,12 @@ from app.billing.credit_notes import create_credit_note
 from app.db import Database
 from app.documents.accounting import export_fec, export_sales_journal
 from app.payments.accounting import generated_code
+from app.payments.allocation import undo_allocation
 from app.payments.allocation_rules import AllocationLine
 from app.payments.entry import PaymentForm, record_payment
 from app.payments.remittance import create_remittance
 from models.invoices import Invoice
-from models.payments import Allocation
+from models.payments import Allocation, Payment
 from tests.test_payments import issue_invoice, make_client
 
 E = Decimal
@@ -300,3 +301,52 @@ def test_demo_firm_fec_2026_opens_with_the_2025_closing_balances(
     assert cited
     for note, invoice in cited.items():
         assert letter_of[note] and letter_of[note] == letter_of[invoice], note
+
+
+def test_returned_payment_keeps_its_entry_and_reopens_the_invoice(
+    session: Session, company: object, tmp_path: Path
+) -> None:
+    client = make_client(session)
+    invoice = issue_invoice(session, client, "1440.00", D(2025, 12, 1))  # 240 VAT
+    pay(session, client.id, D(2025, 12, 28), "1440.00", invoice.id)
+    returned = session.scalars(select(Payment)).one()
+    # What app.payments.sepa does when the bank returns a direct debit (R-transaction).
+    undo_allocation(session, returned.allocations[0].id, "Rejet du prélèvement : AM04")
+    returned.status, returned.rejected_on, returned.reject_reason = (
+        "rejected",
+        D(2026, 1, 6),
+        "AM04",
+    )
+    pay(session, client.id, D(2026, 1, 20), "1440.00", invoice.id)
+
+    # 2025, as booked then: the invoice was settled and its VAT due.
+    rows_2025 = fec_rows(session, 2025, tmp_path)
+    assert_sound(rows_2025)
+    assert client_lines(rows_2025) == [
+        ("VT", invoice.number, "1440,00", "0,00", "A", "20251228"),
+        ("BQ", returned.number, "0,00", "1440,00", "A", "20251228"),
+    ]
+    assert ("445710", "0,00", "240,00") in [
+        (r["CompteNum"], r["Debit"], r["Credit"]) for r in rows_2025
+    ]
+    # 2026: nothing to carry on 411; the reject reopens the invoice, the new payment settles it.
+    rows = fec_rows(session, 2026, tmp_path)
+    assert_sound(rows)
+    assert not [r for r in rows if r["JournalCode"] == "AN"]
+    assert client_lines(rows) == [
+        ("BQ", returned.number, "1440,00", "0,00", "A", "20260120"),
+        ("BQ", "RG2026-00001", "0,00", "1440,00", "A", "20260120"),
+    ]
+    od = [
+        (r["EcritureDate"], r["CompteNum"], r["Debit"], r["Credit"])
+        for r in rows
+        if r["JournalCode"] == "OD"
+    ]
+    assert od == [
+        ("20260106", "445710", "240,00", "0,00"), ("20260106", "445740", "0,00", "240,00"),
+        ("20260120", "445740", "240,00", "0,00"), ("20260120", "445710", "0,00", "240,00"),
+    ]  # fmt: skip
+    bank = [
+        (r["EcritureDate"], r["Debit"], r["Credit"]) for r in rows if r["CompteNum"] == "512000"
+    ]
+    assert bank == [("20260106", "0,00", "1440,00"), ("20260120", "1440,00", "0,00")]

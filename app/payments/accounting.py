@@ -3,8 +3,11 @@
 - Bank journal (BQ), one entry per payment on its date: debit the receiving account
   (512000 bank, 511200 cheques to cash, 530000 cash) / credit 411 (client sub-account),
   one 411 line per invoice it settles; the unallocated rest stays on 411.
-  Rounding differences: 658 (loss) / 758 (gain). A direct debit returned by the bank adds
-  the reverse entry on the reject date. A cheque remittance slip moves the cheques booked
+  Rounding differences: 658 (loss) / 758 (gain). A direct debit returned by the bank keeps
+  its entry as booked (settling the invoices) and adds the reverse entry on the reject date:
+  411 debited again per invoice (the invoice's group is open again), its VAT back from
+  44571 to 44574, so that the entries of a closed year do not change when the payment is
+  returned after the closing. A cheque remittance slip moves the cheques booked
   on 511200 to the bank account of the slip.
 - Matching letters (:func:`letter_client_lines`, the last entry filter): the 411 lines of
   one client sharing a matching key (:attr:`reports.fec.FecLine.item`: the invoice, its
@@ -56,6 +59,7 @@ from models.payments import (
     DownPaymentDeduction,
     Payment,
     PaymentMeans,
+    PaymentStatus,
 )
 from reports.fec import FecEntry, FecLine
 
@@ -63,6 +67,8 @@ BANK_JOURNAL = ("BQ", "Journal de banque")
 MISC_JOURNAL = ("OD", "Opérations diverses")
 LOSS_ACCOUNT = "658000"
 GAIN_ACCOUNT = "758000"
+# How app.payments.sepa words the undoing of the allocations of a returned direct debit.
+REJECT_REASON_PREFIX = "Rejet"
 
 
 def _stored_letters(session: Session) -> dict[str, str]:
@@ -207,6 +213,11 @@ class _VatOnPayment:
         self.moved[invoice.id] += share
         return share
 
+    def give_back(self, allocation: Allocation, share: Decimal) -> None:
+        """A returned payment: its VAT goes back to 44574, the invoice is open again."""
+        self.paid[allocation.invoice_id] -= allocation.amount + allocation.writeoff
+        self.moved[allocation.invoice_id] -= share
+
 
 @acc.register_entry_provider
 def bank_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntry]:
@@ -229,8 +240,9 @@ def bank_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntr
     for p in payments:
         client = clients[p.client_id]
         aux, aux_label = acc.client_aux(client)
-        active = [a for a in p.allocations if a.undone_at is None]
-        for a in active:
+        undone_by_reject = _undone_by_reject(p)
+        kept = [a for a in p.allocations if a.undone_at is None or a in undone_by_reject]
+        for a in kept:
             if a.invoice_id not in invoices:
                 invoices[a.invoice_id] = session.get(Invoice, a.invoice_id)  # type: ignore[assignment]
         label = f"Règlement {PaymentMeans.LABELS.get(p.means, p.means)} {client.name}"[:200]
@@ -238,34 +250,74 @@ def bank_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntr
         # VAT on payment is computed for every payment so that the remainder logic holds
         # across years; only the entries of the period are returned.
         vat_lines: list[tuple[str, Decimal]] = []
-        for a in active:
+        vat_back: list[tuple[str, Decimal]] = []
+        for a in kept:
             share = vat_on_payment.share(invoices[a.invoice_id], a)
             if share > ZERO:
                 vat_lines.append((invoices[a.invoice_id].number or "", share))
+                if a in undone_by_reject:
+                    vat_on_payment.give_back(a, share)
+                    vat_back.append((invoices[a.invoice_id].number or "", share))
         if start <= p.date <= end:
-            entries.append(_payment_entry(p, active, invoices, labels, aux, aux_label, label))
+            entries.append(_payment_entry(p, kept, invoices, labels, aux, aux_label, label))
             if vat_lines:
-                entries.append(_vat_entry(p, vat_lines, labels))
+                entries.append(_vat_entry(p, vat_lines, labels, p.date))
         if p.rejected_on and start <= p.rejected_on <= end:
-            bank = p.bank_account or "512000"
-            text = f"Rejet {p.number} : {p.reject_reason}"[:200]
-            entries.append(
-                FecEntry(
-                    BANK_JOURNAL[0],
-                    BANK_JOURNAL[1],
-                    p.rejected_on,
-                    p.number,
-                    p.rejected_on,
-                    text,
-                    (
-                        _client_line(
-                            labels, aux, aux_label, p.amount, p.number, debit=True, text=text
-                        ),
-                        FecLine(bank, labels.get(bank, bank), credit=p.amount),
-                    ),
-                )
-            )
+            entries.append(_reject_entry(p, undone_by_reject, invoices, labels, aux, aux_label))
+            if vat_back:
+                entries.append(_vat_entry(p, vat_back, labels, p.rejected_on, back=True))
     return entries
+
+
+def _undone_by_reject(p: Payment) -> list[Allocation]:
+    """Allocations a returned direct debit undid: the payment's entry keeps them (it was
+    booked that way) and the reject entry reverses them, reopening the invoices."""
+    if p.status != PaymentStatus.REJECTED or not p.rejected_on:
+        return []
+    return [
+        a
+        for a in p.allocations
+        if a.undone_at is not None and a.undo_reason.startswith(REJECT_REASON_PREFIX)
+    ]
+
+
+def _reject_entry(
+    p: Payment,
+    undone: list[Allocation],
+    invoices: dict[int, Invoice],
+    labels: dict[str, str],
+    aux: str,
+    aux_label: str,
+) -> FecEntry:
+    """The bank takes the money back: 411 debited again per invoice the payment had settled
+    (same matching key, so the invoice's group is open again), the rest on the payment."""
+    assert p.rejected_on is not None
+    bank = p.bank_account or "512000"
+    text = f"Rejet {p.number} : {p.reject_reason}"[:200]
+    lines: list[FecLine] = []
+    writeoffs = ZERO
+    for a in undone:
+        number = (invoices[a.invoice_id].number if invoices[a.invoice_id] else "") or ""
+        value = a.amount + a.writeoff
+        writeoffs += a.writeoff
+        lines.append(
+            _client_line(
+                labels, aux, aux_label, value, number, debit=True, text=f"{text} — {number}"
+            )
+        )
+    rest = p.amount - sum((a.amount for a in undone), ZERO) - p.excess_writeoff
+    if rest > ZERO:
+        lines.append(_client_line(labels, aux, aux_label, rest, p.number, debit=True, text=text))
+    if p.excess_writeoff:
+        lines.append(
+            FecLine(GAIN_ACCOUNT, labels[GAIN_ACCOUNT], debit=p.excess_writeoff, label=text)
+        )
+    lines.append(FecLine(bank, labels.get(bank, bank), credit=p.amount))
+    if writeoffs:
+        lines.append(FecLine(LOSS_ACCOUNT, labels[LOSS_ACCOUNT], credit=writeoffs, label=text))
+    return FecEntry(
+        BANK_JOURNAL[0], BANK_JOURNAL[1], p.rejected_on, p.number, p.rejected_on, text, tuple(lines)
+    )
 
 
 def _payment_entry(
@@ -311,27 +363,36 @@ def _payment_entry(
 
 
 def _vat_entry(
-    p: Payment, vat_lines: list[tuple[str, Decimal]], labels: dict[str, str]
+    p: Payment,
+    vat_lines: list[tuple[str, Decimal]],
+    labels: dict[str, str],
+    day: dt.date,
+    back: bool = False,
 ) -> FecEntry:
-    vat_label = f"TVA sur encaissement {p.number}"
+    """44574 → 44571 on payment; the reverse (``back``) on the reject date of a returned one."""
+    vat_label = f"{'Rejet ' if back else ''}TVA sur encaissement {p.number}"
     od = []
     for number, value in vat_lines:
         text = f"{vat_label} — {number}"
-        od.append(
-            FecLine(acc.VAT_ON_PAYMENT, labels.get(acc.VAT_ON_PAYMENT, ""), debit=value, label=text)
+        due, collected = (
+            (acc.VAT_ON_DEBITS, acc.VAT_ON_PAYMENT)
+            if back
+            else (
+                acc.VAT_ON_PAYMENT,
+                acc.VAT_ON_DEBITS,
+            )
         )
-        od.append(
-            FecLine(acc.VAT_ON_DEBITS, labels.get(acc.VAT_ON_DEBITS, ""), credit=value, label=text)
-        )
+        od.append(FecLine(due, labels.get(due, due), debit=value, label=text))
+        od.append(FecLine(collected, labels.get(collected, collected), credit=value, label=text))
     return FecEntry(
         MISC_JOURNAL[0],
         MISC_JOURNAL[1],
-        p.date,
+        day,
         p.number,
-        p.date,
+        day,
         vat_label,
         tuple(od),
-        valid_date=_entered(p.date, p.created_at),
+        valid_date=day if back else _entered(p.date, p.created_at),
     )
 
 
