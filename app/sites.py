@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -35,8 +33,6 @@ CONSTRAINTS: dict[str, str] = {
     "parking": "Stationnement difficile",
     "lone_worker": "Travailleur isolé (dispositif d'alerte)",
 }
-
-PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic"}
 
 
 @dataclass
@@ -129,6 +125,8 @@ def constraint_labels(site: Site) -> list[str]:
 
 
 def photos_of(site: Site) -> list[str]:
+    """Plain copies stored by older versions under ``<base>.files/sites/<id>/`` (read-only
+    history: new photos are ``QuotePhoto`` rows, see :mod:`app.site_photos`)."""
     return list(json.loads(site.photos)) if site.photos else []
 
 
@@ -341,39 +339,9 @@ def client_choices(session: Session) -> list[tuple[int, str]]:
     ]
 
 
-def add_site_photo(session: Session, site_id: int, source: Path, files_dir: Path) -> str:
-    """Copy a photo beside the database (``<db>.files/sites/<id>/``) and list it on the site."""
-    site = get_site(session, site_id)
-    source = Path(source)
-    if source.suffix.lower() not in PHOTO_SUFFIXES:
-        raise ValidationError(
-            "Photo", "Format de {field} non pris en charge : {s}.", s=source.suffix
-        )
-    if not source.is_file():
-        raise NotFoundError("Fichier introuvable : {p}.", p=str(source))
-    folder = Path(files_dir) / "sites" / str(site.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    photos = photos_of(site)
-    name = source.name
-    stem, n = source.stem, 1
-    while name in photos or (folder / name).exists():
-        n += 1
-        name = f"{stem}-{n}{source.suffix}"
-    shutil.copyfile(source, folder / name)
-    photos.append(name)
-    site.photos = json.dumps(photos, ensure_ascii=False)
-    audit.record(
-        session,
-        "site",
-        site.id,
-        "photo",
-        f"Photo ajoutée au chantier {site.code} : {name}",
-        client_id=site.client_id,
-    )
-    return name
-
-
 def remove_site_photo(session: Session, site_id: int, name: str) -> None:
+    """Detach a plain copy listed by an older version (``Site.photos``); new photos go
+    through the cleaned photo store (:mod:`app.site_photos`)."""
     site = get_site(session, site_id)
     photos = photos_of(site)
     if name not in photos:

@@ -110,20 +110,46 @@ def test_payer_can_be_another_client_and_modifications_are_logged(session: Sessi
     assert "Payeur" in modified.summary and "Horaires" in modified.summary
 
 
-def test_photos_are_copied_beside_the_database(session: Session, tmp_path: Path) -> None:
+def test_site_photos_cleaned_and_older_copies_still_listed(
+    session: Session, tmp_path: Path
+) -> None:
+    import io
+    import json
+
+    from PIL import Image
+
+    from app.errors import StateError
+    from app.site_photos import add_site_photo_file, remove_site_photo_entry, site_photos
+
     client = make_client(session)
     site = sites.save_site(session, None, sites.new_site_form(session, client.id))
-    photo = tmp_path / "hall.jpg"
-    photo.write_bytes(b"\xff\xd8\xff fake jpeg")
-    files = tmp_path / "base.db.files"
-    assert sites.add_site_photo(session, site.id, photo, files) == "hall.jpg"
-    assert sites.add_site_photo(session, site.id, photo, files) == "hall-2.jpg"
-    assert (files / "sites" / str(site.id) / "hall-2.jpg").read_bytes() == photo.read_bytes()
-    assert sites.photos_of(site) == ["hall.jpg", "hall-2.jpg"]
-    sites.remove_site_photo(session, site.id, "hall.jpg")
-    assert sites.photos_of(site) == ["hall-2.jpg"]
-    with pytest.raises(ValidationError):
-        sites.add_site_photo(session, site.id, tmp_path / "notes.txt", files)
+    files = session.info["database"].files_dir
+    # A plain copy listed by an older version of Propreo stays visible and removable.
+    (files / "sites" / str(site.id)).mkdir(parents=True)
+    (files / "sites" / str(site.id) / "hall.jpg").write_bytes(b"old copy")
+    site.photos = json.dumps(["hall.jpg"])
+    # New photos go through the cleaned store: EXIF dropped, thumbnail made.
+    jpeg = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    Image.new("RGB", (800, 600), (200, 10, 10)).save(jpeg, "JPEG", exif=exif)
+    photo = tmp_path / "escalier.jpg"
+    photo.write_bytes(jpeg.getvalue())
+    row = add_site_photo_file(session, site.id, photo, tag="after", caption="Escalier B")
+    stored = Image.open(row.path)
+    assert stored.size == (800, 600) and not stored.getexif()
+    assert Path(row.thumb_path).is_file() and row.title == "Après — Escalier B"
+    assert [r.key for r in site_photos(session, site.id)] == [row.key, "file:hall.jpg"]
+
+    fake = tmp_path / "notes.jpg"
+    fake.write_bytes(b"\xff\xd8\xff fake jpeg")
+    with pytest.raises(ValidationError, match=r"notes\.jpg"):
+        add_site_photo_file(session, site.id, fake)
+    remove_site_photo_entry(session, site.id, "file:hall.jpg")
+    remove_site_photo_entry(session, site.id, row.key)
+    assert site_photos(session, site.id) == [] and sites.photos_of(site) == []
+    with pytest.raises(StateError):
+        remove_site_photo_entry(session, site.id, "file:hall.jpg")
 
 
 def test_contacts_directory_search(session: Session) -> None:
