@@ -51,14 +51,15 @@ def assert_sound(rows: list[dict[str, str]]) -> None:
         assert numbers == list(range(1, len(numbers) + 1))
     dates = [r["EcritureDate"] for r in rows]
     assert dates == sorted(dates)
-    groups: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    groups: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
     for r in rows:
         if r["EcritureLet"]:
-            assert r["CompteNum"] == "411000" and r["DateLet"]
-            groups[(r["CompAuxNum"], r["EcritureLet"])] += money(r["Debit"]) - money(r["Credit"])
-    for (aux, letter), value in groups.items():
+            assert r["CompteNum"] in ("411000", "419100") and r["DateLet"]
+            key = (r["CompteNum"], r["CompAuxNum"], r["EcritureLet"])
+            groups[key] += money(r["Debit"]) - money(r["Credit"])
+    for (account, aux, letter), value in groups.items():
         if letter.isupper():
-            assert value == 0, (aux, letter)
+            assert value == 0, (account, aux, letter)
 
 
 def client_lines(rows: list[dict[str, str]]) -> list[tuple[str, str, str, str, str, str]]:
@@ -350,3 +351,49 @@ def test_returned_payment_keeps_its_entry_and_reopens_the_invoice(
         (r["EcritureDate"], r["Debit"], r["Credit"]) for r in rows if r["CompteNum"] == "512000"
     ]
     assert bank == [("20260106", "0,00", "1440,00"), ("20260120", "1440,00", "0,00")]
+
+
+def test_down_payment_carried_on_4191_until_deducted(
+    session: Session, company: object, tmp_path: Path
+) -> None:
+    from app.billing.invoices import DraftLine, create_draft_invoice
+    from app.billing.issuing import issue_invoices
+    from app.payments.down_payments import create_down_payment_invoice, deduct
+    from models.quotes import Quote
+
+    client = make_client(session)
+    quote = Quote(
+        client_id=client.id, number="DE2025-00009", quote_date=D(2025, 11, 2),
+        validity_date=D(2026, 2, 1), total_ht=E("1000.00"), status="accepted",
+    )  # fmt: skip
+    session.add(quote)
+    session.flush()
+    down = create_down_payment_invoice(
+        session, quote_id=quote.id, amount_ht="200", issue_date=D(2025, 11, 10)
+    )
+    pay(session, client.id, D(2025, 11, 20), "240.00", down.id)
+    final = create_draft_invoice(
+        session, client.id, [DraftLine(description="Travaux", quantity="1", unit_price="1000")],
+        issue_date=D(2026, 3, 31),
+    )  # fmt: skip
+    deduct(session, final.id, [down.id])
+    issue_invoices(session, [final.id])
+
+    def down_payment_lines(rows: list[dict[str, str]]) -> list[tuple[str, ...]]:
+        return [
+            (r["JournalCode"], r["PieceRef"], r["Debit"], r["Credit"], r["EcritureLet"])
+            for r in rows
+            if r["CompteNum"] == "419100"
+        ]
+
+    rows_2025 = fec_rows(session, 2025, tmp_path)
+    assert_sound(rows_2025)
+    assert down_payment_lines(rows_2025) == [("VT", down.number, "0,00", "200,00", "")]
+    rows = fec_rows(session, 2026, tmp_path)
+    assert_sound(rows)
+    code = generated_code(0)
+    assert down_payment_lines(rows) == [
+        ("AN", "AN2026", "0,00", "200,00", code),  # received in 2025, not yet deducted
+        ("VT", final.number, "200,00", "0,00", code),  # deducted on the final invoice
+    ]
+    assert down.number in next(r for r in rows if r["JournalCode"] == "AN")["EcritureLib"]

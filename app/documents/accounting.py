@@ -62,6 +62,9 @@ CHEQUES_ACCOUNT = "511200"
 # Not carried: 512/530 (Propreo sees receipts only, never spending: the bank balance is the
 # accountant's), 44571 (cleared by the VAT returns), revenue and 658/758 (income statement).
 CARRIED_ACCOUNTS = (CLIENT_ACCOUNT, DOWN_PAYMENT_ACCOUNT, VAT_ON_PAYMENT, CHEQUES_ACCOUNT)
+# Accounts whose lines carry a matching key (FecLine.item) and get matching letters: clients
+# per open item, down-payments received per down-payment invoice (until deducted).
+LETTERED_ACCOUNTS = (CLIENT_ACCOUNT, DOWN_PAYMENT_ACCOUNT)
 FIRST_DAY = dt.date(1900, 1, 1)
 
 
@@ -161,7 +164,9 @@ def sales_entry(
     ]
     for account, value in sorted(revenue.items()):
         if value:
-            lines.append(line(account, value, False))
+            # A down-payment invoice's 4191 line is lettered with its later deduction.
+            own = invoice.kind == InvoiceKind.DOWN_PAYMENT and account == DOWN_PAYMENT_ACCOUNT
+            lines.append(line(account, value, False, item=(invoice.number or "") if own else ""))
     for rate, value in sorted(vat_by_rate.items(), reverse=True):
         lines.append(line(vat_account, value, False, label=f"{label} TVA {rate.normalize():f} %"))
     return FecEntry(
@@ -238,20 +243,22 @@ def opening_entries(
 ) -> list[FecEntry]:
     """The à-nouveaux of the period starting on ``start`` (pure).
 
-    One AN entry dated ``start``: each client open item (411 lines of one client sharing a
-    matching key and letter) with a non-zero balance becomes one line keeping its sub-account,
-    key and letter, so that its settlement in the period is lettered on both sides; the other
+    One AN entry dated ``start``: each open item of a :data:`LETTERED_ACCOUNTS` account (411
+    lines of one client, or 4191 lines of one down-payment invoice, sharing a matching key and
+    letter) with a non-zero balance becomes one line keeping its sub-account, key and letter,
+    so that its settlement in the period is lettered on both sides; the other
     :data:`CARRIED_ACCOUNTS` get one line each. The counterpart is 890000 « Bilan d'ouverture »:
     Propreo keeps only part of the books, the accountant's own opening entry replaces it.
     No entry when there is nothing before ``start`` or every balance is zero.
     """
-    items: dict[tuple[str, str, str, str], Decimal] = defaultdict(lambda: ZERO)
-    first: dict[tuple[str, str, str, str], FecLine] = {}
+    items: dict[tuple[str, str, str, str, str], Decimal] = defaultdict(lambda: ZERO)
+    first: dict[tuple[str, str, str, str, str], FecLine] = {}
     others: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for entry in before:
         for ln in entry.lines:
-            if ln.account == CLIENT_ACCOUNT:
-                key = (ln.aux_account, ln.item or entry.piece_ref, ln.letter, ln.aux_label)
+            if ln.account in LETTERED_ACCOUNTS and (ln.item or ln.aux_account):
+                item = ln.item or entry.piece_ref
+                key = (ln.account, ln.aux_account, item, ln.letter, ln.aux_label)
                 items[key] += ln.debit - ln.credit
                 first.setdefault(key, ln)
             elif ln.account in CARRIED_ACCOUNTS:
@@ -262,26 +269,26 @@ def opening_entries(
     def side(value: Decimal) -> dict[str, Decimal]:
         return {"debit": value, "credit": ZERO} if value > 0 else {"debit": ZERO, "credit": -value}
 
-    for key in sorted(items, key=lambda k: (k[0], k[1], k[2])):
+    for key in sorted(items, key=lambda k: k[:4]):
         value = items[key]
         if not value:
             continue
-        aux, item, letter, aux_label = key
+        account, aux, item, letter, aux_label = key
         ln = first[key]
         lines.append(
             FecLine(
-                CLIENT_ACCOUNT,
-                labels.get(CLIENT_ACCOUNT, "Clients"),
+                account,
+                labels.get(account, ln.account_label),
                 aux_account=aux,
                 aux_label=aux_label,
-                label=f"À-nouveau {item} {aux_label}"[:200],
+                label=f"À-nouveau {item} {aux_label}".strip()[:200],
                 letter=letter,
                 letter_date=ln.letter_date if letter else None,
                 item=item,
                 **side(value),
             )
         )
-    for account in CARRIED_ACCOUNTS[1:]:
+    for account in CARRIED_ACCOUNTS:
         if others[account]:
             lines.append(FecLine(account, labels.get(account, account), **side(others[account])))
     net = sum((ln.debit - ln.credit for ln in lines), ZERO)

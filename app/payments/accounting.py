@@ -90,6 +90,21 @@ def _deductions(session: Session) -> dict[int, tuple[Decimal, Decimal, Decimal]]
     return totals
 
 
+def _deducted_down_payments(session: Session) -> dict[int, list[tuple[str, Decimal]]]:
+    """Final invoice id → (down-payment invoice number, HT deducted), for 4191 lettering."""
+    result: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            DownPaymentDeduction.final_invoice_id, Invoice.number, DownPaymentDeduction.amount_ht
+        )
+        .join(Invoice, Invoice.id == DownPaymentDeduction.down_payment_invoice_id)
+        .order_by(DownPaymentDeduction.id)
+    )
+    for final_id, number, ht in rows:
+        result[final_id].append((number or "", ht))
+    return result
+
+
 def _credit_notes(
     session: Session, end: dt.date
 ) -> dict[int, list[tuple[dt.date, Decimal, Decimal]]]:
@@ -116,6 +131,7 @@ def book_deductions(session: Session, entries: list[FecEntry]) -> list[FecEntry]
     deductions = _deductions(session)
     if not deductions:
         return entries
+    per_down_payment = _deducted_down_payments(session)
     ids = dict(
         session.execute(
             select(Invoice.number, Invoice.id).where(Invoice.id.in_(list(deductions)))
@@ -137,16 +153,18 @@ def book_deductions(session: Session, entries: list[FecEntry]) -> list[FecEntry]
         for i, line in enumerate(lines):
             if line.account == acc.CLIENT_ACCOUNT and line.debit:
                 lines[i] = replace(line, debit=line.debit - deducted[2])
-        ht, vat, _ttc = deducted
+        _ht, vat, _ttc = deducted
         label = f"{entry.label} — acomptes déduits"
-        lines.append(
-            FecLine(
-                acc.DOWN_PAYMENT_ACCOUNT,
-                labels.get(acc.DOWN_PAYMENT_ACCOUNT, ""),
-                debit=ht,
-                label=label,
+        for number, ht in per_down_payment.get(invoice_id, []):  # type: ignore[arg-type]
+            lines.append(
+                FecLine(
+                    acc.DOWN_PAYMENT_ACCOUNT,
+                    labels.get(acc.DOWN_PAYMENT_ACCOUNT, ""),
+                    debit=ht,
+                    label=f"{entry.label} — acompte {number} déduit",
+                    item=number,
+                )
             )
-        )
         if vat:
             lines.append(
                 FecLine(vat_account, labels.get(vat_account, vat_account), debit=vat, label=label)
@@ -455,19 +473,23 @@ def generated_code(index: int) -> str:
 
 
 def letter_groups(entries: list[FecEntry], stored: dict[str, str]) -> list[FecEntry]:
-    """Matching letters on the 411 lines of ``entries`` (pure; see the module docstring)."""
-    groups: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    """Matching letters on the lines of the lettered accounts (411 per client, 4191 per
+    down-payment invoice) of ``entries`` (pure; see the module docstring)."""
+    groups: dict[tuple[str, str, str], list[tuple[int, int]]] = defaultdict(list)
     for i, entry in enumerate(entries):
         for j, line in enumerate(entry.lines):
-            if line.account == acc.CLIENT_ACCOUNT and line.item and line.aux_account:
-                groups[(line.aux_account, line.item)].append((i, j))
-    # Code of the groups without stored letter: by order of appearance per client.
-    order: dict[str, list[tuple[dt.date, str]]] = defaultdict(list)
-    for (aux, item), where in groups.items():
-        order[aux].append((min(entries[i].date for i, _ in where), item))
-    codes: dict[tuple[str, str], str] = {}
-    for aux, items in order.items():
-        taken = {stored[item] for _, item in items if item in stored}
+            if line.item and line.account in acc.LETTERED_ACCOUNTS:
+                if line.account == acc.CLIENT_ACCOUNT and not line.aux_account:
+                    continue
+                groups[(line.account, line.aux_account, line.item)].append((i, j))
+    # Code of the groups without stored letter: by order of appearance per (sub-)account.
+    order: dict[tuple[str, str], list[tuple[dt.date, str]]] = defaultdict(list)
+    for (account, aux, item), where in groups.items():
+        order[(account, aux)].append((min(entries[i].date for i, _ in where), item))
+    codes: dict[tuple[str, str, str], str] = {}
+    for (account, aux), items in order.items():
+        own = stored if account == acc.CLIENT_ACCOUNT else {}
+        taken = {own[item] for _, item in items if item in own}
         index = 0
         for _, item in sorted(items):
             code = generated_code(index)
@@ -475,7 +497,7 @@ def letter_groups(entries: list[FecEntry], stored: dict[str, str]) -> list[FecEn
                 index += 1
                 code = generated_code(index)
             index += 1
-            codes[(aux, item)] = stored.get(item) or code
+            codes[(account, aux, item)] = own.get(item) or code
     letters: dict[tuple[int, int], tuple[str, dt.date]] = {}
     for key, where in groups.items():
         lettered, partial = _lettered(entries, where)
