@@ -1,5 +1,6 @@
 """Sales journal CSV for the accountant: one row per document and VAT rate; a credit note
-names the invoice it corrects."""
+names the invoice it corrects; a final invoice has one more row per down-payment it
+deducts (negative HT and VAT), so that the columns sum to what the FEC books."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ class SalesRow:
     base: Decimal  # negative for credit notes
     vat: Decimal
     due_date: dt.date | None
-    origin: str = ""  # credit note: the number of the invoice it corrects
+    origin: str = ""  # credit note: the invoice it corrects; deduction: the down-payment
 
 
 def _num(value: Decimal) -> str:

@@ -397,3 +397,23 @@ def test_down_payment_carried_on_4191_until_deducted(
         ("VT", final.number, "200,00", "0,00", code),  # deducted on the final invoice
     ]
     assert down.number in next(r for r in rows if r["JournalCode"] == "AN")["EcritureLib"]
+    # The sales journal takes the down-payment back on the final invoice: its TTC column
+    # sums to the 411 debits of the FEC's sales journal, its VAT column to the VAT owed.
+    csv_path = export_sales_journal(session, D(2025, 1, 1), D(2026, 12, 31), tmp_path / "v.csv")
+    lines = csv_path.read_bytes().decode("utf-8-sig").splitlines()[1:]
+    final_rows = [x.split(";") for x in lines if f";{final.number};" in x]
+    assert [(r[2], r[6], r[7], r[8], r[9], r[11]) for r in final_rows] == [
+        ("Facture", "20", "1000,00", "200,00", "1200,00", ""),
+        ("Acompte déduit", "20", "-200,00", "-40,00", "-240,00", down.number),
+    ]
+    ttc = sum((money(x.split(";")[9]) for x in lines), E(0))
+    vat = sum((money(x.split(";")[8]) for x in lines), E(0))
+    vt_411 = sum(
+        (
+            money(r["Debit"]) - money(r["Credit"])
+            for r in rows_2025 + rows
+            if r["JournalCode"] == "VT" and r["CompteNum"] == "411000"
+        ),
+        E(0),
+    )
+    assert (ttc, vat) == (vt_411, E("200.00")) == (E("1200.00"), E("200.00"))

@@ -332,6 +332,7 @@ def sales_rows(session: Session, start: dt.date, end: dt.date) -> list[SalesRow]
     invoices = _issued(session, start, end)
     origins = _numbers(session, {i.origin_invoice_id for i in invoices if i.origin_invoice_id})
     clients = all_clients(session)
+    deducted = _deducted(session)
     for invoice in invoices:
         client = clients[invoice.client_id]
         sign = -1 if invoice.kind == InvoiceKind.CREDIT_NOTE else 1
@@ -352,7 +353,40 @@ def sales_rows(session: Session, start: dt.date, end: dt.date) -> list[SalesRow]
                     origin=origin,
                 )
             )
+        for number, rate, ht, vat_value in deducted.get(invoice.id, []):
+            # The down-payment's HT and VAT were in the journal when it was invoiced: the
+            # final invoice takes them back, so that the VAT column sums to what is owed.
+            rows.append(
+                SalesRow(
+                    date=invoice.issue_date,
+                    number=invoice.number or "",
+                    kind="Acompte déduit",
+                    client_code=client.code,
+                    client_name=client.name,
+                    client_account=client_aux(client)[0],
+                    vat_rate=rate,
+                    base=-ht,
+                    vat=-vat_value,
+                    due_date=invoice.due_date,
+                    origin=number,
+                )
+            )
     return rows
+
+
+def _deducted(session: Session) -> dict[int, list[tuple[str, Decimal, Decimal, Decimal]]]:
+    """Final invoice id → (down-payment number, its VAT rate, HT and VAT deducted)."""
+    from app.billing.totals import vat_breakdown
+    from models.payments import DownPaymentDeduction
+
+    result: dict[int, list[tuple[str, Decimal, Decimal, Decimal]]] = defaultdict(list)
+    for d in session.scalars(select(DownPaymentDeduction).order_by(DownPaymentDeduction.id)):
+        down = session.get(Invoice, d.down_payment_invoice_id)
+        assert down is not None
+        rates = sorted(vat_breakdown(down.lines), key=lambda v: v.base, reverse=True)
+        rate = rates[0].rate if rates else ZERO
+        result[d.final_invoice_id].append((down.number or "", rate, d.amount_ht, d.amount_vat))
+    return result
 
 
 def export_sales_journal(session: Session, start: dt.date, end: dt.date, out: Path) -> Path:
