@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app import audit, users
 from app.billing.chain import INVOICE_FIELDS, content_hash
 from app.billing.records import client_records
-from app.db import insert_rows, update_rows
+from app.db import insert_rows, paused_gc, update_rows
 from app.errors import StateError, ValidationError
 from app.money import ZERO
 from app.numbering import Number, next_numbers
@@ -253,6 +253,7 @@ _ISSUE_SETS = frozenset(
 _KEPT = tuple(f for f in INVOICE_FIELDS if f not in _ISSUE_SETS)
 
 
+@paused_gc()
 def issue_invoices(
     session: Session,
     invoice_ids: Iterable[int],

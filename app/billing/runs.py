@@ -28,7 +28,7 @@ from app.billing.issuing import issue_invoices, legal_problems
 from app.billing.plan import Billed, DueItem, due_items, parse_period
 from app.billing.records import client_records
 from app.billing.totals import compute_totals
-from app.db import insert_rows
+from app.db import insert_rows, paused_gc
 from app.errors import ValidationError
 from app.i18n import month_names
 from app.money import ZERO, format_amount, line_total
@@ -242,6 +242,7 @@ def _load_contracts(
     return contracts
 
 
+@paused_gc()
 def run_month(
     session: Session,
     period: str,
