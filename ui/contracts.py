@@ -25,6 +25,7 @@ from app.billing import contracts as uc
 from app.billing import queries
 from app.billing.contracts import ContractForm, LineForm
 from app.billing.invoices import invoice_contract_line
+from app.contract_invoices import contract_invoices
 from app.errors import PropreoError, ValidationError
 from app.i18n import _
 from app.money import format_amount
@@ -161,6 +162,17 @@ class ContractsTab(Tab):
         self.tabs.addTab(self.history, _("Historique"))
         self.liaison = LiaisonEntriesWidget(ctx, parent=self)  # entries about this contract
         self.tabs.addTab(self.liaison, _("Cahier de liaison"))
+        # Billing history: the documents that billed (or credited) this contract.
+        self.invoices = make_table(
+            ["N°", "Type", "Date", "Du", "Au", "HT du contrat", "TTC du document", "État"], self
+        )
+        self.invoices.setToolTip(
+            _(
+                "Factures, avoirs et acomptes du contrat ; « groupée » : la facture porte aussi "
+                "d'autres contrats du chantier ou du payeur"
+            )
+        )
+        self.tabs.addTab(self.invoices, _("Factures"))
 
         self.status_label = QLabel(self)
         self.buttons: dict[str, QPushButton] = {}
@@ -221,7 +233,14 @@ class ContractsTab(Tab):
         self.form.set_value("end_date", "")
         self.lines.set_rows([])
         self.lines.add_line()
-        for table in (self.plan, self.amendments, self.versions, self.suspensions, self.history):
+        for table in (
+            self.plan,
+            self.amendments,
+            self.versions,
+            self.suspensions,
+            self.history,
+            self.invoices,
+        ):
             table.setRowCount(0)
         self.status_label.setText(_("Nouveau contrat (brouillon)"))
         self._update_buttons()
@@ -273,6 +292,22 @@ class ContractsTab(Tab):
             [[a, b, billed, scope, reason] for a, b, billed, reason, scope in d.suspensions],
         )
         fill_table(self.history, [[at, text] for at, text in d.history])
+        fill_table(
+            self.invoices,
+            [
+                [
+                    r.number,
+                    r.kind_label,
+                    r.issue_date,
+                    r.period_start or "",
+                    r.period_end or "",
+                    r.contract_ht,
+                    r.total_ttc,
+                    r.status_label + (_(" (groupée)") if r.shared else ""),
+                ]
+                for r in self.ctx.query(contract_invoices, contract_id)
+            ],
+        )
         self.status_label.setText(f"{d.code} — {ContractStatus.LABELS.get(d.status, d.status)}")
         self._update_buttons()
 
