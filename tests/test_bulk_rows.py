@@ -134,3 +134,29 @@ def test_a_named_paramstyle_dialect_gets_dicts_with_the_converted_values() -> No
     (row,) = params  # type: ignore[misc]
     assert row["amount"] == 123450 and row["quantity"] is None and row["label"] == "sans titre"
     assert row["day"] == dt.date(2026, 9, 30)  # the driver adapts dates itself
+
+
+def test_paused_gc_restores_the_collector_even_on_error() -> None:
+    import gc
+
+    from app.db import paused_gc
+
+    assert gc.isenabled()
+
+    @paused_gc()
+    def bulk() -> bool:
+        with paused_gc():  # nested: stays paused, outer state restored at the end
+            pass
+        return gc.isenabled()
+
+    assert bulk() is False and gc.isenabled()
+    with pytest.raises(RuntimeError), paused_gc():
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # was off before: left off
+    finally:
+        gc.enable()
