@@ -299,6 +299,30 @@ def render_facturx(doc: InvoiceDocument, *, validate: bool = True) -> bytes:
     return render_invoice_pdf(doc, facturx_xml=xml)
 
 
+def warm_up() -> None:
+    """Load fonts, XSD and compile both schematrons now (a process-pool worker, at start)."""
+    from reports.fonts import register_fonts
+    from reports.validation import warm_up as warm_validation
+
+    register_fonts()
+    warm_validation()
+
+
+def render_chunk(docs: list[InvoiceDocument]) -> list[bytes | str]:
+    """Worker entry point of :mod:`app.documents.render`: each validated Factur-X PDF, or
+    the French reason it was refused. Lives here so that a worker imports ReportLab, lxml
+    and Saxon but neither SQLAlchemy nor the models."""
+    from app.errors import PropreoError
+
+    out: list[bytes | str] = []
+    for doc in docs:
+        try:
+            out.append(render_facturx(doc))
+        except PropreoError as exc:
+            out.append(str(exc))
+    return out
+
+
 def extract_xml(pdf_bytes: bytes) -> bytes:
     """The embedded ``factur-x.xml`` of a Factur-X PDF."""
     from facturx import get_xml_from_pdf

@@ -4,44 +4,75 @@ Runs outside any numbering transaction: the documents are read, the read transac
 released, the PDFs are rendered and validated in a process pool (ReportLab and Saxon are
 CPU-bound), then the new PDFs are archived in one short write. Already archived documents
 are served from the archive, never re-rendered.
+
+The pool (one spawned worker per core) is started once per process and kept: each worker
+warms up once (fonts, XSD, both schematrons compiled: ≈ 1 s) and then renders chunks of
+documents handed to it while the main process is still reading the next ones. A second
+batch in the same process (the GUI, a mailing after an export) finds the workers warm.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.documents.archive import archive_invoice_pdf, find_archive, read_archived
 from app.documents.build import build_document
-from app.errors import OperationCancelled, PropreoError, ValidationError
+from app.errors import PropreoError, ValidationError
 from app.progress import NO_PROGRESS, Progress
 from models.invoices import Invoice, InvoiceStatus
+from reports.facturx import render_chunk, warm_up
 from reports.invoice_model import InvoiceDocument
 
-# Starting a worker costs an interpreter, ReportLab and the Saxon compilation (seconds):
-# measured ~0.3 s per document in-process, so the pool only pays off for large runs.
+# Below this many documents a batch is rendered in-process when no pool is running yet:
+# starting the workers (interpreter, ReportLab, Saxon compilation) costs about a second.
 POOL_THRESHOLD = 40
+CHUNK = 16  # documents per task sent to a worker (fewer round trips, steady progress)
+
+_pool: ProcessPoolExecutor | None = None
 
 
 @dataclass
 class Rendered:
+    """One document of a batch. Its PDF is the archived file, read when asked for: a batch
+    of 4,000 documents does not hold 200 MB of PDFs in memory."""
+
     invoice_id: int
     number: str
     client_id: int
-    pdf: bytes | None = None
     error: str = ""
     from_archive: bool = False
+    archive_file: Path | None = None
+    sha256: str = ""
+
+    @property
+    def pdf(self) -> bytes | None:
+        if self.archive_file is None:
+            return None
+        data = self.archive_file.read_bytes()
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            from app.errors import DocumentInvalid
+
+            raise DocumentInvalid(
+                "Le PDF archivé de {number} a été modifié : son empreinte SHA-256 ne "
+                "correspond plus.",
+                number=self.number,
+            )
+        return data
 
     @property
     def ok(self) -> bool:
-        return self.pdf is not None
+        return self.archive_file is not None
 
 
 @dataclass
@@ -54,7 +85,7 @@ class BatchResult:
 
     @property
     def pdfs(self) -> list[bytes]:
-        return [d.pdf for d in self.documents if d.pdf is not None]
+        return [pdf for d in self.documents if d.ok and (pdf := d.pdf) is not None]
 
 
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:
@@ -87,40 +118,89 @@ def issued_in_period(session: Session, period: str) -> list[int]:
 
 
 def render_one(doc: InvoiceDocument) -> bytes:
-    """Worker entry point (must be importable for the process pool)."""
+    """The validated Factur-X PDF of one document (in this process)."""
     from reports.facturx import render_facturx
 
     return render_facturx(doc)
 
 
-def _render_all(
-    jobs: dict[int, InvoiceDocument], progress: Progress, offset: int, total: int
-) -> dict[int, bytes | PropreoError]:
-    results: dict[int, bytes | PropreoError] = {}
-    if len(jobs) < POOL_THRESHOLD:
-        for done, (invoice_id, doc) in enumerate(jobs.items(), start=1):
-            progress.step(offset + done - 1, total, f"Génération de {doc.number}")
+def worker_count() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def pool() -> ProcessPoolExecutor:
+    """The process's rendering pool (started on first use, one worker per core)."""
+    global _pool
+    if _pool is None:
+        context = multiprocessing.get_context("spawn")
+        _pool = ProcessPoolExecutor(
+            max_workers=worker_count(), mp_context=context, initializer=warm_up
+        )
+        atexit.register(shutdown_pool)
+    return _pool
+
+
+def shutdown_pool() -> None:
+    """Stop the workers (at exit, or to give their memory back)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
+
+
+class _Renderer:
+    """Documents in, PDFs (or refusals) out: in-process, or chunked over the pool."""
+
+    def __init__(self, use_pool: bool, progress: Progress, total: int) -> None:
+        self.executor = pool() if use_pool else None
+        self.progress = progress
+        self.total = total
+        self.pending: list[tuple[int, InvoiceDocument]] = []
+        self.futures: dict[Future[list[bytes | str]], list[int]] = {}
+        self.results: dict[int, bytes | str] = {}  # rendered in-process
+        self.done = 0
+
+    def add(self, invoice_id: int, doc: InvoiceDocument) -> None:
+        if self.executor is None:
+            # reading and rendering go together: each document is half read, half drawn
+            done = 2 * len(self.results)
+            self.progress.step(done, 2 * self.total, f"Génération de {doc.number}")
             try:
-                results[invoice_id] = render_one(doc)
+                self.results[invoice_id] = render_one(doc)
             except PropreoError as exc:
-                results[invoice_id] = exc
-        return results
-    workers = max(1, min(len(jobs) // 20, (os.cpu_count() or 2) - 1))
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(render_one, doc): invoice_id for invoice_id, doc in jobs.items()}
+                self.results[invoice_id] = str(exc)
+            return
+        self.pending.append((invoice_id, doc))
+        if len(self.pending) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.executor is None or not self.pending:
+            return
+        ids = [i for i, _doc in self.pending]
+        future = self.executor.submit(render_chunk, [doc for _i, doc in self.pending])
+        self.futures[future] = ids
+        self.pending = []
+
+    def completed(self) -> Iterator[list[tuple[int, bytes | str]]]:
+        """Rendered documents, one finished chunk at a time (its bytes then released)."""
+        if self.executor is None:
+            if self.results:
+                yield list(self.results.items())
+            return
+        self.flush()
         try:
-            for done, future in enumerate(as_completed(futures), start=1):
-                invoice_id = futures[future]
-                try:
-                    results[invoice_id] = future.result()
-                except PropreoError as exc:
-                    results[invoice_id] = exc
-                progress.step(offset + done, total, f"Génération de {jobs[invoice_id].number}")
-        except OperationCancelled:
-            pool.shutdown(wait=False, cancel_futures=True)
+            for future in as_completed(self.futures):
+                ids = self.futures.pop(future)
+                outcomes = future.result()
+                self.done += len(ids)
+                done = self.total + self.done
+                self.progress.step(done, 2 * self.total, "Génération des PDF Factur-X")
+                yield list(zip(ids, outcomes, strict=True))
+        except BaseException:
+            for future in self.futures:
+                future.cancel()
             raise
-    return results
 
 
 def render_batch(
@@ -128,16 +208,20 @@ def render_batch(
 ) -> BatchResult:
     """Factur-X PDFs of the given issued documents, archived at first rendering.
 
-    ``session`` must be a read session: its transaction is released before rendering and
-    the archive is written in a separate short unit of work.
+    ``session`` must be a read session: its transaction is released once every document
+    is read (the pool renders the first ones meanwhile) and the archive is written in a
+    separate short unit of work.
     """
     database = session.info["database"]
     total = len(invoice_ids)
     result = BatchResult()
-    jobs: dict[int, InvoiceDocument] = {}
     by_id: dict[int, Rendered] = {}
+    to_render = total - _archived_count(session, invoice_ids)
+    use_pool = to_render > 1 and (_pool is not None or to_render >= POOL_THRESHOLD)
+    renderer = _Renderer(use_pool, progress, total)
     for index, invoice_id in enumerate(invoice_ids):
-        progress.step(index, total * 2, "Lecture des documents")
+        if use_pool and index % CHUNK == 0:
+            progress.step(index, total * 2, "Lecture des documents")
         invoice = session.get(Invoice, invoice_id)
         if invoice is None:
             continue
@@ -147,26 +231,47 @@ def render_batch(
         row = find_archive(session, invoice_id)
         try:
             if row is not None:
-                item.pdf, item.from_archive = read_archived(session, row), True
+                read_archived(session, row)  # present and intact, or refused here
+                item.from_archive, item.sha256 = True, row.sha256
+                item.archive_file = database.files_dir / row.path
             else:
-                jobs[invoice_id] = build_document(session, invoice_id)
+                renderer.add(invoice_id, build_document(session, invoice_id))
         except PropreoError as exc:
             item.error = str(exc)
-    session.rollback()  # release the read transaction before the long work
-    rendered = _render_all(jobs, progress, total, total * 2) if jobs else {}
-    for invoice_id, outcome in rendered.items():
-        if isinstance(outcome, PropreoError):
-            by_id[invoice_id].error = str(outcome)
-    fresh = {i: pdf for i, pdf in rendered.items() if isinstance(pdf, bytes)}
-    if fresh:
-        with database.write() as write:
-            for invoice_id, pdf in fresh.items():
-                row = archive_invoice_pdf(write, invoice_id, pdf)
-                if row.sha256 != hashlib.sha256(pdf).hexdigest():  # archived meanwhile
-                    pdf = read_archived(write, row)
-                by_id[invoice_id].pdf = pdf
+    session.rollback()  # release the read transaction before waiting for the PDFs
+    root = database.files_dir
+    for chunk in renderer.completed():
+        fresh = []
+        for invoice_id, outcome in chunk:
+            if isinstance(outcome, str):
+                by_id[invoice_id].error = outcome
+            else:
+                fresh.append((invoice_id, outcome))
+        if not fresh:
+            continue
+        with database.write() as write:  # one short write per chunk, while others render
+            for invoice_id, pdf in fresh:
+                row = archive_invoice_pdf(write, invoice_id, pdf)  # first archive wins
+                by_id[invoice_id].archive_file = root / row.path
+                by_id[invoice_id].sha256 = row.sha256
     progress.step(total * 2, total * 2, "Terminé")
     return result
+
+
+def _archived_count(session: Session, invoice_ids: list[int]) -> int:
+    from sqlalchemy import func
+
+    from models.documents import ArchivedDocument
+
+    count = 0
+    for start in range(0, len(invoice_ids), 900):  # SQLite: at most 999 parameters
+        chunk = invoice_ids[start : start + 900]
+        count += session.scalar(
+            select(func.count())
+            .select_from(ArchivedDocument)
+            .where(ArchivedDocument.invoice_id.in_(chunk))
+        )
+    return count
 
 
 def invoice_pdf(session: Session, invoice_id: int) -> bytes:
