@@ -405,3 +405,34 @@ def test_cancel_repairs_a_counter_taken_at_export(session: Session, company: obj
     assert (mandate.collections_done, mandate.last_collection) == (0, None)
     (again,) = create_batches(session, D(2026, 9, 8), created_on=D(2026, 9, 2))
     assert [line.sequence for line in again.lines] == ["FRST"]
+
+
+def test_demo_history_collections_follow_the_rules(demo_db: object) -> None:
+    """Every debit of the demo firm: on a TARGET2 day, not before the due date, at least 14
+    days after the invoice, on the pre-notified date; each mandate starts with a FRST and
+    its counters are its confirmed debits."""
+    from app.payments.sepa import planned_collection_date
+    from models.payments import SepaBatch, SepaBatchLine
+
+    with demo_db.read() as session:  # type: ignore[attr-defined]
+        rows = session.execute(
+            select(SepaBatchLine, SepaBatch, Invoice)
+            .join(SepaBatch, SepaBatch.id == SepaBatchLine.batch_id)
+            .join(Invoice, Invoice.id == SepaBatchLine.invoice_id)
+            .order_by(SepaBatchLine.id)
+        ).all()
+        assert len(rows) > 50
+        first: dict[int, str] = {}
+        paid: dict[int, int] = {}
+        for line, batch, invoice in rows:
+            day = batch.collection_date
+            assert is_target_day(day), (invoice.number, day)
+            assert invoice.due_date <= day, invoice.number
+            assert (day - invoice.issue_date).days >= 14, invoice.number
+            assert day == planned_collection_date(session, invoice), invoice.number
+            assert batch.created_on < day
+            first.setdefault(line.mandate_id, line.sequence)
+            paid[line.mandate_id] = paid.get(line.mandate_id, 0) + (line.status == "paid")
+        assert set(first.values()) == {"FRST"}
+        for mandate in session.scalars(select(SepaMandate)):
+            assert mandate.collections_done == paid.get(mandate.id, 0), mandate.rum

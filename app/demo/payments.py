@@ -5,11 +5,11 @@ dunning), monthly cheque remittance slips, and a down-payment on an accepted TC 
 Deterministic: the shared seeded RNG and fixed dates. Payments are numbered in date order
 (the "payment" series is chronological), so every event is gathered first, then replayed.
 
-SEPA: a batch each month on the first TARGET2 business day from the 10th, prepared five
-days before and confirmed by the bank (invoices issued fewer than 14 days before, or not
-yet due, wait for the next month). Each mandate's first collection is a FRST. In August
-2026 one client changes bank and signs a new mandate, so the next export (September) opens
-with a FRST for it while the other mandates are RCUR.
+SEPA: a batch on each date the invoices pre-notified (their due date, or issue date + 14
+days when sooner, on a TARGET2 business day), prepared five days before and confirmed by
+the bank. Each mandate's first collection is a FRST. In August 2026 one client changes bank
+and signs a new mandate, so the next export opens with a FRST for it while the other
+mandates are RCUR.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ from app.payments.sepa import (
     candidates,
     confirm_batch,
     create_batches,
+    planned_collection_date,
     revoke_mandate,
     save_mandate,
     suggest_rum,
 )
-from app.payments.sepa_rules import first_target_day_from
 from models.clients import Client
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 from models.payments import SepaMandate
@@ -104,12 +104,13 @@ def load(session: Session, ctx: Any) -> None:
     reference_firm = ctx.objects.get("scale_client_ids", set())  # --contracts N: left open
     # (date, order, kind, payload): SEPA collections, then cheques and transfers of the day.
     events: list[tuple[dt.date, int, str, Any]] = []
-    first = invoices[0].issue_date if invoices else HISTORY_END
-    month = dt.date(first.year, first.month, 10)
-    while month <= HISTORY_END:
-        if (collection := first_target_day_from(month)) <= HISTORY_END:
-            events.append((collection, 0, "sepa", None))
-        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 10)
+    # Direct debits are collected on the date pre-notified by each invoice.
+    sepa_days = {
+        planned_collection_date(session, invoice)
+        for invoice in invoices
+        if clients[invoice.client_id].payment_means == "direct_debit"
+    }
+    events += [(day, 0, "sepa", None) for day in sorted(sepa_days) if day <= HISTORY_END]
     for invoice in invoices:
         client = clients[invoice.client_id]
         if client.payment_means == "direct_debit" or invoice.client_id in reference_firm:
