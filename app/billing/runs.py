@@ -156,19 +156,22 @@ def _group_key(contract: Contract, line: ContractLine) -> tuple[str, int, int | 
 def load_billed(
     session: Session, line_ids: list[int] | None = None
 ) -> dict[tuple[int, dt.date], Billed]:
+    # Table columns (Core), not the mapped attributes: no ORM row loading for the
+    # ≈ 40,000 sums of a 4,000-contract firm.
+    ledger = BillingLedger.__table__.c
     query = select(
-        BillingLedger.contract_line_id,
-        BillingLedger.period_start,
-        func.sum(BillingLedger.amount),
-        func.max(BillingLedger.revision),
-        func.max(BillingLedger.period_end),
-    ).group_by(BillingLedger.contract_line_id, BillingLedger.period_start)
+        ledger.contract_line_id,
+        ledger.period_start,
+        func.sum(ledger.amount),
+        func.max(ledger.revision),
+        func.max(ledger.period_end),
+    ).group_by(ledger.contract_line_id, ledger.period_start)
     if line_ids is not None:
-        query = query.where(BillingLedger.contract_line_id.in_(line_ids))
+        query = query.where(ledger.contract_line_id.in_(line_ids))
     result = {}
     money = BillingLedger.__table__.c.amount.type
     for line_id, start, total, revision, end in session.execute(query):
-        # SUM bypasses the column type: convert the integer cents back.
+        # Should SUM bypass the column type: convert the integer cents back.
         amount = (
             money.process_result_value(total, None) if not isinstance(total, Decimal) else total
         )
