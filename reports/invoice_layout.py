@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from app.money import format_percent, format_quantity
+from app.money import format_percent as _format_percent
+from app.money import format_quantity as _format_quantity
 from reports.fonts import BOLD, REGULAR, register_fonts
 from reports.invoice_model import (
     OPERATION_CATEGORY,
@@ -40,6 +41,9 @@ TOP = PAGE_H - 12 * MM
 BOTTOM = 20 * MM
 WIDTH = PAGE_W - 2 * MARGIN
 PAD = 6.0  # horizontal padding of table cells (as platypus tables)
+
+format_percent = functools.lru_cache(maxsize=256)(_format_percent)
+format_quantity = functools.lru_cache(maxsize=1024)(_format_quantity)
 
 BLUE = "#335577"
 HEADER_BG = "#E8EEF4"

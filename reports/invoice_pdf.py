@@ -11,6 +11,7 @@ payment terms and mentions, amounts) shared with statements, quotes and printing
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +29,7 @@ def fmt_date(value: dt.date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
+@functools.lru_cache(maxsize=4096)  # babel formatting is the slow part of a line's texts
 def money(value: Decimal) -> str:
     return format_amount(value)
 
@@ -97,6 +99,7 @@ def numbered_canvas(footer: str, title: str) -> type:
     return NumberedCanvas
 
 
+@functools.lru_cache(maxsize=4096)
 def _unit_price(value: Decimal) -> str:
     """Unit prices keep up to 4 decimals (never rounded on print)."""
     from babel.numbers import format_decimal
