@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -230,14 +231,18 @@ def _bulk(
     else:
         order = list(range(len(names)))
     procs = [processors[i] for i in order]
+    # Plain C-level getters where a value needs no processing (strings, ints...).
+    steps = [(i, f) for i, f in enumerate(procs) if f is not None]
+    take = (lambda row: tuple(row[k] for k in keys)) if len(keys) < 2 else itemgetter(*keys)
+    arrange = (lambda rec: tuple(rec[i] for i in order)) if len(order) < 2 else itemgetter(*order)
     params: list[Any] = []
     for row in rows:
-        record = [row[k] for k in keys]
+        record = [*take(row)]
         for make, scalar in zip(makers, scalars, strict=True):
             record.append(make if scalar else make())
-        values = [
-            v if f is None else f(v) for v, f in zip([record[i] for i in order], procs, strict=True)
-        ]
+        values = list(arrange(record))
+        for i, f in steps:
+            values[i] = f(values[i])
         params.append(
             tuple(values) if dialect.positional else dict(zip(names, values, strict=True))
         )
