@@ -204,12 +204,20 @@ def check_xsd(xml: bytes) -> list[Finding]:
 def run_schematron(name: str, xml: bytes, *, lean: bool = True) -> list[Finding]:
     """Failed assertions and successful reports of one schematron (``lean=False``: the
     official stylesheet as shipped, for comparison)."""
+    with _saxon_lock:
+        reports = _transform([name], xml, lean=lean)
+    return _findings(name, reports[0])
+
+
+def _transform(names: list[str], xml: bytes, *, lean: bool = True) -> list[str]:
+    """SVRL reports of the named schematrons; the invoice is parsed by Saxon once."""
+    node = _processor().parse_xml(xml_text=xml.decode("utf-8"))
+    return [_executable(n, lean=lean).transform_to_string(xdm_node=node) for n in names]
+
+
+def _findings(name: str, report: str) -> list[Finding]:
     from lxml import etree
 
-    with _saxon_lock:
-        executable = _executable(name, lean=lean)
-        node = _processor().parse_xml(xml_text=xml.decode("utf-8"))
-        report = executable.transform_to_string(xdm_node=node)
     root = etree.fromstring(report.encode("utf-8"))
     findings = []
     for item in root.iter(f"{{{SVRL}}}failed-assert", f"{{{SVRL}}}successful-report"):
@@ -232,8 +240,10 @@ def validate_xml(xml: bytes) -> list[Finding]:
     findings = check_xsd(xml)
     if findings:
         return findings  # schematrons assume a structurally valid document
-    for name in SCHEMATRONS:
-        findings += run_schematron(name, xml)
+    with _saxon_lock:
+        reports = _transform(list(SCHEMATRONS), xml)
+    for name, report in zip(SCHEMATRONS, reports, strict=True):
+        findings += _findings(name, report)
     return findings
 
 
