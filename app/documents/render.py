@@ -26,10 +26,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.documents.archive import archive_invoice_pdf, find_archive, read_archived
+from app.documents.archive import archive_invoice_pdf, read_archived
 from app.documents.build import build_document
 from app.errors import PropreoError, ValidationError
 from app.progress import NO_PROGRESS, Progress
+from models.documents import ArchivedDocument
 from models.invoices import Invoice, InvoiceStatus
 from reports.facturx import render_chunk, warm_up
 from reports.invoice_model import InvoiceDocument
@@ -216,7 +217,8 @@ def render_batch(
     total = len(invoice_ids)
     result = BatchResult()
     by_id: dict[int, Rendered] = {}
-    to_render = total - _archived_count(session, invoice_ids)
+    archived = _archived_rows(session, invoice_ids)
+    to_render = total - len(archived)
     use_pool = to_render > 1 and (_pool is not None or to_render >= POOL_THRESHOLD)
     renderer = _Renderer(use_pool, progress, total)
     for index, invoice_id in enumerate(invoice_ids):
@@ -228,7 +230,7 @@ def render_batch(
         item = Rendered(invoice_id, invoice.number or "", invoice.client_id)
         by_id[invoice_id] = item
         result.documents.append(item)
-        row = find_archive(session, invoice_id)
+        row = archived.get(invoice_id)
         try:
             if row is not None:
                 read_archived(session, row)  # present and intact, or refused here
@@ -258,20 +260,16 @@ def render_batch(
     return result
 
 
-def _archived_count(session: Session, invoice_ids: list[int]) -> int:
-    from sqlalchemy import func
-
-    from models.documents import ArchivedDocument
-
-    count = 0
+def _archived_rows(session: Session, invoice_ids: list[int]) -> dict[int, ArchivedDocument]:
+    """The archive rows of these documents, in a few queries instead of one per document."""
+    rows: dict[int, ArchivedDocument] = {}
     for start in range(0, len(invoice_ids), 900):  # SQLite: at most 999 parameters
         chunk = invoice_ids[start : start + 900]
-        count += session.scalar(
-            select(func.count())
-            .select_from(ArchivedDocument)
-            .where(ArchivedDocument.invoice_id.in_(chunk))
-        )
-    return count
+        for row in session.scalars(
+            select(ArchivedDocument).where(ArchivedDocument.invoice_id.in_(chunk))
+        ):
+            rows.setdefault(row.invoice_id, row)
+    return rows
 
 
 def invoice_pdf(session: Session, invoice_id: int) -> bytes:
