@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -81,6 +82,18 @@ class Database:
         self.engine.dispose()
 
 
+# Engines opened in this process, so that the command line can close them all before
+# leaving (see app/__main__.py).
+_OPENED: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def close_databases() -> None:
+    """Close the pooled connections of every engine still open (on SQLite the last one
+    to close checkpoints the WAL into the file), as the final garbage collection would."""
+    for engine in list(_OPENED):
+        engine.dispose()
+
+
 def _is_url(target: str) -> bool:
     return "://" in target
 
@@ -95,6 +108,7 @@ def open_database(target: str | Path, *, read_only: bool = False, create: bool =
         url = make_url(text)
         if url.get_backend_name() != "sqlite":
             engine = create_engine(url, pool_pre_ping=True)
+            _OPENED.add(engine)
             return Database(engine=engine, path=None, read_only=read_only)
         path = Path(url.database or "")
     else:
@@ -109,6 +123,7 @@ def open_database(target: str | Path, *, read_only: bool = False, create: bool =
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
     )
     db = Database(engine=engine, path=path, network=network, read_only=read_only)
+    _OPENED.add(engine)
     _install_sqlite_hooks(engine, wanted_journal, read_only)
     try:
         with engine.connect() as conn:

@@ -102,3 +102,56 @@ def test_a_billing_run_imports_only_the_billing_commands_and_no_alembic(
     assert {"app.billing.cli", "app.control.cli"} <= loaded
     assert not (set(cli.COMMAND_MODULES) - {"app.billing.cli", "app.control.cli"}) & loaded
     assert not {m for m in loaded if m.startswith("alembic")}  # the file is at head
+
+
+def test_python_m_app_version_stays_light() -> None:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "app", "--version"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip().startswith("Propreo ")
+    assert "sqlalchemy" not in done.stderr and "app.db" not in done.stderr
+
+
+def test_a_command_leaves_its_database_closed_and_checkpointed(
+    demo_db_file: Path, tmp_path: Path
+) -> None:
+    """The fast exit of ``python -m app`` closes the databases first: the WAL is folded
+    into the file (no ``-wal`` left), so the file alone holds the run."""
+    import json
+    import shutil
+    import sqlite3
+
+    db = shutil.copyfile(demo_db_file, tmp_path / "run.db")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "--db",
+            str(db),
+            "billing",
+            "run",
+            "--period",
+            "2026-09",
+            "--validate",
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    issued = json.loads(done.stdout)["issued"]
+    assert issued > 0
+    assert not (tmp_path / "run.db-wal").exists()
+    copy = shutil.copyfile(db, tmp_path / "alone.db")  # the file alone, as a user copies it
+    with sqlite3.connect(copy) as conn:
+        count = conn.execute(
+            "SELECT count(*) FROM invoices i JOIN billing_runs r ON r.id = i.run_id "
+            "WHERE r.period = '2026-09' AND i.status = 'issued'"
+        ).fetchone()[0]
+    assert count == issued
