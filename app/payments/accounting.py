@@ -21,6 +21,8 @@
   * lines on both sides that do not balance yet → the same code in lowercase (lettrage
     partiel, the usual convention of French accounting software), DateLet = last line.
   * a single line → no letter.
+  4191 is lettered the same way per down-payment invoice (its invoice and the final
+  invoices deducting it; the code counted down from ZZZ).
   The code is the allocation's stored letter (A, B…, shown in Règlements) when the invoice
   has one (given when payments, with the credit notes citing it, settle the invoice);
   otherwise a code counted down from ZZZ per client, indexed by the order in which the
@@ -34,8 +36,9 @@
   exactly once. A credit note issued after payment in full leaves its VAT as a debit on
   44574 (VAT to recover when the money is paid back).
 - Down-payments deducted on a final invoice: the final invoice's 411 debit is the amount
-  due; the deducted down-payment's HT is debited back to 4191 and its VAT to the VAT
-  account the final invoice credited, so that VAT is not collected twice.
+  due; each deducted down-payment's HT is debited back to 4191 (one line per down-payment,
+  for its lettering) and its VAT to the VAT account the final invoice credited, so that VAT
+  is not collected twice.
 """
 
 from __future__ import annotations
