@@ -349,7 +349,7 @@ def sales_rows(session: Session, start: dt.date, end: dt.date) -> list[SalesRow]
                     vat_rate=vat.rate,
                     base=vat.base * sign,
                     vat=vat.vat * sign,
-                    due_date=invoice.due_date,
+                    due_date=invoice.due_date if sign > 0 else None,  # nothing due on a credit
                     origin=origin,
                 )
             )
