@@ -53,7 +53,8 @@ class FecLine:
     letter_date: dt.date | None = None
     # Matching key of a 411 line (not written): the number of the invoice it belongs to or
     # settles (a credit note: the invoice it cites), or the payment's number for money not
-    # allocated. Lines of one client sharing a key form one lettering group.
+    # allocated; of a 4191 line, the down-payment invoice. Lines of one (sub-)account
+    # sharing a key form one lettering group.
     item: str = ""
 
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.documents.accounting import opening_entries
 from app.payments.accounting import letter_groups
-from reports.fec import FecEntry, FecLine, check_entries
+from reports.fec import FecEntry, FecLine, check_entries, write_fec
 
 START = dt.date(2026, 1, 1)
 
@@ -130,3 +131,23 @@ def test_opening_entry_carries_the_earlier_balances(
     assert all(v == 0 for v in totals.values()), totals
     if not before:
         assert opening == []
+
+
+def test_lines_without_amount_are_not_written(tmp_path: Path) -> None:
+    day = dt.date(2026, 4, 30)
+    lines = (
+        FecLine("411000", "Clients", aux_account="411A", aux_label="A"),  # 0 / 0
+        FecLine("419100", "Acomptes", debit=Decimal("200.00")),
+        FecLine("706100", "Prestations", credit=Decimal("200.00")),
+    )
+    fec = write_fec(
+        [FecEntry("VT", "Ventes", day, "FA1", day, "Facture FA1", lines)],
+        "812345674",
+        dt.date(2026, 12, 31),
+        tmp_path,
+    )
+    rows = [r.split("\t") for r in fec.path.read_text("iso-8859-15").splitlines()[1:]]
+    assert [(r[4], r[11], r[12]) for r in rows] == [
+        ("419100", "200,00", "0,00"),
+        ("706100", "0,00", "200,00"),
+    ]
