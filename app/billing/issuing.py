@@ -125,6 +125,11 @@ def _guard_issued(session: Session, _context: object, _instances: object) -> Non
                 )
 
 
+# json.dumps(data, ensure_ascii=False, sort_keys=True) with one encoder for every
+# invoice of a run (same text: default separators).
+_SNAPSHOT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 def client_snapshot(client: Client, site: Site | Any | None) -> str:
     data = {
         "code": client.code,
@@ -153,7 +158,7 @@ def client_snapshot(client: Client, site: Site | Any | None) -> str:
             "postcode": site.postcode,
             "city": site.city,
         }
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return _SNAPSHOT_JSON(data)
 
 
 def seller_snapshot(company: CompanySettings | None) -> str:
@@ -192,7 +197,7 @@ def seller_snapshot(company: CompanySettings | None) -> str:
         k: (str(v) if not isinstance(v, (str, bool, int)) or v is None else v)
         for k, v in data.items()
     }
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return _SNAPSHOT_JSON(data)
 
 
 def _last_hash(session: Session) -> tuple[int, str]:
