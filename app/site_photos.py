@@ -146,3 +146,24 @@ def remove_site_photo_entry(session: Session, site_id: int, key: str) -> None:
     )
     session.delete(photo)
     session.flush()
+
+
+def quote_photos(session: Session, quote_id: int) -> list[SitePhoto]:
+    """The photos of a quote as the viewer shows them (same order as the quote editor)."""
+    quote = session.get(Quote, quote_id)
+    if quote is None:
+        raise NotFoundError("Devis introuvable.")
+    files = files_dir_of(session)
+    return [
+        SitePhoto(
+            key=f"photo:{photo.id}",
+            path=str(photo_path(files, photo.storage_name)),
+            thumb_path=str(photo_path(files, photo.thumb_name)),
+            original_name=photo.original_name,
+            caption=photo.caption,
+            tag_label=PhotoTag.LABELS.get(photo.tag, ""),
+            added_on=photo.created_at.astimezone().date() if photo.created_at else None,
+            quote_reference="",
+        )
+        for photo in quote.photos
+    ]

@@ -78,3 +78,31 @@ def test_removing_a_quote_photo_asks_first(
         editor._remove_photo()
         assert editor.photo_list.count() == left
     assert asked[0] == "Retirer la photo « Avant — Pelouse » de ce devis ?"
+
+
+def test_quote_photo_opens_large(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
+    from PIL import Image
+    from PySide6.QtCore import Qt
+
+    with demo_db.read() as s:
+        draft = s.scalar(select(Quote.id).where(Quote.status == QuoteStatus.DRAFT))
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    editor = window.tab("Devis").open_quote(draft)
+    qtbot.addWidget(editor)
+    Image.new("RGB", (640, 480), (90, 90, 90)).save(tmp_path / "avant.jpg", "JPEG")
+    Image.new("RGB", (480, 640), (240, 240, 240)).save(tmp_path / "apres.jpg", "JPEG")
+    assert editor.add_photos([str(tmp_path / "avant.jpg")], "before", "Hall sale")
+    assert editor.add_photos([str(tmp_path / "apres.jpg")], "after", "Hall propre")
+    editor.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(editor.photo_list.isVisible)
+    rect = editor.photo_list.visualItemRect(editor.photo_list.item(1))
+    qtbot.mouseClick(editor.photo_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(editor.photo_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    viewer = editor.viewer
+    assert viewer is not None and viewer.isVisible()
+    qtbot.addWidget(viewer)
+    assert viewer.index == 1 and (viewer.pixmap.width(), viewer.pixmap.height()) == (480, 640)
+    assert "Après — Hall propre" in viewer.caption.text()
+    viewer.previous_button.click()
+    assert "Avant — Hall sale" in viewer.caption.text()

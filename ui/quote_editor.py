@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import site_photos
 from app.errors import PropreoError, ValidationError
 from app.i18n import _
 from app.money import format_amount
@@ -37,6 +38,7 @@ from models.quotes import PhotoTag, QuoteKind, QuoteStatus
 from ui.context import UiContext
 from ui.forms import Field, FormWidget
 from ui.operations import show_error
+from ui.photo_viewer import PhotoViewer
 from ui.quote_builder import BuilderPanel, decimal_text
 
 LINE_COLUMNS = ["Désignation", "Quantité", "Unité", "P.U. HT", "TVA", "Type"]
@@ -82,7 +84,7 @@ class PhotoList(QListWidget):
         self.setIconSize(QSize(160, 120))
         self.setAcceptDrops(True)
         self.setDragDropMode(QListWidget.DragDropMode.DropOnly)
-        self.setToolTip(_("Déposez ici des photos JPEG, PNG ou WebP"))
+        self.setToolTip(_("Déposez ici des photos JPEG, PNG ou WebP ; double-clic pour agrandir"))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
@@ -221,6 +223,10 @@ class QuoteEditor(QDialog):
         self.photo_list = PhotoList(page)
         self.photo_list.files_dropped.connect(lambda paths: self.add_photos(paths))
         self.photo_list.currentItemChanged.connect(self._show_photo)
+        self.photo_list.itemDoubleClicked.connect(
+            lambda item: self.open_viewer(self.photo_list.row(item))
+        )
+        self.viewer: PhotoViewer | None = None
         self.new_tag = QComboBox(page)
         for value, label in PhotoTag.LABELS.items():
             self.new_tag.addItem(label, value)
@@ -292,6 +298,17 @@ class QuoteEditor(QDialog):
         row: views.PhotoRow = item.data(Qt.ItemDataRole.UserRole)
         self.photo_tag.setCurrentIndex(self.photo_tag.findData(row.tag))
         self.photo_caption.setText(row.caption)
+
+    def open_viewer(self, index: int) -> PhotoViewer | None:
+        """The quote's photos large, from the one double-clicked (previous / next)."""
+        if self.quote_id is None:
+            return None
+        rows = self.ctx.query(site_photos.quote_photos, self.quote_id)
+        if not 0 <= index < len(rows):
+            return None
+        self.viewer = PhotoViewer(rows, index, self)
+        self.viewer.show()
+        return self.viewer
 
     def update_current_photo(self) -> None:
         item = self.photo_list.currentItem()
