@@ -24,6 +24,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from operator import itemgetter
 
 from app.money import ZERO, line_total, round_money
@@ -173,21 +174,34 @@ def _subtract(
 
 def _full_periods(
     version: VersionSpec, first: dt.date, last: dt.date
-) -> list[tuple[dt.date, dt.date]]:
+) -> tuple[tuple[dt.date, dt.date], ...]:
     """Full calendar periods of the version's frequency that meet [first, last]."""
-    if version.frequency == ONE_OFF:
-        day = version.one_off_date
-        return [(day, day)] if day is not None and first <= day <= last else []
-    n = PERIOD_MONTHS.get(version.frequency, 1)
+    return _calendar_periods(version.frequency, version.months, version.one_off_date, first, last)
+
+
+@lru_cache(maxsize=4096)
+def _calendar_periods(
+    frequency: str,
+    months: frozenset[int],
+    one_off_date: dt.date | None,
+    first: dt.date,
+    last: dt.date,
+) -> tuple[tuple[dt.date, dt.date], ...]:
+    # Memoised: the lines of a firm share a few dozen (frequency, first, last) between
+    # them (4,000 contracts: 12,000 lines, 72 distinct calls).
+    if frequency == ONE_OFF:
+        day = one_off_date
+        return ((day, day),) if day is not None and first <= day <= last else ()
+    n = PERIOD_MONTHS.get(frequency, 1)
     month0 = ((first.month - 1) // n) * n + 1
     cursor = dt.date(first.year, month0, 1)
     periods = []
     while cursor <= last:
         nxt = add_months(cursor, n)
-        if version.frequency != SEASONAL or cursor.month in version.months:
+        if frequency != SEASONAL or cursor.month in months:
             periods.append((cursor, nxt - ONE_DAY))
         cursor = nxt
-    return periods
+    return tuple(periods)
 
 
 def full_amount(version: VersionSpec, full_start: dt.date, full_end: dt.date) -> Decimal:
