@@ -25,7 +25,7 @@ from typing import Any
 
 from app.money import format_percent as _format_percent
 from app.money import format_quantity as _format_quantity
-from reports.fonts import BOLD, REGULAR, register_fonts
+from reports.fonts import BOLD, REGULAR, register_fonts, seed_fonts
 from reports.invoice_model import (
     OPERATION_CATEGORY,
     VAT_EXEMPT,
@@ -496,6 +496,7 @@ def draw_invoice(
     canvas = _numbered_canvas_class(doc)(
         buffer, pagesize=(PAGE_W, PAGE_H), invariant=1, lang="fr-FR", pageCompression=1
     )
+    seed_fonts(canvas)  # the same font subsets for nearly every invoice: made once
     subject = f"{title} – {doc.buyer.name}"
     if pdfa or facturx_xml is not None:
         from reports.pdfa import install_pdfa

@@ -4,6 +4,7 @@ must mirror the XMP, the Factur-X extension schema — read back with pypdf and 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -158,3 +159,24 @@ def test_long_descriptions_wrap_inside_their_cell(tmp_path: Path) -> None:
     assert len(rows) >= 3  # wrapped over several lines of its cell
     assert "10,00 €" in rows[0]  # the amounts stay on the row's first line
     assert rows[-1].strip().endswith("fin")
+
+
+def test_font_subsets_are_shared_and_unusual_letters_still_print(tmp_path: Path) -> None:
+    from reports import fonts
+
+    def font_files(pdf: bytes) -> list[bytes]:
+        reader = PdfReader(io.BytesIO(pdf))
+        resources = reader.pages[0]["/Resources"]["/Font"]
+        return sorted(
+            f.get_object()["/FontDescriptor"]["/FontFile2"].get_object().get_data()
+            for f in resources.values()
+        )
+
+    first = draw_invoice(samples.invoice())
+    second = draw_invoice(samples.credit_note())
+    assert font_files(first) == font_files(second)  # same glyph lists: built once
+    buyer = dataclasses.replace(samples.COMPANY_BUYER, name="Łukasz Øster Ærø")
+    odd = draw_invoice(samples.invoice(buyer=buyer))
+    assert font_files(odd) != font_files(first)
+    assert "Łukasz Øster Ærø" in text_of(odd, tmp_path)
+    assert len(fonts._SUBSETS) <= fonts._SUBSET_CACHE_SIZE
