@@ -21,8 +21,6 @@ from PySide6.QtWidgets import (
 
 from app.errors import PropreoError
 from app.i18n import _
-from app.money import format_amount
-from app.payments.down_payments import create_down_payment_invoice
 from app.quotes import followup
 from app.quotes import quotes as uc
 from app.quotes.documents import quote_docx, quote_pdf
@@ -34,6 +32,7 @@ from app.quotes.reminder_letter import (
 )
 from models.quotes import QuoteStatus
 from ui.context import Tab, UiContext
+from ui.down_payment import issue_down_payment
 from ui.operations import show_error
 from ui.quote_editor import QuoteEditor
 from ui.table import Column, RecordList
@@ -183,34 +182,7 @@ class QuotesTab(Tab):
     ) -> Any:
         """Issue a down-payment invoice on an accepted quote: « 30 % » of its total HT, or
         an amount HT (« 450 »). The final invoice from the quote deducts it."""
-        if text is None:
-            text, ok = QInputDialog.getText(
-                self,
-                _("Facture d'acompte"),
-                _("Acompte : pourcentage du devis (ex. « 30 % ») ou montant HT (ex. « 450 ») :"),
-            )
-            if not ok or not text.strip():
-                return None
-        text = text.strip()
-        if text.endswith("%"):
-            share = {"percent": text.rstrip("%").strip().replace(",", ".")}
-        else:
-            share = {"amount_ht": text.replace("€", "").replace(" ", "").replace(",", ".")}
-        invoice = self._do(
-            create_down_payment_invoice, issue_date=day or self.today(), quote_id=quote_id, **share
-        )
-        if invoice is not None:
-            self.ctx.bus.changed.emit("billing")
-            QMessageBox.information(
-                self,
-                _("Facture d'acompte"),
-                _(
-                    "Facture d'acompte {number} émise : {amount} TTC.\n"
-                    "Elle s'imprime et s'envoie depuis Facturation → Factures et avoirs ; "
-                    "la facture définitive du devis la déduira."
-                ).format(number=invoice.number, amount=format_amount(invoice.amount_due)),
-            )
-        return invoice
+        return issue_down_payment(self, self.ctx, day or self.today(), quote_id=quote_id, text=text)
 
     def _letter_from_editor(self, quote_id: int) -> None:
         if self.reminder_letter(quote_id) is not None and self.editor is not None:

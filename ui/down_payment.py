@@ -1,0 +1,72 @@
+"""« Acompte… »: a down-payment invoice asked on an accepted quote or a live contract.
+
+The user types a share of the quote (« 30 % ») or an amount HT (« 450 », « 1 250,50 € »);
+the invoice is issued at once in the normal numbering (app.payments.down_payments) and the
+final invoice deducts it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+
+from app.errors import PropreoError
+from app.i18n import _
+from app.money import format_amount
+from app.payments.down_payments import create_down_payment_invoice
+from ui.context import UiContext
+from ui.operations import show_error
+
+
+def parse_share(text: str) -> dict[str, str]:
+    """« 30 % » → percent, anything else → amount HT (French comma and € accepted)."""
+    text = text.strip()
+    if text.endswith("%"):
+        return {"percent": text.rstrip("%").strip().replace(",", ".")}
+    cleaned = text.replace("€", "").replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    return {"amount_ht": cleaned.replace(",", ".")}
+
+
+def issue_down_payment(
+    parent: QWidget,
+    ctx: UiContext,
+    day: dt.date,
+    *,
+    quote_id: int | None = None,
+    contract_id: int | None = None,
+    text: str | None = None,
+) -> Any:
+    """Ask the share (unless given), issue the invoice, tell the user its number and amount."""
+    if text is None:
+        prompt = (
+            _("Acompte : pourcentage du devis (ex. « 30 % ») ou montant HT (ex. « 450 ») :")
+            if quote_id
+            else _("Montant HT de l'acompte (ex. « 450 ») :")
+        )
+        text, ok = QInputDialog.getText(parent, _("Facture d'acompte"), prompt)
+        if not ok or not text.strip():
+            return None
+    try:
+        invoice = ctx.call(
+            create_down_payment_invoice,
+            issue_date=day,
+            quote_id=quote_id,
+            contract_id=contract_id,
+            topic="billing",
+            **parse_share(text),
+        )
+    except PropreoError as exc:
+        show_error(parent, exc)
+        return None
+    QMessageBox.information(
+        parent,
+        _("Facture d'acompte"),
+        _(
+            "Facture d'acompte {number} émise : {amount} TTC.\n"
+            "Elle s'imprime et s'envoie depuis Facturation → Factures et avoirs ; "
+            "la facture définitive la déduira."
+        ).format(number=invoice.number, amount=format_amount(invoice.amount_due)),
+    )
+    return invoice
