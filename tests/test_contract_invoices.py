@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import pytest
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -55,31 +53,3 @@ def test_credit_note_in_the_history_and_the_contract_page(qtbot: QtBot, demo_db:
     assert numbers == [r.number for r in rows]
     i = numbers.index("AV2026-00001")
     assert page.item(i, 5).text() == "-150,00" and page.item(i, 1).text() == "Avoir"
-
-
-def test_down_payment_on_a_contract_from_its_page(
-    qtbot: QtBot, demo_db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    contract_id = _contract(demo_db, "CT00001")
-    window = MainWindow(demo_db)
-    qtbot.addWidget(window)
-    tab = window.tab("Contrats")
-    tab.open_contract(contract_id)
-    assert tab.buttons["deposit"].isEnabled()
-    told: list[str] = []
-    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: told.append(text))
-    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: told.append(text))
-
-    assert tab.ask_down_payment("30 %", dt.date(2026, 9, 2)) is None  # no base to take 30 % of
-    assert "pourcentage suppose un devis" in told[-1]
-    invoice = tab.ask_down_payment("500", dt.date(2026, 9, 2))
-    assert invoice is not None and told[-1].startswith(f"Facture d'acompte {invoice.number}")
-    assert (invoice.total_ht, invoice.total_ttc) == (Decimal("500.00"), Decimal("600.00"))
-    with demo_db.read() as s:
-        [first, *_rest] = contract_invoices(s, contract_id)
-    assert (first.number, first.kind_label, first.contract_ht) == (
-        invoice.number,
-        "Facture d'acompte",
-        Decimal("500.00"),
-    )
-    assert tab.invoices.item(0, 0).text() == invoice.number

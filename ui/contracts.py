@@ -39,7 +39,6 @@ from ui.contract_widgets import (
     make_table,
     parse_date,
 )
-from ui.down_payment import issue_down_payment
 from ui.forms import Field, FormWidget
 from ui.liaison import LiaisonEntriesWidget
 from ui.operations import show_error
@@ -187,15 +186,11 @@ class ContractsTab(Tab):
             ("resume", _("Reprendre…"), self.ask_resume),
             ("terminate", _("Résilier…"), self.ask_termination),
             ("extra", _("Hors échéancier…"), self.ask_extra),
-            ("deposit", _("Acompte…"), self.ask_down_payment),
         ]:
             button = QPushButton(label, self)
             button.clicked.connect(slot)
             self.buttons[key] = button
             bar.addWidget(button)
-        self.buttons["deposit"].setToolTip(
-            _("Facture d'acompte sur le contrat (montant HT), déduite par la facture définitive")
-        )
         self.buttons["amend"].setToolTip(
             _(
                 "Enregistre les lignes modifiées comme un avenant daté, effectif à une date (même passée : régularisation au prochain lancement)."
@@ -320,7 +315,7 @@ class ContractsTab(Tab):
         status = self.detail.status if self.detail else None
         self.buttons["activate"].setEnabled(status == ContractStatus.DRAFT)
         live = status in (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
-        for key in ("amend", "suspend", "terminate", "extra", "deposit"):
+        for key in ("amend", "suspend", "terminate", "extra"):
             self.buttons[key].setEnabled(live)
         self.buttons["resume"].setEnabled(status == ContractStatus.SUSPENDED)
 
@@ -480,17 +475,6 @@ class ContractsTab(Tab):
         if self.contract_id is None:
             return False
         return self._do(uc.terminate, self.contract_id, notice, end, reason=reason) is not None
-
-    def ask_down_payment(self, text: str | None = None, day: dt.date | None = None) -> Any:
-        """A down-payment invoice on the contract (amount HT), deducted later."""
-        if self.contract_id is None:
-            return None
-        invoice = issue_down_payment(
-            self, self.ctx, day or dt.date.today(), contract_id=self.contract_id, text=text
-        )
-        if invoice is not None:
-            self.open_contract(self.contract_id)  # the « Factures » page shows it
-        return invoice
 
     def ask_termination(self) -> None:
         dialog = AskDialog(

@@ -1,8 +1,9 @@
-"""« Acompte… »: a down-payment invoice asked on an accepted quote or a live contract.
+"""« Acompte… »: a down-payment invoice asked on an accepted quote.
 
 The user types a share of the quote (« 30 % ») or an amount HT (« 450 », « 1 250,50 € »);
 the invoice is issued at once in the normal numbering (app.payments.down_payments) and the
-final invoice deducts it.
+final invoice made from the quote deducts it. (Contracts get no button: the month-end run
+does not deduct down-payments yet, so a contract's down-payment would never be deducted.)
 """
 
 from __future__ import annotations
@@ -34,18 +35,16 @@ def issue_down_payment(
     ctx: UiContext,
     day: dt.date,
     *,
-    quote_id: int | None = None,
-    contract_id: int | None = None,
+    quote_id: int,
     text: str | None = None,
 ) -> Any:
     """Ask the share (unless given), issue the invoice, tell the user its number and amount."""
     if text is None:
-        prompt = (
-            _("Acompte : pourcentage du devis (ex. « 30 % ») ou montant HT (ex. « 450 ») :")
-            if quote_id
-            else _("Montant HT de l'acompte (ex. « 450 ») :")
+        text, ok = QInputDialog.getText(
+            parent,
+            _("Facture d'acompte"),
+            _("Acompte : pourcentage du devis (ex. « 30 % ») ou montant HT (ex. « 450 ») :"),
         )
-        text, ok = QInputDialog.getText(parent, _("Facture d'acompte"), prompt)
         if not ok or not text.strip():
             return None
     try:
@@ -53,7 +52,6 @@ def issue_down_payment(
             create_down_payment_invoice,
             issue_date=day,
             quote_id=quote_id,
-            contract_id=contract_id,
             topic="billing",
             **parse_share(text),
         )
@@ -66,7 +64,7 @@ def issue_down_payment(
         _(
             "Facture d'acompte {number} émise : {amount} TTC.\n"
             "Elle s'imprime et s'envoie depuis Facturation → Factures et avoirs ; "
-            "la facture définitive la déduira."
+            "la facture définitive du devis la déduira."
         ).format(number=invoice.number, amount=format_amount(invoice.amount_due)),
     )
     return invoice
