@@ -52,6 +52,15 @@ class PhotoDoc:
 class SheetDoc:
     title: str
     pdf: bytes
+    kind: str = "product"  # product / equipment
+    norms: str = ""
+
+    @property
+    def label(self) -> str:
+        """« Décapant FDS (fiche produit ; normes : NF EN 1276) » as listed on the quote."""
+        kind = "fiche matériel" if self.kind == "equipment" else "fiche produit"
+        norms = f" ; normes : {' '.join(self.norms.split())}" if self.norms.strip() else ""
+        return f"{self.title} ({kind}{norms})"
 
 
 @dataclass(frozen=True)
@@ -408,7 +417,7 @@ def render_quote_pdf(doc: QuoteDocument) -> bytes:
         story += [_p("Conditions", st["bold"]), _p(doc.conditions, st["small"])]
     story += [_p(m, st["small"]) for m in mandatory_mentions(doc)]
     if doc.sheets:
-        titles = ", ".join(s.title for s in doc.sheets)
+        titles = ", ".join(s.label for s in doc.sheets)
         story.append(_p(f"Annexes : fiches techniques – {titles}.", st["small"]))
     story.append(Spacer(1, 5 * mm))
     story.append(_acceptance(doc, st, width))

@@ -389,7 +389,9 @@ def test_quote_pdf_and_docx_content(session: Session, db, world) -> None:  # typ
     c = canvas.Canvas(annex)
     c.drawString(100, 700, "FICHE-ANNEXE-DECAPANT")
     c.save()
-    sheet = sheets.add_sheet(session, annex.getvalue(), "fds.pdf", title="Décapant FDS")
+    sheet = sheets.add_sheet(
+        session, annex.getvalue(), "fds.pdf", title="Décapant FDS", norms="NF EN 1276"
+    )
     sheets.select_sheets(session, quote.id, [sheet.id])
     uc.send_quote(session, quote.id, DAY)
 
@@ -415,7 +417,7 @@ def test_quote_pdf_and_docx_content(session: Session, db, world) -> None:  # typ
         "Cadence / horaires : Samedi 7 h – 12 h",
         "Avant",
         "Après",
-        "Annexes : fiches techniques – Décapant FDS.",
+        "Annexes : fiches techniques – Décapant FDS (fiche produit ; normes : NF EN 1276).",
     ):
         assert expected in main_text, expected
     assert "FICHE-ANNEXE-DECAPANT" in reader.pages[-1].extract_text()

@@ -39,7 +39,12 @@ def quote_document(session: Session, quote_id: int, *, with_annexes: bool = True
                 if p.include_in_pdf
             ]
         sheets = [
-            SheetDoc(qs.sheet.title, sheet_path(files, qs.sheet).read_bytes())
+            SheetDoc(
+                qs.sheet.title,
+                sheet_path(files, qs.sheet).read_bytes(),
+                kind=qs.sheet.kind,
+                norms=qs.sheet.norms,
+            )
             for qs in quote.sheets
         ]
     totals = quote_totals(session, quote)
