@@ -271,3 +271,31 @@ def test_cli_json_shape(db: Database, month_db: dict[str, int], capsys) -> None:
     text = capsys.readouterr().out
     assert "Montant modifié sans avenant ni révision" in text
     assert "3\u202f970,00" in text
+
+
+def test_catch_up_run_dated_later_is_controlled_with_the_month_it_bills(db: Database) -> None:
+    """September billed late by a run dated 5 October: the control of September shows it
+    against August; October's control does not count it."""
+    with db.write() as s:
+        bf.firm(s)
+        office = bf.article(s, "ENT", "Entretien des bureaux")
+        client = bf.client(s, "LATE")
+        _contract(s, client, office.id, "1000", D(2026, 8, 1))
+    with db.write() as s:
+        run_month(s, "2026-08")
+        issue_period(s, "2026-08")
+    with db.write() as s:
+        run_month(s, "2026-09", issue_date=D(2026, 10, 5))
+        issue_period(s, "2026-09")
+    with db.read() as s:
+        dates = set(s.scalars(select(Invoice.issue_date).where(Invoice.run_id.is_not(None))))
+        september = control_month(s, "2026-09")
+        october = control_month(s, "2026-10")
+    assert dates == {D(2026, 8, 31), D(2026, 10, 5)}
+    assert (september.total_current, september.total_previous) == (
+        Decimal("1000.00"),
+        Decimal("1000.00"),
+    )
+    assert not [a for a in september.anomalies if a.kind == AnomalyKind.STOPPED]
+    assert october.total_previous == Decimal("1000.00")
+    assert october.total_current == Decimal("0.00")

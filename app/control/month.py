@@ -1,7 +1,9 @@
 """Control of a month (provisional or issued) against M-1: the query layer.
 
-``current`` = the invoices dated in M, draft or issued (credit notes negative);
-``previous`` = the issued invoices dated in M-1. Amounts are HT, taken from the invoice
+``current`` = the invoices of M, draft or issued (credit notes negative);
+``previous`` = the issued invoices of M-1. An invoice made by a month-end run belongs to
+the month that run billed, even when a catch-up run is dated later (``billing run
+--issue-date``, the wizard's « Date d'émission »); any other invoice to its issue month. Amounts are HT, taken from the invoice
 lines so that each line counts in its article family; a line not attached to a contract
 line is attributed to the invoice's contract when it has one.
 """
@@ -13,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.billing.contracts import effective_end
@@ -125,6 +127,14 @@ def _load_lines(
     session: Session, first: dt.date, last: dt.date, prev_first: dt.date
 ) -> tuple[list[_Line], int]:
     families = dict(session.execute(select(ArticleFamily.id, ArticleFamily.label)).all())
+    current, previous = f"{first:%Y-%m}", f"{prev_first:%Y-%m}"
+    run_period = dict(
+        session.execute(
+            select(BillingRun.id, BillingRun.period).where(
+                BillingRun.period.in_((previous, current))
+            )
+        ).all()
+    )
     rows = session.execute(
         select(
             InvoiceLine.total_ht,
@@ -136,15 +146,25 @@ def _load_lines(
             Invoice.status,
             Invoice.issue_date,
             Invoice.contract_id,
+            Invoice.run_id,
         )
         .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
         .where(
-            Invoice.issue_date >= prev_first,
-            Invoice.issue_date <= last,
-            or_(Invoice.status == InvoiceStatus.ISSUED, Invoice.issue_date >= first),
+            or_(
+                and_(Invoice.issue_date >= prev_first, Invoice.issue_date <= last),
+                Invoice.run_id.in_(list(run_period)),
+            )
         )
     ).all()
-    line_ids = {r[3] for r in rows if r[3] is not None}
+    # The month each invoice belongs to (see the module docstring); M-1 counts issued ones.
+    # An invoice of another month's run dated in M or M-1 (a late catch-up) is left out.
+    kept = []
+    for *values, run_id in rows:
+        month = run_period.get(run_id) if run_id is not None else f"{values[7]:%Y-%m}"
+        in_current = month == current
+        if month in (previous, current) and (in_current or values[6] == InvoiceStatus.ISSUED):
+            kept.append((*values, in_current))
+    line_ids = {r[3] for r in kept if r[3] is not None}
     contract_of: dict[int, int] = {}
     monthly: set[int] = set()
     if line_ids:
@@ -167,11 +187,11 @@ def _load_lines(
         inv_id,
         inv_kind,
         status,
-        issue_date,
+        _issue_date,
         inv_contract,
-    ) in rows:
+        in_current,
+    ) in kept:
         sign = -1 if inv_kind == InvoiceKind.CREDIT_NOTE else 1
-        in_current = issue_date >= first
         if in_current and status == InvoiceStatus.DRAFT:
             drafts.add(inv_id)
         out.append(
