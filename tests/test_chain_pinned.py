@@ -106,3 +106,16 @@ def test_rows_orm_like_objects_and_plain_records_hash_alike() -> None:
     assert content_hash(Row(INVOICE), [Row(line) for line in LINES]) == PINNED
     changed = SimpleNamespace(**{**vars(INVOICE), "total_ht": Decimal("1200.01")})
     assert content_hash(changed, LINES) != PINNED
+
+
+def test_the_values_path_of_issuing_gives_the_same_hash() -> None:
+    from app.billing.chain import INVOICE_FIELDS, LINE_FIELDS, content_hash_values
+
+    by_position = sorted(LINES, key=lambda line: line.position)
+    assert (
+        content_hash_values(
+            [getattr(INVOICE, f) for f in INVOICE_FIELDS],
+            [tuple(getattr(line, f) for f in LINE_FIELDS) for line in by_position],
+        )
+        == PINNED
+    )

@@ -16,7 +16,6 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from itertools import groupby
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import event, func, inspect, select, text
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import audit, users
-from app.billing.chain import INVOICE_FIELDS, content_hash
+from app.billing.chain import INVOICE_FIELDS, LINE_FIELDS, content_hash_values
 from app.billing.records import client_records
 from app.db import insert_rows, paused_gc, update_rows
 from app.errors import StateError, ValidationError
@@ -239,7 +238,8 @@ def _check_issuable(invoice: Any, client: Client, lines: list[Any] | None = None
         )
 
 
-# The hashed fields an issue does not set (taken from the draft row as it is).
+# The fields an issue sets (the hashed ones among them come from the issued values,
+# the others from the draft row as it is).
 _ISSUE_SETS = frozenset(
     {
         "number",
@@ -255,7 +255,7 @@ _ISSUE_SETS = frozenset(
         "previous_hash",
     }
 )
-_KEPT = tuple(f for f in INVOICE_FIELDS if f not in _ISSUE_SETS)
+_HASHED = tuple((f, f in _ISSUE_SETS) for f in INVOICE_FIELDS)  # (field, set by the issue)
 
 
 @paused_gc()
@@ -284,8 +284,14 @@ def issue_invoices(
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
         invoices.extend(session.execute(select(invoice_table).where(invoice_table.c.id.in_(chunk))))
-        for line in session.execute(select(line_table).where(line_table.c.invoice_id.in_(chunk))):
-            lines_of.setdefault(line.invoice_id, []).append(line)
+        # Each line as its hashed values (LINE_FIELDS order) after its invoice id, by
+        # position (ties by id, the order the lines were written in).
+        for line in session.execute(
+            select(line_table.c.invoice_id, *(line_table.c[f] for f in LINE_FIELDS))
+            .where(line_table.c.invoice_id.in_(chunk))
+            .order_by(line_table.c.invoice_id, line_table.c.position, line_table.c.id)
+        ):
+            lines_of.setdefault(line[0], []).append(line[1:])
     invoices.sort(key=lambda i: (i.issue_date, i.series_code, i.id))
     company = session.get(CompanySettings, 1)
     seller = seller_snapshot(company)
@@ -355,8 +361,11 @@ def issue_invoices(
             "previous_hash": previous,
         }
         # The invoice seen with the values it is being issued with (for its content hash).
-        frozen = SimpleNamespace(**{n: getattr(invoice, n) for n in _KEPT}, **values)
-        values["content_hash"] = previous = content_hash(frozen, lines_of.get(invoice.id, []))
+        row = invoice._mapping
+        hashed = [values[n] if issued else row[n] for n, issued in _HASHED]
+        values["content_hash"] = previous = content_hash_values(
+            hashed, lines_of.get(invoice.id, [])
+        )
         updates.append({"id": invoice.id, **values})
         # What audit.record adds, written below in one executemany.
         events.append(
