@@ -3,6 +3,7 @@ standard 14 fonts such as Helvetica, which are never embedded)."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,10 @@ def register_fonts() -> str:
     addMapping(REGULAR, 1, 0, BOLD)
     addMapping(REGULAR, 0, 1, ITALIC)
     addMapping(REGULAR, 1, 1, BOLD)
+    # ReportLab's C accelerator (rl-accel), imported by name so that PyInstaller bundles
+    # it: ReportLab only imports it dynamically (without it: pure Python, slower).
+    with contextlib.suppress(ImportError):
+        import _rl_accel  # noqa: F401
     from reportlab import rl_config
 
     # Default font of canvases and table cells: DejaVu instead of the unembedded Helvetica.
