@@ -217,11 +217,16 @@ def _load_contracts(
     for c in contracts:
         c.lines, c.suspensions = [], []
     wanted = select(c_t.c.id).where(query.whereclause)  # type: ignore[arg-type]
+    # The relationships' own join conditions: whatever they leave out (a cancelled
+    # amendment's versions, a cancelled suspension...) is left out here too.
+    lines_of, versions_of = Contract.lines.property, ContractLine.versions.property
+    suspensions_of = Contract.suspensions.property
     lines: dict[int, SimpleNamespace] = {}
     for line in _records(
         session,
         select(*_columns(l_t))
-        .where(l_t.c.contract_id.in_(wanted))
+        .join(c_t, lines_of.primaryjoin)
+        .where(c_t.c.id.in_(wanted))
         .order_by(l_t.c.position, l_t.c.id),
     ):
         line.versions = []
@@ -230,7 +235,7 @@ def _load_contracts(
     for version in _records(
         session,
         select(*_columns(v_t))
-        .join(l_t, l_t.c.id == v_t.c.line_id)
+        .join(l_t, versions_of.primaryjoin)
         .where(l_t.c.contract_id.in_(wanted))
         .order_by(v_t.c.valid_from, v_t.c.id),
     ):
@@ -238,7 +243,8 @@ def _load_contracts(
     for suspension in _records(
         session,
         select(*_columns(s_t))
-        .where(s_t.c.contract_id.in_(wanted))
+        .join(c_t, suspensions_of.primaryjoin)
+        .where(c_t.c.id.in_(wanted))
         .order_by(s_t.c.start_date, s_t.c.id),
     ):
         by_id[suspension.contract_id].suspensions.append(suspension)
