@@ -12,10 +12,28 @@ import datetime as dt
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, IdMixin, Money, Quantity, TimestampMixin, UnitPrice
+from models.base import (
+    Base,
+    IdMixin,
+    Money,
+    Quantity,
+    TimestampMixin,
+    UnitPrice,
+    UTCDateTime,
+)
 
 
 class ContractStatus:
@@ -120,8 +138,12 @@ class Contract(IdMixin, TimestampMixin, Base):
     amendments: Mapped[list[Amendment]] = relationship(
         back_populates="contract", cascade="all, delete-orphan", order_by="Amendment.number"
     )
+    # Cancelled suspensions stay in the table (audit trail) but are not the contract's.
     suspensions: Mapped[list[Suspension]] = relationship(
-        cascade="all, delete-orphan", order_by="Suspension.start_date"
+        cascade="all, delete-orphan",
+        order_by="Suspension.start_date",
+        primaryjoin="and_(Contract.id == Suspension.contract_id,"
+        " Suspension.cancelled_at.is_(None))",
     )
 
 
@@ -146,8 +168,11 @@ class ContractLine(IdMixin, Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), nullable=True)
 
     contract: Mapped[Contract] = relationship(back_populates="lines")
+    # Versions of a cancelled amendment stay in the table (audit trail), out of the line.
     versions: Mapped[list[ContractLineVersion]] = relationship(
         back_populates="line",
+        primaryjoin="and_(ContractLine.id == ContractLineVersion.line_id,"
+        " ContractLineVersion.cancelled.is_(False))",
         cascade="all, delete-orphan",
         order_by="(ContractLineVersion.valid_from, ContractLineVersion.id)",
     )
@@ -157,7 +182,18 @@ class ContractLineVersion(IdMixin, TimestampMixin, Base):
     """What a line bills from ``valid_from`` until the next version."""
 
     __tablename__ = "contract_line_versions"
-    __table_args__ = (UniqueConstraint("line_id", "valid_from"),)
+    # One version in force per line and date; a cancelled one may share its date with the
+    # version that replaces it (an amendment re-typed with the right price).
+    __table_args__ = (
+        Index(
+            "uq_contract_line_versions_in_force",
+            "line_id",
+            "valid_from",
+            unique=True,
+            sqlite_where=text("cancelled = 0"),
+            postgresql_where=text("NOT cancelled"),
+        ),
+    )
 
     line_id: Mapped[int] = mapped_column(
         ForeignKey("contract_lines.id", ondelete="CASCADE"), index=True
@@ -182,8 +218,13 @@ class ContractLineVersion(IdMixin, TimestampMixin, Base):
     annual_budget: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
     # A version may remove the line from its date on.
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when its amendment is cancelled: kept for the audit trail, no longer billed.
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
-    line: Mapped[ContractLine] = relationship(back_populates="versions")
+    line: Mapped[ContractLine] = relationship(
+        back_populates="versions",
+        primaryjoin="ContractLine.id == ContractLineVersion.line_id",
+    )
 
 
 class Amendment(IdMixin, TimestampMixin, Base):
@@ -199,6 +240,9 @@ class Amendment(IdMixin, TimestampMixin, Base):
     signed_date: Mapped[dt.date] = mapped_column(Date)
     effective_date: Mapped[dt.date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text, default="")
+    # A cancelled amendment keeps its number (never reused) and its versions.
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     contract: Mapped[Contract] = relationship(back_populates="amendments")
 
@@ -218,3 +262,6 @@ class Suspension(IdMixin, TimestampMixin, Base):
     end_date: Mapped[dt.date] = mapped_column(Date)
     billed: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # A cancelled suspension no longer applies (kept for the audit trail).
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
