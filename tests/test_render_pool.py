@@ -75,3 +75,24 @@ def test_worker_chunk_reports_each_refusal_in_french() -> None:
     good, refused = render_chunk([samples.invoice(), broken])
     assert isinstance(good, bytes) and good.startswith(b"%PDF")
     assert isinstance(refused, str) and "adresse électronique du client" in refused
+
+
+def test_idle_workers_are_stopped_and_a_new_batch_starts_them_again(
+    demo_db: Database, pool_for_every_batch: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setattr(render, "IDLE_SECONDS", 0.2)
+    with demo_db.write() as session:
+        ids = issue_samples(session)
+    with demo_db.read() as session:
+        first = render.render_batch(session, [ids["company"], ids["credit_note"]])
+    assert first.failures == [] and render._pool is not None
+    deadline = time.monotonic() + 20
+    while render._pool is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert render._pool is None  # memory given back after the idle delay
+    with demo_db.read() as session:
+        again = render.render_batch(session, [ids["multi_rate"], ids["reverse_charge"]])
+    assert again.failures == [] and render._pool is not None
+    assert all(d.pdf and d.pdf.startswith(b"%PDF") for d in again.documents)

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -40,7 +41,15 @@ from reports.invoice_model import InvoiceDocument
 POOL_THRESHOLD = 40
 CHUNK = 16  # documents per task sent to a worker (fewer round trips, steady progress)
 
+# A warm worker holds ≈ 290 MB (Saxon and its compiled schematrons): the workers are kept
+# between batches (a mailing after an export finds them warm) but stopped after this many
+# seconds without a batch, so that the desktop application gives the memory back.
+IDLE_SECONDS = 300.0
+
 _pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.RLock()
+_pool_users = 0
+_idle_timer: threading.Timer | None = None
 
 
 @dataclass
@@ -132,28 +141,64 @@ def worker_count() -> int:
 def pool() -> ProcessPoolExecutor:
     """The process's rendering pool (started on first use, one worker per core)."""
     global _pool
-    if _pool is None:
-        context = multiprocessing.get_context("spawn")
-        _pool = ProcessPoolExecutor(
-            max_workers=worker_count(), mp_context=context, initializer=warm_up
-        )
-        atexit.register(shutdown_pool)
-    return _pool
+    with _pool_lock:
+        _cancel_idle_timer()
+        if _pool is None:
+            context = multiprocessing.get_context("spawn")
+            _pool = ProcessPoolExecutor(
+                max_workers=worker_count(), mp_context=context, initializer=warm_up
+            )
+            atexit.register(shutdown_pool)
+        return _pool
 
 
 def shutdown_pool() -> None:
-    """Stop the workers (at exit, or to give their memory back)."""
+    """Stop the workers (at exit, when idle, or to give their memory back)."""
     global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=True, cancel_futures=True)
-        _pool = None
+    with _pool_lock:
+        _cancel_idle_timer()
+        if _pool is not None:
+            _pool.shutdown(wait=True, cancel_futures=True)
+            _pool = None
+
+
+def _cancel_idle_timer() -> None:
+    global _idle_timer
+    if _idle_timer is not None:
+        _idle_timer.cancel()
+        _idle_timer = None
+
+
+def _shutdown_if_idle() -> None:
+    with _pool_lock:
+        if _pool_users == 0:
+            shutdown_pool()
+
+
+def _enter_pool() -> ProcessPoolExecutor:
+    global _pool_users
+    with _pool_lock:
+        executor = pool()
+        _pool_users += 1
+        return executor
+
+
+def _leave_pool() -> None:
+    global _pool_users, _idle_timer
+    with _pool_lock:
+        _pool_users -= 1
+        if _pool_users == 0 and _pool is not None:
+            _cancel_idle_timer()
+            _idle_timer = threading.Timer(IDLE_SECONDS, _shutdown_if_idle)
+            _idle_timer.daemon = True
+            _idle_timer.start()
 
 
 class _Renderer:
     """Documents in, PDFs (or refusals) out: in-process, or chunked over the pool."""
 
     def __init__(self, use_pool: bool, progress: Progress, total: int) -> None:
-        self.executor = pool() if use_pool else None
+        self.executor = _enter_pool() if use_pool else None
         self.progress = progress
         self.total = total
         self.pending: list[tuple[int, InvoiceDocument]] = []
@@ -213,14 +258,29 @@ def render_batch(
     is read (the pool renders the first ones meanwhile) and the archive is written in a
     separate short unit of work.
     """
+    archived = _archived_rows(session, invoice_ids)
+    to_render = len(invoice_ids) - len(archived)
+    use_pool = to_render > 1 and (_pool is not None or to_render >= POOL_THRESHOLD)
+    renderer = _Renderer(use_pool, progress, len(invoice_ids))
+    try:
+        return _render(session, invoice_ids, progress, renderer, archived)
+    finally:
+        if renderer.executor is not None:
+            _leave_pool()  # the workers stay warm for IDLE_SECONDS
+
+
+def _render(
+    session: Session,
+    invoice_ids: list[int],
+    progress: Progress,
+    renderer: _Renderer,
+    archived: dict[int, ArchivedDocument],
+) -> BatchResult:
     database = session.info["database"]
     total = len(invoice_ids)
+    use_pool = renderer.executor is not None
     result = BatchResult()
     by_id: dict[int, Rendered] = {}
-    archived = _archived_rows(session, invoice_ids)
-    to_render = total - len(archived)
-    use_pool = to_render > 1 and (_pool is not None or to_render >= POOL_THRESHOLD)
-    renderer = _Renderer(use_pool, progress, total)
     for index, invoice_id in enumerate(invoice_ids):
         if use_pool and index % CHUNK == 0:
             progress.step(index, total * 2, "Lecture des documents")
