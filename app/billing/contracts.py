@@ -506,11 +506,15 @@ def contract_spec(contract: Contract) -> ContractSpec:
         start_date=contract.start_date,
         end_date=effective_end(contract),
         prorata=contract.prorata,
+        # Cancelled versions and suspensions (kept for the audit trail) do not bill: the
+        # ORM relationships already leave them out, the run's plain rows do not.
         lines=tuple(
-            LineSpec(cl.id, tuple(version_spec(v) for v in cl.versions)) for cl in contract.lines
+            LineSpec(cl.id, tuple(version_spec(v) for v in cl.versions if not v.cancelled))
+            for cl in contract.lines
         ),
         suspensions=tuple(
             SuspensionSpec(s.start_date, s.end_date, s.line_id, s.billed)
             for s in contract.suspensions
+            if s.cancelled_at is None
         ),
     )
