@@ -292,7 +292,5 @@ def update_rows(session: Session, table: Any, rows: list[dict[str, Any]], key: s
         session.execute(statement, [{"_" + key: r[key], **r} for r in rows])
         return
     binds = {k: k for k in rows[0] if k != key}
-    binds[key] = "_" + key
-    # the key goes last in the record (bind names are matched by name anyway)
-    binds = {**{k: v for k, v in binds.items() if k != key}, key: "_" + key}
+    binds[key] = "_" + key  # the WHERE parameter, named apart from the SET columns
     _bulk(session, statement, table, rows, binds, defaults)
