@@ -11,18 +11,23 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QHeaderView,
+    QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from app.billing import amendments as corrections
 from app.billing import queries
 from app.billing.contracts import LineForm
-from app.errors import ValidationError
+from app.errors import PropreoError, ValidationError
 from app.i18n import _
 from models.contracts import Frequency, Term
+from ui.context import UiContext
 from ui.forms import Field, FormWidget
 from ui.table import display
 
@@ -86,7 +91,13 @@ class AskDialog(QDialog):
     """A small form dialog returning a dict of values."""
 
     def __init__(
-        self, title: str, fields: list[Field], values: dict[str, Any], parent: QWidget | None
+        self,
+        title: str,
+        fields: list[Field],
+        values: dict[str, Any],
+        parent: QWidget | None,
+        *,
+        intro: str = "",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -99,6 +110,10 @@ class AskDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        if intro:  # what the action does, read before confirming
+            label = QLabel(intro, self)
+            label.setWordWrap(True)
+            layout.addWidget(label)
         layout.addWidget(self.form)
         layout.addWidget(buttons)
 
@@ -205,3 +220,281 @@ class LinesGrid(QTableWidget):
                 )
             )
         return result
+
+
+# --- Avenants / Suspensions pages: correcting what was typed (nothing is deleted) -------
+
+VERSION_HEADERS = [
+    "Ligne",
+    "Depuis le",
+    "Origine",
+    "Libellé",
+    "Quantité",
+    "Prix unitaire",
+    "Périodicité",
+    "Terme",
+]
+
+
+def _message(parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #b00020;")
+    return label
+
+
+class AmendmentsPage(QWidget):
+    """The contract's amendments (cancelled ones listed « annulé ») and the versions of its
+    lines, with « Annuler l'avenant… » for the last amendment in force."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.contract_id: int | None = None
+        self.rows: list[corrections.AmendmentRow] = []
+        self.table = make_table(["N°", "Signé le", "Effet au", "Objet", "État"], self)
+        self.table.setColumnWidth(3, 300)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.versions = make_table(VERSION_HEADERS, self)
+        self.versions.setColumnWidth(2, 170)
+        self.versions.setColumnWidth(3, 260)
+        self.cancel_button = QPushButton(_("Annuler l'avenant…"), self)
+        self.cancel_button.setToolTip(
+            _(
+                "Annule le dernier avenant en vigueur (saisie erronée) : ses conditions cessent "
+                "de s'appliquer, il reste visible comme annulé ; ce qu'il a déjà facturé est "
+                "régularisé au prochain lancement."
+            )
+        )
+        self.cancel_button.clicked.connect(self.ask_cancel)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.message = _message(self)
+        bar = QHBoxLayout()
+        bar.addWidget(self.cancel_button)
+        bar.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(_("Avenants"), self))
+        layout.addWidget(self.table)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addWidget(QLabel(_("Versions des lignes (historique des conditions)"), self))
+        layout.addWidget(self.versions)
+        self._update_buttons()
+
+    def load(self, contract_id: int | None, versions: list[list[Any]]) -> None:
+        """Fill both tables; the cancelled amendments' versions follow those in force."""
+        self.contract_id = contract_id
+        self.rows = self.ctx.query(corrections.amendment_rows, contract_id) if contract_id else []
+        fill_table(
+            self.table,
+            [
+                [a.number, a.signed_date, a.effective_date, a.description, a.state]
+                for a in self.rows
+            ],
+        )
+        cancelled = (
+            self.ctx.query(corrections.cancelled_version_rows, contract_id) if contract_id else []
+        )
+        fill_table(
+            self.versions,
+            versions
+            + [
+                [
+                    v.position,
+                    v.valid_from,
+                    v.origin,
+                    v.description,
+                    v.quantity,
+                    v.unit_price,
+                    v.frequency,
+                    v.term,
+                ]
+                for v in cancelled
+            ],
+        )
+        self._update_buttons()
+
+    def selected(self) -> corrections.AmendmentRow | None:
+        rows = {i.row() for i in self.table.selectedItems()}
+        return self.rows[rows.pop()] if len(rows) == 1 else None
+
+    def _update_buttons(self) -> None:
+        row = self.selected()
+        self.cancel_button.setEnabled(row is not None and row.cancellable)
+
+    def cancel(self, reason: str) -> bool:
+        row = self.selected()
+        if row is None:
+            return False
+        try:
+            self.ctx.call(corrections.cancel_amendment, row.id, reason, topic="contracts")
+        except PropreoError as exc:
+            self.message.setText(str(exc))
+            return False
+        self.message.setText("")
+        return True
+
+    def ask_cancel(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        dialog = AskDialog(
+            _("Annuler l'avenant n° {number}").format(number=row.number),
+            [
+                Field(
+                    "reason",
+                    "Motif de l'annulation",
+                    kind="multiline",
+                    tooltip="Obligatoire : il figure dans l'historique du contrat et du client.",
+                )
+            ],
+            {},
+            self,
+            intro=_(
+                "L'avenant n° {number} (effet le {date}) cessera de s'appliquer : les lignes "
+                "reviennent aux conditions d'avant. Il reste visible, marqué annulé, et son "
+                "numéro n'est pas réutilisé. Les périodes déjà facturées à ses conditions "
+                "seront régularisées au prochain lancement de la facturation."
+            ).format(number=row.number, date=f"{row.effective_date:%d/%m/%Y}"),
+        )
+        if dialog.exec():
+            self.cancel(dialog.values()["reason"])
+
+
+class SuspensionsPage(QWidget):
+    """The contract's suspensions (cancelled ones listed « annulée »), with « Corriger… »
+    and « Annuler la suspension… »."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.contract_id: int | None = None
+        self.rows: list[corrections.SuspensionRow] = []
+        self.table = make_table(["Du", "Au", "Facturée", "Portée", "Motif", "État"], self)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.correct_button = QPushButton(_("Corriger…"), self)
+        self.correct_button.setToolTip(
+            _(
+                "Corrige les dates ou le caractère facturé de la suspension ; l'historique garde "
+                "les anciennes valeurs et le prochain lancement régularise."
+            )
+        )
+        self.correct_button.clicked.connect(self.ask_correct)
+        self.cancel_button = QPushButton(_("Annuler la suspension…"), self)
+        self.cancel_button.setToolTip(
+            _(
+                "Suspension saisie par erreur : elle ne s'applique plus ; les périodes qu'elle "
+                "avait retirées sont facturées en rattrapage au prochain lancement."
+            )
+        )
+        self.cancel_button.clicked.connect(self.ask_cancel)
+        self.message = _message(self)
+        bar = QHBoxLayout()
+        bar.addWidget(self.correct_button)
+        bar.addWidget(self.cancel_button)
+        bar.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        self._update_buttons()
+
+    def load(self, contract_id: int | None) -> None:
+        self.contract_id = contract_id
+        self.rows = self.ctx.query(corrections.suspension_rows, contract_id) if contract_id else []
+        fill_table(
+            self.table,
+            [[s.start_date, s.end_date, s.billed, s.scope, s.reason, s.state] for s in self.rows],
+        )
+        self._update_buttons()
+
+    def selected(self) -> corrections.SuspensionRow | None:
+        rows = {i.row() for i in self.table.selectedItems()}
+        return self.rows[rows.pop()] if len(rows) == 1 else None
+
+    def _update_buttons(self) -> None:
+        row = self.selected()
+        for button in (self.correct_button, self.cancel_button):
+            button.setEnabled(row is not None and row.active)
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> bool:
+        try:
+            self.ctx.call(fn, *args, topic="contracts", **kwargs)
+        except PropreoError as exc:
+            self.message.setText(str(exc))
+            return False
+        self.message.setText("")
+        return True
+
+    def correct(self, start: dt.date, end: dt.date, billed: bool, reason: str) -> bool:
+        row = self.selected()
+        if row is None:
+            return False
+        return self._call(
+            corrections.correct_suspension, row.id, start, end, billed=billed, reason=reason
+        )
+
+    def cancel(self, reason: str) -> bool:
+        row = self.selected()
+        return row is not None and self._call(corrections.cancel_suspension, row.id, reason)
+
+    def ask_correct(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        dialog = AskDialog(
+            _("Corriger la suspension"),
+            [
+                Field("start", "Du", kind="date"),
+                Field("end", "Au", kind="date"),
+                Field(
+                    "billed",
+                    "Période facturée",
+                    kind="bool",
+                    tooltip="Cochée : la suspension ne change pas la facturation.",
+                ),
+                Field("reason", "Motif"),
+            ],
+            {
+                "start": row.start_date,
+                "end": row.end_date,
+                "billed": row.billed,
+                "reason": row.reason,
+            },
+            self,
+            intro=_(
+                "Les périodes déjà facturées seront régularisées au prochain lancement ; "
+                "l'historique du contrat garde les anciennes dates."
+            ),
+        )
+        if dialog.exec():
+            v = dialog.values()
+            self.correct(v["start"], v["end"], v["billed"], v["reason"])
+
+    def ask_cancel(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        dialog = AskDialog(
+            _("Annuler la suspension"),
+            [
+                Field(
+                    "reason",
+                    "Motif de l'annulation",
+                    kind="multiline",
+                    tooltip="Obligatoire : il figure dans l'historique du contrat et du client.",
+                )
+            ],
+            {},
+            self,
+            intro=_(
+                "La suspension du {start} au {end} ne s'appliquera plus (elle reste visible, "
+                "marquée annulée). Les périodes qu'elle avait retirées de la facturation seront "
+                "facturées en rattrapage au prochain lancement."
+            ).format(start=f"{row.start_date:%d/%m/%Y}", end=f"{row.end_date:%d/%m/%Y}"),
+        )
+        if dialog.exec():
+            self.cancel(dialog.values()["reason"])

@@ -33,8 +33,10 @@ from models.contracts import ContractStatus, Grouping, Prorata
 from ui.context import Tab, UiContext
 from ui.contract_widgets import (
     PLAN_HEADERS,
+    AmendmentsPage,
     AskDialog,
     LinesGrid,
+    SuspensionsPage,
     fill_table,
     make_table,
     parse_date,
@@ -118,26 +120,14 @@ class ContractsTab(Tab):
         self.plan.setToolTip(
             _("Échéancier : périodes facturables sur douze mois, avec ce qui est déjà facturé.")
         )
-        self.amendments = make_table(["N°", "Signé le", "Effet au", "Objet"], self)
-        self.versions = make_table(
-            [
-                "Ligne",
-                "Depuis le",
-                "Origine",
-                "Libellé",
-                "Quantité",
-                "Prix unitaire",
-                "Périodicité",
-                "Terme",
-            ],
-            self,
-        )
-        self.suspensions = make_table(["Du", "Au", "Facturée", "Portée", "Motif"], self)
+        # Amendments and suspensions pages: listed with their corrections (cancel, correct).
+        self.amend_page = AmendmentsPage(ctx, self)
+        self.amendments, self.versions = self.amend_page.table, self.amend_page.versions
+        self.suspension_page = SuspensionsPage(ctx, self)
+        self.suspensions = self.suspension_page.table
         self.history = make_table(["Date", "Événement"], self)
         self.plan.setColumnWidth(0, 50)
         self.plan.setColumnWidth(1, 300)
-        self.versions.setColumnWidth(3, 260)
-        self.amendments.setColumnWidth(3, 400)
         self._load_choices()
 
         add_line = QPushButton(_("Ajouter une ligne"), self)
@@ -146,19 +136,13 @@ class ContractsTab(Tab):
         lp = QVBoxLayout(lines_page)
         lp.addWidget(self.lines)
         lp.addWidget(add_line, 0, Qt.AlignmentFlag.AlignLeft)
-        amend_page = QWidget(self)
-        ap = QVBoxLayout(amend_page)
-        ap.addWidget(QLabel(_("Avenants"), self))
-        ap.addWidget(self.amendments)
-        ap.addWidget(QLabel(_("Versions des lignes (historique des conditions)"), self))
-        ap.addWidget(self.versions)
 
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.form, _("Fiche"))
         self.tabs.addTab(lines_page, _("Lignes"))
         self.tabs.addTab(self.plan, _("Échéancier"))
-        self.tabs.addTab(amend_page, _("Avenants"))
-        self.tabs.addTab(self.suspensions, _("Suspensions"))
+        self.tabs.addTab(self.amend_page, _("Avenants"))
+        self.tabs.addTab(self.suspension_page, _("Suspensions"))
         self.tabs.addTab(self.history, _("Historique"))
         self.liaison = LiaisonEntriesWidget(ctx, parent=self)  # entries about this contract
         self.tabs.addTab(self.liaison, _("Cahier de liaison"))
@@ -233,15 +217,10 @@ class ContractsTab(Tab):
         self.form.set_value("end_date", "")
         self.lines.set_rows([])
         self.lines.add_line()
-        for table in (
-            self.plan,
-            self.amendments,
-            self.versions,
-            self.suspensions,
-            self.history,
-            self.invoices,
-        ):
+        for table in (self.plan, self.history, self.invoices):
             table.setRowCount(0)
+        self.amend_page.load(None, [])
+        self.suspension_page.load(None)
         self.status_label.setText(_("Nouveau contrat (brouillon)"))
         self._update_buttons()
 
@@ -270,9 +249,8 @@ class ContractsTab(Tab):
                 for p in d.plan
             ],
         )
-        fill_table(self.amendments, [[n, s, e, t] for n, s, e, t in d.amendments])
-        fill_table(
-            self.versions,
+        self.amend_page.load(
+            contract_id,
             [
                 [
                     v.position,
@@ -287,10 +265,7 @@ class ContractsTab(Tab):
                 for v in d.versions
             ],
         )
-        fill_table(
-            self.suspensions,
-            [[a, b, billed, scope, reason] for a, b, billed, reason, scope in d.suspensions],
-        )
+        self.suspension_page.load(contract_id)
         fill_table(self.history, [[at, text] for at, text in d.history])
         fill_table(
             self.invoices,
