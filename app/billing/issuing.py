@@ -362,7 +362,7 @@ def issue_invoices(
         }
         # The invoice seen with the values it is being issued with (for its content hash).
         row = invoice._mapping
-        hashed = [values[n] if issued else row[n] for n, issued in _HASHED]
+        hashed = [values[f] if issued else row[f] for f, issued in _HASHED]
         values["content_hash"] = previous = content_hash_values(
             hashed, lines_of.get(invoice.id, [])
         )
