@@ -33,6 +33,7 @@ from app.errors import StateError, ValidationError
 from models.audit import AuditEvent
 from models.contracts import ContractLineVersion, Suspension
 from models.invoices import Invoice, InvoiceLine
+from models.revisions import Revision
 from tests import billing_fixtures as bf
 
 D = dt.date
@@ -293,3 +294,21 @@ def test_corrected_suspension_may_not_overlap_another(db: Database) -> None:
         suspend(s, contract_id, D(2026, 5, 1), D(2026, 5, 10))
     with db.write() as s, pytest.raises(ValidationError, match="chevauche"):
         correct_suspension(s, first, D(2026, 3, 1), D(2026, 5, 2), billed=False, reason="")
+
+
+def test_an_amendment_applying_a_price_revision_is_not_cancelled_here(db: Database) -> None:
+    contract_id, line_id = _contract(db)
+    amendment_id = _amend(db, contract_id, line_id, "1030", D(2027, 1, 1))
+    with db.write() as s:
+        s.add(
+            Revision(
+                contract_id=contract_id,
+                effective_date=D(2027, 1, 1),
+                coefficient=Decimal("1.03"),
+                amendment_id=amendment_id,
+            )
+        )
+    with db.write() as s, pytest.raises(StateError, match="révision de prix du 01/01/2027"):
+        cancel_amendment(s, amendment_id, "Indice erroné")
+    with db.read() as s:
+        assert amendment_rows(s, contract_id)[0].cancelled_at is None

@@ -33,6 +33,7 @@ from models.contracts import (
     Suspension,
     Term,
 )
+from models.revisions import Revision
 
 S = ContractStatus
 
@@ -78,6 +79,14 @@ def cancel_amendment(session: Session, amendment_id: int, reason: str) -> Amendm
             last=last,
             number=amendment.number,
         )
+    revision = session.scalar(select(Revision).where(Revision.amendment_id == amendment.id))
+    if revision is not None:
+        raise StateError(
+            "L'avenant n° {number} applique la révision de prix du {date} : une révision "
+            "appliquée ne s'annule pas par un avenant.",
+            number=amendment.number,
+            date=f"{revision.effective_date:%d/%m/%Y}",
+        )
     versions = list(
         session.scalars(
             select(ContractLineVersion).where(
@@ -97,8 +106,8 @@ def cancel_amendment(session: Session, amendment_id: int, reason: str) -> Amendm
         for v in line.versions:
             if v.id not in mine and v.valid_from > own:
                 raise StateError(
-                    "Ligne {position} : une version du {date} (révision de prix) suit "
-                    "l'avenant n° {number} ; annulez d'abord cette révision.",
+                    "Ligne {position} : une version du {date} suit l'avenant n° {number} ; "
+                    "elle a été calculée sur ses conditions, l'avenant ne peut être annulé.",
                     position=positions[line.id],
                     date=f"{v.valid_from:%d/%m/%Y}",
                     number=amendment.number,
@@ -258,7 +267,7 @@ def cancel_suspension(
 def _state(cancelled_at: dt.datetime | None, reason: str) -> str:
     if cancelled_at is None:
         return "En vigueur"
-    return f"Annulé le {cancelled_at:%d/%m/%Y} : {reason}"
+    return f"Annulé le {cancelled_at.astimezone():%d/%m/%Y} : {reason}"
 
 
 @dataclass(frozen=True)

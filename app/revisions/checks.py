@@ -35,6 +35,7 @@ def check_revisions(session: Session) -> list[str]:
             select(ContractLineVersion).where(
                 ContractLineVersion.line_id == line.contract_line_id,
                 ContractLineVersion.valid_from == revision.effective_date,
+                ContractLineVersion.cancelled.is_(False),
             )
         )
         if version is None or version.unit_price != line.new_price:
