@@ -135,6 +135,7 @@ class PaymentMeans:
     mandate_reference: str = ""  # SEPA direct debit (RUM)
     debtor_iban: str = ""
     creditor_id: str = ""
+    collection_date: dt.date | None = None  # direct debit: the pre-notified date
 
     @property
     def label(self) -> str:

@@ -125,9 +125,10 @@ def payment_mentions(doc: InvoiceDocument) -> list[str]:
     if p.iban and not doc.is_credit_note:
         bank = f" – {p.bank_name}" if p.bank_name else ""
         lines.append(f"IBAN {_iban(p.iban)} – BIC {p.bic}{bank}")
-    if p.mandate_reference:
+    if p.mandate_reference and not doc.is_credit_note:
+        when = f"le {fmt_date(p.collection_date)}" if p.collection_date else "à l'échéance"
         lines.append(
-            f"Prélèvement SEPA à l'échéance – mandat (RUM) {p.mandate_reference}, "
+            f"Prélèvement SEPA {when} – mandat (RUM) {p.mandate_reference}, "
             f"identifiant créancier SEPA (ICS) {p.creditor_id}."
         )
     if p.payee_line and not doc.is_credit_note:

@@ -225,7 +225,9 @@ def test_bank_details_follow_the_means_of_payment(demo_db: Database, tmp_path: P
     debit = _text(render_invoice_pdf(debit_doc), tmp_path)
     assert "Mode de règlement : Prélèvement SEPA" in debit
     assert (
-        "Prélèvement SEPA à l'échéance – mandat (RUM) RUM-RHON001-001, identifiant créancier "
+        # The invoice is the pre-notification: the day of the debit (its due date here,
+        # 31/08 + 45 days, a TARGET2 business day), the mandate and the creditor.
+        "Prélèvement SEPA le 15/10/2026 – mandat (RUM) RUM-RHON001-001, identifiant créancier "
         "SEPA (ICS) FR72ZZZ123456." in debit
     )
     assert FIRM_IBAN not in debit and "BIC BNPAFRPPXXX" not in debit

@@ -215,6 +215,7 @@ def _means(client: Client, invoice: Invoice, company: CompanySettings) -> Paymen
     code = MEANS_CODES.get(invoice.payment_means or client.payment_means, MEANS_SEPA_TRANSFER)
     mandate = ""
     debtor_iban = ""
+    collection_date: dt.date | None = None
     if code == MEANS_DIRECT_DEBIT:
         from sqlalchemy import select
 
@@ -233,6 +234,11 @@ def _means(client: Client, invoice: Invoice, company: CompanySettings) -> Paymen
             mandate, debtor_iban = row.rum, row.iban
         if not (mandate and debtor_iban):
             code = MEANS_SEPA_TRANSFER  # no usable mandate: ask for a transfer
+        elif invoice.kind != InvoiceKind.CREDIT_NOTE:
+            from app.payments.sepa_mandates import planned_collection_date
+
+            # The invoice is the pre-notification: it states the day it will be debited.
+            collection_date = planned_collection_date(session_of(invoice), invoice)
     transfer = code in TRANSFER_CODES
     return PaymentMeans(
         code=code,
@@ -244,6 +250,7 @@ def _means(client: Client, invoice: Invoice, company: CompanySettings) -> Paymen
         mandate_reference=mandate,
         debtor_iban=debtor_iban,
         creditor_id=company.sepa_creditor_id,
+        collection_date=collection_date,
     )
 
 
