@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_documents.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_list.py
 	$(BIN)/python benchmarks/bench_start.py
+	$(BIN)/python benchmarks/bench_memory.py
 
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache
