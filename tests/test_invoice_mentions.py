@@ -345,3 +345,17 @@ def test_cover_letter_of_a_cheque_payer_still_offers_the_firm_iban(demo_db: Data
         data = cover_letter(session, _last_invoice(session, "ASSU001").id)
     body = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
     assert "par virement sur le compte IBAN FR7630004001230001234567843." in body
+
+
+def test_periodic_invoice_says_why_its_due_date_is_earlier_than_the_terms(
+    demo_db: Database, tmp_path: Path
+) -> None:
+    """« 45 jours fin de mois » from 31/08 would be 31/10; a month-end (periodic) invoice is
+    due 45 days after issue at most: 15/10, and the printed terms say so."""
+    doc = _doc(demo_db, "RHON001")
+    assert (doc.issue_date, doc.due_date) == (dt.date(2026, 8, 31), dt.date(2026, 10, 15))
+    text = " ".join(_text(render_invoice_pdf(doc), tmp_path).split())
+    assert (
+        "Échéance : 15/10/2026 (45 jours fin de mois, ramené à 45 jours après émission pour "
+        "une facture périodique, art. L441-10 C. com.)." in text
+    )

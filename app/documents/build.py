@@ -262,13 +262,29 @@ def session_of(obj: Any) -> Session:
     return session
 
 
+PERIODIC_NOTE = "ramené à 45 jours après émission pour une facture périodique, art. L441-10 C. com."
+
+
 def _terms_text(invoice: Invoice, client: Client) -> str:
-    if invoice.payment_terms:
-        return invoice.payment_terms
+    """The client's terms as agreed; on a month-end (periodic) invoice whose due date the
+    45-day cap brought forward, say so, so that the printed date and terms agree."""
     try:
-        return PaymentTerms(client.payment_term_kind, client.payment_term_days).label()
+        terms: PaymentTerms | None = PaymentTerms(
+            client.payment_term_kind, client.payment_term_days
+        )
     except Exception:
-        return ""
+        terms = None
+    label = invoice.payment_terms or (terms.label() if terms else "")
+    if (
+        terms is not None
+        and label == terms.label()
+        and invoice.run_id is not None
+        and invoice.kind != InvoiceKind.CREDIT_NOTE
+        and invoice.due_date is not None
+        and terms.due_date(invoice.issue_date) > invoice.due_date
+    ):
+        return f"{label}, {PERIODIC_NOTE}"
+    return label
 
 
 def build_document(
