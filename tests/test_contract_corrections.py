@@ -311,4 +311,5 @@ def test_an_amendment_applying_a_price_revision_is_not_cancelled_here(db: Databa
     with db.write() as s, pytest.raises(StateError, match="révision de prix du 01/01/2027"):
         cancel_amendment(s, amendment_id, "Indice erroné")
     with db.read() as s:
-        assert amendment_rows(s, contract_id)[0].cancelled_at is None
+        row = amendment_rows(s, contract_id)[0]
+        assert row.cancelled_at is None and not row.cancellable  # button disabled

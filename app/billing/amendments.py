@@ -322,6 +322,10 @@ class CancelledVersionRow:
 
 def amendment_rows(session: Session, contract_id: int) -> list[AmendmentRow]:
     last = last_amendment_number(session, contract_id)
+    # An amendment applying a price revision is not cancelled here (see cancel_amendment).
+    revisions = set(
+        session.scalars(select(Revision.amendment_id).where(Revision.contract_id == contract_id))
+    )
     return [
         AmendmentRow(
             a.id,
@@ -331,7 +335,7 @@ def amendment_rows(session: Session, contract_id: int) -> list[AmendmentRow]:
             a.description,
             a.cancelled_at,
             a.cancel_reason,
-            a.cancelled_at is None and a.number == last,
+            a.cancelled_at is None and a.number == last and a.id not in revisions,
         )
         for a in session.scalars(
             select(Amendment).where(Amendment.contract_id == contract_id).order_by(Amendment.number)
