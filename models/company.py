@@ -74,6 +74,12 @@ class CompanySettings(TimestampMixin, Base):
     # 14 by the EPC rulebook unless a shorter delay is agreed in the contract or mandate.
     sepa_prenotification_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     sap_declaration_number: Mapped[str] = mapped_column(String(40), default="")
+    # Fiscal year: closing day and month (31/12 by default; many firms close 30/06 or 30/09),
+    # and an irregular first exercise (6 to 24 months) when the firm's first year differs.
+    fiscal_close_month: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
+    fiscal_close_day: Mapped[int] = mapped_column(Integer, default=31, server_default="31")
+    fiscal_first_start: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    fiscal_first_end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     # Electronic address of the seller (BT-34), e.g. SIREN under scheme 0225.
     electronic_address: Mapped[str] = mapped_column(String(100), default="")
     electronic_address_scheme: Mapped[str] = mapped_column(String(10), default="0225")
