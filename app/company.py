@@ -48,6 +48,9 @@ class CompanyForm:
     sepa_prenotification_days: int = 14
     sap_declaration_number: str = ""
     client_code_rule: str = "letters"
+    fiscal_closing: str = "31/12"  # JJ/MM, see app.fiscal
+    fiscal_first_start: str = ""  # JJ/MM/AAAA, only for an irregular first exercise
+    fiscal_first_end: str = ""
 
 
 def get_company(session: Session) -> CompanySettings:
@@ -60,12 +63,19 @@ def get_company(session: Session) -> CompanySettings:
 def form_from_company(company: CompanySettings) -> CompanyForm:
     form = CompanyForm()
     for f in fields(CompanyForm):
+        if f.name == "fiscal_closing":
+            form.fiscal_closing = f"{company.fiscal_close_day:02d}/{company.fiscal_close_month:02d}"
+            continue
         value = getattr(company, f.name)
         if isinstance(value, Decimal):
             value = format(value.normalize(), "f")
         elif isinstance(value, dt.date):
             value = value.strftime("%d/%m/%Y")
-        elif value is None and f.name == "ecb_rate_date":
+        elif value is None and f.name in (
+            "ecb_rate_date",
+            "fiscal_first_start",
+            "fiscal_first_end",
+        ):
             value = ""
         setattr(form, f.name, value)
     return form
@@ -112,6 +122,7 @@ def validate(form: CompanyForm) -> dict[str, Any]:
         "N° de déclaration SAP",
         40,
     )
+    errors.extend(_fiscal(form, values))
     try:
         PaymentTerms(form.payment_term_kind, int(form.payment_term_days))
     except ValidationError as exc:
@@ -142,6 +153,26 @@ def validate(form: CompanyForm) -> dict[str, Any]:
         client_code_rule=form.client_code_rule,
     )
     return values
+
+
+def _fiscal(form: CompanyForm, values: dict[str, Any]) -> list[ValidationError]:
+    """Closing day/month and the optional irregular first exercise (app.fiscal)."""
+    from app import fiscal
+
+    try:
+        day, month = fiscal.parse_closing(form.fiscal_closing)
+        start = fiscal.parse_date(form.fiscal_first_start, fiscal.FIRST_START_FIELD)
+        end = fiscal.parse_date(form.fiscal_first_end, fiscal.FIRST_END_FIELD)
+    except ValidationError as exc:
+        return [exc]
+    errors = fiscal.validate_first_exercise(day, month, start, end)
+    values.update(
+        fiscal_close_day=day,
+        fiscal_close_month=month,
+        fiscal_first_start=start,
+        fiscal_first_end=end,
+    )
+    return errors
 
 
 def _prenotification_days(value: object) -> int:

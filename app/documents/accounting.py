@@ -11,10 +11,12 @@ credit 706x HT per revenue account; credit VAT per rate on 44571 (firm opted for
 or 44574 (VAT on services due on payment). Down-payment invoices credit 4191; a credit note
 is the reverse entry.
 
-A FEC of year Y is built from the whole history up to 31/12/Y (providers are asked from
-:data:`FIRST_DAY`), so that matching letters show each group's state at the closing date,
-and the entries of the previous years become one opening entry (journal AN, à-nouveaux) on
-1/1/Y: see :func:`opening_entries`. The firm's first year in Propreo has none.
+A FEC covers one exercise (fiscal year, :mod:`app.fiscal`: 1/1–31/12 by default, or e.g.
+1/7–30/6 when the firm closes on 30 June, or an irregular first exercise). It is built from
+the whole history up to the closing date (providers are asked from :data:`FIRST_DAY`), so
+that matching letters show each group's state at the closing date, and the entries of the
+previous exercises become one opening entry (journal AN, à-nouveaux) dated the first day of
+the exercise: see :func:`opening_entries`. The firm's first exercise in Propreo has none.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import NotFoundError
+from app.fiscal import Exercise, exercise
 from app.money import ZERO, round_money
 from models.catalog import Account
 from models.clients import Client
@@ -75,9 +78,10 @@ def register_entry_provider(fn: EntryProvider) -> EntryProvider:
     return fn
 
 
-def fiscal_year(year: int) -> tuple[dt.date, dt.date]:
-    """Calendar fiscal year (the firm's closing date is 31 December)."""
-    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+def fiscal_year(session: Session, which: int | dt.date) -> Exercise:
+    """The exercise closing in year ``which`` (int) or containing the date ``which``, after
+    the firm's closing day/month (company settings)."""
+    return exercise(session, which)
 
 
 def _issued(session: Session, start: dt.date, end: dt.date) -> list[Invoice]:
@@ -316,13 +320,15 @@ def opening_entries(
     ]
 
 
-def export_fec(session: Session, year: int, out_dir: Path) -> FecFile:
-    """``<SIREN>FEC<AAAAMMJJ>.txt`` of the fiscal year in ``out_dir``."""
+def export_fec(session: Session, which: int | dt.date, out_dir: Path) -> FecFile:
+    """``<SIREN>FEC<AAAAMMJJ of the closing>.txt`` in ``out_dir``: the exercise closing in
+    year ``which`` (int) or containing the date ``which`` (see :func:`fiscal_year`)."""
     company = session.get(CompanySettings, 1)
     if company is None or not company.siren:
         raise NotFoundError("Le SIREN de la société est nécessaire au nom du fichier FEC.")
-    start, end = fiscal_year(year)
-    return write_fec(all_entries(session, start, end), company.siren, end, out_dir)
+    period = fiscal_year(session, which)
+    entries = all_entries(session, period.start, period.end)
+    return write_fec(entries, company.siren, period.end, out_dir)
 
 
 def sales_rows(session: Session, start: dt.date, end: dt.date) -> list[SalesRow]:

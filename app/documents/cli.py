@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,25 @@ def register(subparsers: Any) -> None:
     accounting = subparsers.add_parser("accounting", help="exports comptables")
     sub = accounting.add_subparsers(dest="accounting_command", metavar="action", required=True)
     p = sub.add_parser("fec", help="fichier des écritures comptables d'un exercice")
-    p.add_argument("--year", required=True, type=int, metavar="AAAA")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--year", type=int, metavar="AAAA", help="l'exercice qui se clôt cette année-là"
+    )
+    which.add_argument(
+        "--date", type=_day, metavar="AAAA-MM-JJ", help="l'exercice qui contient ce jour"
+    )
     p.add_argument("--out", required=True, help="dossier de destination")
     p.add_argument(
         "--sales-csv", action="store_true", help="écrire aussi le journal des ventes CSV"
     )
     p.set_defaults(func=cmd_fec)
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date AAAA-MM-JJ attendue : « {text} »") from None
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -81,12 +95,16 @@ def cmd_fec(args: argparse.Namespace) -> int:
 
     db = open_db(args)
     out = Path(args.out)
+    which = args.date if args.date is not None else args.year
     with db.read() as session:
-        fec = export_fec(session, args.year, out)
+        period = fiscal_year(session, which)
+        fec = export_fec(session, which, out)
+        print(f"{period.label}")
         print(f"FEC : {fec.path} ({len(fec.entries)} écritures, {fec.line_count} lignes)")
         if args.sales_csv:
-            start, end = fiscal_year(args.year)
-            csv_path = export_sales_journal(session, start, end, out / f"ventes-{args.year}.csv")
+            csv_path = export_sales_journal(
+                session, period.start, period.end, out / f"ventes-{period.slug}.csv"
+            )
             print(f"Journal des ventes : {csv_path}")
     db.dispose()
     return EXIT_OK
