@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import fiscal
 from app.documents import accounting, email, listing, printing, render, statements
 from app.errors import PropreoError
 from app.i18n import _
@@ -457,18 +458,26 @@ class DocumentsTab(Tab):
         save_bytes(self, data, f"lettre-{number}.docx", "Word (*.docx)")
 
     def export_fec(self) -> None:
-        year, ok = QInputDialog.getInt(
-            self, _("Export FEC"), _("Exercice (année) :"), dt.date.today().year - 1, 2000, 2099
-        )
-        if not ok:
+        try:
+            exercises = self.ctx.query(fiscal.recent_exercises, dt.date.today(), 8)
+        except PropreoError as exc:
+            show_error(self, exc)
             return
+        labels = [e.label for e in exercises]
+        # Default: the last closed exercise (the one the accountant asks for).
+        label, ok = QInputDialog.getItem(
+            self, _("Export FEC"), _("Exercice :"), labels, min(1, len(labels) - 1), False
+        )
+        if not ok or label not in labels:
+            return
+        chosen = exercises[labels.index(label)]
         folder = QFileDialog.getExistingDirectory(self, _("Dossier du fichier FEC"))
         if not folder:
             return
         self.ctx.run(
             self,
             _("Export FEC…"),
-            lambda s, _p: accounting.export_fec(s, year, Path(folder)),
+            lambda s, _p: accounting.export_fec(s, chosen.end, Path(folder)),
             write=False,
             on_done=lambda fec: QMessageBox.information(
                 self,

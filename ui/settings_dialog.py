@@ -82,6 +82,31 @@ FIELDS = [
     ),
     Field("sap_declaration_number", "N° de déclaration SAP"),
     Field(
+        "fiscal_closing",
+        "Clôture de l'exercice",
+        placeholder="31/12",
+        tooltip=(
+            "Jour et mois de clôture des comptes (JJ/MM), par exemple 30/06 ou 30/09. "
+            "Le FEC et le journal des ventes sont établis par exercice, du lendemain d'une "
+            "clôture à la clôture suivante."
+        ),
+    ),
+    Field(
+        "fiscal_first_start",
+        "Début du premier exercice",
+        placeholder="15/03/2025",
+        tooltip=(
+            "Seulement si le premier exercice de la société est plus court ou plus long "
+            "qu'un an (24 mois au plus) : sa date de début. Laisser vide sinon."
+        ),
+    ),
+    Field(
+        "fiscal_first_end",
+        "Clôture du premier exercice",
+        placeholder="30/06/2026",
+        tooltip="Date de clôture du premier exercice (un jour de clôture). Laisser vide sinon.",
+    ),
+    Field(
         "client_code_rule",
         "Codification des clients",
         kind="choice",
