@@ -68,3 +68,9 @@ def test_closing_setting_and_fec_export_by_exercise(
     name = f"{siren}FEC{closing:%Y%m%d}.txt"
     assert (tmp_path / name).exists()
     assert name in shown[0] and "écritures équilibrées" in shown[0]
+    sales = tmp_path / f"ventes-{closing.year - 1}-07_{closing.year}-06.csv"
+    assert sales.name in shown[0]
+    dates = [r.split(";")[0] for r in sales.read_text("utf-8-sig").splitlines()[1:]]
+    assert dates and {d[3:] for d in dates} <= {
+        f"{m:02d}/{closing.year - (m >= 7)}" for m in range(1, 13)
+    }

@@ -474,16 +474,25 @@ class DocumentsTab(Tab):
         folder = QFileDialog.getExistingDirectory(self, _("Dossier du fichier FEC"))
         if not folder:
             return
+        out = Path(folder)
+
+        def work(session: Any, _progress: Any) -> tuple[Any, Path]:
+            # The FEC and the sales journal of the same exercise, side by side.
+            fec = accounting.export_fec(session, chosen.end, out)
+            sales = out / f"ventes-{chosen.slug}.csv"
+            accounting.export_sales_journal(session, chosen.start, chosen.end, sales)
+            return fec, sales
+
         self.ctx.run(
             self,
             _("Export FEC…"),
-            lambda s, _p: accounting.export_fec(s, chosen.end, Path(folder)),
+            work,
             write=False,
-            on_done=lambda fec: QMessageBox.information(
+            on_done=lambda result: QMessageBox.information(
                 self,
                 "Propreo",
-                _("Fichier {name} : {n} écritures équilibrées.").format(
-                    name=fec.path.name, n=len(fec.entries)
-                ),
+                _(
+                    "Fichier {name} : {n} écritures équilibrées.\nJournal des ventes : {sales}"
+                ).format(name=result[0].path.name, n=len(result[0].entries), sales=result[1].name),
             ),
         )
