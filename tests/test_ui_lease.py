@@ -31,8 +31,12 @@ def _held_by_other(db: Database, *, age: dt.timedelta) -> None:
     )
 
 
-def _click(texts: list[str], seen: list[str], shots: Path | None = None) -> None:
-    """Click the buttons named ``texts`` in the successive message boxes."""
+def _click(
+    texts: list[str | QMessageBox.StandardButton], seen: list[str], shots: Path | None = None
+) -> None:
+    """Click the buttons named ``texts`` (or Qt's standard buttons, whatever the language
+    they are translated into) in the successive message boxes. A box without the wanted
+    button is rejected, so the test fails instead of waiting for ever."""
 
     def act() -> None:
         box = QApplication.activeModalWidget()
@@ -43,10 +47,16 @@ def _click(texts: list[str], seen: list[str], shots: Path | None = None) -> None
         if shots is not None and len(seen) == 1:
             box.grab().save(str(shots))
         wanted = texts.pop(0)
-        for button in box.buttons():
-            if button.text().replace("&", "") == wanted:
-                button.click()
-                break
+        if isinstance(wanted, QMessageBox.StandardButton):
+            target = box.button(wanted)
+        else:
+            named = [b for b in box.buttons() if b.text().replace("&", "") == wanted]
+            target = named[0] if named else None
+        if target is None:
+            seen.append(f"no button {wanted!r} in {[b.text() for b in box.buttons()]}")
+            box.reject()
+            return
+        target.click()
         if texts:
             QTimer.singleShot(50, act)
 
@@ -65,7 +75,7 @@ def test_a_live_lease_offers_read_only(qtbot, db: Database, tmp_path: Path) -> N
 def test_a_stale_lease_is_taken_over_after_confirmation(qtbot, db: Database) -> None:  # type: ignore[no-untyped-def]
     _held_by_other(db, age=DEFAULT_TTL + dt.timedelta(minutes=5))
     seen: list[str] = []
-    _click(["Reprendre la session…", "Yes"], seen)
+    _click(["Reprendre la session…", QMessageBox.StandardButton.Yes], seen)
     taken = take_lease(db)
     assert isinstance(taken, Lease)
     assert "ne donne plus signe de vie" in seen[0]
