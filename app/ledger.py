@@ -3,6 +3,10 @@
 The view is built here once; the modules that own the documents add their rows by
 registering a provider: ``register_ledger_provider(fn)`` with ``fn(session, client_id)``
 returning :class:`LedgerRow` values (balance left at zero: it is computed here).
+A provider may add a set-based balance, ``register_balance_provider(rows_provider)(fn)``
+with ``fn(session, client_ids)`` returning ``{client_id: Σ debit − Σ credit}`` of the rows
+``rows_provider`` would give (one grouped query instead of building every row): the
+month-end run asks the encours of many clients at once (:func:`outstanding_many`).
 Debit = what the client owes us (invoice TTC), credit = what reduces it (credit note,
 payment). Balance > 0 means the client owes money: that is the outstanding amount.
 """
@@ -10,7 +14,7 @@ payment). Balance > 0 means the client owes money: that is the outstanding amoun
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -58,6 +62,25 @@ def register_ledger_provider(fn: LedgerProvider) -> LedgerProvider:
     return fn
 
 
+BalanceProvider = Callable[[Session, Sequence[int]], Mapping[int, Decimal]]
+_BALANCES: dict[LedgerProvider, BalanceProvider] = {}
+# Clients per grouped query (well under SQLite's bound-parameter limit).
+_CHUNK = 500
+
+
+def register_balance_provider(
+    rows_provider: LedgerProvider,
+) -> Callable[[BalanceProvider], BalanceProvider]:
+    """Decorator: ``fn(session, client_ids)`` gives, for each of those clients that has rows,
+    Σ debit − Σ credit of what ``rows_provider`` returns for it (exactly; a test compares)."""
+
+    def decorate(fn: BalanceProvider) -> BalanceProvider:
+        _BALANCES[rows_provider] = fn
+        return fn
+
+    return decorate
+
+
 def running_balance(rows: Iterable[LedgerRow]) -> list[LedgerRow]:
     """Sort rows (date, kind, reference) and fill the running balance (pure)."""
     ordered = sorted(rows, key=lambda r: (r.date, KIND_ORDER.get(r.kind, 9), r.reference))
@@ -69,11 +92,14 @@ def running_balance(rows: Iterable[LedgerRow]) -> list[LedgerRow]:
     return result
 
 
-def client_ledger(session: Session, client_id: int) -> list[LedgerRow]:
+def _register_providers() -> None:
     # Importing the owning packages registers their rows (invoices, payments).
     import app.billing
     import app.payments  # noqa: F401
 
+
+def client_ledger(session: Session, client_id: int) -> list[LedgerRow]:
+    _register_providers()
     rows: list[LedgerRow] = []
     for provider in _PROVIDERS:
         rows.extend(provider(session, client_id))
@@ -109,6 +135,28 @@ def credit_status(session: Session, client_id: int) -> CreditStatus:
     )
 
 
+def outstanding_many(session: Session, client_ids: Iterable[int]) -> dict[int, Decimal]:
+    """The encours of each client (= the last balance of its :func:`client_ledger`), by a
+    grouped query per provider; a provider without a set-based balance is summed row by
+    row for each client."""
+    _register_providers()
+    ids = sorted(set(client_ids))
+    totals = dict.fromkeys(ids, ZERO)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for provider in _PROVIDERS:
+            balance = _BALANCES.get(provider)
+            if balance is None:
+                for client_id in chunk:
+                    totals[client_id] += sum(
+                        (row.debit - row.credit for row in provider(session, client_id)), ZERO
+                    )
+                continue
+            for client_id, amount in balance(session, chunk).items():
+                totals[client_id] += amount
+    return totals
+
+
 def outstanding(session: Session, client_id: int) -> Decimal:
     """The encours: what the client owes according to its account."""
-    return credit_status(session, client_id).outstanding
+    return outstanding_many(session, [client_id])[client_id]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.ledger import LedgerRow, register_ledger_provider
+from app.ledger import LedgerRow, register_balance_provider, register_ledger_provider
 from app.money import ZERO
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 
@@ -60,3 +60,22 @@ def invoice_ledger_rows(session: Session, client_id: int) -> Iterable[LedgerRow]
             )
         )
     return rows
+
+
+@register_balance_provider(invoice_ledger_rows)
+def invoice_balances(session: Session, client_ids: Sequence[int]) -> dict[int, Decimal]:
+    """Σ debit − Σ credit of :func:`invoice_ledger_rows` for each client, in one query:
+    issued invoices and down-payment invoices (amount due) less issued credit notes."""
+    totals: dict[int, Decimal] = {}
+    for client_id, is_credit_note, amount in session.execute(
+        select(
+            Invoice.client_id,
+            Invoice.kind == InvoiceKind.CREDIT_NOTE,
+            func.sum(Invoice.amount_due),
+        )
+        .where(Invoice.client_id.in_(client_ids), Invoice.status == InvoiceStatus.ISSUED)
+        .group_by(Invoice.client_id, Invoice.kind == InvoiceKind.CREDIT_NOTE)
+    ):
+        signed = -amount if is_credit_note else amount
+        totals[client_id] = totals.get(client_id, ZERO) + signed
+    return totals

@@ -459,8 +459,14 @@ def client_warnings(
     run_ttc: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for row in invoice_rows:
         run_ttc[row["client_id"]] += row["total_ttc"]  # type: ignore[index, operator]
+    ordered = sorted(clients, key=lambda c: c.name)  # type: ignore[attr-defined]
+    limited = [c.id for c in ordered if c.credit_limit is not None]
+    if limited:
+        from app.ledger import outstanding_many
+
+        balances = outstanding_many(session, limited)
     warnings = []
-    for client in sorted(clients, key=lambda c: c.name):  # type: ignore[attr-defined]
+    for client in ordered:
         if client.blocked:
             warnings.append(
                 f"{client.name} : client bloqué — ses factures ne seront pas émises d'office."
@@ -471,9 +477,7 @@ def client_warnings(
         if missing:
             warnings.append(f"{client.name} : {', '.join(missing)} — facture non conforme.")
         if client.credit_limit is not None:
-            from app.ledger import outstanding
-
-            exposure = outstanding(session, client.id) + run_ttc[client.id]
+            exposure = balances[client.id] + run_ttc[client.id]
             if exposure > client.credit_limit:
                 warnings.append(
                     f"{client.name} : encours {format_amount(exposure)} au-delà du plafond "

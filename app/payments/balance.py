@@ -8,12 +8,13 @@ off. Positive: the client owes money; negative: credit on the account.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.ledger import LedgerRow, register_ledger_provider
+from app.ledger import LedgerRow, register_balance_provider, register_ledger_provider
 from app.money import ZERO
 from app.payments.entry import allocated_by_invoice
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
@@ -111,6 +112,35 @@ def payment_ledger_rows(session: Session, client_id: int) -> list[LedgerRow]:
                 )
             )
     return rows
+
+
+@register_balance_provider(payment_ledger_rows)
+def payment_balances(session: Session, client_ids: Sequence[int]) -> dict[int, Decimal]:
+    """Σ debit − Σ credit of :func:`payment_ledger_rows` for each client, in two grouped
+    queries: − every payment + the rejected ones (their reject row) + gains taken on
+    overpayments − write-offs of the allocations not undone."""
+    totals: dict[int, Decimal] = {}
+    rejected = (Payment.status == PaymentStatus.REJECTED) & Payment.rejected_on.is_not(None)
+    for client_id, is_rejected, amount, gains in session.execute(
+        select(
+            Payment.client_id,
+            rejected,
+            func.sum(Payment.amount),
+            func.sum(Payment.excess_writeoff),
+        )
+        .where(Payment.client_id.in_(client_ids))
+        .group_by(Payment.client_id, rejected)
+    ):
+        balance = gains if is_rejected else gains - amount
+        totals[client_id] = totals.get(client_id, ZERO) + balance
+    for client_id, writeoff in session.execute(
+        select(Payment.client_id, func.sum(Allocation.writeoff))
+        .join(Allocation, Allocation.payment_id == Payment.id)
+        .where(Payment.client_id.in_(client_ids), Allocation.undone_at.is_(None))
+        .group_by(Payment.client_id)
+    ):
+        totals[client_id] = totals.get(client_id, ZERO) - writeoff
+    return totals
 
 
 def allocated_numbers(session: Session, allocations: list[Allocation]) -> str:
