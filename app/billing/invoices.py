@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
@@ -104,9 +104,21 @@ class LineResolver:
     def row(self, line: DraftLine, position: int) -> dict[str, object]:
         """Validated column values of one invoice line (no invoice_id yet)."""
         label = f"Ligne {position}"
-        quantity = round_quantity(to_decimal(line.quantity, field=f"{label} — quantité"))
-        price = round_unit_price(to_decimal(line.unit_price, field=f"{label} — prix unitaire"))
-        discount = round_money(to_decimal(line.discount, field=f"{label} — remise"))
+        quantity, price, discount = line.quantity, line.unit_price, line.discount
+        # Decimals (a month-end run's ≈ 9,000 lines) rounded directly: the same half-up
+        # quantize as round_*(to_decimal(...)), which returns a Decimal as it is.
+        if type(quantity) is Decimal:
+            quantity = quantity.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+        else:
+            quantity = round_quantity(to_decimal(quantity, field=f"{label} — quantité"))
+        if type(price) is Decimal:
+            price = price.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        else:
+            price = round_unit_price(to_decimal(price, field=f"{label} — prix unitaire"))
+        if type(discount) is Decimal:
+            discount = discount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        else:
+            discount = round_money(to_decimal(discount, field=f"{label} — remise"))
         if price < 0:
             raise ValidationError(
                 label,
