@@ -256,6 +256,27 @@ _ISSUE_SETS = frozenset(
     }
 )
 _HASHED = tuple((f, f in _ISSUE_SETS) for f in INVOICE_FIELDS)  # (field, set by the issue)
+# The draft's columns an issue reads: its hashed fields the issue does not set, and what
+# the checks, the numbering and the issued values need (not the timestamps, notes...).
+_READ_COLUMNS = tuple(
+    Invoice.__table__.c[f]
+    for f in dict.fromkeys(
+        (
+            "id",
+            "status",
+            "number",
+            "kind",
+            "series_code",
+            "issue_date",
+            "client_id",
+            "site_id",
+            "run_id",
+            "payment_means",
+            "total_ttc",
+            *(f for f, issued in _HASHED if not issued),
+        )
+    )
+)
 
 
 @paused_gc()
@@ -283,7 +304,9 @@ def issue_invoices(
     lines_of: dict[int, list[Any]] = {}
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
-        invoices.extend(session.execute(select(invoice_table).where(invoice_table.c.id.in_(chunk))))
+        invoices.extend(
+            session.execute(select(*_READ_COLUMNS).where(invoice_table.c.id.in_(chunk)))
+        )
         # Each line as its hashed values (LINE_FIELDS order) after its invoice id, by
         # position (ties by id, the order the lines were written in).
         for line in session.execute(
