@@ -13,6 +13,7 @@ to importing every module, so a new command module works before it is listed the
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -214,7 +215,15 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(argv)
+    # Importing the command's modules (SQLAlchemy, the models...) makes long-lived objects
+    # only: the cycle collector would walk them again and again for nothing (≈ 0.04 s).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        parser = build_parser(argv)
+    finally:
+        if collecting:
+            gc.enable()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         args.func = cmd_gui
