@@ -222,6 +222,23 @@ def _processor(column_type: Any, dialect: Any) -> Any:
     return convert
 
 
+def decimal_reader(column_type: Any) -> Any:
+    """For a hot read of an integer-scaled Decimal column selected as its stored integer
+    (``type_coerce(column, Integer)``): the column type's own conversion, done once per
+    distinct integer (a firm's prices, quantities and amounts repeat a lot)."""
+    convert = column_type.process_result_value
+    memo: dict[Any, Any] = {None: None}
+
+    def read(value: Any) -> Any:
+        try:
+            return memo[value]
+        except KeyError:
+            decimal = memo[value] = convert(value, None)
+            return decimal
+
+    return read
+
+
 def _bulk(
     session: Session,
     statement: Any,

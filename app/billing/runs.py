@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
@@ -28,7 +28,7 @@ from app.billing.issuing import issue_invoices, legal_problems
 from app.billing.plan import Billed, DueItem, due_items, parse_period
 from app.billing.records import client_records
 from app.billing.totals import compute_totals
-from app.db import insert_rows, paused_gc
+from app.db import decimal_reader, insert_rows, paused_gc
 from app.errors import ValidationError
 from app.i18n import month_names
 from app.money import ZERO, format_amount, line_total
@@ -172,7 +172,7 @@ def load_billed(
     result = {}
     # The sums as stored integers (cents), converted as the column type does, once per
     # distinct sum.
-    read = _decimal_reader(ledger.amount.type)
+    read = decimal_reader(ledger.amount.type)
     for line_id, start, total, revision, end in session.execute(query):
         result[(line_id, start)] = Billed(read(total), revision, end)
     return result
@@ -191,29 +191,13 @@ def _columns(table: Table) -> list[Any]:
     ]
 
 
-def _decimal_reader(column_type: ScaledDecimal) -> Callable[[Any], Any]:
-    """The column type's own conversion of a stored integer, once per distinct integer
-    (a firm's prices, quantities and amounts repeat: 12,000 versions, 40,000 sums)."""
-    convert = column_type.process_result_value
-    memo: dict[Any, Any] = {None: None}
-
-    def read(value: Any) -> Any:
-        try:
-            return memo[value]
-        except KeyError:
-            decimal = memo[value] = convert(value, None)  # type: ignore[arg-type]
-            return decimal
-
-    return read
-
-
 def _records(session: Session, query: Select[Any], table: Table) -> Iterator[SimpleNamespace]:
     """Each row of ``select(*_columns(table))...`` as a plain record (result keys read
     once, not once per row; scaled Decimals converted as the column type does)."""
     result = session.execute(query)
     keys = list(result.keys())
     readers = [
-        (i, _decimal_reader(table.c[key].type))
+        (i, decimal_reader(table.c[key].type))
         for i, key in enumerate(keys)
         if isinstance(table.c[key].type, ScaledDecimal)
     ]
