@@ -29,6 +29,7 @@ STEPS: list[str] = [
     "app.demo.liaison",
     "app.demo.quotes",
     "app.demo.payments",
+    "app.demo.scale_history",
     "app.demo.revisions",
     "app.demo.collections",
 ]
