@@ -57,7 +57,13 @@ from models.company import IssuedNumber, NumberCounter
 from models.contracts import Contract
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 from models.liaison import LiaisonAction, LiaisonCategory, LiaisonEntry, Notification
-from models.payments import Allocation, Payment, PaymentMeans
+from models.payments import (
+    Allocation,
+    ChequeRemittance,
+    ChequeRemittanceLine,
+    Payment,
+    PaymentMeans,
+)
 from models.users import Department
 
 _NUMBER = re.compile(r"RG\d{4}-\d{5}")
@@ -132,6 +138,8 @@ def _plan(session: Session, rng: random.Random) -> list[_Pay]:
             day = due + dt.timedelta(days=rng.randrange(20, 60))
         else:
             day = due + dt.timedelta(days=rng.randrange(-5, 10))
+            if day > HISTORY_END:  # due at the end of August: paid on time
+                day = due - dt.timedelta(days=rng.randrange(0, 6))
         day = max(day, inv.issue_date)
         amount = round_money(owed * share)
         if day > HISTORY_END or amount <= ZERO:
@@ -306,13 +314,46 @@ def _renumber(session: Session, new: dict[int, _Pay]) -> dict[int, str]:
 
 
 def _remittances(session: Session, cheque_ids: set[int]) -> None:
-    """The reference firm's cheques of each month on one slip; August's still to remit."""
+    """The reference firm's cheques of each month go on that month's slip (August's are
+    still to remit): added to the demo firm's slip of the month when there is one (its
+    count, total and audit text follow), else on a new slip."""
     pending = [c for c in cheques_to_remit(session) if c.payment_id in cheque_ids]
     months = sorted({(c.date.year, c.date.month) for c in pending if c.date < dt.date(2026, 8, 1)})
+    slips: dict[tuple[int, int], ChequeRemittance] = {}
+    for slip in session.scalars(select(ChequeRemittance).order_by(ChequeRemittance.id)):
+        first = min((line.payment.date for line in slip.lines), default=slip.date)
+        slips.setdefault((first.year, first.month), slip)
     for year, month in months:
         chosen = [c for c in pending if (c.date.year, c.date.month) == (year, month)]
         last = max(c.date for c in chosen)
-        create_remittance(session, [c.payment_id for c in chosen], last + dt.timedelta(days=1))
+        slip = slips.get((year, month))
+        if slip is None:
+            create_remittance(session, [c.payment_id for c in chosen], last + dt.timedelta(days=1))
+            continue
+        old_summary = _slip_summary(slip)
+        slip.date = max(slip.date, last + dt.timedelta(days=1))
+        slip.count += len(chosen)
+        slip.total += sum((c.amount for c in chosen), ZERO)
+        session.execute(
+            insert(ChequeRemittanceLine),
+            [{"remittance_id": slip.id, "payment_id": c.payment_id} for c in chosen],
+        )
+        session.execute(
+            update(AuditEvent)
+            .where(
+                AuditEvent.entity_type == "cheque_remittance",
+                AuditEvent.entity_id == slip.id,
+                AuditEvent.summary == old_summary,
+            )
+            .values(summary=_slip_summary(slip))
+        )
+
+
+def _slip_summary(slip: ChequeRemittance) -> str:
+    """The audit text of :func:`app.payments.remittance.create_remittance`."""
+    return (
+        f"Remise de chèques {slip.reference} : {slip.count} chèque(s), {format_amount(slip.total)}"
+    )
 
 
 # --- liaison book --------------------------------------------------------------------------
