@@ -234,7 +234,7 @@ def test_reference_firm_invoices_are_paid_lettered_and_numbered_in_date_order(
     open_ = [i for i, _due, _d in invoices if i not in paid]
     assert len(invoices) >= 50
     assert len(settled) >= 0.7 * len(invoices)
-    assert open_ and len(open_) <= 0.2 * len(invoices)
+    assert open_ and len(open_) <= 0.12 * len(invoices)
     assert all(paid[i][1] == "" for i in partial)
     # Each settled invoice has its own letter; per client the letters run A, B, C, …
     letters: dict[int, list[str]] = {}

@@ -133,9 +133,9 @@ def _plan(session: Session, rng: random.Random) -> list[_Pay]:
             continue
         elif roll < 0.10:  # partly paid
             share = rng.choice([Decimal("0.3"), Decimal("0.5")])
-            day = due + dt.timedelta(days=rng.randrange(0, 10))
-        elif roll < 0.18:  # paid late
-            day = due + dt.timedelta(days=rng.randrange(20, 60))
+            day = min(due + dt.timedelta(days=rng.randrange(0, 10)), HISTORY_END)
+        elif roll < 0.18 and due + dt.timedelta(days=20) <= HISTORY_END:  # paid late
+            day = min(due + dt.timedelta(days=rng.randrange(20, 60)), HISTORY_END)
         else:
             day = due + dt.timedelta(days=rng.randrange(-5, 10))
             if day > HISTORY_END:  # due at the end of August: paid on time
