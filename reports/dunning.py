@@ -8,14 +8,11 @@ invoice; a private person or a copropriété never does (DOMAIN §5).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
-from xml.sax.saxutils import escape
 
 from app.money import ZERO, format_amount
-from reports.letters import Letterhead, LetterTemplate, fill, french_date, render_letter
+from reports.letters import Letterhead, LetterTemplate, fill, render_letter, render_letter_pdf
 
 
 @dataclass(frozen=True)
@@ -181,78 +178,12 @@ def dunning_email(head: Letterhead, letter: DunningLetter) -> tuple[str, str]:
 
 
 def render_dunning_pdf(head: Letterhead, letter: DunningLetter) -> bytes:
-    """The same letter as a PDF (DejaVu embedded)."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer
-
-    from reports.fonts import BOLD, register_fonts, styles
-
-    register_fonts()
-    st: dict[str, Any] = styles()
-    subject, paragraphs, closing = dunning_texts(letter)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=15 * mm,
-        bottomMargin=20 * mm,
-        title=subject,
-        author=head.name,
-        creator="Propreo",
-        invariant=True,
-        initialFontName="DejaVuSans",
-    )
-    story: list[Any] = []
-    if head.logo_png:
-        story.append(
-            Image(io.BytesIO(head.logo_png), height=16 * mm, width=40 * mm, kind="proportional")
-        )
-    story.append(
-        Paragraph(
-            "<br/>".join(
-                [f"<font name='{BOLD}' size='11'>{escape(head.name)}</font>"]
-                + [escape(x) for x in head.address_lines]
-                + ([escape(head.contact)] if head.contact else [])
-            ),
-            st["base"],
-        )
-    )
-    story.append(Spacer(1, 10 * mm))
-    recipient = "<br/>".join(
-        [f"<font name='{BOLD}'>{escape(letter.recipient_lines[0])}</font>"]
-        + [escape(x) for x in letter.recipient_lines[1:]]
-    )
-    story.append(Paragraph(recipient, _indented(st)))
-    story.append(Spacer(1, 8 * mm))
-    place = f"{head.city + ', ' if head.city else ''}le {french_date(letter.on)}"
-    story.append(Paragraph(escape(place), st["right"]))
-    story.append(Spacer(1, 6 * mm))
-    story.append(Paragraph(f"<font name='{BOLD}'>Objet : </font>{escape(subject)}", st["base"]))
-    story.append(Spacer(1, 4 * mm))
-    for text in [*paragraphs, closing]:
-        story.append(Paragraph(escape(text), st["base"]))
-        story.append(Spacer(1, 2.5 * mm))
-    if letter.signature:
-        story.append(Spacer(1, 6 * mm))
-        story.append(Paragraph(escape(letter.signature), st["right"]))
-
-    def footer(canvas: Any, _doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont("DejaVuSans", 6.5)
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, head.legal_footer[:180])
-        canvas.restoreState()
-
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
-
-
-def _indented(st: dict[str, Any]) -> Any:
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-
-    return ParagraphStyle(
-        "recipient", parent=st["base"], leftIndent=90 * mm, fontSize=10, leading=13
+    """The same letter as a PDF (DejaVu embedded), laid out as every printed letter."""
+    return render_letter_pdf(
+        head,
+        list(letter.recipient_lines),
+        template(letter),
+        values(letter),
+        on=letter.on,
+        signature=letter.signature,
     )
