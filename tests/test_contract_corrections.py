@@ -263,6 +263,10 @@ def test_corrected_suspension_dates_regularise_and_catch_up(db: Database) -> Non
         ("1000.00", "normal", D(2026, 4, 1)),
         ("1000.00", "normal", D(2026, 5, 1)),
     ]
+    # The line says what it is, not which kind of change caused it (here a suspension).
+    assert (
+        may[0][0] == "Régularisation (modification du contrat) — Entretien des bureaux — mars 2026"
+    )
     # Made « billed » after all: March regularised up to the full month.
     with db.write() as s:
         correct_suspension(

@@ -109,7 +109,8 @@ def _draft_line(item: DueItem, line: ContractLine) -> DraftLine:
     }
     if item.is_regularisation:
         return DraftLine(
-            description=f"Régularisation (avenant) — {description} — {when}",
+            # An amendment, a revision, a suspension or a termination changed what was due.
+            description=f"Régularisation (modification du contrat) — {description} — {when}",
             quantity=Decimal(1 if item.amount > 0 else -1),
             unit_price=abs(item.amount),
             unit="forfait",
