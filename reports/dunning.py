@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.money import ZERO, format_amount
-from reports.letters import Letterhead, LetterTemplate, fill, render_letter, render_letter_pdf
+from reports.letters import (
+    Letterhead,
+    LetterTemplate,
+    filled,
+    render_letter,
+    render_letter_pdf,
+)
 
 
 @dataclass(frozen=True)
@@ -165,9 +171,7 @@ def render_dunning_docx(head: Letterhead, letter: DunningLetter) -> bytes:
 
 def dunning_texts(letter: DunningLetter) -> tuple[str, list[str], str]:
     """(subject, paragraphs, closing) with every field filled."""
-    t = template(letter)
-    v = values(letter)
-    return fill(t.subject, v), [fill(p, v) for p in t.paragraphs], fill(t.closing, v)
+    return filled(template(letter), values(letter))
 
 
 def dunning_email(head: Letterhead, letter: DunningLetter) -> tuple[str, str]:

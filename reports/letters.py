@@ -77,6 +77,15 @@ def fill(text: str, values: dict[str, str]) -> str:
     return text.format_map(values)
 
 
+def filled(template: LetterTemplate, values: dict[str, str]) -> tuple[str, list[str], str]:
+    """(subject, paragraphs, closing) of a letter with every field filled, as printed."""
+    return (
+        fill(template.subject, values),
+        [fill(p, values) for p in template.paragraphs],
+        fill(template.closing, values),
+    )
+
+
 def render_letter(
     head: Letterhead,
     recipient_lines: list[str],

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.money import format_amount
-from reports.letters import Letterhead, LetterTemplate, fill, render_letter, render_letter_pdf
+from reports.letters import Letterhead, LetterTemplate, filled, render_letter, render_letter_pdf
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,7 @@ def values(letter: QuoteReminderLetter) -> dict[str, str]:
 
 def reminder_texts(letter: QuoteReminderLetter) -> tuple[str, list[str], str]:
     """(subject, paragraphs, closing) with every field filled, as printed."""
-    t = template(letter)
-    v = values(letter)
-    return fill(t.subject, v), [fill(p, v) for p in t.paragraphs], fill(t.closing, v)
+    return filled(template(letter), values(letter))
 
 
 def render_quote_reminder_docx(head: Letterhead, letter: QuoteReminderLetter) -> bytes:
