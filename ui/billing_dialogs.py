@@ -30,6 +30,7 @@ from app.errors import PropreoError
 from app.i18n import _
 from app.money import format_amount
 from ui.context import UiContext
+from ui.forms import error_label
 from ui.table import display
 
 
@@ -130,9 +131,7 @@ class CreditNoteDialog(QDialog):
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 self.grid.setItem(r, c, item)
             self.grid.setItem(r, 3, QTableWidgetItem(""))
-        self.error = QLabel(self)
-        self.error.setStyleSheet("color: #b00020;")
-        self.error.setWordWrap(True)
+        self.error = error_label(self)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -215,9 +214,7 @@ class ManualInvoiceDialog(QDialog):
         )
         add = QPushButton(_("Ajouter une ligne"), self)
         add.clicked.connect(self.add_line)
-        self.error = QLabel(self)
-        self.error.setStyleSheet("color: #b00020;")
-        self.error.setWordWrap(True)
+        self.error = error_label(self)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )

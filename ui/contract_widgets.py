@@ -28,7 +28,7 @@ from app.errors import PropreoError, ValidationError
 from app.i18n import _
 from models.contracts import Frequency, Term
 from ui.context import UiContext
-from ui.forms import Field, FormWidget
+from ui.forms import Field, FormWidget, error_label
 from ui.table import display
 
 LINE_HEADERS = [
@@ -237,10 +237,7 @@ VERSION_HEADERS = [
 
 
 def _message(parent: QWidget) -> QLabel:
-    label = QLabel(parent)
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #b00020;")
-    return label
+    return error_label(parent)
 
 
 class AmendmentsPage(QWidget):

@@ -30,6 +30,7 @@ from app.errors import PropreoError, ValidationError, ValidationErrors
 from app.i18n import _
 from app.logo import prepare_logo
 from app.numbering import validate_pattern
+from ui import forms
 from ui.forms import Field, FormWidget
 from ui.settings_dialog import FIELDS as COMPANY_FIELDS
 
@@ -73,11 +74,7 @@ def _fields(names: tuple[str, ...]) -> list[Field]:
 
 def error_label(parent: QWidget) -> QLabel:
     """A red, word-wrapped, initially hidden label for a page's error message."""
-    label = QLabel(parent)
-    label.setStyleSheet("color: #b00020;")
-    label.setWordWrap(True)
-    label.hide()
-    return label
+    return forms.error_label(parent, hidden=True)
 
 
 def show_message(label: QLabel, text: str) -> None:

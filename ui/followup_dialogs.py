@@ -37,7 +37,7 @@ from app.revisions import clauses, indices
 from app.revisions.formula import ROUNDING_LABELS
 from app.revisions.indices import PERIODICITY_LABELS, IndexForm
 from ui.context import UiContext
-from ui.forms import Field, FormWidget
+from ui.forms import Field, FormWidget, error_label
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
@@ -335,9 +335,7 @@ class ClauseDialog(QDialog):
         options.addRow(_("Plafond"), self.cap)
         options.addRow("", self.no_decrease)
         options.addRow("", self.active)
-        self.errors = QLabel(self)
-        self.errors.setStyleSheet("color: #b00020;")
-        self.errors.setWordWrap(True)
+        self.errors = error_label(self)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )

@@ -26,6 +26,18 @@ from PySide6.QtWidgets import (
 
 from app.errors import PropreoError, ValidationError, ValidationErrors
 
+ERROR_COLOR = "#b00020"
+
+
+def error_label(parent: QWidget, *, hidden: bool = False) -> QLabel:
+    """The red, word-wrapped label under a field or a dialog that shows an error message."""
+    label = QLabel(parent)
+    label.setStyleSheet(f"color: {ERROR_COLOR};")
+    label.setWordWrap(True)
+    if hidden:
+        label.hide()
+    return label
+
 
 @dataclass(frozen=True)
 class Field:
@@ -52,20 +64,14 @@ class FormWidget(QWidget):
             if f.tooltip:
                 widget.setToolTip(f.tooltip)
             self.widgets[f.name] = widget
-            error = QLabel(self)
-            error.setStyleSheet("color: #b00020;")
-            error.setWordWrap(True)
-            error.hide()
+            error = error_label(self, hidden=True)
             self.error_labels[f.name] = error
             box = QVBoxLayout()
             box.setSpacing(1)
             box.addWidget(widget)
             box.addWidget(error)
             self.form.addRow(f.label, box)
-        self.general_error = QLabel(self)
-        self.general_error.setStyleSheet("color: #b00020;")
-        self.general_error.setWordWrap(True)
-        self.general_error.hide()
+        self.general_error = error_label(self, hidden=True)
         outer = QVBoxLayout(self)
         outer.addLayout(self.form)
         outer.addWidget(self.general_error)

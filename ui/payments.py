@@ -37,7 +37,7 @@ from app.payments.entry import BANK_ACCOUNTS, PaymentForm, record_payment
 from app.payments.receipts import receipt_pdf
 from models.payments import PaymentMeans
 from ui.context import Tab, UiContext
-from ui.forms import Field, FormWidget
+from ui.forms import Field, FormWidget, error_label
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
@@ -110,9 +110,7 @@ class PaymentDialog(QDialog):
                 "au lieu de laisser la facture ouverte."
             )
         )
-        self.grid_error = QLabel(self)
-        self.grid_error.setStyleSheet("color: #b00020;")
-        self.grid_error.setWordWrap(True)
+        self.grid_error = error_label(self)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )

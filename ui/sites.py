@@ -33,7 +33,7 @@ from app.money import format_amount, format_quantity
 from app.site_photos import SitePhoto
 from models.quotes import PhotoTag, QuoteKind
 from ui.context import Tab, UiContext
-from ui.forms import Field, FormWidget
+from ui.forms import Field, FormWidget, error_label
 from ui.liaison import LiaisonEntriesWidget
 from ui.operations import show_error
 from ui.photo_viewer import PhotoViewer
@@ -114,8 +114,7 @@ class SitesTab(Tab):
             check = QCheckBox(label, box)
             self.checks[code] = check
             grid.addWidget(check, i // 2, i % 2)
-        self.constraints_error = QLabel(self)
-        self.constraints_error.setStyleSheet("color: #b00020;")
+        self.constraints_error = error_label(self)
         photos_box = self._photos_box()
         schedule_box = self._schedule_box()
 

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QWidget,
 )
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 from app.db import Database
 from app.users import active_users, authenticate, needs_password
 from ui.context import UiContext
+from ui.forms import error_label
 
 
 class UserChooser(QDialog):
@@ -39,8 +39,7 @@ class UserChooser(QDialog):
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setToolTip("Seulement si un mot de passe a été défini pour cet utilisateur.")
-        self.error = QLabel(self)
-        self.error.setStyleSheet("color: #b00020;")
+        self.error = error_label(self)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
