@@ -316,7 +316,10 @@ class BillingTab(Tab):
 
     def issue(self, *, selected_only: bool) -> Any:
         rows = self.drafts.selected() if selected_only else self.drafts.visible_rows()
-        ids = [r.id for r in rows]
+        return self._issue_ids([r.id for r in rows])
+
+    def _issue_ids(self, ids: list[int]) -> Any:
+        """Number and issue these drafts off the GUI thread (progress, cancel)."""
         if not ids:
             return None
 
@@ -361,20 +364,8 @@ class BillingTab(Tab):
         return dialog
 
     def issue_listed(self) -> Any:
-        ids = [r.id for r in self.invoices.selected() if r.status == InvoiceStatus.DRAFT]
-        if not ids:
-            return None
-
-        def work(session: Any, progress: Progress) -> list[str]:
-            return issue_invoices(session, ids, progress=progress)
-
-        return self.ctx.run(
-            self,
-            _("Émission des factures…"),
-            work,
-            on_done=self._issued,
-            on_error=lambda exc: show_error(self, exc),
-            topic="billing",
+        return self._issue_ids(
+            [r.id for r in self.invoices.selected() if r.status == InvoiceStatus.DRAFT]
         )
 
     def _with_current(self, fn: Any) -> None:
