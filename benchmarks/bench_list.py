@@ -2,7 +2,7 @@
 
 The 4,000-contract reference firm is copied and its invoices are multiplied with raw SQL
 (new numbers, same clients, dates and amounts) up to 100,000 rows. Then, as the
-« Factures et avoirs » page does: ``app.billing.queries`` and the list of the invoice
+« Factures et avoirs » page does: ``app.billing.invoice_list`` and the list of the invoice
 columns, window shown and painted. Filters: a client picked in the combo (SQL, indexed),
 search-as-you-type (one keystroke after another), header sorts, the next page.
 
@@ -66,7 +66,7 @@ def main(rows: int, *, legacy: bool = True) -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    from app.billing import queries
+    from app.billing import invoice_list as queries
     from app.db import open_database
     from ui.billing import INVOICE_COLUMNS, INVOICE_SORT_KEYS
     from ui.lazy_table import PagedRecordList

@@ -1,4 +1,4 @@
-"""The paged invoice list (ui.lazy_table over app.billing.queries) on a few thousand invoices:
+"""The paged invoice list (ui.lazy_table over app.billing.invoice_list) on a few thousand invoices:
 right total, pages read only when Qt asks, one query per page, and search / filters / sort
 giving exactly the rows of the plain query filtered and sorted in Python."""
 
@@ -16,8 +16,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import event, text
 
-from app.billing import queries
-from app.billing.queries import InvoiceRow
+from app.billing import invoice_list as queries
+from app.billing.invoice_list import InvoiceRow
 from app.db import Database
 from ui.billing import INVOICE_COLUMNS, INVOICE_SORT_KEYS, BillingTab
 from ui.lazy_table import PagedTableModel

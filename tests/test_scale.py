@@ -138,7 +138,7 @@ def test_check_passes_and_september_bills_every_reference_contract(scale_db) -> 
 
 
 def test_invoice_list_filters_in_sql_on_the_reference_firm(scale_db) -> None:  # type: ignore[no-untyped-def]
-    from app.billing.queries import list_invoices
+    from app.billing.invoice_list import list_invoices
 
     with scale_db.read() as session:
         every = list_invoices(session)

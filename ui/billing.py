@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.billing import queries
+from app.billing import invoice_list, queries
 from app.billing.consistency import contract_problems
 from app.billing.invoices import delete_draft_invoice
 from app.billing.issuing import issue_invoices
@@ -50,7 +50,7 @@ INVOICE_COLUMNS = [
     Column("Total HT", lambda r: r.total_ht, 90),
     Column("Total TTC", lambda r: r.total_ttc, 90),
 ]
-# The SQL sort of each column of the paged list (app.billing.queries.INVOICE_SORTS).
+# The SQL sort of each column of the paged list (app.billing.invoice_list.INVOICE_SORTS).
 INVOICE_SORT_KEYS = [
     "number", "kind", "status", "issue_date", "due_date", "client", "title", "total_ht", "total_ttc"
 ]  # fmt: skip
@@ -166,8 +166,8 @@ class BillingTab(Tab):
         self.invoices = PagedRecordList(  # 100,000 invoices: pages, search and sort in SQL
             INVOICE_COLUMNS,
             INVOICE_SORT_KEYS,
-            lambda **kw: ctx.query(queries.count_invoices, **kw),
-            lambda **kw: ctx.query(queries.list_invoices, **kw),
+            lambda **kw: ctx.query(invoice_list.count_invoices, **kw),
+            lambda **kw: ctx.query(invoice_list.list_invoices, **kw),
             export_name="factures",
         )
         self.invoices.activated.connect(
