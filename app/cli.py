@@ -237,5 +237,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """Entry point of ``propreo``, ``python -m app`` and the bundle: run one command, then
+    leave quickly.
+
+    At exit CPython collects every reference cycle still alive; after a month-end run (the
+    models, SQLAlchemy's caches) that last collection costs ≈ 0.3 s of a 2-3 s command. The
+    databases are closed first (what that collection would have done for them: SQLite
+    checkpoints its WAL when the last connection closes), then the surviving objects are
+    frozen out of the collector. atexit handlers and buffered files are flushed as usual.
+    """
+    code = main()
+    database_module = sys.modules.get("app.db")  # not imported by --version or --help
+    if database_module is not None:
+        database_module.close_databases()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -1,10 +1,9 @@
 """Entry point of the bundled executable (same as ``python -m app``)."""
 
 import multiprocessing
-import sys
 
-from app.cli import main
+from app.cli import run
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()
-    sys.exit(main())
+    run()
