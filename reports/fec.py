@@ -121,19 +121,36 @@ _LATIN9 = str.maketrans(
 
 
 def latin9(text: str) -> str:
-    import unicodedata
-
+    """``text`` with every character ISO-8859-15 lacks transliterated, never dropped:
+    typography mapped above, fractions spelt out (« ½ » → « 1/2 »), accented or stroked
+    Latin letters reduced to their base letter (« Ł » → « L »), « ? » as a last resort."""
     text = text.translate(_LATIN9)
     try:
         text.encode(ENCODING)
         return text
     except UnicodeEncodeError:
-        return "".join(
-            c
-            if c.encode(ENCODING, errors="ignore")
-            else unicodedata.normalize("NFKD", c).encode(ENCODING, errors="ignore").decode(ENCODING)
-            for c in text
-        )
+        return "".join(_transliterated(c) for c in text)
+
+
+def _transliterated(char: str) -> str:
+    import unicodedata
+
+    try:
+        char.encode(ENCODING)
+        return char
+    except UnicodeEncodeError:
+        pass
+    # NFKD spells out fractions (½ → 1⁄2) and splits accents from their letter.
+    plain = unicodedata.normalize("NFKD", char).replace("\u2044", "/")
+    kept = plain.encode(ENCODING, errors="ignore").decode(ENCODING)
+    if kept.strip(" "):
+        return kept
+    # Letters without a decomposition (Ł, Đ, Ħ…): the base letter their name gives.
+    name = unicodedata.name(char, "")
+    for prefix, case in (("LATIN CAPITAL LETTER ", str.upper), ("LATIN SMALL LETTER ", str.lower)):
+        if name.startswith(prefix):
+            return case(name[len(prefix)])
+    return "?"
 
 
 def _clean(value: str) -> str:
@@ -221,13 +238,15 @@ def fec_rows(entries: list[FecEntry]) -> list[list[str]]:
 
 def without_zero_lines(entry: FecEntry) -> FecEntry:
     """Drop lines with neither debit nor credit (e.g. a 411 line reduced to 0 by deducted
-    down-payments); an entry made only of such lines keeps them so it is still listed."""
+    down-payments). An entry left without any line (a document of zero amount) is not
+    booked at all: :func:`write_fec` leaves it out rather than write an empty entry."""
     lines = tuple(line for line in entry.lines if line.debit or line.credit)
-    return replace(entry, lines=lines) if lines and len(lines) != len(entry.lines) else entry
+    return replace(entry, lines=lines) if len(lines) != len(entry.lines) else entry
 
 
 def write_fec(entries: Iterable[FecEntry], siren: str, closing: dt.date, out_dir: Path) -> FecFile:
-    numbered = number_entries(without_zero_lines(e) for e in entries)
+    kept = (e for e in map(without_zero_lines, entries) if e.lines)
+    numbered = number_entries(kept)
     check_entries(numbered)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / fec_file_name(siren, closing)
