@@ -80,8 +80,29 @@ class _Builder:
 
 
 def processing_type(buyer: Party) -> str:
-    """BAR note: B2B for identified professional buyers, B2C otherwise."""
+    """BAR note (BR-FR-20): a buyer established abroad is B2BINT when it is a business,
+    B2CINT otherwise; in France B2B for identified professional buyers, B2C otherwise."""
+    if (buyer.address.country or "FR") != "FR":
+        return "B2BINT" if buyer.professional else "B2CINT"
     return "B2B" if buyer.professional and buyer.siren else "B2C"
+
+
+NAME_LENGTH = 100  # BT-153 kept short; the rest of the text goes to BT-154, never cut
+
+
+def item_texts(line_text: str, detail: str = "") -> tuple[str, str]:
+    """BT-153 (item name) and BT-154 (item description) of a line: the first line of its
+    text, up to :data:`NAME_LENGTH` characters ended on a whole word, as the name; every
+    remaining word, then the detail, as the description. Together they hold the full text."""
+    first, _, others = (line_text or "").strip().partition("\n")
+    first = first.strip()
+    name, rest = first, ""
+    if len(first) > NAME_LENGTH:
+        cut = first.rfind(" ", 0, NAME_LENGTH + 1)
+        cut = cut if cut > 0 else NAME_LENGTH
+        name, rest = first[:cut].rstrip(), first[cut:].strip()
+    description = "\n".join(t for t in (rest, others.strip(), detail.strip()) if t)
+    return name or "Prestation", description
 
 
 def _notes(doc: InvoiceDocument) -> list[tuple[str, str]]:
@@ -161,9 +182,10 @@ def build_cii_xml(doc: InvoiceDocument) -> bytes:
         item = b.el(tx, "ram:IncludedSupplyChainTradeLineItem")
         b.el(b.el(item, "ram:AssociatedDocumentLineDocument"), "ram:LineID", str(index))
         product = b.el(item, "ram:SpecifiedTradeProduct")
-        b.el(product, "ram:Name", line.description[:250] or "Prestation")
-        if line.detail:
-            b.el(product, "ram:Description", line.detail)
+        name, description = item_texts(line.description, line.detail)
+        b.el(product, "ram:Name", name)
+        if description:
+            b.el(product, "ram:Description", description)
         agreement = b.el(item, "ram:SpecifiedLineTradeAgreement")
         price = b.el(agreement, "ram:NetPriceProductTradePrice")
         b.el(price, "ram:ChargeAmount", _plain(line.unit_price))
