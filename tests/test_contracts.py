@@ -142,15 +142,18 @@ def test_amendment_keeps_versions_and_numbers(setup) -> None:  # type: ignore[no
         (D(2026, 6, 1), Decimal("98.90")),  # June only of the 2nd quarter: 300 × 30/91
         (D(2026, 7, 1), Decimal("300.00")),
     ]
-    with pytest.raises(ValidationError, match="déjà effet"):
-        add_amendment(
-            session,
-            c.id,
-            signed_date=D(2026, 3, 12),
-            effective_date=D(2026, 3, 1),
-            description="Doublon",
-            changes=[LineForm("Entretien", 1, 960, article_id=art.id, line_id=line_id)],
-        )
+    # A later amendment effective on the same date replaces the version of that date
+    # (kept out of force, back in force if this amendment is cancelled).
+    add_amendment(
+        session,
+        c.id,
+        signed_date=D(2026, 3, 12),
+        effective_date=D(2026, 3, 1),
+        description="Correction",
+        changes=[LineForm("Entretien", 1, 960, article_id=art.id, line_id=line_id)],
+    )
+    c = get_contract(session, c.id)
+    assert [v.unit_price for v in c.lines[0].versions] == [Decimal("900.0000"), Decimal("960.0000")]
 
 
 def test_suspension_resume_and_termination_with_notice(setup) -> None:  # type: ignore[no-untyped-def]

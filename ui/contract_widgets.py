@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -140,8 +141,34 @@ class LinesGrid(QTableWidget):
         self.setColumnWidth(0, 200)
         self.setColumnWidth(1, 220)
         self.setToolTip(
-            _("Saisie des lignes du contrat. Saison : mois facturés, ex. « 3,6,9,12 ».")
+            _(
+                "Saisie des lignes du contrat. Saison : mois facturés, ex. « 3,6,9,12 ». "
+                "Suppr. ou clic droit : supprimer la ligne."
+            )
         )
+        self.remove_action = QAction(_("Supprimer la ligne"), self)
+        self.remove_action.triggered.connect(lambda: self.remove_line())
+        self.addAction(self.remove_action)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if (
+            event.matches(QKeySequence.StandardKey.Delete)
+            and self.state() != self.State.EditingState
+        ):
+            self.remove_line()
+            return
+        super().keyPressEvent(event)
+
+    def remove_line(self, row: int | None = None) -> bool:
+        """Take a line out of the grid (the current one by default). Nothing is written
+        before « Enregistrer » (a draft) or the amendment (a contract in force)."""
+        row = self.currentRow() if row is None else row
+        if not 0 <= row < self.rowCount():
+            return False
+        self.removeRow(row)
+        del self.line_ids[row], self.site_ids[row]
+        return True
 
     def _combo(self, choices: list[tuple[Any, str]], value: Any) -> QComboBox:
         combo = QComboBox(self)
@@ -200,9 +227,21 @@ class LinesGrid(QTableWidget):
         item = self.item(r, c)
         return item.text().strip() if item else ""
 
+    def is_blank(self, r: int) -> bool:
+        """A new row left as added (no article, no text, no price): not a line."""
+        return (
+            self.line_ids[r] is None
+            and self.cellWidget(r, 0).currentData() is None  # type: ignore[attr-defined]
+            and not self.text(r, 1)
+            and self.text(r, 3) in ("", "0")
+            and not any(self.text(r, c) for c in (6, 7, 8))
+        )
+
     def forms(self) -> list[LineForm]:
         result = []
         for r in range(self.rowCount()):
+            if self.is_blank(r):
+                continue
             label = f"Ligne {r + 1}"
             result.append(
                 LineForm(

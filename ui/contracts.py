@@ -8,7 +8,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -132,10 +131,22 @@ class ContractsTab(Tab):
 
         add_line = QPushButton(_("Ajouter une ligne"), self)
         add_line.clicked.connect(lambda: self.lines.add_line())
+        self.remove_line_button = QPushButton(_("Supprimer la ligne"), self)
+        self.remove_line_button.setToolTip(
+            _(
+                "Retire la ligne sélectionnée : d'un brouillon à l'enregistrement ; d'un contrat "
+                "en vigueur par un avenant (« Avenant… »), à sa date d'effet."
+            )
+        )
+        self.remove_line_button.clicked.connect(lambda: self.lines.remove_line())
         lines_page = QWidget(self)
         lp = QVBoxLayout(lines_page)
         lp.addWidget(self.lines)
-        lp.addWidget(add_line, 0, Qt.AlignmentFlag.AlignLeft)
+        line_bar = QHBoxLayout()
+        line_bar.addWidget(add_line)
+        line_bar.addWidget(self.remove_line_button)
+        line_bar.addStretch(1)
+        lp.addLayout(line_bar)
 
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.form, _("Fiche"))
@@ -287,12 +298,10 @@ class ContractsTab(Tab):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        status = self.detail.status if self.detail else None
-        self.buttons["activate"].setEnabled(status == ContractStatus.DRAFT)
-        live = status in (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
-        for key in ("amend", "suspend", "terminate", "extra"):
-            self.buttons[key].setEnabled(live)
-        self.buttons["resume"].setEnabled(status == ContractStatus.SUSPENDED)
+        """The actions the contract's status allows, as app.billing asks its workflow."""
+        actions = uc.contract_actions(self.detail.status if self.detail else None)
+        for key in ("activate", "amend", "suspend", "resume", "terminate", "extra"):
+            self.buttons[key].setEnabled(key in actions)
 
     def header_form(self) -> ContractForm:
         values = {f.name: self.form.value(f.name) for f in HEADER_FIELDS}
@@ -340,10 +349,16 @@ class ContractsTab(Tab):
     # --- amendments, suspensions, termination -------------------------------------------
 
     def changed_lines(self) -> list[LineForm]:
-        """Lines of the grid that differ from the current versions (or are new)."""
+        """Lines of the grid that differ from the current versions (or are new), and the
+        lines taken out of the grid (removed from the amendment's date)."""
         assert self.detail is not None
         current = {v.line_id: v for v in self.detail.current}
-        changed = []
+        kept = set(self.lines.line_ids)
+        changed = [
+            LineForm(description=v.description, line_id=v.line_id, removed=True)
+            for v in self.detail.current
+            if v.line_id not in kept
+        ]
         for line in self.lines.forms():
             v = current.get(line.line_id) if line.line_id else None
             if v is None or (

@@ -62,6 +62,31 @@ def last_amendment_number(session: Session, contract_id: int) -> int | None:
     )
 
 
+def _restore_superseded(
+    session: Session, amendment: Amendment, versions: list[ContractLineVersion]
+) -> None:
+    """The versions an amendment replaced on its own date (see ``_supersede`` in
+    app.billing.contracts) are in force again once it is cancelled."""
+    for v in versions:
+        replaced = session.scalar(
+            select(ContractLineVersion)
+            .outerjoin(Amendment, Amendment.id == ContractLineVersion.amendment_id)
+            .where(
+                ContractLineVersion.line_id == v.line_id,
+                ContractLineVersion.valid_from == v.valid_from,
+                ContractLineVersion.cancelled.is_(True),
+                ContractLineVersion.id < v.id,
+                (ContractLineVersion.amendment_id.is_(None)) | (Amendment.cancelled_at.is_(None)),
+                ContractLineVersion.amendment_id.is_distinct_from(amendment.id),
+            )
+            .order_by(ContractLineVersion.id.desc())
+            .limit(1)
+        )
+        if replaced is not None:
+            replaced.cancelled = False
+    session.flush()
+
+
 def cancel_amendment(session: Session, amendment_id: int, reason: str) -> Amendment:
     """« Annuler l'avenant »: its versions stop applying (kept, flagged cancelled)."""
     amendment = session.get(Amendment, amendment_id)
@@ -115,6 +140,7 @@ def cancel_amendment(session: Session, amendment_id: int, reason: str) -> Amendm
     for v in versions:
         v.cancelled = True
     session.flush()
+    _restore_superseded(session, amendment, versions)
     # A line the amendment added is closed by a « removed » version from the same date:
     # what it billed is credited by the next run, and the line keeps a description.
     for v in versions:
@@ -374,9 +400,9 @@ def suspension_rows(session: Session, contract_id: int) -> list[SuspensionRow]:
 def cancelled_version_rows(session: Session, contract_id: int) -> list[CancelledVersionRow]:
     """What the cancelled amendments had set, kept visible for the auditor."""
     query = (
-        select(ContractLineVersion, ContractLine.position, Amendment.number)
+        select(ContractLineVersion, ContractLine.position, Amendment.number, Amendment.cancelled_at)
         .join(ContractLine, ContractLine.id == ContractLineVersion.line_id)
-        .join(Amendment, Amendment.id == ContractLineVersion.amendment_id)
+        .outerjoin(Amendment, Amendment.id == ContractLineVersion.amendment_id)
         .where(ContractLine.contract_id == contract_id, ContractLineVersion.cancelled.is_(True))
         .order_by(ContractLine.position, ContractLineVersion.valid_from, ContractLineVersion.id)
     )
@@ -384,12 +410,14 @@ def cancelled_version_rows(session: Session, contract_id: int) -> list[Cancelled
         CancelledVersionRow(
             position,
             v.valid_from,
-            f"Avenant n° {number} (annulé)",
+            f"Avenant n° {number} (annulé)"
+            if cancelled_at is not None
+            else "Remplacée par un avenant du même jour",
             v.description + (" (ligne retirée)" if v.removed else ""),
             v.quantity,
             v.unit_price,
             Frequency.LABELS.get(v.frequency, v.frequency),
             Term.LABELS.get(v.term, v.term),
         )
-        for v, position, number in session.execute(query)
+        for v, position, number, cancelled_at in session.execute(query)
     ]

@@ -55,6 +55,34 @@ CONTRACT_WORKFLOW = Workflow(
     ),
 )
 
+# The actions of the Contrats screen that change the status, and the status they lead to.
+_STATUS_ACTIONS = {
+    "activate": S.ACTIVE,
+    "suspend": S.SUSPENDED,
+    "resume": S.ACTIVE,
+    "terminate": S.TERMINATED,
+}
+# Line changes (amendment, extra billing) while the contract is in force.
+_LIVE = (S.ACTIVE, S.SUSPENDED)
+
+
+def contract_actions(status: str | None) -> frozenset[str]:
+    """What may be done to a contract in ``status`` (None: not saved yet), as
+    :data:`CONTRACT_WORKFLOW` allows: the screen enables exactly these buttons."""
+    if status is None:
+        return frozenset()
+    allowed = set(CONTRACT_WORKFLOW.allowed(status))
+    actions = {
+        action
+        for action, target in _STATUS_ACTIONS.items()
+        if target in allowed
+        and (action != "activate" or status == S.DRAFT)
+        and (action != "resume" or status != S.DRAFT)
+    }
+    if status in _LIVE:
+        actions |= {"amend", "extra"}
+    return frozenset(actions)
+
 
 @dataclass
 class LineForm:
@@ -414,6 +442,32 @@ def mark_ended(session: Session, contract_id: int, on: dt.date) -> Contract:
     return contract
 
 
+_KEPT_WHEN_REMOVED = (
+    "article_id",
+    "description",
+    "quantity",
+    "unit_price",
+    "frequency",
+    "months",
+    "one_off_date",
+    "term",
+)
+
+
+def _supersede(session: Session, line: ContractLine, effective_date: dt.date) -> None:
+    """An amendment effective on the date of a version in force (the contract's start date,
+    or the date of an earlier amendment) replaces it from that date: the replaced version is
+    kept, flagged out of force (``cancelled``), and comes back if the amendment is cancelled
+    (:func:`app.billing.amendments.cancel_amendment`)."""
+    same_day = [v for v in line.versions if v.valid_from == effective_date]
+    if not same_day:
+        return
+    for version in same_day:
+        version.cancelled = True
+    session.flush()
+    session.expire(line, ["versions"])
+
+
 def add_amendment(
     session: Session,
     contract_id: int,
@@ -451,13 +505,14 @@ def add_amendment(
         if change.line_id and cl is None:
             raise ValidationError(f"Ligne {i}", "{field} : ligne inconnue dans ce contrat.")
         vals = _line_values(session, change, cl.position if cl else len(lines) + i)
+        if change.removed and cl is not None and cl.versions:  # the line keeps its wording
+            vals = {key: getattr(cl.versions[-1], key) for key in _KEPT_WHEN_REMOVED}
+            vals["removed"] = True
         if cl is None:
             cl = ContractLine(position=len(contract.lines) + 1, site_id=change.site_id)
             contract.lines.append(cl)
-        elif any(v.valid_from == effective_date for v in cl.versions):
-            raise ValidationError(
-                f"Ligne {cl.position}", "{field} : une version prend déjà effet à cette date."
-            )
+        else:
+            _supersede(session, cl, effective_date)
         cl.versions.append(
             ContractLineVersion(valid_from=effective_date, amendment_id=amendment.id, **vals)
         )
