@@ -7,6 +7,7 @@ syndic / régie (``manager_id``); they are the legal client and payer of their b
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
@@ -144,7 +145,16 @@ def validate(session: Session, form: ClientForm, client_id: int | None = None) -
     run("chorus_commitment", identifiers.text, form.chorus_commitment, "N° d'engagement", 50)
     run("street", identifiers.text, form.street, "Adresse", 200, form.kind != ClientKind.PERSON)
     run("street2", identifiers.text, form.street2, "Complément d'adresse", 200)
-    country = (form.country or "FR").strip().upper()[:2]
+    country = (form.country or "FR").strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        errors.append(
+            ValidationError(
+                "Pays",
+                "Le {field} « {value} » doit être un code ISO à 2 lettres (FR, BE…).",
+                value=form.country,
+            )
+        )
+        country = "FR"
     values["country"] = country
     run("postcode", identifiers.postcode, form.postcode, "Code postal", country)
     run("city", identifiers.text, form.city, "Ville", 100, True)

@@ -78,6 +78,13 @@ FIELDS = [
     Field("postcode", "Code postal"),
     Field("city", "Ville"),
     Field(
+        "country",
+        "Pays",
+        placeholder="FR",
+        tooltip="Code ISO à 2 lettres (FR, BE, CH…). Hors de France, le code postal est libre "
+        "et le SIRET n'est pas demandé.",
+    ),
+    Field(
         "delivery_street",
         "Adresse de livraison",
         tooltip="Si différente de l'adresse de facturation.",
