@@ -107,9 +107,21 @@ def format_surfaces(surfaces: dict[str, Decimal]) -> str:
 
 
 def surfaces_of(site: Site) -> dict[str, Decimal]:
-    if not site.surfaces:
+    """The stored surfaces (JSON ``{"zone": "m²"}``). Bases built by an older reference-firm
+    generator hold the typed text (« Bureaux : 450 »): read as the form would parse it."""
+    return stored_surfaces(site.surfaces)
+
+
+def stored_surfaces(text: str | None) -> dict[str, Decimal]:
+    if not text:
         return {}
-    return {zone: Decimal(value) for zone, value in json.loads(site.surfaces).items()}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return parse_surfaces(text)
+    if not isinstance(data, dict):
+        return parse_surfaces(str(data))
+    return {str(zone): to_decimal(str(value), field="Surfaces") for zone, value in data.items()}
 
 
 def total_surface(surfaces: dict[str, Decimal]) -> Decimal:

@@ -328,3 +328,12 @@ def test_fec_2026_of_the_1000_contract_firm_is_balanced(firm_1000: Path, tmp_pat
                    .startswith("RG2026-")]  # fmt: skip
     assert len(rf_payments) > 1000
     assert sum(1 for r in rf_payments if r["EcritureLet"]) > 0.8 * len(rf_payments)
+
+
+def test_reference_sites_store_their_surfaces_as_the_form_does(scale_file: Path) -> None:
+    """The Chantiers tab read « Bureaux : 450 » written raw by the generator and stayed blank."""
+    import json
+
+    with sqlite3.connect(scale_file) as conn:
+        stored = [s for (s,) in conn.execute("SELECT surfaces FROM sites WHERE code LIKE 'RF%'")]
+    assert stored and all(set(json.loads(s)) == {"Bureaux"} for s in stored)

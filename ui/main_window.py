@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -19,11 +20,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.db import Database
+from app.errors import PropreoError
+from app.i18n import _
 from ui.context import Tab, UiContext
+from ui.forms import error_label
 from ui.operations import Bus, OperationRunner, show_error
 from ui.tabs import TABS
 
 MAX_RECENT = 8
+logger = logging.getLogger(__name__)
 
 
 def settings() -> QSettings:
@@ -49,15 +54,38 @@ class _LazyTab(QWidget):
         super().__init__()
         self.ctx, self.module, self.cls = ctx, module, cls
         self.inner: Tab | None = None
+        self.failure: QLabel | None = None
         self.setLayout(QVBoxLayout())
         self.layout().setContentsMargins(0, 0, 0, 0)
 
     def ensure(self) -> Tab:
         if self.inner is None:
             klass = getattr(importlib.import_module(self.module), self.cls)
-            self.inner = klass(self.ctx, self)
+            try:
+                self.inner = klass(self.ctx, self)
+            except Exception as exc:  # never a blank tab: say what went wrong
+                for half_built in self.findChildren(Tab):
+                    half_built.hide()
+                    half_built.deleteLater()
+                self.show_failure(exc)
+                raise
             self.layout().addWidget(self.inner)
         return self.inner
+
+    def show_failure(self, exc: BaseException) -> None:
+        """Put the reason the tab could not be loaded where the tab would be."""
+        logger.exception("Onglet %s.%s : chargement impossible", self.module, self.cls)
+        if self.failure is None:
+            self.failure = error_label(self)
+            self.layout().addWidget(self.failure)
+        detail = str(exc) if isinstance(exc, PropreoError) else f"{type(exc).__name__} : {exc}"
+        self.failure.setText(
+            _(
+                "Cet onglet n'a pas pu être affiché : {detail}\n"
+                "Rien n'a été modifié. Lancez « propreo check » sur la base et signalez ce "
+                "problème s'il persiste."
+            ).format(detail=detail)
+        )
 
 
 class MainWindow(QMainWindow):
@@ -93,7 +121,10 @@ class MainWindow(QMainWindow):
     # --- tabs -----------------------------------------------------------------------------
     def _on_tab(self, index: int) -> None:
         if 0 <= index < len(self.lazy_tabs):
-            self.lazy_tabs[index].ensure()
+            try:
+                self.lazy_tabs[index].ensure()
+            except Exception:  # shown in the tab itself (see _LazyTab.show_failure)
+                return
 
     def tab(self, title: str) -> Tab:
         """The tab with this title, built if needed (used by tests and cross-tab links)."""
@@ -180,7 +211,9 @@ class MainWindow(QMainWindow):
         CompanyDialog(self.ctx, self).exec()
 
     def new_database(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Nouvelle base", "", "Base Propreo (*.db)")
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Nouvelle base", "", "Base Propreo (*.db)"
+        )
         if path:
             from app.setup import prepare_database
 
@@ -188,7 +221,7 @@ class MainWindow(QMainWindow):
             self._switch_to(path)
 
     def open_database(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path, _filter = QFileDialog.getOpenFileName(
             self, "Ouvrir une base", "", "Base Propreo (*.db);;Tous (*)"
         )
         if path:
@@ -274,6 +307,3 @@ class MainWindow(QMainWindow):
 
             backup_at_close(self.db)
         super().closeEvent(event)
-
-
-_ = Qt  # keep import for subclasses' convenience

@@ -214,7 +214,7 @@ def load(session: Session, ctx: Any) -> None:
                 "street": r["street"],
                 "postcode": r["postcode"],
                 "city": r["city"],
-                "surfaces": f"Bureaux : {rng.randrange(50, 2000)}",
+                "surfaces": json.dumps({"Bureaux": str(rng.randrange(50, 2000))}),
             }
             for r in rows
         ],
