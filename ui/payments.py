@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,8 +31,14 @@ from app.errors import PropreoError, ValidationError
 from app.i18n import _
 from app.money import ZERO, format_amount, round_money, to_decimal
 from app.payments import queries
-from app.payments.allocation import undo_allocation
-from app.payments.allocation_rules import AllocationLine, OpenItem, suggest_allocation
+from app.payments.allocation import allocate, undo_allocation
+from app.payments.allocation_rules import (
+    ALLOCATION_FIELD,
+    WRITEOFF_LIMIT,
+    AllocationLine,
+    OpenItem,
+    suggest_allocation,
+)
 from app.payments.entry import BANK_ACCOUNTS, PaymentForm, record_payment
 from app.payments.receipts import receipt_pdf
 from models.payments import PaymentMeans
@@ -64,43 +70,35 @@ ENTRY_FIELDS = [
     Field("notes", "Notes", kind="multiline"),
 ]
 
-WRITEOFF_TOLERANCE = Decimal("0.05")
 GRID_HEADERS = ["Facture", "Date", "Échéance", "Reste dû", "Imputer"]
 
 
-class PaymentDialog(QDialog):
-    """Entry of one payment with its allocation grid (suggested oldest first)."""
+class AllocationGrid(QWidget):
+    """The client's open invoices with an « Imputer » column, the suggestion (oldest first),
+    what is left, and the write-off of rounding gaps up to the limit app.payments sets."""
+
+    changed = Signal()
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle(_("Saisie d'un règlement"))
-        self.resize(760, 680)
-        self.payment_id: int | None = None
         self.items: list[queries.OpenInvoiceRow] = []
-        self.form = FormWidget(ENTRY_FIELDS, self)
-        combo = self.form.widget("client_id")
-        combo.addItem("—", None)  # type: ignore[attr-defined]
-        for client_id, label in ctx.query(queries.client_choices):
-            combo.addItem(label, client_id)  # type: ignore[attr-defined]
-        self.form.load(PaymentForm(date=dt.date.today()))
-        combo.currentIndexChanged.connect(lambda _i: self.load_invoices())  # type: ignore[attr-defined]
-        self.form.widget("amount").textChanged.connect(lambda _t: self._update_rest())  # type: ignore[attr-defined]
-        self.form.widget("means").currentIndexChanged.connect(lambda _i: self._means_changed())  # type: ignore[attr-defined]
-
-        self.grid = QTableWidget(0, len(GRID_HEADERS), self)
-        self.grid.setHorizontalHeaderLabels(GRID_HEADERS)
-        self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.grid.verticalHeader().setVisible(False)
-        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.grid.setToolTip(_("Saisissez le montant imputé sur chaque facture (colonne Imputer)."))
-        self.grid.itemChanged.connect(lambda _item: self._update_rest())
+        self.available: Decimal | None = None  # what may be allocated (None: not typed)
+        self.table = QTableWidget(0, len(GRID_HEADERS), self)
+        self.table.setHorizontalHeaderLabels(GRID_HEADERS)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setToolTip(
+            _("Saisissez le montant imputé sur chaque facture (colonne Imputer).")
+        )
+        self.table.itemChanged.connect(lambda _item: self.update_rest())
         self.suggest_button = QPushButton(_("Proposer (plus anciennes d'abord)"), self)
         self.suggest_button.clicked.connect(self.suggest)
         self.rest_label = QLabel(self)
         self.writeoff_check = QCheckBox(
             _("Solder en écart de règlement les restes dus de {max} au plus").format(
-                max=format_amount(WRITEOFF_TOLERANCE)
+                max=format_amount(WRITEOFF_LIMIT)
             ),
             self,
         )
@@ -110,40 +108,23 @@ class PaymentDialog(QDialog):
                 "au lieu de laisser la facture ouverte."
             )
         )
-        self.grid_error = error_label(self)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Enregistrer"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuler"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        grid_bar = QHBoxLayout()
-        grid_bar.addWidget(QLabel(_("Factures ouvertes du client"), self), 1)
-        grid_bar.addWidget(self.suggest_button)
+        self.error = error_label(self)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(_("Factures ouvertes du client"), self), 1)
+        bar.addWidget(self.suggest_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.form)
-        layout.addLayout(grid_bar)
-        layout.addWidget(self.grid, 1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
         layout.addWidget(self.rest_label)
         layout.addWidget(self.writeoff_check)
-        layout.addWidget(self.grid_error)
-        layout.addWidget(buttons)
-        self._means_changed()
+        layout.addWidget(self.error)
 
-    # --- grid --------------------------------------------------------------------------
-    def set_client(self, client_id: int) -> None:
-        self.form.set_value("client_id", client_id)
-        self.load_invoices()
-
-    def load_invoices(self) -> None:
-        client_id = self.form.value("client_id")
-        self.items = ctx_rows = (
-            self.ctx.query(queries.open_invoices, client_id) if client_id else []
-        )
-        self.grid.blockSignals(True)
-        self.grid.setRowCount(len(ctx_rows))
-        for r, item in enumerate(ctx_rows):
+    def load(self, client_id: int | None) -> None:
+        self.items = self.ctx.query(queries.open_invoices, client_id) if client_id else []
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self.items))
+        for r, item in enumerate(self.items):
             values = [
                 item.number,
                 item.issue_date.strftime("%d/%m/%Y"),
@@ -159,65 +140,57 @@ class PaymentDialog(QDialog):
                     cell.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
-                self.grid.setItem(r, c, cell)
-        self.grid.blockSignals(False)
-        self._update_rest()
+                self.table.setItem(r, c, cell)
+        self.table.blockSignals(False)
+        self.update_rest()
 
-    def amount(self) -> Decimal | None:
-        try:
-            return round_money(to_decimal(self.form.value("amount"), field="Montant"))
-        except (ValidationError, TypeError):
-            return None
+    def set_amount(self, row: int, text: str) -> None:
+        self.table.item(row, 4).setText(text)
 
     def suggest(self) -> None:
-        amount = self.amount()
-        if amount is None or amount <= ZERO:
-            self.grid_error.setText(_("Saisissez d'abord le montant du règlement."))
+        if self.available is None or self.available <= ZERO:
+            self.error.setText(_("Saisissez d'abord le montant du règlement."))
             return
+        self.error.setText("")
         plan = suggest_allocation(
-            amount,
+            self.available,
             [
                 OpenItem(i.invoice_id, i.number, i.issue_date, i.due_date, i.open_amount)
                 for i in self.items
             ],
         )
         parts = {line.invoice_id: line.amount for line in plan.lines}
-        self.grid.blockSignals(True)
+        self.table.blockSignals(True)
         for r, item in enumerate(self.items):
             part = parts.get(item.invoice_id)
-            self.grid.item(r, 4).setText(format_amount(part, currency=False) if part else "")
-        self.grid.blockSignals(False)
-        self._update_rest()
+            self.table.item(r, 4).setText(format_amount(part, currency=False) if part else "")
+        self.table.blockSignals(False)
+        self.update_rest()
 
     def lines(self) -> list[AllocationLine]:
         """The grid as allocation lines; a bad cell raises a ValidationError naming it."""
         lines = []
         for r, item in enumerate(self.items):
-            text = self.grid.item(r, 4).text().strip()
+            text = self.table.item(r, 4).text().strip()
             if not text:
                 continue
-            value = to_decimal(text, field="Montant imputé")
+            value = to_decimal(text, field=ALLOCATION_FIELD)
             gap = item.open_amount - value
             writeoff = (
-                gap
-                if self.writeoff_check.isChecked() and ZERO < gap <= WRITEOFF_TOLERANCE
-                else ZERO
+                gap if self.writeoff_check.isChecked() and ZERO < gap <= WRITEOFF_LIMIT else ZERO
             )
             lines.append(AllocationLine(item.invoice_id, value, writeoff))
         return lines
 
-    def _update_rest(self) -> None:
-        amount = self.amount()
+    def update_rest(self) -> None:
         try:
             allocated = sum((line.amount for line in self.lines()), ZERO)
         except ValidationError as exc:
             self.rest_label.setText(str(exc))
             return
-        if amount is None:
+        if self.available is None:
             self.rest_label.setText("")
-            return
-        rest = amount - allocated
-        if rest >= ZERO:
+        elif (rest := self.available - allocated) >= ZERO:
             self.rest_label.setText(
                 _("Imputé : {allocated} — reste non affecté (crédit du client) : {rest}").format(
                     allocated=format_amount(allocated), rest=format_amount(rest)
@@ -229,6 +202,72 @@ class PaymentDialog(QDialog):
                     excess=format_amount(-rest)
                 )
             )
+        self.changed.emit()
+
+
+class PaymentDialog(QDialog):
+    """Entry of one payment with its allocation grid (suggested oldest first)."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(_("Saisie d'un règlement"))
+        self.resize(760, 680)
+        self.payment_id: int | None = None
+        self.form = FormWidget(ENTRY_FIELDS, self)
+        combo = self.form.widget("client_id")
+        combo.addItem("—", None)  # type: ignore[attr-defined]
+        for client_id, label in ctx.query(queries.client_choices):
+            combo.addItem(label, client_id)  # type: ignore[attr-defined]
+        self.form.load(PaymentForm(date=dt.date.today()))
+        combo.currentIndexChanged.connect(lambda _i: self.load_invoices())  # type: ignore[attr-defined]
+        self.form.widget("amount").textChanged.connect(lambda _t: self._amount_changed())  # type: ignore[attr-defined]
+        self.form.widget("means").currentIndexChanged.connect(lambda _i: self._means_changed())  # type: ignore[attr-defined]
+        self.allocation = AllocationGrid(ctx, self)
+        self.grid, self.grid_error = self.allocation.table, self.allocation.error
+        self.writeoff_check, self.rest_label = (
+            self.allocation.writeoff_check,
+            self.allocation.rest_label,
+        )
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Enregistrer"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuler"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addWidget(self.allocation, 1)
+        layout.addWidget(buttons)
+        self._means_changed()
+
+    @property
+    def items(self) -> list[queries.OpenInvoiceRow]:
+        return self.allocation.items
+
+    def set_client(self, client_id: int) -> None:
+        self.form.set_value("client_id", client_id)
+        self.load_invoices()
+
+    def load_invoices(self) -> None:
+        self.allocation.load(self.form.value("client_id"))
+
+    def amount(self) -> Decimal | None:
+        try:
+            return round_money(to_decimal(self.form.value("amount"), field="Montant"))
+        except (ValidationError, TypeError):
+            return None
+
+    def _amount_changed(self) -> None:
+        self.allocation.available = self.amount()
+        self.allocation.update_rest()
+
+    def suggest(self) -> None:
+        self.allocation.suggest()
+
+    def lines(self) -> list[AllocationLine]:
+        return self.allocation.lines()
 
     def _means_changed(self) -> None:
         cheque = self.form.value("means") == PaymentMeans.CHEQUE
@@ -244,11 +283,63 @@ class PaymentDialog(QDialog):
             payment = self.ctx.call(record_payment, form, lines, topic="payments")
         except PropreoError as exc:
             self.form.show_errors(exc)
-            if isinstance(exc, ValidationError) and exc.field == "Montant imputé":
+            if isinstance(exc, ValidationError) and exc.field == ALLOCATION_FIELD:
                 self.grid_error.setText(str(exc))
             return
         self.payment_id = payment.id
         self.accept()
+
+
+class AllocateCreditDialog(QDialog):
+    """« Imputer le crédit… »: a payment left (partly) on account, allocated later to the
+    client's open invoices (app.payments.allocation.allocate)."""
+
+    def __init__(self, ctx: UiContext, payment: queries.PaymentRow, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.ctx, self.payment = ctx, payment
+        self.setWindowTitle(
+            _("Imputer le crédit du règlement {number}").format(number=payment.number)
+        )
+        self.resize(720, 480)
+        intro = QLabel(
+            _(
+                "{client} : {credit} du règlement {number} du {date} ne sont imputés sur "
+                "aucune facture. Indiquez les factures qu'ils règlent."
+            ).format(
+                client=payment.client,
+                credit=format_amount(payment.unallocated),
+                number=payment.number,
+                date=f"{payment.date:%d/%m/%Y}",
+            ),
+            self,
+        )
+        intro.setWordWrap(True)
+        self.allocation = AllocationGrid(ctx, self)
+        self.allocation.available = payment.unallocated
+        self.allocation.load(payment.client_id)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Imputer"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuler"))
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.allocation, 1)
+        layout.addWidget(buttons)
+        if not self.allocation.items:
+            self.allocation.error.setText(_("Ce client n'a aucune facture ouverte."))
+
+    def save(self) -> bool:
+        self.allocation.error.setText("")
+        try:
+            self.ctx.call(allocate, self.payment.id, self.allocation.lines(), topic="payments")
+        except PropreoError as exc:
+            self.allocation.error.setText(str(exc))
+            return False
+        self.accept()
+        return True
 
 
 PAYMENT_COLUMNS = [
@@ -313,12 +404,26 @@ class PaymentsTab(Tab):
             _("Annule l'imputation choisie (pas le règlement) : la facture redevient due.")
         )
         self.undo_button.clicked.connect(self.undo_selected_allocation)
+        self.allocate_button = QPushButton(_("Imputer le crédit…"), self)
+        self.allocate_button.setToolTip(
+            _(
+                "Impute sur des factures ouvertes la part du règlement sélectionné restée au "
+                "crédit du client (colonne « Non affecté »)."
+            )
+        )
+        self.allocate_button.clicked.connect(lambda: self.allocate_credit())
         self.remit_button = QPushButton(_("Remise de chèques…"), self)
         self.remit_button.clicked.connect(self.open_remittance)
         self.sepa_button = QPushButton(_("Prélèvements SEPA…"), self)
         self.sepa_button.clicked.connect(self.open_sepa)
         bar = QHBoxLayout()
-        for button in (self.new_button, self.receipt_button, self.remit_button, self.sepa_button):
+        for button in (
+            self.new_button,
+            self.allocate_button,
+            self.receipt_button,
+            self.remit_button,
+            self.sepa_button,
+        ):
             bar.addWidget(button)
         bar.addStretch(1)
         detail = QWidget(self)
@@ -346,6 +451,17 @@ class PaymentsTab(Tab):
     def _on_select(self, row: Any) -> None:
         rows = self.ctx.query(queries.payment_allocations, row.id) if row else []
         self.allocations.set_rows(rows)
+        self.allocate_button.setEnabled(
+            bool(row and row.status == "active" and row.unallocated > 0)
+        )
+
+    def allocate_credit(self) -> AllocateCreditDialog | None:
+        row = self.list.current()
+        if row is None or row.unallocated <= 0:
+            return None
+        dialog = AllocateCreditDialog(self.ctx, row, self)
+        dialog.open()
+        return dialog
 
     def new_payment(self, client_id: int | None = None) -> PaymentDialog:
         dialog = PaymentDialog(self.ctx, self)

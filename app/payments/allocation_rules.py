@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.errors import ValidationError
-from app.money import ZERO, round_money
+from app.money import ZERO, format_amount, round_money
 
 ALLOCATION_FIELD = "Montant imputé"
+# The largest payment difference written off as a rounding gap (658 short, 758 over):
+# beyond it, a short payment leaves the invoice open (a reminder, or a credit note).
+WRITEOFF_LIMIT = Decimal("0.05")
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,13 @@ def suggest_allocation(
         raise ValidationError("Montant", "Le montant du règlement doit être positif.")
     if tolerance < ZERO:
         raise ValidationError("Tolérance", "La tolérance d'écart ne peut être négative.")
+    if tolerance > WRITEOFF_LIMIT:
+        raise ValidationError(
+            "Tolérance",
+            "Un écart de règlement passé en perte est limité à {limit} ({tolerance} demandés).",
+            limit=format_amount(WRITEOFF_LIMIT),
+            tolerance=format_amount(tolerance),
+        )
     remaining = amount
     lines: list[AllocationLine] = []
     for item in oldest_first(items):
@@ -124,6 +134,15 @@ def check_allocation(
                 ALLOCATION_FIELD,
                 "Un montant imputé s'exprime au centime ({number}).",
                 number=item.number,
+            )
+        if line.writeoff > WRITEOFF_LIMIT:
+            raise ValidationError(
+                ALLOCATION_FIELD,
+                "Écart de règlement de {writeoff} sur {number} : au plus {limit} peuvent être "
+                "passés en perte ; le reste de la facture demeure dû (relance ou avoir).",
+                writeoff=format_amount(line.writeoff),
+                number=item.number,
+                limit=format_amount(WRITEOFF_LIMIT),
             )
         if line.amount + line.writeoff > item.open_amount:
             raise ValidationError(
