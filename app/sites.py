@@ -45,6 +45,8 @@ class SiteForm:
     street2: str = ""
     postcode: str = ""
     city: str = ""
+    # Where the building is: French VAT applies only to a site in France (CGI art. 259 A 2°).
+    country: str = "FR"
     access_codes: str = ""
     keys: str = ""
     opening_hours: str = ""
@@ -191,7 +193,15 @@ def validate(session: Session, form: SiteForm, site_id: int | None = None) -> di
             values["payer_id"] = payer.id
     run("street", identifiers.text, form.street, "Adresse du chantier", 200, True)
     run("street2", identifiers.text, form.street2, "Complément d'adresse", 200)
-    run("postcode", identifiers.postcode, form.postcode, "Code postal")
+    country = (form.country or "FR").strip().upper()
+    if len(country) != 2 or not country.isascii() or not country.isalpha():
+        errors.append(
+            ValidationError(
+                "Pays du chantier", "Le {field} est un code à deux lettres (FR, BE, DE…)."
+            )
+        )
+    values["country"] = country
+    run("postcode", identifiers.postcode, form.postcode, "Code postal", country)
     run("city", identifiers.text, form.city, "Ville", 100, True)
     run("access_codes", identifiers.text, form.access_codes, "Codes d'accès", 1000)
     run("keys", identifiers.text, form.keys, "Clés", 1000)
@@ -231,6 +241,7 @@ FIELD_LABELS = {
     "street2": "Complément",
     "postcode": "Code postal",
     "city": "Ville",
+    "country": "Pays",
     "access_codes": "Codes d'accès",
     "keys": "Clés",
     "opening_hours": "Horaires",

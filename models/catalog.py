@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, IdMixin, Rate, TimestampMixin, UnitPrice
@@ -83,6 +83,10 @@ class Article(IdMixin, TimestampMixin, Base):
     # Overrides the family's revenue account when set.
     revenue_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
     is_service: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A « service à la personne » (household service at a private person's home, art.
+    # L7231-1 du Code du travail): only such lines carry the SAP mentions and count in the
+    # yearly tax certificate, and only when the firm is declared SAP.
+    sap_service: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     vat_rate: Mapped[VatRate] = relationship()

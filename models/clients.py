@@ -116,6 +116,9 @@ class Site(IdMixin, TimestampMixin, Base):
     street2: Mapped[str] = mapped_column(String(200), default="")
     postcode: Mapped[str] = mapped_column(String(10), default="")
     city: Mapped[str] = mapped_column(String(100), default="")
+    # Where the building is (ISO 3166 code): French VAT applies to its cleaning only when it
+    # is in France, whoever the client (CGI art. 259 A 2°).
+    country: Mapped[str] = mapped_column(String(2), default="FR", server_default="FR")
     access_codes: Mapped[str] = mapped_column(Text, default="")
     keys: Mapped[str] = mapped_column(Text, default="")
     opening_hours: Mapped[str] = mapped_column(String(200), default="")

@@ -27,7 +27,17 @@ import datetime as dt
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, IdMixin, Money, Quantity, Rate, TimestampMixin, UnitPrice
@@ -151,6 +161,11 @@ class InvoiceLine(IdMixin, Base):
     vat_exemption: Mapped[str] = mapped_column(Text, default="")
     vat_exemption_code: Mapped[str] = mapped_column(String(30), default="")
     total_ht: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    # Frozen from the article when the line is made: a sale of goods (VAT due on delivery,
+    # 44571, whatever the option) and a « service à la personne » line (SAP mentions and
+    # yearly tax certificate).
+    goods: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sap: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     contract_line_id: Mapped[int | None] = mapped_column(
         ForeignKey("contract_lines.id"), nullable=True, index=True
     )

@@ -19,6 +19,7 @@ from reports.invoice_model import (
     MEANS_CHEQUE,
     MEANS_DIRECT_DEBIT,
     VAT_EXEMPT,
+    VAT_OUT_OF_SCOPE,
     VAT_REVERSE_CHARGE,
     InvoiceDocument,
     Party,
@@ -35,7 +36,11 @@ BILLING_MODE_SERVICES = "S1"  # BT-23: services invoice, no prior payment platfo
 NO_INDEMNITY_TEXT = (
     "Indemnité forfaitaire pour frais de recouvrement non applicable : client non professionnel."
 )
-EXEMPTION_CODES = {VAT_REVERSE_CHARGE: "VATEX-EU-AE", VAT_EXEMPT: "VATEX-FR-FRANCHISE"}
+EXEMPTION_CODES = {
+    VAT_REVERSE_CHARGE: "VATEX-EU-AE",
+    VAT_EXEMPT: "VATEX-FR-FRANCHISE",
+    VAT_OUT_OF_SCOPE: "VATEX-EU-O",
+}
 
 
 def _amount(value: Decimal) -> str:
@@ -117,7 +122,9 @@ def _notes(doc: InvoiceDocument) -> list[tuple[str, str]]:
     return notes
 
 
-def _party(b: _Builder, parent: Any, tag: str, party: Party, *, seller: bool) -> None:
+def _party(
+    b: _Builder, parent: Any, tag: str, party: Party, *, seller: bool, vat_id: bool = True
+) -> None:
     node = b.el(parent, tag)
     if party.siret and (seller or party.public_body or party.siren):
         b.el(node, "ram:GlobalID", party.siret, schemeID="0009")
@@ -139,7 +146,7 @@ def _party(b: _Builder, parent: Any, tag: str, party: Party, *, seller: bool) ->
     if endpoint:
         uri = b.el(node, "ram:URIUniversalCommunication")
         b.el(uri, "ram:URIID", endpoint, schemeID=scheme)
-    if party.vat_number:
+    if party.vat_number and vat_id:
         reg = b.el(node, "ram:SpecifiedTaxRegistration")
         b.el(reg, "ram:ID", party.vat_number, schemeID="VA")
 
@@ -195,7 +202,8 @@ def build_cii_xml(doc: InvoiceDocument) -> bytes:
         tax = b.el(settlement, "ram:ApplicableTradeTax")
         b.el(tax, "ram:TypeCode", "VAT")
         b.el(tax, "ram:CategoryCode", line.vat_category)
-        b.el(tax, "ram:RateApplicablePercent", _rate(line.vat_rate))
+        if line.vat_category != VAT_OUT_OF_SCOPE:  # BR-O-05: no rate when not subject
+            b.el(tax, "ram:RateApplicablePercent", _rate(line.vat_rate))
         if line.period_start and line.period_end:
             period = b.el(settlement, "ram:BillingSpecifiedPeriod")
             b.date(period, "ram:StartDateTime", line.period_start)
@@ -211,8 +219,10 @@ def build_cii_xml(doc: InvoiceDocument) -> bytes:
     agreement = b.el(tx, "ram:ApplicableHeaderTradeAgreement")
     if doc.buyer.service_code:
         b.el(agreement, "ram:BuyerReference", doc.buyer.service_code)
-    _party(b, agreement, "ram:SellerTradeParty", doc.seller, seller=True)
-    _party(b, agreement, "ram:BuyerTradeParty", doc.buyer, seller=False)
+    # BR-O-02: an invoice out of scope of VAT names neither party's VAT identifier.
+    vat_ids = not doc.out_of_scope
+    _party(b, agreement, "ram:SellerTradeParty", doc.seller, seller=True, vat_id=vat_ids)
+    _party(b, agreement, "ram:BuyerTradeParty", doc.buyer, seller=False, vat_id=vat_ids)
     if doc.purchase_order:
         b.el(
             b.el(agreement, "ram:BuyerOrderReferencedDocument"),
@@ -279,7 +289,8 @@ def build_cii_xml(doc: InvoiceDocument) -> bytes:
         if vat.category not in EXEMPTION_CODES:
             # BT-8: VAT on services is due on payment (72) unless the firm opted for debits (5).
             b.el(tax, "ram:DueDateTypeCode", "5" if doc.vat_on_debits else "72")
-        b.el(tax, "ram:RateApplicablePercent", _rate(vat.rate))
+        if vat.category != VAT_OUT_OF_SCOPE:
+            b.el(tax, "ram:RateApplicablePercent", _rate(vat.rate))
     if doc.period_start and doc.period_end:
         period = b.el(settlement, "ram:BillingSpecifiedPeriod")
         b.date(period, "ram:StartDateTime", doc.period_start)

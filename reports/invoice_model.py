@@ -24,6 +24,7 @@ TYPE_LABELS = {INVOICE: "Facture", CREDIT_NOTE: "Avoir", DOWN_PAYMENT: "Facture 
 VAT_STANDARD = "S"
 VAT_REVERSE_CHARGE = "AE"
 VAT_EXEMPT = "E"  # franchise en base (art. 293 B du CGI)
+VAT_OUT_OF_SCOPE = "O"  # not subject to French VAT (building abroad, art. 259 A 2° du CGI)
 
 # UNTDID 4461 payment means.
 MEANS_TRANSFER = "30"
@@ -195,6 +196,10 @@ class InvoiceDocument:
         return any(line.vat_category == VAT_REVERSE_CHARGE for line in self.lines)
 
     @property
+    def out_of_scope(self) -> bool:
+        return any(line.vat_category == VAT_OUT_OF_SCOPE for line in self.lines)
+
+    @property
     def indemnity_applies(self) -> bool:
         """40 € indemnity: professional debtors only (DOMAIN §5)."""
         return self.buyer.professional
@@ -226,6 +231,11 @@ class InvoiceDocument:
             mentions.append(REVERSE_CHARGE_TEXT)
         if self.vat_franchise:
             mentions.append(FRANCHISE_TEXT)
+        mentions += [
+            b.exemption_reason
+            for b in self.vat_breakdown()
+            if b.category == VAT_OUT_OF_SCOPE and b.exemption_reason
+        ]
         if self.vat_on_debits and not self.vat_franchise:
             mentions.append(DEBITS_OPTION_TEXT)
         return mentions

@@ -141,3 +141,60 @@ def test_fec_of_the_final_invoice_books_the_deduction(
     assert dp_lines == {
         ("411000", "240,00", "0,00"), ("419100", "0,00", "200,00"), ("445740", "0,00", "40,00"),
     }  # fmt: skip
+
+
+def _quote_with_lines(session: Session, client_id: int, lines: list[tuple[str, str]]) -> Quote:
+    from sqlalchemy import select
+
+    from models.catalog import VatRate
+    from models.quotes import QuoteLine
+
+    rates = dict(session.execute(select(VatRate.code, VatRate.id)).all())
+    quote = Quote(
+        client_id=client_id, number="DE2026-00011", title="Nettoyage de fin de chantier",
+        quote_date=D(2026, 3, 2), validity_date=D(2026, 6, 1), status="accepted",
+    )  # fmt: skip
+    quote.lines = [
+        QuoteLine(
+            position=i,
+            label=f"Lot {i}",
+            quantity=E(1),
+            unit_price=E(ht),
+            vat_rate_id=rates[code],
+            total_ht=E(ht),
+        )
+        for i, (code, ht) in enumerate(lines, 1)
+    ]
+    quote.total_ht = sum((E(ht) for _c, ht in lines), E(0))
+    session.add(quote)
+    session.flush()
+    return quote
+
+
+def test_down_payment_on_a_reverse_charge_quote_is_reverse_charged(
+    session: Session, company: object
+) -> None:
+    """Seen: a reverse-charge quote gave a down-payment invoice at 20 %."""
+    client = make_client(session, "BTP", "Bâtir Rhône SAS")
+    client.vat_number = "FR40552100554"
+    quote = _quote_with_lines(session, client.id, [("AL", "4000.00")])
+    dp = create_down_payment_invoice(
+        session, quote_id=quote.id, percent="30", issue_date=D(2026, 3, 10)
+    )
+    assert (dp.total_ht, dp.total_vat, dp.total_ttc) == (E("1200.00"), E("0.00"), E("1200.00"))
+    assert [(ln.vat_category, ln.vat_rate) for ln in dp.lines] == [("AE", 0)]
+
+
+def test_down_payment_splits_over_the_quote_vat_rates(session: Session, company: object) -> None:
+    client = make_client(session, "MIX", "Société Mixte")
+    quote = _quote_with_lines(session, client.id, [("T20", "1000.00"), ("T10", "333.33")])
+    dp = create_down_payment_invoice(
+        session, quote_id=quote.id, amount_ht="400.00", issue_date=D(2026, 3, 10)
+    )
+    # 400 × 1000 / 1333,33 = 300,00 at 20 %; the rest, 100,00, at 10 %.
+    assert [(ln.vat_rate, ln.total_ht) for ln in dp.lines] == [
+        (E(20), E("300.00")),
+        (E(10), E("100.00")),
+    ]
+    assert (dp.total_ht, dp.total_vat, dp.total_ttc) == (E("400.00"), E("70.00"), E("470.00"))
+    assert all(ln.revenue_account == "419100" for ln in dp.lines)

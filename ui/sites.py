@@ -68,6 +68,12 @@ def _fields(client_choices: list[tuple[Any, str]]) -> list[Field]:
         Field("street2", "Complément d'adresse"),
         Field("postcode", "Code postal"),
         Field("city", "Ville"),
+        Field(
+            "country",
+            "Pays du chantier",
+            tooltip="Code à deux lettres. Un immeuble hors de France est hors du champ de la "
+            "TVA française (art. 259 A 2° du CGI).",
+        ),
         Field("opening_hours", "Horaires d'intervention", placeholder="ex. 6h00–8h30"),
         Field("access_codes", "Codes d'accès", kind="multiline"),
         Field("keys", "Clés", kind="multiline", tooltip="Clés, badges : qui les détient."),

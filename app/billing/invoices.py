@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from app import audit, users
+from app.billing import vat_rules
 from app.billing.totals import compute_totals
 from app.errors import NotFoundError, StateError, ValidationError
 from app.money import ZERO, line_total, round_money, round_quantity, round_unit_price, to_decimal
@@ -154,9 +155,11 @@ class LineResolver:
                 vat.category,
                 vat.mention,
                 vat.exemption_code,
+                article is not None and not article.is_service,
+                article is not None and article.sap_service,
             )
         article_label, article_id, family_id, account, unit = derived[:5]
-        vat_id, vat_rate, vat_category, vat_mention, vat_code = derived[5:]
+        vat_id, vat_rate, vat_category, vat_mention, vat_code, goods, sap = derived[5:]
         description = (line.description or "").strip() or article_label
         if not description:
             raise ValidationError(label, "{field} : le libellé est obligatoire.")
@@ -178,6 +181,8 @@ class LineResolver:
             "vat_exemption": vat_mention,
             "vat_exemption_code": vat_code,
             "total_ht": line_total(quantity, price, discount),
+            "goods": goods,
+            "sap": sap,
             "contract_line_id": line.contract_line_id,
             "period_start": line.period_start,
             "period_end": line.period_end,
@@ -230,6 +235,7 @@ def create_draft_invoice(
         raise ValidationError("Lignes", "Une facture doit comporter au moins une ligne.")
     resolver = LineResolver(session)
     rows = [resolver.row(line, i) for i, line in enumerate(lines, 1)]
+    vat_rules.settle_rows(session, rows, client, site_id)
     invoice = Invoice(
         kind=kind,
         status=InvoiceStatus.DRAFT,
@@ -288,6 +294,7 @@ def update_draft_invoice(
         raise ValidationError("Lignes", "Une facture doit comporter au moins une ligne.")
     resolver = LineResolver(session)
     rows = [resolver.row(line, i) for i, line in enumerate(lines, 1)]
+    vat_rules.settle_rows(session, rows, session.get(Client, invoice.client_id), invoice.site_id)
     before = invoice.total_ht
     billed = {
         lid

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import audit, users
+from app.billing import vat_rules
 from app.billing.chain import INVOICE_FIELDS, LINE_FIELDS, content_hash_values
 from app.billing.records import client_records
 from app.db import insert_rows, paused_gc, update_rows
@@ -156,6 +157,7 @@ def client_snapshot(client: Client, site: Site | Any | None) -> str:
             "street": site.street,
             "postcode": site.postcode,
             "city": site.city,
+            "country": getattr(site, "country", None) or "FR",
         }
     return _SNAPSHOT_JSON(data)
 
@@ -219,6 +221,9 @@ def legal_problems(client: Client) -> list[str]:
     return problems
 
 
+_CATEGORY = LINE_FIELDS.index("vat_category")
+
+
 def _check_issuable(invoice: Any, client: Client, lines: list[Any] | None = None) -> None:
     if invoice.status != InvoiceStatus.DRAFT:
         raise StateError("Le document {number} est déjà émis.", number=invoice.number)
@@ -236,6 +241,11 @@ def _check_issuable(invoice: Any, client: Client, lines: list[Any] | None = None
             client=client.name,
             missing=", ".join(missing),
         )
+    if lines is None:
+        categories = [line.vat_category for line in invoice.lines]
+    else:  # rows in LINE_FIELDS order
+        categories = [row[_CATEGORY] for row in lines]
+    vat_rules.check_reverse_charge(categories, client)
 
 
 # The fields an issue sets (the hashed ones among them come from the issued values,
@@ -335,9 +345,15 @@ def issue_invoices(
         {
             st.id: st
             for st in session.execute(
-                select(Site.id, Site.code, Site.name, Site.street, Site.postcode, Site.city).where(
-                    Site.id.in_(site_ids)
-                )
+                select(
+                    Site.id,
+                    Site.code,
+                    Site.name,
+                    Site.street,
+                    Site.postcode,
+                    Site.city,
+                    Site.country,
+                ).where(Site.id.in_(site_ids))
             )
         }
         if site_ids

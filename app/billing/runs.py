@@ -22,6 +22,7 @@ from sqlalchemy import Integer, Select, Table, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.billing import vat_rules
 from app.billing.contracts import contract_spec
 from app.billing.invoices import DraftLine, LineResolver
 from app.billing.issuing import issue_invoices, legal_problems
@@ -311,6 +312,7 @@ def run_month(
         {v.article_id for c in contracts for cl in c.lines for v in cl.versions if v.article_id}
     )
     clients = client_records(session, {k[1] for k in groups})
+    abroad = vat_rules.sites_abroad(session)
     invoice_rows: list[dict[str, object]] = []
     line_rows: list[list[dict[str, object]]] = []
     ledger_rows: list[list[dict[str, object]]] = []
@@ -334,6 +336,8 @@ def run_month(
                     "run_id": run.id,
                 }
             )
+        site_id = key[2] if key[0] == "site" else (single.site_id if single else None)
+        vat_rules.apply_place_of_supply(rows, abroad.get(site_id))  # type: ignore[arg-type]
         totals = compute_totals([_Taxed(r) for r in rows])
         kind, sign = InvoiceKind.INVOICE, 1
         if totals.total_ttc < ZERO:
@@ -343,7 +347,6 @@ def run_month(
                 row["quantity"] = -row["quantity"]  # type: ignore[operator]
                 row["total_ht"] = -row["total_ht"]  # type: ignore[operator]
             totals = compute_totals([_Taxed(r) for r in rows])
-        site_id = key[2] if key[0] == "site" else (single.site_id if single else None)
         codes = ", ".join(c.code for c in contracts_in.values())
         title = f"Contrat{'s' if len(contracts_in) > 1 else ''} {codes} — {month_label(first)}"
         invoice_rows.append(

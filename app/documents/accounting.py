@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -136,6 +137,8 @@ def sales_entry(
         if vat.vat:
             vat_by_rate[vat.rate] += vat.vat
     vat_account = VAT_ON_DEBITS if _vat_on_debits(invoice, company) else VAT_ON_PAYMENT
+    # Goods: VAT due on delivery (44571) whatever the option; services follow the option.
+    on_delivery = goods_vat(invoice.lines) if vat_account != VAT_ON_DEBITS else {}
     aux, aux_label = client_aux(client)
     kind = InvoiceKind.LABELS.get(invoice.kind, "Facture")
     cites = f" sur {item}" if item and item != invoice.number else ""  # credit note → invoice
@@ -172,7 +175,12 @@ def sales_entry(
             own = invoice.kind == InvoiceKind.DOWN_PAYMENT and account == DOWN_PAYMENT_ACCOUNT
             lines.append(line(account, value, False, item=(invoice.number or "") if own else ""))
     for rate, value in sorted(vat_by_rate.items(), reverse=True):
-        lines.append(line(vat_account, value, False, label=f"{label} TVA {rate.normalize():f} %"))
+        text = f"{label} TVA {rate.normalize():f} %"
+        goods = on_delivery.get(rate, ZERO)
+        if value - goods:
+            lines.append(line(vat_account, value - goods, False, label=text))
+        if goods:
+            lines.append(line(VAT_ON_DEBITS, goods, False, label=f"{text} (marchandises)"))
     return FecEntry(
         journal=SALES_JOURNAL[0],
         journal_label=SALES_JOURNAL[1],
@@ -183,6 +191,16 @@ def sales_entry(
         lines=tuple(lines),
         valid_date=invoice.issued_at.date() if invoice.issued_at else invoice.issue_date,
     )
+
+
+def goods_vat(lines: Iterable[Any]) -> dict[Decimal, Decimal]:
+    """VAT per rate of the goods lines of a document (sales of goods: VAT due on delivery,
+    booked on 44571 even when the services' VAT is due on receipts). Part of each rate's
+    VAT, computed on the goods lines' own base; the services take the rest of the rate."""
+    from app.billing.totals import vat_breakdown
+
+    goods = [line for line in lines if getattr(line, "goods", False)]
+    return {v.rate: v.vat for v in vat_breakdown(goods) if v.vat} if goods else {}
 
 
 def account_labels(session: Session) -> dict[str, str]:

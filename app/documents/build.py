@@ -360,7 +360,9 @@ def build_document(
             default=None,
         ),
         delivery_name=site.name if site else "",
-        delivery_address=Address(site.street, site.street2, site.postcode, site.city)
+        delivery_address=Address(
+            site.street, site.street2, site.postcode, site.city, site_snap.get("country") or "FR"
+        )
         if site
         else None,
         purchase_order=invoice.purchase_order or client.chorus_commitment,

@@ -54,7 +54,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.documents import accounting as acc
 from app.money import ZERO, round_money
 from models.company import CompanySettings
-from models.invoices import Invoice, InvoiceKind, InvoiceStatus
+from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from models.payments import (
     Allocation,
     ChequeRemittance,
@@ -211,6 +211,10 @@ class _VatOnPayment:
         self.credited = _credit_notes(session, end)
         self.moved: dict[int, Decimal] = defaultdict(lambda: ZERO)
         self.paid: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        # Invoices selling goods: their goods VAT was due on delivery (44571 at once).
+        self.with_goods = set(
+            session.scalars(select(InvoiceLine.invoice_id).where(InvoiceLine.goods).distinct())
+        )
 
     def share(self, invoice: Invoice | None, allocation: Allocation) -> Decimal:
         if invoice is None or acc._vat_on_debits(invoice, self.company):
@@ -222,6 +226,8 @@ class _VatOnPayment:
         credited_ttc = sum((n[1] for n in notes), ZERO)
         credited_vat = sum((n[2] for n in notes), ZERO)
         vat_total = invoice.total_vat - (deducted[1] if deducted else ZERO) - credited_vat
+        if invoice.id in self.with_goods:
+            vat_total -= sum(acc.goods_vat(invoice.lines).values(), ZERO)
         due = invoice.amount_due - credited_ttc
         self.paid[invoice.id] += allocation.amount + allocation.writeoff
         left = vat_total - self.moved[invoice.id]

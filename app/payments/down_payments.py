@@ -60,6 +60,27 @@ def _amount_ht(
     return value, pct
 
 
+def vat_shares(quote: Quote | None, value: Decimal) -> list[tuple[int, Decimal]]:
+    """A down-payment on a quote takes the VAT of the quote's lines: ``value`` HT split
+    over their VAT rates in proportion of each rate's HT (the last rate takes the rounding
+    remainder, so the parts add up to the cent). Empty when the quote has no priced line."""
+    if quote is None:
+        return []
+    bases: dict[int, Decimal] = {}
+    for line in quote.lines:
+        bases[line.vat_rate_id] = bases.get(line.vat_rate_id, ZERO) + line.total_ht
+    bases = {rate: base for rate, base in bases.items() if base > ZERO}
+    total = sum(bases.values(), ZERO)
+    if total <= ZERO:
+        return []
+    parts, left = [], value
+    for i, (rate, base) in enumerate(bases.items()):
+        amount = left if i == len(bases) - 1 else round_money(value * base / total)
+        parts.append((rate, amount))
+        left -= amount
+    return [(rate, amount) for rate, amount in parts if amount > ZERO]
+
+
 def create_down_payment_invoice(
     session: Session,
     *,
@@ -98,18 +119,25 @@ def create_down_payment_invoice(
     else:
         reference = f"contrat n° {contract.code}"  # type: ignore[union-attr]
     share = f"{pct.normalize():f} % " if pct is not None else ""
-    if vat_rate_id is None:
-        vat_rate_id = session.scalar(select(VatRate.id).where(VatRate.code == "T20"))
+    if vat_rate_id is not None:
+        parts = [(vat_rate_id, value)]
+    else:
+        parts = vat_shares(quote, value) or [
+            (session.scalar(select(VatRate.id).where(VatRate.code == "T20")), value)
+        ]
+    rates = {r.id: r for r in session.scalars(select(VatRate))} if len(parts) > 1 else {}
     invoice = create_draft_invoice(
         session,
         client,
         [
             DraftLine(
-                description=f"Acompte {share}sur {reference}",
+                description=f"Acompte {share}sur {reference}"
+                + (f" — part {rates[rate_id].label}" if rates else ""),
                 quantity="1",
-                unit_price=value,
-                vat_rate_id=vat_rate_id,
+                unit_price=amount,
+                vat_rate_id=rate_id,
             )
+            for rate_id, amount in parts
         ],
         issue_date=issue_date,
         kind=InvoiceKind.DOWN_PAYMENT,

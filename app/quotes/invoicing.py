@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.billing.invoices import DraftLine, create_draft_invoice
+from app.billing.revenue import book_as_one_off
 from app.errors import StateError, ValidationError
 from app.money import ZERO, line_total, round_money, round_quantity
 from app.quotes.planning import get_job
@@ -122,6 +123,7 @@ def invoice_job(session: Session, job_id: int, issue_date: dt.date) -> Invoice:
         period_start=job.planned_date,
         period_end=done if closing else issue_date,
     )
+    book_as_one_off(session, invoice)
     job.invoiced_steps = json.dumps([str(s) for s in [*steps, share]])
     job.invoiced_percent = job.progress_percent
     job.invoice_id = invoice.id
