@@ -220,6 +220,8 @@ def set_hourly_cost(
     else:
         changes = audit.diff(line, {"hourly_wage": wage, "charges_rate": rate})
         action = "update"
+        if not changes:
+            return line  # saved untouched: nothing to trace
     audit.record(
         session,
         "hourly_cost",

@@ -209,12 +209,15 @@ def save_settings(session: Session, form: SmtpForm) -> SmtpSettings:
         "subject_template": _one_line(form.subject_template),
         "body_template": form.body_template,
     }
+    created = session.get(SmtpSettings, 1) is None
     changes = audit.diff(row, values)
     session.add(row)
     session.flush()
     if form.password:
         store_password(host, values["username"], form.password)
         changes["mot de passe"] = ("", "(trousseau système)")
+    if not (created or changes):
+        return row  # saved untouched: nothing to trace
     audit.record(
         session, "smtp_settings", 1, "update", "Paramètres d'envoi des e-mails", changes=changes
     )

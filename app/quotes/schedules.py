@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -116,6 +117,20 @@ def _line(row: ScheduleRow, index: int, quals: dict[str, int]) -> TaskSchedule:
     )
 
 
+def _content(line: TaskSchedule) -> tuple[Any, ...]:
+    """What a cadencier line says (not where or when it was stored)."""
+    return (
+        line.task,
+        line.zone,
+        line.frequency,
+        line.period,
+        line.minutes_per_pass,
+        line.surface_m2,
+        line.productivity_m2_h,
+        line.qualification_id,
+    )
+
+
 def save_schedule(session: Session, site_id: int, rows: list[ScheduleRow]) -> list[TaskSchedule]:
     """Replace the site's cadencier by ``rows`` (the old lines are kept, inactive)."""
     site = session.get(Site, site_id)
@@ -131,9 +146,16 @@ def save_schedule(session: Session, site_id: int, rows: list[ScheduleRow]) -> li
             errors.append(exc)
     if errors:
         raise ValidationErrors(errors)
-    for old in session.scalars(
-        select(TaskSchedule).where(TaskSchedule.site_id == site_id, TaskSchedule.active)
-    ):
+    current = list(
+        session.scalars(
+            select(TaskSchedule)
+            .where(TaskSchedule.site_id == site_id, TaskSchedule.active)
+            .order_by(TaskSchedule.position, TaskSchedule.id)
+        )
+    )
+    if [_content(line) for line in current] == [_content(line) for line in lines]:
+        return current  # saved untouched: nothing written, no history entry
+    for old in current:
         old.active = False
     for position, line in enumerate(lines, start=1):
         line.site_id, line.position = site_id, position
