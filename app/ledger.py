@@ -45,6 +45,14 @@ class LedgerRow:
     balance: Decimal = ZERO  # running balance, computed by client_ledger
     due_date: dt.date | None = None
     overdue: bool = False  # set by the provider: unpaid and past due
+    # What is still owed on this document; None: its debit if overdue, else nothing.
+    open_amount: Decimal | None = None
+
+    @property
+    def owed(self) -> Decimal:
+        if self.open_amount is not None:
+            return self.open_amount
+        return self.debit if self.overdue else ZERO
 
     @property
     def kind_label(self) -> str:
@@ -122,11 +130,22 @@ class CreditStatus:
         return None if self.limit is None else self.limit - self.outstanding
 
 
+def overdue_part(rows: Sequence[LedgerRow], outstanding: Decimal) -> Decimal:
+    """The part of the encours that is past due (« dont échu »), one rule for the account:
+    what is still owed on the overdue invoices, less the credit not yet allocated to any
+    invoice (a payment on account, a credit note left open), which settles the oldest debts
+    first. Never negative, never above the encours."""
+    still_owed = sum((r.owed for r in rows), ZERO)
+    unallocated_credit = max(still_owed - outstanding, ZERO)
+    late = sum((r.owed for r in rows if r.overdue), ZERO)
+    return min(max(late - unallocated_credit, ZERO), max(outstanding, ZERO))
+
+
 def credit_status(session: Session, client_id: int) -> CreditStatus:
     client = session.get(Client, client_id)
     rows = client_ledger(session, client_id)
     outstanding = rows[-1].balance if rows else ZERO
-    overdue = sum((r.debit for r in rows if r.overdue), ZERO)
+    overdue = overdue_part(rows, outstanding)
     return CreditStatus(
         outstanding=outstanding,
         overdue=overdue,

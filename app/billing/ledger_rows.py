@@ -57,6 +57,7 @@ def invoice_ledger_rows(session: Session, client_id: int) -> Iterable[LedgerRow]
                 debit=inv.amount_due,
                 due_date=inv.due_date,
                 overdue=inv.due_date is not None and inv.due_date < today and open_amount > ZERO,
+                open_amount=max(open_amount, ZERO),
             )
         )
     return rows
