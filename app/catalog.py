@@ -433,3 +433,41 @@ def list_articles(session: Session, *, include_inactive: bool = True) -> list[Ar
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class ArticleChoice:
+    """What a quote or invoice line takes from a catalogue article when it is chosen."""
+
+    id: int
+    label: str  # code — label, as listed
+    text: str  # the line's designation
+    unit: str
+    unit_price: Decimal
+    vat_rate_id: int
+    vat_code: str
+
+
+def article_choices(session: Session) -> list[ArticleChoice]:
+    """Active catalogue articles, by code."""
+    codes = {v.id: v.code for v in vat_rates(session)}
+    return [
+        ArticleChoice(
+            a.id,
+            f"{a.code} — {a.label}",
+            a.label,
+            a.unit,
+            a.unit_price,
+            a.vat_rate_id,
+            codes[a.vat_rate_id],
+        )
+        for a in session.scalars(select(Article).where(Article.active).order_by(Article.code))
+    ]
+
+
+def vat_choices(session: Session) -> list[tuple[int, str, str]]:
+    """(id, code, label) of the active VAT rates, the reference data's and the firm's own
+    (T21, FRANCHISE included): the one list every line editor offers."""
+    return [
+        (v.id, v.code, f"{v.code} — {v.label}") for v in vat_rates(session, include_inactive=False)
+    ]

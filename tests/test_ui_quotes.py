@@ -25,6 +25,7 @@ from models.clients import Site
 from models.invoices import Invoice
 from models.quotes import PlannedJob, Quote
 from ui.main_window import MainWindow
+from ui.quote_lines import PRICE
 
 DAY = dt.date(2026, 9, 2)
 
@@ -112,7 +113,7 @@ def test_tc_quote_practical_case(qtbot: QtBot, demo_db: Database, tmp_path: Path
         assert next(r.qualification for r in schedule_rows(s, site_id)) == "AQS"
     assert editor.apply_builder()
     assert editor.lines.rowCount() == 2
-    assert editor.lines.item(0, 3).text() == str(expected.selling_price).replace(".", ",")
+    assert editor.lines.item(0, PRICE).text() == str(expected.selling_price).replace(".", ",")
     editor.close()
 
     with demo_db.read() as s:

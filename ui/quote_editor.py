@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -40,16 +39,14 @@ from ui.forms import Field, FormWidget
 from ui.operations import show_error
 from ui.photo_viewer import PhotoViewer
 from ui.quote_builder import BuilderPanel, decimal_text
-
-LINE_COLUMNS = ["Désignation", "Quantité", "Unité", "P.U. HT", "TVA", "Type"]
-VAT_CODES = ["T20", "T10", "T55", "EXO", "AL"]
-LINE_KINDS = [("service", "Prestation"), ("product", "Produit"), ("travel", "Déplacement")]
+from ui.quote_lines import QuoteLinesTable
 
 
 def _fields(clients: list[tuple[int, str]]) -> list[Field]:
     return [
         Field("kind", _("Type"), "choice", list(QuoteKind.LABELS.items())),
-        Field("client_id", _("Client"), "choice", clients),
+        # No client chosen until the user picks one: saving a blank form is refused.
+        Field("client_id", _("Client"), "choice", [(None, _("— choisir le client —")), *clients]),
         Field("site_id", _("Chantier"), "choice", [], tooltip=_("Lieu d'intervention")),
         Field("title", _("Objet"), placeholder=_("Nature des travaux")),
         Field("quote_date", _("Date du devis"), "date"),
@@ -138,21 +135,19 @@ class QuoteEditor(QDialog):
         self.ctx = ctx
         self.quote_id = quote_id
         self.status = QuoteStatus.DRAFT
+        self.loaded = uc.QuoteForm()  # what was opened: fields the form does not show survive
         self.setWindowTitle(_("Devis"))
-        self.resize(980, 720)
+        self.resize(1120, 700)
         self.form = FormWidget(_fields(ctx.query(views.client_choices)), self)
         self.form.widget("client_id").currentIndexChanged.connect(self._load_sites)
         self.form.widget("site_id").currentIndexChanged.connect(lambda _i: self.reload_builder())
-        self.form.widget("kind").currentIndexChanged.connect(lambda _i: self.reload_builder())
+        self.form.widget("kind").currentIndexChanged.connect(lambda _i: self._kind_changed())
         self.form.widget("quote_date").dateChanged.connect(lambda _d: self.reload_builder())
-        self.lines = QTableWidget(0, len(LINE_COLUMNS), self)
-        self.lines.setHorizontalHeaderLabels(LINE_COLUMNS)
-        self.lines.horizontalHeader().setStretchLastSection(True)
-        self.lines.setColumnWidth(0, 330)
+        self.lines = QuoteLinesTable(ctx, self)
         add_line = self.add_button = QPushButton(_("Ajouter une ligne"), self)
         add_line.clicked.connect(lambda: self.add_line())
-        del_line = QPushButton(_("Supprimer la ligne"), self)
-        del_line.clicked.connect(lambda: self.lines.removeRow(self.lines.currentRow()))
+        del_line = self.delete_line_button = QPushButton(_("Supprimer la ligne"), self)
+        del_line.clicked.connect(self.lines.remove_current)
         self.totals = QLabel(self)
 
         general = QWidget(self)
@@ -196,6 +191,10 @@ class QuoteEditor(QDialog):
         self.load()
 
     # --- builder --------------------------------------------------------------------------
+
+    def _kind_changed(self) -> None:
+        self.lines.show_frequency(self.form.value("kind") == QuoteKind.CONTRACT)
+        self.reload_builder()
 
     def reload_builder(self) -> None:
         """The site's cadencier and the cost grid at the quote date, for a draft."""
@@ -423,30 +422,21 @@ class QuoteEditor(QDialog):
         quantity: str = "1",
         unit: str = "forfait",
         price: str = "0",
-        vat: str = "T20",
+        vat: str = uc.DEFAULT_VAT,
         kind: str = "service",
         description: str = "",
-    ) -> None:
-        r = self.lines.rowCount()
-        self.lines.insertRow(r)
-        for c, value in enumerate((label, quantity, unit, price)):
-            self.lines.setItem(r, c, QTableWidgetItem(value))
-        self.lines.item(r, 0).setData(Qt.ItemDataRole.UserRole, description)
-        vat_combo = QComboBox(self.lines)
-        vat_combo.addItems(VAT_CODES if vat in VAT_CODES else [*VAT_CODES, vat])
-        vat_combo.setCurrentText(vat)
-        self.lines.setCellWidget(r, 4, vat_combo)
-        kind_combo = QComboBox(self.lines)
-        for value, text in LINE_KINDS:
-            kind_combo.addItem(text, value)
-        kind_combo.setCurrentIndex(max(kind_combo.findData(kind), 0))
-        self.lines.setCellWidget(r, 5, kind_combo)
+        **more: Any,
+    ) -> int:
+        """A new row (``more``: article_id, discount, billing_frequency)."""
+        line = uc.LineForm(label, quantity, unit, price, vat, kind=kind, description=description)
+        return self.lines.add_line(dataclasses.replace(line, **more))
 
     def load(self) -> None:
         self._fill_sheets(set())
         if self.quote_id is None:
             form = uc.QuoteForm(quote_date=dt.date.today())
             form.validity_date = form.quote_date + dt.timedelta(days=uc.DEFAULT_VALIDITY_DAYS)
+            self.loaded = form
             self._set_form(form)
             self.photo_list.clear()
             self.letter_button.setVisible(False)
@@ -454,18 +444,9 @@ class QuoteEditor(QDialog):
         detail: views.QuoteDetail = self.ctx.query(views.quote_detail, self.quote_id)
         self.status = detail.status
         self.setWindowTitle(_("Devis {ref}").format(ref=detail.reference))
+        self.loaded = detail.form
         self._set_form(detail.form)
-        self.lines.setRowCount(0)
-        for li in detail.form.lines:
-            self.add_line(
-                li.label,
-                decimal_text(li.quantity),
-                li.unit,
-                decimal_text(li.unit_price),
-                li.vat_code,
-                li.kind,
-                li.description,
-            )
+        self.lines.set_lines(detail.form.lines)
         self.photo_list.clear()
         for p in detail.photos:
             item = QListWidgetItem(QIcon(QPixmap(p.thumb_path)), f"{p.tag_label} — {p.caption}")
@@ -477,12 +458,13 @@ class QuoteEditor(QDialog):
         for w in (
             self.save_button,
             self.form,
-            self.lines,
             self.add_button,
+            self.delete_line_button,
             self.photo_buttons,
             self.sheet_page,
         ):
             w.setEnabled(editable)
+        self.lines.set_read_only(not editable)
         self.builder.set_editable(editable)
         snap = builder.input_from_snapshot(detail.builder_snapshot)
         if editable:
@@ -501,33 +483,17 @@ class QuoteEditor(QDialog):
             value = getattr(form, name)
             self.form.set_value(name, decimal_text(value) if value not in (None, "") else "")
         self.form.set_value("contract_months", form.contract_months or 0)
+        self.lines.show_frequency(form.kind == QuoteKind.CONTRACT)
         self.totals.setText("")
 
     def dump(self) -> uc.QuoteForm:
-        form = uc.QuoteForm()
+        """The opened quote with what the form and the grid show replaced (start date and
+        other fields the editor does not display are kept as they were)."""
+        form = dataclasses.replace(self.loaded, lines=self.lines.lines())
         for f in self.form.fields:
             setattr(form, f.name, self.form.value(f.name))
         form.contract_months = form.contract_months or None
         form.duration_hours = form.duration_hours or None
-        for r in range(self.lines.rowCount()):
-            text = [
-                (self.lines.item(r, c).text() if self.lines.item(r, c) else "") for c in range(4)
-            ]
-            vat: QComboBox = self.lines.cellWidget(r, 4)  # type: ignore[assignment]
-            kind: QComboBox = self.lines.cellWidget(r, 5)  # type: ignore[assignment]
-            form.lines.append(
-                uc.LineForm(
-                    label=text[0],
-                    quantity=text[1] or "0",
-                    unit=text[2] or "forfait",
-                    unit_price=text[3] or "0",
-                    vat_code=vat.currentText(),
-                    kind=kind.currentData(),
-                    description=self.lines.item(r, 0).data(Qt.ItemDataRole.UserRole) or ""
-                    if self.lines.item(r, 0)
-                    else "",
-                )
-            )
         return form
 
     def save(self) -> bool:

@@ -19,6 +19,7 @@ from app.numbering import attach_document, next_number
 from app.workflow import Workflow
 from models.catalog import Article, VatRate
 from models.clients import Client, Site
+from models.contracts import Frequency
 from models.quotes import (
     Quote,
     QuoteKind,
@@ -46,6 +47,14 @@ WORKFLOW = Workflow(
     ),
 )
 DEFAULT_VALIDITY_DAYS = 30
+# How often a contract quote's line is billed once accepted ("" : monthly, the default).
+LINE_FREQUENCIES = (
+    Frequency.MONTHLY,
+    Frequency.BIMONTHLY,
+    Frequency.QUARTERLY,
+    Frequency.HALF_YEARLY,
+    Frequency.YEARLY,
+)
 DEFAULT_REMINDER_DAYS = 10
 DEFAULT_VAT = "T20"
 DEFAULT_CONDITIONS = (
@@ -204,6 +213,12 @@ def _make_line(
         vat_id = rate.id
     if form.kind not in QuoteLineKind.ALL:
         raise ValidationError(field_name, "{field} : type de ligne inconnu.")
+    if form.billing_frequency and form.billing_frequency not in LINE_FREQUENCIES:
+        raise ValidationError(
+            field_name,
+            "{field} : fréquence de facturation « {value} » inconnue.",
+            value=form.billing_frequency,
+        )
     return QuoteLine(
         kind=form.kind,
         article_id=article.id if article else None,
@@ -422,12 +437,16 @@ def accept_quote(
     *,
     plan_date: dt.date | None = None,
     team: str = "",
+    start_date: dt.date | None = None,
 ) -> Quote:
-    """The client signed "Bon pour accord": a contract quote becomes a draft contract, a TC
-    quote a planned job."""
+    """The client signed "Bon pour accord": a contract quote becomes a draft contract starting
+    on ``start_date`` (default: the quote's, else the first of next month), a TC quote a
+    job planned on ``plan_date`` (default: a week after the decision)."""
     quote = get_quote(session, quote_id)
     WORKFLOW.check(quote.status, S.ACCEPTED)
     _decide(quote, decision_date)
+    if start_date is not None:
+        quote.start_date = start_date
     quote.status = S.ACCEPTED
     quote.probability = Decimal(100)
     quote.next_reminder_date = None

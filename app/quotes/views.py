@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import catalog
 from app.quotes.builder import BuilderInput
 from app.quotes.photos import files_dir_of
 from app.quotes.pricing import builder_input_for_site
-from app.quotes.quotes import QuoteForm, form_of, get_quote
+from app.quotes.quotes import LINE_FREQUENCIES, QuoteForm, form_of, get_quote
 from models.clients import Client, Site
+from models.contracts import Frequency
 from models.quotes import PhotoTag, QuoteKind, TechnicalSheet
 
 
@@ -55,6 +57,16 @@ def client_choices(session: Session) -> list[tuple[int, str]]:
         (c.id, f"{c.code} — {c.name}")
         for c in session.scalars(select(Client).where(Client.active).order_by(Client.name))
     ]
+
+
+def vat_choices(session: Session) -> list[tuple[str, str]]:
+    """(code, label) of the active VAT rates (a quote line stores the code)."""
+    return [(code, label) for _id, code, label in catalog.vat_choices(session)]
+
+
+def frequency_choices() -> list[tuple[str, str]]:
+    """Billing frequencies a contract quote line may carry (« — » : monthly by default)."""
+    return [("", "—"), *((f, Frequency.LABELS[f]) for f in LINE_FREQUENCIES)]
 
 
 def site_choices(session: Session, client_id: int | None) -> list[tuple[int, str]]:

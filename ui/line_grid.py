@@ -1,0 +1,100 @@
+"""Base of the editable line grids (quote lines, draft invoice lines): text cells and
+drop-down cells, each row keeping the record it was loaded from so that a save gives back
+what the grid does not show; read-only mode for a document no longer editable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QTableWidget, QTableWidgetItem, QWidget
+
+
+class LineGrid(QTableWidget):
+    COMBO_COLUMNS: tuple[int, ...] = ()
+    ORIGIN_COLUMN = 1  # the text cell holding the loaded record (UserRole)
+
+    def __init__(self, headers: list[str], widths: dict[int, int], parent: QWidget | None) -> None:
+        super().__init__(0, len(headers), parent)
+        self.setHorizontalHeaderLabels(headers)
+        self.horizontalHeader().setStretchLastSection(True)
+        for column, width in widths.items():
+            self.setColumnWidth(column, width)
+        self.read_only = False
+        self._edit_triggers = self.editTriggers()
+
+    def new_row(self, origin: Any, texts: dict[int, str]) -> int:
+        r = self.rowCount()
+        self.insertRow(r)
+        for column, text in texts.items():
+            self.setItem(r, column, QTableWidgetItem(text))
+        self.item(r, self.ORIGIN_COLUMN).setData(Qt.ItemDataRole.UserRole, origin)
+        return r
+
+    def origin(self, r: int) -> Any:
+        return self.item(r, self.ORIGIN_COLUMN).data(Qt.ItemDataRole.UserRole)
+
+    def put_combo(
+        self, r: int, column: int, choices: list[tuple[Any, str]], value: Any, unknown: str
+    ) -> QComboBox:
+        combo = QComboBox(self)
+        for data, label in choices:
+            combo.addItem(label, data)
+        select_value(combo, value, unknown)
+        combo.setEnabled(not self.read_only)
+        self.setCellWidget(r, column, combo)
+        return combo
+
+    def combo(self, r: int, column: int) -> QComboBox:
+        widget = self.cellWidget(r, column)
+        assert isinstance(widget, QComboBox)
+        return widget
+
+    def row_of(self, widget: QWidget, column: int) -> int:
+        return next((r for r in range(self.rowCount()) if self.cellWidget(r, column) is widget), -1)
+
+    def text(self, r: int, column: int) -> str:
+        item = self.item(r, column)
+        return item.text().strip() if item else ""
+
+    def cell_text(self, r: int, column: int) -> str:
+        widget = self.cellWidget(r, column)
+        if isinstance(widget, QComboBox):
+            return widget.currentText()
+        return self.item(r, column).text()
+
+    def set_cell(self, r: int, column: int, value: Any) -> None:
+        """Type ``value`` into a text cell or choose it (by its stored value) in a list."""
+        widget = self.cellWidget(r, column)
+        if isinstance(widget, QComboBox):
+            widget.setCurrentIndex(widget.findData(value))
+        else:
+            self.item(r, column).setText(str(value))
+
+    def remove_current(self) -> bool:
+        row = self.currentRow()
+        if self.read_only or row < 0:
+            return False
+        self.removeRow(row)
+        return True
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.read_only = read_only
+        self.setEditTriggers(
+            QTableWidget.EditTrigger.NoEditTriggers if read_only else self._edit_triggers
+        )
+        for r in range(self.rowCount()):
+            for column in self.COMBO_COLUMNS:
+                self.cellWidget(r, column).setEnabled(not read_only)
+
+
+def select_value(combo: QComboBox, value: Any, unknown_label: str) -> None:
+    """Select ``value`` without signals; a stored value the list no longer offers (an inactive
+    article or VAT rate) is added rather than silently replaced by the first choice."""
+    combo.blockSignals(True)
+    index = combo.findData(value)
+    if index < 0:
+        combo.addItem(unknown_label, value)
+        index = combo.count() - 1
+    combo.setCurrentIndex(index)
+    combo.blockSignals(False)

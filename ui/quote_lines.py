@@ -1,0 +1,111 @@
+"""The lines grid of the quote editor: every column a quote line stores (article, designation,
+quantity, unit, unit price, discount, VAT, billing frequency, kind). Each row keeps the line
+it was loaded from, so what the grid does not show (the long description) survives a save."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtWidgets import QComboBox, QWidget
+
+from app import catalog
+from app.i18n import _
+from app.quotes import views
+from app.quotes.quotes import DEFAULT_VAT, LineForm
+from ui.context import UiContext
+from ui.line_grid import LineGrid, select_value
+from ui.quote_builder import decimal_text
+
+COLUMNS = [
+    "Article",
+    "Désignation",
+    "Quantité",
+    "Unité",
+    "P.U. HT",
+    "Remise HT",
+    "TVA",
+    "Facturation",
+    "Type",
+]
+ARTICLE, LABEL, QUANTITY, UNIT, PRICE, DISCOUNT, VAT, FREQUENCY, KIND = range(len(COLUMNS))
+WIDTHS = {ARTICLE: 150, LABEL: 250, QUANTITY: 65, UNIT: 65, PRICE: 75, DISCOUNT: 75, VAT: 120}
+WIDTHS |= {FREQUENCY: 110}
+LINE_KINDS = [("service", "Prestation"), ("product", "Produit"), ("travel", "Déplacement")]
+
+
+class QuoteLinesTable(LineGrid):
+    """Editable grid of quote lines; ``lines()`` gives back the LineForms to save."""
+
+    COMBO_COLUMNS = (ARTICLE, VAT, FREQUENCY, KIND)
+    ORIGIN_COLUMN = LABEL
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__([_(c) for c in COLUMNS], WIDTHS, parent)
+        self.horizontalHeaderItem(DISCOUNT).setToolTip(_("Remise en euros HT sur la ligne"))
+        self.horizontalHeaderItem(FREQUENCY).setToolTip(
+            _("Fréquence de facturation au contrat (devis de contrat) ; « — » : mensuelle")
+        )
+        self.reload_choices(ctx)
+
+    def reload_choices(self, ctx: UiContext) -> None:
+        """Articles and VAT rates as the application lists them now."""
+        self.articles = {a.id: a for a in ctx.query(catalog.article_choices)}
+        self.vat_codes = ctx.query(views.vat_choices)
+
+    def add_line(self, line: LineForm | None = None) -> int:
+        line = line or LineForm()
+        r = self.new_row(
+            line,
+            {
+                LABEL: line.label,
+                QUANTITY: decimal_text(line.quantity),
+                UNIT: line.unit,
+                PRICE: decimal_text(line.unit_price),
+                DISCOUNT: decimal_text(line.discount) if line.discount else "",
+            },
+        )
+        articles = [(None, "—")] + [(a.id, a.label) for a in self.articles.values()]
+        article = self.put_combo(r, ARTICLE, articles, line.article_id, f"n° {line.article_id}")
+        article.currentIndexChanged.connect(lambda _i, combo=article: self._article_chosen(combo))
+        vat = line.vat_code or DEFAULT_VAT
+        self.put_combo(r, VAT, self.vat_codes, vat, vat)
+        frequency = line.billing_frequency
+        self.put_combo(r, FREQUENCY, views.frequency_choices(), frequency, frequency)
+        self.put_combo(r, KIND, LINE_KINDS, line.kind, line.kind)
+        return r
+
+    def _article_chosen(self, combo: QComboBox) -> None:
+        """A newly chosen article fills the designation, unit, price and VAT of its row."""
+        row = self.row_of(combo, ARTICLE)
+        article = self.articles.get(combo.currentData())
+        if row < 0 or article is None:
+            return
+        self.item(row, LABEL).setText(article.text)
+        self.item(row, UNIT).setText(article.unit)
+        self.item(row, PRICE).setText(decimal_text(article.unit_price))
+        select_value(self.combo(row, VAT), article.vat_code, article.vat_code)
+
+    def set_lines(self, lines: list[LineForm]) -> None:
+        self.setRowCount(0)
+        for line in lines:
+            self.add_line(line)
+
+    def lines(self) -> list[LineForm]:
+        return [self.line(r) for r in range(self.rowCount())]
+
+    def line(self, r: int) -> LineForm:
+        return dataclasses.replace(
+            self.origin(r) or LineForm(),
+            article_id=self.combo(r, ARTICLE).currentData(),
+            label=self.text(r, LABEL),
+            quantity=self.text(r, QUANTITY) or "0",
+            unit=self.text(r, UNIT) or "forfait",
+            unit_price=self.text(r, PRICE) or "0",
+            discount=self.text(r, DISCOUNT) or "0",
+            vat_code=self.combo(r, VAT).currentData(),
+            billing_frequency=self.combo(r, FREQUENCY).currentData(),
+            kind=self.combo(r, KIND).currentData(),
+        )
+
+    def show_frequency(self, visible: bool) -> None:
+        self.setColumnHidden(FREQUENCY, not visible)
