@@ -31,6 +31,7 @@ from app.i18n import _
 from app.money import format_amount
 from ui.context import UiContext
 from ui.forms import error_label
+from ui.invoice_lines import LABEL, PRICE, QUANTITY, InvoiceLinesTable
 from ui.table import display
 
 
@@ -184,15 +185,12 @@ class CreditNoteDialog(QDialog):
 class ManualInvoiceDialog(QDialog):
     """A one-off invoice for any client: free lines or catalogue articles (saved as a draft)."""
 
-    HEADERS = ("Article", "Désignation", "Quantité", "Prix unitaire HT")
-
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.invoice_id: int | None = None
-        self.articles = ctx.query(queries.article_choices)
         self.setWindowTitle(_("Facture ponctuelle"))
-        self.resize(820, 460)
+        self.resize(960, 480)
         self.client = QComboBox(self)
         self.client.addItem("—", None)
         for client_id, label in ctx.query(queries.client_choices):
@@ -203,15 +201,8 @@ class ManualInvoiceDialog(QDialog):
         self.title = QLineEdit(self)
         self.title.setPlaceholderText(_("Objet de la facture"))
         self.purchase_order = QLineEdit(self)
-        self.grid = QTableWidget(0, len(self.HEADERS), self)
-        self.grid.setHorizontalHeaderLabels(self.HEADERS)
+        self.grid = InvoiceLinesTable(ctx, self)
         self.grid.verticalHeader().setVisible(False)
-        self.grid.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.grid.setToolTip(
-            _(
-                "Choisissez un article (TVA et unité reprises) ou saisissez une ligne libre (TVA 20 %)."
-            )
-        )
         add = QPushButton(_("Ajouter une ligne"), self)
         add.clicked.connect(self.add_line)
         self.error = error_label(self)
@@ -235,46 +226,19 @@ class ManualInvoiceDialog(QDialog):
         self.add_line()
 
     def add_line(self) -> None:
-        r = self.grid.rowCount()
-        self.grid.insertRow(r)
-        combo = QComboBox(self)
-        combo.addItem("—", None)
-        for article_id, label, _price in self.articles:
-            combo.addItem(label, article_id)
-        combo.currentIndexChanged.connect(lambda _i, row=r: self._article_chosen(row))
-        self.grid.setCellWidget(r, 0, combo)
-        for c, text in ((1, ""), (2, "1"), (3, "")):
-            self.grid.setItem(r, c, QTableWidgetItem(text))
-
-    def _article_chosen(self, row: int) -> None:
-        combo = self.grid.cellWidget(row, 0)
-        assert isinstance(combo, QComboBox)
-        for article_id, label, price in self.articles:
-            if article_id == combo.currentData():
-                self.grid.item(row, 1).setText(label.split(" — ", 1)[-1])
-                self.grid.item(row, 3).setText(format(price.normalize(), "f"))
+        self.grid.add_line()
 
     def set_line(self, row: int, description: str, quantity: str, price: str) -> None:
         while self.grid.rowCount() <= row:
             self.add_line()
-        for c, text in ((1, description), (2, quantity), (3, price)):
-            self.grid.item(row, c).setText(text)
+        for column, text in ((LABEL, description), (QUANTITY, quantity), (PRICE, price)):
+            self.grid.set_cell(row, column, text)
 
     def lines(self) -> list[DraftLine]:
-        result = []
-        for r in range(self.grid.rowCount()):
-            texts = [self.grid.item(r, c).text().strip() for c in (1, 2, 3)]
-            combo = self.grid.cellWidget(r, 0)
-            article_id = combo.currentData() if isinstance(combo, QComboBox) else None
-            if not any(texts[:1]) and article_id is None:
-                continue
-            result.append(
-                DraftLine(texts[0], texts[1] or "0", texts[2] or "0", article_id=article_id)
-            )
-        return result
+        return self.grid.lines()
 
     def load_draft(self, invoice_id: int) -> None:
-        """Edit an existing draft (its client stays)."""
+        """Edit an existing draft (its client stays; each line keeps what it stores)."""
         d = self.ctx.query(queries.draft_for_edit, invoice_id)
         self.invoice_id = d.id
         self.setWindowTitle(_("Facture provisoire"))
@@ -283,17 +247,7 @@ class ManualInvoiceDialog(QDialog):
         self.date.setDate(d.issue_date)
         self.title.setText(d.title)
         self.purchase_order.setText(d.purchase_order)
-        self.grid.setRowCount(0)
-        for r, (article_id, text, quantity, price) in enumerate(d.lines):
-            self.add_line()
-            combo = self.grid.cellWidget(r, 0)
-            assert isinstance(combo, QComboBox)
-            combo.blockSignals(True)
-            combo.setCurrentIndex(max(combo.findData(article_id), 0))
-            combo.blockSignals(False)
-            self.set_line(
-                r, text, format(quantity.normalize(), "f"), format(price.normalize(), "f")
-            )
+        self.grid.set_lines(d.lines)
 
     def save(self) -> None:
         if self.invoice_id is not None:

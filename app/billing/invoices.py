@@ -47,6 +47,25 @@ class DraftLine:
     origin_line_id: int | None = None
 
 
+def draft_line_of(line: InvoiceLine) -> DraftLine:
+    """The DraftLine giving back ``line`` as it is stored (to edit a draft without losing
+    its VAT, unit, discount, kind, periods or contract link)."""
+    return DraftLine(
+        description=line.description,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        article_id=line.article_id,
+        vat_rate_id=line.vat_rate_id,
+        unit=line.unit,
+        discount=line.discount,
+        kind=line.kind,
+        contract_line_id=line.contract_line_id,
+        period_start=line.period_start,
+        period_end=line.period_end,
+        origin_line_id=line.origin_line_id,
+    )
+
+
 class LineResolver:
     """Cached lookups turning DraftLines into invoice_lines rows (used in bulk by runs)."""
 
@@ -296,19 +315,13 @@ def update_draft_invoice(
     rows = [resolver.row(line, i) for i, line in enumerate(lines, 1)]
     vat_rules.settle_rows(session, rows, session.get(Client, invoice.client_id), invoice.site_id)
     before = invoice.total_ht
-    billed = {
-        lid
-        for lid in session.scalars(
-            select(BillingLedger.invoice_line_id).where(BillingLedger.invoice_id == invoice.id)
-        )
-    }
-    kept = {line.id for line in invoice.lines} & billed
-    if kept:
-        raise StateError(
-            "Ce brouillon vient d'une facturation de contrat : supprimez-le et relancez "
-            "la facturation plutôt que de modifier ses lignes."
-        )
-    invoice.lines = [InvoiceLine(**row) for row in rows]
+    unchanged = len(rows) == len(invoice.lines) and all(
+        all(getattr(line, k) == v for k, v in row.items())
+        for line, row in zip(invoice.lines, rows, strict=True)
+    )
+    if not unchanged:  # lines saved as they were keep their rows (and their ledger)
+        _require_unbilled(session, invoice)
+        invoice.lines = [InvoiceLine(**row) for row in rows]
     header = {
         k: v
         for k, v in {
@@ -333,6 +346,19 @@ def update_draft_invoice(
         changes=changes,
     )
     return invoice
+
+
+def _require_unbilled(session: Session, invoice: Invoice) -> None:
+    billed = set(
+        session.scalars(
+            select(BillingLedger.invoice_line_id).where(BillingLedger.invoice_id == invoice.id)
+        )
+    )
+    if {line.id for line in invoice.lines} & billed:
+        raise StateError(
+            "Ce brouillon vient d'une facturation de contrat : supprimez-le et relancez "
+            "la facturation plutôt que de modifier ses lignes."
+        )
 
 
 def delete_draft_invoice(session: Session, invoice_id: int) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -377,6 +378,10 @@ def contract_line_choices(session: Session, contract_id: int) -> list[tuple[int,
     ]
 
 
+if TYPE_CHECKING:
+    from app.billing.invoices import DraftLine
+
+
 @dataclass
 class DraftForEdit:
     id: int
@@ -384,11 +389,11 @@ class DraftForEdit:
     issue_date: dt.date
     title: str
     purchase_order: str
-    lines: list[tuple[int | None, str, Decimal, Decimal]]  # article, text, quantity, price
+    lines: list[DraftLine]  # each line as stored (VAT, unit, discount, periods kept)
 
 
 def draft_for_edit(session: Session, invoice_id: int) -> DraftForEdit:
-    from app.billing.invoices import get_invoice
+    from app.billing.invoices import draft_line_of, get_invoice
 
     inv = get_invoice(session, invoice_id)
     return DraftForEdit(
@@ -397,5 +402,5 @@ def draft_for_edit(session: Session, invoice_id: int) -> DraftForEdit:
         inv.issue_date,
         inv.title,
         inv.purchase_order,
-        [(ln.article_id, ln.description, ln.quantity, ln.unit_price) for ln in inv.lines],
+        [draft_line_of(ln) for ln in inv.lines],
     )

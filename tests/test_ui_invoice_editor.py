@@ -1,0 +1,201 @@
+"""The draft invoice editor (Facturation → one-off invoice, or a draft opened from the list)
+round-trips what it opens (issue O): every draft of the demo firm's September run and a
+one-off draft holding every optional field, saved untouched, change no column of any row;
+one field changed changes that column only. Seen: a reverse-charge draft opened to change
+its date went from 930 to 1 116 € TTC (VAT reset to 20 %, unit to « forfait »)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select, text
+
+from app.billing.invoices import DraftLine, create_draft_invoice
+from app.billing.runs import run_month
+from app.db import Database
+from models.catalog import Article, VatRate
+from models.clients import Client
+from models.invoices import Invoice, InvoiceStatus
+from ui.billing_dialogs import ManualInvoiceDialog
+from ui.context import UiContext
+from ui.invoice_lines import DISCOUNT, LABEL, PRICE, QUANTITY, UNIT, VAT
+from ui.operations import Bus, OperationRunner
+
+DAY = dt.date(2026, 9, 30)
+
+
+def _ctx(db: Database) -> UiContext:
+    bus = Bus()
+    return UiContext(db, bus, OperationRunner(db, bus))
+
+
+def _rows(db: Database) -> dict[str, list[dict[str, Any]]]:
+    with db.read() as s:
+        invoices = [
+            {k: v for k, v in r._mapping.items() if k != "updated_at"}
+            for r in s.execute(text("SELECT * FROM invoices ORDER BY id"))
+        ]
+        lines = [
+            dict(r._mapping)
+            for r in s.execute(text("SELECT * FROM invoice_lines ORDER BY invoice_id, position"))
+        ]
+        ledger = [dict(r._mapping) for r in s.execute(text("SELECT * FROM billing_ledger"))]
+    return {"invoices": invoices, "invoice_lines": lines, "billing_ledger": ledger}
+
+
+def _changed(before: dict[str, list[dict]], after: dict[str, list[dict]]) -> set[str]:
+    out: set[str] = set()
+    for table, rows in before.items():
+        assert len(rows) == len(after[table]), table
+        for old, new in zip(rows, after[table], strict=True):
+            out |= {f"{table}.{k}" for k in old if old[k] != new[k]}
+    return out
+
+
+def _vat(s: Any, code: str) -> int:
+    return s.scalar(select(VatRate.id).where(VatRate.code == code))
+
+
+def _full_draft(db: Database) -> int:
+    """A one-off draft with every optional field: reverse charge (930 € HT = TTC), a unit,
+    a discount, an article line at 2,1 %, a line under the franchise, a service period."""
+    with db.write() as s:
+        client = s.scalar(select(Client).where(Client.active).order_by(Client.id))
+        article = s.scalar(select(Article).where(Article.active).order_by(Article.code))
+        assert client is not None and article is not None
+        lines = [
+            DraftLine(
+                "Remise en état des sols (sous-traitance)",
+                "31",
+                "30",
+                vat_rate_id=_vat(s, "AL"),
+                unit="m²",
+                period_start=dt.date(2026, 9, 1),
+                period_end=dt.date(2026, 9, 30),
+            ),
+            DraftLine("Produits", "2,5", "40", vat_rate_id=_vat(s, "T21"), discount="5"),
+            DraftLine("", "1", "12", article_id=article.id, vat_rate_id=_vat(s, "FRANCHISE")),
+        ]
+        invoice = create_draft_invoice(
+            s,
+            client.id,
+            lines,
+            issue_date=DAY,
+            title="Travaux de septembre",
+            purchase_order="BC-2026-114",
+            notes="Autoliquidation",
+        )
+        return invoice.id
+
+
+def _drafts(db: Database) -> list[int]:
+    with db.write() as s:
+        run_month(s, "2026-09")
+    with db.read() as s:
+        return list(
+            s.scalars(
+                select(Invoice.id)
+                .where(Invoice.status == InvoiceStatus.DRAFT, Invoice.kind != "credit_note")
+                .order_by(Invoice.id)
+            )
+        )
+
+
+def _open(qtbot: QtBot, db: Database, invoice_id: int) -> ManualInvoiceDialog:
+    dialog = ManualInvoiceDialog(_ctx(db))
+    qtbot.addWidget(dialog)
+    dialog.load_draft(invoice_id)
+    return dialog
+
+
+def test_every_draft_saved_untouched_keeps_every_column(qtbot: QtBot, demo_db: Database) -> None:
+    full = _full_draft(demo_db)
+    ids = _drafts(demo_db)
+    assert full in ids and len(ids) > 5
+    before = _rows(demo_db)
+    for invoice_id in ids:
+        dialog = _open(qtbot, demo_db, invoice_id)
+        dialog.save()
+        assert dialog.error.text() == "", (invoice_id, dialog.error.text())
+    assert _changed(before, _rows(demo_db)) == set()
+
+
+def test_reverse_charge_draft_keeps_its_vat_and_unit_when_its_date_changes(
+    qtbot: QtBot, demo_db: Database
+) -> None:
+    invoice_id = _full_draft(demo_db)
+    dialog = _open(qtbot, demo_db, invoice_id)
+    assert dialog.grid.cell_text(0, VAT).startswith("AL")
+    assert dialog.grid.cell_text(0, UNIT) == "m²"
+    assert dialog.grid.cell_text(1, DISCOUNT) == "5"
+    before = _rows(demo_db)
+    dialog.date.setDate(DAY - dt.timedelta(days=2))
+    dialog.save()
+    assert dialog.error.text() == ""
+    assert _changed(before, _rows(demo_db)) == {"invoices.issue_date"}
+    with demo_db.read() as s:
+        invoice = s.get(Invoice, invoice_id)
+        assert invoice is not None
+        line = invoice.lines[0]
+        assert (line.total_ht, line.vat_rate, line.vat_category, line.unit) == (
+            Decimal("930.00"),
+            Decimal("0"),
+            "AE",
+            "m²",
+        )
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        (LABEL, "Produits d'entretien", {"description"}),
+        (QUANTITY, "3", {"quantity", "total_ht"}),
+        (UNIT, "heure", {"unit", "unit_code"}),
+        (PRICE, "41", {"unit_price", "total_ht"}),
+        (DISCOUNT, "6", {"discount", "total_ht"}),
+    ],
+)
+def test_one_field_changed_changes_that_column_only(
+    qtbot: QtBot, demo_db: Database, column: int, value: str, expected: set[str]
+) -> None:
+    invoice_id = _full_draft(demo_db)
+    before = _rows(demo_db)
+    dialog = _open(qtbot, demo_db, invoice_id)
+    dialog.grid.set_cell(1, column, value)
+    dialog.save()
+    assert dialog.error.text() == ""
+    after = _rows(demo_db)
+    # A changed line set is rewritten (new line ids); compare the lines by position.
+    for rows in (before, after):
+        for row in rows["invoice_lines"]:
+            row.pop("id")
+    changed = _changed(before, after)
+    totals = {"invoices.total_ht", "invoices.total_vat", "invoices.total_ttc"}
+    totals |= {"invoices.amount_due"}
+    assert changed - totals == {f"invoice_lines.{c}" for c in expected}
+
+
+def test_free_line_takes_the_vat_chosen_from_the_apps_list(qtbot: QtBot, demo_db: Database) -> None:
+    """Seen: free lines of a manual invoice were always 20 %; T21 and FRANCHISE missing."""
+    with demo_db.read() as s:
+        client_id = s.scalar(select(Client.id).where(Client.active).order_by(Client.id))
+        t21 = _vat(s, "T21")
+    dialog = ManualInvoiceDialog(_ctx(demo_db))
+    qtbot.addWidget(dialog)
+    combo = dialog.grid.cellWidget(0, VAT)
+    codes = {combo.itemText(i).split(" — ")[0] for i in range(combo.count())}
+    assert {"T20", "T10", "T55", "T21", "EXO", "AL", "FRANCHISE"} <= codes
+    dialog.client.setCurrentIndex(dialog.client.findData(client_id))
+    dialog.date.setDate(DAY)
+    dialog.set_line(0, "Livres", "1", "100")
+    dialog.grid.set_cell(0, VAT, t21)
+    dialog.save()
+    assert dialog.error.text() == ""
+    with demo_db.read() as s:
+        invoice = s.get(Invoice, dialog.invoice_id)
+        assert invoice is not None
+        assert (invoice.total_ht, invoice.total_ttc) == (Decimal("100.00"), Decimal("102.10"))
