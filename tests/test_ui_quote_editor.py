@@ -200,9 +200,7 @@ def test_quarterly_line_stays_quarterly_and_discount_reaches_the_contract(
         assert f"(remise de {format_amount(Decimal(100))} déduite)" in lines[0].description
 
 
-def test_new_quote_has_no_client_and_blank_form_is_refused(
-    qtbot: QtBot, demo_db: Database
-) -> None:
+def test_new_quote_has_no_client_and_blank_form_is_refused(qtbot: QtBot, demo_db: Database) -> None:
     with demo_db.read() as s:
         count = s.query(Quote).count()
     editor = _open(qtbot, demo_db, None)
