@@ -23,11 +23,13 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from app import input_rules
 from app.errors import DatabaseError
 from app.fs import attachments_dir, is_network_path
 
 BUSY_TIMEOUT_MS = 30_000
 _WRITE = "propreo_write"
+input_rules.install()  # every unit of work checks the texts and numbers it writes
 
 
 @dataclass

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from app.money import format_amount
+from reports.text import escape
 
 FAMILY_HEADERS = ("Famille", "Mois", "M-1", "Écart", "Écart %")
 ANOMALY_HEADERS = ("Anomalie", "Contrat", "Client", "Mois", "M-1", "Détail")

@@ -24,6 +24,7 @@ from reports.invoice_model import (
     InvoiceDocument,
     Party,
 )
+from reports.text import printable
 
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -75,7 +76,7 @@ class _Builder:
         prefix, name = tag.split(":")
         node = self.etree.SubElement(parent, f"{{{NS[prefix]}}}{name}", attrs)
         if text is not None:
-            node.text = text
+            node.text = printable(text)
         return node
 
     def date(self, parent: Any, tag: str, value: dt.date, qualified: bool = False) -> None:

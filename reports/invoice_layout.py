@@ -33,6 +33,7 @@ from reports.invoice_model import (
     InvoiceDocument,
     Line,
 )
+from reports.text import printable
 
 MM = 72 / 25.4
 PAGE_W, PAGE_H = 595.2755905511812, 841.8897637795277  # A4
@@ -69,16 +70,33 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     from reportlab.lib.utils import simpleSplit
 
     lines: list[str] = []
-    for part in text.split("\n"):
+    for part in printable(text).split("\n"):
         for line in simpleSplit(part, font, size, width) or [""]:
-            while _width(line, font, size) > width and len(line) > 1:  # one very long word
-                cut = len(line) - 1
-                while cut > 1 and _width(line[:cut], font, size) > width:
-                    cut -= 1
-                lines.append(line[:cut])
-                line = line[cut:]
-            lines.append(line)
+            if len(line) > 1 and _width(line, font, size) > width:  # one very long word
+                lines.extend(_cut(line, font, size, width))
+            else:
+                lines.append(line)
     return lines
+
+
+@functools.lru_cache(maxsize=4096)
+def _char_width(char: str, font: str, size: float) -> float:
+    return _width(char, font, size)
+
+
+def _cut(word: str, font: str, size: float, width: float) -> list[str]:
+    """``word`` cut into pieces fitting ``width``: one pass over its characters (a word of
+    100,000 characters is cut in a few milliseconds, not re-measured at every cut)."""
+    pieces: list[str] = []
+    start, used = 0, 0.0
+    for index, char in enumerate(word):
+        char_w = _char_width(char, font, size)
+        if used + char_w > width and index > start:
+            pieces.append(word[start:index])
+            start, used = index, 0.0
+        used += char_w
+    pieces.append(word[start:])
+    return pieces
 
 
 @functools.cache
@@ -329,8 +347,34 @@ def _row(doc: InvoiceDocument, line: Line, columns: list[Column]) -> _Row:
     return _Row(values, details, text_h + 5)
 
 
+HEADER_H = 10.5 + 5
+ROW_LEADING = 9.5
+# Room for rows under the table header of a new page.
+PAGE_ROOM = TOP - HEADER_H - BOTTOM
+
+
+def _split(row: _Row) -> list[_Row]:
+    """A row taller than a page in pieces that fit one (rows are otherwise never split):
+    the first piece has every column, the next ones continue the description, the last
+    one carries the detail line."""
+    per_page = int((PAGE_ROOM - 5 - 8 * len(row.detail)) // ROW_LEADING)
+    text = row.cells[0]
+    if row.height <= PAGE_ROOM or per_page < 1:
+        return [row]
+    chunks = [text[i : i + per_page] for i in range(0, len(text), per_page)]
+    blank = [[] for _ in row.cells[1:]]
+    pieces = []
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        detail = row.detail if last else []
+        cells = [chunk, *(row.cells[1:] if index == 0 else blank)]
+        height = max(ROW_LEADING * len(chunk) + 8 * len(detail), 10.5) + 5
+        pieces.append(_Row(cells, detail, height))
+    return pieces
+
+
 def _table_header(page: Page, columns: list[Column]) -> None:
-    height = 10.5 + 5
+    height = HEADER_H
     y = page.y - height
     page.band(MARGIN, y, WIDTH, height, HEADER_BG)
     x = MARGIN
@@ -348,8 +392,8 @@ def _lines(page: Page, doc: InvoiceDocument, new_page: Any) -> None:
     columns = _columns(doc)
     page.y -= 5 * MM
     _table_header(page, columns)
-    for line in doc.lines:
-        row = _row(doc, line, columns)
+    rows = (piece for line in doc.lines for piece in _split(_row(doc, line, columns)))
+    for row in rows:
         if page.y - row.height < BOTTOM:
             new_page()
             _table_header(page, columns)

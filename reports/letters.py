@@ -156,14 +156,13 @@ def render_letter_pdf(
     signature: str = "",
 ) -> bytes:
     """The same letter as :func:`render_letter`, as a PDF to print (DejaVu embedded)."""
-    from xml.sax.saxutils import escape
-
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
     from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer
 
     from reports.fonts import BOLD, REGULAR, register_fonts, styles
+    from reports.text import escape
 
     register_fonts()
     st: dict[str, Any] = styles()

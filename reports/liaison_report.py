@@ -69,7 +69,7 @@ def build_report(report: LiaisonReport, path: str | Path) -> Path:
     )
 
     def esc(value: object) -> str:
-        from xml.sax.saxutils import escape
+        from reports.text import escape
 
         return escape(str(value))
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+
+from reports.text import escape
 
 TITLE = "Mandat de prélèvement SEPA"
 CORE, B2B = "CORE", "B2B"

@@ -104,8 +104,6 @@ def write_docx(letter: Letter, path: str | Path) -> Path:
 
 
 def write_pdf(letter: Letter, path: str | Path) -> Path:
-    from xml.sax.saxutils import escape
-
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -113,6 +111,7 @@ def write_pdf(letter: Letter, path: str | Path) -> Path:
     from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     from reports.fonts import BOLD, REGULAR, register_fonts
+    from reports.text import escape
 
     register_fonts()
     base = ParagraphStyle("letter", fontName=REGULAR, fontSize=10, leading=14, spaceAfter=6)

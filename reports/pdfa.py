@@ -22,7 +22,8 @@ import functools
 import hashlib
 import io
 from typing import Any
-from xml.sax.saxutils import escape
+
+from reports.text import escape
 
 
 @functools.cache

@@ -6,6 +6,7 @@ import io
 
 from app.money import format_amount, format_percent, format_quantity
 from reports.quote_pdf import QuoteDocument, mandatory_mentions
+from reports.text import printable_all
 
 
 def render_quote_docx(doc: QuoteDocument) -> bytes:
@@ -13,6 +14,7 @@ def render_quote_docx(doc: QuoteDocument) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
+    doc = printable_all(doc)  # XML refuses control characters stored by older versions
     document = Document()
     style = document.styles["Normal"]
     style.font.name = "DejaVu Sans"

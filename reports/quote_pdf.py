@@ -11,11 +11,11 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from xml.sax.saxutils import escape
 
 from app.money import format_amount, format_percent, format_quantity
 from reports.fonts import BOLD, REGULAR, register_fonts, styles
 from reports.invoice_model import Party
+from reports.text import escape
 
 MARGIN_MM = 15
 

@@ -8,12 +8,12 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from xml.sax.saxutils import escape
 
 from app.money import ZERO, format_amount
 from reports.fonts import BOLD, register_fonts, styles
 from reports.invoice_model import Party
 from reports.invoice_pdf import PAGE_MARGIN_MM, fmt_date, legal_identity, numbered_canvas
+from reports.text import escape
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from reports.text import xml_chars
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -17,7 +19,7 @@ def safe_cell(value: Any) -> Any:
         return value
     if isinstance(value, Decimal):
         return value
-    text = str(value)
+    text = xml_chars(str(value))
     if text.startswith(FORMULA_PREFIXES):
         return "'" + text
     return text

@@ -10,16 +10,17 @@ issued invoice).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app import audit
+from app import audit, input_rules
 from app.billing.plan import ContractSpec, LineSpec, SuspensionSpec, VersionSpec, add_months
 from app.errors import NotFoundError, StateError, ValidationError, ValidationErrors
-from app.money import round_money, round_quantity, round_unit_price, to_decimal
+from app.money import round_money, round_quantity, round_unit_price
 from app.numbering import next_number
 from app.workflow import Workflow
 from models.catalog import Article
@@ -167,13 +168,14 @@ def _line_values(session: Session, form: LineForm, position: int) -> dict[str, o
         raise ValidationError(label, "{field} : périodicité inconnue.")
     if form.term not in Term.LABELS:
         raise ValidationError(label, "{field} : terme (à échoir / échu) inconnu.")
-    quantity = round_quantity(to_decimal(form.quantity, field=f"{label} — quantité"))
-    price = round_unit_price(to_decimal(form.unit_price, field=f"{label} — prix unitaire"))
+    quantity = round_quantity(input_rules.number(form.quantity, f"{label} — quantité", 3))
+    price = round_unit_price(input_rules.number(form.unit_price, f"{label} — prix unitaire", 4))
     budget = (
-        round_money(to_decimal(form.annual_budget, field=f"{label} — budget annuel"))
+        round_money(input_rules.number(form.annual_budget, f"{label} — budget annuel"))
         if form.annual_budget not in (None, "")
         else None
     )
+    input_rules.number(quantity * price, f"{label} — montant (quantité × prix)")
     if quantity < 0 or price < 0 or (budget is not None and budget < 0):
         raise ValidationError(label, "{field} : quantité, prix et budget doivent être positifs.")
     months = ""
@@ -196,7 +198,8 @@ def _line_values(session: Session, form: LineForm, position: int) -> dict[str, o
     article = session.get(Article, form.article_id) if form.article_id else None
     if form.article_id and article is None:
         raise ValidationError(label, "{field} : article introuvable.")
-    description = form.description.strip() or (article.label if article else "")
+    description = input_rules.text(form.description, f"{label} — désignation", 1000)
+    description = description or (article.label if article else "")
     if not description:
         raise ValidationError(label, "{field} : saisissez un libellé ou choisissez un article.")
     return {
@@ -216,12 +219,13 @@ def _line_values(session: Session, form: LineForm, position: int) -> dict[str, o
 
 
 def _header_values(form: ContractForm) -> dict[str, object]:
+    text = functools.partial(input_rules.field_text, "contracts")
     return {
         "client_id": form.client_id,
         "site_id": form.site_id,
-        "title": form.title.strip(),
-        "reference": form.reference.strip(),
-        "purchase_order": form.purchase_order.strip(),
+        "title": text("title", form.title),
+        "reference": text("reference", form.reference),
+        "purchase_order": text("purchase_order", form.purchase_order),
         "start_date": form.start_date,
         "end_date": form.end_date,
         "tacit_renewal": form.tacit_renewal,
@@ -229,7 +233,7 @@ def _header_values(form: ContractForm) -> dict[str, object]:
         "notice_months": form.notice_months,
         "grouping": form.grouping,
         "prorata": form.prorata,
-        "notes": form.notes,
+        "notes": text("notes", form.notes),
     }
 
 

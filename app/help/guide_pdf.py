@@ -17,9 +17,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reports.fonts import register_fonts
+from reports.text import escape
 
 # Before platypus is imported: its table cells take the default font at import time.
 register_fonts()
