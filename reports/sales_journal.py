@@ -49,7 +49,8 @@ def _num(value: Decimal) -> str:
 
 
 def _safe(text: str) -> str:
-    """Formula-safe cell: text a spreadsheet would evaluate is quoted (same rule as .xlsx)."""
+    """Formula-safe cell: text a spreadsheet would evaluate is quoted (same rule as .xlsx).
+    Every text cell goes through it; numbers and dates are written by this module."""
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
@@ -62,17 +63,17 @@ def sales_journal_csv(rows: list[SalesRow]) -> bytes:
         writer.writerow(
             [
                 f"{r.date:%d/%m/%Y}",
-                r.number,
-                r.kind,
+                _safe(r.number),
+                _safe(r.kind),
                 _safe(r.client_code),
                 _safe(r.client_name),
-                r.client_account,
+                _safe(r.client_account),
                 _num(r.vat_rate).rstrip("0").rstrip(","),
                 _num(r.base),
                 _num(r.vat),
                 _num(r.base + r.vat),
                 f"{r.due_date:%d/%m/%Y}" if r.due_date else "",
-                r.origin,
+                _safe(r.origin),
             ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -39,3 +39,25 @@ def test_hostile_client_names_are_quoted(name: str) -> None:
     [_header, cells] = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert cells[3] == "'" + name and cells[4] == "'" + name
     assert cells[7:10] == ["100,00", "20,00", "120,00"]
+
+
+@pytest.mark.parametrize("text", HOSTILE + ["=cmd|'/c calc'!A0"])
+def test_every_text_cell_is_neutralised(text: str) -> None:
+    """Seen: the free-text « Compte client » was written raw (``=cmd|'/c calc'!A0``)."""
+    row = SalesRow(
+        date=dt.date(2026, 10, 31),
+        number=text,
+        kind=text,
+        client_code="C1",
+        client_name="Dupont",
+        client_account=text,
+        vat_rate=Decimal("20"),
+        base=Decimal("-100.00"),
+        vat=Decimal("-20.00"),
+        due_date=None,
+        origin=text,
+    )
+    out = sales_journal_csv([row]).decode("utf-8").lstrip("\ufeff")
+    [_header, cells] = list(csv.reader(io.StringIO(out), delimiter=";"))
+    assert [cells[i] for i in (1, 2, 5, 11)] == ["'" + text] * 4
+    assert cells[7:10] == ["-100,00", "-20,00", "-120,00"]  # numbers stay numbers
