@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit, identifiers
+from app import audit, identifiers, input_rules
 from app.client_codes import CODE_FIELD, check_code, company_code_rule
 from app.client_codes import CODE_RULES as CODE_RULES  # public names kept here
 from app.client_codes import code_letters as code_letters
 from app.client_codes import suggest_client_code as suggest_client_code
 from app.errors import NotFoundError, StateError, ValidationError, ValidationErrors
-from app.money import round_money, to_decimal
+from app.money import round_money
 from app.terms import PaymentTerms
 from models.base import Base
 from models.clients import Client, ClientKind
@@ -198,7 +198,7 @@ def validate(session: Session, form: ClientForm, client_id: int | None = None) -
 def _credit_limit(text: str) -> Decimal | None:
     if not (text or "").strip():
         return None
-    amount = to_decimal(text, field="Encours autorisé")
+    amount = input_rules.number(text, "Encours autorisé")
     if amount < 0:
         raise ValidationError("Encours autorisé", "L'{field} ne peut pas être négatif.")
     return round_money(amount)

@@ -111,6 +111,13 @@ def calendar_of(session: Session) -> FiscalCalendar:
 
 def exercise(session: Session, which: int | dt.date) -> Exercise:
     """The exercise closing in year ``which`` (int) or containing the date ``which``."""
+    from app import input_rules
+
+    year = which.year if isinstance(which, dt.date) else which
+    if not input_rules.FIRST_DAY.year < year < input_rules.LAST_DAY.year:
+        raise ValidationError(
+            "Exercice", "Exercice {year} hors des limites admises (années 1901 à 2098).", year=year
+        )
     cal = calendar_of(session)
     if isinstance(which, dt.date):
         return cal.exercise_of(which)

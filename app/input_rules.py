@@ -7,7 +7,7 @@ checks every new or changed value of
 * the free-text fields that a document prints (:data:`TEXT_FIELDS`): no control or
   bidirectional-override character, a length limit per field, one line where the
   document has one line;
-* every exact number (:class:`models.base.ScaledDecimal` columns): amounts, quantities,
+* every date (years 1900 to 2099) and every exact number (:class:`models.base.ScaledDecimal` columns): amounts, quantities,
   unit prices and rates within the bounds of :data:`BOUNDS` (a cleaning firm never
   invoices 10⁹ €), so that no product or sum can overflow a stored integer.
 
@@ -19,6 +19,7 @@ Long words are accepted: documents cut them when they are drawn (reports/text.py
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from decimal import Decimal, InvalidOperation
@@ -43,6 +44,10 @@ BOUNDS = {
     6: Decimal("999999.999999"),
 }
 KIND = {2: "montant", 3: "quantité", 4: "prix unitaire", 6: "taux"}
+_A_KIND = {2: "un montant", 3: "une quantité", 4: "un prix unitaire", 6: "un taux"}
+# Dates a document or a plan may hold: month arithmetic never leaves the calendar.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
+DATE = -1  # marker of date columns in :func:`_guarded`
 
 
 class Rule:
@@ -134,12 +139,23 @@ def number(value: Any, field: str, scale: int = 2) -> Decimal:
     if not within:
         raise ValidationError(
             field,
-            "« {field} » : {value} dépasse la limite admise pour un {kind} (±{limit}).",
+            "« {field} » : {value} dépasse la limite admise pour {kind} (±{limit}).",
             value=value,
-            kind=KIND[scale],
+            kind=_A_KIND[scale],
             limit=_plain(limit),
         )
     return result
+
+
+def date(value: dt.date, field: str) -> dt.date:
+    """A date between :data:`FIRST_DAY` and :data:`LAST_DAY`."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationError(
+            field,
+            "« {field} » : la date {value} est hors des limites admises (années 1900 à 2099).",
+            value=f"{value:%d/%m/%Y}",
+        )
+    return value
 
 
 def _plain(limit: Decimal) -> str:
@@ -160,12 +176,20 @@ NUMBER_LABELS = {
     "total_vat": "Total TVA",
     "total_ttc": "Total TTC",
     "vat_rate": "Taux de TVA",
+    "start_date": "Date de début",
+    "end_date": "Date de fin",
+    "issue_date": "Date d'émission",
+    "due_date": "Date d'échéance",
+    "valid_from": "Date d'effet",
+    "one_off_date": "Date de la prestation",
 }
 
 
 @functools.cache
 def _guarded(mapper: Any) -> tuple[tuple[str, Rule | None, int], ...]:
     """``(attribute, text rule, scale)`` of the columns of a mapped class to check."""
+    from sqlalchemy import Date
+
     from models.base import ScaledDecimal
 
     table = mapper.local_table.name
@@ -177,6 +201,8 @@ def _guarded(mapper: Any) -> tuple[tuple[str, Rule | None, int], ...]:
             out.append((prop.key, rule, 0))
         elif isinstance(column.type, ScaledDecimal):
             out.append((prop.key, None, column.type.scale))
+        elif isinstance(column.type, Date):
+            out.append((prop.key, None, DATE))
     return tuple(out)
 
 
@@ -191,6 +217,8 @@ def check_object(obj: Any, new: bool) -> None:
             text(value, rule.label, rule.max_length, multiline=rule.multiline)
         elif rule is None and isinstance(value, Decimal) and scale in BOUNDS:
             number(value, NUMBER_LABELS.get(key, KIND[scale].capitalize()), scale)
+        elif scale == DATE and isinstance(value, dt.date):
+            date(value, NUMBER_LABELS.get(key, "Date"))
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:

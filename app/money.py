@@ -42,6 +42,10 @@ def to_decimal(value: Number, *, field: str = "montant") -> Decimal:
         raise ValidationError(
             field, "« {value} » n'est pas un nombre valide pour « {field} ».", value=value
         )
+    if result and result.adjusted() >= 10:  # 1e30 would break rounding (InvalidOperation)
+        raise ValidationError(
+            field, "« {field} » : {value} dépasse la limite admise (±10 000 000 000).", value=value
+        )
     return result
 
 

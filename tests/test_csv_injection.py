@@ -41,7 +41,7 @@ def test_hostile_client_names_are_quoted(name: str) -> None:
     assert cells[7:10] == ["100,00", "20,00", "120,00"]
 
 
-@pytest.mark.parametrize("text", HOSTILE + ["=cmd|'/c calc'!A0"])
+@pytest.mark.parametrize("text", [*HOSTILE, "=cmd|'/c calc'!A0"])
 def test_every_text_cell_is_neutralised(text: str) -> None:
     """Seen: the free-text « Compte client » was written raw (``=cmd|'/c calc'!A0``)."""
     row = SalesRow(

@@ -129,8 +129,8 @@ def period_of(day: dt.date) -> tuple[dt.date, dt.date]:
 def parse_period(text: str) -> tuple[dt.date, dt.date]:
     """``"2026-09"`` → (2026-09-01, 2026-09-30); ValueError when malformed."""
     year, month = text.strip().split("-")
-    if len(year) != 4 or len(month) != 2:
-        raise ValueError(text)
+    if len(year) != 4 or len(month) != 2 or not "1900" <= year <= "2099":
+        raise ValueError(text)  # 9999-12 would make month arithmetic leave the calendar
     first = dt.date(int(year), int(month), 1)
     return first, month_end(first)
 

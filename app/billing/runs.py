@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Integer, Select, Table, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, input_rules
 from app.billing import vat_rules
 from app.billing.contracts import contract_spec
 from app.billing.invoices import DraftLine, LineResolver
@@ -30,7 +30,7 @@ from app.billing.plan import Billed, DueItem, due_items, parse_period
 from app.billing.records import client_records
 from app.billing.totals import compute_totals
 from app.db import decimal_reader, insert_rows, paused_gc
-from app.errors import ValidationError
+from app.errors import PropreoError, ValidationError
 from app.i18n import month_names
 from app.money import ZERO, format_amount, line_total
 from app.progress import Progress
@@ -86,7 +86,9 @@ def _check_period(period: str) -> tuple[dt.date, dt.date]:
         return parse_period(period)
     except ValueError:
         raise ValidationError(
-            "Période", "Période « {value} » invalide : attendu AAAA-MM.", value=period
+            "Période",
+            "Période « {value} » invalide : attendu AAAA-MM, année de 1900 à 2099.",
+            value=period,
         ) from None
 
 
@@ -290,12 +292,16 @@ def run_month(
     groups: dict[tuple[str, int, int | None], list[tuple[Contract, ContractLine, DueItem]]] = (
         defaultdict(list)
     )
+    skipped: list[str] = []
     for n, contract in enumerate(contracts, 1):
         lines = {cl.id: cl for cl in contract.lines}
         mine = {k: v for line_id in lines for k, v in billed_by_line.get(line_id, {}).items()}
-        for item in due_items(contract_spec(contract), last, mine):
-            if item.amount == ZERO:
-                continue
+        try:
+            items = _due(contract, last, mine)
+        except (PropreoError, ArithmeticError, ValueError) as exc:  # one contract, not the run
+            skipped.append(f"Contrat {contract.code} laissé de côté : {exc}")
+            continue
+        for item in items:
             line = lines[item.line_id]
             groups[_group_key(contract, line)].append((contract, line, item))
         if progress is not None and n % 200 == 0:
@@ -305,6 +311,8 @@ def run_month(
     session.flush()
     result.run_id = run.id
     if not groups:
+        result.warnings = skipped
+        run.warnings = json.dumps(skipped, ensure_ascii=False)
         run.finished_at = dt.datetime.now(dt.UTC)
         return result
     resolver = LineResolver(session)
@@ -421,8 +429,10 @@ def run_month(
             for invoice_id, row in zip(ids, invoice_rows, strict=True)
         ],
     )
-    result.warnings = backdating_warnings(issue_date) + client_warnings(
-        session, clients.values(), invoice_rows
+    result.warnings = (
+        skipped
+        + backdating_warnings(issue_date)
+        + client_warnings(session, clients.values(), invoice_rows)
     )
     run.created_count = len(ids)
     run.total_ht, run.total_ttc = result.total_ht, result.total_ttc
@@ -437,6 +447,26 @@ def run_month(
         f"Facturation {period} : {len(ids)} facture(s) provisoire(s), {result.total_ht} € HT",
     )
     return result
+
+
+def _due(contract: Any, last: dt.date, billed: dict[Any, Billed]) -> list[DueItem]:
+    """What ``contract`` owes up to ``last``, after checking what older versions or direct
+    writes may have stored (texts, bounds): a contract that cannot be invoiced raises and
+    is left out of the run with its reason, the others are invoiced."""
+    for line in contract.lines:
+        for v in line.versions:
+            label = f"ligne {line.position}"
+            input_rules.text(v.description, f"{label} — désignation", 1000)
+            quantity = input_rules.number(v.quantity, f"{label} — quantité", 3)
+            price = input_rules.number(v.unit_price, f"{label} — prix unitaire", 4)
+            input_rules.number(quantity * price, f"{label} — montant (quantité × prix)")
+            if v.annual_budget is not None:
+                input_rules.number(v.annual_budget, f"{label} — budget annuel")
+    input_rules.text(contract.purchase_order, "N° de bon de commande", 100, multiline=False)
+    items = [i for i in due_items(contract_spec(contract), last, billed) if i.amount != ZERO]
+    total = sum((abs(i.amount) for i in items), ZERO)
+    input_rules.number(total, f"montant dû du contrat {contract.code}")
+    return items
 
 
 def _max_id(session: Session, model: type) -> int:

@@ -82,7 +82,9 @@ def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     try:
         return parse_period(period)
     except ValueError:
-        raise ValidationError("Mois", "{field} : format attendu AAAA-MM.") from None
+        raise ValidationError(
+            "Mois", "{field} : format attendu AAAA-MM, année de 1900 à 2099."
+        ) from None
 
 
 def get_threshold(session: Session) -> Decimal:

@@ -100,15 +100,16 @@ class BatchResult:
 
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:
     """``2026-10`` → (2026-10-01, 2026-10-31)."""
+    from app.billing.plan import parse_period
+
     try:
-        year, month = (int(p) for p in period.split("-"))
-        start = dt.date(year, month, 1)
+        return parse_period(period)
     except ValueError:
         raise ValidationError(
-            "Période", "La période « {value} » doit être au format AAAA-MM.", value=period
+            "Période",
+            "La période « {value} » doit être au format AAAA-MM, année de 1900 à 2099.",
+            value=period,
         ) from None
-    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    return start, end
 
 
 def issued_in_period(session: Session, period: str) -> list[int]:
