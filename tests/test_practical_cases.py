@@ -1,0 +1,269 @@
+"""The practical cases of the customer's training programme N1.02 (« Mise en situation —
+cas pratiques »), replayed through the real widgets on a copy of the demo firm. Each case
+asserts the rows and documents a trainer would check: amounts to the cent, numbers, the
+text of the printed PDF, the messages received by a real local SMTP server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.db import Database
+from models.clients import Client, Site
+from models.invoices import Invoice
+from tests.practical import answering, pdf_text
+from ui.main_window import MainWindow
+
+D = dt.date
+E = Decimal
+
+
+def _window(qtbot: QtBot, db: Database) -> MainWindow:
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    return window
+
+
+def _article(db: Database, code: str) -> int:
+    from models.catalog import Article
+
+    with db.read() as s:
+        article_id = s.scalar(select(Article.id).where(Article.code == code))
+    assert article_id is not None
+    return article_id
+
+
+def create_client_and_site(window: MainWindow) -> tuple[int, int]:
+    """Clients → Nouveau client, then Chantiers → Nouveau chantier, typed as a clerk does."""
+    clients = window.tab("Clients")
+    editor = clients.editor
+    editor.new()
+    form = editor.form
+    form.set_value("kind", "company")
+    editor.name_edit.setText("Imprimerie Valette")
+    editor.name_edit.textEdited.emit("Imprimerie Valette")  # the code is suggested as typed
+    form.set_value("legal_form", "SARL")
+    form.set_value("siret", "73282932000074")
+    form.set_value("street", "14 rue des Tanneurs")
+    form.set_value("postcode", "69002")
+    form.set_value("city", "Lyon")
+    form.set_value("phone", "04 78 12 34 56")
+    form.set_value("email", "contact@imprimerie-valette.fr")
+    form.set_value("invoice_email", "compta@imprimerie-valette.fr")
+    form.set_value("sending_mode", "email")
+    form.set_value("payment_term_kind", "days_eom")
+    form.set_value("payment_term_days", 45)
+    form.set_value("payment_means", "transfer")
+    form.set_value("credit_limit", "8 000")
+    assert editor.save(), editor.status.text()
+    client_id = editor.client_id
+    assert client_id is not None
+
+    sites = window.tab("Chantiers")
+    sites.new_site(client_id)
+    sf = sites.form
+    assert sf.value("client_id") == client_id
+    assert sf.value("street") == "14 rue des Tanneurs"  # prefilled from the client
+    sf.set_value("name", "Imprimerie Valette — atelier et bureaux")
+    sf.set_value("opening_hours", "5h30–7h30")
+    sf.set_value("access_codes", "Portail 2580")
+    sf.set_value("surfaces", "Bureaux : 320\nAtelier : 850,5\nSanitaires : 40")
+    sf.set_value("floor_types", "Carrelage, béton peint")
+    sf.set_value("onsite_contact", "M. Valette")
+    sf.set_value("onsite_phone", "06 70 80 90 10")
+    sites.checks["alarm"].setChecked(True)
+    sites.checks["water_point"].setChecked(True)
+    assert sites.save(), sites.form.general_error.text()
+    assert sites.site_id is not None
+    return client_id, sites.site_id
+
+
+def test_case_1_client_and_site(qtbot: QtBot, demo_db: Database) -> None:
+    window = _window(qtbot, demo_db)
+    client_id, site_id = create_client_and_site(window)
+    with demo_db.read() as s:
+        client = s.get(Client, client_id)
+        site = s.get(Site, site_id)
+        assert client is not None and site is not None
+        assert (client.code, client.account_code) == ("IMPR001", "411IMPR001")
+        assert (client.siren, client.credit_limit) == ("732829320", E("8000.00"))
+        assert (client.payment_term_kind, client.payment_term_days) == ("days_eom", 45)
+        assert client.invoice_email == "compta@imprimerie-valette.fr"
+        assert site.code == "IMPR001-01" and site.client_id == client_id
+        assert (site.postcode, site.city) == ("69002", "Lyon")
+        from app.sites import constraints_of, surfaces_of
+
+        assert surfaces_of(site) == {
+            "Bureaux": E("320"),
+            "Atelier": E("850.5"),
+            "Sanitaires": E("40"),
+        }
+        assert sorted(constraints_of(site)) == ["alarm", "water_point"]
+    # The list of the Chantiers tab shows it with its total surface.
+    row = next(r for r in window.tab("Chantiers").list.visible_rows() if r.id == site_id)
+    assert row.surface == E("1210.5")
+
+
+def _three_line_contract(window: MainWindow, db: Database, client_id: int, site_id: int) -> int:
+    """Contrats → Nouveau: monthly in advance, quarterly in arrears, half-yearly in advance."""
+    tab = window.tab("Contrats")
+    tab.new_contract()
+    tab.form.set_value("client_id", client_id)
+    tab.form.set_value("site_id", site_id)
+    tab.form.set_value("title", "Entretien de l'atelier et des bureaux")
+    tab.form.set_value("reference", "MARCHE-2026-14")
+    tab.form.set_value("start_date", D(2026, 7, 1))
+    grid = tab.lines
+    lines = [
+        ("NETCONT", "Entretien courant selon cadencier", "1", "1450", "monthly", "advance"),
+        ("VITRINT", "Vitres intérieures", "120", "1,80", "quarterly", "arrears"),
+        ("REMSOL", "Décapage et cire de l'atelier", "850", "0,65", "half_yearly", "advance"),
+    ]
+    for r, (code, label, qty, price, frequency, term) in enumerate(lines):
+        if r >= grid.rowCount():
+            grid.add_line()
+        grid.cellWidget(r, 0).setCurrentIndex(grid.cellWidget(r, 0).findData(_article(db, code)))
+        grid.item(r, 1).setText(label)
+        grid.item(r, 2).setText(qty)
+        grid.item(r, 3).setText(price)
+        grid.cellWidget(r, 4).setCurrentIndex(grid.cellWidget(r, 4).findData(frequency))
+        grid.cellWidget(r, 5).setCurrentIndex(grid.cellWidget(r, 5).findData(term))
+    contract_id = tab.save()
+    assert contract_id is not None, tab.form.general_error.text()
+    with answering():
+        tab.activate()
+    assert tab.detail is not None and tab.detail.status == "active"
+    return contract_id
+
+
+def _plan(tab: Any) -> list[tuple[str, ...]]:
+    return [
+        tuple(
+            tab.plan.item(r, c).text().replace("\u202f", " ") if tab.plan.item(r, c) else ""
+            for c in range(6)
+        )
+        for r in range(tab.plan.rowCount())
+    ]
+
+
+def _run_month(qtbot: QtBot, window: MainWindow, period: str) -> Any:
+    billing = window.tab("Facturation")
+    billing.set_period(period)
+    billing.start_run()
+    qtbot.waitUntil(
+        lambda: billing.warnings.count() > 0 or bool(billing.review and billing.review.drafts),
+        timeout=120_000,
+    )
+    return billing
+
+
+def _contract_invoices(db: Database, contract_id: int) -> list[tuple[Any, ...]]:
+    """(status, number, issue date, HT, TTC, [(line text, qty, unit price, line HT)])."""
+    with db.read() as s:
+        invoices = s.scalars(
+            select(Invoice).where(Invoice.contract_id == contract_id).order_by(Invoice.id)
+        )
+        return [
+            (
+                inv.status,
+                inv.number,
+                inv.issue_date,
+                inv.total_ht,
+                inv.total_ttc,
+                [(li.description, li.quantity, li.unit_price, li.total_ht) for li in inv.lines],
+            )
+            for inv in invoices
+        ]
+
+
+def _select(listing: Any, record_id: int) -> None:
+    for i, row in enumerate(listing.visible_rows()):
+        if row.id == record_id:
+            listing.view.selectRow(i)
+            return
+    raise AssertionError(f"ligne {record_id} absente de la liste")
+
+
+def _issue_selected(qtbot: QtBot, billing: Any, invoice_id: int) -> tuple[list[str], list[str]]:
+    """Facturation → select one draft → « Émettre la sélection » (confirmations answered)."""
+    billing.load_review()
+    _select(billing.drafts, invoice_id)
+    billing.last_numbers = []
+    with answering() as answers:
+        billing.issue(selected_only=True)
+        qtbot.waitUntil(lambda: bool(billing.last_numbers), timeout=120_000)
+    return list(billing.last_numbers), answers.texts
+
+
+def _pdf(db: Database, invoice_id: int) -> str:
+    from app.documents.render import invoice_pdf
+
+    with db.read() as s:
+        return pdf_text(invoice_pdf(s, invoice_id))
+
+
+def _invoice_id(db: Database, number: str) -> int:
+    with db.read() as s:
+        invoice_id = s.scalar(select(Invoice.id).where(Invoice.number == number))
+    assert invoice_id is not None
+    return invoice_id
+
+
+def test_case_3_contract_with_three_lines_and_the_month_end_run(
+    qtbot: QtBot, demo_db: Database
+) -> None:
+    window = _window(qtbot, demo_db)
+    client_id, site_id = create_client_and_site(window)
+    contract_id = _three_line_contract(window, demo_db, client_id, site_id)
+    # The échéancier: monthly in advance (due the 1st), the quarter in arrears (due at its
+    # end), the half-year in advance (due on its first day).
+    plan = _plan(window.tab("Contrats"))
+    assert plan[:5] == [
+        ("1", "Entretien courant selon cadencier", "01/07/2026", "31/07/2026", "01/07/2026", "1 450,00"),
+        ("3", "Décapage et cire de l'atelier", "01/07/2026", "31/12/2026", "01/07/2026", "552,50"),
+        ("1", "Entretien courant selon cadencier", "01/08/2026", "31/08/2026", "01/08/2026", "1 450,00"),
+        ("1", "Entretien courant selon cadencier", "01/09/2026", "30/09/2026", "01/09/2026", "1 450,00"),
+        ("2", "Vitres intérieures", "01/07/2026", "30/09/2026", "30/09/2026", "216,00"),
+    ]  # fmt: skip
+
+    # The automatic month-end run of September catches up July and August.
+    billing = _run_month(qtbot, window, "2026-09")
+    [(status, number, issued, ht, ttc, lines)] = _contract_invoices(demo_db, contract_id)
+    assert (status, number, issued) == ("draft", None, D(2026, 9, 30))
+    assert (ht, ttc) == (E("5118.50"), E("6142.20"))
+    assert lines == [
+        ("Entretien courant selon cadencier — juillet 2026", E("1"), E("1450"), E("1450.00")),
+        ("Entretien courant selon cadencier — août 2026", E("1"), E("1450"), E("1450.00")),
+        ("Entretien courant selon cadencier — septembre 2026", E("1"), E("1450"), E("1450.00")),
+        ("Vitres intérieures — du 01/07/2026 au 30/09/2026", E("120"), E("1.8"), E("216.00")),
+        ("Décapage et cire de l'atelier — du 01/07/2026 au 31/12/2026", E("850"), E("0.65"), E("552.50")),
+    ]  # fmt: skip
+
+    # Validation: the draft is numbered when issued, and printed as issued.
+    with demo_db.read() as s:
+        draft_id = s.scalar(select(Invoice.id).where(Invoice.contract_id == contract_id))
+    assert draft_id is not None
+    numbers, _asked = _issue_selected(qtbot, billing, draft_id)
+    [(status, number, issued, ht, ttc, _lines)] = _contract_invoices(demo_db, contract_id)
+    assert numbers == [number] and status == "issued" and number.startswith("FA2026-")
+    text = _pdf(demo_db, draft_id)
+    for expected in (
+        number,
+        "Imprimerie Valette",
+        "MARCHE-2026-14",
+        "Vitres intérieures — du 01/07/2026 au 30/09/2026",
+        "5 118,50",
+        "1 023,70",  # VAT 20 %
+        "6 142,20",
+    ):
+        assert expected in text, expected
+
+    # October: only the month in advance is due; rerunning the month adds nothing.
+    _run_month(qtbot, window, "2026-10")
+    october = _contract_invoices(demo_db, contract_id)[1]
+    assert (october[0], october[2], october[3]) == ("draft", D(2026, 10, 31), E("1450.00"))
+    assert [li[0] for li in october[5]] == ["Entretien courant selon cadencier — octobre 2026"]
