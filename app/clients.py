@@ -519,3 +519,21 @@ def managed_condominiums(session: Session, manager_id: int) -> list[CondominiumR
 
 def payment_terms(client: Client) -> PaymentTerms:
     return PaymentTerms(client.payment_term_kind, client.payment_term_days)
+
+
+# --- « Bloqué »: no new billing nor quote for the client ------------------------------------
+
+BLOCKED_HINT = "Débloquez-le d'abord (fiche client, case « Bloqué »)."
+
+
+def refuse_if_blocked(client: Any, what: str) -> None:
+    """A blocked client gets no new quote and no issued invoice (credit notes stay possible):
+    ``what`` says what is refused, in French."""
+    if client is not None and client.blocked:
+        raise ValidationError(
+            "Client",
+            "{client} est bloqué : {what} impossible. {hint}",
+            client=client.name,
+            what=what,
+            hint=BLOCKED_HINT,
+        )

@@ -155,15 +155,18 @@ def test_grouping_per_payer_makes_one_invoice_for_two_contracts(db: Database) ->
     assert result.created == 1 and result.total_ht == Decimal("900.00")
 
 
-def test_blocked_client_is_reported_and_not_issued(db: Database) -> None:
+def test_blocked_client_is_left_out_of_the_run_with_the_reason(db: Database) -> None:
     with db.write() as s:
         bf.firm(s)
         client = bf.client(s, blocked=True, credit_limit=Decimal("100.00"))
         bf.three_line_contract(s, client)
     with db.write() as s:
         result = run_month(s, "2026-01")
-        assert any("bloqué" in w for w in result.warnings)
-        assert any("plafond" in w for w in result.warnings)
+        assert result.created == 0
+        assert [w for w in result.warnings if "bloqué" in w] == [
+            "Société Dupont : client bloqué — non facturé ce mois-ci (2 période(s) en attente). "
+            "Débloquez-le (fiche client) puis relancez la facturation du mois."
+        ]
         assert issue_period(s, "2026-01") == []
 
 

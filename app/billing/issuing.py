@@ -224,6 +224,14 @@ def legal_problems(client: Client) -> list[str]:
 _CATEGORY = LINE_FIELDS.index("vat_category")
 
 
+def _refuse_blocked(invoices: list[Any], clients: dict[int, Any]) -> None:
+    from app.clients import refuse_if_blocked
+
+    for invoice in invoices:
+        if invoice.kind != InvoiceKind.CREDIT_NOTE:
+            refuse_if_blocked(clients[invoice.client_id], "émission de ses factures")
+
+
 def _check_issuable(invoice: Any, client: Client, lines: list[Any] | None = None) -> None:
     if invoice.status != InvoiceStatus.DRAFT:
         raise StateError("Le document {number} est déjà émis.", number=invoice.number)
@@ -296,8 +304,13 @@ def issue_invoices(
     *,
     progress: Progress | None = None,
     issued_at: dt.datetime | None = None,
+    include_blocked: bool = False,
 ) -> list[str]:
     """Issue drafts (in issue-date order); return their numbers. All or nothing.
+
+    An invoice of a blocked client is refused (its credit notes are not): leave it out of
+    the selection, or unblock the client. ``include_blocked`` is for rebuilding a history
+    (the demo firm) where the client was blocked later.
 
     Invoices and lines are read as plain rows (no ORM objects: the canonical content and
     the hash chain are built in one pass over them), the issued values are written with
@@ -359,6 +372,8 @@ def issue_invoices(
         if site_ids
         else {}
     )
+    if not include_blocked:
+        _refuse_blocked(invoices, clients)
     for invoice in invoices:
         _check_issuable(invoice, clients[invoice.client_id], lines_of.get(invoice.id, []))
     assigned: dict[int, Number] = {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
@@ -306,20 +306,23 @@ def run_month(
             groups[_group_key(contract, line)].append((contract, line, item))
         if progress is not None and n % 200 == 0:
             progress.step(n, len(contracts) * 2, f"Contrats analysés : {n}")
+    clients = client_records(session, {k[1] for k in groups})
+    # A blocked client is left out of the run (billed by the next run once unblocked).
+    left_out = blocked_left_out(clients.values(), groups)
+    groups = defaultdict(list, {k: v for k, v in groups.items() if not clients[k[1]].blocked})
     run = BillingRun(period=period, issue_date=issue_date, user_id=audit.current_user_id(session))
     session.add(run)
     session.flush()
     result.run_id = run.id
     if not groups:
-        result.warnings = skipped
-        run.warnings = json.dumps(skipped, ensure_ascii=False)
+        result.warnings = skipped + left_out
+        run.warnings = json.dumps(result.warnings, ensure_ascii=False)
         run.finished_at = dt.datetime.now(dt.UTC)
         return result
     resolver = LineResolver(session)
     resolver.preload(
         {v.article_id for c in contracts for cl in c.lines for v in cl.versions if v.article_id}
     )
-    clients = client_records(session, {k[1] for k in groups})
     abroad = vat_rules.sites_abroad(session)
     invoice_rows: list[dict[str, object]] = []
     line_rows: list[list[dict[str, object]]] = []
@@ -432,7 +435,8 @@ def run_month(
     result.warnings = (
         skipped
         + backdating_warnings(issue_date)
-        + client_warnings(session, clients.values(), invoice_rows)
+        + left_out
+        + client_warnings(session, [c for c in clients.values() if not c.blocked], invoice_rows)
     )
     run.created_count = len(ids)
     run.total_ht, run.total_ttc = result.total_ht, result.total_ttc
@@ -503,10 +507,24 @@ def backdating_warnings(issue_date: dt.date, today: dt.date | None = None) -> li
     ]
 
 
+def blocked_left_out(
+    clients: Iterable[Any], groups: dict[tuple[str, int, int | None], list[Any]]
+) -> list[str]:
+    """Why a blocked client's contracts drafted nothing this month."""
+    return [
+        f"{client.name} : client bloqué — non facturé ce mois-ci "
+        f"({sum(len(v) for k, v in groups.items() if k[1] == client.id)} période(s) en attente). "
+        "Débloquez-le (fiche client) puis relancez la facturation du mois."
+        for client in sorted(clients, key=lambda c: c.name)
+        if client.blocked
+    ]
+
+
 def client_warnings(
     session: Session, clients: object, invoice_rows: list[dict[str, object]]
 ) -> list[str]:
-    """Blocked, in litigation, over credit limit, or missing legal data: reported, not skipped."""
+    """In litigation, over credit limit, or missing legal data: reported, not skipped
+    (blocked clients are left out of the run, see :func:`blocked_left_out`)."""
     run_ttc: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for row in invoice_rows:
         run_ttc[row["client_id"]] += row["total_ttc"]  # type: ignore[index, operator]
@@ -518,10 +536,6 @@ def client_warnings(
         balances = outstanding_many(session, limited)
     warnings = []
     for client in ordered:
-        if client.blocked:
-            warnings.append(
-                f"{client.name} : client bloqué — ses factures ne seront pas émises d'office."
-            )
         if client.in_litigation:
             warnings.append(f"{client.name} : client en litige.")
         missing = legal_problems(client)
@@ -561,5 +575,8 @@ def issue_period(
     """Issue the drafts of the runs of ``period`` (a rerun after a crash completes it)."""
     _check_period(period)
     return issue_invoices(
-        session, period_drafts(session, period, include_blocked=include_blocked), progress=progress
+        session,
+        period_drafts(session, period, include_blocked=include_blocked),
+        progress=progress,
+        include_blocked=include_blocked,
     )

@@ -260,6 +260,11 @@ def update_totals(session: Session, quote: Quote) -> None:
 
 
 def create_quote(session: Session, form: QuoteForm) -> Quote:
+    from app.clients import refuse_if_blocked
+
+    refuse_if_blocked(
+        session.get(Client, form.client_id) if form.client_id else None, "nouveau devis"
+    )
     quote = Quote(status=S.DRAFT, version=1, salesperson_id=audit.current_user_id(session))
     _apply_form(session, quote, form)
     session.add(quote)
