@@ -21,7 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.check import register_check
-from models.invoices import Invoice, InvoiceLine, InvoiceStatus
+from models.company import IssuedNumber
+from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 
 INVOICE_FIELDS = (
     "kind",
@@ -179,3 +180,43 @@ def verify_chain(session: Session) -> list[str]:
 @register_check("Chaînage des factures")
 def _check_chain(session: Session) -> list[str]:
     return verify_chain(session)
+
+
+def verify_register(session: Session) -> list[str]:
+    """The register of issued numbers against the documents: every invoice, credit note
+    or down-payment number given is borne by a chained document and the other way round,
+    and the chain is as long as the register. Deleting the last issued document (with its
+    lines and ledger rows), or putting it back to draft and deleting it then, leaves a
+    chain that verifies but a number without its document."""
+    given = dict(
+        session.execute(
+            select(IssuedNumber.number, IssuedNumber.doc_type).where(
+                IssuedNumber.doc_type.in_(InvoiceKind.ALL)
+            )
+        ).all()
+    )
+    chained = (Invoice.status == InvoiceStatus.ISSUED) | Invoice.chain_index.is_not(None)
+    borne = dict(session.execute(select(Invoice.number, Invoice.chain_index).where(chained)).all())
+    problems = [
+        f"{InvoiceKind.LABELS.get(kind, kind)} {number} : numéro attribué (registre) "
+        "mais aucun document émis ne le porte (document supprimé ?)."
+        for number, kind in sorted(given.items())
+        if number not in borne
+    ]
+    problems += [
+        f"Document {number} : numéro absent du registre des numéros attribués."
+        for number in sorted(n or "" for n in borne)
+        if number not in given
+    ]
+    length = max((i for i in borne.values() if i is not None), default=0)
+    if length != len(given):
+        problems.append(
+            f"La chaîne compte {length} document(s), le registre {len(given)} numéro(s) de "
+            "factures, avoirs et acomptes."
+        )
+    return problems
+
+
+@register_check("Registre des numéros")
+def _check_register(session: Session) -> list[str]:
+    return verify_register(session)
