@@ -8,7 +8,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 from typing import Any
 
@@ -98,7 +98,11 @@ def smtp_server() -> Iterator[Mailbox]:
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             box.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-            box.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+            box.messages.append(
+                message_from_bytes(
+                    envelope.original_content or envelope.content, policy=policy.default
+                )
+            )
             return "250 OK"
 
     controller = Controller(Handler(), hostname=box.host, port=box.port)

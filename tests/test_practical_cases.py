@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from pytestqt.qtbot import QtBot
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from app.db import Database
 from models.clients import Client, Site
 from models.invoices import Invoice
-from tests.practical import answering, pdf_text
+from tests.practical import answering, attachments, pdf_text, smtp_server
 from ui.main_window import MainWindow
 
 D = dt.date
@@ -267,3 +268,123 @@ def test_case_3_contract_with_three_lines_and_the_month_end_run(
     october = _contract_invoices(demo_db, contract_id)[1]
     assert (october[0], october[2], october[3]) == ("draft", D(2026, 10, 31), E("1450.00"))
     assert [li[0] for li in october[5]] == ["Entretien courant selon cadencier — octobre 2026"]
+
+
+def issued_contract_invoice(qtbot: QtBot, window: MainWindow, db: Database) -> tuple[int, str]:
+    """Cases 1 and 3 again, up to the September invoice of the contract, issued."""
+    client_id, site_id = create_client_and_site(window)
+    contract_id = _three_line_contract(window, db, client_id, site_id)
+    billing = _run_month(qtbot, window, "2026-09")
+    with db.read() as s:
+        draft_id = s.scalar(select(Invoice.id).where(Invoice.contract_id == contract_id))
+    assert draft_id is not None
+    [number], _asked = _issue_selected(qtbot, billing, draft_id)
+    return draft_id, number
+
+
+def test_case_6_dematerialised_sending_with_a_test_send(qtbot: QtBot, demo_db: Database) -> None:
+    from ui.documents import DocumentsTab, EmailSettingsDialog
+
+    window = _window(qtbot, demo_db)
+    invoice_id, number = issued_contract_invoice(qtbot, window, demo_db)
+    with smtp_server() as box:
+        # Éditions → Paramètres d'envoi: the firm's server, then « Envoyer un e-mail de test ».
+        settings = EmailSettingsDialog(window.ctx, window)
+        qtbot.addWidget(settings)
+        settings.form.set_value("host", box.host)
+        settings.form.set_value("port", str(box.port))
+        settings.form.set_value("security", "none")
+        settings.form.set_value("sender_name", "Lumière Propreté — facturation")
+        settings.form.set_value("sender_email", "facturation@lumiere-proprete.fr")
+        settings.test_to.setText("responsable@lumiere-proprete.fr")
+        with answering() as answers:
+            settings.send_test()
+            qtbot.waitUntil(lambda: len(box.messages) == 1, timeout=30_000)
+            qtbot.waitUntil(lambda: bool(answers.texts), timeout=10_000)
+        assert "E-mail de test envoyé à responsable@lumiere-proprete.fr." in answers.texts[0]
+        [test] = box.messages
+        assert test["To"] == "responsable@lumiere-proprete.fr"
+        assert test["Subject"] == "Propreo – e-mail de test"
+        assert "facturation@lumiere-proprete.fr" in test["From"]
+
+        # Éditions → the month's documents → send the client's invoice by e-mail.
+        tab = window.tab("Éditions")
+        assert isinstance(tab, DocumentsTab)
+        tab.period.setText("2026-09")
+        tab.refresh()
+        rows = [r for r in tab.list.visible_rows() if r.number == number]
+        assert len(rows) == 1 and rows[0].sending_mode == "E-mail"
+        for i, row in enumerate(tab.list.visible_rows()):
+            if row.number == number:
+                tab.list.view.selectRow(i)
+        with answering() as answers:
+            tab.send_run()
+            qtbot.waitUntil(
+                lambda: any(
+                    "compta@imprimerie-valette.fr" in (m["To"] or "") for m in box.messages
+                ),
+                timeout=60_000,
+            )
+            qtbot.waitUntil(lambda: any("envoyé" in t for t in answers.texts), timeout=30_000)
+        sent = [m for m in box.messages if "compta@imprimerie-valette.fr" in (m["To"] or "")]
+        assert len(sent) == 1
+        [message] = sent
+        assert number in message["Subject"]
+        files = attachments(message)
+        [pdf_name] = [name for name in files if name.lower().endswith(".pdf")]
+        assert number in pdf_name
+        text = pdf_text(files[pdf_name])
+        assert number in text and "6 142,20" in text and "Imprimerie Valette" in text
+    # The send is logged on the document (« Dernier envoi »).
+    tab.refresh()
+    row = next(r for r in tab.list.visible_rows() if r.number == number)
+    assert "compta@imprimerie-valette.fr" in row.sending or "Envoy" in row.sending
+    del invoice_id
+
+
+def test_case_7_payment_with_its_printed_receipt(
+    qtbot: QtBot, demo_db: Database, tmp_path: Path
+) -> None:
+    from models.payments import Payment
+    from ui.payments import PaymentsTab
+
+    window = _window(qtbot, demo_db)
+    invoice_id, number = issued_contract_invoice(qtbot, window, demo_db)
+    with demo_db.read() as s:
+        client_id = s.get(Invoice, invoice_id).client_id  # type: ignore[union-attr]
+    tab = window.tab("Règlements")
+    assert isinstance(tab, PaymentsTab)
+    dialog = tab.new_payment(client_id)
+    qtbot.addWidget(dialog)
+    assert [dialog.grid.item(r, 0).text() for r in range(dialog.grid.rowCount())] == [number]
+    dialog.form.set_value("date", D(2026, 10, 20))
+    dialog.form.set_value("means", "cheque")
+    dialog.form.set_value("amount", "6 142,20")
+    dialog.form.set_value("cheque_bank", "Banque Populaire")
+    dialog.form.set_value("cheque_number", "0012345")
+    dialog.suggest()
+    assert dialog.grid.item(0, 4).text().replace("\u202f", " ") == "6 142,20"
+    with answering():
+        dialog.save()
+    assert dialog.payment_id is not None, dialog.form.general_error.text()
+    with demo_db.read() as s:
+        payment = s.get(Payment, dialog.payment_id)
+        assert payment is not None
+        assert (payment.amount, payment.means, payment.date) == (
+            E("6142.20"),
+            "cheque",
+            D(2026, 10, 20),
+        )
+        payment_number = payment.number
+        from app.ledger import credit_status
+
+        assert credit_status(s, client_id).outstanding == E("0.00")
+    assert payment_number.startswith("RG2026-")
+
+    # Printed receipt: select the payment, « Reçu… ».
+    _select(tab.list, dialog.payment_id)
+    receipt = tmp_path / "recu.pdf"
+    tab.save_receipt(str(receipt))
+    text = pdf_text(receipt.read_bytes())
+    for expected in (payment_number, number, "6 142,20", "Imprimerie Valette", "0012345"):
+        assert expected in text, expected
