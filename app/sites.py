@@ -356,10 +356,9 @@ def list_sites(
 
 
 def client_choices(session: Session) -> list[tuple[int, str]]:
-    return [
-        (c.id, f"{c.code} — {c.name}")
-        for c in session.scalars(select(Client).where(Client.active).order_by(Client.code))
-    ]
+    from app import choices
+
+    return choices.clients(session)
 
 
 def remove_site_photo(session: Session, site_id: int, name: str) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QPushButton, QVBoxLayout, QWidget
 
 from app import catalog
 from models.catalog import UNITS
+from ui import choices
 from ui.context import Tab, UiContext
 from ui.forms import Field
 from ui.settings_lists import EditorDialog, ListEditor
@@ -85,6 +86,14 @@ class ArticlesTab(Tab):
             parent=self,
         )
         self.editor.list.filter_combo.setVisible(False)
+        # Families and VAT rates from app.choices, reloaded when the catalogue changes.
+        for name, kind, fixed in (
+            ("family_id", "families", [(None, "—")]),
+            ("vat_rate_id", "vat_rates", []),
+        ):
+            combo = self.editor.form.widget(name)
+            assert isinstance(combo, QComboBox)
+            choices.bind(ctx, combo, kind, fixed=fixed)
         families_button = QPushButton("Familles d'articles…", self)
         families_button.clicked.connect(self.edit_families)
         self.editor.layout().addWidget(families_button)

@@ -32,6 +32,7 @@ from app.i18n import _
 from app.money import format_amount
 from app.progress import Progress
 from models.invoices import InvoiceKind, InvoiceStatus
+from ui import choices
 from ui.billing_dialogs import CreditNoteDialog, InvoiceViewer, ManualInvoiceDialog
 from ui.context import Tab, UiContext
 from ui.control import ControlPanel
@@ -157,9 +158,7 @@ class BillingTab(Tab):
         self.f_series.addItem(_("Factures"), "invoice")
         self.f_series.addItem(_("Avoirs"), "credit_note")
         self.f_client = QComboBox(self)
-        self.f_client.addItem(_("Tous clients"), None)
-        for client_id, label in ctx.query(queries.client_choices):
-            self.f_client.addItem(label, client_id)
+        choices.bind(ctx, self.f_client, "clients", fixed=[(None, _("Tous clients"))])
         for w in (self.f_status, self.f_series, self.f_client):
             w.currentIndexChanged.connect(lambda _i: self.load_invoices())
         self.f_period.editingFinished.connect(self.load_invoices)

@@ -207,6 +207,22 @@ class LinesGrid(QTableWidget):
         for c, text in zip((1, 2, 3, 6, 7, 8), texts, strict=True):
             self.setItem(r, c, QTableWidgetItem(text))
 
+    def set_articles(self, articles: list[tuple[int, str, Decimal]]) -> None:
+        """The article list changed (app.choices): refill each line's combo, keeping its
+        article (not re-applying its label and price)."""
+        self.articles = articles
+        for r in range(self.rowCount()):
+            combo = self.cellWidget(r, 0)
+            assert isinstance(combo, QComboBox)
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem("—", None)
+            for a, label, _p in articles:
+                combo.addItem(label, a)
+            combo.setCurrentIndex(max(combo.findData(current), 0))
+            combo.blockSignals(False)
+
     def _article_chosen(self, combo: QComboBox) -> None:
         for r in range(self.rowCount()):
             if self.cellWidget(r, 0) is combo:

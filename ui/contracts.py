@@ -29,6 +29,7 @@ from app.errors import PropreoError, ValidationError
 from app.i18n import _
 from app.money import format_amount
 from models.contracts import ContractStatus, Grouping, Prorata
+from ui import choices
 from ui.context import Tab, UiContext
 from ui.contract_widgets import (
     PLAN_HEADERS,
@@ -114,7 +115,8 @@ class ContractsTab(Tab):
         self.list.selection_changed.connect(lambda row: self.open_contract(row.id) if row else None)
 
         self.form = FormWidget(HEADER_FIELDS, self)
-        self.lines = LinesGrid(ctx.query(queries.article_choices), self)
+        self.lines = LinesGrid([], self)
+        choices.follow(ctx, self.lines, "articles", self.lines.set_articles)
         self.plan = make_table(PLAN_HEADERS, self)
         self.plan.setToolTip(
             _("Échéancier : périodes facturables sur douze mois, avec ce qui est déjà facturé.")
@@ -208,13 +210,11 @@ class ContractsTab(Tab):
         self.new_contract()
 
     def _load_choices(self) -> None:
-        for name, fn in (("client_id", queries.client_choices), ("site_id", queries.site_choices)):
+        """Client and site combos from app.choices, reloaded when clients or sites change."""
+        for name, kind in (("client_id", "clients"), ("site_id", "sites")):
             combo = self.form.widget(name)
             assert isinstance(combo, QComboBox)
-            combo.clear()
-            combo.addItem("—", None)
-            for value, label in self.ctx.query(fn):
-                combo.addItem(label, value)
+            choices.bind(self.ctx, combo, kind, fixed=[(None, "—")])
 
     def refresh(self) -> None:
         self.list.set_rows(self.ctx.query(queries.list_contracts))

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -42,6 +43,7 @@ from app.payments.allocation_rules import (
 from app.payments.entry import BANK_ACCOUNTS, PaymentForm, record_payment
 from app.payments.receipts import receipt_pdf
 from models.payments import PaymentMeans
+from ui import choices
 from ui.context import Tab, UiContext
 from ui.forms import Field, FormWidget, error_label
 from ui.operations import show_error
@@ -216,9 +218,8 @@ class PaymentDialog(QDialog):
         self.payment_id: int | None = None
         self.form = FormWidget(ENTRY_FIELDS, self)
         combo = self.form.widget("client_id")
-        combo.addItem("—", None)  # type: ignore[attr-defined]
-        for client_id, label in ctx.query(queries.client_choices):
-            combo.addItem(label, client_id)  # type: ignore[attr-defined]
+        assert isinstance(combo, QComboBox)
+        choices.bind(ctx, combo, "clients", fixed=[(None, "—")])
         self.form.load(PaymentForm(date=dt.date.today()))
         combo.currentIndexChanged.connect(lambda _i: self.load_invoices())  # type: ignore[attr-defined]
         self.form.widget("amount").textChanged.connect(lambda _t: self._amount_changed())  # type: ignore[attr-defined]

@@ -32,6 +32,7 @@ from app.i18n import _
 from app.money import format_amount, format_quantity
 from app.site_photos import SitePhoto
 from models.quotes import PhotoTag, QuoteKind
+from ui import choices
 from ui.context import Tab, UiContext
 from ui.forms import Field, FormWidget, error_label
 from ui.liaison import LiaisonEntriesWidget
@@ -111,8 +112,11 @@ class SitesTab(Tab):
         )
         self.list.selection_changed.connect(self._on_select)
         self.list.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.client_choices: list[tuple[Any, str]] = [(None, "—"), *ctx.query(sites.client_choices)]
-        self.form = FormWidget(_fields(self.client_choices), self)
+        self.form = FormWidget(_fields([(None, "—")]), self)
+        for name, first in (("client_id", "—"), ("payer_id", "— le client lui-même")):
+            combo = self.form.widget(name)
+            assert isinstance(combo, QComboBox)
+            choices.bind(ctx, combo, "clients", fixed=[(None, first)])
         self.checks: dict[str, QCheckBox] = {}
         box = QGroupBox("Contraintes techniques", self)
         grid = QGridLayout(box)
@@ -194,7 +198,6 @@ class SitesTab(Tab):
                 site_photos.site_photos(s, site_id),
             )
         )
-        self._ensure_choice(form.client_id)
         self._load_form(form, site_id, photos)
         for i, row in enumerate(self.list.visible_rows()):
             if row.id == site_id:
@@ -202,20 +205,7 @@ class SitesTab(Tab):
 
     def new_site(self, client_id: int | None = None) -> None:
         form = self.ctx.query(sites.new_site_form, client_id) if client_id else sites.SiteForm()
-        self._ensure_choice(client_id)
         self._load_form(form, None)
-
-    def _ensure_choice(self, client_id: int | None) -> None:
-        """Refresh the client combos when a client was created since the tab was built."""
-        if client_id is None or any(v == client_id for v, _l in self.client_choices):
-            return
-        self.client_choices = [(None, "—"), *self.ctx.query(sites.client_choices)]
-        for name, first in (("client_id", "—"), ("payer_id", "— le client lui-même")):
-            combo = self.form.widget(name)
-            combo.clear()  # type: ignore[attr-defined]
-            combo.addItem(first, None)  # type: ignore[attr-defined]
-            for value, label in self.client_choices[1:]:
-                combo.addItem(label, value)  # type: ignore[attr-defined]
 
     def save(self) -> bool:
         data = self.form.dump(sites.SiteForm())

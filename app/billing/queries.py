@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app import choices
 from app.billing.contracts import contract_spec, get_contract
 from app.billing.invoice_list import InvoiceRow, list_invoices
 from app.billing.plan import add_months, billing_plan
@@ -19,7 +20,6 @@ from app.billing.totals import VatTotal, vat_breakdown
 from app.money import ZERO
 from models.audit import AuditEvent
 from models.billing import BillingRun
-from models.catalog import Article
 from models.clients import Client, Site
 from models.contracts import Contract, ContractLine, ContractStatus, Frequency, Term
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
@@ -213,33 +213,10 @@ def contract_detail(
     )
 
 
-def client_choices(session: Session) -> list[tuple[int, str]]:
-    return [
-        (cid, f"{name} ({code})")
-        for cid, code, name in session.execute(
-            select(Client.id, Client.code, Client.name).where(Client.active).order_by(Client.name)
-        )
-    ]
-
-
-def site_choices(session: Session) -> list[tuple[int, str]]:
-    return [
-        (sid, f"{name} ({code})")
-        for sid, code, name in session.execute(
-            select(Site.id, Site.code, Site.name).where(Site.active).order_by(Site.name)
-        )
-    ]
-
-
-def article_choices(session: Session) -> list[tuple[int, str, Decimal]]:
-    return [
-        (aid, f"{code} — {label}", price)
-        for aid, code, label, price in session.execute(
-            select(Article.id, Article.code, Article.label, Article.unit_price)
-            .where(Article.active)
-            .order_by(Article.code)
-        )
-    ]
+# The screens' choice lists come from app.choices (one source, refreshed on change).
+client_choices = choices.clients
+site_choices = choices.sites
+article_choices = choices.articles
 
 
 @dataclass(frozen=True)

@@ -129,11 +129,6 @@ def open_invoices(session: Session, client_id: int) -> list[OpenInvoiceRow]:
 
 
 def client_choices(session: Session) -> list[tuple[int, str]]:
-    return [
-        (cid, f"{code} — {name}")
-        for cid, code, name in session.execute(
-            select(Client.id, Client.code, Client.name)
-            .where(Client.active.is_(True))
-            .order_by(Client.name)
-        ).all()
-    ]
+    from app import choices
+
+    return choices.clients(session)

@@ -1,0 +1,78 @@
+"""The choice lists of the screens, in one place: clients, sites, articles, article families,
+VAT rates. Every combo that offers one of these asks here (through ``ui.choices``, which
+reloads it when the data changes), so a record created in one tab is offered in the others
+without a restart, with the same wording everywhere."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.catalog import Article, ArticleFamily, VatRate
+from models.clients import Client, Site
+
+# What a combo of each list is refreshed on: the change topics (ctx.bus) of the tabs and
+# dialogs that write these records.
+TOPICS: dict[str, tuple[str, ...]] = {
+    "clients": ("clients",),
+    "sites": ("sites", "clients"),
+    "articles": ("catalog",),
+    "families": ("catalog",),
+    "vat_rates": ("catalog",),
+}
+
+
+def clients(session: Session) -> list[tuple[int, str]]:
+    """Active clients, « Name (CODE) », by name."""
+    return [
+        (cid, f"{name} ({code})")
+        for cid, code, name in session.execute(
+            select(Client.id, Client.code, Client.name).where(Client.active).order_by(Client.name)
+        )
+    ]
+
+
+def sites(session: Session) -> list[tuple[int, str]]:
+    """Active sites, « Name (CODE) », by name."""
+    return [
+        (sid, f"{name} ({code})")
+        for sid, code, name in session.execute(
+            select(Site.id, Site.code, Site.name).where(Site.active).order_by(Site.name)
+        )
+    ]
+
+
+def articles(session: Session) -> list[tuple[int, str, Decimal]]:
+    """Active articles, « CODE — Label », by code, with their unit price HT."""
+    return [
+        (aid, f"{code} — {label}", price)
+        for aid, code, label, price in session.execute(
+            select(Article.id, Article.code, Article.label, Article.unit_price)
+            .where(Article.active)
+            .order_by(Article.code)
+        )
+    ]
+
+
+def families(session: Session) -> list[tuple[int, str]]:
+    """Article families by code (inactive ones too: an article may still belong to one)."""
+    return [
+        (fid, label)
+        for fid, label in session.execute(
+            select(ArticleFamily.id, ArticleFamily.label).order_by(ArticleFamily.code)
+        )
+    ]
+
+
+def vat_rates(session: Session) -> list[tuple[int, str]]:
+    """Active VAT rates, highest first."""
+    return [
+        (vid, label)
+        for vid, label in session.execute(
+            select(VatRate.id, VatRate.label)
+            .where(VatRate.active)
+            .order_by(VatRate.rate.desc(), VatRate.code)
+        )
+    ]
