@@ -200,6 +200,22 @@ def _issue_selected(qtbot: QtBot, billing: Any, invoice_id: int) -> tuple[list[s
     return list(billing.last_numbers), answers.texts
 
 
+def _issue_from_the_list(qtbot: QtBot, billing: Any, invoice_id: int, period: str) -> list[str]:
+    """Facturation → invoice list filtered on the month's drafts → select → « Émettre »."""
+    billing.f_period.setText(period)
+    billing.f_status.setCurrentIndex(billing.f_status.findData("draft"))
+    billing.load_invoices()
+    qtbot.waitUntil(
+        lambda: any(r.id == invoice_id for r in billing.invoices.visible_rows()), timeout=30_000
+    )
+    _select(billing.invoices, invoice_id)
+    billing.last_numbers = []
+    with answering():
+        billing.issue_listed()
+        qtbot.waitUntil(lambda: bool(billing.last_numbers), timeout=120_000)
+    return list(billing.last_numbers)
+
+
 def _pdf(db: Database, invoice_id: int) -> str:
     from app.documents.render import invoice_pdf
 
@@ -388,3 +404,186 @@ def test_case_7_payment_with_its_printed_receipt(
     text = pdf_text(receipt.read_bytes())
     for expected in (payment_number, number, "6 142,20", "Imprimerie Valette", "0012345"):
         assert expected in text, expected
+
+
+def _jpeg(path: Path, color: tuple[int, int, int]) -> str:
+    from PIL import Image
+
+    Image.new("RGB", (320, 240), color).save(path, "JPEG")
+    return str(path)
+
+
+def test_case_2_and_4_tc_quote_with_photos_and_costing_then_billed_from_the_quote(
+    qtbot: QtBot, demo_db: Database, tmp_path: Path
+) -> None:
+    from app.quotes import builder
+    from app.quotes.schedules import ScheduleRow
+    from models.quotes import PlannedJob, Quote
+
+    window = _window(qtbot, demo_db)
+    client_id, site_id = create_client_and_site(window)
+    # The site's cadencier for the work: the costing reads it.
+    sites = window.tab("Chantiers")
+    sites.open_site(site_id)
+    sites.schedule.add_task(
+        ScheduleRow("Décapage atelier", "Atelier", "1", "year", None, "850.5", "60", "AS2")
+    )
+    sites.schedule.add_task(
+        ScheduleRow("Cire et lustrage", "Atelier", "1", "year", "240", None, None, "AS1")
+    )
+    assert sites.schedule.save_schedule()
+
+    tab = window.tab("Devis")
+    day = D(2026, 9, 2)
+    tab.today = lambda: day
+    editor = tab.new_quote()
+    qtbot.addWidget(editor)
+    editor.form.set_value("kind", "extra_work")
+    editor.form.set_value("client_id", client_id)
+    editor.form.set_value("site_id", site_id)
+    editor.form.set_value("title", "Remise en état de l'atelier")
+    editor.form.set_value("quote_date", day)
+    editor.form.set_value("validity_date", day + dt.timedelta(days=30))
+    editor.add_line("Enlèvement des encombrants", "2", "forfait", "180", "T20", "service")
+    assert editor.save(), editor.form.general_error.text()
+    quote_id = editor.quote_id
+    assert quote_id is not None
+    # Photos before / after.
+    assert editor.add_photos([_jpeg(tmp_path / "avant.jpg", (90, 70, 50))], "before", "Avant")
+    assert editor.add_photos([_jpeg(tmp_path / "apres.jpg", (230, 230, 220))], "after", "Après")
+    # Costing: the site's cadencier × loaded hourly costs, products, margin.
+    editor.tabs.setCurrentIndex(1)
+    panel = editor.builder
+    assert panel.tasks.rowCount() == 2
+    panel.products.setText("85")
+    panel.equipment.setText("40")
+    panel.overheads.setText("10")
+    panel.margin.setText("30")
+    expected = builder.compute(panel.builder_input())
+    assert panel.result == expected and expected.margin_percent == E("30.00")
+    assert editor.apply_builder()
+    editor.close()
+    with demo_db.read() as s:
+        quote = s.get(Quote, quote_id)
+        assert quote is not None
+        assert quote.total_ht == expected.selling_price + E("360.00")
+        assert sorted(p.tag for p in quote.photos) == ["after", "before"]
+        quote_ht, quote_ttc = quote.total_ht, quote.total_ttc
+        quote_lines = [(li.label, li.quantity, li.unit_price) for li in quote.lines]
+
+    # Sent, accepted, planned; done and billed from the quote (Planning).
+    tab.refresh()
+    with answering():
+        tab.send(quote_id, day)
+        tab.accept(quote_id, day + dt.timedelta(days=5), plan_date=D(2026, 9, 19))
+    with demo_db.read() as s:
+        quote = s.get(Quote, quote_id)
+        assert quote is not None and quote.status == "accepted"
+        quote_number = quote.number
+        job_id = s.scalar(select(PlannedJob.id).where(PlannedJob.quote_id == quote_id))
+    assert quote_number and quote_number.startswith("DE2026-") and job_id is not None
+    planning = window.tab("Planning")
+    planning.mark_done(job_id, D(2026, 9, 19))
+    invoice = planning.invoice(job_id, D(2026, 9, 21))
+    assert invoice is not None
+    with demo_db.read() as s:
+        inv = s.get(Invoice, invoice.id)
+        assert inv is not None and inv.status == "draft" and inv.client_id == client_id
+        assert [(li.description, li.quantity, li.unit_price) for li in inv.lines] == quote_lines
+        assert (inv.total_ht, inv.total_ttc) == (quote_ht, quote_ttc)
+
+    billing = window.tab("Facturation")
+    [number] = _issue_from_the_list(qtbot, billing, invoice.id, "2026-09")
+    text = _pdf(demo_db, invoice.id)
+    for value in (number, quote_number, "Enlèvement des encombrants", "360,00"):
+        assert value in text, value
+    assert f"{quote_ttc:,.2f}".replace(",", " ").replace(".", ",") in text
+
+
+def test_case_4_one_off_billing_from_a_contract(qtbot: QtBot, demo_db: Database) -> None:
+    window = _window(qtbot, demo_db)
+    client_id, site_id = create_client_and_site(window)
+    contract_id = _three_line_contract(window, demo_db, client_id, site_id)
+    tab = window.tab("Contrats")
+    line_id = tab.detail.current[1].line_id  # the windows, 120 m² at 1,80
+    invoice_id = tab.bill_outside_plan(line_id, D(2026, 9, 15), "60")  # an extra 60 m²
+    assert invoice_id is not None
+    assert "108,00" in tab.status_label.text().replace("\u202f", " ")
+    with demo_db.read() as s:
+        inv = s.get(Invoice, invoice_id)
+        assert inv is not None and inv.status == "draft" and inv.contract_id == contract_id
+        assert (inv.total_ht, inv.total_ttc, inv.issue_date) == (
+            E("108.00"),
+            E("129.60"),
+            D(2026, 9, 15),
+        )
+    billing = window.tab("Facturation")
+    [number] = _issue_from_the_list(qtbot, billing, invoice_id, "2026-09")
+    text = _pdf(demo_db, invoice_id)
+    for value in (number, "Vitres intérieures", "108,00", "129,60", "MARCHE-2026-14"):
+        assert value in text, value
+
+
+def test_case_8_liaison_alert_followed_to_closure(qtbot: QtBot, demo_db: Database) -> None:
+    from app import liaison as L
+    from app.liaison_views import overdue_count
+    from models.liaison import LiaisonAction, LiaisonEntry
+    from ui.liaison_quick import open_quick_entry
+
+    window = _window(qtbot, demo_db)
+    client_id, site_id = create_client_and_site(window)
+    alert = dt.date.today() + dt.timedelta(days=1)
+    late = alert + dt.timedelta(days=10)
+    base = window.ctx.query(overdue_count, today=late)
+    dialog = open_quick_entry(window.ctx, window, client_id=client_id)
+    form = dialog.form
+    form.set_value("kind", "call")
+    form.widget("caller").setText("M. Valette")
+    form.set_value("site_id", site_id)
+    form.set_value("priority", "high")
+    form.set_value("with_alert", True)
+    form.set_value("due_date", alert)
+    form.set_value("text", "Traces de cire dans l'atelier après le passage de lundi.")
+    dialog.save()
+    assert dialog.result() == 1, form.general_error.text()
+    entry_id = dialog.saved_id
+    assert entry_id is not None
+    assert window.ctx.query(overdue_count, today=late) == base + 1
+
+    page = window.tab("Cahier de liaison").entries
+    page.status.setCurrentIndex(page.status.count() - 1)  # Toutes
+    page.select(entry_id)
+    panel = page.panel
+    assert panel.detail is not None and panel.detail.row.due_date == alert
+    panel.status_button("in_progress").click()
+    panel.action_text.setText("Chef d'équipe envoyé sur place.")
+    panel.add_action_button.click()
+    panel.status_button(L.CLOSED).click()
+    close = panel.close_dialog
+    close.save()  # the resolution is required
+    assert "Résolution" in close.error.text()
+    close.resolution.setPlainText("Atelier repassé le 08/12 ; le client a confirmé.")
+    close.save()
+    assert close.result() == 1
+    with demo_db.read() as s:
+        entry = s.get(LiaisonEntry, entry_id)
+        assert entry is not None
+        assert (entry.status, entry.client_id, entry.site_id) == (L.CLOSED, client_id, site_id)
+        assert entry.resolution == "Atelier repassé le 08/12 ; le client a confirmé."
+        assert entry.closed_at is not None
+        log = [
+            (a.old_status, a.new_status, a.comment)
+            for a in s.scalars(
+                select(LiaisonAction)
+                .where(LiaisonAction.entry_id == entry_id)
+                .order_by(LiaisonAction.id)
+            )
+        ]
+    assert [(old, new) for old, new, _c in log if new] == [
+        (None, "open") if log[0][0] is None else ("", "open"),
+        ("open", "in_progress"),
+        ("in_progress", "closed"),
+    ]
+    assert any(c == "Chef d'équipe envoyé sur place." for _o, _n, c in log)
+    # Closed: its alert is no longer counted late, even long after its date.
+    assert window.ctx.query(overdue_count, today=late) == base
