@@ -2,8 +2,14 @@
 
 On SQLite every write transaction starts with ``BEGIN IMMEDIATE``: a deferred transaction
 that later writes either loses numbers or fails with "database is locked". Reads use a
-plain deferred ``BEGIN`` so that they never block a writer. Everything else stays
-dialect-neutral so that a PostgreSQL URL works too.
+plain deferred ``BEGIN`` so that they never block a writer.
+
+On PostgreSQL every write transaction starts by taking one transaction-scoped advisory
+lock (``pg_advisory_xact_lock``), released by its commit or rollback: writers wait for
+each other exactly as on SQLite, so the use cases written for one writer at a time (a
+run, issuing and its numbering, "not billed yet" checks) stay right on both engines;
+readers never wait. Both engines wait 30 s for the writer before them, then say so in
+French (:data:`BUSY_MESSAGE`).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app import input_rules
@@ -28,7 +35,14 @@ from app.errors import DatabaseError
 from app.fs import attachments_dir, is_network_path
 
 BUSY_TIMEOUT_MS = 30_000
+BUSY_MESSAGE = (
+    "La base est occupée par un autre poste depuis {seconds} secondes (facturation, émission "
+    "ou enregistrement en cours) : rien n'a été enregistré, réessayez dans un instant."
+)
 _WRITE = "propreo_write"
+# The key of the writers' advisory lock on PostgreSQL (any constant shared by every
+# workstation; "PROPREO" in ASCII).
+WRITE_LOCK_KEY = 0x50524F5052454F
 input_rules.install()  # every unit of work checks the texts and numbers it writes
 
 
@@ -54,9 +68,12 @@ class Database:
 
     @property
     def files_dir(self) -> Path:
-        """Folder for photos, attachments and archived PDFs."""
+        """Folder for photos, attachments and archived PDFs: beside a SQLite file, the
+        firm's shared folder for a server database (:mod:`app.file_store`)."""
         if self.path is None:
-            raise DatabaseError("Aucun dossier de fichiers pour une base non SQLite.")
+            from app.file_store import shared_files_dir
+
+            return shared_files_dir(self)
         return attachments_dir(self.path)
 
     @contextlib.contextmanager
@@ -65,11 +82,16 @@ class Database:
         if self.read_only:
             raise DatabaseError("La base est ouverte en lecture seule.")
         bind = self.engine.execution_options(**{_WRITE: True})
-        with Session(bind=bind, expire_on_commit=False) as session:
-            session.info["user_id"] = self.user_id
-            session.info["database"] = self
-            with session.begin():
-                yield session
+        try:
+            with Session(bind=bind, expire_on_commit=False) as session:
+                session.info["user_id"] = self.user_id
+                session.info["database"] = self
+                with session.begin():
+                    yield session
+        except OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            raise DatabaseError(BUSY_MESSAGE, seconds=BUSY_TIMEOUT_MS // 1000) from exc
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
@@ -96,6 +118,24 @@ def close_databases() -> None:
         engine.dispose()
 
 
+def is_busy(exc: OperationalError) -> bool:
+    """The engine gave up waiting for another writer (SQLite's busy timeout, PostgreSQL's
+    ``lock_timeout`` on the writers' lock)."""
+    code = getattr(exc.orig, "sqlstate", None)
+    return code == "55P03" or "database is locked" in str(exc.orig)
+
+
+def masked(target: str | Path) -> str:
+    """A path or URL fit to print: the password of a URL replaced by ``***``."""
+    text = str(target)
+    if not _is_url(text):
+        return text
+    try:
+        return make_url(text).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy understands: print no part of it after "//"
+        return text.split("://", 1)[0] + "://***"
+
+
 def _is_url(target: str) -> bool:
     return "://" in target
 
@@ -111,6 +151,8 @@ def open_database(target: str | Path, *, read_only: bool = False, create: bool =
         if url.get_backend_name() != "sqlite":
             engine = create_engine(url, pool_pre_ping=True)
             _OPENED.add(engine)
+            if engine.dialect.name == "postgresql":
+                _install_postgresql_hooks(engine)
             return Database(engine=engine, path=None, read_only=read_only)
         path = Path(url.database or "")
     else:
@@ -159,6 +201,37 @@ def _install_sqlite_hooks(engine: Engine, journal_mode: str, read_only: bool) ->
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
+
+
+def _install_postgresql_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(_WRITE):
+            # SET LOCAL: for this transaction only; the wait for the lock is bounded.
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+
+def reserve_ids(session: Session, table: Any, count: int) -> list[int]:
+    """``count`` new ids for rows of ``table`` about to be inserted with explicit ids (one
+    executemany instead of a RETURNING per row). PostgreSQL: from the table's sequence, so
+    that later inserts (a manual invoice, a credit note) get the next ones. SQLite (no
+    AUTOINCREMENT, the write transaction holds the file): the ids after the largest, the
+    ones SQLite itself would give."""
+    if count <= 0:
+        return []
+    conn = session.connection()
+    name = table.name
+    if conn.dialect.name == "postgresql":
+        rows = conn.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence(%(t)s, 'id')) FROM generate_series(1, %(n)s)",
+            {"t": name, "n": count},
+        )
+        return sorted(r[0] for r in rows)
+    from sqlalchemy import func, select
+
+    start = (session.scalar(select(func.max(table.c.id))) or 0) + 1
+    return list(range(start, start + count))
 
 
 @contextlib.contextmanager

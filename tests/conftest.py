@@ -57,23 +57,46 @@ def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def db(empty_db_file: Path, tmp_path: Path) -> Iterator[Database]:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from tests.pg import skip_other_engine
+
+    skip_other_engine(items)
+
+
+@pytest.fixture(scope="session")
+def pg_templates(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The PostgreSQL template databases of this process (see tests/pg.py)."""
+    from tests.pg import PgTemplates
+
+    templates = PgTemplates(tmp_path_factory.mktemp("pg-files"))
+    yield templates
+    templates.close()
+
+
+def _engine_db(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> Iterator[Database]:
+    """A fresh database of ``kind`` ("empty" or "demo"): a copy of the SQLite template
+    file, or with PROPREO_TEST_PG_URL a copy of the PostgreSQL template database."""
     from tests.pg import PG_URL, pg_database
 
     if PG_URL:  # the same tests against PostgreSQL (see tests/pg.py)
-        yield from pg_database()
+        yield from pg_database(request.getfixturevalue("pg_templates"), kind, tmp_path)
         return
-    database = open_database(_copy_db(empty_db_file, tmp_path / "test.db"))
+    src = request.getfixturevalue("empty_db_file" if kind == "empty" else "demo_db_file")
+    database = open_database(
+        _copy_db(src, tmp_path / ("test.db" if kind == "empty" else "demo.db"))
+    )
     yield database
     database.dispose()
 
 
 @pytest.fixture
-def demo_db(demo_db_file: Path, tmp_path: Path) -> Iterator[Database]:
-    database = open_database(_copy_db(demo_db_file, tmp_path / "demo.db"))
-    yield database
-    database.dispose()
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    yield from _engine_db(request, "empty", tmp_path)
+
+
+@pytest.fixture
+def demo_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    yield from _engine_db(request, "demo", tmp_path)
 
 
 @pytest.fixture

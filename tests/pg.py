@@ -1,34 +1,106 @@
-"""PostgreSQL test databases, used by the ``db`` fixture when ``PROPREO_TEST_PG_URL`` is set
-(e.g. ``postgresql+psycopg://propreo:secret@127.0.0.1/postgres``): each test gets a fresh
-database created through the migrations, dropped afterwards. CI does not depend on it."""
+"""PostgreSQL test databases, used by the ``db`` and ``demo_db`` fixtures when
+``PROPREO_TEST_PG_URL`` is set (e.g. ``postgresql+psycopg://propreo@/propreo?host=/tmp/pg``,
+the URL ``installer/linux/pg-test-cluster.sh start`` prints; CI runs the whole suite so).
+
+Each pytest process builds, once, an empty base (migrations and reference data) and the
+demo firm as template databases; every test gets its own copy (``CREATE DATABASE …
+TEMPLATE``, a file copy on the server) with its own copy of the files folder, dropped
+afterwards."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
-from sqlalchemy import create_engine
+import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.db import Database
+from app.db import Database, open_database
 
 PG_URL = os.environ.get("PROPREO_TEST_PG_URL", "")
 
 
-def pg_database() -> Iterator[Database]:
-    from app.setup import prepare_database
+def skip_other_engine(items: list[pytest.Item]) -> None:
+    """``@pytest.mark.sqlite_only`` tests are skipped on PostgreSQL, ``pg_only`` ones on SQLite."""
+    unwanted = "sqlite_only" if PG_URL else "pg_only"
+    reason = (
+        "SQLite seulement (son pendant PostgreSQL est testé à part)"
+        if PG_URL
+        else "PostgreSQL seulement (PROPREO_TEST_PG_URL non défini)"
+    )
+    for item in items:
+        if item.get_closest_marker(unwanted):
+            item.add_marker(pytest.mark.skip(reason=reason))
 
-    admin_url = make_url(PG_URL)
-    name = f"propreo_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    prepared = prepare_database(admin_url.set(database=name).render_as_string(hide_password=False))
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class PgTemplates:
+    """The template databases of this pytest process and the copies made from them."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
+        self.prefix = f"propreo_t{uuid.uuid4().hex[:8]}"
+        self.templates: dict[str, str] = {}
+
+    def url(self, name: str) -> str:
+        return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    def _execute(self, sql: str) -> None:
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(sql)
+
+    def template(self, kind: str) -> str:
+        if kind not in self.templates:
+            from app.setup import prepare_database
+
+            name = f"{self.prefix}_{kind}"
+            self._execute(f"CREATE DATABASE {_quoted(name)}")
+            prepared = prepare_database(
+                self.url(name), demo=kind == "demo", files_dir=self.folder / name
+            )
+            prepared.db.dispose()
+            self.templates[kind] = name
+        return self.templates[kind]
+
+    def clone(self, kind: str, files: Path) -> Database:
+        template = self.template(kind)
+        name = f"{self.prefix}_{uuid.uuid4().hex[:10]}"
+        self._execute(f"CREATE DATABASE {_quoted(name)} TEMPLATE {_quoted(template)}")
+        shutil.copytree(self.folder / template, files, dirs_exist_ok=True)
+        db = open_database(self.url(name))
+        with db.write() as session:
+            session.execute(text("UPDATE file_store SET folder = :f"), {"f": str(files)})
+        return db
+
+    def drop(self, db: Database) -> None:
+        name = db.engine.url.database
+        db.dispose()
+        self._execute(f"DROP DATABASE IF EXISTS {_quoted(str(name))} WITH (FORCE)")
+
+    def close(self) -> None:
+        for name in self.templates.values():
+            self._execute(f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)")
+        self.admin.dispose()
+
+
+def pg_database(templates: PgTemplates, kind: str, tmp_path: Path) -> Iterator[Database]:
+    db = templates.clone(kind, tmp_path / "files")
     try:
-        yield prepared.db
+        yield db
     finally:
-        prepared.db.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+        templates.drop(db)
+
+
+def target_of(db: Database) -> str:
+    """What another process passes to ``--db`` to open the same database."""
+    if db.path is not None:
+        return str(db.path)
+    return db.engine.url.render_as_string(hide_password=False)

@@ -67,16 +67,14 @@ def invoice_ledger_rows(session: Session, client_id: int) -> Iterable[LedgerRow]
 def invoice_balances(session: Session, client_ids: Sequence[int]) -> dict[int, Decimal]:
     """Σ debit − Σ credit of :func:`invoice_ledger_rows` for each client, in one query:
     issued invoices and down-payment invoices (amount due) less issued credit notes."""
+    # Grouped by the kind itself: PostgreSQL does not see ``kind = :p`` in the SELECT and
+    # the same expression in the GROUP BY as one (each has its own bound parameter).
     totals: dict[int, Decimal] = {}
-    for client_id, is_credit_note, amount in session.execute(
-        select(
-            Invoice.client_id,
-            Invoice.kind == InvoiceKind.CREDIT_NOTE,
-            func.sum(Invoice.amount_due),
-        )
+    for client_id, kind, amount in session.execute(
+        select(Invoice.client_id, Invoice.kind, func.sum(Invoice.amount_due))
         .where(Invoice.client_id.in_(client_ids), Invoice.status == InvoiceStatus.ISSUED)
-        .group_by(Invoice.client_id, Invoice.kind == InvoiceKind.CREDIT_NOTE)
+        .group_by(Invoice.client_id, Invoice.kind)
     ):
-        signed = -amount if is_credit_note else amount
+        signed = -amount if kind == InvoiceKind.CREDIT_NOTE else amount
         totals[client_id] = totals.get(client_id, ZERO) + signed
     return totals

@@ -29,7 +29,7 @@ from app.billing.issuing import issue_invoices, legal_problems
 from app.billing.plan import Billed, DueItem, due_items, parse_period
 from app.billing.records import client_records
 from app.billing.totals import compute_totals
-from app.db import decimal_reader, insert_rows, paused_gc
+from app.db import decimal_reader, insert_rows, paused_gc, reserve_ids
 from app.errors import PropreoError, ValidationError
 from app.i18n import month_names
 from app.money import ZERO, format_amount, line_total
@@ -387,10 +387,9 @@ def run_month(
         ledger_rows.append(ledger)
         result.total_ht += sign * totals.total_ht
         result.total_ttc += sign * totals.total_ttc
-    # Explicit ids (the write transaction holds the database): one executemany per table
-    # instead of a RETURNING statement per row. Same ids SQLite would give (no AUTOINCREMENT).
-    next_invoice = _max_id(session, Invoice) + 1
-    ids = list(range(next_invoice, next_invoice + len(invoice_rows)))
+    # Explicit ids reserved from the engine: one executemany per table instead of a
+    # RETURNING statement per row.
+    ids = reserve_ids(session, Invoice.__table__, len(invoice_rows))
     for invoice_id, row in zip(ids, invoice_rows, strict=True):
         row["id"] = invoice_id
     insert_rows(session, Invoice.__table__, invoice_rows)
@@ -399,8 +398,7 @@ def run_month(
         for row in rows:
             row["invoice_id"] = invoice_id
             flat_lines.append(row)
-    next_line = _max_id(session, InvoiceLine) + 1
-    line_ids = list(range(next_line, next_line + len(flat_lines)))
+    line_ids = reserve_ids(session, InvoiceLine.__table__, len(flat_lines))
     for line_id, row in zip(line_ids, flat_lines, strict=True):
         row["id"] = line_id
     insert_rows(session, InvoiceLine.__table__, flat_lines)
@@ -471,10 +469,6 @@ def _due(contract: Any, last: dt.date, billed: dict[Any, Billed]) -> list[DueIte
     total = sum((abs(i.amount) for i in items), ZERO)
     input_rules.number(total, f"montant dû du contrat {contract.code}")
     return items
-
-
-def _max_id(session: Session, model: type) -> int:
-    return session.scalar(select(func.max(model.id))) or 0  # type: ignore[attr-defined]
 
 
 class _Taxed:
