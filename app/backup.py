@@ -15,10 +15,15 @@ def backup_database(db: Database, out: Path) -> Path:
     """Copy the live database to ``out`` (a file path) and verify the copy.
 
     Safe while other processes write: the backup API copies a consistent snapshot.
-    The attachment store beside the database is copied too.
+    The attachment store beside the database is copied too. A PostgreSQL base is dumped
+    with ``pg_dump`` (:mod:`app.pg_backup`) and its shared files folder copied the same way.
     """
     if db.path is None:
-        raise DatabaseError("La sauvegarde intégrée ne concerne que les bases SQLite.")
+        from app.pg_backup import dump
+
+        dump(db.engine.url, out)
+        _copy_files(db, out)
+        return out
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")
     tmp.unlink(missing_ok=True)
@@ -39,13 +44,17 @@ def backup_database(db: Database, out: Path) -> Path:
             "La sauvegarde écrite est invalide : {problems}", problems="; ".join(problems)
         )
     tmp.replace(out)
+    _copy_files(db, out)
+    return out
+
+
+def _copy_files(db: Database, out: Path) -> None:
     files = db.files_dir
     if files.exists():
         target = out.with_name(out.name + ".files")
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(files, target)
-    return out
 
 
 def verify_backup(path: Path) -> list[str]:
@@ -59,5 +68,8 @@ def verify_backup(path: Path) -> list[str]:
 
 def backup_file_name(db: Database, when: dt.datetime | None = None) -> str:
     when = when or dt.datetime.now()
-    stem = db.path.stem if db.path else "propreo"
-    return f"{stem}-{when:%Y%m%d-%H%M%S}.db"
+    if db.path is None:
+        from app.pg_backup import SUFFIX
+
+        return f"{db.engine.url.database or 'propreo'}-{when:%Y%m%d-%H%M%S}{SUFFIX}"
+    return f"{db.path.stem}-{when:%Y%m%d-%H%M%S}.db"

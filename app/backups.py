@@ -52,7 +52,14 @@ def list_backups(folder: Path, stem: str) -> list[Path]:
 
 
 def verify_copy(path: Path) -> list[str]:
-    """Problems of a backup file: SQLite integrity, then the invoice hash chain."""
+    """Problems of a backup file: SQLite integrity, then the invoice hash chain (a
+    PostgreSQL dump: read back entirely, see :func:`app.pg_backup.verify_dump`)."""
+    from app.pg_backup import SUFFIX
+
+    if path.suffix == SUFFIX:
+        from app.pg_backup import verify_dump
+
+        return verify_dump(path)
     try:
         problems = verify_backup(path)
     except sqlite3.DatabaseError as exc:  # not a database, or damaged beyond reading
@@ -322,7 +329,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from app.cli import db_target
     from app.lease import LeaseHeld, acquire
 
-    target = Path(db_target(args))
+    text = db_target(args)
+    if "://" in text and not text.startswith("sqlite"):
+        from app.pg_backup import cmd_restore_pg
+
+        return cmd_restore_pg(text, Path(args.source), yes=args.yes)
+    target = Path(text)
     info = preview(Path(args.source))
     print(info.text())
     if info.problems:

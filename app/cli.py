@@ -33,6 +33,7 @@ COMMAND_MODULES: list[str] = [
     "app.payments.cli",
     "app.quotes.cli",
     "app.revisions.cli",
+    "app.transfer",
 ]
 
 # Top-level command word → the modules of COMMAND_MODULES that register it or add
@@ -47,8 +48,9 @@ COMMAND_OWNERS: dict[str, tuple[str, ...]] = {
     "sepa": ("app.payments.cli",),
     "devis": ("app.quotes.cli",),
     "revisions": ("app.revisions.cli",),
+    "transfer": ("app.transfer",),
 }
-BUILTIN_COMMANDS = frozenset({"gui", "init", "check", "backup"})
+BUILTIN_COMMANDS = frozenset({"gui", "init", "check", "backup", "files"})
 
 EXIT_OK, EXIT_PROBLEM, EXIT_ERROR = 0, 1, 2
 
@@ -83,13 +85,16 @@ def open_db(args: argparse.Namespace, *, upgrade: bool = True, read_only: bool =
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from app.db import masked
     from app.setup import prepare_database
 
     target = db_target(args)
-    prepared = prepare_database(target, demo=args.demo, contracts=args.contracts)
+    prepared = prepare_database(
+        target, demo=args.demo, contracts=args.contracts, files_dir=args.files
+    )
     if prepared.backup:
         print(f"Sauvegarde avant migration : {prepared.backup}")
-    print(f"Base {prepared.state} : {target} (schéma {prepared.after})")
+    print(f"Base {prepared.state} : {masked(target)} (schéma {prepared.after})")
     if args.demo:
         print(
             "Société de démonstration chargée."
@@ -132,7 +137,20 @@ def cmd_backup(args: argparse.Namespace) -> int:
         raise DatabaseError(
             "La sauvegarde écrite est invalide : {problems}", problems="; ".join(problems)
         )
-    print(f"Sauvegarde vérifiée (intégrité et chaînage) : {target}")
+    checked = "relue en entier par pg_restore" if db.path is None else "intégrité et chaînage"
+    print(f"Sauvegarde vérifiée ({checked}) : {target}")
+    db.dispose()
+    return EXIT_OK
+
+
+def cmd_files(args: argparse.Namespace) -> int:
+    from app.file_store import set_files_dir
+
+    db = open_db(args)
+    if args.set:
+        print(f"Dossier de fichiers de la société : {set_files_dir(db, args.set)}")
+    else:
+        print(f"Dossier de fichiers : {db.files_dir}")
     db.dispose()
     return EXIT_OK
 
@@ -197,7 +215,16 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         metavar="N",
         help="nombre approximatif de contrats actifs de la démonstration",
     )
+    p.add_argument(
+        "--files",
+        metavar="DOSSIER",
+        help="base PostgreSQL : dossier partagé des photos, pièces jointes et PDF archivés",
+    )
     p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("files", help="dossier des photos, pièces jointes et PDF archivés")
+    p.add_argument("--set", metavar="DOSSIER", help="base PostgreSQL : le dossier partagé")
+    p.set_defaults(func=cmd_files)
 
     p = sub.add_parser("check", help="vérifier l'intégrité de la base")
     p.add_argument("--json", action="store_true")

@@ -32,16 +32,23 @@ def prepare_database(
     demo: bool = False,
     contracts: int | None = None,
     on_backup: Callable[[Path], None] | None = None,
+    files_dir: str | Path | None = None,
 ) -> Prepared:
     """Bring the schema to head (backup first when upgrading a populated file), ensure the
-    reference data, and optionally load the demo firm (only into a database without company)."""
+    reference data, record the shared files folder of a server database (``files_dir``),
+    and optionally load the demo firm (only into a database without company)."""
     db = open_database(target)
     before = migrate.current_revision(db)
     backup = migrate.upgrade(db, on_backup=on_backup)
     with db.write() as session:
         ensure_reference_data(session)
+    if files_dir is not None:
+        from app.file_store import set_files_dir
+
+        set_files_dir(db, files_dir)
     loaded = False
     if demo:
+        db.files_dir  # noqa: B018 - a server database without its folder stops here, not halfway
         from app.demo import load_demo
 
         loaded = load_demo(db, contracts=contracts)

@@ -95,3 +95,13 @@ class SmtpSettings(TimestampMixin, Base):
     subject_template: Mapped[str] = mapped_column(String(300), default=DEFAULT_SUBJECT)
     body_template: Mapped[str] = mapped_column(Text, default=DEFAULT_BODY)
     timeout: Mapped[int] = mapped_column(Integer, default=30)
+
+
+class FileStore(IdMixin, Base):
+    """Where the files of a firm whose database is a server (PostgreSQL) live: one folder
+    every workstation reaches (a network share), set once for the firm. A SQLite firm keeps
+    them beside its file (``<db>.files/``) and has no row here."""
+
+    __tablename__ = "file_store"
+
+    folder: Mapped[str] = mapped_column(String(1000))
