@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -119,9 +119,9 @@ def check_liaison(session: Session) -> list[str]:
                 )
             )
     database = session.info.get("database")
-    if database is None or database.path is None:
+    if database is None or not session.scalar(select(func.count(LiaisonAttachment.id))):
         return problems
-    folder = liaison_dir(session)
+    folder = liaison_dir(session)  # a PostgreSQL firm: in its shared folder
     for attachment in session.scalars(select(LiaisonAttachment)):
         if not _SAFE_NAME.match(attachment.stored_name):
             problems.append(

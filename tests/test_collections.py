@@ -32,6 +32,7 @@ from app.payments.balance import overdue
 from models.audit import AuditEvent
 from models.clients import Client, ClientKind
 from models.collections import DunningLevel, Reminder
+from tests.pg import target_of
 
 D = dt.date
 RULES = [
@@ -267,7 +268,7 @@ def test_cli_balance_and_dunning_run(demo_db: Database, capsys) -> None:  # type
 
     from app.cli import main
 
-    path = str(demo_db.path)
+    path = target_of(demo_db)
     demo_db.dispose()
     assert main(["--db", path, "relances", "balance", "--on", "2026-09-01", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

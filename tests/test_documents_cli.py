@@ -14,6 +14,7 @@ from models.company import CompanySettings
 from models.invoices import Invoice
 from reports.facturx import extract_xml
 from tests.documents_samples import issue_samples
+from tests.pg import target_of
 from tests.test_email import Inbox, free_port
 
 
@@ -32,7 +33,7 @@ def test_export_send_and_fec(
             if session.get(Invoice, i).client_id == client.id
         }
         siren = session.get(CompanySettings, 1).siren
-    db_path = str(demo_db.path)
+    db_path = target_of(demo_db)
     demo_db.dispose()
     out = tmp_path / "export"
     assert (

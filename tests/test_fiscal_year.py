@@ -19,6 +19,7 @@ from app.documents.accounting import export_fec, fiscal_year, sales_rows
 from app.errors import NotFoundError, ValidationErrors
 from app.fiscal import Exercise, FiscalCalendar
 from models.company import CompanySettings
+from tests.pg import target_of
 from tests.test_company import _form
 from tests.test_fec_opening import assert_sound, client_lines, fec_rows, pay
 from tests.test_payments import issue_invoice, make_client
@@ -258,7 +259,7 @@ def test_cli_exports_the_exercise_of_a_date(
         client = make_client(session)
         issue_invoice(session, client, "1440.00", D(2026, 6, 30))
         issue_invoice(session, client, "600.00", D(2026, 7, 31))
-    path = str(db.path)
+    path = target_of(db)
     db.dispose()
     out = tmp_path / "out"
     args = ["--db", path, "accounting", "fec", "--out", str(out), "--sales-csv"]

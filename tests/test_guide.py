@@ -22,6 +22,7 @@ from app.help import guide_pdf
 from models.clients import Client, Site
 from models.contracts import Contract
 from models.invoices import Invoice
+from tests.pg import target_of
 from ui import help as ui_help
 from ui import screenshots
 from ui.main_window import MainWindow
@@ -91,8 +92,7 @@ def test_guide_refuses_a_missing_image(tmp_path: Path) -> None:
 def test_screenshot_script_fails_on_a_missing_screen(
     qtbot: QtBot, demo_db: Database, tmp_path: Path
 ) -> None:
-    assert demo_db.path is not None
-    base = ["--db", str(demo_db.path), "--out", str(tmp_path), "--only", "clients"]
+    base = ["--db", target_of(demo_db), "--out", str(tmp_path), "--only", "clients"]
     assert screenshots.main([*base, "--screen", "Onglet disparu"]) == 2
     assert screenshots.main([*base, "--screen", "Clients:editor.champ_disparu"]) == 2
     assert screenshots.main(base) == 0

@@ -17,6 +17,7 @@ from models.company import CompanySettings
 from models.invoices import Invoice
 from reports.invoice_pdf import render_invoice_pdf
 from tests.documents_samples import credit_note
+from tests.pg import target_of
 
 D = dt.date
 
@@ -93,7 +94,7 @@ def test_billing_run_can_date_a_catch_up_at_the_real_issue_date(
 ) -> None:
     from app.cli import main
 
-    db = str(demo_db.path)
+    db = target_of(demo_db)
     assert (
         main(["--db", db, "billing", "run", "--period", "2026-09", "--issue-date", "2026-08-01"])
         == 2

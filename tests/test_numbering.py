@@ -11,6 +11,7 @@ from app.db import Database, open_database
 from app.errors import NumberingError, ValidationError
 from app.numbering import check_continuity, format_number, next_number, validate_pattern
 from models.company import IssuedNumber
+from tests.pg import target_of
 
 D = dt.date
 
@@ -74,7 +75,7 @@ def _worker(path: str, count: int, queue: mp.Queue) -> None:  # type: ignore[typ
 
 @pytest.mark.slow
 def test_two_processes_share_one_gap_free_series(db: Database) -> None:
-    path = str(db.path)
+    path = target_of(db)
     db.dispose()
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()

@@ -10,12 +10,13 @@ from pypdf import PdfReader
 
 from app.cli import main
 from app.db import Database
+from tests.pg import target_of
 
 
 def test_reminders_expire_and_pdf(
     demo_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = str(demo_db.path)
+    db = target_of(demo_db)
     assert main(["--db", db, "devis", "relances", "--date", "2026-09-01", "--json"]) == 0
     due = {r["number"]: r for r in json.loads(capsys.readouterr().out)}
     assert "DE2026-00006" in due and due["DE2026-00006"]["reminders"] == 1

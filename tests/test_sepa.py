@@ -29,6 +29,7 @@ from app.payments.sepa import (
 from app.payments.sepa_rules import earliest_collection_date
 from models.payments import Payment
 from reports.sepa_xml import NAMESPACE, summary, validate_pain008
+from tests.pg import target_of
 from tests.test_payments import issue_invoice, make_client
 
 D = dt.date
@@ -146,7 +147,7 @@ def test_demo_sepa_export_and_fec(demo_db: Database, tmp_path: Path) -> None:
     out = tmp_path / "lot.xml"
     before = {m.rum: (m.collections_done, m.last_collection) for m in _mandates(demo_db)}
     day = earliest_collection_date(dt.date.today())
-    assert main(["--db", str(demo_db.path), "sepa", "export", "--date", day.isoformat(),
+    assert main(["--db", target_of(demo_db), "sepa", "export", "--date", day.isoformat(),
                  "--out", str(out)]) == 0  # fmt: skip
     xml = out.read_bytes()
     validate_pain008(xml)

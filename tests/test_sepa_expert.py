@@ -44,6 +44,7 @@ from models.clients import Client
 from models.invoices import Invoice
 from models.payments import SepaMandate
 from reports.sepa_xml import NAMESPACE
+from tests.pg import target_of
 from tests.test_payments import issue_invoice, make_client
 
 D = dt.date
@@ -358,7 +359,7 @@ def test_cli_lists_left_out_invoices_and_prints_the_mandate(
         old = issue_invoice(session, client, "480.00", today - dt.timedelta(days=60))
         recent = _issue_on_receipt(session, client, "120.00", today - dt.timedelta(days=3))
         numbers = old.number, recent.number
-    path = str(db.path)  # type: ignore[attr-defined]
+    path = target_of(db)
     assert main(["--db", path, "sepa", "export", "--date", today.isoformat(),
                  "--out", str(tmp_path / "x.xml")]) != 0  # fmt: skip
     assert "« Date de prélèvement » : le" in capsys.readouterr().err

@@ -8,6 +8,7 @@ from pytestqt.qtbot import QtBot
 
 from app.db import Database, open_database
 from app.demo.identity import make_siren, make_siret
+from tests.pg import target_of
 from ui.main_window import MainWindow
 
 SIREN = make_siren("41253678")
@@ -153,7 +154,7 @@ def test_master_data_through_the_widgets(qtbot: QtBot, db: Database) -> None:
     ]
 
     # 4. Everything is still there after reopening the database.
-    path = db.path
+    path = target_of(db)
     window.close()
     db.dispose()
     reopened = open_database(path)

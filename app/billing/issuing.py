@@ -68,8 +68,15 @@ TRIGGERS = {
 
 
 def install_triggers(session: Session) -> None:
-    """Create the SQLite immutability triggers (idempotent, inside the transaction)."""
-    if session.get_bind().dialect.name != "sqlite":
+    """Create the immutability triggers (idempotent, inside the transaction); PostgreSQL's
+    in :mod:`app.billing.pg_triggers`."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from app.billing.pg_triggers import install
+
+        install(session)
+        return
+    if dialect != "sqlite":
         return
     for ddl in TRIGGERS.values():
         session.execute(text(ddl))

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.check import register_check
 from app.db import Database
-from app.errors import DocumentInvalid
+from app.errors import DatabaseError, DocumentInvalid
 from models.documents import ArchivedDocument
 from models.invoices import Invoice
 
@@ -118,11 +118,18 @@ def archived_pdf(session: Session, invoice_id: int) -> bytes | None:
 @register_check("Archives des documents")
 def check_archives(session: Session) -> list[str]:
     database = session.info.get("database")
-    if database is None or database.path is None:
+    if database is None:
         return []
     problems = []
-    for row in session.scalars(select(ArchivedDocument).order_by(ArchivedDocument.id)):
-        path = database.files_dir / row.path
+    rows = list(session.scalars(select(ArchivedDocument).order_by(ArchivedDocument.id)))
+    if not rows:
+        return []
+    try:
+        root = database.files_dir  # a PostgreSQL firm: its shared folder
+    except DatabaseError as exc:
+        return [f"{len(rows)} PDF archivé(s) non vérifiable(s) : {exc}"]
+    for row in rows:
+        path = root / row.path
         if not path.exists():
             problems.append(f"{row.number} : fichier archivé absent ({row.path}).")
             continue
