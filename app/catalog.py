@@ -259,6 +259,7 @@ class ArticleForm:
     family_id: int | None = None
     revenue_account_id: int | None = None
     is_service: bool = True
+    sap_service: bool = False  # « service à la personne » (app.sap)
 
 
 @dataclass(frozen=True)
@@ -284,6 +285,7 @@ ARTICLE_LABELS = {
     "family_id": "Famille",
     "revenue_account_id": "Compte de produit",
     "is_service": "Prestation de service",
+    "sap_service": "Service à la personne (SAP)",
 }
 
 
@@ -342,7 +344,17 @@ def validate_article(
         family_id=family.id if family else None,
         revenue_account_id=account.id if account else None,
         is_service=bool(form.is_service),
+        sap_service=bool(form.sap_service),
     )
+    if form.sap_service and not form.is_service:
+        raise ValidationErrors(
+            [
+                ValidationError(
+                    "Service à la personne (SAP)",
+                    "Un {field} est une prestation de service, pas une vente de produits.",
+                )
+            ]
+        )
     return values
 
 

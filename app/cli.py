@@ -34,6 +34,7 @@ COMMAND_MODULES: list[str] = [
     "app.quotes.cli",
     "app.revisions.cli",
     "app.transfer",
+    "app.sap_cli",
 ]
 
 # Top-level command word → the modules of COMMAND_MODULES that register it or add
@@ -49,6 +50,7 @@ COMMAND_OWNERS: dict[str, tuple[str, ...]] = {
     "devis": ("app.quotes.cli",),
     "revisions": ("app.revisions.cli",),
     "transfer": ("app.transfer",),
+    "attestations": ("app.sap_cli",),
 }
 BUILTIN_COMMANDS = frozenset({"gui", "init", "check", "backup", "files"})
 

@@ -47,6 +47,7 @@ class CompanyForm:
     sepa_creditor_id: str = ""
     sepa_prenotification_days: int = 14
     sap_declaration_number: str = ""
+    sap_declaration_date: str = ""  # JJ/MM/AAAA
     client_code_rule: str = "letters"
     fiscal_closing: str = "31/12"  # JJ/MM, see app.fiscal
     fiscal_first_start: str = ""  # JJ/MM/AAAA, only for an irregular first exercise
@@ -73,6 +74,7 @@ def form_from_company(company: CompanySettings) -> CompanyForm:
             value = value.strftime("%d/%m/%Y")
         elif value is None and f.name in (
             "ecb_rate_date",
+            "sap_declaration_date",
             "fiscal_first_start",
             "fiscal_first_end",
         ):
@@ -122,6 +124,7 @@ def validate(form: CompanyForm) -> dict[str, Any]:
         "N° de déclaration SAP",
         40,
     )
+    run("sap_declaration_date", _past_date, form.sap_declaration_date, "Date de déclaration SAP")
     errors.extend(_fiscal(form, values))
     try:
         PaymentTerms(form.payment_term_kind, int(form.payment_term_days))
@@ -199,6 +202,22 @@ def _ecb_rate(value: str, field: str) -> Decimal:
     if rate > 20:
         raise ValidationError(field, "{field} : taux annuel en %, par exemple 2,15.")
     return rate
+
+
+def _past_date(value: str, field: str) -> dt.date | None:
+    """A date typed JJ/MM/AAAA (or ISO), not after today; empty → None."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            day = dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+        if day > dt.date.today():
+            raise ValidationError(field, "{field} : la date ne peut pas être dans le futur.")
+        return day
+    raise ValidationError(field, "{field} : date attendue au format JJ/MM/AAAA.")
 
 
 def _semester_start(value: str, field: str) -> dt.date | None:

@@ -74,6 +74,8 @@ class CompanySettings(TimestampMixin, Base):
     # 14 by the EPC rulebook unless a shorter delay is agreed in the contract or mandate.
     sepa_prenotification_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     sap_declaration_number: Mapped[str] = mapped_column(String(40), default="")
+    # Date of the SAP declaration (art. D7233-1 and D7233-4: on invoices and certificates).
+    sap_declaration_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     # Fiscal year: closing day and month (31/12 by default; many firms close 30/06 or 30/09),
     # and an irregular first exercise (6 to 24 months) when the firm's first year differs.
     fiscal_close_month: Mapped[int] = mapped_column(Integer, default=12, server_default="12")

@@ -112,7 +112,7 @@ def item_texts(line_text: str, detail: str = "") -> tuple[str, str]:
 
 
 def _notes(doc: InvoiceDocument) -> list[tuple[str, str]]:
-    notes = [(text, "") for text in doc.notes]
+    notes = [(text, "") for text in (*doc.notes, *doc.sap_mentions)]
     notes.append((doc.penalty_text or "Pénalités de retard : taux légal.", "PMD"))
     notes.append((doc.indemnity_text if doc.indemnity_applies else NO_INDEMNITY_TEXT, "PMT"))
     notes.append((doc.early_payment_text or "Pas d'escompte pour paiement anticipé.", "AAB"))

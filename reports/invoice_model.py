@@ -180,6 +180,8 @@ class InvoiceDocument:
     currency: str = "EUR"
     logo_png: bytes | None = None
     sap_declaration: str = ""
+    # Services à la personne mentions (art. D7233-1 du Code du travail), see app.sap.
+    sap_mentions: tuple[str, ...] = ()
     # Pre-computed breakdown (C's vat_breakdown); computed from lines when empty.
     breakdown: tuple[VatBreakdown, ...] = ()
 

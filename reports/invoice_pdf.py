@@ -140,7 +140,9 @@ def payment_mentions(doc: InvoiceDocument) -> list[str]:
         if doc.indemnity_applies:
             lines.append(doc.indemnity_text)
     lines += doc.vat_mentions()
-    if doc.sap_declaration:
+    if doc.sap_mentions:
+        lines += list(doc.sap_mentions)
+    elif doc.sap_declaration:
         lines.append(f"Services à la personne – déclaration n° {doc.sap_declaration}.")
     lines += list(doc.notes)
     return lines

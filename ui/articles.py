@@ -75,6 +75,14 @@ class ArticlesTab(Tab):
                     tooltip="Vide : le compte par défaut de la famille.",
                 ),
                 Field("is_service", "Prestation de service", kind="bool"),
+                Field(
+                    "sap_service",
+                    "Service à la personne (SAP)",
+                    kind="bool",
+                    tooltip="Ménage, repassage… au domicile d'un particulier : mentions SAP sur "
+                    "la facture et attestation fiscale annuelle, si la société est déclarée SAP. "
+                    "Des travaux dans un logement à 10 % ne sont pas des services à la personne.",
+                ),
             ],
             rows=catalog.list_articles,
             new_form=lambda: catalog.ArticleForm(vat_rate_id=default_vat),

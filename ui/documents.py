@@ -323,6 +323,11 @@ class DocumentsTab(Tab):
             _Action(_("Lettre d'accompagnement…"), self.cover_letter),
             _Action(_("Relevé de compte…"), lambda: StatementDialog(self.ctx, self).exec()),
             _Action(_("Export FEC…"), self.export_fec),
+            _Action(
+                _("Attestations fiscales SAP…"),
+                self.sap_attestations,
+                _("Attestations annuelles des clients « services à la personne »"),
+            ),
             _Action(_("Paramètres e-mail…"), lambda: EmailSettingsDialog(self.ctx, self).exec()),
         ]
         top = QHBoxLayout()
@@ -456,6 +461,11 @@ class DocumentsTab(Tab):
             return
         number = self.list.selected()[0].number
         save_bytes(self, data, f"lettre-{number}.docx", "Word (*.docx)")
+
+    def sap_attestations(self) -> None:
+        from ui.sap_attestations import AttestationsDialog
+
+        AttestationsDialog(self.ctx, self).exec()
 
     def export_fec(self) -> None:
         try:

@@ -81,6 +81,7 @@ FIELDS = [
         ),
     ),
     Field("sap_declaration_number", "N° de déclaration SAP"),
+    Field("sap_declaration_date", "Date de déclaration SAP", placeholder="JJ/MM/AAAA"),
     Field(
         "fiscal_closing",
         "Clôture de l'exercice",

@@ -197,6 +197,7 @@ def seller_snapshot(company: CompanySettings | None) -> str:
         "ecb_rate",  # public buyers' late interest (app.documents.build)
         "ecb_rate_date",
         "sap_declaration_number",
+        "sap_declaration_date",
         "electronic_address",
         "electronic_address_scheme",
     ]

@@ -98,6 +98,7 @@ def load_catalogue(session: Session, ctx: Any) -> None:
                 vat_rate_id=vat[vat_code].id,
                 family_id=families[family].id,
                 is_service=family != "PROD",
+                sap_service=code == "SAPMEN",
             ),
         )
     ctx["families"] = families

@@ -378,11 +378,22 @@ def build_document(
         vat_on_debits=company.vat_on_debits,
         notes=tuple(n for n in (invoice.notes or "").splitlines() if n.strip()),
         logo_png=company.logo_png,
-        sap_declaration=company.sap_declaration_number
-        if any(line.vat_rate == Decimal(10) for line in lines)
-        else "",
+        sap_mentions=_sap_mentions(invoice, company, client),
         breakdown=breakdown,
     )
+
+
+def _sap_mentions(invoice: Invoice, company: CompanySettings, client: Client) -> tuple[str, ...]:
+    """The « services à la personne » mentions, from what was frozen at issue (app.sap)."""
+    from app import sap
+
+    seller = _Snap(invoice.seller_snapshot, None if invoice.seller_snapshot else company)
+    buyer = _Snap(invoice.client_snapshot, None if invoice.client_snapshot else client)
+    declaration = str(seller.get("sap_declaration_number"))
+    if not sap.applies(declaration, buyer.get("kind"), invoice.lines):
+        return ()
+    declared_on = _date(seller.get("sap_declaration_date", default=None))
+    return sap.invoice_mentions(declaration, declared_on, invoice.lines)
 
 
 def _contract_reference(session: Session, contract_id: int | None) -> str:

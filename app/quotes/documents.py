@@ -4,6 +4,7 @@ and render it as PDF or DOCX. Reads only: rendering runs outside any write trans
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from app.quotes.sheets import sheet_path
 from app.users import user_name
 from models.catalog import VatRate
 from models.clients import Client, ClientKind, Site
-from models.quotes import QuoteKind, QuoteLineKind, QuoteStatus
+from models.quotes import Quote, QuoteKind, QuoteLineKind, QuoteStatus
 from reports.quote_pdf import PhotoDoc, QuoteDocument, QuoteLineDoc, SheetDoc, VatLine
 
 
@@ -92,9 +93,7 @@ def quote_document(session: Session, quote_id: int, *, with_annexes: bool = True
         contract_months=quote.contract_months,
         monthly=quote.kind == QuoteKind.CONTRACT,
         consumer=client.kind == ClientKind.PERSON,
-        sap_declaration=getattr(company, "sap_declaration_number", "")
-        if any(rates[li.vat_rate_id].code == "T10" for li in quote.lines)
-        else "",
+        sap_declaration=_sap_declaration(session, company, client, quote),
         salesperson=user_name(session, quote.salesperson_id),
         photos=tuple(photos),
         sheets=tuple(sheets),
@@ -112,3 +111,18 @@ def quote_docx(session: Session, quote_id: int) -> bytes:
     from reports.quote_docx import render_quote_docx
 
     return render_quote_docx(quote_document(session, quote_id, with_annexes=False))
+
+
+def _sap_declaration(session: Session, company: object, client: Client, quote: Quote) -> str:
+    """The SAP declaration printed on a quote under the invoice's rule (app.sap): a firm
+    declared SAP, a private client, an article marked « service à la personne »."""
+    from app import sap
+    from models.catalog import Article
+
+    declaration = getattr(company, "sap_declaration_number", "") or ""
+    ids = [li.article_id for li in quote.lines if li.article_id]
+    marked = ids and session.scalar(
+        select(Article.id).where(Article.id.in_(ids), Article.sap_service).limit(1)
+    )
+    flags = [SimpleNamespace(sap=bool(marked))]
+    return declaration if sap.applies(declaration, client.kind, flags) else ""
