@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, identifiers
 from app.errors import NotFoundError, ValidationError, ValidationErrors
-from app.money import quantize, round_unit_price, to_decimal
+from app.money import format_amount, quantize, round_unit_price, to_decimal
 from app.users import require
 from models.costs import FREQUENCIES, HourlyCost, Qualification, TaskTemplate
 
@@ -227,8 +227,8 @@ def set_hourly_cost(
         "hourly_cost",
         line.id,
         action,
-        f"Coût horaire {q.code} au {valid_from:%d/%m/%Y} : {wage} € + {rate} % "
-        f"= {loaded_cost(wage, rate)} €",
+        f"Coût horaire {q.code} au {valid_from:%d/%m/%Y} : {format_amount(wage)} + {rate} % "
+        f"= {format_amount(loaded_cost(wage, rate))}",
         changes=changes,
     )
     session.expire(q, ["costs"])

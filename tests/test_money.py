@@ -78,3 +78,18 @@ def test_french_input_and_display() -> None:
         to_decimal("douze", field="Prix")
     assert format_amount(Decimal("1234.56")) == "1\u202f234,56\u00a0€"
     assert format_amount(Decimal("-0.5")) == "-0,50\u00a0€"
+
+
+@given(st.integers(min_value=-(10**13), max_value=10**13), st.sampled_from([0, 1, 2, 3, 4]))
+def test_format_amount_is_babels_french_text(units: int, scale: int) -> None:
+    """The hand-built French text (fast, used per invoice by the run) is babel's, exactly."""
+    from babel.numbers import format_currency, format_decimal
+
+    from app.money import format_amount, round_money
+
+    value = Decimal(units).scaleb(-scale)
+    rounded = round_money(value)
+    assert format_amount(value) == format_currency(rounded, "EUR", locale="fr_FR")
+    assert format_amount(value, currency=False) == format_decimal(
+        rounded, format="#,##0.00", locale="fr_FR"
+    )

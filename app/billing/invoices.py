@@ -19,7 +19,15 @@ from app import audit, users
 from app.billing import vat_rules
 from app.billing.totals import compute_totals
 from app.errors import NotFoundError, StateError, ValidationError
-from app.money import ZERO, line_total, round_money, round_quantity, round_unit_price, to_decimal
+from app.money import (
+    ZERO,
+    format_amount,
+    line_total,
+    round_money,
+    round_quantity,
+    round_unit_price,
+    to_decimal,
+)
 from models.billing import BillingLedger
 from models.catalog import UNITS, Account, Article, ArticleFamily, VatRate
 from models.clients import Client
@@ -280,7 +288,7 @@ def create_draft_invoice(
         "invoice",
         invoice.id,
         "create",
-        f"{InvoiceKind.LABELS[kind]} provisoire créée ({invoice.total_ht} € HT)",
+        f"{InvoiceKind.LABELS[kind]} provisoire créée ({format_amount(invoice.total_ht)} HT)",
         client_id=client_id,
     )
     return invoice

@@ -28,7 +28,7 @@ from app.billing.chain import INVOICE_FIELDS, LINE_FIELDS, content_hash_values
 from app.billing.records import client_records
 from app.db import insert_rows, paused_gc, update_rows
 from app.errors import StateError, ValidationError
-from app.money import ZERO
+from app.money import ZERO, format_amount
 from app.numbering import Number, next_numbers
 from app.progress import Progress
 from app.terms import PaymentTerms
@@ -438,7 +438,7 @@ def issue_invoices(
                 "client_id": invoice.client_id,
                 "action": "issue",
                 "summary": f"{InvoiceKind.LABELS[invoice.kind]} {number.text} émise "
-                f"({invoice.total_ttc} € TTC)",
+                f"({format_amount(invoice.total_ttc)} TTC)",
                 "details": "",
             }
         )

@@ -424,7 +424,7 @@ def run_month(
                 "entity_id": invoice_id,
                 "client_id": row["client_id"],
                 "action": "create",
-                "summary": f"Facture provisoire ({row['title']}) : {row['total_ht']} € HT",
+                "summary": f"Facture provisoire ({row['title']}) : {format_amount(row['total_ht'])} HT",
                 "details": "",
             }
             for invoice_id, row in zip(ids, invoice_rows, strict=True)
@@ -446,7 +446,7 @@ def run_month(
         "billing_run",
         run.id,
         "run",
-        f"Facturation {period} : {len(ids)} facture(s) provisoire(s), {result.total_ht} € HT",
+        f"Facturation {period} : {len(ids)} facture(s) provisoire(s), {format_amount(result.total_ht)} HT",
     )
     return result
 

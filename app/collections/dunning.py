@@ -23,7 +23,7 @@ from app.addressing import billing_address_lines
 from app.collections.aging import OpenItem, days_late, open_items
 from app.company import public_late_rate
 from app.errors import NotFoundError, ValidationError
-from app.money import ZERO, round_money
+from app.money import ZERO, format_amount, round_money
 from models.clients import Client, ClientKind
 from models.collections import (
     DunningCode,
@@ -337,7 +337,7 @@ def record_reminders(
             reminder.id,
             "dunning",
             f"{p.label} ({ReminderChannel.LABELS[channel].lower()}) : {numbers} — "
-            f"{p.total_due} € dus, pénalités {p.penalty} €, indemnité {p.indemnity} €",
+            f"{format_amount(p.total_due)} dus, pénalités {format_amount(p.penalty)}, indemnité {format_amount(p.indemnity)}",
             client_id=p.client_id,
         )
         reminders.append(reminder)

@@ -18,6 +18,7 @@ from app.billing.invoices import DraftLine, LineResolver, apply_totals, delete_d
 from app.billing.runs import RunResult, period_drafts, run_month
 from app.control.month import period_bounds
 from app.errors import StateError, ValidationError
+from app.money import format_amount
 from app.progress import Progress
 from models.billing import BillingLedger
 from models.invoices import Invoice, InvoiceLine
@@ -53,7 +54,7 @@ def add_draft_line(session: Session, invoice_id: int, line: DraftLine) -> Invoic
         invoice.id,
         "update",
         f"Facture provisoire corrigée : ligne « {row['description']} » ajoutée "
-        f"({row['total_ht']} € HT)",
+        f"({format_amount(row['total_ht'])} HT)",
         client_id=invoice.client_id,
         changes={"total_ht": (before, invoice.total_ht)},
     )

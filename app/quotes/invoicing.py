@@ -24,7 +24,7 @@ from app import audit
 from app.billing.invoices import DraftLine, create_draft_invoice
 from app.billing.revenue import book_as_one_off
 from app.errors import StateError, ValidationError
-from app.money import ZERO, line_total, round_money, round_quantity
+from app.money import ZERO, format_amount, line_total, round_money, round_quantity
 from app.quotes.planning import get_job
 from models.invoices import Invoice
 from models.quotes import PlannedJob, Quote, QuoteLine
@@ -133,7 +133,7 @@ def invoice_job(session: Session, job_id: int, issue_date: dt.date) -> Invoice:
         job.id,
         "invoice",
         f"Devis {quote.reference} facturé à {job.progress_percent.normalize():f} % "
-        f"(facture provisoire {round_money(invoice.total_ht)} € HT)",
+        f"(facture provisoire {format_amount(round_money(invoice.total_ht))} HT)",
         client_id=quote.client_id,
     )
     deduct_down_payments(session, invoice, quote)

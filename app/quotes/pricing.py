@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.money import ZERO, line_total, round_unit_price
+from app.money import ZERO, format_amount, line_total, round_unit_price
 from app.quotes import builder
 from app.quotes.quotes import DEFAULT_VAT, get_quote, require_draft, update_totals, vat_rates
 from models.quotes import QuoteKind, QuoteLine, QuoteLineKind
@@ -53,8 +53,8 @@ def apply_builder(
         "quote",
         quote.id,
         "price",
-        f"Chiffrage : prix de revient {result.cost_price} €, prix de vente "
-        f"{result.selling_price} €, marge {result.margin_percent} %",
+        f"Chiffrage : prix de revient {format_amount(result.cost_price)}, prix de vente "
+        f"{format_amount(result.selling_price)}, marge {result.margin_percent} %",
         client_id=quote.client_id,
     )
     return result

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import audit
 from app.errors import NotFoundError, StateError, ValidationError
-from app.money import ZERO, line_total, round_money
+from app.money import ZERO, format_amount, line_total, round_money
 from app.revisions.clauses import describe, formula_at, formula_text, get_clause, terms_json
 from app.revisions.formula import LIMIT_LABELS, coefficient, revised_price
 from app.revisions.indices import add_months
@@ -330,7 +330,7 @@ def apply_revision(session: Session, contract_id: int, *, today: dt.date) -> Rev
         contract.id,
         "revision",
         f"Contrat {contract.code} révisé au {day:%d/%m/%Y} : coefficient {due.coefficient}, "
-        f"{due.old_annual} € → {due.new_annual} € par an",
+        f"{format_amount(due.old_annual)} → {format_amount(due.new_annual)} par an",
         client_id=contract.client_id,
         changes={"prix annuel": (due.old_annual, due.new_annual)},
     )
