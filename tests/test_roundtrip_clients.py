@@ -123,6 +123,26 @@ def test_one_client_field_changed_changes_only_that_column(qtbot: QtBot, demo_db
     assert change.new == 1500050  # stored in cents
 
 
+def test_a_foreign_client_keeps_its_country_and_a_bad_one_is_named(
+    qtbot: QtBot, demo_db: Database
+) -> None:
+    """The form shows « Pays »: saving a Belgian client no longer turns it French."""
+    full = _full_clients(demo_db)
+    tab = ClientsTab(_ctx(demo_db))
+    qtbot.addWidget(tab)
+    tab.editor.load(full[0])
+    assert tab.editor.form.value("country") == "BE"
+    before = snapshot(demo_db)
+    tab.editor.form.set_value("country", "Belgique")
+    assert not tab.editor.save()
+    assert "code ISO à 2 lettres" in tab.editor.form.error_text("country")
+    assert_unchanged(demo_db, before)
+    tab.editor.form.set_value("country", "lu")
+    assert tab.editor.save()
+    [change] = assert_only(demo_db, before, {("clients", "country")})
+    assert change.new == "LU"
+
+
 def _full_contact(db: Database) -> int:
     with db.write() as s:
         client_id = s.scalar(select(Client.id).order_by(Client.id))

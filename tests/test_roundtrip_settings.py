@@ -140,6 +140,8 @@ ONE_FIELD: list[tuple[str, Callable[[Any], bool], str, str, str, str, Any]] = [
     ("tva", lambda r: r.code and "20" in str(r.rate), "mention", "TVA 20 %", "vat_rates", "mention", "TVA 20 %"),
     ("qualifications", lambda r: r.code == "AS1", "label", "Agent de service 1", "qualifications", "label", "Agent de service 1"),
     ("couts_horaires", lambda r: True, "charges_rate", "43,5", "hourly_costs", "charges_rate", 43500000),
+    ("comptes", lambda r: r.number.startswith("706"), "label", "Prestations de nettoyage", "accounts", "label", "Prestations de nettoyage"),
+    ("utilisateurs", lambda r: True, "initials", "ZZ", "users", "initials", "ZZ"),
     ("taches_types", lambda r: r.label == "Lavage mécanisé des halls", "productivity_m2_per_hour", "460", "task_templates", "productivity_m2_per_hour", 460000),
 ]  # fmt: skip
 
