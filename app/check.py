@@ -92,5 +92,10 @@ def run_checks(db: Database, *, quick: bool = False) -> CheckReport:
             }
         _load_check_modules()
         for name, fn in _CHECKS:
-            report.problems.extend(f"{name} : {p}" for p in fn(session))
+            try:
+                found = fn(session)
+            except Exception as exc:  # a damaged value must not stop the other checks
+                session.rollback()
+                found = [f"contrôle impossible, données illisibles ({type(exc).__name__} : {exc})"]
+            report.problems.extend(f"{name} : {p}" for p in found)
     return report

@@ -119,3 +119,47 @@ def test_the_values_path_of_issuing_gives_the_same_hash() -> None:
         )
         == PINNED
     )
+
+
+# Version 2 (issue T §5) seals what version 1 left out; its text is pinned as well.
+INVOICE_V2 = SimpleNamespace(
+    **vars(INVOICE),
+    title="Contrat CT00012 — septembre 2026",
+    notes="Merci de rappeler le n° de facture.",
+    issued_at=dt.datetime(2026, 9, 30, 18, 5, 7, 123456, tzinfo=dt.UTC),
+    issued_by_id=2,
+)
+LINES_V2 = [
+    SimpleNamespace(
+        **vars(line),
+        vat_exemption_code="",
+        goods=False,
+        sap=line.position == 1,
+        family_id=None,
+        origin_line_id=None,
+    )
+    for line in LINES
+]
+PINNED_V2 = "603ebae88b3481eae536952310c17840716aa2bd7f8902189244932ebf657b62"
+
+
+def test_version_1_is_unchanged_and_version_2_is_pinned_too() -> None:
+    assert content_hash(INVOICE_V2, LINES_V2) == PINNED  # version 1 ignores the new fields
+    text = canonical(INVOICE_V2, LINES_V2, 2).decode()
+    assert '"issued_at":"2026-09-30 18:05:07.123456"' in text
+    assert '"notes":"Merci de rappeler le n° de facture."' in text
+    assert '"sap":true' in text and '"vat_exemption_code":""' in text
+    assert content_hash(INVOICE_V2, LINES_V2, 2) == PINNED_V2
+
+
+def test_a_version_2_document_is_not_taken_for_a_version_1_one() -> None:
+    from app.billing.chain import hash_version
+
+    issued = SimpleNamespace(**{**vars(INVOICE_V2), "content_hash": PINNED_V2})
+    assert hash_version(issued, LINES_V2) == 2
+    assert hash_version(issued, LINES_V2, since=2) == 2
+    forged = SimpleNamespace(**{**vars(issued), "notes": "Nouvel IBAN : FR76 3000 6000 01"})
+    assert hash_version(forged, LINES_V2) is None
+    old = SimpleNamespace(**{**vars(INVOICE_V2), "content_hash": PINNED})
+    assert hash_version(old, LINES_V2) == 1
+    assert hash_version(old, LINES_V2, since=2) is None  # no version 1 after a version 2

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.billing.chain import INVOICE_FIELDS, LINE_FIELDS
+from app.billing.chain import INVOICE_FIELDS_V2, LINE_FIELDS_V2
 from app.billing.runs import issue_period, run_month
 from app.check import run_checks
 from app.db import open_database
@@ -21,8 +21,8 @@ from tests import billing_fixtures as bf
 
 # Every field the hash covers, the hash itself and the status (an issued document must not
 # quietly become a draft again).
-INVOICE_TARGETS = (*INVOICE_FIELDS, "content_hash", "status")
-LINE_TARGETS = (*LINE_FIELDS, "invoice_id")
+INVOICE_TARGETS = (*INVOICE_FIELDS_V2, "content_hash", "status")
+LINE_TARGETS = (*LINE_FIELDS_V2, "invoice_id")
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,13 @@ def _different(raw: object, draw: st.DrawFn) -> object:
         if day is not None:
             shift = draw(st.integers(-3000, 3000).filter(lambda d: d != 0))
             return (day + dt.timedelta(days=shift)).isoformat()
+        try:  # a timestamp (issued_at): moved by some seconds, still a timestamp
+            moment = dt.datetime.fromisoformat(raw)
+        except ValueError:
+            moment = None
+        if moment is not None:
+            shift = draw(st.integers(-(10**6), 10**6).filter(lambda d: d != 0))
+            return str(moment + dt.timedelta(seconds=shift))
         if raw.startswith("{"):
             data = json.loads(raw)
             key = draw(st.sampled_from(sorted(data)))

@@ -70,11 +70,34 @@ LINE_FIELDS = (
 )
 
 
+# Version 2 (issue T §5): everything a document shows is sealed. The note and the title
+# (printed, the note in the Factur-X too), who issued it and when, and the lines' VAT
+# exemption code (BT-121), goods / SAP flags (mentions), family and credited line.
+# Documents issued before keep their version 1 hash and verify as they always did: the
+# chain is read in order, each document must match the version of the one before it or
+# a later one, never an earlier one (docs/THREAT_MODEL.md, « Empreintes »). No column
+# records the version: a downgrade of the schema could not lose it.
+HASH_VERSION = 2
+INVOICE_FIELDS_V2 = (*INVOICE_FIELDS, "title", "notes", "issued_at", "issued_by_id")
+LINE_FIELDS_V2 = (
+    *LINE_FIELDS,
+    "vat_exemption_code",
+    "goods",
+    "sap",
+    "family_id",
+    "origin_line_id",
+)
+FIELDS = {1: (INVOICE_FIELDS, LINE_FIELDS), 2: (INVOICE_FIELDS_V2, LINE_FIELDS_V2)}
+
+
 def _any_value(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        # a timestamp (UTCDateTime) as stored: naive UTC, whatever zone it was given in
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return str(value)
 
 
@@ -94,35 +117,41 @@ def _value(value: Any) -> Any:
 _PLAIN = frozenset({str, int, type(None)})
 
 
-_INVOICE_GET = attrgetter(*INVOICE_FIELDS)
-_LINE_GET = attrgetter(*LINE_FIELDS)
+_GETTERS = {v: (attrgetter(*inv), attrgetter(*line)) for v, (inv, line) in FIELDS.items()}
 _ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
 
 
-def canonical(invoice: Any, lines: Iterable[Any]) -> bytes:
+def canonical(invoice: Any, lines: Iterable[Any], version: int = 1) -> bytes:
     """Canonical bytes of a document: sorted-key JSON of its fields and ordered lines.
 
     This text is what every content hash of the chain was computed on: any change to it
-    breaks the verification of existing files (tests/test_chain_pinned.py pins it)."""
+    breaks the verification of existing files (tests/test_chain_pinned.py pins it). The
+    fields are those of hash ``version`` (:data:`FIELDS`)."""
+    get_invoice, get_line = _GETTERS[version]
     return canonical_values(
-        _INVOICE_GET(invoice), [_LINE_GET(line) for line in sorted(lines, key=_position)]
+        get_invoice(invoice),
+        [get_line(line) for line in sorted(lines, key=_position)],
+        version=version,
     )
 
 
-def canonical_values(invoice_values: Sequence[Any], line_values: Iterable[Sequence[Any]]) -> bytes:
-    """:func:`canonical` from the values themselves: the invoice's in
-    :data:`INVOICE_FIELDS` order, each line's in :data:`LINE_FIELDS` order, lines
-    already by position (issuing reads them so: no attribute lookups per value)."""
+def canonical_values(
+    invoice_values: Sequence[Any], line_values: Iterable[Sequence[Any]], *, version: int = 1
+) -> bytes:
+    """:func:`canonical` from the values themselves: the invoice's and each line's in the
+    order of the fields of ``version`` (:data:`FIELDS`), lines already by position
+    (issuing reads them so: no attribute lookups per value)."""
+    invoice_fields, line_fields = FIELDS[version]
     value, plain = _value, _PLAIN
     data = dict(
         zip(
-            INVOICE_FIELDS,
+            invoice_fields,
             [v if type(v) in plain else value(v) for v in invoice_values],
             strict=True,
         )
     )
     data["lines"] = [
-        dict(zip(LINE_FIELDS, [v if type(v) in plain else value(v) for v in line], strict=True))
+        dict(zip(line_fields, [v if type(v) in plain else value(v) for v in line], strict=True))
         for line in line_values
     ]
     return _ENCODE(data).encode()
@@ -132,13 +161,26 @@ def _position(line: Any) -> Any:
     return line.position
 
 
-def content_hash(invoice: Any, lines: Iterable[Any]) -> str:
-    return hashlib.sha256(canonical(invoice, lines)).hexdigest()
+def content_hash(invoice: Any, lines: Iterable[Any], version: int = 1) -> str:
+    return hashlib.sha256(canonical(invoice, lines, version)).hexdigest()
 
 
-def content_hash_values(invoice_values: Sequence[Any], line_values: Iterable[Sequence[Any]]) -> str:
+def hash_version(invoice: Any, lines: list[Any], since: int = 1) -> int | None:
+    """The hash version (``since`` or later) whose content hash the document's stored one
+    is, None when none is (the document was changed after it was issued)."""
+    for version in range(since, HASH_VERSION + 1):
+        if content_hash(invoice, lines, version) == invoice.content_hash:
+            return version
+    return None
+
+
+def content_hash_values(
+    invoice_values: Sequence[Any], line_values: Iterable[Sequence[Any]], *, version: int = 1
+) -> str:
     """:func:`content_hash` over values (see :func:`canonical_values`)."""
-    return hashlib.sha256(canonical_values(invoice_values, line_values)).hexdigest()
+    return hashlib.sha256(
+        canonical_values(invoice_values, line_values, version=version)
+    ).hexdigest()
 
 
 def verify_chain(session: Session) -> list[str]:
@@ -153,7 +195,7 @@ def verify_chain(session: Session) -> list[str]:
         select(InvoiceLine).join(Invoice, Invoice.id == InvoiceLine.invoice_id).where(_chained)
     ):
         lines.setdefault(line.invoice_id, []).append(line)
-    previous = ""
+    previous, newest = "", 1  # hash version of the document before
     for expected, invoice in enumerate(invoices, 1):
         label = f"{'Avoir' if invoice.kind == 'credit_note' else 'Facture'} {invoice.number}"
         if invoice.status != InvoiceStatus.ISSUED:
@@ -166,14 +208,15 @@ def verify_chain(session: Session) -> list[str]:
         if invoice.previous_hash != previous:
             return [f"{label} : le chaînage avec le document précédent est rompu."]
         own = lines.get(invoice.id, [])
-        if content_hash(invoice, own) != invoice.content_hash:
+        version = hash_version(invoice, own, since=newest)
+        if version is None:
             return [
                 f"{label} : le contenu ne correspond plus à son empreinte (modifié après émission)."
             ]
         total = sum((ln.total_ht for ln in own), invoice.total_ht * 0)
         if total != invoice.total_ht:
             return [f"{label} : la somme des lignes ({total}) diffère du total HT."]
-        previous = invoice.content_hash
+        previous, newest = invoice.content_hash, version
     return []
 
 

@@ -24,7 +24,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app import audit, users
 from app.billing import vat_rules
-from app.billing.chain import INVOICE_FIELDS, LINE_FIELDS, content_hash_values
+from app.billing.chain import (
+    HASH_VERSION,
+    INVOICE_FIELDS_V2,
+    LINE_FIELDS,
+    LINE_FIELDS_V2,
+    content_hash_values,
+)
 from app.billing.records import client_records
 from app.db import insert_rows, paused_gc, update_rows
 from app.errors import StateError, ValidationError
@@ -281,7 +287,8 @@ _ISSUE_SETS = frozenset(
         "previous_hash",
     }
 )
-_HASHED = tuple((f, f in _ISSUE_SETS) for f in INVOICE_FIELDS)  # (field, set by the issue)
+# (field, set by the issue), fields of the current hash version
+_HASHED = tuple((f, f in _ISSUE_SETS) for f in INVOICE_FIELDS_V2)
 # The draft's columns an issue reads: its hashed fields the issue does not set, and what
 # the checks, the numbering and the issued values need (not the timestamps, notes...).
 _READ_COLUMNS = tuple(
@@ -338,10 +345,10 @@ def issue_invoices(
         invoices.extend(
             session.execute(select(*_READ_COLUMNS).where(invoice_table.c.id.in_(chunk)))
         )
-        # Each line as its hashed values (LINE_FIELDS order) after its invoice id, by
+        # Each line as its hashed values (LINE_FIELDS_V2 order) after its invoice id, by
         # position (ties by id, the order the lines were written in).
         for line in session.execute(
-            select(line_table.c.invoice_id, *(line_table.c[f] for f in LINE_FIELDS))
+            select(line_table.c.invoice_id, *(line_table.c[f] for f in LINE_FIELDS_V2))
             .where(line_table.c.invoice_id.in_(chunk))
             .order_by(line_table.c.invoice_id, line_table.c.position, line_table.c.id)
         ):
@@ -426,7 +433,7 @@ def issue_invoices(
         row = invoice._mapping
         hashed = [values[f] if issued else row[f] for f, issued in _HASHED]
         values["content_hash"] = previous = content_hash_values(
-            hashed, lines_of.get(invoice.id, [])
+            hashed, lines_of.get(invoice.id, []), version=HASH_VERSION
         )
         updates.append({"id": invoice.id, **values})
         # What audit.record adds, written below in one executemany.
