@@ -41,6 +41,7 @@ from app.payments.sepa_mandates import (
     usable_mandate,
 )
 from app.payments.sepa_rules import (
+    FIRST,
     ONE_OFF,
     check_collection_date,
     collection_problem,
@@ -154,8 +155,9 @@ def candidates(
             problem = "aucun mandat SEPA valide"
         else:
             problem = collection_problem(invoice.issue_date, due, collection_date, notice_days)
-            already = mandate.collections_done + (1 if mandate.id in taken else 0)
-            sequence = sequence_type(mandate.kind, already)
+            # A mandate's first debit is FRST; its other invoices of the same file join that
+            # one FRST transaction (see batch_xml): never an RCUR beside its FRST.
+            sequence = sequence_type(mandate.kind, mandate.collections_done)
             if problem:
                 pass
             elif mandate.id in waiting:
@@ -291,23 +293,25 @@ def batch_xml(session: Session, batch_id: int, cred: Creditor | None = None) -> 
         raise NotFoundError("Lot de prélèvements introuvable (n° interne {id}).", id=batch_id)
     cred = cred or creditor(session)
     lines = []
-    for line in batch.lines:
-        if line.status == "rejected" and batch.status == "exported":
-            continue
+    for group in transactions(
+        [x for x in batch.lines if not (x.status == "rejected" and batch.status == "exported")]
+    ):
+        line = group[0]
         mandate = get_mandate(session, line.mandate_id)
-        invoice = session.get(Invoice, line.invoice_id)
-        assert invoice is not None
+        invoices = [session.get(Invoice, x.invoice_id) for x in group]
+        texts = [f"{i.number} du {i.issue_date:%d/%m/%Y}" for i in invoices if i is not None]
+        label = "Facture" if len(texts) == 1 else "Factures"
         lines.append(
             DebitLine(
                 end_to_end_id=line.end_to_end_id,
-                amount=line.amount,
+                amount=sum((x.amount for x in group), ZERO),
                 debtor_name=mandate.debtor_name,
                 iban=mandate.iban,
                 bic=mandate.bic,
                 mandate_id=mandate.rum,
                 mandate_date=mandate.signature_date,
                 sequence=line.sequence,
-                description=f"Facture {invoice.number} du {invoice.issue_date:%d/%m/%Y}",
+                description=f"{label} {', '.join(texts)}"[:140],
             )
         )
     try:
@@ -320,6 +324,16 @@ def batch_xml(session: Session, batch_id: int, cred: Creditor | None = None) -> 
         raise DocumentInvalid(
             "Fichier SEPA impossible à produire : {error}", error=str(exc)
         ) from exc
+
+
+def transactions(lines: list[SepaBatchLine]) -> list[list[SepaBatchLine]]:
+    """The debits of a file: one per line, except that the lines of a mandate's first debit
+    (FRST) form one transaction — a mandate never has an RCUR beside its FRST in a file."""
+    groups: dict[object, list[SepaBatchLine]] = {}
+    for line in lines:
+        key = ("FRST", line.mandate_id) if line.sequence == FIRST else ("line", line.id)
+        groups.setdefault(key, []).append(line)
+    return list(groups.values())
 
 
 def confirm_batch(session: Session, batch_id: int, on: dt.date | None = None) -> SepaBatch:
@@ -426,7 +440,6 @@ def _count_collections(session: Session, mandate_id: int, why: str) -> None:
 
 def reject_line(session: Session, line_id: int, reason: str, on: dt.date) -> SepaBatchLine:
     """R-transaction: the debit came back. The invoice is open again, with a trace."""
-    from app.payments.allocation import undo_allocation
 
     require(session, "payments")
     line = session.get(SepaBatchLine, line_id)
@@ -435,6 +448,24 @@ def reject_line(session: Session, line_id: int, reason: str, on: dt.date) -> Sep
     if line.status == "rejected":
         raise StateError("Ce prélèvement est déjà rejeté.")
     reason = (reason or "").strip() or "Rejet bancaire"
+    if line.sequence == FIRST:  # one FRST transaction: its other invoices come back too
+        siblings = session.scalars(
+            select(SepaBatchLine).where(
+                SepaBatchLine.batch_id == line.batch_id,
+                SepaBatchLine.mandate_id == line.mandate_id,
+                SepaBatchLine.sequence == FIRST,
+                SepaBatchLine.status != "rejected",
+                SepaBatchLine.id != line.id,
+            )
+        ).all()
+        for sibling in siblings:
+            _reject_one(session, sibling, reason, on)
+    return _reject_one(session, line, reason, on)
+
+
+def _reject_one(session: Session, line: SepaBatchLine, reason: str, on: dt.date) -> SepaBatchLine:
+    from app.payments.allocation import undo_allocation
+
     if line.payment_id is not None:
         from models.payments import Payment
 
