@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, identifiers
 from app.errors import NotFoundError, ValidationError, ValidationErrors
-from app.money import quantize, round_unit_price, to_decimal
+from app.money import decimal_text, quantize, round_unit_price, to_decimal
 from app.users import require
 from models.catalog import UNITS, Account, Article, ArticleFamily, VatRate
 
@@ -189,7 +189,7 @@ def form_from_vat_rate(vat: VatRate) -> VatRateForm:
     form = VatRateForm(
         **{f.name: getattr(vat, f.name) for f in fields(VatRateForm) if f.name != "rate"}
     )
-    form.rate = format(vat.rate.normalize(), "f")
+    form.rate = decimal_text(vat.rate)
     return form
 
 
@@ -413,7 +413,7 @@ def form_from_article(article: Article) -> ArticleForm:
     form = ArticleForm(
         **{f.name: getattr(article, f.name) for f in fields(ArticleForm) if f.name != "unit_price"}
     )
-    form.unit_price = format(article.unit_price.normalize(), "f")
+    form.unit_price = decimal_text(article.unit_price)
     return form
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, identifiers
 from app.errors import NotFoundError, ValidationError, ValidationErrors
-from app.money import to_decimal
+from app.money import decimal_text, to_decimal
 from app.terms import PaymentTerms
 from models.company import CompanySettings
 
@@ -69,7 +69,7 @@ def form_from_company(company: CompanySettings) -> CompanyForm:
             continue
         value = getattr(company, f.name)
         if isinstance(value, Decimal):
-            value = format(value.normalize(), "f")
+            value = decimal_text(value)
         elif isinstance(value, dt.date):
             value = value.strftime("%d/%m/%Y")
         elif value is None and f.name in (

@@ -76,6 +76,14 @@ def vat_amount(base: Decimal, rate_percent: Decimal) -> Decimal:
     return round_money(base * rate_percent / Decimal(100))
 
 
+def decimal_text(value: Decimal | None) -> str:
+    """A stored decimal as the user types it in a form: ``12,15``, ``5,5``, ``50000``
+    (French comma, no trailing zeros, no grouping); empty for None."""
+    if value is None:
+        return ""
+    return format(value.normalize(), "f").replace(".", ",")
+
+
 def format_amount(value: Decimal, *, currency: bool = True) -> str:
     """French display: ``1 234,56 €`` (narrow no-break space as thousands separator, no-break
     space before the euro sign), the text babel gives for fr_FR, built without it: a run

@@ -96,7 +96,7 @@ def test_article_edit_is_logged_and_deactivation_keeps_it(session: Session) -> N
         ),
     )
     form = catalog.form_from_article(article)
-    assert form.unit_price == "29.5"
+    assert form.unit_price == "29,5"
     form.unit_price = "30"
     catalog.save_article(session, article.id, form)
     assert article.unit_price == Decimal("30.0000")
@@ -132,7 +132,7 @@ def test_vat_rate_rules(session: Session) -> None:
         ),
     )
     assert rate.rate == Decimal("8.500000")
-    assert catalog.form_from_vat_rate(rate).rate == "8.5"
+    assert catalog.form_from_vat_rate(rate).rate == "8,5"
 
 
 def test_chart_of_accounts_is_editable(session: Session) -> None:

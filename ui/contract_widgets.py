@@ -27,6 +27,7 @@ from app.billing import queries
 from app.billing.contracts import LineForm
 from app.errors import PropreoError, ValidationError
 from app.i18n import _
+from app.money import decimal_text
 from models.contracts import Frequency, Term
 from ui.context import UiContext
 from ui.forms import Field, FormWidget, error_label
@@ -199,7 +200,7 @@ class LinesGrid(QTableWidget):
             texts = [
                 row.description,
                 display(row.quantity),
-                format(row.unit_price.normalize(), "f"),
+                decimal_text(row.unit_price),
                 row.months,
                 display(row.one_off_date),
                 format(row.annual_budget, "f") if row.annual_budget is not None else "",
@@ -231,7 +232,7 @@ class LinesGrid(QTableWidget):
                         if not self.item(r, 1).text():
                             self.item(r, 1).setText(label.split(" — ", 1)[-1])
                         if self.item(r, 3).text() in ("", "0"):
-                            self.item(r, 3).setText(format(price.normalize(), "f"))
+                            self.item(r, 3).setText(decimal_text(price))
 
     def set_rows(self, rows: list[queries.VersionRow]) -> None:
         self.setRowCount(0)

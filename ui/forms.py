@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import PropreoError, ValidationError, ValidationErrors
+from app.money import decimal_text
 
 ERROR_COLOR = "#b00020"
 
@@ -64,6 +66,7 @@ class FormWidget(QWidget):
             if f.tooltip:
                 widget.setToolTip(f.tooltip)
             self.widgets[f.name] = widget
+            self._on_edit(widget, lambda _v=None, name=f.name: self.clear_error(name))
             error = error_label(self, hidden=True)
             self.error_labels[f.name] = error
             box = QVBoxLayout()
@@ -102,6 +105,27 @@ class FormWidget(QWidget):
             line.setPlaceholderText(f.placeholder)
         return line
 
+    @staticmethod
+    def _on_edit(widget: QWidget, slot: Any) -> None:
+        """Call ``slot`` when the field's value changes (typed, picked or set)."""
+        if isinstance(widget, QCheckBox):
+            widget.toggled.connect(slot)
+        elif isinstance(widget, QComboBox):
+            widget.currentIndexChanged.connect(slot)
+        elif isinstance(widget, QSpinBox):
+            widget.valueChanged.connect(slot)
+        elif isinstance(widget, QDateEdit):
+            widget.dateChanged.connect(slot)
+        elif isinstance(widget, (QLineEdit, QPlainTextEdit)):
+            widget.textChanged.connect(slot)
+
+    def clear_error(self, name: str) -> None:
+        """The field was corrected: its message and red border go (the others stay)."""
+        label = self.error_labels.get(name)
+        if label is not None and not label.isHidden():
+            label.hide()
+            self.widgets[name].setStyleSheet("")
+
     def widget(self, name: str) -> QWidget:
         return self.widgets[name]
 
@@ -119,8 +143,9 @@ class FormWidget(QWidget):
         elif isinstance(w, QDateEdit):
             if value:
                 w.setDate(value)
-        elif isinstance(w, QLineEdit):
-            w.setText("" if value is None else str(value))
+        elif isinstance(w, QLineEdit):  # a decimal as the user types it: « 12,15 »
+            text = decimal_text(value) if isinstance(value, Decimal) else value
+            w.setText("" if text is None else str(text))
 
     def value(self, name: str) -> Any:
         w = self.widgets[name]

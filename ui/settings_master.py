@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from app import catalog, costs, users
-from app.money import format_percent
+from app.money import decimal_text, format_percent
 from models.costs import FREQUENCIES
 from ui.context import UiContext
 from ui.forms import Field
@@ -286,8 +286,8 @@ def _cost_form(session: Any, cost_id: int) -> HourlyCostForm:
     return HourlyCostForm(
         row.qualification_id,
         row.valid_from,
-        format(row.hourly_wage, "f"),
-        format(row.charges_rate.normalize(), "f"),
+        decimal_text(row.hourly_wage),
+        decimal_text(row.charges_rate),
     )
 
 
@@ -313,12 +313,10 @@ def _task_form(session: Any, task_id: int) -> costs.TaskTemplateForm:
         label=t.label,
         zone=t.zone,
         frequency=t.frequency,
-        minutes_per_pass=""
-        if t.minutes_per_pass is None
-        else format(t.minutes_per_pass.normalize(), "f"),
+        minutes_per_pass="" if t.minutes_per_pass is None else decimal_text(t.minutes_per_pass),
         productivity_m2_per_hour=""
         if t.productivity_m2_per_hour is None
-        else format(t.productivity_m2_per_hour.normalize(), "f"),
+        else decimal_text(t.productivity_m2_per_hour),
         qualification_id=t.qualification_id,
         active=t.active,
     )
