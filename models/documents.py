@@ -51,7 +51,10 @@ class ArchivedDocument(IdMixin, Base):
 class SendStatus:
     SENT = "sent"
     FAILED = "failed"
-    LABELS = {SENT: "Envoyé", FAILED: "Échec"}  # noqa: RUF012
+    # Written before the message goes: still there afterwards, the sending was cut off
+    # (crash, kill) and nobody knows whether the client got it.
+    IN_PROGRESS = "in_progress"
+    LABELS = {SENT: "Envoyé", FAILED: "Échec", IN_PROGRESS: "Envoi interrompu (incertain)"}  # noqa: RUF012
 
 
 class DocumentSending(IdMixin, Base):

@@ -9,7 +9,7 @@ from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.db import Database
 from app.documents.email import (
@@ -66,8 +66,14 @@ def test_a_run_is_received_with_its_facturx_pdf_and_logged(
         company = session.get(Invoice, ids["company"]).client_id
         client = session.get(Client, company)
         client.invoice_email = "compta@client.example"
-        # Hostile client data: a name trying to smuggle a header.
-        client.name = "Cabinet Piège\r\nBcc: pirate@evil.example"
+        # Hostile client data: a name trying to smuggle a header (the forms and the flush
+        # guard refuse it since issue T; written behind them, as an older version could).
+        session.flush()
+        session.execute(
+            text("UPDATE clients SET name = :n WHERE id = :i"),
+            {"n": "Cabinet Piège\r\nBcc: pirate@evil.example", "i": client.id},
+        )
+        session.expire(client)
         run = [ids["company"], ids["multi_rate"], ids["credit_note"]]
     with demo_db.read() as session:
         report = send_invoices(session, run, override=server)

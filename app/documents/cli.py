@@ -22,6 +22,11 @@ def register(subparsers: Any) -> None:
         "--smtp", metavar="HOTE:PORT", help="serveur à utiliser (sans authentification, pour test)"
     )
     p.add_argument("--retry", action="store_true", help="ne renvoyer que les envois en échec")
+    p.add_argument(
+        "--resend",
+        action="store_true",
+        help="renvoyer aussi les documents déjà envoyés ou dont l'envoi a été interrompu",
+    )
     p.set_defaults(func=cmd_send)
 
     accounting = subparsers.add_parser("accounting", help="exports comptables")
@@ -71,13 +76,33 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_send(args: argparse.Namespace) -> int:
     from app.cli import EXIT_OK, EXIT_PROBLEM, open_db
-    from app.documents.email import email_recipients, failed_documents, send_invoices
+    from app.documents.email import (
+        email_recipients,
+        failed_documents,
+        send_invoices,
+        sending_states,
+    )
+    from models.documents import SendStatus
+    from models.invoices import Invoice
 
     db = open_db(args)
+    uncertain = 0
     with db.read() as session:
         ids = email_recipients(session, args.period)
         if args.retry:
             ids = failed_documents(session, ids)
+        elif not args.resend:  # a rerun never sends again what went or may have gone
+            states = sending_states(session, ids)
+            for invoice_id, state in states.items():
+                if state == SendStatus.IN_PROGRESS:
+                    uncertain += 1
+                    number = session.get(Invoice, invoice_id).number  # type: ignore[union-attr]
+                    print(
+                        f"INCERTAIN {number} : l'envoi précédent a été interrompu, vérifiez "
+                        "auprès du client puis relancez avec --resend s'il ne l'a pas reçu.",
+                        file=sys.stderr,
+                    )
+            ids = [i for i in ids if states.get(i) not in (SendStatus.SENT, SendStatus.IN_PROGRESS)]
         report = send_invoices(session, ids, override=args.smtp)
     for outcome in report.outcomes:
         if outcome.ok:
@@ -86,7 +111,7 @@ def cmd_send(args: argparse.Namespace) -> int:
             print(f"ÉCHEC {outcome.item.number} : {outcome.error}", file=sys.stderr)
     print(f"{len(report.sent)} envoyé(s), {len(report.failed)} échec(s).")
     db.dispose()
-    return EXIT_PROBLEM if report.failed else EXIT_OK
+    return EXIT_PROBLEM if report.failed or uncertain else EXIT_OK
 
 
 def cmd_fec(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ import smtplib
 import ssl
 import string
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.errors import HeaderParseError
 from email.headerregistry import Address
@@ -402,8 +403,13 @@ def deliver(
     progress: Progress = NO_PROGRESS,
     *,
     retry_delay: float = 1.0,
+    on_start: Callable[[Outgoing], None] | None = None,
+    on_done: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Send each message over one connection; transient failures are retried (reconnect)."""
+    """Send each message over one connection; transient failures are retried (reconnect).
+
+    ``on_start`` runs before a message goes, ``on_done`` once its outcome is known and
+    before the next one starts (:func:`send_invoices` logs each message there)."""
     connection = _Connection(config)
     outcomes: list[Outcome] = []
     try:
@@ -411,52 +417,76 @@ def deliver(
             progress.step(index, len(items), f"Envoi {item.number} à {item.to}")
             outcome = Outcome(item)
             outcomes.append(outcome)
-            if item.error:
-                outcome.error = item.error
-                continue
-            try:
-                message = build_message(config, item)
-            except ValidationError as exc:
-                outcome.error = str(exc)
-                continue
-            for attempt in range(1, MAX_ATTEMPTS + 1):
-                try:
-                    recipients = [item.to] + ([config.bcc] if config.bcc else [])
-                    connection.open().send_message(message, to_addrs=recipients)
-                    outcome.message_id = str(message["Message-ID"])
-                    outcome.sent_at = dt.datetime.now(dt.UTC)
-                    outcome.error = ""
-                    break
-                except (smtplib.SMTPException, OSError) as exc:
-                    outcome.error = _explain(exc)
-                    connection.reset()
-                    if not _transient(exc) or attempt == MAX_ATTEMPTS:
-                        break
-                    time.sleep(retry_delay * attempt)
+            _send_one(config, connection, outcome, retry_delay, on_start)
+            if on_done is not None:
+                on_done(outcome)
         progress.step(len(items), len(items), "Envoi terminé")
     finally:
         connection.reset()
     return outcomes
 
 
-def log_outcomes(session: Session, outcomes: list[Outcome]) -> None:
-    """Sending log per document and an audit line in the client's history."""
+def _send_one(
+    config: SmtpConfig,
+    connection: _Connection,
+    outcome: Outcome,
+    retry_delay: float,
+    on_start: Callable[[Outgoing], None] | None,
+) -> None:
+    item = outcome.item
+    if item.error:
+        outcome.error = item.error
+        return
+    try:
+        message = build_message(config, item)
+    except ValidationError as exc:
+        outcome.error = str(exc)
+        return
+    if on_start is not None:
+        on_start(item)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            recipients = [item.to] + ([config.bcc] if config.bcc else [])
+            connection.open().send_message(message, to_addrs=recipients)
+            outcome.message_id = str(message["Message-ID"])
+            outcome.sent_at = dt.datetime.now(dt.UTC)
+            outcome.error = ""
+            return
+        except (smtplib.SMTPException, OSError) as exc:
+            outcome.error = _explain(exc)
+            connection.reset()
+            if not _transient(exc) or attempt == MAX_ATTEMPTS:
+                return
+            time.sleep(retry_delay * attempt)
+
+
+def _log_row(session: Session, item: Outgoing, status: str) -> DocumentSending:
+    row = DocumentSending(
+        doc_type=item.doc_type,
+        invoice_id=item.invoice_id,
+        client_id=item.client_id,
+        number=item.number,
+        recipient=item.to,
+        subject=_one_line(item.subject)[:300],
+        status=status,
+        user_id=audit.current_user_id(session),
+    )
+    session.add(row)
+    return row
+
+
+def log_outcomes(
+    session: Session, outcomes: list[Outcome], started: dict[int, int] | None = None
+) -> None:
+    """Sending log per document and an audit line in the client's history. ``started``:
+    the id of the « in progress » row written before a message went (by ``id(item)``)."""
     for o in outcomes:
-        session.add(
-            DocumentSending(
-                doc_type=o.item.doc_type,
-                invoice_id=o.item.invoice_id,
-                client_id=o.item.client_id,
-                number=o.item.number,
-                recipient=o.item.to,
-                subject=_one_line(o.item.subject)[:300],
-                status=SendStatus.SENT if o.ok else SendStatus.FAILED,
-                message_id=o.message_id,
-                error=o.error,
-                sent_at=o.sent_at,
-                user_id=audit.current_user_id(session),
-            )
-        )
+        row_id = (started or {}).get(id(o.item))
+        row = session.get(DocumentSending, row_id) if row_id else None
+        if row is None:
+            row = _log_row(session, o.item, SendStatus.FAILED)
+        row.status = SendStatus.SENT if o.ok else SendStatus.FAILED
+        row.message_id, row.error, row.sent_at = o.message_id, o.error, o.sent_at
         summary = (
             f"{o.item.number} envoyé par e-mail à {o.item.to}"
             if o.ok
@@ -598,10 +628,40 @@ def send_invoices(
             item.error = item.error or f"document non conforme, envoi bloqué : {rendered.error}"
         else:
             item.attachments = [(f"{rendered.number}.pdf", rendered.pdf)]
-    outcomes = deliver(config, list(items.values()), progress, retry_delay=retry_delay)
-    with session.info["database"].write() as write:
-        log_outcomes(write, outcomes)
+    database = session.info["database"]
+    started: dict[int, int] = {}
+
+    def on_start(item: Outgoing) -> None:  # committed before the message goes
+        with database.write() as write:
+            row = _log_row(write, item, SendStatus.IN_PROGRESS)
+            write.flush()
+            started[id(item)] = row.id
+
+    def on_done(outcome: Outcome) -> None:  # committed before the next one starts
+        with database.write() as write:
+            log_outcomes(write, [outcome], started)
+
+    outcomes = deliver(
+        config,
+        list(items.values()),
+        progress,
+        retry_delay=retry_delay,
+        on_start=on_start,
+        on_done=on_done,
+    )
     return SendReport(outcomes)
+
+
+def sending_states(session: Session, invoice_ids: list[int]) -> dict[int, str]:
+    """The status of each document's latest sending attempt (documents never sent absent)."""
+    latest: dict[int, str] = {}
+    for invoice_id, status in session.execute(
+        select(DocumentSending.invoice_id, DocumentSending.status)
+        .where(DocumentSending.invoice_id.in_(invoice_ids))
+        .order_by(DocumentSending.id)
+    ):
+        latest[invoice_id] = status
+    return latest
 
 
 def sending_log(session: Session, invoice_id: int | None = None) -> list[DocumentSending]:

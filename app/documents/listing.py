@@ -73,6 +73,11 @@ def document_rows(session: Session, period: str) -> list[DocumentRow]:
             state = ""
         elif sent.status == SendStatus.SENT and sent.sent_at:
             state = f"Envoyé le {sent.sent_at:%d/%m/%Y %H:%M}"
+        elif sent.status == SendStatus.IN_PROGRESS:
+            state = (
+                f"Envoi interrompu le {sent.attempted_at:%d/%m/%Y %H:%M} : incertain, "
+                "vérifiez auprès du client avant de renvoyer"
+            )
         else:
             state = f"Échec : {sent.error}"
         rows.append(
