@@ -86,6 +86,8 @@ class BuilderPanel(QWidget):
             button.clicked.connect(slot)
             row.addWidget(button)
         row.addStretch(1)
+        self.template_message = QLabel(self)
+        self.template_message.setWordWrap(True)
         self.products = QLineEdit("0", self)
         self.equipment = QLineEdit("0", self)
         self.overheads = QLineEdit("10", self)
@@ -110,6 +112,7 @@ class BuilderPanel(QWidget):
         layout.addWidget(QLabel(_("Cadencier du chantier"), self))
         layout.addWidget(self.tasks, 1)
         layout.addWidget(self.table_buttons)
+        layout.addWidget(self.template_message)
         layout.addLayout(form)
         layout.addWidget(self.summary)
         layout.addWidget(self.apply_button)
@@ -156,8 +159,12 @@ class BuilderPanel(QWidget):
             self.update_builder()
 
     def _add_templates(self) -> None:
-        for row in self.ctx.query(schedules.template_rows):
+        """The task templates that fit the site (each with its duration), not twice."""
+        existing = [(r.task, r.zone) for r in self.rows()]
+        proposal = self.ctx.query(schedules.template_rows, self.site_id, existing)
+        for row in proposal.rows:
             self.add_task(row)
+        self.template_message.setText(proposal.message)
 
     def rows(self) -> list[schedules.ScheduleRow]:
         out = []
@@ -199,6 +206,7 @@ class BuilderPanel(QWidget):
         """Load the site's current cadencier and the cost grid in force on ``day``."""
         self.site_id, self.day, self.one_off = site_id, day, kind == QuoteKind.EXTRA_WORK
         self.costs = self.ctx.query(pricing.hourly_costs, self.codes, day)
+        self.template_message.setText("")
         self.tasks.setRowCount(0)
         for row in self.ctx.query(schedules.schedule_rows, site_id) if site_id else []:
             self.add_task(row)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.errors import NotFoundError, ValidationError, ValidationErrors
 from app.money import round_quantity, to_decimal
+from app.sites import surfaces_of
 from models.clients import Site
 from models.costs import FREQUENCIES, Qualification, TaskTemplate
 from models.schedules import FrequencyPeriod, TaskSchedule
@@ -62,21 +64,67 @@ def schedule_rows(session: Session, site_id: int) -> list[ScheduleRow]:
     ]
 
 
-def template_rows(session: Session) -> list[ScheduleRow]:
-    """The task templates of the catalogue as cadencier lines (passes per year)."""
+@dataclass(frozen=True)
+class TemplateProposal:
+    """What « Ajouter les tâches types » adds to a cadencier, and what it leaves out."""
+
+    rows: list[ScheduleRow]
+    already: int  # templates already in the cadencier (same task and zone)
+    no_surface: list[str]  # « task (zone) » timed by surface, for a zone the site lacks
+
+    @property
+    def message(self) -> str:
+        parts = [f"{len(self.rows)} tâche(s) type ajoutée(s)"]
+        if self.already:
+            parts.append(f"{self.already} déjà au cadencier")
+        if self.no_surface:
+            parts.append(
+                "non ajoutées faute de surface pour leur zone (renseignez les surfaces du "
+                "chantier) : " + ", ".join(self.no_surface)
+            )
+        return " ; ".join(parts) + "."
+
+
+def _key(task: str, zone: str) -> tuple[str, str]:
+    return task.strip().casefold(), zone.strip().casefold()
+
+
+def template_rows(
+    session: Session, site_id: int | None = None, existing: Iterable[tuple[str, str]] = ()
+) -> TemplateProposal:
+    """The catalogue's task templates as cadencier lines (passes per year), each with its
+    duration: minutes per pass, or the site's surface of the template's zone ÷ productivity.
+    A template already in the cadencier (``existing``: task and zone) is not added twice; one
+    timed by surface for a zone the site has no surface for is left out (listed)."""
     codes = dict(session.execute(select(Qualification.id, Qualification.code)).all())
-    return [
-        ScheduleRow(
-            task=t.label,
-            zone=t.zone,
-            frequency=Decimal(FREQUENCIES.get(t.frequency, ("", 52))[1]),
-            period=FrequencyPeriod.YEAR,
-            minutes=t.minutes_per_pass,
-            productivity=t.productivity_m2_per_hour,
-            qualification=codes.get(t.qualification_id or 0, "AS1"),
+    site = session.get(Site, site_id) if site_id else None
+    surfaces = {zone.casefold(): area for zone, area in (surfaces_of(site) if site else {}).items()}
+    have = {_key(task, zone) for task, zone in existing}
+    rows, no_surface, already = [], [], 0
+    for t in session.scalars(
+        select(TaskTemplate).where(TaskTemplate.active).order_by(TaskTemplate.id)
+    ):
+        if _key(t.label, t.zone) in have:
+            already += 1
+            continue
+        surface = surfaces.get(t.zone.strip().casefold())
+        if t.minutes_per_pass is None and surface is None:
+            no_surface.append(f"{t.label} ({t.zone})")
+            continue
+        have.add(_key(t.label, t.zone))
+        rows.append(
+            ScheduleRow(
+                task=t.label,
+                zone=t.zone,
+                frequency=Decimal(FREQUENCIES.get(t.frequency, ("", 52))[1]),
+                period=FrequencyPeriod.YEAR,
+                minutes=t.minutes_per_pass,
+                surface=surface if t.minutes_per_pass is None else None,
+                productivity=t.productivity_m2_per_hour if t.minutes_per_pass is None else None,
+                qualification=codes.get(t.qualification_id or 0, "AS1"),
+            )
         )
-        for t in session.scalars(select(TaskTemplate).where(TaskTemplate.active))
-    ]
+    return TemplateProposal(rows, already, no_surface)
 
 
 def _optional(value: Decimal | str | None, field: str) -> Decimal | None:
