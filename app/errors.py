@@ -33,6 +33,11 @@ class ValidationError(PropreoError):
         super().__init__(message, **values)
 
 
+class ConfirmationRequired(ValidationError):
+    """A value allowed only when the user confirms it expressly (a CLI flag, a GUI question):
+    the message says what would happen; the caller asks, then calls again with the option."""
+
+
 class ValidationErrors(PropreoError):
     """Several field errors found at once (a form is checked as a whole)."""
 

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from app.billing.run_dates import check_issue_date, month_end, run_month_dated
+from app import clock
+from app.billing.run_dates import check_run_date, month_end, run_month_dated
 from app.billing.runs import backdating_warnings
 from app.db import Database
-from app.errors import ValidationError
+from app.errors import ConfirmationRequired, ValidationError
 from models.billing import BillingRun
 from models.company import CompanySettings
 from ui.billing import BillingTab
@@ -22,20 +24,24 @@ from ui.main_window import MainWindow
 from ui.settings_dialog import CompanyDialog
 
 D = dt.date
+TODAY = D(2026, 12, 7)
 
 
 def test_issue_date_rule_is_the_cli_rule(demo_db: Database) -> None:
     assert month_end("2026-02") == D(2026, 2, 28) and month_end("2026-09") == D(2026, 9, 30)
-    assert check_issue_date(D(2026, 9, 1), "2026-09") == D(2026, 9, 1)
-    assert check_issue_date(D(2026, 11, 28), "2026-09") == D(2026, 11, 28)
-    with pytest.raises(ValidationError) as info:
-        check_issue_date(D(2026, 8, 31), "2026-09")
+    assert check_run_date(D(2026, 9, 1), "2026-09") == D(2026, 9, 1)
+    assert check_run_date(D(2026, 11, 28), "2026-09") == D(2026, 11, 28)
+    assert check_run_date(D(2026, 8, 31), "2026-09") == D(2026, 8, 31)  # in advance
+    with pytest.raises(ConfirmationRequired) as info:
+        check_run_date(D(2026, 7, 31), "2026-09")
     assert info.value.field == "Date d'émission"
-    assert "La date d'émission 31/08/2026 précède le mois facturé 2026-09." in str(info.value)
+    assert "Le mois facturé 09/2026 vient 2 mois après la date d'émission 31/07/2026" in str(
+        info.value
+    )
     with demo_db.read() as session:
         runs = session.scalar(select(func.count()).select_from(BillingRun))
     with pytest.raises(ValidationError), demo_db.write() as session:
-        run_month_dated(session, "2026-09", D(2026, 8, 31))
+        run_month_dated(session, "2026-09", D(2026, 7, 31))
     with demo_db.read() as session:  # nothing written
         assert session.scalar(select(func.count()).select_from(BillingRun)) == runs
 
@@ -47,30 +53,65 @@ def test_wizard_dates_a_catch_up_run_at_its_real_issue_date(
     qtbot.addWidget(window)
     tab = window.tab("Facturation")
     assert isinstance(tab, BillingTab)
-    tab.set_period("2026-09")
-    # Offered: the month's last day, never before the month billed.
-    assert tab.issue_date.date().toPython() == D(2026, 9, 30)
-    assert tab.issue_date.minimumDate().toPython() == D(2026, 9, 1)
-    tab.issue_date.setDate(QDate(2026, 8, 15))  # clamped by the widget
-    assert tab.issue_date.date().toPython() == D(2026, 9, 1)
-    # A month-end long past is flagged before the run (the warning the run would give).
-    tab.issue_date.setDate(QDate(2026, 9, 30))
-    expected = backdating_warnings(D(2026, 9, 30))
-    assert tab.backdating.text() == "\n".join(expected)
-    assert tab.backdating.isVisibleTo(tab) == bool(expected)
-    # Catch-up dated 5 October: every draft carries that date.
-    tab.issue_date.setDate(QDate(2026, 10, 5))
-    tab.start_run()
-    qtbot.waitUntil(lambda: bool(tab.review and tab.review.drafts), timeout=60_000)
-    assert {d.issue_date for d in tab.review.drafts} == {D(2026, 10, 5)}
-    with demo_db.read() as session:
-        run = session.scalars(select(BillingRun).order_by(BillingRun.id.desc())).first()
-        assert (run.period, run.issue_date) == ("2026-09", D(2026, 10, 5))
-    # Another month: the date follows it.
-    tab.set_period("2026-10")
-    assert tab.issue_date.date().toPython() == D(2026, 10, 31)
-    assert tab.issue_date.minimumDate().toPython() == D(2026, 10, 1)
+    with clock.pinned(TODAY):
+        tab.set_period("2026-09")
+        # Offered: the month's last day (past), never after today.
+        assert tab.issue_date.date().toPython() == D(2026, 9, 30)
+        assert tab.issue_date.maximumDate().toPython() == TODAY
+        tab.issue_date.setDate(QDate(2026, 12, 31))  # clamped by the widget
+        assert tab.issue_date.date().toPython() == TODAY
+        # A month-end long past is flagged before the run (the warning the run would give).
+        tab.issue_date.setDate(QDate(2026, 9, 30))
+        expected = backdating_warnings(D(2026, 9, 30))
+        assert expected and tab.backdating.text() == "\n".join(expected)
+        assert tab.backdating.isVisibleTo(tab)
+        # Catch-up dated 5 October: every draft carries that date.
+        tab.issue_date.setDate(QDate(2026, 10, 5))
+        tab.start_run()
+        qtbot.waitUntil(lambda: bool(tab.review and tab.review.drafts), timeout=60_000)
+        assert {d.issue_date for d in tab.review.drafts} == {D(2026, 10, 5)}
+        with demo_db.read() as session:
+            run = session.scalars(select(BillingRun).order_by(BillingRun.id.desc())).first()
+            assert (run.period, run.issue_date) == ("2026-09", D(2026, 10, 5))
+        # Another month: the date follows it.
+        tab.set_period("2026-10")
+        assert tab.issue_date.date().toPython() == D(2026, 10, 31)
+        # The current month and the coming one: today, not the month's last day.
+        tab.set_period("2026-12")
+        assert tab.issue_date.date().toPython() == TODAY
+        tab.set_period("2027-01")
+        assert tab.issue_date.date().toPython() == TODAY
     window.grab().save(str(tmp_path / "billing-issue-date.png"))
+
+
+def test_wizard_asks_before_billing_beyond_the_coming_month(
+    qtbot: QtBot, demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    tab = window.tab("Facturation")
+    assert isinstance(tab, BillingTab)
+    asked: list[str] = []
+    reply = [QMessageBox.StandardButton.No]
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda _p, _t, text, *_a: asked.append(text) or reply[0]
+    )
+    with demo_db.read() as session:
+        runs = session.scalar(select(func.count()).select_from(BillingRun))
+    with clock.pinned(TODAY):
+        tab.set_period("2027-06")
+        assert tab.issue_date.date().toPython() == TODAY
+        assert tab.start_run() is None  # « Non »: nothing run
+        assert (
+            "Le mois facturé 06/2027 vient 6 mois après la date d'émission 07/12/2026" in (asked[0])
+        )
+        with demo_db.read() as session:
+            assert session.scalar(select(func.count()).select_from(BillingRun)) == runs
+        reply[0] = QMessageBox.StandardButton.Yes
+        tab.start_run()
+        qtbot.waitUntil(lambda: bool(tab.review and tab.review.drafts), timeout=60_000)
+        assert {d.issue_date for d in tab.review.drafts} == {TODAY}
+    assert len(asked) == 2
 
 
 def test_company_dialog_edits_the_ecb_rate_and_its_date(qtbot: QtBot, demo_db: Database) -> None:

@@ -4,7 +4,6 @@ filters (period, status, client, series), invoice viewer and credit-note dialog.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QDate
@@ -15,19 +14,21 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from app import clock
 from app.billing import invoice_list, queries
 from app.billing.consistency import contract_problems
 from app.billing.invoices import delete_draft_invoice
 from app.billing.issuing import issue_invoices
-from app.billing.run_dates import check_issue_date, month_end, run_month_dated
+from app.billing.run_dates import check_run_date, default_issue_date, run_month_dated
 from app.billing.runs import backdating_warnings
-from app.errors import PropreoError
+from app.errors import ConfirmationRequired, PropreoError
 from app.i18n import _
 from app.money import format_amount
 from app.progress import Progress
@@ -76,7 +77,7 @@ class BillingTab(Tab):
         self.month = QDateEdit(self)
         self.month.setDisplayFormat("MM/yyyy")
         self.month.setCalendarPopup(True)
-        today = dt.date.today()
+        today = clock.today()
         self.month.setDate(QDate(today.year, today.month, 1))
         self.month.setToolTip(
             _("Mois à facturer : toutes les périodes exigibles jusqu'à sa fin, rattrapage compris.")
@@ -88,8 +89,9 @@ class BillingTab(Tab):
         self.issue_date.setCalendarPopup(True)
         self.issue_date.setToolTip(
             _(
-                "Date portée sur les factures du lancement : le dernier jour du mois facturé, "
-                "ou pour un rattrapage la date réelle d'émission (jamais avant le mois facturé)."
+                "Date portée sur les factures du lancement, jamais après aujourd'hui : le dernier "
+                "jour du mois facturé s'il est passé, sinon aujourd'hui ; pour un rattrapage, la "
+                "date réelle d'émission."
             )
         )
         self.issue_date.dateChanged.connect(lambda _d: self._show_backdating())
@@ -222,11 +224,10 @@ class BillingTab(Tab):
         self.load_review()
 
     def _reset_issue_date(self) -> None:
-        """Offer the month's last day (as ``billing run`` does); never earlier than the first
-        day of the month billed."""
-        period = self.period
-        self.issue_date.setMinimumDate(QDate(int(period[:4]), int(period[5:7]), 1))
-        self.issue_date.setDate(month_end(period))
+        """Offer what ``billing run`` takes by default: the month's last day when past, today
+        otherwise; never a date after today."""
+        self.issue_date.setMaximumDate(clock.today())
+        self.issue_date.setDate(default_issue_date(self.period))
         self._show_backdating()
 
     def _show_backdating(self) -> None:
@@ -281,8 +282,15 @@ class BillingTab(Tab):
     def start_run(self) -> Any:
         """Contract control first (listed, never blocking), then the run off the GUI thread."""
         period = self.period
+        advance = False
         try:
-            issue_date = check_issue_date(self.issue_date.date().toPython(), period)
+            try:
+                issue_date = check_run_date(self.issue_date.date().toPython(), period)
+            except ConfirmationRequired as exc:
+                if not self._confirm_advance(str(exc)):
+                    return None
+                advance = True
+                issue_date = check_run_date(self.issue_date.date().toPython(), period, advance=True)
         except PropreoError as exc:
             show_error(self, exc)
             return None
@@ -292,7 +300,7 @@ class BillingTab(Tab):
         ]
 
         def work(session: Any, progress: Progress) -> Any:
-            return run_month_dated(session, period, issue_date, progress=progress)
+            return run_month_dated(session, period, issue_date, advance=advance, progress=progress)
 
         return self.ctx.run(
             self,
@@ -304,6 +312,17 @@ class BillingTab(Tab):
             on_error=lambda exc: show_error(self, exc),
             topic="billing",
         )
+
+    def _confirm_advance(self, reason: str) -> bool:
+        """Billing beyond the coming month: said, and done only when the user confirms."""
+        answer = QMessageBox.question(
+            self,
+            _("Facturation par avance"),
+            _("{reason}\n\nFacturer quand même ce mois par avance ?").format(reason=reason),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _run_done(self, result: Any) -> None:
         self.load_review()

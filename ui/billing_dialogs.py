@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.billing import queries
 from app.billing.credit_notes import create_credit_note, creditable_lines
 from app.billing.invoices import DraftLine, create_draft_invoice, update_draft_invoice
@@ -33,6 +34,17 @@ from ui.context import UiContext
 from ui.forms import error_label
 from ui.invoice_lines import LABEL, PRICE, QUANTITY, InvoiceLinesTable
 from ui.table import display
+
+
+def issue_date_edit(parent: QWidget) -> QDateEdit:
+    """The date of a document to issue: today by default, never after today (the app refuses
+    it too: app.billing.issue_dates)."""
+    today = clock.today()
+    edit = QDateEdit(today, parent)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("dd/MM/yyyy")
+    edit.setMaximumDate(today)
+    return edit
 
 
 class InvoiceViewer(QDialog):
@@ -110,9 +122,7 @@ class CreditNoteDialog(QDialog):
         self.full = QCheckBox(_("Avoir total (tout ce qui reste à créditer)"), self)
         self.full.setChecked(True)
         self.full.toggled.connect(self._toggle)
-        self.date = QDateEdit(QDate.currentDate(), self)
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("dd/MM/yyyy")
+        self.date = issue_date_edit(self)
         self.reason = QLineEdit(self)
         self.reason.setPlaceholderText(_("Motif de l'avoir"))
         self.grid = QTableWidget(len(self.rows), 4, self)
@@ -195,9 +205,7 @@ class ManualInvoiceDialog(QDialog):
         self.client.addItem("—", None)
         for client_id, label in ctx.query(queries.client_choices):
             self.client.addItem(label, client_id)
-        self.date = QDateEdit(QDate.currentDate(), self)
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("dd/MM/yyyy")
+        self.date = issue_date_edit(self)
         self.title = QLineEdit(self)
         self.title.setPlaceholderText(_("Objet de la facture"))
         self.purchase_order = QLineEdit(self)

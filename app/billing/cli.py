@@ -1,4 +1,5 @@
-"""``propreo billing run --period YYYY-MM [--validate] [--json] [--issue-date AAAA-MM-JJ]``."""
+"""``propreo billing run --period YYYY-MM [--validate] [--json] [--issue-date AAAA-MM-JJ]
+[--advance]``."""
 
 from __future__ import annotations
 
@@ -18,7 +19,13 @@ def register(sub: Any) -> None:
     run.add_argument(
         "--issue-date",
         metavar="AAAA-MM-JJ",
-        help="date d'émission des factures (par défaut le dernier jour du mois facturé)",
+        help="date d'émission des factures, jamais après aujourd'hui (par défaut le dernier "
+        "jour du mois facturé s'il est passé, sinon aujourd'hui)",
+    )
+    run.add_argument(
+        "--advance",
+        action="store_true",
+        help="confirme la facturation par avance d'un mois au-delà du mois suivant",
     )
     run.set_defaults(func=cmd_billing_run)
     check = billing.add_parser("check", help="contrôle des éléments de contrat")
@@ -26,35 +33,33 @@ def register(sub: Any) -> None:
     check.set_defaults(func=cmd_billing_check)
 
 
-def _issue_date(text: str, period: str) -> dt.date:
-    """The issue date asked for: a real date, not before the first day of the month billed."""
+def _issue_date(text: str) -> dt.date:
+    """The issue date asked for: a real date (the rules: app.billing.issue_dates)."""
+    from app.billing.issue_dates import FIELD
     from app.errors import ValidationError
 
-    field = "Date d'émission"
     try:
-        day = dt.date.fromisoformat(text)
+        return dt.date.fromisoformat(text)
     except ValueError:
         raise ValidationError(
-            field, "« {value} » n'est pas une date AAAA-MM-JJ.", value=text
+            FIELD, "« {value} » n'est pas une date AAAA-MM-JJ.", value=text
         ) from None
-    if day.strftime("%Y-%m") < period:
-        raise ValidationError(
-            field,
-            "La date d'émission {day} précède le mois facturé {period}.",
-            day=day.strftime("%d/%m/%Y"),
-            period=period,
-        )
-    return day
 
 
 def cmd_billing_run(args: argparse.Namespace) -> int:
     from app.billing.runs import issue_period, run_month
     from app.cli import open_db
+    from app.errors import ConfirmationRequired, ValidationError
 
-    issue_date = _issue_date(args.issue_date, args.period) if args.issue_date else None
+    issue_date = _issue_date(args.issue_date) if args.issue_date else None
     db = open_db(args)
-    with db.write() as session:
-        result = run_month(session, args.period, issue_date=issue_date)
+    try:
+        with db.write() as session:
+            result = run_month(session, args.period, issue_date=issue_date, advance=args.advance)
+    except ConfirmationRequired as exc:
+        raise ValidationError(
+            exc.field, "{reason} Relancez avec --advance pour la confirmer.", reason=str(exc)
+        ) from None
     numbers: list[str] = []
     if args.validate:
         with db.write() as session:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import audit, users
 from app.billing import vat_rules
+from app.billing.issue_dates import check_not_future
 from app.billing.totals import compute_totals
 from app.errors import NotFoundError, StateError, ValidationError
 from app.money import (
@@ -260,6 +261,7 @@ def create_draft_invoice(
         raise ValidationError("Type", "Type de document inconnu : {kind}.", kind=kind)
     if not lines:
         raise ValidationError("Lignes", "Une facture doit comporter au moins une ligne.")
+    check_not_future(issue_date)
     resolver = LineResolver(session)
     rows = [resolver.row(line, i) for i, line in enumerate(lines, 1)]
     vat_rules.settle_rows(session, rows, client, site_id)
@@ -319,6 +321,8 @@ def update_draft_invoice(
     _require_draft(invoice)
     if not lines:
         raise ValidationError("Lignes", "Une facture doit comporter au moins une ligne.")
+    if issue_date is not None:
+        check_not_future(issue_date)
     resolver = LineResolver(session)
     rows = [resolver.row(line, i) for i, line in enumerate(lines, 1)]
     vat_rules.settle_rows(session, rows, session.get(Client, invoice.client_id), invoice.site_id)

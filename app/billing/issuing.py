@@ -22,7 +22,7 @@ from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app import audit, users
+from app import audit, clock, users
 from app.billing import vat_rules
 from app.billing.chain import (
     HASH_VERSION,
@@ -31,6 +31,7 @@ from app.billing.chain import (
     LINE_FIELDS_V2,
     content_hash_values,
 )
+from app.billing.issue_dates import FIELD
 from app.billing.records import client_records
 from app.db import insert_rows, paused_gc, update_rows
 from app.errors import StateError, ValidationError
@@ -246,9 +247,21 @@ def _refuse_blocked(invoices: list[Any], clients: dict[int, Any]) -> None:
             refuse_if_blocked(clients[invoice.client_id], "émission de ses factures")
 
 
-def _check_issuable(invoice: Any, client: Client, lines: list[Any] | None = None) -> None:
+def _check_issuable(
+    invoice: Any, client: Client, lines: list[Any] | None = None, today: dt.date | None = None
+) -> None:
     if invoice.status != InvoiceStatus.DRAFT:
         raise StateError("Le document {number} est déjà émis.", number=invoice.number)
+    if today is not None and invoice.issue_date > today:
+        raise ValidationError(
+            FIELD,
+            "Le brouillon de {client} est daté du {day}, après aujourd'hui ({today}) : un "
+            "document est daté du jour de son émission. Corrigez sa date (ou relancez la "
+            "facturation du mois) avant de l'émettre.",
+            client=client.name,
+            day=f"{invoice.issue_date:%d/%m/%Y}",
+            today=f"{today:%d/%m/%Y}",
+        )
     if not (invoice.lines if lines is None else lines):
         raise ValidationError("Lignes", "Un document sans ligne ne peut pas être émis.")
     if invoice.total_ttc < ZERO:
@@ -389,8 +402,9 @@ def issue_invoices(
     )
     if not include_blocked:
         _refuse_blocked(invoices, clients)
+    today = clock.today()  # nothing dated after today is numbered (app.billing.issue_dates)
     for invoice in invoices:
-        _check_issuable(invoice, clients[invoice.client_id], lines_of.get(invoice.id, []))
+        _check_issuable(invoice, clients[invoice.client_id], lines_of.get(invoice.id, []), today)
     assigned: dict[int, Number] = {}
     for (series_code, issue_date, kind), group in groupby(
         invoices, key=lambda i: (i.series_code, i.issue_date, i.kind)

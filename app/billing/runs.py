@@ -21,10 +21,11 @@ from typing import Any
 from sqlalchemy import Integer, Select, Table, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app import audit, input_rules
+from app import audit, clock, input_rules
 from app.billing import vat_rules
 from app.billing.contracts import contract_spec
 from app.billing.invoices import DraftLine, LineResolver
+from app.billing.issue_dates import check_run_date, default_issue_date
 from app.billing.issuing import issue_invoices, legal_problems
 from app.billing.plan import Billed, DueItem, due_items, parse_period
 from app.billing.records import client_records
@@ -280,10 +281,15 @@ def run_month(
     issue_date: dt.date | None = None,
     progress: Progress | None = None,
     contract_ids: list[int] | None = None,
+    advance: bool = False,
 ) -> RunResult:
-    """Create the draft invoices of month ``period`` (YYYY-MM): everything due, not yet billed."""
+    """Create the draft invoices of month ``period`` (YYYY-MM): everything due, not yet billed.
+
+    Dated ``issue_date`` or by default the month's last day when past, today otherwise; never
+    after today, and beyond the coming month only with ``advance`` (app.billing.issue_dates).
+    """
     first, last = _check_period(period)
-    issue_date = issue_date or last
+    issue_date = check_run_date(issue_date or default_issue_date(period), period, advance=advance)
     result = RunResult(period=period)
     contracts = _load_contracts(session, last, contract_ids)
     billed_by_line: dict[int, dict[tuple[int, dt.date], Billed]] = defaultdict(dict)
@@ -490,7 +496,7 @@ BACKDATING_TOLERANCE_DAYS = 15
 def backdating_warnings(issue_date: dt.date, today: dt.date | None = None) -> list[str]:
     """The date of an invoice is its date of issue (art. 242 nonies A, ann. II CGI): say so
     when a catch-up run would date its invoices well before the day they are issued."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     late = (today - issue_date).days
     if late <= BACKDATING_TOLERANCE_DAYS:
         return []

@@ -1,0 +1,68 @@
+"""The date an invoice or credit note is issued on (every issuing path, CLI and GUI).
+
+An invoice is dated the day it is issued (art. 242 nonies A, annexe II du CGI): never after
+today, whatever the path (month-end run, one-off or TC invoice, down-payment, manual
+invoice, credit note). A month-end run is dated the last day of the month billed when that
+day is past, today otherwise; billing the coming month in advance is normal, a month further
+ahead needs an express confirmation (``billing run --advance``, a question in the GUI).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from app import clock
+from app.errors import ConfirmationRequired, ValidationError
+
+FIELD = "Date d'émission"
+
+
+def month_end(period: str) -> dt.date:
+    year, month = int(period[:4]), int(period[5:7])
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def check_not_future(day: dt.date, *, today: dt.date | None = None, field: str = FIELD) -> dt.date:
+    """``day``, refused when after today: a document is dated the day it is issued."""
+    today = today or clock.today()
+    if day > today:
+        raise ValidationError(
+            field,
+            "{field} : le {day} est postérieur à aujourd'hui ({today}). Une facture ou un "
+            "avoir est daté du jour de son émission, jamais d'une date à venir.",
+            day=f"{day:%d/%m/%Y}",
+            today=f"{today:%d/%m/%Y}",
+        )
+    return day
+
+
+def default_issue_date(period: str, *, today: dt.date | None = None) -> dt.date:
+    """The date a run of ``period`` offers: its last day when past, else today."""
+    today = today or clock.today()
+    return min(month_end(period), today)
+
+
+def months_ahead(day: dt.date, period: str) -> int:
+    """How many months the billed month ``period`` (AAAA-MM) comes after ``day``'s month."""
+    return (int(period[:4]) - day.year) * 12 + int(period[5:7]) - day.month
+
+
+def check_run_date(
+    day: dt.date, period: str, *, today: dt.date | None = None, advance: bool = False
+) -> dt.date:
+    """The issue date of a run of ``period``: not after today; the month billed at most the
+    one after the issue date's (advance billing of the coming month) unless ``advance``."""
+    check_not_future(day, today=today)
+    ahead = months_ahead(day, period)
+    if ahead > 1 and not advance:
+        raise ConfirmationRequired(
+            FIELD,
+            "Le mois facturé {period} vient {months} mois après la date d'émission {day} : "
+            "c'est une facturation par avance au-delà du mois suivant, qui doit être "
+            "confirmée expressément.",
+            period=f"{period[5:7]}/{period[:4]}",
+            months=ahead,
+            day=f"{day:%d/%m/%Y}",
+        )
+    return day
