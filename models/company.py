@@ -130,3 +130,25 @@ class IssuedNumber(IdMixin, Base):
     doc_date: Mapped[dt.date] = mapped_column(Date)
     doc_type: Mapped[str] = mapped_column(String(30), default="")
     doc_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class FrozenLogo(Base):
+    """A logo as printed on issued documents, stored once under its SHA-256 (the seller
+    snapshot of an issued document names it: ``logo_sha256``). Rows are only ever added."""
+
+    __tablename__ = "frozen_logos"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SellerSnapshotFallback(Base):
+    """Seller values for documents issued before their snapshot held them: frozen once, by
+    the migration that added them to the snapshot, with the company's values of that day
+    (JSON value per key). Issued documents never read the live company settings."""
+
+    __tablename__ = "seller_snapshot_fallbacks"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+    frozen_on: Mapped[dt.date] = mapped_column(Date)

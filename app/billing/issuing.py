@@ -33,6 +33,7 @@ from app.billing.chain import (
 )
 from app.billing.issue_dates import FIELD
 from app.billing.records import client_records
+from app.company_snapshot import freeze_logo, seller_snapshot
 from app.db import insert_rows, paused_gc, update_rows
 from app.errors import StateError, ValidationError
 from app.money import ZERO, format_amount
@@ -173,46 +174,6 @@ def client_snapshot(client: Client, site: Site | Any | None) -> str:
             "city": site.city,
             "country": getattr(site, "country", None) or "FR",
         }
-    return _SNAPSHOT_JSON(data)
-
-
-def seller_snapshot(company: CompanySettings | None) -> str:
-    if company is None:
-        return "{}"
-    fields = [
-        "name",
-        "legal_form",
-        "share_capital",
-        "street",
-        "street2",
-        "postcode",
-        "city",
-        "country",
-        "siren",
-        "siret",
-        "rcs_city",
-        "vat_number",
-        "naf_code",
-        "iban",
-        "bic",
-        "bank_name",
-        "email",
-        "phone",
-        "website",
-        "vat_on_debits",
-        "late_penalty_rate",
-        "ecb_rate",  # public buyers' late interest (app.documents.build)
-        "ecb_rate_date",
-        "sap_declaration_number",
-        "sap_declaration_date",
-        "electronic_address",
-        "electronic_address_scheme",
-    ]
-    data = {f: getattr(company, f) for f in fields}
-    data = {
-        k: (str(v) if not isinstance(v, (str, bool, int)) or v is None else v)
-        for k, v in data.items()
-    }
     return _SNAPSHOT_JSON(data)
 
 
@@ -368,7 +329,8 @@ def issue_invoices(
             lines_of.setdefault(line[0], []).append(line[1:])
     invoices.sort(key=lambda i: (i.issue_date, i.series_code, i.id))
     company = session.get(CompanySettings, 1)
-    seller = seller_snapshot(company)
+    seller = seller_snapshot(company)  # every setting the documents show (app.company_snapshot)
+    freeze_logo(session, company)
     default_terms = (
         PaymentTerms(company.payment_term_kind, company.payment_term_days)
         if company

@@ -1,8 +1,10 @@
 """Issued invoice (+ its frozen client and seller snapshots) → :class:`InvoiceDocument`.
 
 The snapshots taken at issue time win over the live client and company rows: a client who
-moved after being invoiced must not change a reprint. Keys missing from a snapshot (older
-documents, snapshot formats of other modules) fall back to the live row.
+moved after being invoiced must not change a reprint. The seller side of an issued document
+is read only from its seller snapshot (app.company_snapshot: the frozen-document rule); a
+draft shows the current settings. Keys missing from a client snapshot (older documents)
+fall back to the live client row.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.company import public_late_rate
+from app.company_snapshot import frozen_logo, frozen_seller, seller_values
 from app.errors import NotFoundError, StateError
 from app.money import ZERO
 from app.terms import PaymentTerms
@@ -58,9 +61,9 @@ MEANS_CODES = {
 class _Snap:
     """Read a JSON snapshot, falling back to attributes of a live row."""
 
-    def __init__(self, raw: str, live: Any) -> None:
+    def __init__(self, raw: str | dict[str, Any], live: Any) -> None:
         try:
-            data = json.loads(raw) if raw else {}
+            data = raw if isinstance(raw, dict) else json.loads(raw) if raw else {}
         except ValueError:
             data = {}
         self.data: dict[str, Any] = data if isinstance(data, dict) else {}
@@ -111,29 +114,33 @@ def public_penalty_text(ecb_rate: Decimal, since: dt.date | None) -> str:
 
 
 def penalty_mentions(
-    company: CompanySettings,
-    buyer: Party,
-    seller_snapshot: str = "",
-    issue_date: dt.date | None = None,
+    seller: dict[str, Any], buyer: Party, issue_date: dt.date | None = None
 ) -> tuple[str, str]:
-    """(late-interest text, recovery-indemnity text) for this buyer, with the rates frozen
-    in the seller snapshot when the invoice was issued (live settings for older ones). The
-    ECB rate's date is printed only when it was already in force on the issue date."""
-    s = _Snap(seller_snapshot, company)
+    """(late-interest text, recovery-indemnity text) for this buyer, with the rates and text
+    of the seller values (frozen at issue for an issued document). The ECB rate's date is
+    printed only when it was already in force on the issue date."""
+    s = _Snap(seller, None)
     if buyer.public_body:
         since = _date(s.get("ecb_rate_date", default=None))
         if since is not None and issue_date is not None and since > issue_date:
             since = None
-        ecb = Decimal(str(s.get("ecb_rate", default=company.ecb_rate)))
+        ecb = Decimal(str(s.get("ecb_rate", default="0")))
         return public_penalty_text(ecb, since), PUBLIC_INDEMNITY_TEXT
     if buyer.professional:
-        rate = Decimal(str(s.get("late_penalty_rate", default=company.late_penalty_rate)))
-        return company.late_penalty_text.replace("{rate}", _percent(rate)), INDEMNITY_TEXT
+        rate = Decimal(str(s.get("late_penalty_rate", default="0")))
+        text = str(s.get("late_penalty_text"))
+        return text.replace("{rate}", _percent(rate)), INDEMNITY_TEXT
     return NON_PROFESSIONAL_PENALTY_TEXT, ""
 
 
-def seller_party(company: CompanySettings, snapshot: str = "") -> Party:
-    s = _Snap(snapshot, company)
+def seller_party(company: CompanySettings) -> Party:
+    """The firm as its current settings describe it (letters, statements, quotes, drafts)."""
+    return seller_party_of(seller_values(company))
+
+
+def seller_party_of(seller: dict[str, Any]) -> Party:
+    """The seller of a document from its seller values (app.company_snapshot)."""
+    s = _Snap(seller, None)
     capital = s.get("share_capital", default=None)
     return Party(
         name=s.get("name"),
@@ -211,7 +218,7 @@ def buyer_party(client: Client, snapshot: str = "") -> Party:
     )
 
 
-def _means(client: Client, invoice: Invoice, company: CompanySettings) -> PaymentMeans:
+def _means(client: Client, invoice: Invoice, seller: dict[str, Any]) -> PaymentMeans:
     code = MEANS_CODES.get(invoice.payment_means or client.payment_means, MEANS_SEPA_TRANSFER)
     mandate = ""
     debtor_iban = ""
@@ -243,13 +250,13 @@ def _means(client: Client, invoice: Invoice, company: CompanySettings) -> Paymen
     return PaymentMeans(
         code=code,
         # A cheque or direct-debit payer is not asked to transfer: no IBAN of the firm.
-        iban=company.iban if transfer else "",
-        bic=company.bic if transfer else "",
-        bank_name=company.bank_name if transfer else "",
-        account_name=company.name,
+        iban=seller.get("iban", "") if transfer else "",
+        bic=seller.get("bic", "") if transfer else "",
+        bank_name=seller.get("bank_name", "") if transfer else "",
+        account_name=seller.get("name", ""),
         mandate_reference=mandate,
         debtor_iban=debtor_iban,
-        creditor_id=company.sepa_creditor_id,
+        creditor_id=seller.get("sepa_creditor_id", ""),
         collection_date=collection_date,
     )
 
@@ -338,15 +345,18 @@ def build_document(
     )
     origin = invoice.origin
     buyer = buyer_party(client, invoice.client_snapshot)
-    penalty, indemnity = penalty_mentions(
-        company, buyer, invoice.seller_snapshot, invoice.issue_date
-    )
+    if invoice.status == InvoiceStatus.ISSUED:  # as frozen at issue, never today's settings
+        seller = frozen_seller(session, invoice.seller_snapshot)
+        logo = frozen_logo(session, seller)
+    else:
+        seller, logo = seller_values(company), company.logo_png
+    penalty, indemnity = penalty_mentions(seller, buyer, invoice.issue_date)
     return InvoiceDocument(
         number=invoice.number or "BROUILLON",
         type_code=TYPE_CODES.get(invoice.kind, INVOICE),
         issue_date=invoice.issue_date,
         due_date=invoice.due_date or invoice.issue_date,
-        seller=seller_party(company, invoice.seller_snapshot),
+        seller=seller_party_of(seller),
         buyer=buyer,
         lines=lines,
         # The printed service period covers every line (catch-up of a missed month, a
@@ -370,24 +380,24 @@ def build_document(
         original_number=origin.number or "" if origin else "",
         original_date=origin.issue_date if origin else None,
         prepaid=invoice.prepaid_total or ZERO,
-        payment=_means(client, invoice, company),
+        payment=_means(client, invoice, seller),
         terms_text=_terms_text(invoice, client),
         penalty_text=penalty,
         indemnity_text=indemnity or INDEMNITY_TEXT,
-        early_payment_text=company.early_payment_text,
-        vat_on_debits=company.vat_on_debits,
+        early_payment_text=seller.get("early_payment_text", ""),
+        vat_on_debits=seller.get("vat_on_debits") is True,
         notes=tuple(n for n in (invoice.notes or "").splitlines() if n.strip()),
-        logo_png=company.logo_png,
-        sap_mentions=_sap_mentions(invoice, company, client),
+        logo_png=logo,
+        sap_mentions=_sap_mentions(invoice, seller, client),
         breakdown=breakdown,
     )
 
 
-def _sap_mentions(invoice: Invoice, company: CompanySettings, client: Client) -> tuple[str, ...]:
+def _sap_mentions(invoice: Invoice, values: dict[str, Any], client: Client) -> tuple[str, ...]:
     """The « services à la personne » mentions, from what was frozen at issue (app.sap)."""
     from app import sap
 
-    seller = _Snap(invoice.seller_snapshot, None if invoice.seller_snapshot else company)
+    seller = _Snap(values, None)
     buyer = _Snap(invoice.client_snapshot, None if invoice.client_snapshot else client)
     declaration = str(seller.get("sap_declaration_number"))
     if not sap.applies(declaration, buyer.get("kind"), invoice.lines):
