@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -44,6 +46,13 @@ def issue_date_edit(parent: QWidget) -> QDateEdit:
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("dd/MM/yyyy")
     edit.setMaximumDate(today)
+    return edit
+
+
+def _day_edit(parent: QWidget, day: dt.date) -> QDateEdit:
+    edit = QDateEdit(day, parent)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("dd/MM/yyyy")
     return edit
 
 
@@ -199,13 +208,22 @@ class ManualInvoiceDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.invoice_id: int | None = None
+        self.shown_service: tuple[int | None, dt.date, dt.date] | None = None
         self.setWindowTitle(_("Facture ponctuelle"))
         self.resize(960, 480)
         self.client = QComboBox(self)
         self.client.addItem("—", None)
         for client_id, label in ctx.query(queries.client_choices):
             self.client.addItem(label, client_id)
+        self.client.currentIndexChanged.connect(lambda _i: self._load_sites())
         self.date = issue_date_edit(self)
+        # Where and when the service was done (CGI art. 242 nonies A): printed, and BT-73/74.
+        self.site = QComboBox(self)
+        self.site.setToolTip(_("Chantier où la prestation a été réalisée (adresse imprimée)."))
+        self.period_start = _day_edit(self, self.date.date().toPython())
+        self.period_end = _day_edit(self, self.date.date().toPython())
+        self.period_start.setToolTip(_("Premier jour de la prestation facturée."))
+        self.period_end.setToolTip(_("Dernier jour de la prestation facturée."))
         self.title = QLineEdit(self)
         self.title.setPlaceholderText(_("Objet de la facture"))
         self.purchase_order = QLineEdit(self)
@@ -223,6 +241,13 @@ class ManualInvoiceDialog(QDialog):
         form = QFormLayout()
         form.addRow(_("Client"), self.client)
         form.addRow(_("Date"), self.date)
+        form.addRow(_("Chantier"), self.site)
+        period = QHBoxLayout()
+        period.addWidget(self.period_start)
+        period.addWidget(QLabel(_("au"), self))
+        period.addWidget(self.period_end)
+        period.addStretch(1)
+        form.addRow(_("Prestation du"), period)
         form.addRow(_("Objet"), self.title)
         form.addRow(_("Bon de commande"), self.purchase_order)
         layout = QVBoxLayout(self)
@@ -231,7 +256,29 @@ class ManualInvoiceDialog(QDialog):
         layout.addWidget(add, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        self._load_sites()
         self.add_line()
+
+    def _load_sites(self, site_id: int | None = None, *, preselect: bool = True) -> None:
+        """The chosen client's sites (a new invoice: the client's only site preselected)."""
+        from app.quotes.views import site_choices
+
+        self.site.clear()
+        self.site.addItem("—", None)
+        client_id = self.client.currentData()
+        choices = self.ctx.query(site_choices, client_id) if client_id else []
+        for value, label in choices:
+            self.site.addItem(label, value)
+        if site_id is None and preselect and len(choices) == 1:
+            site_id = choices[0][0]
+        self.site.setCurrentIndex(max(self.site.findData(site_id), 0))
+
+    def service(self) -> tuple[int | None, dt.date, dt.date]:
+        return (
+            self.site.currentData(),
+            self.period_start.date().toPython(),
+            self.period_end.date().toPython(),
+        )
 
     def add_line(self) -> None:
         self.grid.add_line()
@@ -253,6 +300,10 @@ class ManualInvoiceDialog(QDialog):
         self.client.setCurrentIndex(max(self.client.findData(d.client_id), 0))
         self.client.setEnabled(False)
         self.date.setDate(d.issue_date)
+        self._load_sites(d.site_id, preselect=False)
+        self.period_start.setDate(d.period_start or d.issue_date)
+        self.period_end.setDate(d.period_end or d.issue_date)
+        self.shown_service = self.service()  # saved untouched: the draft keeps its own
         self.title.setText(d.title)
         self.purchase_order.setText(d.purchase_order)
         self.grid.set_lines(d.lines)
@@ -267,6 +318,7 @@ class ManualInvoiceDialog(QDialog):
                     issue_date=self.date.date().toPython(),
                     title=self.title.text().strip(),
                     purchase_order=self.purchase_order.text().strip(),
+                    service=None if self.service() == self.shown_service else self.service(),
                     topic="billing",
                 )
             except PropreoError as exc:
@@ -282,6 +334,9 @@ class ManualInvoiceDialog(QDialog):
                 issue_date=self.date.date().toPython(),
                 title=self.title.text().strip(),
                 purchase_order=self.purchase_order.text().strip(),
+                site_id=self.service()[0],
+                period_start=self.service()[1],
+                period_end=self.service()[2],
                 topic="billing",
             )
         except PropreoError as exc:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import audit, users
 from app.billing import vat_rules
-from app.billing.issue_dates import check_not_future
+from app.billing.issue_dates import check_not_future, check_service_period
 from app.billing.totals import compute_totals
 from app.errors import NotFoundError, StateError, ValidationError
 from app.money import (
@@ -31,7 +31,7 @@ from app.money import (
 )
 from models.billing import BillingLedger
 from models.catalog import UNITS, Account, Article, ArticleFamily, VatRate
-from models.clients import Client
+from models.clients import Client, Site
 from models.contracts import ContractLine
 from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 
@@ -262,6 +262,8 @@ def create_draft_invoice(
     if not lines:
         raise ValidationError("Lignes", "Une facture doit comporter au moins une ligne.")
     check_not_future(issue_date)
+    check_service_period(period_start, period_end)
+    _check_site(session, client, site_id)
     resolver = LineResolver(session)
     rows = [resolver.row(line, i) for i, line in enumerate(lines, 1)]
     vat_rules.settle_rows(session, rows, client, site_id)
@@ -296,6 +298,17 @@ def create_draft_invoice(
     return invoice
 
 
+def _check_site(session: Session, client: Client, site_id: int | None) -> None:
+    """The site named on an invoice (where the service was done) is one of the client's."""
+    if site_id is None:
+        return
+    site = session.get(Site, site_id)
+    if site is None or client.id not in (site.client_id, site.payer_id):
+        raise ValidationError(
+            "Chantier", "Ce chantier n'est pas un chantier du client {client}.", client=client.name
+        )
+
+
 def _require_draft(invoice: Invoice) -> None:
     if invoice.status != InvoiceStatus.DRAFT:
         raise StateError(
@@ -314,18 +327,24 @@ def update_draft_invoice(
     purchase_order: str | None = None,
     title: str | None = None,
     notes: str | None = None,
+    service: tuple[int | None, dt.date, dt.date] | None = None,
 ) -> Invoice:
     """Replace a draft's lines and header fields. Contract-billed lines keep their ledger rows
-    only when unchanged; editing a draft that came from a run is allowed on free lines."""
+    only when unchanged; editing a draft that came from a run is allowed on free lines.
+    ``service``: (site id, first day, last day) of the service, when the form edits them."""
     invoice = get_invoice(session, invoice_id)
     _require_draft(invoice)
     if not lines:
         raise ValidationError("Lignes", "Une facture doit comporter au moins une ligne.")
     if issue_date is not None:
         check_not_future(issue_date)
+    if service is not None:
+        check_service_period(service[1], service[2])
+        _check_site(session, session.get(Client, invoice.client_id), service[0])
     resolver = LineResolver(session)
     rows = [resolver.row(line, i) for i, line in enumerate(lines, 1)]
-    vat_rules.settle_rows(session, rows, session.get(Client, invoice.client_id), invoice.site_id)
+    site_id = service[0] if service is not None else invoice.site_id
+    vat_rules.settle_rows(session, rows, session.get(Client, invoice.client_id), site_id)
     before = invoice.total_ht
     unchanged = len(rows) == len(invoice.lines) and all(
         all(getattr(line, k) == v for k, v in row.items())
@@ -344,6 +363,8 @@ def update_draft_invoice(
         }.items()
         if v is not None
     }
+    if service is not None:
+        header.update(site_id=service[0], period_start=service[1], period_end=service[2])
     changes = audit.diff(invoice, header)
     apply_totals(invoice)
     changes["total_ht"] = (before, invoice.total_ht)

@@ -66,3 +66,21 @@ def check_run_date(
             day=f"{day:%d/%m/%Y}",
         )
     return day
+
+
+PERIOD_FIELD = "Période de prestation"
+
+
+def check_service_period(start: dt.date | None, end: dt.date | None) -> None:
+    """The period of the service (BT-73/74): both ends or none, the start not after the end."""
+    if (start is None) != (end is None):
+        raise ValidationError(
+            PERIOD_FIELD, "{field} : indiquez le premier et le dernier jour de la prestation."
+        )
+    if start is not None and end is not None and start > end:
+        raise ValidationError(
+            PERIOD_FIELD,
+            "{field} : le début ({start}) est après la fin ({end}).",
+            start=f"{start:%d/%m/%Y}",
+            end=f"{end:%d/%m/%Y}",
+        )

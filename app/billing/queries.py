@@ -367,6 +367,9 @@ class DraftForEdit:
     title: str
     purchase_order: str
     lines: list[DraftLine]  # each line as stored (VAT, unit, discount, periods kept)
+    site_id: int | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
 
 
 def draft_for_edit(session: Session, invoice_id: int) -> DraftForEdit:
@@ -380,4 +383,7 @@ def draft_for_edit(session: Session, invoice_id: int) -> DraftForEdit:
         inv.title,
         inv.purchase_order,
         [draft_line_of(ln) for ln in inv.lines],
+        inv.site_id,
+        inv.period_start,
+        inv.period_end,
     )
