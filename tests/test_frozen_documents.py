@@ -71,6 +71,7 @@ def _change_every_setting(db: Database) -> None:
         form.ecb_rate_date = "01/01/2026"
         form.sepa_creditor_id = "FR99ZZZ999999"
         form.sap_declaration_number = "SAP000000000"
+        form.sap_declaration_date = "02/01/2026"
         company = save_company(session, form)
         company.late_penalty_text = "Nouvelles pénalités : {rate} % l'an."
         company.early_payment_text = "Escompte de 1 % pour paiement sous 8 jours."
