@@ -119,7 +119,7 @@ def test_company_dialog_edits_the_ecb_rate_and_its_date(qtbot: QtBot, demo_db: D
     qtbot.addWidget(window)
     dialog = CompanyDialog(window.ctx, window)
     qtbot.addWidget(dialog)
-    assert dialog.form.value("ecb_rate") == "2.15"
+    assert dialog.form.value("ecb_rate") == "2,15"  # shown in French (app.money.decimal_text)
     assert dialog.form.value("ecb_rate_date") == "01/07/2026"
     assert "R2192-31" in dialog.form.widget("ecb_rate").toolTip()
     dialog.form.widget("ecb_rate_date").setText("15/03/2027")
