@@ -264,6 +264,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrompu.", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if not type(exc).__module__.startswith("sqlalchemy"):
+            raise
+        # The server cannot be reached, refuses the login, went away…: said, not traced.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"Erreur : la base de données a refusé l'opération ({reason}).", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def run() -> None:

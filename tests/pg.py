@@ -49,6 +49,7 @@ class PgTemplates:
         self.admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
         self.prefix = f"propreo_t{uuid.uuid4().hex[:8]}"
         self.templates: dict[str, str] = {}
+        self.failed: dict[str, str] = {}
 
     def url(self, name: str) -> str:
         return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
@@ -58,14 +59,20 @@ class PgTemplates:
             conn.exec_driver_sql(sql)
 
     def template(self, kind: str) -> str:
+        if kind in self.failed:  # built once: the next tests fail at once, not after as long
+            raise RuntimeError(f"template {kind} failed: {self.failed[kind]}")
         if kind not in self.templates:
             from app.setup import prepare_database
 
             name = f"{self.prefix}_{kind}"
             self._execute(f"CREATE DATABASE {_quoted(name)}")
-            prepared = prepare_database(
-                self.url(name), demo=kind == "demo", files_dir=self.folder / name
-            )
+            try:
+                prepared = prepare_database(
+                    self.url(name), demo=kind == "demo", files_dir=self.folder / name
+                )
+            except BaseException as exc:
+                self.failed[kind] = repr(exc)
+                raise
             prepared.db.dispose()
             self.templates[kind] = name
         return self.templates[kind]
@@ -86,7 +93,7 @@ class PgTemplates:
         self._execute(f"DROP DATABASE IF EXISTS {_quoted(str(name))} WITH (FORCE)")
 
     def close(self) -> None:
-        for name in self.templates.values():
+        for name in [*self.templates.values(), *(f"{self.prefix}_{k}" for k in self.failed)]:
             self._execute(f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)")
         self.admin.dispose()
 

@@ -55,6 +55,7 @@ def test_rotation_keeps_daily_weekly_and_monthly_copies(tmp_path: Path) -> None:
     assert len(kept) <= 7 + 5 + 12 + 1
 
 
+@pytest.mark.sqlite_only
 def test_daily_backup_once_a_day_verified_with_attachments(demo_db: Database) -> None:
     assert demo_db.path is not None
     day = dt.datetime(2026, 11, 2, 9, 0)
@@ -71,6 +72,7 @@ def test_daily_backup_once_a_day_verified_with_attachments(demo_db: Database) ->
     assert _issued(first) == _issued(demo_db.path) > 0
 
 
+@pytest.mark.sqlite_only
 def test_startup_check_quick_then_full_weekly_and_reports_tampering(
     demo_db: Database,
 ) -> None:
@@ -96,6 +98,7 @@ def test_startup_check_quick_then_full_weekly_and_reports_tampering(
     assert f"Facture {number}" in quick.text()
 
 
+@pytest.mark.sqlite_only
 def test_restore_previews_keeps_a_safety_copy_and_refuses_a_damaged_backup(
     demo_db: Database, tmp_path: Path
 ) -> None:
@@ -131,6 +134,7 @@ def test_restore_previews_keeps_a_safety_copy_and_refuses_a_damaged_backup(
     assert demo_db.path.read_bytes() == before
 
 
+@pytest.mark.sqlite_only
 def test_cli_restore_from_a_backup(demo_db: Database) -> None:
     from tests.test_issuing import _cli
 

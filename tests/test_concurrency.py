@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from app.check import run_checks
 from app.db import Database, open_database
 from app.lease import DEFAULT_TTL, LeaseHeld, acquire, lease_path, read_lease
 from tests import billing_fixtures as bf
+from tests.pg import target_of
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES, PER_PROCESS = 4, 500
@@ -51,8 +51,7 @@ def test_four_processes_issue_2000_invoices_without_gap_duplicate_or_lock(db: Da
         client = bf.client(s)
         article = bf.article(s, "PAS", "Passage", "10")
         client_id, article_id = client.id, article.id
-    path = db.path
-    assert path is not None
+    path = target_of(db)  # a SQLite file, or a PostgreSQL URL (advisory lock)
     db.dispose()
     env = dict(os.environ, PROPREO_USER="", PYTHONPATH=str(ROOT))
     procs = [
@@ -61,7 +60,7 @@ def test_four_processes_issue_2000_invoices_without_gap_duplicate_or_lock(db: Da
                 sys.executable,
                 "-c",
                 WORKER,
-                str(path),
+                path,
                 str(client_id),
                 str(article_id),
                 str(PER_PROCESS),
@@ -79,24 +78,21 @@ def test_four_processes_issue_2000_invoices_without_gap_duplicate_or_lock(db: Da
         assert p.returncode == 0, err
         assert out.strip() == "0", err  # no error at all, "database is locked" included
         assert "locked" not in err
-    con = sqlite3.connect(path)
-    try:
+    with db.engine.connect() as con:
         numbers = [
             r[0]
-            for r in con.execute(
+            for r in con.exec_driver_sql(
                 "SELECT number FROM invoices WHERE status='issued' ORDER BY chain_index"
             )
         ]
         seqs = sorted(
             r[0]
-            for r in con.execute(
+            for r in con.exec_driver_sql(
                 "SELECT n.seq FROM issued_numbers n JOIN number_series s ON s.id = n.series_id "
                 "WHERE s.code = 'invoice'"
             )
         )
-        drafts = con.execute("SELECT count(*) FROM invoices WHERE status='draft'").fetchone()[0]
-    finally:
-        con.close()
+        drafts = con.exec_driver_sql("SELECT count(*) FROM invoices WHERE status='draft'").scalar()
     total = PROCESSES * PER_PROCESS
     assert seqs == list(range(1, total + 1))
     assert sorted(numbers) == [f"FA2026-{n:05d}" for n in range(1, total + 1)]

@@ -47,6 +47,7 @@ def _reference(db: Database, tmp_path: Path) -> list[tuple[str, int, str]]:
     return issued
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.slow
 def test_kill_9_at_random_moments_then_finishing_issues_what_one_run_issues(
     db: Database, tmp_path: Path
@@ -75,6 +76,7 @@ def test_kill_9_at_random_moments_then_finishing_issues_what_one_run_issues(
     _check_ok(db.path)
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.slow
 def test_a_backup_taken_during_a_run_opens_and_passes_check(db: Database, tmp_path: Path) -> None:
     _many_contracts(db, CONTRACTS)
@@ -102,6 +104,7 @@ def _fill_up(db: Database, spare_pages: int) -> None:
     db.engine.dispose()  # drop the pooled connection opened before the limit
 
 
+@pytest.mark.sqlite_only
 def test_disk_full_during_a_run_leaves_nothing_half_written_and_rerun_completes(
     db: Database, tmp_path: Path
 ) -> None:

@@ -11,6 +11,7 @@ from app.db import Database, open_database
 from app.fs import filesystem_type, is_network_path
 
 
+@pytest.mark.sqlite_only
 def test_pragmas_on_every_connection(db: Database) -> None:
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -39,6 +40,7 @@ def test_unc_and_linux_mount_detection(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not is_network_path(Path("/home/claire/propreo.db"))
 
 
+@pytest.mark.sqlite_only
 def test_write_unit_takes_the_write_lock_up_front(db: Database) -> None:
     other = sqlite3.connect(str(db.path), timeout=0, isolation_level=None)
     with db.write() as session:

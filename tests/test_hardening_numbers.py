@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from app.errors import ValidationError, ValidationErrors
 from models.contracts import Contract
 from models.invoices import Invoice
 from tests import billing_fixtures as fx
+from tests.pg import target_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,13 +126,13 @@ def test_one_bad_contract_is_left_out_and_the_others_are_invoiced(db) -> None:
     assert billed == {ids[0], ids[2]}
 
 
-def _cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str, db: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "app", "--db", str(db), *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(db.parent)},
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": tempfile.gettempdir()},
         timeout=120,
     )
 
@@ -158,7 +160,7 @@ def _cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
 )
 def test_out_of_range_periods_give_one_french_sentence(db, args, message) -> None:
     db.dispose()
-    done = _cli(*args, db=db.path)
+    done = _cli(*args, db=target_of(db))
     assert done.returncode != 0
     assert done.stderr.strip().splitlines()[-1] == message or message in done.stdout
     assert "Traceback" not in done.stderr + done.stdout

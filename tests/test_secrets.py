@@ -66,6 +66,7 @@ def _leaks(paths: list[Path]) -> list[str]:
     return found
 
 
+@pytest.mark.sqlite_only
 def test_smtp_password_never_in_database_backup_or_logs(
     demo_db: Database,
     memory_keyring: MemoryKeyring,

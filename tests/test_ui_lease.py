@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -63,6 +64,7 @@ def _click(
     QTimer.singleShot(50, act)
 
 
+@pytest.mark.sqlite_only
 def test_a_live_lease_offers_read_only(qtbot, db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _held_by_other(db, age=dt.timedelta(seconds=10))
     seen: list[str] = []
@@ -72,6 +74,7 @@ def test_a_live_lease_offers_read_only(qtbot, db: Database, tmp_path: Path) -> N
     assert read_lease(db.path).host == "POSTE-2"  # type: ignore[arg-type, union-attr]
 
 
+@pytest.mark.sqlite_only
 def test_a_stale_lease_is_taken_over_after_confirmation(qtbot, db: Database) -> None:  # type: ignore[no-untyped-def]
     _held_by_other(db, age=DEFAULT_TTL + dt.timedelta(minutes=5))
     seen: list[str] = []

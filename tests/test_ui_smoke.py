@@ -15,8 +15,11 @@ def test_main_window_opens_on_the_demo(qtbot: QtBot, demo_db: Database) -> None:
     qtbot.addWidget(window)
     window.show()
     assert "Propreo" in window.windowTitle()
-    assert str(demo_db.path) in window.db_label.text()
-    assert "WAL" in window.db_label.text()
+    if demo_db.is_sqlite:
+        assert str(demo_db.path) in window.db_label.text()
+        assert "WAL" in window.db_label.text()
+    else:
+        assert demo_db.url in window.db_label.text()
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus[:2] == ["&Fichier", "&Paramètres"]
     home = window.tab("Accueil")
