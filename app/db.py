@@ -25,10 +25,12 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, String, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from app import input_rules
 from app.errors import DatabaseError
@@ -386,3 +388,21 @@ def update_rows(session: Session, table: Any, rows: list[dict[str, Any]], key: s
     binds = {k: k for k in rows[0] if k != key}
     binds[key] = "_" + key  # the WHERE parameter, named apart from the SET columns
     _bulk(session, statement, table, rows, binds, defaults)
+
+
+class date_fr(FunctionElement):
+    """A date column as the text ``JJ/MM/AAAA`` users type, on either engine
+    (``strftime`` on SQLite, ``to_char`` on PostgreSQL)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(date_fr, "sqlite")
+def _date_fr_sqlite(element: date_fr, compiler: Any, **kw: Any) -> str:
+    return f"strftime('%d/%m/%Y', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(date_fr, "postgresql")
+def _date_fr_postgresql(element: date_fr, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'DD/MM/YYYY')"

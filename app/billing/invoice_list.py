@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.billing.plan import add_months
+from app.db import date_fr
 from models.billing import BillingRun
 from models.clients import Client
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
@@ -77,12 +78,12 @@ def invoice_search(needle: str) -> ColumnElement[bool] | None:
         return None
     folded = needle.casefold()
     terms: list[ColumnElement[bool]] = [
-        Invoice.number.contains(needle, autoescape=True),
+        Invoice.number.icontains(needle, autoescape=True),
         # The matching clients are found once (a few hundred names), not joined per invoice.
         Invoice.client_id.in_(
-            select(Client.id).where(Client.name.contains(needle, autoescape=True))
+            select(Client.id).where(Client.name.icontains(needle, autoescape=True))
         ),
-        Invoice.title.contains(needle, autoescape=True),
+        Invoice.title.icontains(needle, autoescape=True),
     ]
     if folded in DRAFT_NUMBER:
         terms.append(Invoice.number.is_(None))
@@ -94,7 +95,7 @@ def invoice_search(needle: str) -> ColumnElement[bool] | None:
         terms.append(Invoice.status.in_(statuses))
     if needle.replace("/", "").isdigit():
         for column in (Invoice.issue_date, Invoice.due_date):
-            shown = func.strftime("%d/%m/%Y", column)
+            shown = date_fr(column)
             terms.append(shown.contains(needle, autoescape=True))
     amount = _amount(needle)
     if amount is not None:
