@@ -1,8 +1,8 @@
 """Month-end run of the reference firm on PostgreSQL beside SQLite: the same firm, the
 same command, the same minute.
 
-For each size N (default 1,000 and 4,000 contracts) the cached reference firm of
-``propreo init --demo --contracts N`` (SQLite) is copied, and moved to a fresh PostgreSQL
+For each size N (default 1,000 and 4,000 contracts; 0: the plain demo firm) the cached
+reference firm of ``propreo init --demo --contracts N`` (SQLite) is copied, and moved to a fresh PostgreSQL
 database with ``propreo transfer`` (untimed). ``propreo billing run --period 2026-09
 --validate --json`` is then timed as a separate process on each (interpreter start,
 imports, run, issue, commit), alternately, ``REPEAT`` times each; the median is kept.
@@ -70,8 +70,17 @@ def _run(target: str) -> tuple[float, float, dict[str, Any]]:
     return wall, cpu, json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _demo_db() -> Path:
+    """The plain demo firm (``init --demo``), for ``N = 0``."""
+    path = CACHE / "ref-demo" / "propreo.db"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        timed_child([PYTHON, "-m", "app", "--db", str(path), "init", "--demo"])
+    return path
+
+
 def measure(n: int, admin_url: str) -> dict[str, Any]:
-    ref, _build = reference_db(n)
+    ref = reference_db(n)[0] if n else _demo_db()
     walls: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
     cpus: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
     issued: dict[str, int] = {}
