@@ -50,6 +50,7 @@ SELLER_FIELDS = (
     "ecb_rate",  # public buyers' late interest (app.documents.build)
     "ecb_rate_date",
     "sepa_creditor_id",
+    "sepa_prenotification_days",  # the debit date a direct-debit invoice announces
     "sap_declaration_number",
     "sap_declaration_date",
     "electronic_address",
@@ -118,3 +119,13 @@ def frozen_logo(session: Session, values: dict[str, Any]) -> bytes | None:
     key = values.get(LOGO_KEY) or ""
     row = session.get(FrozenLogo, key) if key else None
     return row.png if row is not None else None
+
+
+def prenotification_days(session: Session, invoice: Any, company: CompanySettings) -> int:
+    """The pre-notification delay a document announced its debit date with: frozen at issue
+    (older documents: the migration's value), the current setting for a draft."""
+    if invoice.status == "issued":
+        days = frozen_seller(session, invoice.seller_snapshot).get("sepa_prenotification_days")
+        if isinstance(days, int):
+            return days
+    return company.sepa_prenotification_days

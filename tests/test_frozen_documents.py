@@ -70,6 +70,7 @@ def _change_every_setting(db: Database) -> None:
         form.ecb_rate = "3.5"
         form.ecb_rate_date = "01/01/2026"
         form.sepa_creditor_id = "FR99ZZZ999999"
+        form.sepa_prenotification_days = 60  # would push the announced debit date
         form.sap_declaration_number = "SAP000000000"
         form.sap_declaration_date = "02/01/2026"
         company = save_company(session, form)
@@ -126,6 +127,7 @@ def test_issued_documents_print_identically_after_every_company_setting_changes(
     assert "FR76 3000 4001" in texts.replace("\u00a0", " ") or "FR7630004001" in texts
     assert "BRED" not in texts and "FR99ZZZ999999" not in texts and "Nouvelle" not in texts
     assert all(d.logo_png == _png("blue") for d, _t, _x in after)
+    assert any(d.payment.collection_date for d, _t, _x in after)  # a pre-notified debit
     # A draft is not frozen: it shows today's settings.
     with demo_db.write() as session:
         draft_id = session.scalar(select(Invoice.id).where(Invoice.status == InvoiceStatus.DRAFT))
@@ -191,7 +193,8 @@ def test_an_older_snapshot_prints_the_values_frozen_by_the_migration(
     import app.billing.issuing as issuing
 
     old_keys = [k for k in SELLER_KEYS if k not in {
-        "late_penalty_text", "early_payment_text", "sepa_creditor_id", "logo_sha256"
+        "late_penalty_text", "early_payment_text", "sepa_creditor_id", "logo_sha256",
+        "sepa_prenotification_days",
     }]  # fmt: skip
 
     def old_snapshot(company: CompanySettings | None) -> str:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.errors import PropreoError
 from app.i18n import _
 from app.money import format_quantity
@@ -49,7 +50,7 @@ class PlanningTab(Tab):
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.today = dt.date.today
+        self.today = clock.today
         self.day = self.today()
         self.week_label = QLabel(self)
         nav = QHBoxLayout()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.errors import PropreoError
 from app.i18n import _
 from app.quotes import followup
@@ -68,7 +69,7 @@ class QuotesTab(Tab):
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.today = dt.date.today
+        self.today = clock.today
         self.editor: QuoteEditor | None = None
         self.list = RecordList(
             COLUMNS,

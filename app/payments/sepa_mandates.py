@@ -217,7 +217,9 @@ def planned_collection_date(session: Session, invoice: Invoice) -> dt.date:
     """The date to pre-notify on the invoice: its due date, unless that leaves fewer than
     the pre-notification delay after the issue date (then issue date + delay), moved to a
     TARGET2 business day. A batch never collects the invoice before that date."""
-    days = get_company(session).sepa_prenotification_days
+    from app.company_snapshot import prenotification_days
+
+    days = prenotification_days(session, invoice, get_company(session))  # as announced
     due = invoice.due_date or invoice.issue_date
     return first_target_day_from(max(due, earliest_collection(invoice.issue_date, days)))
 

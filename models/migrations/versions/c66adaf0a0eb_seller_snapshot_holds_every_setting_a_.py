@@ -37,6 +37,7 @@ TEXT_FIELDS = (
 )  # fmt: skip
 SCALED = {"share_capital": 2, "late_penalty_rate": 6, "ecb_rate": 6}
 DATES = ("ecb_rate_date", "sap_declaration_date")
+PRENOTIFICATION = "sepa_prenotification_days"
 
 
 def _scaled(value: object, scale: int) -> str:
@@ -50,7 +51,7 @@ def _date(value: object) -> str:
 
 
 def freeze_current_settings(conn: sa.Connection) -> None:
-    columns = [*TEXT_FIELDS, *SCALED, "vat_on_debits", *DATES, "logo_png"]
+    columns = [*TEXT_FIELDS, *SCALED, "vat_on_debits", *DATES, PRENOTIFICATION, "logo_png"]
     row = (
         conn.execute(sa.text(f"SELECT {', '.join(columns)} FROM company_settings WHERE id = 1"))
         .mappings()
@@ -62,6 +63,7 @@ def freeze_current_settings(conn: sa.Connection) -> None:
     values.update({f: _scaled(row[f] or 0, scale) for f, scale in SCALED.items()})
     values["vat_on_debits"] = bool(row["vat_on_debits"])
     values.update({f: _date(row[f]) for f in DATES})
+    values[PRENOTIFICATION] = int(row[PRENOTIFICATION] or 0)
     logo = row["logo_png"]
     values["logo_sha256"] = hashlib.sha256(logo).hexdigest() if logo else ""
     if logo:
