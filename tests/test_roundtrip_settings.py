@@ -163,6 +163,36 @@ def test_one_field_changed_changes_only_that_column(
     assert change.new == stored
 
 
+def test_an_article_on_a_vat_rate_deactivated_since_is_never_silently_changed(
+    qtbot: QtBot, demo_db: Database
+) -> None:
+    """The VAT list offers active rates only. An article on a rate deactivated since shows
+    it (it used to take the first rate of the list, 10 % → 20 %, without a word); saving
+    says the rate is deactivated, under the field, and writes nothing."""
+    _full_records(demo_db)
+    with demo_db.write() as s:
+        from models.catalog import Article
+
+        article = s.scalar(select(Article).where(Article.code == "VITR-HAUT"))
+        assert article is not None
+        s.get(VatRate, article.vat_rate_id).active = False  # type: ignore[union-attr]
+        article_id, vat_id = article.id, article.vat_rate_id
+    editor = _articles(_ctx(demo_db))
+    qtbot.addWidget(editor.window())
+    editor.select_id(article_id)
+    assert editor.form.value("vat_rate_id") == vat_id
+    before = snapshot(demo_db)
+    assert not editor.save()
+    assert "est désactivé" in editor.form.error_text("vat_rate_id")
+    assert_unchanged(demo_db, before)
+    # The kept entry goes when another article is opened: the inactive rate is not offered.
+    other = next(r for r in editor.list.visible_rows() if r.id != article_id)
+    editor.select_id(other.id)
+    combo = editor.form.widget("vat_rate_id")
+    offered = [combo.itemData(i) for i in range(combo.count())]  # type: ignore[attr-defined]
+    assert vat_id not in offered
+
+
 def test_company_settings_saved_untouched_change_nothing(qtbot: QtBot, demo_db: Database) -> None:
     from ui.settings_dialog import CompanyDialog
 

@@ -156,3 +156,25 @@ def test_one_cadencier_cell_changed_replaces_the_lines_keeping_the_old_ones(
     with demo_db.read() as s:
         rows = schedules.schedule_rows(s, full)
     assert [r.minutes for r in rows][1] == 50
+
+
+def test_a_site_whose_payer_was_deactivated_is_never_silently_changed(
+    qtbot: QtBot, demo_db: Database, errors: list[BaseException]
+) -> None:
+    """The client lists offer active clients only. The site's payer, deactivated since, stays
+    shown and selected (it used to become « le client lui-même » without a word); saving asks
+    for an active payer, naming the field, and writes nothing."""
+    full = _full_site(demo_db)
+    with demo_db.write() as s:
+        site = s.get(Site, full)
+        assert site is not None
+        payer_id = site.payer_id
+        s.get(Client, payer_id).active = False  # type: ignore[union-attr]
+    tab = _open(qtbot, demo_db)
+    tab.open_site(full)
+    assert tab.form.value("payer_id") == payer_id
+    assert "désactivé" in tab.form.widget("payer_id").currentText()
+    before = snapshot(demo_db)
+    assert not tab.save()
+    assert "inactif" in tab.form.error_text("payer_id")
+    assert_unchanged(demo_db, before)

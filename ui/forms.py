@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import PropreoError, ValidationError, ValidationErrors
+from app.i18n import _
 from app.money import decimal_text
 
 ERROR_COLOR = "#b00020"
@@ -39,6 +41,26 @@ def error_label(parent: QWidget, *, hidden: bool = False) -> QLabel:
     if hidden:
         label.hide()
     return label
+
+
+# Item data role marking the entry added for a stored value the list no longer offers.
+_KEPT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def set_combo_value(combo: QComboBox, value: Any) -> None:
+    """Select ``value``. A stored value the list does not offer (an inactive client, a VAT
+    rate deactivated since…) is kept as an extra entry, never silently replaced by the
+    first choice; that entry goes when another value is loaded."""
+    for i in reversed(range(combo.count())):
+        if combo.itemData(i, _KEPT_ROLE):
+            combo.removeItem(i)
+    i = combo.findData(value)
+    if i < 0 and value is not None and value != "":
+        kept = _("(désactivé — conservé)")
+        combo.addItem(kept if isinstance(value, int) else f"{value} {kept}", value)
+        i = combo.count() - 1
+        combo.setItemData(i, True, _KEPT_ROLE)
+    combo.setCurrentIndex(max(i, 0))
 
 
 @dataclass(frozen=True)
@@ -134,8 +156,7 @@ class FormWidget(QWidget):
         if isinstance(w, QCheckBox):
             w.setChecked(bool(value))
         elif isinstance(w, QComboBox):
-            i = w.findData(value)
-            w.setCurrentIndex(max(i, 0))
+            set_combo_value(w, value)
         elif isinstance(w, QSpinBox):
             w.setValue(int(value or 0))
         elif isinstance(w, QPlainTextEdit):
