@@ -174,6 +174,8 @@ def test_a_site_whose_payer_was_deactivated_is_never_silently_changed(
     tab.open_site(full)
     assert tab.form.value("payer_id") == payer_id
     assert "désactivé" in tab.form.widget("payer_id").currentText()
+    tab.ctx.bus.changed.emit("clients")  # the lists reload (a client saved elsewhere)
+    assert tab.form.value("payer_id") == payer_id
     before = snapshot(demo_db)
     assert not tab.save()
     assert "inactif" in tab.form.error_text("payer_id")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox
 
 from app import choices
 from ui.context import UiContext
+from ui.forms import set_combo_value
 
 
 class ChoiceSource(QObject):
@@ -58,7 +59,7 @@ class ChoiceSource(QObject):
             combo.addItem(label, value)
         for value, label, *_rest in self.rows:
             combo.addItem(label, value)
-        combo.setCurrentIndex(max(combo.findData(current), 0))
+        set_combo_value(combo, current)  # a value no longer offered stays, marked
         combo.blockSignals(False)
 
 
