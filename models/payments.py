@@ -164,6 +164,18 @@ class SepaBatchLine(IdMixin, Base):
     batch: Mapped[SepaBatch] = relationship(back_populates="lines")
 
 
+class SepaPrenotification(IdMixin, TimestampMixin, Base):
+    """A new pre-notification of a direct debit: the invoice announced another date (or its
+    debit came back); the client was told, on ``notified_on``, of ``collection_date``."""
+
+    __tablename__ = "sepa_prenotifications"
+
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    collection_date: Mapped[dt.date] = mapped_column(Date)
+    notified_on: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money())
+
+
 class ChequeRemittance(IdMixin, TimestampMixin, Base):
     __tablename__ = "cheque_remittances"
 

@@ -23,10 +23,11 @@ from app.payments.sepa import (
     create_batches,
     prenotification,
     reject_line,
+    renotify,
     save_mandate,
     suggest_rum,
 )
-from app.payments.sepa_rules import earliest_collection_date
+from app.payments.sepa_rules import first_target_day_from
 from models.payments import Payment
 from reports.sepa_xml import NAMESPACE, summary, validate_pain008
 from tests.pg import target_of
@@ -65,7 +66,7 @@ def test_batch_validates_then_confirm_and_reject(session: Session, company: obje
     inv_b = issue_invoice(session, b, "96.60", D(2026, 7, 31))
     issue_invoice(session, other, "50.00", D(2026, 7, 31))  # pays by cheque
     issue_invoice(session, a, "480.00", D(2026, 8, 31))  # due 30/09: not yet
-    collection = D(2026, 9, 7)  # a Monday, 38 days after the invoices
+    collection = D(2026, 8, 31)  # a Monday: the date both invoices announced
 
     found = candidates(session, collection)
     assert [(c.invoice_number, c.amount, c.problem) for c in found] == [
@@ -76,14 +77,14 @@ def test_batch_validates_then_confirm_and_reject(session: Session, company: obje
     assert "prélevée le 31/08/2026" in prenotification(session, inv_a)
     assert "RUM-SDCT-001" in prenotification(session, inv_a)
 
-    (batch,) = create_batches(session, collection, created_on=D(2026, 9, 1))
+    (batch,) = create_batches(session, collection, created_on=D(2026, 8, 26))
     assert (batch.count, batch.total, batch.scheme) == (2, E("576.60"), "CORE")
     xml = batch_xml(session, batch.id)
     validate_pain008(xml)  # the ISO 20022 XSD shipped with sepaxml
     assert summary(xml) == (2, E("576.60"))
     root = etree.fromstring(xml)
     assert root.findtext(".//p:GrpHdr/p:MsgId", namespaces=NS) == batch.reference
-    assert root.findtext(".//p:ReqdColltnDt", namespaces=NS) == "2026-09-07"
+    assert root.findtext(".//p:ReqdColltnDt", namespaces=NS) == "2026-08-31"
     assert root.findtext(".//p:CdtrSchmeId//p:Othr/p:Id", namespaces=NS) == "FR72ZZZ123456"
     assert [e.text for e in root.iterfind(".//p:SeqTp", NS)] == ["FRST"]
     assert [e.text for e in root.iterfind(".//p:MndtId", NS)] == ["RUM-SDCT-001", "RUM-BOUL-001"]
@@ -104,13 +105,15 @@ def test_batch_validates_then_confirm_and_reject(session: Session, company: obje
     assert "AM04" in payment.allocations[0].undo_reason
     assert inv_a.id in [i.invoice_id for i in open_items(session, a.id)]
     assert outstanding(session, a.id) == E("960.00")
-    # The rejected first collection does not count: the next debit is FRST again.
-    (retry,) = create_batches(session, D(2026, 9, 21), created_on=D(2026, 9, 10))
+    # The rejected first collection does not count: the next debit is FRST again, presented
+    # on a date the client is told by a new pre-notification.
+    renotify(session, [inv_a.id], D(2026, 9, 23), notified_on=D(2026, 9, 9))
+    (retry,) = create_batches(session, D(2026, 9, 23), created_on=D(2026, 9, 18))
     assert [line.sequence for line in retry.lines] == ["FRST"]
     assert [line.invoice_id for line in retry.lines] == [inv_a.id]
     # B's mandate was used once: its next debit is recurrent.
     inv_b2 = issue_invoice(session, b, "96.60", D(2026, 8, 31))
-    (third,) = create_batches(session, D(2026, 10, 5), created_on=D(2026, 10, 1))
+    (third,) = create_batches(session, D(2026, 9, 30), created_on=D(2026, 9, 25))
     assert {(line.invoice_id, line.sequence) for line in third.lines} >= {(inv_b2.id, "RCUR")}
 
 
@@ -146,7 +149,12 @@ def test_demo_sepa_export_and_fec(demo_db: Database, tmp_path: Path) -> None:
 
     out = tmp_path / "lot.xml"
     before = {m.rum: (m.collections_done, m.last_collection) for m in _mandates(demo_db)}
-    day = earliest_collection_date(dt.date.today())
+    # Invoices whose announced date has passed wait for a new pre-notification: sent today,
+    # for the first business day after the delay (14 days).
+    day = first_target_day_from(dt.date.today() + dt.timedelta(days=14))
+    assert main(["--db", target_of(demo_db), "sepa", "prenotifier", "--date", day.isoformat(),
+                 "--out", str(tmp_path / "avis.txt")]) == 0  # fmt: skip
+    assert "Cette facture sera prélevée le" in (tmp_path / "avis.txt").read_text("utf-8")
     assert main(["--db", target_of(demo_db), "sepa", "export", "--date", day.isoformat(),
                  "--out", str(out)]) == 0  # fmt: skip
     xml = out.read_bytes()

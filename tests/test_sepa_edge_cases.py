@@ -10,6 +10,7 @@ from decimal import Decimal
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from app.money import format_amount
 from app.payments.entry import open_items
 from app.payments.sepa import (
     batch_xml,
@@ -70,3 +71,35 @@ def test_first_debit_is_one_frst_without_rcur_of_the_same_mandate(
     reject_line(session, batch.lines[1].id, "AM04 provision insuffisante", D(2026, 9, 2))
     assert {i.invoice_id for i in open_items(session, client.id)} == {first.id, second.id}
     assert [line.status for line in batch.lines] == ["rejected", "rejected"]
+
+
+def test_a_debit_on_another_date_needs_a_new_prenotification(
+    session: Session, company: object
+) -> None:
+    import pytest
+
+    from app.errors import ValidationError
+    from app.payments.sepa import announced_date, renotify
+
+    client = direct_debit_client(session, "TARD", "Cabinet Tard", "FR7630004000031234567890143")
+    invoice = issue_invoice(session, client, "480.00", D(2026, 7, 31))
+    assert announced_date(session, invoice) == D(2026, 8, 31)  # printed on the invoice
+    # Seen: a batch on 07/09 took it although the invoice announced 31/08.
+    (row,) = candidates(session, D(2026, 9, 7))
+    assert row.problem == (
+        "prélèvement annoncé au client pour le 31/08/2026 : prélever à cette date, ou lui "
+        "envoyer une nouvelle pré-notification pour le 07/09/2026"
+    )
+    with pytest.raises(ValidationError, match="Aucune facture à prélever"):
+        create_batches(session, D(2026, 9, 7), created_on=D(2026, 9, 2))
+    # A new pre-notification needs the delay (14 days) before the new date.
+    with pytest.raises(ValidationError, match=r"Préavis insuffisant.*21/09/2026"):
+        renotify(session, [invoice.id], D(2026, 9, 14), notified_on=D(2026, 9, 7))
+    (text,) = renotify(session, [invoice.id], D(2026, 9, 21), notified_on=D(2026, 9, 7))
+    assert text == (
+        f"{invoice.number} : Cette facture sera prélevée le 21/09/2026 pour "
+        f"{format_amount(E('480.00'))} au titre du mandat SEPA RUM-TARD-001 (ICS FR72ZZZ123456)."
+    )
+    assert candidates(session, D(2026, 8, 31))[0].problem.startswith("prélèvement annoncé")
+    (batch,) = create_batches(session, D(2026, 9, 21), created_on=D(2026, 9, 16))
+    assert [line.invoice_id for line in batch.lines] == [invoice.id]

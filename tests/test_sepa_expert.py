@@ -153,9 +153,17 @@ def _issue_on_receipt(session: Session, client: Client, ttc: str, day: dt.date) 
     return invoice
 
 
+def _told(session: Session, day: dt.date, *invoices: Invoice) -> None:
+    """The clients were told of this collection date by a new pre-notification (a debit on
+    another date than the one the invoice announced needs one), 14 days before."""
+    from app.payments.sepa import renotify
+
+    renotify(session, [i.id for i in invoices], day, notified_on=day - dt.timedelta(days=14))
+
+
 def test_batch_refuses_a_past_date_and_names_the_field(session: Session, company: object) -> None:
     client = _debit_client(session, "PAST")
-    issue_invoice(session, client, "480.00", D(2026, 7, 31))
+    _told(session, D(2026, 9, 2), issue_invoice(session, client, "480.00", D(2026, 7, 31)))
     for day in (D(2026, 9, 1), D(2026, 8, 20)):
         with pytest.raises(ValidationError) as exc:
             create_batches(session, day, created_on=D(2026, 9, 1))
@@ -172,6 +180,7 @@ def test_recent_invoices_wait_for_the_prenotification_delay(
     old = _issue_on_receipt(session, client, "120.00", D(2026, 8, 20))
     issue_invoice(session, client, "480.00", D(2026, 8, 31))  # due 30/09: never before
     recent = _issue_on_receipt(session, client, "240.00", D(2026, 8, 31))
+    _told(session, D(2026, 9, 7), old)  # announced for 03/09 on the invoice
     found = candidates(session, D(2026, 9, 7))
     assert [(c.invoice_number, c.sequence, c.problem) for c in found] == [
         (old.number, "FRST", ""),
@@ -199,10 +208,11 @@ def test_recent_invoices_wait_for_the_prenotification_delay(
 def test_counters_move_only_when_the_bank_confirms(session: Session, company: object) -> None:
     client = _debit_client(session, "FRST")
     first = issue_invoice(session, client, "480.00", D(2026, 6, 30))
-    issue_invoice(session, client, "96.60", D(2026, 7, 31))
+    second = issue_invoice(session, client, "96.60", D(2026, 7, 31))
     mandate = _mandate(session, client)
 
     # Exported, never confirmed: nothing counted, the invoice waits in the batch.
+    _told(session, D(2026, 8, 10), first)
     (batch,) = create_batches(
         session, D(2026, 8, 10), created_on=D(2026, 8, 5), invoice_ids=[first.id]
     )
@@ -219,6 +229,7 @@ def test_counters_move_only_when_the_bank_confirms(session: Session, company: ob
     assert batch.status == "cancelled" and batch.lines[0].status == "cancelled"
     with pytest.raises(StateError):
         confirm_batch(session, batch.id)
+    _told(session, D(2026, 9, 10), first, second)
     (again,) = create_batches(session, D(2026, 9, 10), created_on=D(2026, 9, 4))
     xml = etree.fromstring(batch_xml(session, again.id))
     assert [(e.findtext(".//p:MndtId", namespaces=NS), e.findtext(".//p:EndToEndId",
@@ -247,12 +258,14 @@ def test_rejected_first_debit_stays_first(session: Session, company: object) -> 
     client = _debit_client(session, "REJT")
     invoice = issue_invoice(session, client, "480.00", D(2026, 7, 31))
     mandate = _mandate(session, client)
+    _told(session, D(2026, 9, 7), invoice)
     (batch,) = create_batches(session, D(2026, 9, 7), created_on=D(2026, 9, 1))
     confirm_batch(session, batch.id)
     assert mandate.collections_done == 1
     reject_line(session, batch.lines[0].id, "MD01 pas de mandat", D(2026, 9, 9))
     assert (mandate.collections_done, mandate.last_collection) == (0, None)
-    (retry,) = create_batches(session, D(2026, 9, 21), created_on=D(2026, 9, 14))
+    _told(session, D(2026, 9, 23), invoice)  # presented again: the client is told when
+    (retry,) = create_batches(session, D(2026, 9, 23), created_on=D(2026, 9, 14))
     assert [(line.invoice_id, line.sequence) for line in retry.lines] == [(invoice.id, "FRST")]
 
 
@@ -260,6 +273,7 @@ def test_one_off_mandate_collects_one_invoice(session: Session, company: object)
     client = _debit_client(session, "OOFF", kind="one_off")
     a = issue_invoice(session, client, "480.00", D(2026, 6, 30))
     b = issue_invoice(session, client, "96.60", D(2026, 7, 31))
+    _told(session, D(2026, 9, 7), a)
     found = candidates(session, D(2026, 9, 7))
     assert [(c.invoice_id, c.sequence, c.problem) for c in found] == [
         (a.id, "OOFF", ""),
@@ -361,6 +375,7 @@ def test_cli_lists_left_out_invoices_and_prints_the_mandate(
         old = issue_invoice(session, client, "480.00", today - dt.timedelta(days=60))
         recent = _issue_on_receipt(session, client, "120.00", today - dt.timedelta(days=3))
         numbers = old.number, recent.number
+        _told(session, earliest_collection_date(today), old)
     path = target_of(db)
     assert main(["--db", path, "sepa", "export", "--date", today.isoformat(),
                  "--out", str(tmp_path / "x.xml")]) != 0  # fmt: skip
@@ -400,12 +415,14 @@ def test_prenotified_date_respects_the_delay(session: Session, company: object) 
 def test_cancel_repairs_a_counter_taken_at_export(session: Session, company: object) -> None:
     """A file made before the fix counted the export: cancelling the batch recounts."""
     client = _debit_client(session, "OLDF")
-    issue_invoice(session, client, "480.00", D(2026, 7, 31))
+    invoice = issue_invoice(session, client, "480.00", D(2026, 7, 31))
     mandate = _mandate(session, client)
+    _told(session, D(2026, 9, 7), invoice)
     (batch,) = create_batches(session, D(2026, 9, 7), created_on=D(2026, 9, 1))
     mandate.collections_done, mandate.last_collection = 1, D(2026, 9, 7)  # the old behaviour
     cancel_batch(session, batch.id, "Lot jamais transmis")
     assert (mandate.collections_done, mandate.last_collection) == (0, None)
+    _told(session, D(2026, 9, 8), invoice)
     (again,) = create_batches(session, D(2026, 9, 8), created_on=D(2026, 9, 2))
     assert [line.sequence for line in again.lines] == ["FRST"]
 

@@ -7,12 +7,13 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 from pytestqt.qtbot import QtBot
 
 from app.db import Database
 from app.payments.sepa import MandateForm, save_mandate
-from app.payments.sepa_rules import earliest_collection_date
+from app.payments.sepa_rules import earliest_collection_date, first_target_day_from
 from tests.test_payments import issue_invoice, make_client
 from ui.main_window import MainWindow
 from ui.payments_dialogs import MandatesDialog, SepaDialog
@@ -48,7 +49,11 @@ def _firm(db: Database) -> int:
         return client.id
 
 
-def test_sepa_dialog_dates_reasons_and_cancel(qtbot: QtBot, db: Database, tmp_path: Path) -> None:
+def test_sepa_dialog_dates_reasons_and_cancel(
+    qtbot: QtBot, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
     _firm(db)
     window = MainWindow(db)
     qtbot.addWidget(window)
@@ -59,21 +64,41 @@ def test_sepa_dialog_dates_reasons_and_cancel(qtbot: QtBot, db: Database, tmp_pa
     assert earliest.strftime("%d/%m/%Y") in dialog.rule.text()
     assert "préavis 14 jours" in dialog.rule.text()
     rows = {str(r.amount): r for r in dialog.candidates.visible_rows()}
+    # The 480,00 invoice announced a date now past: it waits for a new pre-notification.
     assert {k: (r.sequence, r.problem[:30]) for k, r in rows.items()} == {
-        "480.00": ("FRST", ""),
+        "480.00": ("", "prélèvement annoncé au client "),
         "120.00": ("", "préavis insuffisant : facture "),
     }
+    day = first_target_day_from(dt.date.today() + dt.timedelta(days=14))
+    dialog.date.setDate(day)
+    asked: list[str] = []
+
+    def answer(_parent, _title, text):  # type: ignore[no-untyped-def]
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    assert dialog.renotify(str(tmp_path / "avis.txt")) == 1
+    assert asked == [
+        f"Enregistrer une nouvelle pré-notification de 1 facture(s) pour le {day:%d/%m/%Y} ? "
+        "Le texte à envoyer à chaque client sera enregistré dans un fichier."
+    ]
+    assert f"sera prélevée le {day:%d/%m/%Y}" in (tmp_path / "avis.txt").read_text("utf-8")
+    rows = {str(r.amount): r for r in dialog.candidates.visible_rows()}
+    assert (rows["480.00"].sequence, rows["480.00"].problem) == ("FRST", "")
 
     assert len(dialog.create(str(tmp_path / "lot.xml"))) == 1
     batch = dialog.batches.visible_rows()[0]
     dialog.select_batch(batch.id)
     dialog.cancel_batch("Fichier jamais transmis")
     assert dialog.batches.visible_rows()[0].status == "cancelled"
-    assert [line.status_label for line in dialog.lines.visible_rows()] == [
+    # (The 120,00 invoice joins the batch when its own announced date is that day too.)
+    assert {line.status_label for line in dialog.lines.visible_rows()} == {
         "Lot annulé : Fichier jamais transmis"
-    ]
+    }
     # The invoice is proposed again, still as the mandate's first debit.
-    assert sorted(r.sequence for r in dialog.candidates.visible_rows()) == ["", "FRST"]
+    rows = {str(r.amount): r for r in dialog.candidates.visible_rows()}
+    assert (rows["480.00"].sequence, rows["480.00"].problem) == ("FRST", "")
 
 
 def test_mandate_form_pdf_from_the_dialog(qtbot: QtBot, db: Database, tmp_path: Path) -> None:

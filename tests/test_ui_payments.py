@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from app.db import Database
@@ -87,7 +88,9 @@ def test_entry_receipt_undo(qtbot: QtBot, db: Database, tmp_path: Path) -> None:
     assert remit.list.visible_rows() == []
 
 
-def test_mandate_then_sepa_batch(qtbot: QtBot, db: Database, tmp_path: Path) -> None:
+def test_mandate_then_sepa_batch(
+    qtbot: QtBot, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _client, other, _number = setup_firm(db)
     window = MainWindow(db)
     qtbot.addWidget(window)
@@ -105,11 +108,18 @@ def test_mandate_then_sepa_batch(qtbot: QtBot, db: Database, tmp_path: Path) -> 
     sepa = SepaDialog(window.ctx, window)
     qtbot.addWidget(sepa)
     from PySide6.QtCore import QDate
+    from PySide6.QtWidgets import QMessageBox
 
-    from app.payments.sepa_rules import earliest_collection_date
+    from app.payments.sepa_rules import first_target_day_from
 
-    day = earliest_collection_date(dt.date.today())  # a past date is refused (D-1 rule)
+    # The invoice announced a date now past: a new pre-notification, 14 days ahead, first.
+    day = first_target_day_from(dt.date.today() + dt.timedelta(days=14))
     sepa.date.setDate(QDate(day.year, day.month, day.day))
+    assert [(c.amount, c.problem[:29]) for c in sepa.candidates.visible_rows()] == [
+        (E("480.00"), "prélèvement annoncé au client")
+    ]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    assert sepa.renotify(str(tmp_path / "avis.txt")) == 1
     assert [(c.amount, c.problem) for c in sepa.candidates.visible_rows()] == [(E("480.00"), "")]
     out = tmp_path / "lot.xml"
     assert len(sepa.create(str(out))) == 1

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -189,6 +190,14 @@ class SepaDialog(QDialog):
         self.candidates = RecordList(CANDIDATE_COLUMNS, export_name="a-prelever")
         self.create_button = QPushButton(_("Créer le lot et enregistrer le fichier…"), self)
         self.create_button.clicked.connect(lambda: self.create())
+        self.notice_button = QPushButton(_("Nouvelle pré-notification…"), self)
+        self.notice_button.setToolTip(
+            _(
+                "Factures annoncées au client pour une autre date : noter une nouvelle "
+                "pré-notification pour la date choisie (préavis respecté) et enregistrer son texte."
+            )
+        )
+        self.notice_button.clicked.connect(lambda: self.renotify())
         self.batches = RecordList(BATCH_COLUMNS, export_name="lots-sepa")
         self.batches.selection_changed.connect(self._on_batch)
         self.lines = RecordList(LINE_COLUMNS, export_name="prelevements")
@@ -214,6 +223,7 @@ class SepaDialog(QDialog):
         top.addWidget(self.date)
         top.addWidget(self.rule)
         top.addStretch(1)
+        top.addWidget(self.notice_button)
         top.addWidget(self.create_button)
         batch_bar = QHBoxLayout()
         batch_bar.addWidget(QLabel(_("Lots"), self), 1)
@@ -271,6 +281,34 @@ class SepaDialog(QDialog):
             )
         self.refresh()
         return [b.id for b in batches]
+
+    def renotify(self, path: str = "") -> int:
+        """New pre-notification of the invoices left out for their announced date."""
+        from app.payments.sepa_prenotify import renotify, waiting_for_notice
+
+        day = self.collection_date()
+        ids = self.ctx.query(waiting_for_notice, day)
+        if not ids:
+            QMessageBox.information(
+                self, "Propreo", _("Aucune facture n'attend de nouvelle pré-notification.")
+            )
+            return 0
+        question = _(
+            "Enregistrer une nouvelle pré-notification de {n} facture(s) pour le {date} ? "
+            "Le texte à envoyer à chaque client sera enregistré dans un fichier."
+        ).format(n=len(ids), date=f"{day:%d/%m/%Y}")
+        if QMessageBox.question(self, "Propreo", question) != QMessageBox.StandardButton.Yes:
+            return 0
+        try:
+            texts = self.ctx.call(renotify, ids, day, topic="payments")
+        except PropreoError as exc:
+            show_error(self, exc)
+            return 0
+        data = ("\n".join(texts) + "\n").encode("utf-8")
+        name = f"pre-notifications-{day:%Y%m%d}.txt"
+        _save_bytes(self, _("Pré-notifications"), name, "Texte (*.txt)", data, path)
+        self.refresh()
+        return len(texts)
 
     def save_file(self, path: str = "") -> None:
         row = self.batches.current()

@@ -26,6 +26,15 @@ def register(subparsers: Any) -> None:
     p.add_argument("--date", type=_date, required=True, help="date de prélèvement AAAA-MM-JJ")
     p.add_argument("--out", required=True, help="fichier XML pain.008 à écrire")
     p.set_defaults(func=cmd_sepa_export)
+    p = sub.add_parser(
+        "prenotifier",
+        help="nouvelle pré-notification des factures à prélever à une autre date que l'annoncée",
+    )
+    p.add_argument("--date", type=_date, required=True, help="nouvelle date de prélèvement")
+    p.add_argument("--facture", action="append", default=[], metavar="NUMERO",
+                   help="facture à pré-notifier (par défaut : toutes celles en attente)")  # fmt: skip
+    p.add_argument("--out", required=True, help="fichier texte des avis à envoyer aux clients")
+    p.set_defaults(func=cmd_sepa_prenotify)
     p = sub.add_parser("annuler", help="annuler un lot exporté que la banque n'a pas confirmé")
     p.add_argument("--lot", required=True, help="référence du lot (PRLV…)")
     p.add_argument("--motif", required=True, help="motif de l'annulation")
@@ -71,6 +80,19 @@ def cmd_sepa_export(args: argparse.Namespace) -> int:
             )
     finally:
         db.dispose()
+    return EXIT_OK
+
+
+def cmd_sepa_prenotify(args: argparse.Namespace) -> int:
+    from app.cli import EXIT_OK, open_db
+    from app.payments.sepa_prenotify import renotify, waiting_for_notice
+
+    db = open_db(args)
+    with db.write() as session:
+        ids = waiting_for_notice(session, args.date, args.facture or None)
+        texts = renotify(session, ids, args.date) if ids else []
+    Path(args.out).write_text("\n".join(texts) + ("\n" if texts else ""), encoding="utf-8")
+    print(f"{len(texts)} pré-notification(s) pour le {args.date:%d/%m/%Y} dans {args.out}.")
     return EXIT_OK
 
 

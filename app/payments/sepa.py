@@ -40,6 +40,7 @@ from app.payments.sepa_mandates import (
     suggest_rum,
     usable_mandate,
 )
+from app.payments.sepa_prenotify import announced_date, renotified_dates, renotify
 from app.payments.sepa_rules import (
     FIRST,
     ONE_OFF,
@@ -63,16 +64,21 @@ from reports.sepa_xml import Creditor, DebitLine, build_pain008
 __all__ = [
     "MandateForm",
     "MandateRow",
+    "announced_date",
     "get_mandate",
     "list_mandates",
     "mandate_form",
     "planned_collection_date",
     "prenotification",
+    "renotify",
     "revoke_mandate",
     "save_mandate",
     "suggest_rum",
     "usable_mandate",
 ]
+
+
+ANNOUNCED_PROBLEM = "prélèvement annoncé au client"
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,7 @@ def candidates(
     if invoice_ids is not None:
         query = query.where(Invoice.id.in_(invoice_ids))
     waiting = _pending_first(session)
+    renotified = renotified_dates(session)
     mandates: dict[int, SepaMandate | None] = {}
     taken: set[int] = set()  # mandates already used by an earlier row of this selection
     out: list[Candidate] = []
@@ -158,6 +165,7 @@ def candidates(
             # A mandate's first debit is FRST; its other invoices of the same file join that
             # one FRST transaction (see batch_xml): never an RCUR beside its FRST.
             sequence = sequence_type(mandate.kind, mandate.collections_done)
+            announced = renotified.get(invoice.id) or planned_collection_date(session, invoice)
             if problem:
                 pass
             elif mandate.id in waiting:
@@ -167,6 +175,12 @@ def candidates(
                 )
             elif mandate.kind == ONE_OFF and mandate.id in taken:
                 problem = "mandat ponctuel : un seul prélèvement possible"
+            elif announced != collection_date:
+                problem = (
+                    f"{ANNOUNCED_PROBLEM} pour le {announced:%d/%m/%Y} : prélever à "
+                    f"cette date, ou lui envoyer une nouvelle pré-notification pour le "
+                    f"{collection_date:%d/%m/%Y}"
+                )
             else:
                 taken.add(mandate.id)
         out.append(
