@@ -76,3 +76,18 @@ def vat_rates(session: Session) -> list[tuple[int, str]]:
             .order_by(VatRate.rate.desc(), VatRate.code)
         )
     ]
+
+
+_MODELS = {"clients": Client, "sites": Site, "articles": Article}
+
+
+def label_of(session: Session, kind: str, record_id: int) -> str | None:
+    """The label of a record no longer offered (deactivated) that a stored document still
+    names, so that opening and saving the document keeps it: « … (inactif) »."""
+    model = _MODELS.get(kind)
+    record = session.get(model, record_id) if model is not None else None
+    if record is None:
+        return None
+    if kind == "articles":
+        return f"{record.code} — {record.label} (inactif)"
+    return f"{record.name} ({record.code}) (inactif)"

@@ -196,3 +196,40 @@ def test_every_demo_payment_opened_changes_nothing(qtbot: QtBot, demo_db: Databa
         assert dialog.allocation.error.text() == "Indiquez au moins une facture à régler."
         dialog.reject()
     assert changes(before, snapshot(demo_db, PAYMENT_TABLES), demo_db) == set()
+
+
+def test_a_contract_naming_deactivated_records_round_trips(qtbot: QtBot, demo_db: Database) -> None:
+    """The client, site and line article of a draft deactivated since: still offered
+    (« (inactif) »), so an untouched save keeps them."""
+    from models.catalog import Article
+    from models.clients import Client, Site
+    from models.contracts import ContractLine, ContractLineVersion
+
+    with demo_db.write() as s:
+        contract = s.scalars(
+            select(Contract).where(Contract.status == ContractStatus.DRAFT)
+        ).first()
+        article = Article(code="ZZ-OLD", label="Ancienne prestation", unit="forfait")
+        article.vat_rate_id = s.scalar(select(Article.vat_rate_id).limit(1))
+        article.revenue_account_id = s.scalar(select(Article.revenue_account_id).limit(1))
+        s.add(article)
+        s.flush()
+        version = s.scalar(
+            select(ContractLineVersion)
+            .join(ContractLine, ContractLine.id == ContractLineVersion.line_id)
+            .where(ContractLine.contract_id == contract.id)
+        )
+        version.article_id = article.id
+        article.active = False
+        s.get(Client, contract.client_id).active = False
+        if contract.site_id:
+            s.get(Site, contract.site_id).active = False
+        contract_id, client_id = contract.id, contract.client_id
+    tab = _tab(qtbot, demo_db)
+    before = snapshot(demo_db, CONTRACT_TABLES)
+    tab.open_contract(contract_id)
+    assert tab.form.value("client_id") == client_id
+    assert tab.form.widget("client_id").currentText().endswith("(inactif)")
+    assert tab.lines.cellWidget(0, 0).currentText() == "ZZ-OLD — Ancienne prestation (inactif)"
+    assert tab.save() == contract_id, tab.form.general_error.text()
+    assert changes(before, snapshot(demo_db, CONTRACT_TABLES), demo_db) == set()

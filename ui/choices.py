@@ -59,8 +59,21 @@ class ChoiceSource(QObject):
             combo.addItem(label, value)
         for value, label, *_rest in self.rows:
             combo.addItem(label, value)
+        if current is not None and combo.findData(current) < 0:
+            self._add_inactive(combo, current)  # named, when the application knows it
         set_combo_value(combo, current)  # a value no longer offered stays, marked
         combo.blockSignals(False)
+
+    def _add_inactive(self, combo: QComboBox, value: Any) -> None:
+        label = self.ctx.query(choices.label_of, self.kind, value)
+        if label is not None:
+            combo.addItem(label, value)
+
+    def ensure(self, value: Any) -> None:
+        """Offer ``value`` even when it is no longer in the list (a deactivated client on a
+        stored contract): a record opened and saved keeps what it names."""
+        if self.combo is not None and value is not None and self.combo.findData(value) < 0:
+            self._add_inactive(self.combo, value)
 
 
 def bind(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -131,6 +132,8 @@ class LinesGrid(QTableWidget):
     ) -> None:
         super().__init__(0, len(LINE_HEADERS), parent)
         self.articles = articles
+        # Label of an article no longer in the list (deactivated) that a line still names.
+        self.inactive_label: Callable[[int], str | None] = lambda _a: None
         self.line_ids: list[int | None] = []
         self.site_ids: list[int | None] = []
         self.setHorizontalHeaderLabels(LINE_HEADERS)
@@ -178,6 +181,13 @@ class LinesGrid(QTableWidget):
         combo.setCurrentIndex(max(combo.findData(value), 0))
         return combo
 
+    def _keep_article(self, combo: QComboBox, article_id: int | None) -> None:
+        if article_id is not None and combo.findData(article_id) < 0:
+            label = self.inactive_label(article_id)
+            if label is not None:
+                combo.addItem(label, article_id)
+        combo.setCurrentIndex(max(combo.findData(article_id), 0))
+
     def add_line(self, row: queries.VersionRow | None = None) -> None:
         r = self.rowCount()
         self.insertRow(r)
@@ -187,6 +197,7 @@ class LinesGrid(QTableWidget):
             [(None, "—")] + [(a, label) for a, label, _p in self.articles],
             row.article_id if row else None,
         )
+        self._keep_article(article, row.article_id if row else None)
         article.currentIndexChanged.connect(lambda _i, combo=article: self._article_chosen(combo))
         self.setCellWidget(r, 0, article)
         self.setCellWidget(
@@ -221,7 +232,7 @@ class LinesGrid(QTableWidget):
             combo.addItem("—", None)
             for a, label, _p in articles:
                 combo.addItem(label, a)
-            combo.setCurrentIndex(max(combo.findData(current), 0))
+            self._keep_article(combo, current)
             combo.blockSignals(False)
 
     def _article_chosen(self, combo: QComboBox) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import choices as app_choices
 from app.billing import contracts as uc
 from app.billing import queries
 from app.billing.contracts import ContractForm, LineForm
@@ -116,6 +117,7 @@ class ContractsTab(Tab):
 
         self.form = FormWidget(HEADER_FIELDS, self)
         self.lines = LinesGrid([], self)
+        self.lines.inactive_label = lambda a: ctx.query(app_choices.label_of, "articles", a)
         choices.follow(ctx, self.lines, "articles", self.lines.set_articles)
         self.plan = make_table(PLAN_HEADERS, self)
         self.plan.setToolTip(
@@ -211,10 +213,11 @@ class ContractsTab(Tab):
 
     def _load_choices(self) -> None:
         """Client and site combos from app.choices, reloaded when clients or sites change."""
+        self.sources: dict[str, choices.ChoiceSource] = {}
         for name, kind in (("client_id", "clients"), ("site_id", "sites")):
             combo = self.form.widget(name)
             assert isinstance(combo, QComboBox)
-            choices.bind(self.ctx, combo, kind, fixed=[(None, "—")])
+            self.sources[name] = choices.bind(self.ctx, combo, kind, fixed=[(None, "—")])
 
     def refresh(self) -> None:
         self.list.set_rows(self.ctx.query(queries.list_contracts))
@@ -241,6 +244,8 @@ class ContractsTab(Tab):
         self.liaison.set_target(contract_id=contract_id)
         self.form.clear_errors()
         for key, value in d.header.items():
+            if key in self.sources:
+                self.sources[key].ensure(value)
             if key in self.form.widgets:
                 self.form.set_value(key, value if key != "end_date" else display(value))
         self.lines.set_rows(d.current)
