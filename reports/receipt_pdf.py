@@ -92,6 +92,19 @@ def header_flowables(issuer: Issuer, title: str, subtitle: str) -> list[object]:
     return out
 
 
+def client_flowables(heading: str, name: str, code: str, address: Sequence[str]) -> list[object]:
+    """The client block under the header: heading, name with account code, address."""
+    from reportlab.platypus import Paragraph, Spacer
+
+    from reports.fonts import styles
+
+    st = styles()
+    out: list[object] = [Paragraph(heading, st["bold"])]
+    out.append(Paragraph(f"{name} (compte {code})", st["base"]))
+    out += [Paragraph(line, st["base"]) for line in address]
+    return [*out, Spacer(1, 10)]
+
+
 def build_doc(buffer: io.BytesIO, title: str, author: str) -> object:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
@@ -127,10 +140,7 @@ def render_receipt(data: ReceiptData) -> bytes:
         f"Reçu de règlement n° {data.number}",
         f"Date du règlement : {data.date.strftime('%d/%m/%Y')}",
     )
-    story.append(Paragraph("Reçu de :", st["bold"]))
-    story.append(Paragraph(f"{data.client_name} (compte {data.client_code})", st["base"]))
-    story += [Paragraph(line, st["base"]) for line in data.client_address]
-    story.append(Spacer(1, 10))
+    story += client_flowables("Reçu de :", data.client_name, data.client_code, data.client_address)
     rows: list[list[object]] = [
         ["Montant reçu", format_amount(data.amount)],
         ["Mode de règlement", data.means],

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.money import format_amount
-from reports.receipt_pdf import Issuer, build_doc, header_flowables, simple_table
+from reports.receipt_pdf import (
+    Issuer,
+    build_doc,
+    client_flowables,
+    header_flowables,
+    simple_table,
+)
 
 
 @dataclass(frozen=True)
@@ -44,10 +50,9 @@ def render_attestation(data: AttestationData) -> bytes:
         f"Attestation fiscale {data.year} – services à la personne",
         f"Déclaration n° {data.declaration}{since} – SIREN {data.siren}",
     )
-    story.append(Paragraph("Bénéficiaire :", st["bold"]))
-    story.append(Paragraph(f"{data.client_name} (compte {data.client_code})", st["base"]))
-    story += [Paragraph(line, st["base"]) for line in data.client_address]
-    story.append(Spacer(1, 10))
+    story += client_flowables(
+        "Bénéficiaire :", data.client_name, data.client_code, data.client_address
+    )
     story.append(
         Paragraph(
             f"Nous attestons que {data.client_name} a payé en {data.year} la somme de "
