@@ -274,10 +274,61 @@ def preview(path: Path) -> RestorePreview:
     return RestorePreview(path, taken, path.stat().st_size, counts, last, problems)
 
 
-def restore(db_path: Path, backup: Path, *, now: dt.datetime | None = None) -> Path:
+class NumbersWouldBeLost(DatabaseError):
+    """The backup is older than numbers already given: restoring it would give them again."""
+
+    def __init__(self, numbers: list[str]) -> None:
+        self.numbers = numbers
+        shown = ", ".join(numbers[:30]) + (
+            f" … ({len(numbers)} en tout)" if len(numbers) > 30 else ""
+        )
+        super().__init__(
+            "Cette sauvegarde est antérieure à des numéros déjà attribués : {numbers}. "
+            "Les restaurer ferait redonner ces numéros à d'autres documents ; ne confirmez "
+            "qu'en le sachant (ces documents sont perdus de la base).",
+            numbers=shown,
+        )
+
+
+LOCK_WAIT_S = 5.0
+
+
+def _lock(db_path: Path) -> sqlite3.Connection:
+    """The base's write lock (``BEGIN IMMEDIATE``), refused while another process writes."""
+    conn = sqlite3.connect(str(db_path), timeout=LOCK_WAIT_S, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        conn.close()
+        raise DatabaseError(
+            "Une autre opération écrit dans la base (facturation, émission, saisie…) : "
+            "restauration refusée. Réessayez quand elle sera terminée."
+        ) from None
+    return conn
+
+
+def lost_numbers(lock: sqlite3.Connection, backup: Path) -> list[str]:
+    """Numbers given in the base (register of issued numbers) that the backup lacks."""
+    # attached for the rest of the lock's life (a read table cannot be detached in it)
+    lock.execute("ATTACH DATABASE ? AS restored", (str(backup),))
+    try:
+        rows = lock.execute(
+            "SELECT number FROM main.issued_numbers WHERE number NOT IN "
+            "(SELECT number FROM restored.issued_numbers) ORDER BY id"
+        ).fetchall()
+    except sqlite3.Error:
+        rows = []
+    return [r[0] for r in rows]
+
+
+def restore(
+    db_path: Path, backup: Path, *, now: dt.datetime | None = None, lose_numbers: bool = False
+) -> Path:
     """Replace the base at ``db_path`` by ``backup``; returns the safety copy of the base
-    as it was. Refused when the backup does not verify. The base must not be open elsewhere
-    (the caller holds its lease)."""
+    as it was. Refused when the backup does not verify, while another process writes
+    (the comparison and the safety copy are made under the base's write lock), and when
+    the backup lacks numbers the base has given, unless ``lose_numbers`` (the user saw
+    the list: :class:`NumbersWouldBeLost`)."""
     problems = verify_copy(backup)
     if problems:
         raise DatabaseError(
@@ -287,22 +338,19 @@ def restore(db_path: Path, backup: Path, *, now: dt.datetime | None = None) -> P
     now = now or dt.datetime.now()
     safety: Path | None = None
     if db_path.exists():
-        folder = backups_dir(db_path)
-        name = f"{db_path.stem}-{now:%Y%m%d-%H%M%S}-avant.db"
-        current = open_database(db_path, create=False)
+        lock = _lock(db_path)
         try:
-            safety = backup_database(current, folder / name)
-        except DatabaseError:
-            # A damaged base cannot go through the backup API: keep its raw bytes instead.
-            safety = folder / name
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(db_path, safety)
+            lost = lost_numbers(lock, backup)
+            if lost and not lose_numbers:
+                raise NumbersWouldBeLost(lost)
+            safety = _safety_copy(db_path, now)
         finally:
-            current.dispose()
+            lock.rollback()
+            lock.close()
     src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
     dst = sqlite3.connect(str(db_path), timeout=30)
     try:
-        src.backup(dst)
+        src.backup(dst)  # one step: the base is locked while it is replaced
     finally:
         dst.close()
         src.close()
@@ -315,6 +363,23 @@ def restore(db_path: Path, backup: Path, *, now: dt.datetime | None = None) -> P
     return safety or backup
 
 
+def _safety_copy(db_path: Path, now: dt.datetime) -> Path:
+    """The base as it is, beside its backups (read while the caller holds the write lock:
+    nothing can be committed in between)."""
+    folder = backups_dir(db_path)
+    name = f"{db_path.stem}-{now:%Y%m%d-%H%M%S}-avant.db"
+    current = open_database(db_path, create=False)
+    try:
+        return backup_database(current, folder / name)
+    except DatabaseError:
+        # A damaged base cannot go through the backup API: keep its raw bytes instead.
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(db_path, folder / name)
+        return folder / name
+    finally:
+        current.dispose()
+
+
 # --- CLI -----------------------------------------------------------------------------------
 
 
@@ -322,6 +387,11 @@ def register(sub: Any) -> None:
     p = sub.add_parser("restore", help="restaurer la base depuis une sauvegarde")
     p.add_argument("--from", dest="source", required=True, metavar="FICHIER")
     p.add_argument("--yes", action="store_true", help="ne pas demander de confirmation")
+    p.add_argument(
+        "--lose-numbers",
+        action="store_true",
+        help="restaurer même si la sauvegarde est antérieure à des numéros déjà attribués",
+    )
     p.set_defaults(func=cmd_restore)
 
 
@@ -350,8 +420,25 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(f"Restauration impossible : {held}")
         return 2
     try:
-        safety = restore(target, Path(args.source))
+        safety = _restore_asking(target, Path(args.source), args)
+    except DatabaseError as exc:
+        print(f"Restauration refusée : {exc}")
+        return 1
     finally:
         lease.release()
     print(f"Base restaurée. Copie de sécurité de la base remplacée : {safety}")
     return 0
+
+
+def _restore_asking(target: Path, source: Path, args: argparse.Namespace) -> Path:
+    """:func:`restore`; numbers that would be lost are listed and confirmed knowingly."""
+    try:
+        return restore(target, source, lose_numbers=args.lose_numbers)
+    except NumbersWouldBeLost as lost:
+        if args.yes:  # unattended: only with --lose-numbers
+            raise
+        print(lost)
+        answer = input("Restaurer quand même et perdre ces numéros ? Tapez PERDRE : ")
+        if answer.strip() != "PERDRE":
+            raise DatabaseError("Restauration annulée : aucun numéro perdu.") from None
+        return restore(target, source, lose_numbers=True)

@@ -6,7 +6,14 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
-from app.backups import auto_backup, backups_dir, preview, restore, startup_check
+from app.backups import (
+    NumbersWouldBeLost,
+    auto_backup,
+    backups_dir,
+    preview,
+    restore,
+    startup_check,
+)
 from app.db import Database
 from app.i18n import _
 
@@ -52,7 +59,19 @@ def choose_and_restore(parent: QWidget, db: Database) -> str | None:
         return None
     db.dispose()
     try:
-        safety = restore(db.path, Path(path))
+        try:
+            safety = restore(db.path, Path(path))
+        except NumbersWouldBeLost as lost:
+            knowingly = QMessageBox.warning(
+                parent,
+                "Propreo",
+                str(lost) + "\n\n" + _("Restaurer quand même et perdre ces numéros ?"),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if knowingly != QMessageBox.StandardButton.Yes:
+                return None
+            safety = restore(db.path, Path(path), lose_numbers=True)
     except Exception as exc:
         QMessageBox.critical(parent, "Propreo", str(exc))
         return None
