@@ -461,14 +461,21 @@ def test_case_2_and_4_tc_quote_with_photos_and_costing_then_billed_from_the_quot
     panel.margin.setText("30")
     expected = builder.compute(panel.builder_input())
     assert panel.result == expected and expected.margin_percent == E("30.00")
+    # By hand: 850,5 m² / 60 m²/h = 14,175 h of AS2 at 12,22 × 1,385 = 16,9247 → 239,91;
+    # 240 min = 4 h of AS1 at 12,10 × 1,385 = 16,7585 → 67,03; labour 306,94 + products 85
+    # + equipment 40 = 431,94; overheads 10 % = 43,19; cost 475,13; price = cost / (1 − 30 %).
+    assert (expected.hours, expected.labour) == (E("18.175"), E("306.94"))
+    assert (expected.overheads, expected.cost_price) == (E("43.19"), E("475.13"))
+    assert (expected.selling_price, expected.margin) == (E("678.76"), E("203.63"))
     assert editor.apply_builder()
     editor.close()
     with demo_db.read() as s:
         quote = s.get(Quote, quote_id)
         assert quote is not None
-        assert quote.total_ht == expected.selling_price + E("360.00")
+        assert quote.total_ht == E("1038.76")  # 678,76 + 2 × 180,00
         assert sorted(p.tag for p in quote.photos) == ["after", "before"]
         quote_ht, quote_ttc = quote.total_ht, quote.total_ttc
+        assert quote_ttc == E("1246.51")  # VAT 20 % of 1 038,76 = 207,75
         quote_lines = [(li.label, li.quantity, li.unit_price) for li in quote.lines]
 
     # Sent, accepted, planned; done and billed from the quote (Planning).
@@ -497,7 +504,7 @@ def test_case_2_and_4_tc_quote_with_photos_and_costing_then_billed_from_the_quot
     text = _pdf(demo_db, invoice.id)
     for value in (number, quote_number, "Enlèvement des encombrants", "360,00"):
         assert value in text, value
-    assert f"{quote_ttc:,.2f}".replace(",", " ").replace(".", ",") in text
+    assert "1 038,76" in text and "1 246,51" in text
 
 
 def test_case_4_one_off_billing_from_a_contract(qtbot: QtBot, demo_db: Database) -> None:
