@@ -212,6 +212,34 @@ def test_company_settings_saved_untouched_change_nothing(qtbot: QtBot, demo_db: 
     assert change.new == 12500000
 
 
+def test_company_settings_with_every_optional_field_round_trip(
+    qtbot: QtBot, demo_db: Database
+) -> None:
+    """An irregular first exercise, a closing on 30/06, VAT on debits, a share capital with
+    cents, 45 days end of month, a shorter SEPA notice: all kept by an untouched save."""
+    from app.company import form_from_company, get_company, save_company
+    from ui.settings_dialog import CompanyDialog
+
+    with demo_db.write() as s:
+        form = form_from_company(get_company(s))
+        form.share_capital = "50000,50"
+        form.street2 = "Bâtiment C"
+        form.vat_on_debits = True
+        form.payment_term_kind, form.payment_term_days = "days_eom", 45
+        form.late_penalty_rate, form.ecb_rate, form.ecb_rate_date = "12,15", "2,15", "01/07/2026"
+        form.sepa_prenotification_days = 5
+        form.fiscal_closing = "30/06"
+        form.fiscal_first_start, form.fiscal_first_end = "15/03/2025", "30/06/2026"
+        form.client_code_rule = "numeric"
+        save_company(s, form)
+    before = snapshot(demo_db)
+    dialog = CompanyDialog(_ctx(demo_db))
+    qtbot.addWidget(dialog)
+    dialog.save()
+    assert dialog.result() == 1, dialog.form.general_error.text()
+    assert_unchanged(demo_db, before)
+
+
 def test_email_settings_saved_untouched_change_nothing(qtbot: QtBot, demo_db: Database) -> None:
     from app.documents import email
     from ui.documents import EmailSettingsDialog
