@@ -123,3 +123,40 @@ def test_reverse_charge_refused_without_vat_number(session: Session) -> None:
     client.vat_number = "FR40552100554"
     inv = _issue(session, client, site, vat_rate_id=al)
     assert inv.number and inv.total_vat == 0 and inv.lines[0].vat_category == "AE"
+
+
+def test_reverse_charge_contract_without_vat_number_is_flagged_before_the_run(
+    session: Session,
+) -> None:
+    from app.billing.consistency import contract_problems
+    from app.billing.contracts import ContractForm, LineForm, activate, create_contract
+    from models.catalog import Article
+
+    fx.firm(session)
+    client = fx.client(session, "BTPNOVAT", vat_number="")
+    end_of_works = fx.article(session, "FINCH", "Nettoyage de fin de chantier")
+    end_of_works.vat_rate_id = session.scalar(select(VatRate.id).where(VatRate.code == "AL"))
+    contract = create_contract(
+        session,
+        ContractForm(client_id=client.id, start_date=dt.date(2026, 1, 1), title="Fin de chantier"),
+        [
+            LineForm(
+                "Nettoyage de fin de chantier", D(1), D(900), "monthly", "arrears", end_of_works.id
+            )
+        ],
+        today=dt.date(2026, 1, 1),
+    )
+    activate(session, contract.id)
+
+    def flagged() -> list[str]:
+        return [p.message for p in contract_problems(session) if p.kind.startswith("reverse")]
+
+    assert flagged() == [
+        "ligne « Nettoyage de fin de chantier » en autoliquidation (art. 283-2 nonies du CGI) "
+        "pour un client sans N° TVA intracommunautaire : renseignez-le dans sa fiche, ou "
+        "facturez avec TVA"
+    ]
+    client.vat_number = "FR40552100554"
+    session.flush()
+    assert flagged() == []
+    assert session.get(Article, end_of_works.id).sap_service is False

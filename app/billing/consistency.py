@@ -118,6 +118,7 @@ def contract_problems(session: Session, *, on: dt.date | None = None) -> list[Pr
                 )
             )
     problems += _sap_problems(session, live)
+    problems += _reverse_charge_problems(session, live)
     client_ids = {c.client_id for c in live}
     if client_ids:
         for client in session.scalars(
@@ -141,11 +142,13 @@ def _sap_problems(session: Session, live: list[Contract]) -> list[Problem]:
     if company is None or company.sap_declaration_number.strip():
         return []
     ten = Decimal(10)
+    # Articles marked « service à la personne » at 10 % (a 10 % line for works in a
+    # dwelling is not SAP and needs no declaration: app.sap).
     sap_articles = set(
         session.scalars(
             select(Article.id)
             .join(VatRate, VatRate.id == Article.vat_rate_id)
-            .where(VatRate.rate == ten, VatRate.category == "S")
+            .where(VatRate.rate == ten, VatRate.category == "S", Article.sap_service)
         )
     )
     problems: list[Problem] = []
@@ -160,6 +163,48 @@ def _sap_problems(session: Session, live: list[Contract]) -> list[Problem]:
                         f"ligne « {v.description} » à 10 % (services à la personne) sans "
                         "n° de déclaration SAP dans les paramètres de la société : "
                         "le taux de 20 % s'applique",
+                        c.id,
+                        c.client_id,
+                    )
+                )
+    return problems
+
+
+def _reverse_charge_problems(session: Session, live: list[Contract]) -> list[Problem]:
+    """A contract line in autoliquidation for a client without a VAT number: its invoice
+    would be refused at issue (app.billing.vat_rules), so it is said before the run."""
+    from models.catalog import Article, VatRate
+
+    reverse = set(
+        session.scalars(
+            select(Article.id)
+            .join(VatRate, VatRate.id == Article.vat_rate_id)
+            .where(VatRate.category == "AE")
+        )
+    )
+    if not reverse:
+        return []
+    without_vat = set(
+        session.scalars(
+            select(Client.id).where(
+                Client.id.in_({c.client_id for c in live}), Client.vat_number == ""
+            )
+        )
+    )
+    problems: list[Problem] = []
+    for c in live:
+        if c.client_id not in without_vat:
+            continue
+        for cl in c.lines:
+            v = cl.versions[-1] if cl.versions else None
+            if v is not None and not v.removed and v.article_id in reverse:
+                problems.append(
+                    Problem(
+                        "reverse_charge_without_vat",
+                        c.code,
+                        f"ligne « {v.description} » en autoliquidation (art. 283-2 nonies du "
+                        "CGI) pour un client sans N° TVA intracommunautaire : renseignez-le "
+                        "dans sa fiche, ou facturez avec TVA",
                         c.id,
                         c.client_id,
                     )
