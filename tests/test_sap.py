@@ -104,10 +104,13 @@ def test_sap_mentions_only_for_a_private_client_and_a_sap_article(session: Sessi
     text = _pdf_text(session, sap)
     assert DECLARATION in text and "199 sexdecies" in text
     assert b"SAP812345676" in build_cii_xml(doc)
-    # A company buying the same service, a private client's 10 % housing works: no SAP.
+    # A company or a copropriété buying the same service, a private client's 10 % housing
+    # works: no SAP.
     company = _client(session, "SOCIETE", "company")
+    copro = _client(session, "SDCTILL", "condominium")  # a copropriété is never a SAP client
     for invoice in (
         _invoice(session, company, ("MENAGE", "10")),
+        _invoice(session, copro, ("MENAGE", "10")),
         _invoice(session, person, ("TRXLOG", "1")),
     ):
         assert build_document(session, invoice.id).sap_mentions == ()
