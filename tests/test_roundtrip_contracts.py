@@ -5,59 +5,16 @@ changes no column of any row; one field changed changes that column only."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app.db import Database
 from models.contracts import Contract, ContractStatus
+from tests.roundtrip import ADDED, assert_only, assert_unchanged, changes, snapshot
 from ui.contracts import ContractsTab
 from ui.main_window import MainWindow
 from ui.payments import PaymentsTab
-
-CONTRACT_TABLES = (
-    "contracts",
-    "contract_lines",
-    "contract_line_versions",
-    "contract_sites",
-    "amendments",
-    "suspensions",
-)
-PAYMENT_TABLES = ("payments", "payment_allocations", "invoices")
-
-
-def snapshot(db: Database, tables: tuple[str, ...]) -> dict[str, dict[Any, tuple[Any, ...]]]:
-    """Every row of ``tables`` by id, every column."""
-    with db.read() as s:
-        return {
-            t: {
-                row._mapping["id"]: tuple(row)
-                for row in s.execute(text(f"SELECT * FROM {t} ORDER BY id"))
-            }
-            for t in tables
-        }
-
-
-def changes(
-    before: dict[str, dict[Any, tuple[Any, ...]]],
-    after: dict[str, dict[Any, tuple[Any, ...]]],
-    db: Database,
-) -> set[tuple[str, Any, str]]:
-    """(table, id, column) of every value that differs; a row added or removed as column '*'."""
-    out: set[tuple[str, Any, str]] = set()
-    with db.read() as s:
-        for table in before:
-            names = list(s.execute(text(f"SELECT * FROM {table} LIMIT 0")).keys())
-            old, new = before[table], after[table]
-            out |= {(table, key, "*") for key in old.keys() ^ new.keys()}
-            for key in old.keys() & new.keys():
-                out |= {
-                    (table, key, names[i])
-                    for i, (a, b) in enumerate(zip(old[key], new[key], strict=True))
-                    if a != b
-                }
-    return out
 
 
 def _tab(qtbot: QtBot, db: Database) -> ContractsTab:
@@ -75,11 +32,11 @@ def test_every_demo_contract_saved_untouched_changes_nothing(
         contracts = s.execute(select(Contract.id, Contract.code, Contract.status)).all()
     assert len(contracts) >= 20 and {c.status for c in contracts} >= {"active", "draft"}
     tab = _tab(qtbot, demo_db)
-    before = snapshot(demo_db, CONTRACT_TABLES)
+    before = snapshot(demo_db)
     for contract_id, code, _status in contracts:
         tab.open_contract(contract_id)
         assert tab.save() == contract_id, (code, tab.form.general_error.text())
-    assert changes(before, snapshot(demo_db, CONTRACT_TABLES), demo_db) == set()
+    assert_unchanged(demo_db, before)  # not even a « modifié » in the audit trail
 
 
 def test_one_header_field_changed_changes_that_column_only(qtbot: QtBot, demo_db: Database) -> None:
@@ -88,13 +45,11 @@ def test_one_header_field_changed_changes_that_column_only(qtbot: QtBot, demo_db
     tab = _tab(qtbot, demo_db)
     for contract_id, code in contracts:
         tab.open_contract(contract_id)
-        before = snapshot(demo_db, CONTRACT_TABLES)
+        before = snapshot(demo_db)
         tab.form.set_value("purchase_order", f"BC-{code}")
         assert tab.save() == contract_id
-        changed = changes(before, snapshot(demo_db, CONTRACT_TABLES), demo_db)
-        assert changed - {("contracts", contract_id, "updated_at")} == {
-            ("contracts", contract_id, "purchase_order")
-        }, code
+        (change,) = assert_only(demo_db, before, {("contracts", "purchase_order")})
+        assert (change.key, change.new) == ((contract_id,), f"BC-{code}")
 
 
 def test_one_line_field_of_a_draft_changes_that_column_only(
@@ -107,21 +62,14 @@ def test_one_line_field_of_a_draft_changes_that_column_only(
     for contract_id in drafts:
         tab.open_contract(contract_id)
         assert tab.lines.rowCount() >= 1
-        before = snapshot(demo_db, CONTRACT_TABLES)
-        version_id = tab.detail.current[-1]  # type: ignore[union-attr]
+        before = snapshot(demo_db)
+        current = tab.detail.current[-1]  # type: ignore[union-attr]
         last = tab.lines.rowCount() - 1
         tab.lines.item(last, 1).setText(tab.lines.item(last, 1).text() + " (révisé)")
         assert tab.save() == contract_id
-        changed = changes(before, snapshot(demo_db, CONTRACT_TABLES), demo_db)
-        stamps = {c for c in changed if c[2] == "updated_at"}
-        (description,) = changed - stamps
-        assert description[0::2] == ("contract_line_versions", "description"), changed
-        with demo_db.read() as s:
-            line_id = s.scalar(
-                text("SELECT line_id FROM contract_line_versions WHERE id = :id"),
-                {"id": description[1]},
-            )
-        assert line_id == version_id.line_id
+        (change,) = assert_only(demo_db, before, {("contract_line_versions", "description")})
+        assert change.new == current.description + " (révisé)"
+        assert before["contract_line_versions"][change.key]["line_id"] == current.line_id
 
 
 def test_an_amendment_changes_only_what_was_typed(qtbot: QtBot, demo_db: Database) -> None:
@@ -137,31 +85,23 @@ def test_an_amendment_changes_only_what_was_typed(qtbot: QtBot, demo_db: Databas
     day = dt.date(2026, 12, 1)
     for contract_id in active:
         tab.open_contract(contract_id)
-        before = snapshot(demo_db, CONTRACT_TABLES)
+        before = snapshot(demo_db)
         assert not tab.amend(day, day, "Sans changement")
         assert "Modifiez d'abord les lignes" in tab.form.general_error.text()
-        assert changes(before, snapshot(demo_db, CONTRACT_TABLES), demo_db) == set()
+        assert_unchanged(demo_db, before)
         follows = tab.detail.current[0]  # type: ignore[union-attr]
         tab.lines.item(0, 2).setText(str(follows.quantity + 1).replace(".", ","))
         assert tab.amend(day, day, "Une quantité de plus"), tab.form.general_error.text()
-        after = snapshot(demo_db, CONTRACT_TABLES)
-        with demo_db.read() as s:
-            names = list(s.execute(text("SELECT * FROM contract_line_versions LIMIT 0")).keys())
-        added = [
-            dict(zip(names, after["contract_line_versions"][k], strict=True))
-            for k in after["contract_line_versions"].keys()
-            - before["contract_line_versions"].keys()
-        ]
-        old = before["contract_line_versions"]
-        previous = dict(
-            zip(
-                names,
-                max(
-                    (v for v in old.values() if v[names.index("line_id")] == follows.line_id),
-                    key=lambda v: (v[names.index("valid_from")], v[names.index("id")]),
-                ),
-                strict=True,
-            )
+        found = changes(before, snapshot(demo_db))
+        added = [c.new for c in found if c.table == "contract_line_versions" and c.column == ADDED]
+        assert {c.table for c in found} <= {"contract_line_versions", "amendments", "audit_events"}
+        previous = max(
+            (
+                v
+                for v in before["contract_line_versions"].values()
+                if v["line_id"] == follows.line_id
+            ),
+            key=lambda v: (v["valid_from"], v["id"]),
         )
         assert len(added) == 1, added
         different = {
@@ -180,7 +120,7 @@ def test_every_demo_payment_opened_changes_nothing(qtbot: QtBot, demo_db: Databa
     qtbot.addWidget(window)
     tab = window.tab("Règlements")
     assert isinstance(tab, PaymentsTab)
-    before = snapshot(demo_db, PAYMENT_TABLES)
+    before = snapshot(demo_db)
     rows = tab.list.visible_rows()
     assert len(rows) >= 20
     credits = 0
@@ -195,7 +135,7 @@ def test_every_demo_payment_opened_changes_nothing(qtbot: QtBot, demo_db: Databa
         assert not dialog.save()
         assert dialog.allocation.error.text() == "Indiquez au moins une facture à régler."
         dialog.reject()
-    assert changes(before, snapshot(demo_db, PAYMENT_TABLES), demo_db) == set()
+    assert_unchanged(demo_db, before)
 
 
 def test_a_contract_naming_deactivated_records_round_trips(qtbot: QtBot, demo_db: Database) -> None:
@@ -226,10 +166,10 @@ def test_a_contract_naming_deactivated_records_round_trips(qtbot: QtBot, demo_db
             s.get(Site, contract.site_id).active = False
         contract_id, client_id = contract.id, contract.client_id
     tab = _tab(qtbot, demo_db)
-    before = snapshot(demo_db, CONTRACT_TABLES)
+    before = snapshot(demo_db)
     tab.open_contract(contract_id)
     assert tab.form.value("client_id") == client_id
     assert tab.form.widget("client_id").currentText().endswith("(inactif)")
     assert tab.lines.cellWidget(0, 0).currentText() == "ZZ-OLD — Ancienne prestation (inactif)"
     assert tab.save() == contract_id, tab.form.general_error.text()
-    assert changes(before, snapshot(demo_db, CONTRACT_TABLES), demo_db) == set()
+    assert_unchanged(demo_db, before)

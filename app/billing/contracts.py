@@ -292,6 +292,7 @@ def update_contract(
             )
         values = [_line_values(session, line, i) for i, line in enumerate(lines, 1)]
         keep = {line.line_id for line in lines if line.line_id}
+        removed = any(cl.id not in keep for cl in contract.lines)
         contract.lines[:] = [cl for cl in contract.lines if cl.id in keep]
         by_id = {cl.id: cl for cl in contract.lines}
         for i, (line, vals) in enumerate(zip(lines, values, strict=True), 1):
@@ -307,18 +308,29 @@ def update_contract(
                 cl.versions[0].valid_from = contract.start_date
             else:
                 cl.versions.append(ContractLineVersion(valid_from=contract.start_date, **vals))
-        changes["lines"] = ("", f"{len(lines)} ligne(s)")
+        if removed or _lines_touched(session):
+            changes["lines"] = ("", f"{len(lines)} ligne(s)")
+    sites_touched = any(isinstance(o, ContractSite) for o in (*session.new, *session.deleted))
     session.flush()
-    audit.record(
-        session,
-        "contract",
-        contract.id,
-        "update",
-        f"Contrat {contract.code} modifié",
-        client_id=contract.client_id,
-        changes=changes,
-    )
+    if changes or sites_touched:  # an untouched save writes nothing, not even its trail
+        audit.record(
+            session,
+            "contract",
+            contract.id,
+            "update",
+            f"Contrat {contract.code} modifié",
+            client_id=contract.client_id,
+            changes=changes,
+        )
     return contract
+
+
+def _lines_touched(session: Session) -> bool:
+    """Whether the lines written back differ from the stored ones (added, removed, changed)."""
+    kinds = (ContractLine, ContractLineVersion)
+    return any(isinstance(o, kinds) for o in (*session.new, *session.deleted)) or any(
+        isinstance(o, kinds) and session.is_modified(o) for o in session.dirty
+    )
 
 
 def _transition(session: Session, contract: Contract, target: str, summary: str) -> None:
