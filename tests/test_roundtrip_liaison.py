@@ -106,3 +106,22 @@ def test_one_entry_field_changed_changes_only_that_column(qtbot: QtBot, demo_db:
         allow=[("liaison_actions", "*")],  # the entry's log line « Fiche modifiée »
     )
     assert change.new == "06 00 11 22 33"
+
+
+def test_an_entry_of_a_deactivated_client_keeps_its_client(qtbot: QtBot, demo_db: Database) -> None:
+    """The entry form offers active clients only: an open entry about a client deactivated
+    since keeps it (it used to fall back to « (aucun) » and lose client, site and contract)."""
+    from models.clients import Client
+
+    full = _full_entry(demo_db)
+    with demo_db.write() as s:
+        entry = s.get(LiaisonEntry, full)
+        assert entry is not None
+        client_id = entry.client_id
+        s.get(Client, client_id).active = False  # type: ignore[union-attr]
+    dialog = _open(qtbot, _ctx(demo_db), full)
+    assert dialog.form.value("client_id") == client_id
+    before = snapshot(demo_db)
+    dialog.save()
+    assert dialog.result() == 1, dialog.form.general_error.text()
+    assert_unchanged(demo_db, before)
