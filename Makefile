@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB ?= $(shell $(PYTHON) -c "import os;print(os.path.join(os.environ.get('XDG_DATA_HOME', os.path.expanduser('~/.local/share')),'Propreo','demo.db'))")
 PYTEST_ARGS ?=
 
-.PHONY: system-deps run test lint format bundle screenshots guide clean migration schema bench
+.PHONY: system-deps run test test-pg lint format bundle screenshots guide clean migration schema bench
 
 system-deps:
 	@bash installer/linux/debian-deps.sh
@@ -23,6 +23,17 @@ run: system-deps $(STAMP)
 
 test: system-deps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# The whole suite again on a private PostgreSQL cluster (installer/linux/pg-test-cluster.sh).
+ifndef PG_TEST_DIR
+PG_TEST_DIR := $(shell mktemp -u -d "$${TMPDIR:-/tmp}/propreo-pg.XXXXXX")
+endif
+test-pg: system-deps $(STAMP)
+	bash installer/linux/pg-test-cluster.sh start "$(PG_TEST_DIR)" > "$(PG_TEST_DIR).env"
+	. "$(PG_TEST_DIR).env"; status=0; \
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS) || status=$$?; \
+	bash installer/linux/pg-test-cluster.sh stop "$(PG_TEST_DIR)"; rm -rf "$(PG_TEST_DIR)" "$(PG_TEST_DIR).env"; \
+	exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
