@@ -243,8 +243,7 @@ class MainWindow(QMainWindow):
         self.close()
 
     def backup(self) -> None:
-        if self.db.path is None:
-            return
+        # SQLite: backup API copy; PostgreSQL: pg_dump (app.pg_backup); both verified.
         folder = QFileDialog.getExistingDirectory(self, "Dossier de sauvegarde")
         if not folder:
             return
