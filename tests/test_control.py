@@ -31,6 +31,7 @@ from models.catalog import ArticleFamily
 from models.contracts import Contract
 from models.invoices import Invoice, InvoiceStatus
 from tests import billing_fixtures as bf
+from tests.pg import target_of
 
 D = dt.date
 
@@ -247,7 +248,7 @@ def test_provisional_correct_recompute_and_partial_issue(
 
 
 def test_cli_json_shape(db: Database, month_db: dict[str, int], capsys) -> None:  # type: ignore[no-untyped-def]
-    url = str(db.engine.url.database)
+    url = target_of(db)
     db.dispose()
     assert main(["--db", url, "billing", "control", "--period", "2026-09", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

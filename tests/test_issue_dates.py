@@ -25,6 +25,7 @@ from models.billing import BillingRun
 from models.clients import Client
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 from models.quotes import Quote
+from tests.pg import target_of
 
 D = dt.date
 TODAY = D(2026, 12, 7)
@@ -37,7 +38,7 @@ def pinned() -> object:
 
 
 def _db_path(db: Database) -> str:
-    return str(db.engine.url.database)
+    return target_of(db)
 
 
 def _runs(db: Database) -> int:

@@ -19,6 +19,7 @@ from sqlalchemy import event, text
 from app.billing import invoice_list as queries
 from app.billing.invoice_list import InvoiceRow
 from app.db import Database
+from models.invoices import Invoice
 from ui.billing import INVOICE_COLUMNS, INVOICE_SORT_KEYS, BillingTab
 from ui.lazy_table import PagedTableModel
 from ui.main_window import MainWindow
@@ -30,7 +31,7 @@ COPIES = 9  # the demo's ~350 invoices ten times over
 def big_db(demo_db: Database) -> Iterator[Database]:
     """The demo firm with its invoices copied (new numbers, objects « lot k »)."""
     with demo_db.write() as s:
-        cols = [r[1] for r in s.execute(text("PRAGMA table_info(invoices)")) if r[1] != "id"]
+        cols = [c.name for c in Invoice.__table__.columns if c.name != "id"]
         plain = ", ".join(cols)
         copied = ", ".join(
             "number || '/' || :k"
@@ -48,7 +49,7 @@ def big_db(demo_db: Database) -> Iterator[Database]:
                     f"INSERT INTO invoices ({plain}) SELECT {copied} FROM invoices "
                     "WHERE number IS NULL OR number NOT LIKE '%/%'"
                 ),
-                {"k": k},
+                {"k": str(k)},
             )
     yield demo_db
 

@@ -14,6 +14,7 @@ from app.errors import ValidationErrors
 from app.revisions import indices
 from app.revisions.indices import IndexForm
 from models.revisions import Periodicity
+from tests.pg import target_of
 
 INSEE_EXPORT = """\
 "Libellé";"Indice du coût horaire du travail révisé - Salaires et charges - Section N"
@@ -552,7 +553,7 @@ def test_cli_due_apply_and_import(db: Database, tmp_path: Path, capsys) -> None:
                 next_revision=dt.date(2026, 9, 1),
             ),
         )
-    target = str(db.engine.url.database)
+    target = target_of(db)
     assert main(["--db", target, "revisions", "due", "--until", "2026-09-30", "--json"]) == 0
     [row] = json.loads(capsys.readouterr().out)
     assert (row["contract"], row["coefficient"], row["gain"]) == ("CT-T1", "1.065223", "1103.56")
