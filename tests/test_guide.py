@@ -197,7 +197,7 @@ def test_cases_3_4_6_7_contract_billing_payment_liaison(
         grid.cellWidget(row, 4).setCurrentIndex(grid.cellWidget(row, 4).findData(frequency))
         grid.cellWidget(row, 5).setCurrentIndex(grid.cellWidget(row, 5).findData(term))
     grid.item(2, 7).setText("20/11/2026")
-    assert grid.item(0, 3).text() == "1250" and grid.item(1, 3).text() == "1.8"
+    assert grid.item(0, 3).text() == "1250" and grid.item(1, 3).text() == "1,8"
     contract_id = tab.save()
     assert contract_id is not None, tab.status_label.text()
     tab.activate()
