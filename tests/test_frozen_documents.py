@@ -25,6 +25,7 @@ from app.documents.render import render_one
 from models.clients import Client, ClientKind
 from models.company import CompanySettings
 from models.invoices import Invoice, InvoiceLine, InvoiceStatus
+from models.payments import SepaMandate
 from reports.facturx import build_cii_xml
 
 D = dt.date
@@ -80,6 +81,28 @@ def _change_every_setting(db: Database) -> None:
         set_logo(session, _png("red"))
 
 
+def _change_the_clients(db: Database, ids: list[int]) -> None:
+    """What the buyer side shows and may change after issue: the agreed payment terms, the
+    commitment number, the direct-debit mandate (revoked, a new one signed)."""
+    with db.write() as session:
+        for n, invoice in enumerate(session.scalars(select(Invoice).where(Invoice.id.in_(ids)))):
+            client = session.get(Client, invoice.client_id)
+            client.payment_term_kind, client.payment_term_days = "days_eom", 45
+            client.chorus_commitment = f"EJ-NOUVEAU-{n}"
+            for mandate in session.scalars(
+                select(SepaMandate).where(
+                    SepaMandate.client_id == client.id, SepaMandate.status == "active"
+                )
+            ):
+                mandate.status, mandate.revoked_on = "revoked", D(2026, 12, 7)
+                session.add(
+                    SepaMandate(
+                        client_id=client.id, rum=f"RUM-NOUVEAU-{n}", iban="FR7610107001011234567890129",
+                        signature_date=D(2026, 12, 7), status="active",
+                    )
+                )  # fmt: skip
+
+
 def _issued_sample(db: Database) -> list[int]:
     """One issued invoice per way the seller shows on it: transfer (bank details), direct
     debit (ICS), public buyer (ECB rate), private person (10 % SAP line), professional."""
@@ -117,6 +140,7 @@ def test_issued_documents_print_identically_after_every_company_setting_changes(
     ids = _issued_sample(demo_db)
     before = _produce(demo_db, ids)
     _change_every_setting(demo_db)
+    _change_the_clients(demo_db, ids)
     after = _produce(demo_db, ids)
     for (doc, text, xml), (doc2, text2, xml2) in zip(before, after, strict=True):
         assert doc2 == doc, doc.number
@@ -128,6 +152,8 @@ def test_issued_documents_print_identically_after_every_company_setting_changes(
     assert "BRED" not in texts and "FR99ZZZ999999" not in texts and "Nouvelle" not in texts
     assert all(d.logo_png == _png("blue") for d, _t, _x in after)
     assert any(d.payment.collection_date for d, _t, _x in after)  # a pre-notified debit
+    assert any(d.payment.mandate_reference.startswith("RUM-") for d, _t, _x in after)
+    assert "RUM-NOUVEAU" not in texts and "EJ-NOUVEAU" not in texts
     # A draft is not frozen: it shows today's settings.
     with demo_db.write() as session:
         draft_id = session.scalar(select(Invoice.id).where(Invoice.status == InvoiceStatus.DRAFT))

@@ -325,7 +325,7 @@ def test_ecb_setting_refuses_what_an_accountant_would(rate: str, day: str, messa
 def test_ecb_setting_round_trips_through_the_settings_form(demo_db: Database) -> None:
     with demo_db.read() as session:
         form = form_from_company(session.get(CompanySettings, 1))
-    assert (form.ecb_rate, form.ecb_rate_date) == ("2.15", "01/07/2026")
+    assert (form.ecb_rate, form.ecb_rate_date) == ("2,15", "01/07/2026")  # French, as typed
     form.ecb_rate, form.ecb_rate_date = "2.4", "01/01/2027"
     with demo_db.write() as session:
         save_company(session, form)

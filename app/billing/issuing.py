@@ -145,7 +145,11 @@ def _guard_issued(session: Session, _context: object, _instances: object) -> Non
 _SNAPSHOT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
-def client_snapshot(client: Client, site: Site | Any | None) -> str:
+def client_snapshot(
+    client: Client, site: Site | Any | None, mandate: tuple[str, str] | None = None
+) -> str:
+    """The buyer as the document shows it, frozen at issue: identity, address, its payment
+    terms and, for a direct debit, the mandate announced (RUM, debtor IBAN)."""
     data = {
         "code": client.code,
         "name": client.name,
@@ -164,7 +168,11 @@ def client_snapshot(client: Client, site: Site | Any | None) -> str:
         "chorus_commitment": client.chorus_commitment,
         "account_code": client.account_code,
         "manager": client.manager.name if client.manager_id and client.manager else "",
+        "payment_term_kind": client.payment_term_kind,
+        "payment_term_days": client.payment_term_days,
     }
+    if mandate is not None:
+        data["mandate"] = {"rum": mandate[0], "iban": mandate[1]}
     if site is not None:
         data["site"] = {
             "code": site.code,
@@ -175,6 +183,31 @@ def client_snapshot(client: Client, site: Site | Any | None) -> str:
             "country": getattr(site, "country", None) or "FR",
         }
     return _SNAPSHOT_JSON(data)
+
+
+def _mandates(
+    session: Session, invoices: list[Any], clients: dict[int, Any]
+) -> dict[int, tuple[str, str]]:
+    """Invoice id → the mandate its direct debit announces (RUM, IBAN): the client's active
+    mandate at issue, as app.documents.build prints it. Without one the invoice asks for a
+    transfer until a mandate is signed, and nothing is frozen."""
+    from models.payments import SepaMandate
+
+    debited = {
+        i.id: i.client_id
+        for i in invoices
+        if (i.payment_means or clients[i.client_id].payment_means) == "direct_debit"
+    }
+    if not debited:
+        return {}
+    active: dict[int, tuple[str, str]] = {}
+    for client_id, rum, iban in session.execute(
+        select(SepaMandate.client_id, SepaMandate.rum, SepaMandate.iban)
+        .where(SepaMandate.client_id.in_(set(debited.values())), SepaMandate.status == "active")
+        .order_by(SepaMandate.id)
+    ):
+        active.setdefault(client_id, (rum, iban))
+    return {i: active[c] for i, c in debited.items() if c in active}
 
 
 def _last_hash(session: Session) -> tuple[int, str]:
@@ -374,6 +407,7 @@ def issue_invoices(
         ids_ = [i.id for i in group]
         taken = next_numbers(session, series_code, issue_date, ids_, doc_type=kind)
         assigned.update(zip(ids_, taken, strict=True))
+    mandates = _mandates(session, invoices, clients)
     terms_of: dict[int, PaymentTerms] = {}
     for n, invoice in enumerate(invoices, 1):
         client = clients[invoice.client_id]
@@ -398,7 +432,7 @@ def issue_invoices(
             ),
             "payment_terms": terms.label(),
             "payment_means": invoice.payment_means or client.payment_means,
-            "client_snapshot": client_snapshot(client, site),
+            "client_snapshot": client_snapshot(client, site, mandates.get(invoice.id)),
             "seller_snapshot": seller,
             "issued_at": now,
             "issued_by_id": user_id,

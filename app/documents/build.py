@@ -224,21 +224,11 @@ def _means(client: Client, invoice: Invoice, seller: dict[str, Any]) -> PaymentM
     debtor_iban = ""
     collection_date: dt.date | None = None
     if code == MEANS_DIRECT_DEBIT:
-        from sqlalchemy import select
-
-        from models.payments import SepaMandate
-
-        row = (
-            session_of(invoice)
-            .scalars(
-                select(SepaMandate).where(
-                    SepaMandate.client_id == client.id, SepaMandate.status == "active"
-                )
-            )
-            .first()
-        )
-        if row is not None:
-            mandate, debtor_iban = row.rum, row.iban
+        frozen = _frozen(invoice).get("mandate")
+        if isinstance(frozen, dict):  # announced at issue
+            mandate, debtor_iban = frozen.get("rum", ""), frozen.get("iban", "")
+        else:  # a draft, or a document issued before mandates were frozen
+            mandate, debtor_iban = _active_mandate(invoice, client)
         if not (mandate and debtor_iban):
             code = MEANS_SEPA_TRANSFER  # no usable mandate: ask for a transfer
         elif invoice.kind != InvoiceKind.CREDIT_NOTE:
@@ -261,6 +251,30 @@ def _means(client: Client, invoice: Invoice, seller: dict[str, Any]) -> PaymentM
     )
 
 
+def _frozen(invoice: Invoice) -> dict[str, Any]:
+    """The client snapshot of an issued document ({} for a draft)."""
+    if invoice.status != InvoiceStatus.ISSUED:
+        return {}
+    return _Snap(invoice.client_snapshot, None).data
+
+
+def _active_mandate(invoice: Invoice, client: Client) -> tuple[str, str]:
+    from sqlalchemy import select
+
+    from models.payments import SepaMandate
+
+    row = (
+        session_of(invoice)
+        .scalars(
+            select(SepaMandate).where(
+                SepaMandate.client_id == client.id, SepaMandate.status == "active"
+            )
+        )
+        .first()
+    )
+    return (row.rum, row.iban) if row is not None else ("", "")
+
+
 def session_of(obj: Any) -> Session:
     from sqlalchemy.orm import object_session
 
@@ -275,9 +289,11 @@ PERIODIC_NOTE = "ramené à 45 jours après émission pour une facture périodiq
 def _terms_text(invoice: Invoice, client: Client) -> str:
     """The client's terms as agreed; on a month-end (periodic) invoice whose due date the
     45-day cap brought forward, say so, so that the printed date and terms agree."""
+    frozen = _frozen(invoice)  # the terms agreed at issue (older documents: the client's)
     try:
         terms: PaymentTerms | None = PaymentTerms(
-            client.payment_term_kind, client.payment_term_days
+            frozen.get("payment_term_kind", client.payment_term_kind),
+            frozen.get("payment_term_days", client.payment_term_days),
         )
     except Exception:
         terms = None
@@ -375,7 +391,8 @@ def build_document(
         )
         if site
         else None,
-        purchase_order=invoice.purchase_order or client.chorus_commitment,
+        purchase_order=invoice.purchase_order
+        or _frozen(invoice).get("chorus_commitment", client.chorus_commitment),
         contract_reference=_contract_reference(session, invoice.contract_id),
         original_number=origin.number or "" if origin else "",
         original_date=origin.issue_date if origin else None,
