@@ -195,13 +195,17 @@ def test_recent_invoices_wait_for_the_prenotification_delay(
     assert exc.value.fields == ["Factures"]
     assert f"{recent.number} : préavis insuffisant" in str(exc.value)
 
-    # A shorter delay agreed with the clients (company setting): 5 days.
+    # A shorter delay agreed with the clients later (company setting: 5 days) does not move
+    # the date the issued invoice announced (its pre-notification, frozen at issue): the
+    # recent invoice is still debited from 14/09, not 07/09.
     company.sepa_prenotification_days = 5  # type: ignore[attr-defined]
     assert [c.problem for c in candidates(session, D(2026, 9, 7))] == [
         f"premier prélèvement du mandat en attente de confirmation (lot {batch.reference})"
     ]
     confirm_batch(session, batch.id)
-    (second,) = create_batches(session, D(2026, 9, 7), created_on=D(2026, 9, 2))
+    with pytest.raises(ValidationError):
+        create_batches(session, D(2026, 9, 7), created_on=D(2026, 9, 2))
+    (second,) = create_batches(session, D(2026, 9, 14), created_on=D(2026, 9, 2))
     assert [(line.invoice_id, line.sequence) for line in second.lines] == [(recent.id, "RCUR")]
 
 
