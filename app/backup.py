@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 
 from app.db import Database
@@ -24,26 +26,35 @@ def backup_database(db: Database, out: Path) -> Path:
         dump(db.engine.url, out)
         _copy_files(db, out)
         return out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    tmp.unlink(missing_ok=True)
-    src = sqlite3.connect(str(db.path), timeout=30)
+    out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # A name of its own (two backups in the same second never share one), readable by
+    # the user alone, removed whatever happens before it is moved into place.
+    fd, name = tempfile.mkstemp(prefix=out.name + ".", suffix=".part", dir=out.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
-        dst = sqlite3.connect(str(tmp))
+        src = sqlite3.connect(str(db.path), timeout=30)
         try:
-            src.backup(dst, pages=1024)
-            dst.execute("PRAGMA journal_mode=DELETE")
+            dst = sqlite3.connect(str(tmp))
+            try:
+                src.backup(dst, pages=1024)
+                dst.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
-    problems = verify_backup(tmp)
-    if problems:
-        tmp.unlink(missing_ok=True)
+            src.close()
+        problems = verify_backup(tmp)
+        if problems:
+            raise DatabaseError(
+                "La sauvegarde écrite est invalide : {problems}", problems="; ".join(problems)
+            )
+        tmp.replace(out)
+    except sqlite3.Error as exc:
         raise DatabaseError(
-            "La sauvegarde écrite est invalide : {problems}", problems="; ".join(problems)
-        )
-    tmp.replace(out)
+            "Sauvegarde impossible vers « {path} » : {error}", path=str(out), error=exc
+        ) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
     _copy_files(db, out)
     return out
 

@@ -84,8 +84,21 @@ def make_backup(db: Database, *, now: dt.datetime | None = None, tag: str = "") 
         raise DatabaseError("La sauvegarde intégrée ne concerne que les bases SQLite.")
     now = now or dt.datetime.now()
     folder = backups_dir(db.path)
-    name = f"{db.path.stem}-{now:%Y%m%d-%H%M%S}{'-' + tag if tag else ''}.db"
-    target = backup_database(db, folder / name)
+    stem = f"{db.path.stem}-{now:%Y%m%d-%H%M%S}{'-' + tag if tag else ''}"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    name, n = f"{stem}.db", 1
+    while True:  # the name is reserved atomically: another backup in the same second
+        try:
+            (folder / name).touch(mode=0o600, exist_ok=False)
+            break
+        except FileExistsError:
+            n += 1
+            name = f"{stem}-{n}.db"
+    try:
+        target = backup_database(db, folder / name)
+    except BaseException:
+        _remove(folder / name)
+        raise
     problems = verify_copy(target)
     if problems:
         _remove(target)

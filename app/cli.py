@@ -273,6 +273,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+def private_files() -> None:
+    """Every file Propreo creates is readable by its user alone (0600, folders 0700): the
+    base, its WAL, the lease, backups, photos, archived PDFs and exports hold the firm's
+    data. On Windows the user's profile folders are already private (inherited ACLs):
+    the umask has no effect there (docs/THREAT_MODEL.md)."""
+    if os.name == "posix":
+        os.umask(0o077)
+
+
 def run() -> None:
     """Entry point of ``propreo``, ``python -m app`` and the bundle: run one command, then
     leave quickly.
@@ -283,6 +292,7 @@ def run() -> None:
     checkpoints its WAL when the last connection closes), then the surviving objects are
     frozen out of the collector. atexit handlers and buffered files are flushed as usual.
     """
+    private_files()
     code = main()
     database_module = sys.modules.get("app.db")  # not imported by --version or --help
     if database_module is not None:
