@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -61,6 +63,18 @@ def set_combo_value(combo: QComboBox, value: Any) -> None:
         i = combo.count() - 1
         combo.setItemData(i, True, _KEPT_ROLE)
     combo.setCurrentIndex(max(i, 0))
+
+
+def save_cancel_buttons(dialog: QDialog, save_label: str) -> QDialogButtonBox:
+    """« <save_label> » / « Annuler » buttons wired to ``dialog.save`` and ``dialog.reject``."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, dialog
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Save).setText(save_label)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuler"))
+    buttons.accepted.connect(dialog.save)  # type: ignore[attr-defined]
+    buttons.rejected.connect(dialog.reject)
+    return buttons
 
 
 @dataclass(frozen=True)

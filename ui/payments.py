@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -45,7 +44,7 @@ from app.payments.receipts import receipt_pdf
 from models.payments import PaymentMeans
 from ui import choices
 from ui.context import Tab, UiContext
-from ui.forms import Field, FormWidget, error_label
+from ui.forms import Field, FormWidget, error_label, save_cancel_buttons
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
@@ -230,13 +229,7 @@ class PaymentDialog(QDialog):
             self.allocation.writeoff_check,
             self.allocation.rest_label,
         )
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Enregistrer"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuler"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = save_cancel_buttons(self, _("Enregistrer"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         layout.addWidget(self.allocation, 1)
@@ -318,13 +311,7 @@ class AllocateCreditDialog(QDialog):
         self.allocation = AllocationGrid(ctx, self)
         self.allocation.available = payment.unallocated
         self.allocation.load(payment.client_id)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText(_("Imputer"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Annuler"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = save_cancel_buttons(self, _("Imputer"))
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.allocation, 1)
