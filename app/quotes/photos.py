@@ -26,6 +26,10 @@ FIELD = "Photo"
 MAX_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # 50 Mpx: above any phone camera, far below a decompression bomb
 MAX_SIDE = 12_000
+# Photos are kept at most this long on their long side (a quote page prints them 8 cm
+# wide): decoded reduced (JPEG draft, else reduce) so that a legal 12,000-pixel image
+# never holds several full-size copies in memory.
+STORED_SIDE = 3_000
 THUMB_SIDE = 320
 SUBDIR = "photos"
 
@@ -92,8 +96,15 @@ def _decode(data: bytes, name: str) -> Image.Image:
             height=height,
             limit=MAX_PIXELS // 1_000_000,
         )
+    factor = max(1, -(-max(width, height) // STORED_SIDE))  # ceil
+    if factor > 1 and image.format == "JPEG":
+        image.draft("RGB", (-(-width // factor), -(-height // factor)))  # DCT scaling
     try:
         image.load()
+        if factor > 1 and max(image.size) > STORED_SIDE:
+            fmt = image.format
+            image = _reduced(image, -(-max(image.size) // STORED_SIDE))
+            image.format = fmt
     except Image.DecompressionBombError:
         raise _refuse(
             "« {name} » déclare une taille d'image démesurée : fichier refusé.", name=name
@@ -101,6 +112,17 @@ def _decode(data: bytes, name: str) -> Image.Image:
     except (OSError, SyntaxError, ValueError, EOFError):
         raise _refuse("« {name} » est tronqué ou endommagé : fichier refusé.", name=name) from None
     return image
+
+
+def _reduced(image: Image.Image, factor: int) -> Image.Image:
+    """``image`` divided by ``factor`` (box average); the full-size pixels are released."""
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    info = dict(image.info)
+    small = image.reduce(factor)
+    small.info.update(info)
+    image.close()
+    return small
 
 
 def clean_image(image: Image.Image) -> Image.Image:
