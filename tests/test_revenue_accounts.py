@@ -51,7 +51,7 @@ def test_tc_invoice_goes_to_one_off_revenue_and_family(demo_db: Database, tmp_pa
                 site_id=site.id,
                 kind=QuoteKind.EXTRA_WORK,
                 title="Remise en état après dégât des eaux",
-                quote_date=TODAY,
+                quote_date=TODAY - dt.timedelta(days=25),
                 lines=[
                     uc.LineForm(
                         label="Heures de nettoyage",
@@ -63,9 +63,10 @@ def test_tc_invoice_goes_to_one_off_revenue_and_family(demo_db: Database, tmp_pa
                 ],
             ),
         )
-        uc.send_quote(session, quote.id, TODAY)
-        uc.accept_quote(session, quote.id, TODAY)
-        planning.mark_done(session, quote.jobs[0].id, TODAY)
+        accepted = TODAY - dt.timedelta(days=20)
+        uc.send_quote(session, quote.id, accepted)
+        uc.accept_quote(session, quote.id, accepted)
+        planning.mark_done(session, quote.jobs[0].id, quote.jobs[0].planned_date)
         invoice = invoicing.invoice_job(session, quote.jobs[0].id, TODAY)
         (number,) = issue_invoices(session, [invoice.id])
         family = session.get(ArticleFamily, invoice.lines[0].family_id)
