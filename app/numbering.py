@@ -264,3 +264,26 @@ def check_continuity(session: Session) -> list[SeriesReport]:
             )
         )
     return reports
+
+
+class NumberPeek:
+    """The numbers documents would take if numbered now, in the order asked, without taking
+    any (for the confirmation shown before numbering; another user may number first)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._next: dict[tuple[str, str], int] = {}
+
+    def take(self, series_code: str, doc_date: dt.date) -> tuple[NumberSeries, str]:
+        series = get_series(self.session, series_code)
+        key = f"{doc_date.year:04d}" if series.yearly_reset else ""
+        if (series_code, key) not in self._next:
+            last = self.session.scalar(
+                select(NumberCounter.last_value).where(
+                    NumberCounter.series_id == series.id, NumberCounter.period_key == key
+                )
+            )
+            self._next[series_code, key] = (last or 0) + 1
+        seq = self._next[series_code, key]
+        self._next[series_code, key] = seq + 1
+        return series, format_number(series.pattern, seq, doc_date)

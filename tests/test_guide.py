@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -22,6 +23,7 @@ from app.help import guide_pdf
 from models.clients import Client, Site
 from models.contracts import Contract
 from models.invoices import Invoice
+from tests.dialogs import ACCEPT, answer
 from tests.pg import target_of
 from ui import help as ui_help
 from ui import screenshots
@@ -221,7 +223,8 @@ def test_cases_3_4_6_7_contract_billing_payment_liaison(
     ours = [d for d in billing.review.drafts if d.client_id == client_id]
     assert [d.total_ht for d in ours] == [Decimal("1430.00")]
     assert ours[0].status == "draft"
-    billing.issue(selected_only=False)
+    answer(ACCEPT)  # the confirmation: count, totals, numbers, issue date
+    billing.issue_all_button.click()
     qtbot.waitUntil(lambda: bool(billing.last_numbers), timeout=90_000)
     with demo_db.read() as s:
         invoice = s.scalar(select(Invoice).where(Invoice.client_id == client_id))
@@ -307,6 +310,8 @@ def test_cases_2_and_4_tc_quote_then_one_off_invoice_from_the_quote(
     assert editor.save(), editor.form.general_error.text()
     quote_id = editor.quote_id
     tab.refresh()
+    tab.open_documents = False
+    answer(QMessageBox.ButtonRole.ActionRole)  # numbered, then printed (no mail server)
     tab.send(quote_id, day)
     tab.accept(quote_id, day + dt.timedelta(days=3), plan_date=D(2026, 9, 12))
     with demo_db.read() as s:

@@ -10,9 +10,11 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from app.db import Database
+from app.money import format_amount
 from models.contracts import Contract
 from models.invoices import Invoice
 from tests import billing_fixtures as bf
+from tests.dialogs import ACCEPT, REJECT, answer
 from ui.billing import BillingTab
 from ui.contracts import ContractsTab
 from ui.main_window import MainWindow
@@ -37,17 +39,31 @@ def test_run_review_issue_and_view_on_the_demo_firm(
     assert "facture(s) provisoire(s)" in tab.totals.text()
     viewer = tab.open_invoice(drafts[0].id, modal=False)
     assert viewer.lines.rowCount() >= 1 and "Total TTC" in viewer.totals.text()
-    # Issue everything: numbers follow the demo's history without a gap.
-    tab.issue(selected_only=False)
-    qtbot.waitUntil(lambda: bool(tab.last_numbers), timeout=60_000)
-    assert len(tab.last_numbers) == len(drafts)
+    # « Émettre tout » first says what it will do; cancelled, nothing is numbered.
     with demo_db.read() as s:
         last_before = s.scalar(
             select(func.max(Invoice.number)).where(
                 Invoice.issue_date < D(2026, 10, 1), Invoice.series_code == "invoice"
             )
         )
-    assert int(tab.last_numbers[0][-5:]) == int(last_before[-5:]) + 1
+    first = f"FA2026-{int(last_before[-5:]) + 1:05d}"
+    last = f"FA2026-{int(last_before[-5:]) + len(drafts):05d}"
+    seen: list[str] = []
+    answer(REJECT, seen=seen)
+    tab.issue_all_button.click()
+    total_ht = format_amount(tab.review.total_ht)
+    total_ttc = format_amount(tab.review.total_ttc)
+    assert f"{len(drafts)} documents seront numérotés et figés" in seen[0]
+    assert f"Factures : {len(drafts)} ({first} à {last})" in seen[0]
+    assert "Date d'émission : 31/10/2026" in seen[0]
+    assert f"Total : {total_ht} HT — {total_ttc} TTC" in seen[0]
+    assert len(tab.review.drafts) == len(drafts) and tab.last_numbers == []
+    # Confirmed: numbers follow the demo's history without a gap, as announced.
+    answer(ACCEPT)
+    tab.issue_all_button.click()
+    qtbot.waitUntil(lambda: bool(tab.last_numbers), timeout=60_000)
+    assert len(tab.last_numbers) == len(drafts)
+    assert (tab.last_numbers[0], tab.last_numbers[-1]) == (first, last)
     assert tab.review.drafts == []
     # The invoice list shows them with the period filter.
     tab.f_period.setText("2026-10")
@@ -152,7 +168,10 @@ def test_manual_invoice_draft_then_issue_from_the_list(qtbot: QtBot, db: Databas
         Decimal("233.16")
     ]  # (182 + 12.30) × 1.2
     tab.invoices.view.selectRow(0)
-    tab.issue_listed()
+    seen: list[str] = []
+    answer(ACCEPT, seen=seen)
+    tab.issue_button.click()
+    assert "FA2026-00001" in seen[0] and "233,16" in seen[0]
     qtbot.waitUntil(lambda: tab.last_numbers == ["FA2026-00001"], timeout=30_000)
     with db.read() as s:
         inv = s.get(Invoice, dialog.invoice_id)

@@ -25,16 +25,18 @@ from app import clock
 from app.billing import invoice_list, queries
 from app.billing.consistency import contract_problems
 from app.billing.invoices import delete_draft_invoice
+from app.billing.issue_preview import issue_preview
 from app.billing.issuing import issue_invoices
 from app.billing.run_dates import check_run_date, default_issue_date, run_month_dated
 from app.billing.runs import backdating_warnings
 from app.errors import ConfirmationRequired, PropreoError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.money import format_amount
 from app.progress import Progress
 from models.invoices import InvoiceKind, InvoiceStatus
 from ui import choices
 from ui.billing_dialogs import CreditNoteDialog, InvoiceViewer, ManualInvoiceDialog
+from ui.confirm import confirm
 from ui.context import Tab, UiContext
 from ui.control import ControlPanel
 from ui.lazy_table import PagedRecordList
@@ -337,8 +339,19 @@ class BillingTab(Tab):
         return self._issue_ids([r.id for r in rows])
 
     def _issue_ids(self, ids: list[int]) -> Any:
-        """Number and issue these drafts off the GUI thread (progress, cancel)."""
+        """Number and issue these drafts off the GUI thread (progress, cancel), once the user
+        has confirmed what it will do (count, totals, numbers, issue date)."""
         if not ids:
+            return None
+        preview = self.ctx.query(issue_preview, ids)
+        if not preview.count or not confirm(
+            self,
+            _("Émettre les factures"),
+            preview.text(),
+            ngettext("Émettre {n} document", "Émettre {n} documents", preview.count).format(
+                n=preview.count
+            ),
+        ):
             return None
 
         def work(session: Any, progress: Progress) -> list[str]:
