@@ -13,6 +13,7 @@ from PIL import Image
 from pypdf import PdfReader
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -24,6 +25,7 @@ from app.quotes.schedules import schedule_rows
 from models.clients import Site
 from models.invoices import Invoice
 from models.quotes import PlannedJob, Quote
+from tests.dialogs import answer
 from ui.main_window import MainWindow
 from ui.quote_lines import PRICE
 
@@ -124,6 +126,8 @@ def test_tc_quote_practical_case(qtbot: QtBot, demo_db: Database, tmp_path: Path
 
     # 5. Send it and accept it: a planned job appears.
     tab.refresh()
+    tab.open_documents = False
+    answer(QMessageBox.ButtonRole.ActionRole)  # numbered, then printed (no mail server)
     tab.send(quote_id, DAY)
     tab.accept(quote_id, DAY + dt.timedelta(days=3), plan_date=dt.date(2026, 9, 12))
     with demo_db.read() as s:

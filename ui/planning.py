@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from app import clock
-from app.errors import PropreoError
+from app.errors import PropreoError, ValidationError
+from app.fiscal import parse_date
 from app.i18n import _
-from app.money import format_quantity
+from app.money import format_amount, format_quantity
 from app.quotes import invoicing, planning
 from ui.context import Tab, UiContext
 from ui.operations import show_error
@@ -89,10 +90,14 @@ class PlanningTab(Tab):
             )
         )
         actions.addStretch(1)
+        self.feedback = QLabel(self)
+        self.feedback.setWordWrap(True)
+        self.feedback.setStyleSheet("color: #1b7f3b;")
         layout = QVBoxLayout(self)
         layout.addLayout(nav)
         layout.addWidget(self.grid)
         layout.addLayout(actions)
+        layout.addWidget(self.feedback)
         layout.addWidget(self.list, 1)
         self.refresh()
 
@@ -145,7 +150,20 @@ class PlanningTab(Tab):
         return self._do(planning.mark_done, job_id, day or self.today())
 
     def invoice(self, job_id: int, day: dt.date | None = None) -> Any:
-        return self._do(invoicing.invoice_job, job_id, day or self.today())
+        """The draft invoice of the progress not invoiced yet; says what was made and where."""
+        invoice = self._do(invoicing.invoice_job, job_id, day or self.today())
+        if invoice is not None:
+            self.feedback.setText(
+                _(
+                    "Facture provisoire créée : {title} — {ht} HT, {ttc} TTC. "
+                    "À vérifier puis émettre dans Facturation → Factures et avoirs."
+                ).format(
+                    title=invoice.title,
+                    ht=format_amount(invoice.total_ht),
+                    ttc=format_amount(invoice.total_ttc),
+                )
+            )
+        return invoice
 
     def _ask_progress(self) -> None:
         row = self.list.current()
@@ -174,11 +192,20 @@ class PlanningTab(Tab):
         )
         if not ok:
             return
+        self.move(row, text)
+
+    def move(self, row: Any, text: str) -> Any:
+        """Reschedule ``row``'s job to the date typed; a date that cannot be read is said."""
         try:
-            day = dt.datetime.strptime(text.strip(), "%d/%m/%Y").date()
-        except ValueError:
-            return
-        self._do(
+            day = parse_date(text, _("Nouvelle date"))
+            if day is None:
+                raise ValidationError(
+                    _("Nouvelle date"), "{field} : saisissez une date JJ/MM/AAAA."
+                )
+        except ValidationError as exc:
+            show_error(self, exc)
+            return None
+        return self._do(
             planning.reschedule_job,
             row.id,
             day,

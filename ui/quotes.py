@@ -22,18 +22,19 @@ from PySide6.QtWidgets import (
 from app import clock
 from app.errors import PropreoError
 from app.i18n import _
-from app.quotes import followup
+from app.quotes import followup, sending
 from app.quotes import quotes as uc
-from app.quotes.documents import quote_docx, quote_pdf
+from app.quotes.documents import quote_docx, quote_pdf, quote_pdf_file
 from app.quotes.mailing import email_quote
 from app.quotes.reminder_letter import (
     record_letter_reminder,
     reminder_letter_docx,
     reminder_letter_pdf,
 )
-from models.quotes import QuoteStatus
+from models.quotes import QuoteKind, QuoteStatus
 from ui.context import Tab, UiContext
 from ui.down_payment import issue_down_payment
+from ui.followup_dialogs import ask_date
 from ui.operations import show_error
 from ui.quote_editor import QuoteEditor
 from ui.table import Column, RecordList
@@ -71,6 +72,8 @@ class QuotesTab(Tab):
         super().__init__(ctx, parent)
         self.today = clock.today
         self.editor: QuoteEditor | None = None
+        self.open_documents = True  # open a saved PDF with the desktop's viewer
+        self.last_pdf: Path | None = None
         self.list = RecordList(
             COLUMNS,
             filters=[
@@ -98,7 +101,7 @@ class QuotesTab(Tab):
         for key, label, slot in (
             ("new", _("Nouveau devis"), self.new_quote),
             ("open", _("Ouvrir"), lambda: self._with_current(self.open_quote)),
-            ("send", _("Envoyer"), lambda: self._with_current(self.send)),
+            ("send", _("Envoyer…"), lambda: self._with_current(self.send)),
             ("email", _("E-mail…"), lambda: self._with_current(self.email)),
             ("remind", _("Relancer"), lambda: self._with_current(self.remind)),
             (
@@ -118,7 +121,9 @@ class QuotesTab(Tab):
             button.clicked.connect(slot)
             buttons.addWidget(button)
             self.buttons[key] = button
-        self.buttons["send"].setToolTip(_("Attribue le numéro et lance le suivi des relances"))
+        self.buttons["send"].setToolTip(
+            _("Numérote le devis, l'envoie par e-mail ou l'imprime, et lance le suivi des relances")
+        )
         self.buttons["letter"].setToolTip(
             _("Courrier « Relance de devis » à imprimer (PDF ou Word), noté dans l'historique")
         )
@@ -190,12 +195,86 @@ class QuotesTab(Tab):
             self.editor.load()  # the reminder count and next date changed
 
     def send(self, quote_id: int, day: dt.date | None = None) -> Any:
-        return self._do(uc.send_quote, quote_id, day or self.today())
+        """Number the draft and send it: by e-mail (PDF attached) or as a PDF to print, once
+        the user has confirmed the number, the date it will carry and where it goes."""
+        day = day or self.today()
+        try:
+            preview = self.ctx.query(sending.send_preview, quote_id, day)
+        except PropreoError as exc:
+            show_error(self, exc)
+            return None
+        how = self._ask_send(preview)
+        if how is None:
+            return None
+        quote = self._do(uc.send_quote, quote_id, day)
+        if quote is None:
+            return None
+        if how == "email":
+            self.email(quote_id, day)
+        else:
+            self.print_quote(quote_id)
+        return quote
+
+    def _ask_send(self, preview: sending.QuoteSendPreview) -> str | None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question, _("Envoyer le devis"), preview.text(), parent=self
+        )
+        by_mail = None
+        if preview.can_email:
+            by_mail = box.addButton(
+                _("Numéroter et envoyer par e-mail"), QMessageBox.ButtonRole.AcceptRole
+            )
+        to_print = box.addButton(
+            _("Numéroter et imprimer (PDF)"), QMessageBox.ButtonRole.ActionRole
+        )
+        cancel = box.addButton(_("Annuler"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return "email" if clicked is by_mail else "print" if clicked is to_print else None
+
+    def print_quote(self, quote_id: int) -> Path | None:
+        """Save the sent quote's PDF in the firm's folder and open it for printing."""
+        try:
+            path = self.ctx.query(quote_pdf_file, quote_id)
+        except (PropreoError, OSError) as exc:
+            show_error(self, exc)
+            return None
+        self.last_pdf = path
+        if self.open_documents:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        return path
 
     def accept(
-        self, quote_id: int, day: dt.date | None = None, plan_date: dt.date | None = None
+        self,
+        quote_id: int,
+        day: dt.date | None = None,
+        plan_date: dt.date | None = None,
+        start_date: dt.date | None = None,
     ) -> Any:
-        return self._do(uc.accept_quote, quote_id, day or self.today(), plan_date=plan_date)
+        """The client's « Bon pour accord »: asks the contract's start date (contract quote)
+        or the day the works are planned (TC quote) unless given."""
+        day = day or self.today()
+        if plan_date is None and start_date is None:
+            try:
+                kind, default = self.ctx.query(uc.acceptance_default, quote_id, day)
+            except PropreoError as exc:
+                show_error(self, exc)
+                return None
+            contract = kind == QuoteKind.CONTRACT
+            chosen = ask_date(
+                self,
+                _("Accepter le devis"),
+                _("Début du contrat (créé en brouillon)")
+                if contract
+                else _("Date d'intervention (planifiée)"),
+                default,
+            )
+            if chosen is None:
+                return None
+            start_date, plan_date = (chosen, None) if contract else (None, chosen)
+        return self._do(uc.accept_quote, quote_id, day, plan_date=plan_date, start_date=start_date)
 
     def refuse(self, quote_id: int, reason: str | None = None, day: dt.date | None = None) -> Any:
         if reason is None:

@@ -126,3 +126,13 @@ def _sap_declaration(session: Session, company: object, client: Client, quote: Q
     )
     flags = [SimpleNamespace(sap=bool(marked))]
     return declaration if sap.applies(declaration, client.kind, flags) else ""
+
+
+def quote_pdf_file(session: Session, quote_id: int) -> Path:
+    """The quote's PDF saved in the firm's file store (``devis/Devis <n°>.pdf``), to print."""
+    quote = get_quote(session, quote_id)
+    folder = files_dir_of(session) / "devis"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"Devis {quote.reference}.pdf"
+    path.write_bytes(quote_pdf(session, quote_id))
+    return path

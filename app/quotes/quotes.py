@@ -480,6 +480,19 @@ def accept_quote(
     return quote
 
 
+def acceptance_default(
+    session: Session, quote_id: int, decision_date: dt.date
+) -> tuple[str, dt.date]:
+    """The quote's kind and the date its acceptance asks for: a contract's start (the quote's
+    start date, else the first of the month after the decision), a TC job's day (a week on)."""
+    quote = get_quote(session, quote_id)
+    WORKFLOW.check(quote.status, S.ACCEPTED)
+    if quote.kind == QuoteKind.CONTRACT:
+        first_next = (decision_date.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return quote.kind, quote.start_date or first_next
+    return quote.kind, decision_date + dt.timedelta(days=7)
+
+
 def _decide(quote: Quote, day: dt.date) -> None:
     if quote.sent_date and day < quote.sent_date:
         raise ValidationError("Date", "La date de décision précède l'envoi du devis.")
