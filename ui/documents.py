@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from app import fiscal
-from app.documents import accounting, email, listing, printing, render, statements
+from app.documents import accounting, email, listing, printing, render, send_plan, statements
 from app.errors import PropreoError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.money import format_amount
 from ui.context import Tab, UiContext
 from ui.forms import Field, FormWidget
@@ -316,7 +316,10 @@ class DocumentsTab(Tab):
             _Action(
                 _("Envoyer par e-mail"),
                 self.send_run,
-                _("Documents des clients « e-mail » du mois"),
+                _(
+                    "Documents sélectionnés ; sans sélection, ceux des clients « e-mail » du mois. "
+                    "Les documents déjà envoyés sont laissés de côté, sauf demande."
+                ),
             ),
             _Action(_("Renvoyer les échecs"), self.retry_failed),
             _Action(_("Exporter Factur-X…"), self.export_folder),
@@ -342,9 +345,12 @@ class DocumentsTab(Tab):
             button.clicked.connect(action.slot)
             bar.addWidget(button)
             self.buttons[action.label] = button
+        self.report = QLabel(self)  # the outcome of the last sending
+        self.report.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(bar)
+        layout.addWidget(self.report)
         layout.addWidget(self.list)
         self.refresh()
 
@@ -391,26 +397,31 @@ class DocumentsTab(Tab):
             on_done=lambda pdf: save_bytes(self, pdf, f"lot-courrier-{period}.pdf", "PDF (*.pdf)"),
         )
 
-    def _send(self, retry: bool) -> None:
-        period = self.period.text()
+    def _send(self, ids: list[int], title: str) -> Any:
+        """E-mail these documents once the user has confirmed how many go, to whom, and what
+        is left out (already sent, no address); the sending runs off the GUI thread."""
+        plan = self.ctx.query(send_plan.send_plan, ids)
+        choice = self._confirm_send(title, plan)
+        if choice == "resend":
+            plan = self.ctx.query(send_plan.send_plan, ids, resend=True)
+        elif choice != "send":
+            return None
+        chosen = plan.ids
 
         def work(session: Any, progress: Any) -> email.SendReport:
-            ids = email.email_recipients(session, period)
-            if retry:
-                ids = email.failed_documents(session, ids)
-            return email.send_invoices(session, ids, progress)
+            return email.send_invoices(session, chosen, progress)
 
         def done(report: email.SendReport) -> None:
             self.refresh()
             lines = [
-                _("{sent} envoyé(s), {failed} échec(s).").format(
+                _("Envoi par e-mail : {sent} envoyé(s), {failed} échec(s).").format(
                     sent=len(report.sent), failed=len(report.failed)
                 )
             ]
             lines += [f"{o.item.number} : {o.error}" for o in report.failed[:15]]
-            QMessageBox.information(self, "Propreo", "\n".join(lines))
+            self.report.setText("\n".join(lines))
 
-        self.ctx.run(
+        return self.ctx.run(
             self,
             _("Envoi des documents par e-mail…"),
             work,
@@ -419,11 +430,41 @@ class DocumentsTab(Tab):
             on_done=done,
         )
 
-    def send_run(self) -> None:
-        self._send(retry=False)
+    def _confirm_send(self, title: str, plan: send_plan.SendPlan) -> str:
+        """« send », « resend » (the already-sent ones too) or « » (cancelled)."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, plan.text(), parent=self)
+        send = resend = None
+        if plan.to_send:
+            send = box.addButton(
+                ngettext("Envoyer {n} document", "Envoyer {n} documents", len(plan.to_send)).format(
+                    n=len(plan.to_send)
+                ),
+                QMessageBox.ButtonRole.AcceptRole,
+            )
+        if plan.already_sent:
+            resend = box.addButton(
+                _("Envoyer aussi les {n} déjà envoyé(s)").format(n=len(plan.already_sent)),
+                QMessageBox.ButtonRole.ActionRole,
+            )
+        cancel = box.addButton(_("Annuler"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return "send" if clicked is send else "resend" if clicked is resend else ""
 
-    def retry_failed(self) -> None:
-        self._send(retry=True)
+    def send_run(self) -> Any:
+        """The selected documents; without selection, those of the month's « e-mail »
+        clients. Documents already sent are left out unless the user asks for them."""
+        ids = self._ids()
+        if not ids:
+            ids = self.ctx.query(email.email_recipients, self.period.text())
+        return self._send(ids, _("Envoi par e-mail"))
+
+    def retry_failed(self) -> Any:
+        period = self.period.text()
+        ids = self.ctx.query(lambda s: email.failed_documents(s, email.email_recipients(s, period)))
+        return self._send(ids, _("Renvoyer les échecs"))
 
     def export_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, _("Dossier d'export Factur-X"))
