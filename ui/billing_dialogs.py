@@ -231,6 +231,12 @@ class ManualInvoiceDialog(QDialog):
         self.grid.verticalHeader().setVisible(False)
         add = QPushButton(_("Ajouter une ligne"), self)
         add.clicked.connect(self.add_line)
+        remove = QPushButton(_("Supprimer la ligne"), self)
+        remove.clicked.connect(self.grid.remove_current)
+        line_buttons = QHBoxLayout()
+        line_buttons.addWidget(add)
+        line_buttons.addWidget(remove)
+        line_buttons.addStretch(1)
         self.error = error_label(self)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -253,7 +259,7 @@ class ManualInvoiceDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.grid, 1)
-        layout.addWidget(add, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(line_buttons)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self._load_sites()
