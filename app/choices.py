@@ -5,6 +5,7 @@ without a restart, with the same wording everywhere."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -91,3 +92,46 @@ def label_of(session: Session, kind: str, record_id: int) -> str | None:
     if kind == "articles":
         return f"{record.code} — {record.label} (inactif)"
     return f"{record.name} ({record.code}) (inactif)"
+
+
+@dataclass(frozen=True)
+class ArticleChoice:
+    """What a quote or invoice line takes from a catalogue article when it is chosen."""
+
+    id: int
+    label: str  # code — label, as listed
+    text: str  # the line's designation
+    unit: str
+    unit_price: Decimal
+    vat_rate_id: int
+    vat_code: str
+
+
+def line_articles(session: Session) -> list[ArticleChoice]:
+    """Active articles, by code, with what a quote or invoice line takes from them."""
+    codes = dict(session.execute(select(VatRate.id, VatRate.code)).all())
+    return [
+        ArticleChoice(
+            a.id,
+            f"{a.code} — {a.label}",
+            a.label,
+            a.unit,
+            a.unit_price,
+            a.vat_rate_id,
+            codes[a.vat_rate_id],
+        )
+        for a in session.scalars(select(Article).where(Article.active).order_by(Article.code))
+    ]
+
+
+def vat_codes(session: Session) -> list[tuple[int, str, str]]:
+    """Active VAT rates as line editors offer them: (id, code, « CODE — label »), highest
+    first — the reference data's and the firm's own (T21, FRANCHISE included)."""
+    return [
+        (vid, code, f"{code} — {label}")
+        for vid, code, label in session.execute(
+            select(VatRate.id, VatRate.code, VatRate.label)
+            .where(VatRate.active)
+            .order_by(VatRate.rate.desc(), VatRate.code)
+        )
+    ]

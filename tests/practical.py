@@ -38,6 +38,21 @@ class Confirmations:
             return
         if isinstance(widget, QMessageBox):
             self.texts.append(f"{widget.text()}\n{widget.informativeText()}")
+            # The button of the action asked (« Émettre 3 documents », « Envoyer… »), by role.
+            roles = (
+                (QMessageBox.ButtonRole.RejectRole, QMessageBox.ButtonRole.NoRole)
+                if self.refuse
+                else (
+                    QMessageBox.ButtonRole.AcceptRole,
+                    QMessageBox.ButtonRole.YesRole,
+                    QMessageBox.ButtonRole.ActionRole,
+                )
+            )
+            for role in roles:
+                for button in widget.buttons():
+                    if widget.buttonRole(button) == role:
+                        button.click()
+                        return
             wanted = (
                 (QMessageBox.StandardButton.No, QMessageBox.StandardButton.Cancel)
                 if self.refuse

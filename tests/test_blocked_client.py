@@ -19,6 +19,7 @@ from models.clients import Client
 from models.invoices import Invoice
 from models.quotes import Quote
 from tests import billing_fixtures as bf
+from tests.dialogs import ACCEPT, answer
 from ui.billing import BillingTab
 from ui.main_window import MainWindow
 
@@ -104,6 +105,7 @@ def test_issuing_refuses_a_blocked_clients_invoice(
     assert isinstance(tab, BillingTab)
     tab.load_invoices()
     tab.invoices.view.selectAll()
+    answer(ACCEPT)  # the confirmation (count, totals, numbers); the app then refuses
     tab.issue_listed()
     qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
     assert shown[0] == (

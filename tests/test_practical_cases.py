@@ -480,6 +480,7 @@ def test_case_2_and_4_tc_quote_with_photos_and_costing_then_billed_from_the_quot
 
     # Sent, accepted, planned; done and billed from the quote (Planning).
     tab.refresh()
+    tab.open_documents = False  # the printed PDF is not opened in a viewer
     with answering():
         tab.send(quote_id, day)
         tab.accept(quote_id, day + dt.timedelta(days=5), plan_date=D(2026, 9, 19))

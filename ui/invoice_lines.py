@@ -8,7 +8,7 @@ import dataclasses
 
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from app import catalog
+from app import choices
 from app.billing.invoices import DraftLine
 from app.i18n import _
 from ui.context import UiContext
@@ -33,9 +33,9 @@ class InvoiceLinesTable(LineGrid):
                 "une ligne libre et son taux de TVA."
             )
         )
-        self.articles = {a.id: a for a in ctx.query(catalog.article_choices)}
-        self.vat = [(vat_id, label) for vat_id, _code, label in ctx.query(catalog.vat_choices)]
-        codes = {code: vat_id for vat_id, code, _label in ctx.query(catalog.vat_choices)}
+        self.articles = {a.id: a for a in ctx.query(choices.line_articles)}
+        self.vat = [(vat_id, label) for vat_id, _code, label in ctx.query(choices.vat_codes)]
+        codes = {code: vat_id for vat_id, code, _label in ctx.query(choices.vat_codes)}
         self.default_vat = codes.get(DEFAULT_VAT_CODE)
 
     def add_line(self, line: DraftLine | None = None) -> int:

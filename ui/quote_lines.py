@@ -8,7 +8,7 @@ import dataclasses
 
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from app import catalog
+from app import choices
 from app.i18n import _
 from app.quotes import views
 from app.quotes.quotes import DEFAULT_VAT, LineForm
@@ -49,7 +49,7 @@ class QuoteLinesTable(LineGrid):
 
     def reload_choices(self, ctx: UiContext) -> None:
         """Articles and VAT rates as the application lists them now."""
-        self.articles = {a.id: a for a in ctx.query(catalog.article_choices)}
+        self.articles = {a.id: a for a in ctx.query(choices.line_articles)}
         self.vat_codes = ctx.query(views.vat_choices)
 
     def add_line(self, line: LineForm | None = None) -> int:

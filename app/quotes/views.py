@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import catalog
+from app import choices
 from app.quotes.builder import BuilderInput
 from app.quotes.photos import files_dir_of
 from app.quotes.pricing import builder_input_for_site
@@ -61,7 +61,7 @@ def client_choices(session: Session) -> list[tuple[int, str]]:
 
 def vat_choices(session: Session) -> list[tuple[str, str]]:
     """(code, label) of the active VAT rates (a quote line stores the code)."""
-    return [(code, label) for _id, code, label in catalog.vat_choices(session)]
+    return [(code, label) for _id, code, label in choices.vat_codes(session)]
 
 
 def frequency_choices() -> list[tuple[str, str]]:
