@@ -199,3 +199,31 @@ def test_free_line_takes_the_vat_chosen_from_the_apps_list(qtbot: QtBot, demo_db
         invoice = s.get(Invoice, dialog.invoice_id)
         assert invoice is not None
         assert (invoice.total_ht, invoice.total_ttc) == (Decimal("100.00"), Decimal("102.10"))
+
+
+def test_deleting_a_draft_asks_first(qtbot: QtBot, demo_db: Database) -> None:
+    from tests.dialogs import ACCEPT, REJECT, answer
+    from ui.billing import BillingTab
+    from ui.main_window import MainWindow
+
+    _drafts(demo_db)
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    tab = window.tab("Facturation")
+    assert isinstance(tab, BillingTab)
+    tab.set_period("2026-09")
+    tab.load_review()
+    assert tab.review is not None
+    target = tab.drafts.visible_rows()[0]
+    tab.drafts.view.selectRow(0)
+    seen: list[str] = []
+    answer(REJECT, seen=seen)
+    tab.delete_button.click()
+    assert "1 facture provisoire sera supprimée" in seen[0]
+    assert target.client in seen[0]
+    with demo_db.read() as s:
+        assert s.get(Invoice, target.id) is not None
+    answer(ACCEPT)
+    tab.delete_button.click()
+    with demo_db.read() as s:
+        assert s.get(Invoice, target.id) is None

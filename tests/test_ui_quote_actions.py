@@ -210,3 +210,29 @@ def test_accept_asks_the_day_of_the_works_then_planning_reschedules_and_invoices
         expected = f"{format_amount(stored.total_ht)} HT, {format_amount(stored.total_ttc)} TTC"
     assert "Facture provisoire créée" in planning.feedback.text()
     assert expected in planning.feedback.text()
+
+
+def test_closing_expired_quotes_says_which_first(qtbot: QtBot, demo_db: Database) -> None:
+    tab = _tab(qtbot, demo_db)
+    with demo_db.read() as s:
+        sent = {
+            q.reference: (q.id, q.validity_date)
+            for q in s.scalars(select(Quote).where(Quote.status == "sent"))
+            if q.validity_date < DAY
+        }
+    ids = [quote_id for quote_id, _day in sent.values()]
+    assert len(sent) >= 2
+    seen: list[str] = []
+    answer(REJECT, seen=seen)
+    tab.buttons["expire"].click()
+    assert f"{len(sent)} devis envoyé(s) ont passé leur date de validité" in seen[0]
+    for reference, (_id, day) in sent.items():
+        assert f"{reference} ({day:%d/%m/%Y})" in seen[0]
+    with demo_db.read() as s:
+        statuses = {q.status for q in s.scalars(select(Quote).where(Quote.id.in_(ids)))}
+    assert statuses == {"sent"}
+    answer(ACCEPT)
+    tab.buttons["expire"].click()
+    with demo_db.read() as s:
+        statuses = {q.status for q in s.scalars(select(Quote).where(Quote.id.in_(ids)))}
+    assert statuses == {"expired"}

@@ -377,7 +377,21 @@ class BillingTab(Tab):
             )
 
     def delete_selected(self) -> None:
-        for row in self.drafts.selected():
+        """Delete the selected drafts once confirmed (their periods become billable again)."""
+        rows = self.drafts.selected()
+        if not rows:
+            return
+        listed = "\n".join(f"– {r.client} : {format_amount(r.total_ht)} HT" for r in rows[:8]) + (
+            "\n…" if len(rows) > 8 else ""
+        )
+        text = ngettext(
+            "{n} facture provisoire sera supprimée ; ses périodes redeviennent facturables.",
+            "{n} factures provisoires seront supprimées ; leurs périodes redeviennent facturables.",
+            len(rows),
+        ).format(n=len(rows))
+        if not confirm(self, _("Supprimer le brouillon"), text, _("Supprimer"), listed):
+            return
+        for row in rows:
             try:
                 self.ctx.call(delete_draft_invoice, row.id, topic="billing")
             except PropreoError as exc:

@@ -32,6 +32,7 @@ from app.quotes.reminder_letter import (
     reminder_letter_pdf,
 )
 from models.quotes import QuoteKind, QuoteStatus
+from ui.confirm import confirm
 from ui.context import Tab, UiContext
 from ui.down_payment import issue_down_payment
 from ui.followup_dialogs import ask_date
@@ -365,6 +366,17 @@ class QuotesTab(Tab):
         return self.ctx.run(self, _("Envoi du devis par e-mail"), work, write=False, on_done=done)
 
     def expire(self) -> Any:
+        """Mark « Expiré » the sent quotes past their validity, once confirmed."""
+        due = self.ctx.query(uc.expirable_quotes, self.today())
+        if not due:
+            QMessageBox.information(self, "Propreo", _("Aucun devis envoyé n'a passé sa validité."))
+            return []
+        text = _("{n} devis envoyé(s) ont passé leur date de validité et passeront à « Expiré » :")
+        listed = "\n".join(f"– {ref} ({day:%d/%m/%Y})" for ref, day in due[:10])
+        if not confirm(
+            self, _("Clore les devis échus"), text.format(n=len(due)), _("Clore"), listed
+        ):
+            return None
         return self._do(uc.expire_quotes, self.today())
 
     def export_pdf(self, quote_id: int, path: str) -> None:

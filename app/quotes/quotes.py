@@ -520,11 +520,18 @@ def refuse_quote(
     return quote
 
 
+def _expirable(today: dt.date):  # type: ignore[no-untyped-def]
+    return select(Quote).where(Quote.status == S.SENT, Quote.validity_date < today)
+
+
+def expirable_quotes(session: Session, today: dt.date) -> list[tuple[str, dt.date]]:
+    """Reference and validity date of the sent quotes ``expire_quotes`` would close."""
+    return [(q.reference, q.validity_date) for q in session.scalars(_expirable(today))]
+
+
 def expire_quotes(session: Session, today: dt.date) -> list[Quote]:
     """Sent quotes whose validity date has passed become expired."""
-    expired = list(
-        session.scalars(select(Quote).where(Quote.status == S.SENT, Quote.validity_date < today))
-    )
+    expired = list(session.scalars(_expirable(today)))
     for quote in expired:
         quote.status = S.EXPIRED
         quote.next_reminder_date = None
