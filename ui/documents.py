@@ -337,19 +337,24 @@ class DocumentsTab(Tab):
         top.addWidget(QLabel(_("Mois :"), self))
         top.addWidget(self.period)
         top.addStretch(1)
-        bar = QHBoxLayout()
+        # Two rows (printing and sending; exports, letters and settings): every label whole
+        # at 1366 pixels wide.
+        bar, second = QHBoxLayout(), QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
-        for action in actions:
+        for index, action in enumerate(actions):
             button = QPushButton(action.label, self)
             button.setToolTip(action.tooltip)
             button.clicked.connect(action.slot)
-            bar.addWidget(button)
+            (bar if index < 5 else second).addWidget(button)
             self.buttons[action.label] = button
+        bar.addStretch(1)
+        second.addStretch(1)
         self.report = QLabel(self)  # the outcome of the last sending
         self.report.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(bar)
+        layout.addLayout(second)
         layout.addWidget(self.report)
         layout.addWidget(self.list)
         self.refresh()
