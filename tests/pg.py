@@ -9,8 +9,10 @@ afterwards."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +37,22 @@ def skip_other_engine(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker(unwanted):
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@contextlib.contextmanager
+def _clock_stopped() -> Iterator[None]:
+    """Building a template (the demo firm: half a minute, minutes on a loaded machine) is
+    done once for the whole session: it does not count in the 5 minutes pytest-timeout
+    (signal method: an ITIMER_REAL alarm) gives the test that happens to trigger it."""
+    if not hasattr(signal, "setitimer"):
+        yield
+        return
+    remaining, _interval = signal.setitimer(signal.ITIMER_REAL, 0)
+    try:
+        yield
+    finally:
+        if remaining:
+            signal.setitimer(signal.ITIMER_REAL, remaining)
 
 
 def _quoted(name: str) -> str:
@@ -67,9 +85,10 @@ class PgTemplates:
             name = f"{self.prefix}_{kind}"
             self._execute(f"CREATE DATABASE {_quoted(name)}")
             try:
-                prepared = prepare_database(
-                    self.url(name), demo=kind == "demo", files_dir=self.folder / name
-                )
+                with _clock_stopped():
+                    prepared = prepare_database(
+                        self.url(name), demo=kind == "demo", files_dir=self.folder / name
+                    )
             except BaseException as exc:
                 self.failed[kind] = repr(exc)
                 raise
