@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.billing.credit_notes import create_credit_note
 from app.billing.invoices import DraftLine, create_draft_invoice
@@ -21,6 +21,8 @@ from app.billing.runs import issue_period, run_month
 from app.check import run_checks
 from app.db import Database, open_database
 from app.errors import DatabaseError
+from models.clients import Client
+from models.contracts import Contract
 from models.invoices import Invoice, InvoiceLine
 from tests import billing_fixtures as bf
 from tests.pg import target_of
@@ -132,4 +134,27 @@ def test_three_simultaneous_month_end_runs_make_one_set_of_invoices(db: Database
         numbers = sorted(s.scalars(select(Invoice.number).where(Invoice.number.is_not(None))))
     # One invoice for the catch-up of January to March, numbered once: no duplicate, no gap.
     assert numbers == ["FA2026-00001"]
+    assert run_checks(db).ok
+
+
+def test_a_demo_that_fails_midway_leaves_nothing(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ``init --demo`` wrote step after step: a failure in the billing history left a firm
+    # with clients and contracts but no invoices, which ``check`` called consistent.
+    from app import demo
+    from app.demo import billing_history
+
+    def broken(session, ctx):  # type: ignore[no-untyped-def]
+        raise DatabaseError("Connexion au serveur perdue.")
+
+    monkeypatch.setattr(billing_history, "load", broken)
+    with pytest.raises(DatabaseError, match="perdue"):
+        demo.load_demo(db)
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Client)) == 0
+        assert s.scalar(select(func.count()).select_from(Contract)) == 0
+    assert not demo.is_loaded(db)
+    monkeypatch.undo()
+    assert demo.load_demo(db) is True
     assert run_checks(db).ok

@@ -58,12 +58,16 @@ def is_loaded(db: Database) -> bool:
 
 
 def load_demo(db: Database, *, contracts: int | None = None) -> bool:
-    """Load the demo firm into an initialised database; False when a company already exists."""
+    """Load the demo firm into an initialised database; False when a company already exists.
+
+    All steps in one write transaction: a step that fails (a rule the demo data breaks, a
+    lost connection to the server, Ctrl+C) leaves the base as it was, never a half firm
+    that ``check`` would call consistent."""
     if is_loaded(db):
         return False
     ctx = DemoContext(contracts=contracts)
-    for name in STEPS:
-        module = importlib.import_module(name)
-        with db.write() as session:
-            module.load(session, ctx)
+    with db.write() as session:
+        for name in STEPS:
+            importlib.import_module(name).load(session, ctx)
+            session.flush()
     return True
