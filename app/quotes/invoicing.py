@@ -109,6 +109,7 @@ def invoice_job(session: Session, job_id: int, issue_date: dt.date) -> Invoice:
     steps = _steps(job)
     closing = job.progress_percent == HUNDRED
     done = job.done_date or issue_date
+    end = done if closing else issue_date
     invoice = create_draft_invoice(
         session,
         quote.client_id,
@@ -120,8 +121,10 @@ def invoice_job(session: Session, job_id: int, issue_date: dt.date) -> Invoice:
         notes=f"Facture établie d'après notre devis n° {quote.reference} du "
         f"{quote.quote_date:%d/%m/%Y}, accepté le "
         f"{(quote.decision_date or quote.quote_date):%d/%m/%Y}.",
-        period_start=job.planned_date,
-        period_end=done if closing else issue_date,
+        # Done (or invoiced) before the planned day: the service ran until then, so the
+        # period starts no later than it ends (BT-73 ≤ BT-74).
+        period_start=min(job.planned_date, end),
+        period_end=end,
     )
     book_as_one_off(session, invoice)
     job.invoiced_steps = json.dumps([str(s) for s in [*steps, share]])
