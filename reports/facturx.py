@@ -320,7 +320,8 @@ def build_cii_xml(doc: InvoiceDocument) -> bytes:
 def render_facturx(doc: InvoiceDocument, *, validate: bool = True) -> bytes:
     """The complete, validated Factur-X PDF of one document.
 
-    The XML is built and validated (XSD + EN 16931 + BR-FR) before any PDF exists; the
+    The XML is built and validated (XSD, EN 16931, BR-FR for a French B2B buyer, the
+    mandatory mentions: :mod:`reports.rule_sets`) before any PDF exists; the
     PDF/A-3 with ``factur-x.xml`` embedded is then written in one ReportLab pass
     (:func:`reports.pdfa.install_pdfa`), without re-reading the PDF.
     """
@@ -329,7 +330,7 @@ def render_facturx(doc: InvoiceDocument, *, validate: bool = True) -> bytes:
 
     xml = build_cii_xml(doc)
     if validate:
-        ensure_valid(xml, number=doc.number)
+        ensure_valid(xml, number=doc.number, doc=doc)
     return render_invoice_pdf(doc, facturx_xml=xml)
 
 

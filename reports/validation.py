@@ -264,16 +264,27 @@ def _findings(name: str, report: str) -> list[Finding]:
     return findings
 
 
-def validate_xml(xml: bytes) -> list[Finding]:
-    """Every finding (fatal and warnings) of the XSD and both schematrons."""
+def validate_xml(xml: bytes, schematrons: tuple[str, ...] | None = None) -> list[Finding]:
+    """Every finding (fatal and warnings) of the XSD and the schematrons named (default:
+    both; :func:`reports.rule_sets.schematrons_for` says which a document needs)."""
     findings = check_xsd(xml)
     if findings:
         return findings  # schematrons assume a structurally valid document
+    names = list(SCHEMATRONS if schematrons is None else schematrons)
     with _saxon_lock:
-        reports = _transform(list(SCHEMATRONS), xml)
-    for name, report in zip(SCHEMATRONS, reports, strict=True):
+        reports = _transform(names, xml)
+    for name, report in zip(names, reports, strict=True):
         findings += _findings(name, report)
     return findings
+
+
+def validate_document(doc: Any, xml: bytes) -> list[Finding]:
+    """The rule sets of the document's buyer category (XSD, EN 16931, BR-FR where it
+    applies) and the mandatory mentions (``doc``: an InvoiceDocument)."""
+    from reports.rule_sets import mention_problems, schematrons_for
+
+    mentions = [Finding("Mentions", rule, "fatal", text) for rule, text in mention_problems(doc)]
+    return mentions + validate_xml(xml, schematrons_for(doc))
 
 
 def describe(finding: Finding) -> str:
@@ -281,9 +292,16 @@ def describe(finding: Finding) -> str:
     return f"[{finding.source}] règle {finding.rule}{field} : {finding.text}"
 
 
-def ensure_valid(xml: bytes, *, number: str = "") -> list[Finding]:
-    """Raise :class:`DocumentInvalid` on the first fatal rule; return the warnings."""
-    findings = validate_xml(xml)
+def ensure_valid(xml: bytes, *, number: str = "", doc: Any = None) -> list[Finding]:
+    """Raise :class:`DocumentInvalid` on the first fatal rule; return the warnings. With
+    ``doc`` (its InvoiceDocument), the rule sets of its buyer and the mentions."""
+    findings = validate_xml(xml) if doc is None else validate_document(doc, xml)
+    raise_on_fatal(findings, number=number)
+    return findings
+
+
+def raise_on_fatal(findings: list[Finding], *, number: str = "") -> None:
+    """Raise :class:`DocumentInvalid` naming the first fatal finding and the others."""
     fatal = [f for f in findings if f.fatal]
     if fatal:
         first = fatal[0]
@@ -300,4 +318,3 @@ def ensure_valid(xml: bytes, *, number: str = "") -> list[Finding]:
         )
         error.findings = fatal  # type: ignore[attr-defined]
         raise error
-    return findings

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from app import audit, clock, input_rules
 from app.billing import vat_rules
 from app.billing.contracts import contract_spec
+from app.billing.corrected import citation, corrected_invoices
 from app.billing.invoices import DraftLine, LineResolver
 from app.billing.issue_dates import check_run_date, default_issue_date
 from app.billing.issuing import issue_invoices, legal_problems
@@ -387,12 +388,15 @@ def run_month(
                 "prepaid_total": ZERO,
                 "amount_due": totals.total_ttc,
                 "payment_means": client.payment_means,
+                "origin_invoice_id": None,
+                "notes": "",
             }
         )
         line_rows.append(rows)
         ledger_rows.append(ledger)
         result.total_ht += sign * totals.total_ht
         result.total_ttc += sign * totals.total_ttc
+    _cite_corrected(session, invoice_rows, ledger_rows)
     # Explicit ids reserved from the engine: one executemany per table instead of a
     # RETURNING statement per row.
     ids = reserve_ids(session, Invoice.__table__, len(invoice_rows))
@@ -475,6 +479,24 @@ def _due(contract: Any, last: dt.date, billed: dict[Any, Billed]) -> list[DueIte
     total = sum((abs(i.amount) for i in items), ZERO)
     input_rules.number(total, f"montant dû du contrat {contract.code}")
     return items
+
+
+def _cite_corrected(
+    session: Session,
+    invoice_rows: list[dict[str, object]],
+    ledger_rows: list[list[dict[str, object]]],
+) -> None:
+    """A credit note of the run cites the invoice it corrects (BT-25), others in a note."""
+    for row, ledger in zip(invoice_rows, ledger_rows, strict=True):
+        if row["kind"] != InvoiceKind.CREDIT_NOTE:
+            continue
+        items = [
+            (entry["contract_line_id"], entry["period_start"], entry["revision"])
+            for entry in ledger
+            if entry["revision"]  # type: ignore[operator]
+        ]
+        origin, note = citation(corrected_invoices(session, items))  # type: ignore[arg-type]
+        row["origin_invoice_id"], row["notes"] = origin, note
 
 
 class _Taxed:
