@@ -177,3 +177,18 @@ class InvoiceLine(IdMixin, Base):
     period_end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class DraftCheck(Base):
+    """The last validation of a draft (``app.billing.draft_checks``): the fingerprint of
+    what was checked and the French reason it was refused ("" when it passed). Issuing
+    only confirms that the draft's fingerprint is still this one."""
+
+    __tablename__ = "draft_checks"
+
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True
+    )
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    error: Mapped[str] = mapped_column(Text, default="")
+    checked_at: Mapped[dt.datetime] = mapped_column()

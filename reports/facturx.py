@@ -358,6 +358,17 @@ def render_chunk(docs: list[InvoiceDocument]) -> list[bytes | str]:
     return out
 
 
+def check_chunk(docs: list[InvoiceDocument]) -> list[list[tuple[str, str, str]]]:
+    """Worker entry point: the fatal findings (rule, field, text) of each document's XML
+    against the rule sets of its buyer (drafts checked before numbering)."""
+    from reports.validation import validate_document
+
+    return [
+        [(f.rule, f.field, f.text) for f in validate_document(doc, build_cii_xml(doc)) if f.fatal]
+        for doc in docs
+    ]
+
+
 def extract_xml(pdf_bytes: bytes) -> bytes:
     """The embedded ``factur-x.xml`` of a Factur-X PDF."""
     from facturx import get_xml_from_pdf

@@ -111,14 +111,19 @@ def test_wrong_total_is_refused_by_en16931() -> None:
     assert any(f.field == "total TTC" for f in fatal)
 
 
-def test_buyer_without_electronic_address_is_refused_before_any_pdf() -> None:
+def test_buyer_without_electronic_address_is_refused_only_where_br_fr_applies() -> None:
     import dataclasses
 
-    buyer = dataclasses.replace(samples.SDC_BUYER, email="")
-    with pytest.raises(DocumentInvalid, match="adresse électronique du client"):
-        render_facturx(
-            samples.condominium().__class__(**{**samples.condominium().__dict__, "buyer": buyer})
-        )
+    # A copropriété is out of the French B2B exchange: no BT-49 needed (docs/DOMAIN.md).
+    sdc = dataclasses.replace(samples.SDC_BUYER, email="")
+    assert render_facturx(
+        samples.condominium().__class__(**{**samples.condominium().__dict__, "buyer": sdc})
+    )
+    # A French company without SIREN has no routing address: refused before any PDF.
+    company = dataclasses.replace(samples.COMPANY_BUYER, siren="", siret="", email="")
+    with pytest.raises(DocumentInvalid, match="adresse électronique du client") as refused:
+        render_facturx(samples.invoice(buyer=company))
+    assert "MENTION-SIREN-CLIENT" in str(refused.value)
 
 
 def test_pdf_is_pdfa3_with_embedded_facturx_xml() -> None:

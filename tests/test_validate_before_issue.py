@@ -10,18 +10,24 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from app.billing.contracts import terminate
+from app.billing.contracts import ContractForm, LineForm, activate, create_contract, terminate
+from app.billing.draft_checks import DraftsRefused, check_drafts, fingerprints, issue_checked
 from app.billing.invoices import DraftLine, create_draft_invoice
 from app.billing.issuing import issue_invoices
 from app.billing.runs import issue_period, run_month
+from app.cli import main
 from app.db import Database
+from app.documents import render
 from app.documents.render import render_batch
+from models.catalog import Article
 from models.clients import Client
+from models.company import CompanySettings
 from models.contracts import Contract
-from models.invoices import Invoice, InvoiceKind
+from models.invoices import DraftCheck, Invoice, InvoiceKind, InvoiceStatus
 from reports.facturx import NS, extract_xml
 from reports.validation import validate_xml
 from tests import billing_fixtures as bf
@@ -117,3 +123,97 @@ def test_private_person_and_eu_company_without_email_get_valid_invoices(db: Data
         # Out of the French B2B exchange: the European standard, not BR-FR (BR-FR-12).
         assert [f for f in validate_xml(xml, ("EN 16931",)) if f.fatal] == []
         assert _text(xml, ".//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID") == []
+
+
+def _draft(s, client: Client, text: str = "Remise en état") -> int:  # type: ignore[no-untyped-def]
+    return create_draft_invoice(
+        s, client.id, [DraftLine(text, 1, Decimal("100"))], issue_date=D(2026, 11, 5)
+    ).id
+
+
+def test_refused_draft_stays_a_draft_with_rule_and_what_to_change(db: Database) -> None:
+    with db.write() as s:
+        bf.firm(s)
+        good = bf.client(s, code="BONN001")
+        # A French company without SIREN: the CTC rules apply to it and cannot be met.
+        bad = bf.client(s, code="DUPO001", siren="", email="", invoice_email="")
+        first, refused_id, last = _draft(s, good), _draft(s, bad), _draft(s, good, "Vitres")
+    outcome = issue_checked(db, [first, refused_id, last])
+    assert outcome.numbers == ["FA2026-00001", "FA2026-00002"]  # no gap
+    assert [r.invoice_id for r in outcome.refused] == [refused_id]
+    message = outcome.refused[0].message
+    assert f"Brouillon n° {refused_id}" in message
+    assert "règle MENTION-SIREN-CLIENT" in message
+    assert "le client DUPO001 n'a pas de SIREN : renseignez-le sur sa fiche" in message
+    assert "BR-FR-12_BT-49" in message  # the other failed rule is named too
+    with db.read() as s:
+        assert s.get(Invoice, refused_id).status == InvoiceStatus.DRAFT
+        assert s.get(Invoice, refused_id).number is None
+        assert s.get(DraftCheck, refused_id).error == message
+    # Corrected, it passes and takes the next number.
+    with db.write() as s:
+        s.get(Client, s.get(Invoice, refused_id).client_id).siren = "552100554"
+    assert issue_checked(db, [refused_id]).numbers == ["FA2026-00003"]
+
+
+def test_numbering_only_confirms_a_draft_unchanged_since_its_check(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with db.write() as s:
+        bf.firm(s)
+        client = bf.client(s)
+        draft_id = _draft(s, client)
+    assert check_drafts(db, [draft_id]) == {draft_id: ""}
+    with db.read() as s:
+        checked = s.get(DraftCheck, draft_id).fingerprint
+        assert fingerprints(s, [draft_id]) == {draft_id: checked}
+
+    def no_validation(_docs: object) -> None:
+        raise AssertionError("validated again inside the numbering transaction")
+
+    monkeypatch.setattr(render, "validate_many", no_validation)
+    with db.write() as s:
+        assert issue_invoices(s, [draft_id]) == ["FA2026-00001"]
+
+
+def test_a_draft_changed_after_its_check_is_checked_again_before_its_number(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with db.write() as s:
+        bf.firm(s)
+        client = bf.client(s, code="DUPO001")
+        draft_id = _draft(s, client)
+    assert check_drafts(db, [draft_id]) == {draft_id: ""}
+    with db.write() as s:
+        s.get(CompanySettings, 1).siren = ""  # the firm's identity changed after the check
+        assert fingerprints(s, [draft_id])[draft_id] != s.get(DraftCheck, draft_id).fingerprint
+    checked: list[int] = []
+    real = render.validate_many
+
+    def counting(docs):  # type: ignore[no-untyped-def]
+        checked.append(len(docs))
+        return real(docs)
+
+    monkeypatch.setattr(render, "validate_many", counting)
+    with pytest.raises(DraftsRefused, match="Paramètres › Société"), db.write() as s:
+        issue_invoices(s, [draft_id])
+    assert checked == [1]
+    with db.read() as s:
+        assert s.get(Invoice, draft_id).number is None
+
+
+def test_cli_run_lists_refused_drafts_and_exits_non_zero(db: Database, capsys) -> None:  # type: ignore[no-untyped-def]
+    with db.write() as s:
+        bf.firm(s)
+        bad = bf.client(s, code="DUPO001", siren="", email="", invoice_email="")
+        bf.three_line_contract(s, bad)
+        good = bf.client(s, code="BONN001")
+        article = s.scalar(select(Article).where(Article.code == "ENT-BUR"))
+        form = ContractForm(client_id=good.id, start_date=D(2026, 1, 15), title="Bureaux")
+        line = LineForm("Entretien", Decimal(1), Decimal(900), "monthly", "arrears", article.id)
+        activate(s, create_contract(s, form, [line], today=D(2026, 1, 10)).id)
+    code = main(["--db", str(db.path), "billing", "run", "--period", "2026-01", "--validate"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "1 facture(s) émise(s) : FA2026-00001 à FA2026-00001." in out
+    assert "Refusé : Brouillon n°" in out and "le client DUPO001 n'a pas de SIREN" in out

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 from app import clock
 from app.billing import invoice_list, queries
 from app.billing.consistency import contract_problems
+from app.billing.draft_checks import DraftsRefused, IssueOutcome, check_drafts, issue_checked
 from app.billing.invoices import delete_draft_invoice
 from app.billing.issue_preview import issue_preview
-from app.billing.issuing import issue_invoices
 from app.billing.run_dates import check_run_date, default_issue_date, run_month_dated
 from app.billing.runs import backdating_warnings
 from app.errors import ConfirmationRequired, PropreoError
@@ -333,6 +333,26 @@ class BillingTab(Tab):
         self.warnings.addItems(self.control_items)
         if not result.created:
             self.warnings.addItem(_("Rien de nouveau à facturer pour ce mois."))
+            return
+        self._check_ids(result.invoice_ids)
+
+    def _check_ids(self, ids: list[int]) -> Any:
+        """Check the new drafts as they would be issued (off the GUI thread, no write held
+        while validating): refused ones are listed with the rule and what to change."""
+
+        def work(session: Any, progress: Progress) -> dict[int, str]:
+            return check_drafts(session.info["database"], ids, progress)
+
+        def done(errors: dict[int, str]) -> None:
+            for error in errors.values():
+                if error:
+                    self.warnings.addItem(
+                        _("À corriger avant émission — {reason}").format(reason=error)
+                    )
+
+        return self.ctx.run(
+            self, _("Contrôle des factures provisoires…"), work, on_done=done, write=False
+        )
 
     def issue(self, *, selected_only: bool) -> Any:
         rows = self.drafts.selected() if selected_only else self.drafts.visible_rows()
@@ -354,20 +374,24 @@ class BillingTab(Tab):
         ):
             return None
 
-        def work(session: Any, progress: Progress) -> list[str]:
-            return issue_invoices(session, ids, progress=progress)
+        def work(session: Any, progress: Progress) -> IssueOutcome:
+            # Checked outside the numbering transaction, then numbered in a short write.
+            return issue_checked(session.info["database"], ids, progress)
 
         return self.ctx.run(
             self,
-            _("Émission des factures…"),
+            _("Contrôle et émission des factures…"),
             work,
             on_done=self._issued,
             on_error=lambda exc: show_error(self, exc),
             topic="billing",
+            write=False,
         )
 
-    def _issued(self, numbers: list[str]) -> None:
+    def _issued(self, outcome: IssueOutcome) -> None:
+        numbers = outcome.numbers
         self.last_numbers = list(numbers)
+        self.ctx.bus.changed.emit("billing")  # read-only operation: tell the views here
         self.refresh()
         if numbers:
             self.warnings.addItem(
@@ -375,6 +399,10 @@ class BillingTab(Tab):
                     n=len(numbers), first=numbers[0], last=numbers[-1]
                 )
             )
+        for refusal in outcome.refused:
+            self.warnings.addItem(_("Non émis — {reason}").format(reason=refusal.message))
+        if outcome.refused:
+            show_error(self, DraftsRefused(outcome.refused))
 
     def delete_selected(self) -> None:
         """Delete the selected drafts once confirmed (their periods become billable again)."""

@@ -47,7 +47,8 @@ def _issue_date(text: str) -> dt.date:
 
 
 def cmd_billing_run(args: argparse.Namespace) -> int:
-    from app.billing.runs import issue_period, run_month
+    from app.billing.draft_checks import check_drafts, issue_checked
+    from app.billing.runs import period_drafts, run_month
     from app.cli import open_db
     from app.errors import ConfirmationRequired, ValidationError
 
@@ -60,10 +61,16 @@ def cmd_billing_run(args: argparse.Namespace) -> int:
         raise ValidationError(
             exc.field, "{reason} Relancez avec --advance pour la confirmer.", reason=str(exc)
         ) from None
+    # The provisional run is checked as it would be issued (outside the write).
+    errors = check_drafts(db, result.invoice_ids)
+    refused = [error for error in errors.values() if error]
     numbers: list[str] = []
     if args.validate:
-        with db.write() as session:
-            numbers = issue_period(session, args.period)
+        with db.read() as session:
+            drafts = period_drafts(session, args.period)
+        outcome = issue_checked(db, drafts)
+        numbers = outcome.numbers
+        refused = [r.message for r in outcome.refused]
     if args.json:
         print(
             json.dumps(
@@ -75,6 +82,7 @@ def cmd_billing_run(args: argparse.Namespace) -> int:
                     "total_ht": str(result.total_ht),
                     "total_ttc": str(result.total_ttc),
                     "warnings": result.warnings,
+                    "refused": refused,
                 },
                 ensure_ascii=False,
             )
@@ -90,7 +98,9 @@ def cmd_billing_run(args: argparse.Namespace) -> int:
             print(f"{len(numbers)} facture(s) émise(s) : {numbers[0]} à {numbers[-1]}.")
         for warning in result.warnings:
             print(f"Attention : {warning}")
-    return 0
+        for error in refused:
+            print(f"Refusé : {error}")
+    return 1 if refused else 0
 
 
 def cmd_billing_check(args: argparse.Namespace) -> int:

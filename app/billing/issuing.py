@@ -31,6 +31,7 @@ from app.billing.chain import (
     LINE_FIELDS_V2,
     content_hash_values,
 )
+from app.billing.draft_checks import confirm_checked
 from app.billing.issue_dates import FIELD
 from app.billing.records import client_records
 from app.company_snapshot import freeze_logo, seller_snapshot
@@ -277,6 +278,34 @@ def _check_issuable(
     vat_rules.check_reverse_charge(categories, client)
 
 
+def company_terms(company: CompanySettings | None) -> PaymentTerms:
+    if company is None:
+        return PaymentTerms()
+    return PaymentTerms(company.payment_term_kind, company.payment_term_days)
+
+
+def payment_terms_of(client: Any, default: PaymentTerms) -> PaymentTerms:
+    """The client's payment terms (the firm's when the client's are not valid)."""
+    try:
+        return PaymentTerms(client.payment_term_kind, client.payment_term_days)
+    except ValidationError:
+        return default
+
+
+def issued_due_date(invoice: Any, terms: PaymentTerms) -> dt.date:
+    """A credit note is due at once; a month-end run's invoice is periodic (45 days from
+    issue at most)."""
+    if invoice.kind == InvoiceKind.CREDIT_NOTE:
+        return invoice.issue_date
+    return terms.due_date(invoice.issue_date, periodic=invoice.run_id is not None)
+
+
+def issue_terms(invoice: Any, client: Any, company: CompanySettings | None) -> tuple[dt.date, str]:
+    """(due date, terms label) the draft gets when it is issued."""
+    terms = payment_terms_of(client, company_terms(company))
+    return issued_due_date(invoice, terms), terms.label()
+
+
 # The fields an issue sets (the hashed ones among them come from the issued values,
 # the others from the draft row as it is).
 _ISSUE_SETS = frozenset(
@@ -364,11 +393,7 @@ def issue_invoices(
     company = session.get(CompanySettings, 1)
     seller = seller_snapshot(company)  # every setting the documents show (app.company_snapshot)
     freeze_logo(session, company)
-    default_terms = (
-        PaymentTerms(company.payment_term_kind, company.payment_term_days)
-        if company
-        else PaymentTerms()
-    )
+    default_terms = company_terms(company)
     clients = client_records(session, {i.client_id for i in invoices})
     index, previous = _last_hash(session)
     now = issued_at or dt.datetime.now(dt.UTC)
@@ -400,6 +425,8 @@ def issue_invoices(
     today = clock.today()  # nothing dated after today is numbered (app.billing.issue_dates)
     for invoice in invoices:
         _check_issuable(invoice, clients[invoice.client_id], lines_of.get(invoice.id, []), today)
+    # Validated before numbering: the drafts' checks must match what is issued now.
+    confirm_checked(session, [i.id for i in invoices])
     assigned: dict[int, Number] = {}
     for (series_code, issue_date, kind), group in groupby(
         invoices, key=lambda i: (i.series_code, i.issue_date, i.kind)
@@ -413,23 +440,14 @@ def issue_invoices(
         client = clients[invoice.client_id]
         terms = terms_of.get(client.id)
         if terms is None:
-            try:
-                terms = PaymentTerms(client.payment_term_kind, client.payment_term_days)
-            except ValidationError:
-                terms = default_terms
-            terms_of[client.id] = terms
+            terms = terms_of[client.id] = payment_terms_of(client, default_terms)
         site = sites.get(invoice.site_id) if invoice.site_id else None
         number = assigned[invoice.id]
         index += 1
         values = {
             "number": number.text,
             "status": InvoiceStatus.ISSUED,
-            "due_date": (
-                invoice.issue_date
-                if invoice.kind == InvoiceKind.CREDIT_NOTE
-                # a month-end run's invoice is periodic: 45 days from issue at most
-                else terms.due_date(invoice.issue_date, periodic=invoice.run_id is not None)
-            ),
+            "due_date": issued_due_date(invoice, terms),
             "payment_terms": terms.label(),
             "payment_means": invoice.payment_means or client.payment_means,
             "client_snapshot": client_snapshot(client, site, mandates.get(invoice.id)),

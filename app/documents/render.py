@@ -33,7 +33,7 @@ from app.errors import PropreoError, ValidationError
 from app.progress import NO_PROGRESS, Progress
 from models.documents import ArchivedDocument
 from models.invoices import Invoice, InvoiceStatus
-from reports.facturx import render_chunk, warm_up
+from reports.facturx import check_chunk, render_chunk, warm_up
 from reports.invoice_model import InvoiceDocument
 
 # Below this many documents a batch is rendered in-process when no pool is running yet:
@@ -133,6 +133,23 @@ def render_one(doc: InvoiceDocument) -> bytes:
     from reports.facturx import render_facturx
 
     return render_facturx(doc)
+
+
+def validate_many(docs: list[InvoiceDocument]) -> list[list[tuple[str, str, str]]]:
+    """Fatal findings (rule, field, text) of each document against its rule sets: on the
+    pool (in chunks) when there are many or it is already running, here otherwise."""
+    if len(docs) < 2 or (_pool is None and len(docs) < POOL_THRESHOLD):
+        return check_chunk(docs)
+    executor = _enter_pool()
+    try:
+        size = max(CHUNK, min(256, len(docs) // (4 * worker_count()) or 1))
+        futures = [
+            executor.submit(check_chunk, docs[start : start + size])
+            for start in range(0, len(docs), size)
+        ]
+        return [findings for future in futures for findings in future.result()]
+    finally:
+        _leave_pool()
 
 
 def worker_count() -> int:

@@ -1,0 +1,381 @@
+"""Validate before numbering: a draft is checked as it would be issued, once per content.
+
+A draft is rendered as the Factur-X XML it would become (provisional number, its issue
+date, the client, site and company as they would be frozen now) and checked with the
+rule sets of its buyer (``reports.rule_sets``: XSD, EN 16931, BR-FR where it applies,
+mandatory mentions). What was checked is kept as a *fingerprint* — a SHA-256 of every
+value the document is built from — with the French reason of a refusal, in
+``draft_checks``. The use cases check drafts outside any write transaction (many at once
+on the rendering pool, :func:`check_drafts`); the numbering transaction
+(:func:`confirm_checked`, called by ``issue_invoices``) only recomputes the fingerprints
+(a few set-based reads) and refuses a draft whose check failed. A draft changed since its
+check — or never checked because its caller skipped :func:`check_drafts` — is checked
+there as a last resort: nothing is ever numbered unchecked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.billing.records import client_records
+from app.db import Database, insert_rows
+from app.errors import DocumentInvalid
+from app.progress import NO_PROGRESS, Progress
+from models.clients import Client, Site
+from models.company import CompanySettings
+from models.contracts import Contract
+from models.invoices import DraftCheck, Invoice, InvoiceLine, InvoiceStatus
+from models.payments import SepaMandate
+
+# Bumped when the rules or the way a document is built change: every draft is rechecked.
+RULES_VERSION = "2026-12-07"
+_SKIPPED = frozenset(
+    {
+        "id",
+        "invoice_id",
+        "status",
+        "number",
+        "created_at",
+        "updated_at",
+        "content_hash",
+        "previous_hash",
+        "chain_index",
+        "issued_at",
+        "issued_by_id",
+    }
+)
+_CHUNK = 500
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _rows(session: Session, table: Any, column: Any, ids: list[Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(ids), _CHUNK):
+        result = session.execute(select(table).where(column.in_(ids[start : start + _CHUNK])))
+        rows.extend(dict(r._mapping) for r in result)
+    return rows
+
+
+def _keep(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in _SKIPPED}
+
+
+def fingerprints(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """The fingerprint of each draft: its row and lines, its client (and syndic's name),
+    site, contract, corrected invoice, active mandate, and the company settings."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    session.flush()
+    invoices = _rows(session, Invoice.__table__, Invoice.__table__.c.id, wanted)
+    lines: dict[int, list[dict[str, Any]]] = {}
+    line_table = InvoiceLine.__table__
+    for row in sorted(
+        _rows(session, line_table, line_table.c.invoice_id, wanted),
+        key=lambda r: (r["position"], r["id"]),
+    ):
+        lines.setdefault(row["invoice_id"], []).append(_keep(row))
+    clients = client_records(session, {i["client_id"] for i in invoices})
+
+    def related(model: Any, key: str, column: str = "id") -> dict[Any, list[dict[str, Any]]]:
+        values = sorted({i[key] for i in invoices if i[key] is not None})
+        out: dict[Any, list[dict[str, Any]]] = {}
+        table = model.__table__
+        for row in _rows(session, table, table.c[column], values) if values else []:
+            out.setdefault(row[column], []).append(_keep(row))
+        return out
+
+    sites = related(Site, "site_id")
+    contracts = related(Contract, "contract_id")
+    origins = related(Invoice, "origin_invoice_id")
+    mandates = {
+        client_id: [m for m in rows if m.get("status") == "active"]
+        for client_id, rows in related(SepaMandate, "client_id", "client_id").items()
+    }
+    company = session.get(CompanySettings, 1)
+    company_values = (
+        {c.key: getattr(company, c.key) for c in CompanySettings.__table__.columns}
+        if company
+        else {}
+    )
+    company_hash = hashlib.sha256(
+        _canonical({k: v for k, v in company_values.items() if k not in _SKIPPED}).encode()
+    ).hexdigest()
+    out: dict[int, str] = {}
+    for invoice in invoices:
+        client = clients.get(invoice["client_id"])
+        client_values = dict(vars(client)) if client else {}
+        client_values["manager"] = client.manager.name if client and client.manager else None
+        origin = origins.get(invoice["origin_invoice_id"], [{}])[0]
+        content = {
+            "rules": RULES_VERSION,
+            "invoice": _keep(invoice),
+            "lines": lines.get(invoice["id"], []),
+            "client": client_values,
+            "site": sites.get(invoice["site_id"]),
+            "contract": contracts.get(invoice["contract_id"]),
+            "origin": [origin.get("number"), origin.get("issue_date")],
+            "mandates": mandates.get(invoice["client_id"]),
+            "company": company_hash,
+        }
+        out[invoice["id"]] = hashlib.sha256(_canonical(content).encode()).hexdigest()
+    return out
+
+
+def stored_checks(session: Session, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(fingerprint, refusal) of the last check of each draft."""
+    table = DraftCheck.__table__
+    return {
+        row["invoice_id"]: (row["fingerprint"], row["error"])
+        for row in _rows(session, table, table.c.invoice_id, ids)
+    }
+
+
+def store_checks(session: Session, results: dict[int, tuple[str, str]]) -> None:
+    """Record (fingerprint, refusal) for each draft checked (replacing an older check)."""
+    if not results:
+        return
+    table = DraftCheck.__table__
+    ids = list(results)
+    for start in range(0, len(ids), _CHUNK):
+        session.execute(delete(table).where(table.c.invoice_id.in_(ids[start : start + _CHUNK])))
+    now = dt.datetime.now(dt.UTC)
+    insert_rows(
+        session,
+        table,
+        [
+            {"invoice_id": i, "fingerprint": fp, "error": error, "checked_at": now}
+            for i, (fp, error) in results.items()
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Refusal:
+    invoice_id: int
+    message: str
+
+
+# What to change, by the rule (or business term) a refused draft failed.
+ADVICE = (
+    (
+        ("MENTION-SIREN-CLIENT", "BT-47"),
+        "le client {code} n'a pas de SIREN : renseignez-le sur sa fiche (onglet Identité), "
+        "ou classez-le en particulier s'il n'est pas une entreprise",
+    ),
+    (
+        ("BR-FR-12", "BT-49"),
+        "le client {code} n'a pas d'adresse de facturation électronique : renseignez son "
+        "SIREN ou son adresse électronique sur sa fiche",
+    ),
+    (
+        ("MENTION-AVOIR", "BR-FR-CO-05", "BT-25", "BT-26"),
+        "l'avoir doit citer la facture qu'il corrige : émettez d'abord cette facture, ou "
+        "établissez l'avoir depuis la facture (Facturation › Avoir)",
+    ),
+    (
+        ("MENTION-CLIENT",),
+        "complétez le nom et l'adresse du client {code} sur sa fiche",
+    ),
+    (
+        ("MENTION-VENDEUR", "BT-27", "BT-30", "BT-31", "BT-34"),
+        "complétez l'identité de l'entreprise (Paramètres › Société)",
+    ),
+)
+DEFAULT_ADVICE = "corrigez la donnée nommée par la règle, puis émettez à nouveau"
+
+
+def advice(rule: str, text: str, code: str) -> str:
+    for keys, what in ADVICE:
+        if any(k in rule or k in text for k in keys):
+            return what.format(code=code)
+    return DEFAULT_ADVICE
+
+
+def refusal_text(draft: Any, client_code: str, findings: list[tuple[str, str, str]]) -> str:
+    """« Brouillon n° 12 (Contrat CT00003 — décembre 2026), client DUPO001 : règle …,
+    champ … : … — à faire : … » for the first failed rule, the others named after it."""
+    rule, field, text = findings[0]
+    others = sorted({f[0] for f in findings[1:]})
+    where = f" ({draft.title})" if draft.title else ""
+    field_text = f", champ « {field} »" if field else ""
+    more = f" Autres règles : {', '.join(others)}." if others else ""
+    return (
+        f"Brouillon n° {draft.id}{where}, client {client_code} : règle {rule}{field_text} : "
+        f"{text[:300]} — à faire : {advice(rule, text, client_code)}.{more}"
+    )
+
+
+def _provisional_document(session: Session, invoice: Invoice, company: Any) -> Any:
+    """The InvoiceDocument of a draft as it would be issued now (nothing is written: the
+    values set for the build are expired again)."""
+    from app.billing.issuing import client_snapshot, issue_terms
+    from app.company_snapshot import seller_snapshot
+    from app.documents.build import build_document
+
+    client = session.get(Client, invoice.client_id)
+    site = session.get(Site, invoice.site_id) if invoice.site_id else None
+    due_date, label = issue_terms(invoice, client, company)
+    provisional = {
+        "number": f"PROV-{invoice.id}",
+        "client_snapshot": client_snapshot(client, site),
+        "seller_snapshot": seller_snapshot(company),
+        "due_date": due_date,
+        "payment_terms": label,
+    }
+    try:
+        with session.no_autoflush:
+            for key, value in provisional.items():
+                setattr(invoice, key, value)
+            return build_document(session, invoice.id, allow_draft=True)
+    finally:
+        session.expire(invoice, list(provisional))
+
+
+def _check_now(session: Session, ids: list[int]) -> dict[int, str]:
+    """Build and validate these drafts (the session's data); refusal per id ("" = valid)."""
+    from app.documents.render import validate_many
+    from app.errors import PropreoError
+
+    session.flush()
+    company = session.get(CompanySettings, 1)
+    docs: dict[int, Any] = {}
+    errors: dict[int, str] = {}
+    drafts = {i: session.get(Invoice, i) for i in ids}
+    for invoice_id, invoice in drafts.items():
+        try:
+            docs[invoice_id] = _provisional_document(session, invoice, company)
+        except PropreoError as exc:
+            errors[invoice_id] = refusal_text(
+                invoice, _code(session, invoice), [("", "", str(exc))]
+            )
+    found = validate_many(list(docs.values()))
+    for invoice_id, findings in zip(docs, found, strict=True):
+        invoice = drafts[invoice_id]
+        errors[invoice_id] = (
+            refusal_text(invoice, _code(session, invoice), findings) if findings else ""
+        )
+    return errors
+
+
+def _code(session: Session, invoice: Invoice) -> str:
+    client = session.get(Client, invoice.client_id)
+    return client.code if client else "?"
+
+
+def check_drafts(
+    database: Database, ids: Iterable[int], progress: Progress = NO_PROGRESS
+) -> dict[int, str]:
+    """Check drafts outside any write transaction; refusal per id ("" = valid).
+
+    Drafts whose fingerprint matches their last check are not checked again. The drafts
+    are read and built in a read session, validated (on the rendering pool when they are
+    many), and the results recorded in one short write.
+    """
+    wanted = list(dict.fromkeys(ids))
+    with database.read() as session:
+        drafts = set(
+            session.scalars(
+                select(Invoice.id).where(
+                    Invoice.id.in_(wanted), Invoice.status == InvoiceStatus.DRAFT
+                )
+            )
+        )
+        wanted = [i for i in wanted if i in drafts]
+        prints = fingerprints(session, wanted)
+        known = stored_checks(session, wanted)
+        todo = [i for i in wanted if known.get(i, ("", ""))[0] != prints[i]]
+        progress.step(0, max(len(todo), 1), f"Contrôle de {len(todo)} brouillon(s)")
+        errors = _check_now(session, todo)
+        session.rollback()
+    with database.write() as session:
+        # A draft changed meanwhile keeps no record: issuing will check it again.
+        current = fingerprints(session, todo)
+        store_checks(
+            session, {i: (prints[i], errors[i]) for i in todo if current.get(i) == prints[i]}
+        )
+    progress.step(1, 1, "Brouillons contrôlés")
+    return {i: errors[i] if i in errors else known[i][1] for i in wanted}
+
+
+def check_draft_now(session: Session, invoice_id: int) -> str:
+    """Check one draft inside its editing transaction (a manual invoice, a credit note
+    just made or changed) and record the result; its refusal, "" when valid."""
+    prints = fingerprints(session, [invoice_id])
+    error = _check_now(session, [invoice_id])[invoice_id]
+    store_checks(session, {invoice_id: (prints[invoice_id], error)})
+    return error
+
+
+def confirm_checked(session: Session, ids: list[int]) -> None:
+    """Inside the numbering transaction: every draft's fingerprint must be the one its
+    check passed with. Refused drafts raise :class:`DraftsRefused`."""
+    prints = fingerprints(session, ids)
+    known = stored_checks(session, ids)
+    stale = [i for i in ids if known.get(i, ("", ""))[0] != prints[i]]
+    errors = {i: known[i][1] for i in ids if i not in stale}
+    if stale:  # a caller that did not check beforehand: check here, before any number
+        errors.update(_check_now(session, stale))
+    refused = [Refusal(i, errors[i]) for i in ids if errors[i]]
+    if refused:
+        raise DraftsRefused(refused)
+
+
+class DraftsRefused(DocumentInvalid):
+    """Drafts that would not be valid documents: none of the batch is numbered."""
+
+    def __init__(self, refusals: list[Refusal]) -> None:
+        self.refusals = refusals
+        shown = "\n".join(r.message for r in refusals[:10])
+        more = f"\n… et {len(refusals) - 10} autre(s)." if len(refusals) > 10 else ""
+        super().__init__(
+            "{count} brouillon(s) refusé(s) à la validation, restés brouillons (sans numéro) :\n"
+            "{details}{more}",
+            count=len(refusals),
+            details=shown,
+            more=more,
+        )
+
+
+@dataclass
+class IssueOutcome:
+    """What an issue did: the numbers given, and the drafts refused (left as drafts)."""
+
+    numbers: list[str]
+    refused: list[Refusal]
+
+    def report(self) -> list[str]:
+        lines = []
+        if self.numbers:
+            lines.append(
+                f"{len(self.numbers)} document(s) émis : {self.numbers[0]} à {self.numbers[-1]}."
+            )
+        lines += [f"Non émis — {r.message}" for r in self.refused]
+        return lines
+
+
+def issue_checked(
+    database: Database, ids: Iterable[int], progress: Progress = NO_PROGRESS
+) -> IssueOutcome:
+    """The issuing use case (screens and CLI): check the drafts outside any write, then
+    number those that passed in one short transaction that only confirms their checks.
+    Refused drafts stay drafts, with the reason; the others are numbered without gaps."""
+    from app.billing.issuing import issue_invoices
+
+    errors = check_drafts(database, ids, progress)
+    refused = [Refusal(i, error) for i, error in errors.items() if error]
+    valid = [i for i, error in errors.items() if not error]
+    with database.write() as session:
+        numbers = issue_invoices(session, valid, progress=progress) if valid else []
+    return IssueOutcome(numbers, refused)
