@@ -53,6 +53,7 @@ CHECK_MODULES: list[str] = [
     "app.billing.chain",
     "app.collections.checks",
     "app.documents.archive",
+    "app.documents.producible",
     "app.liaison_files",
     "app.master_check",
     "app.payments.checks",
@@ -61,7 +62,10 @@ CHECK_MODULES: list[str] = [
 ]
 
 
-def run_checks(db: Database, *, quick: bool = False) -> CheckReport:
+def run_checks(db: Database, *, quick: bool = False, documents: bool = False) -> CheckReport:
+    """Integrity, numbering continuity and every registered check; with ``documents``,
+    also that each issued document not archived yet renders from its snapshot and
+    validates (slow: the complete check)."""
     report = CheckReport()
     if db.is_sqlite:
         with db.engine.connect() as conn:
@@ -98,4 +102,8 @@ def run_checks(db: Database, *, quick: bool = False) -> CheckReport:
                 session.rollback()
                 found = [f"contrôle impossible, données illisibles ({type(exc).__name__} : {exc})"]
             report.problems.extend(f"{name} : {p}" for p in found)
+        if documents:
+            from app.documents.producible import unproducible_documents
+
+            report.problems.extend(f"Documents émis : {p}" for p in unproducible_documents(session))
     return report

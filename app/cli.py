@@ -111,7 +111,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from app.check import run_checks
 
     db = open_db(args, upgrade=False, read_only=False)
-    report = run_checks(db, quick=args.quick)
+    report = run_checks(db, quick=args.quick, documents=args.documents)
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -231,6 +231,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="vérifier l'intégrité de la base")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quick", action="store_true", help="contrôle rapide (quick_check)")
+    p.add_argument(
+        "--documents",
+        action="store_true",
+        help="contrôle complet (lent) : chaque document émis se produit et se valide",
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("backup", help="sauvegarder la base (copie vérifiée)")

@@ -217,3 +217,50 @@ def test_cli_run_lists_refused_drafts_and_exits_non_zero(db: Database, capsys) -
     assert code == 1
     assert "1 facture(s) émise(s) : FA2026-00001 à FA2026-00001." in out
     assert "Refusé : Brouillon n°" in out and "le client DUPO001 n'a pas de SIREN" in out
+
+
+def test_check_finds_an_issued_document_that_cannot_be_produced(
+    db: Database, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from app.billing import issuing
+
+    with db.write() as s:
+        bf.firm(s)
+        client = bf.client(s)
+        good = _draft(s, client)
+        orphan = create_draft_invoice(
+            s,
+            client.id,
+            [DraftLine("Régularisation", 1, Decimal("50"))],
+            issue_date=D(2026, 11, 6),
+            kind=InvoiceKind.CREDIT_NOTE,
+        ).id
+    # As the landed product did: numbered without any check.
+    monkeypatch.setattr(issuing, "confirm_checked", lambda _s, _ids: None)
+    with db.write() as s:
+        issue_invoices(s, [good, orphan])
+    monkeypatch.undo()
+    assert main(["--db", str(db.path), "check"]) == 1
+    out = capsys.readouterr().out
+    assert "Avoirs : AV2026-00001 ne cite aucune facture d'origine (BT-25)" in out
+    assert main(["--db", str(db.path), "check", "--documents"]) == 1
+    out = capsys.readouterr().out
+    assert "AV2026-00001 ne peut pas être produit : règle MENTION-AVOIR-BT-25" in out
+    assert "FA2026-00001 ne peut" not in out
+    # export refuses it and says so by its exit code
+    assert (
+        main(
+            [
+                "--db",
+                str(db.path),
+                "documents",
+                "export",
+                "--period",
+                "2026-11",
+                "--out",
+                str(db.path.parent / "out"),
+            ]
+        )
+        == 1
+    )
+    assert "REFUSÉ AV2026-00001" in capsys.readouterr().err

@@ -1,0 +1,129 @@
+"""Validation of drafts before numbering, per document (issue N §1).
+
+On a copy of the reference firm of N contracts (default 4,000), the September 2026 run
+makes its drafts (``run_month``, not timed here); then, in this process:
+
+- ``fingerprints``: the content hash of every draft (what the numbering transaction
+  recomputes to confirm the checks);
+- ``build``: each draft as the InvoiceDocument it would be issued as (provisional number,
+  snapshots as they would be frozen) — main process, one core;
+- ``baseline``: the validation the export applied before (XSD + EN 16931 + BR-FR for every
+  document, one core, ``reports.validation.validate_xml``), measured in the same run;
+- ``rule sets``: the rule sets of each buyer's category and the mentions, one core;
+- ``pool``: the same on the application's rendering pool (one worker per core, warm);
+- ``check_drafts``: the whole use case (read, build, pool, record) as ``billing run`` does it.
+
+Wall and CPU seconds are printed side by side with the load average; results go to
+``benchmarks/results/bench_validation.json``.
+
+    python benchmarks/bench_validation.py [N]
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import reference_db, save, working_copy
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _pool_cpu() -> float:
+    from app.documents import render
+
+    total = 0.0
+    for pid in list(getattr(render._pool, "_processes", {}) or {}):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def timed(stages: dict[str, Any], name: str, count: int, fn: Any, *, pool: bool = False) -> Any:
+    t0, c0 = time.perf_counter(), time.process_time()
+    p0 = _pool_cpu() if pool else 0.0
+    result = fn()
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0 + ((_pool_cpu() - p0) if pool else 0.0)
+    stages[name] = {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "ms_per_doc_wall": round(1000 * wall / count, 3),
+        "ms_per_doc_cpu": round(1000 * cpu / count, 3),
+        "load_average": os.getloadavg(),
+    }
+    print(
+        f"{name:>14}: {wall:7.2f} s wall {cpu:7.2f} s CPU  "
+        f"{1000 * wall / count:6.2f} ms/doc wall  {1000 * cpu / count:6.2f} ms/doc CPU  "
+        f"load {os.getloadavg()[0]:.1f}"
+    )
+    return result
+
+
+def main(contracts: int) -> None:
+    from app.billing import draft_checks
+    from app.billing.runs import run_month
+    from app.db import open_database
+    from app.documents import render
+    from models.company import CompanySettings
+    from models.invoices import Invoice
+    from reports.facturx import build_cii_xml, check_chunk
+    from reports.validation import validate_xml, warm_up
+
+    source, _info = reference_db(contracts)
+    db = open_database(working_copy(source, f"validation-{contracts}"))
+    with db.write() as session:
+        ids = run_month(session, "2026-09").invoice_ids
+    count = len(ids)
+    print(f"{count} drafts of September 2026, reference firm of {contracts} contracts")
+    warm_up()
+    stages: dict[str, Any] = {}
+    with db.read() as session:
+        timed(stages, "fingerprints", count, lambda: draft_checks.fingerprints(session, ids))
+        company = session.get(CompanySettings, 1)
+        docs = timed(
+            stages,
+            "build",
+            count,
+            lambda: [
+                draft_checks._provisional_document(session, session.get(Invoice, i), company)
+                for i in ids
+            ],
+        )
+    xmls = [build_cii_xml(d) for d in docs]
+    timed(stages, "baseline", count, lambda: [validate_xml(x) for x in xmls])
+    timed(stages, "rule sets", count, lambda: check_chunk(docs))
+    render.validate_many(docs[: 4 * render.worker_count()] * 10)  # workers started, warm
+    timed(stages, "pool", count, lambda: render.validate_many(docs), pool=True)
+    refused = timed(
+        stages, "check_drafts", count, lambda: draft_checks.check_drafts(db, ids), pool=True
+    )
+    stages["ratio_rule_sets_to_baseline_cpu"] = round(
+        stages["rule sets"]["cpu_s"] / stages["baseline"]["cpu_s"], 3
+    )
+    print(f"rule sets / baseline (CPU): {stages['ratio_rule_sets_to_baseline_cpu']}")
+    render.shutdown_pool()
+    save(
+        "bench_validation",
+        {
+            "contracts": contracts,
+            "drafts": count,
+            "refused": sum(1 for e in refused.values() if e),
+            "workers": render.worker_count(),
+            "stages": stages,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 4000)
