@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.billing.records import client_records
 from app.db import Database, insert_rows
@@ -243,6 +243,38 @@ def _provisional_document(session: Session, invoice: Invoice, company: Any) -> A
         session.expire(invoice, list(provisional))
 
 
+def _preload(session: Session, ids: list[int]) -> tuple[dict[int, Invoice], list[Any]]:
+    """The drafts with their lines, and their clients (and syndics), sites, contracts and
+    corrected invoices in the session, in a few queries: building each document then
+    finds them there instead of querying row by row (the caller keeps the second list:
+    the session holds its objects only while they are referenced)."""
+    drafts: dict[int, Invoice] = {}
+    for start in range(0, len(ids), _CHUNK):
+        query = (
+            select(Invoice)
+            .where(Invoice.id.in_(ids[start : start + _CHUNK]))
+            .options(selectinload(Invoice.lines))
+        )
+        drafts.update((i.id, i) for i in session.scalars(query))
+
+    def load(model: Any, wanted: set[Any]) -> list[Any]:
+        keys = sorted(k for k in wanted if k is not None)
+        return [
+            row
+            for start in range(0, len(keys), _CHUNK)
+            for row in session.scalars(
+                select(model).where(model.id.in_(keys[start : start + _CHUNK]))
+            )
+        ]
+
+    clients = load(Client, {d.client_id for d in drafts.values()})
+    held = clients + load(Client, {c.manager_id for c in clients})
+    held += load(Site, {d.site_id for d in drafts.values()})
+    held += load(Contract, {d.contract_id for d in drafts.values()})
+    held += load(Invoice, {d.origin_invoice_id for d in drafts.values()})
+    return {i: drafts[i] for i in ids if i in drafts}, held
+
+
 def _check_now(session: Session, ids: list[int]) -> dict[int, str]:
     """Build and validate these drafts (the session's data); refusal per id ("" = valid)."""
     from app.documents.render import validate_many
@@ -252,7 +284,7 @@ def _check_now(session: Session, ids: list[int]) -> dict[int, str]:
     company = session.get(CompanySettings, 1)
     docs: dict[int, Any] = {}
     errors: dict[int, str] = {}
-    drafts = {i: session.get(Invoice, i) for i in ids}
+    drafts, _held = _preload(session, ids)
     for invoice_id, invoice in drafts.items():
         try:
             docs[invoice_id] = _provisional_document(session, invoice, company)
@@ -285,14 +317,7 @@ def check_drafts(
     """
     wanted = list(dict.fromkeys(ids))
     with database.read() as session:
-        drafts = set(
-            session.scalars(
-                select(Invoice.id).where(
-                    Invoice.id.in_(wanted), Invoice.status == InvoiceStatus.DRAFT
-                )
-            )
-        )
-        wanted = [i for i in wanted if i in drafts]
+        wanted = _still_drafts(session, wanted)
         prints = fingerprints(session, wanted)
         known = stored_checks(session, wanted)
         todo = [i for i in wanted if known.get(i, ("", ""))[0] != prints[i]]
@@ -377,5 +402,21 @@ def issue_checked(
     refused = [Refusal(i, error) for i, error in errors.items() if error]
     valid = [i for i, error in errors.items() if not error]
     with database.write() as session:
-        numbers = issue_invoices(session, valid, progress=progress) if valid else []
+        # Another workstation may have issued some of them meanwhile: not twice.
+        still = _still_drafts(session, valid)
+        numbers = issue_invoices(session, still, progress=progress) if still else []
     return IssueOutcome(numbers, refused)
+
+
+def _still_drafts(session: Session, ids: list[int]) -> list[int]:
+    drafts: set[int] = set()
+    for start in range(0, len(ids), _CHUNK):
+        drafts.update(
+            session.scalars(
+                select(Invoice.id).where(
+                    Invoice.id.in_(ids[start : start + _CHUNK]),
+                    Invoice.status == InvoiceStatus.DRAFT,
+                )
+            )
+        )
+    return [i for i in ids if i in drafts]
