@@ -17,23 +17,23 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("articles", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("sap_service", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-
-    with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("goods", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("sap", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-
-    with op.batch_alter_table("sites", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("country", sa.String(length=2), server_default="FR", nullable=False)
-        )
+    # Plain ADD COLUMN (constant defaults): a batch operation would recreate these tables,
+    # and dropping ``articles`` or ``sites`` fails on SQLite (foreign keys on) as soon as
+    # invoice or contract lines refer to them — every firm in use.
+    op.add_column(
+        "articles",
+        sa.Column("sap_service", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+    op.add_column(
+        "invoice_lines",
+        sa.Column("goods", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+    op.add_column(
+        "invoice_lines", sa.Column("sap", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column(
+        "sites", sa.Column("country", sa.String(length=2), server_default="FR", nullable=False)
+    )
 
     # Articles sold at the rate the reference data names « services à la personne » were
     # the firm's SAP services until now: they keep that meaning through the explicit flag
