@@ -104,10 +104,11 @@ def reference_db(contracts: int) -> tuple[Path, dict[str, float]]:
     return path, json.loads(info.read_text())
 
 
-def working_copy(source: Path, name: str, *, at_head: bool = True) -> Path:
+def working_copy(source: Path, name: str, *, at_head: bool = True, tree: Path = ROOT) -> Path:
     """A fresh copy of a database and its document folder, brought to the current schema
     (untimed: a cached reference firm built before a schema change would otherwise make
-    the measured command migrate it and take a backup first)."""
+    the measured command migrate it and take a backup first). ``tree``: the source tree
+    whose schema the copy is brought to (a previous engine's own)."""
     target_dir = CACHE / "work" / name
     shutil.rmtree(target_dir, ignore_errors=True)
     shutil.copytree(source.parent, target_dir)
@@ -115,7 +116,7 @@ def working_copy(source: Path, name: str, *, at_head: bool = True) -> Path:
     if at_head:
         subprocess.run(
             [PYTHON, "-m", "app", "--db", str(target), "init"],
-            cwd=ROOT,
+            cwd=tree,
             capture_output=True,
             text=True,
             check=True,

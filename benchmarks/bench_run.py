@@ -92,7 +92,7 @@ def measure(n: int, previous: Path | None = None) -> dict[str, Any]:
     ref, build = reference_db(n)
     extra: dict[str, Any] = {}
     if previous is not None:
-        old = working_copy(ref, f"previous-{n}")
+        old = working_copy(ref, f"previous-{n}", tree=previous)
         p_wall, p_cpu, _ = timed_child([*_run_args(old), "--validate", "--json"], cwd=previous)
         extra = {"previous_wall_s": round(p_wall, 3), "previous_cpu_s": round(p_cpu, 3)}
     work = working_copy(ref, f"run-{n}")
