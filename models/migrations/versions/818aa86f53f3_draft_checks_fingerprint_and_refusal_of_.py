@@ -1,7 +1,7 @@
 """draft checks: fingerprint and refusal of the last validation of a draft
 
 Revision ID: 818aa86f53f3
-Revises: c66adaf0a0eb
+Revises: 698d088e2e3e
 Create Date: 2026-12-07 02:26:26.842403
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "818aa86f53f3"
-down_revision = "c66adaf0a0eb"
+down_revision = "698d088e2e3e"
 branch_labels = None
 depends_on = None
 
