@@ -12,17 +12,9 @@ from sqlalchemy import select
 from app.db import Database
 from models.contracts import Contract, ContractStatus
 from tests.roundtrip import ADDED, assert_only, assert_unchanged, changes, snapshot
-from ui.contracts import ContractsTab
+from tests.test_contract_screen import _tab
 from ui.main_window import MainWindow
 from ui.payments import PaymentsTab
-
-
-def _tab(qtbot: QtBot, db: Database) -> ContractsTab:
-    window = MainWindow(db)
-    qtbot.addWidget(window)
-    tab = window.tab("Contrats")
-    assert isinstance(tab, ContractsTab)
-    return tab
 
 
 def test_every_demo_contract_saved_untouched_changes_nothing(
