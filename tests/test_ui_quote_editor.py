@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app.db import Database
 from app.money import format_amount
@@ -22,41 +22,25 @@ from models.catalog import Article
 from models.clients import Site
 from models.contracts import Contract
 from models.quotes import Quote, QuoteKind
+from tests.roundtrip import assert_only, assert_unchanged, snapshot
 from ui.context import UiContext
 from ui.operations import Bus, OperationRunner
 from ui.quote_editor import QuoteEditor
 from ui.quote_lines import DISCOUNT, FREQUENCY, LABEL, PRICE, VAT
 
 DAY = dt.date(2026, 9, 20)
+LINES_FREQUENCY = ("quote_lines", "billing_frequency")
+TOTALS = {
+    ("quote_lines", "total_ht"),
+    ("quotes", "total_ht"),
+    ("quotes", "total_vat"),
+    ("quotes", "total_ttc"),
+}
 
 
 def _ctx(db: Database) -> UiContext:
     bus = Bus()
     return UiContext(db, bus, OperationRunner(db, bus))
-
-
-def _rows(db: Database) -> dict[str, list[dict[str, Any]]]:
-    """Every column of every quote and quote line (lines by quote and position: a save
-    rewrites them, so their surrogate id is left out)."""
-    with db.read() as s:
-        quotes = [dict(r._mapping) for r in s.execute(text("SELECT * FROM quotes ORDER BY id"))]
-        lines = [
-            {k: v for k, v in r._mapping.items() if k != "id"}
-            for r in s.execute(text("SELECT * FROM quote_lines ORDER BY quote_id, position"))
-        ]
-    for row in quotes:
-        row.pop("updated_at")
-    return {"quotes": quotes, "quote_lines": lines}
-
-
-def _changed(before: dict[str, list[dict]], after: dict[str, list[dict]]) -> set[str]:
-    """``table.column`` of every value that differs."""
-    out: set[str] = set()
-    for table, rows in before.items():
-        assert len(rows) == len(after[table]), table
-        for old, new in zip(rows, after[table], strict=True):
-            out |= {f"{table}.{k}" for k in old if old[k] != new[k]}
-    return out
 
 
 def _full_quote(db: Database, kind: str = QuoteKind.CONTRACT) -> int:
@@ -120,12 +104,12 @@ def test_every_quote_saved_untouched_keeps_every_column(qtbot: QtBot, demo_db: D
     with demo_db.read() as s:
         ids = list(s.scalars(select(Quote.id).order_by(Quote.id)))
     assert full in ids and len(ids) >= 12
-    before = _rows(demo_db)
+    before = snapshot(demo_db)
     for quote_id in ids:
         editor = _open(qtbot, demo_db, quote_id)
         assert editor.save(), editor.form.general_error.text()
         editor.close()
-    assert _changed(before, _rows(demo_db)) == set()
+    assert_unchanged(demo_db, before)  # no column of any row of any table, no history
 
 
 def test_unchanged_save_keeps_discount_article_and_frequency(
@@ -151,29 +135,27 @@ def test_unchanged_save_keeps_discount_article_and_frequency(
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
+        (lambda e: e.lines.set_cell(0, DISCOUNT, "150"), {("quote_lines", "discount")} | TOTALS),
+        (lambda e: e.lines.set_cell(1, FREQUENCY, "yearly"), {LINES_FREQUENCY}),
+        (lambda e: e.lines.set_cell(2, LABEL, "Produits d'entretien"), {("quote_lines", "label")}),
+        # The FRANCHISE line (0 %): the totals HT and TTC move, not the VAT.
         (
-            lambda e: e.lines.set_cell(0, DISCOUNT, "150"),
-            {"quote_lines.discount", "quote_lines.total_ht"},
+            lambda e: e.lines.set_cell(3, PRICE, "20"),
+            {("quote_lines", "unit_price")} | TOTALS - {("quotes", "total_vat")},
         ),
-        (lambda e: e.lines.set_cell(1, FREQUENCY, "yearly"), {"quote_lines.billing_frequency"}),
-        (lambda e: e.lines.set_cell(2, LABEL, "Produits d'entretien"), {"quote_lines.label"}),
-        (lambda e: e.lines.set_cell(3, PRICE, "20"), {"quote_lines.unit_price"}),
-        (lambda e: e.form.set_value("title", "Nouvel objet"), {"quotes.title"}),
-        (lambda e: e.form.set_value("cadence", "mardi 7 h"), {"quotes.cadence"}),
+        (lambda e: e.form.set_value("title", "Nouvel objet"), {("quotes", "title")}),
+        (lambda e: e.form.set_value("cadence", "mardi 7 h"), {("quotes", "cadence")}),
     ],
 )
 def test_one_field_changed_changes_that_column_only(
     qtbot: QtBot, demo_db: Database, change: Any, expected: set[str]
 ) -> None:
     quote_id = _full_quote(demo_db)
-    before = _rows(demo_db)
+    before = snapshot(demo_db)
     editor = _open(qtbot, demo_db, quote_id)
     change(editor)
     assert editor.save(), editor.form.general_error.text()
-    changed = _changed(before, _rows(demo_db))
-    totals = {"quotes.total_ht", "quotes.total_vat", "quotes.total_ttc", "quote_lines.total_ht"}
-    assert changed - totals == expected - totals
-    assert expected <= changed
+    assert_only(demo_db, before, expected)  # + the quote's updated_at and its history
 
 
 def test_quarterly_line_stays_quarterly_and_discount_reaches_the_contract(
@@ -214,7 +196,7 @@ def test_new_quote_has_no_client_and_blank_form_is_refused(qtbot: QtBot, demo_db
 def test_accepted_quote_is_read_only(qtbot: QtBot, demo_db: Database) -> None:
     with demo_db.read() as s:
         quote_id = s.scalar(select(Quote.id).where(Quote.status == "accepted"))
-    before = _rows(demo_db)
+    before = snapshot(demo_db)
     editor = _open(qtbot, demo_db, quote_id)
     rows = editor.lines.rowCount()
     assert rows > 0
@@ -225,7 +207,7 @@ def test_accepted_quote_is_read_only(qtbot: QtBot, demo_db: Database) -> None:
     assert editor.lines.rowCount() == rows
     assert not editor.lines.cellWidget(0, VAT).isEnabled()
     assert editor.save()
-    assert _changed(before, _rows(demo_db)) == set()
+    assert_unchanged(demo_db, before)
 
 
 def test_article_chosen_fills_its_row_and_vat_list_comes_from_the_app(

@@ -346,13 +346,7 @@ def update_draft_invoice(
     site_id = service[0] if service is not None else invoice.site_id
     vat_rules.settle_rows(session, rows, session.get(Client, invoice.client_id), site_id)
     before = invoice.total_ht
-    unchanged = len(rows) == len(invoice.lines) and all(
-        all(getattr(line, k) == v for k, v in row.items())
-        for line, row in zip(invoice.lines, rows, strict=True)
-    )
-    if not unchanged:  # lines saved as they were keep their rows (and their ledger)
-        _require_unbilled(session, invoice)
-        invoice.lines = [InvoiceLine(**row) for row in rows]
+    lines_changed = _update_lines(session, invoice, rows)
     header = {
         k: v
         for k, v in {
@@ -366,8 +360,11 @@ def update_draft_invoice(
     if service is not None:
         header.update(site_id=service[0], period_start=service[1], period_end=service[2])
     changes = audit.diff(invoice, header)
+    if not (changes or lines_changed):
+        return invoice  # saved untouched: nothing written, not even the history
     apply_totals(invoice)
-    changes["total_ht"] = (before, invoice.total_ht)
+    if invoice.total_ht != before:
+        changes["total_ht"] = (before, invoice.total_ht)
     session.flush()
     audit.record(
         session,
@@ -381,17 +378,40 @@ def update_draft_invoice(
     return invoice
 
 
-def _require_unbilled(session: Session, invoice: Invoice) -> None:
+def _update_lines(session: Session, invoice: Invoice, rows: list[dict[str, object]]) -> bool:
+    """Bring the draft's lines to ``rows`` position by position, changing only the columns
+    that differ (a line kept as it was keeps its row, its id and its ledger rows); a line of a
+    contract-billed draft may not change. Returns whether anything changed."""
     billed = set(
         session.scalars(
             select(BillingLedger.invoice_line_id).where(BillingLedger.invoice_id == invoice.id)
         )
     )
-    if {line.id for line in invoice.lines} & billed:
-        raise StateError(
-            "Ce brouillon vient d'une facturation de contrat : supprimez-le et relancez "
-            "la facturation plutôt que de modifier ses lignes."
-        )
+    changed = False
+    kept = list(invoice.lines)
+    for line, row in zip(kept, rows, strict=False):
+        diff = {k: v for k, v in row.items() if getattr(line, k) != v}
+        if diff and line.id in billed:
+            _refuse_billed()
+        for key, value in diff.items():
+            setattr(line, key, value)
+        changed = changed or bool(diff)
+    for line in kept[len(rows) :]:
+        if line.id in billed:
+            _refuse_billed()
+        invoice.lines.remove(line)
+        changed = True
+    for row in rows[len(kept) :]:
+        invoice.lines.append(InvoiceLine(**row))
+        changed = True
+    return changed
+
+
+def _refuse_billed() -> None:
+    raise StateError(
+        "Ce brouillon vient d'une facturation de contrat : supprimez-le et relancez "
+        "la facturation plutôt que de modifier ses lignes."
+    )
 
 
 def delete_draft_invoice(session: Session, invoice_id: int) -> None:

@@ -178,13 +178,45 @@ def _apply_form(session: Session, quote: Quote, form: QuoteForm) -> dict[str, tu
             "include_photos": form.include_photos,
         },
     )
-    quote.lines.clear()
-    session.flush()
-    for position, line in enumerate(lines):
-        line.position = position
-        quote.lines.append(line)
+    if _update_lines(quote, lines):
+        changes["lignes"] = ("", f"{len(lines)} ligne(s)")
     update_totals(session, quote)
     return changes
+
+
+_LINE_COLUMNS = (
+    "kind",
+    "article_id",
+    "label",
+    "description",
+    "quantity",
+    "unit",
+    "unit_price",
+    "discount",
+    "vat_rate_id",
+    "total_ht",
+    "billing_frequency",
+)
+
+
+def _update_lines(quote: Quote, lines: list[QuoteLine]) -> bool:
+    """Bring the quote's lines to ``lines`` position by position, changing only the columns
+    that differ (a line kept as it was keeps its row). Returns whether anything changed."""
+    changed = False
+    kept = list(quote.lines)
+    for old, new in zip(kept, lines, strict=False):
+        for column in _LINE_COLUMNS:
+            if getattr(old, column) != getattr(new, column):
+                setattr(old, column, getattr(new, column))
+                changed = True
+    for old in kept[len(lines) :]:
+        quote.lines.remove(old)
+        changed = True
+    for position, new in enumerate(lines[len(kept) :], start=len(kept)):
+        new.position = position
+        quote.lines.append(new)
+        changed = True
+    return changed
 
 
 def _make_line(
@@ -294,15 +326,16 @@ def update_quote(session: Session, quote_id: int, form: QuoteForm) -> Quote:
     quote = get_quote(session, quote_id)
     require_draft(quote)
     changes = _apply_form(session, quote, form)
-    audit.record(
-        session,
-        "quote",
-        quote.id,
-        "update",
-        "Devis modifié",
-        client_id=quote.client_id,
-        changes=changes,
-    )
+    if changes:  # saved untouched: nothing written, not even the history
+        audit.record(
+            session,
+            "quote",
+            quote.id,
+            "update",
+            "Devis modifié",
+            client_id=quote.client_id,
+            changes=changes,
+        )
     return quote
 
 
