@@ -75,7 +75,9 @@ def open_db(args: argparse.Namespace, *, upgrade: bool = True, read_only: bool =
             "La base « {path} » n'existe pas : créez-la avec « propreo --db {path} init ».",
             path=target,
         )
-    db = open_database(target, read_only=read_only)
+    if "://" not in target:
+        migrate.refuse_unusable(Path(target))
+    db = open_database(target, read_only=read_only, create=False)
     if upgrade and not read_only and migrate.needs_upgrade(db):
         backup = migrate.upgrade(db)
         if backup:

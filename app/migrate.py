@@ -91,6 +91,50 @@ def has_tables(db: Database) -> bool:
         return any(t != "alembic_version" for t in inspect(conn).get_table_names())
 
 
+def refuse_unusable(path: Path) -> None:
+    """For every command but ``init``, before the file is opened (opening sets its journal
+    mode, a write): it must already be a Propreo base that this version knows. A 0-byte
+    file, another program's SQLite file or a base made by a newer version is refused in
+    one French sentence, never created, converted nor backed up."""
+    import sqlite3
+
+    from app.errors import DatabaseError
+
+    if path.stat().st_size == 0:
+        raise DatabaseError(
+            "Le fichier « {path} » est vide (0 octet) : ce n'est pas une base Propreo. "
+            "Pour en créer une : propreo --db {path} init.",
+            path=str(path),
+        )
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        rows = []
+    if len(rows) != 1:
+        raise DatabaseError(
+            "« {path} » n'est pas une base Propreo (aucune version de schéma Propreo) : "
+            "fichier laissé tel quel.",
+            path=str(path),
+        )
+    from alembic.script import ScriptDirectory
+
+    stored = str(rows[0][0])
+    known = {r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if stored not in known:
+        raise DatabaseError(
+            "La base « {path} » vient d'une version plus récente de Propreo (schéma {stored}) ; "
+            "cette version-ci s'arrête au schéma {head}. Installez la dernière version de "
+            "Propreo pour l'ouvrir.",
+            path=str(path),
+            stored=stored,
+            head=head_revision(),
+        )
+
+
 def needs_upgrade(db: Database) -> bool:
     stored = stored_revision(db)
     if stored is not None and stored == script_head():

@@ -79,7 +79,7 @@ def test_errors_are_french_on_stderr_with_nonzero_exit(tmp_path: Path) -> None:
     not_a_db.write_text("ceci n'est pas une base")
     result = run("--db", str(not_a_db), "check")
     assert result.returncode != 0 and "Traceback" not in result.stderr
-    assert "Impossible d'ouvrir la base" in result.stderr
+    assert "n'est pas une base Propreo" in result.stderr
 
 
 def test_version_and_backup(tmp_path: Path) -> None:

@@ -1,0 +1,79 @@
+"""Issue T §9: files that are not ours.
+
+Seen: a 0-byte file was silently turned into an empty base by ``billing run`` (exit 0), a
+foreign SQLite file received 65 tables, a base from a newer version passed ``check`` while
+every write command printed an Alembic traceback and wrote a new full « avant-migration »
+copy each time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app", "--db", str(db), *args],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(db.parent)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    """The files of the folder (the WAL's shared-memory index aside: SQLite's, not data)."""
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in folder.iterdir()
+        if not p.name.endswith("-shm")
+    }
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _foreign(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE recettes (nom TEXT)")
+
+
+def _newer(path: Path, template: Path) -> None:
+    shutil.copyfile(template, path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'f00dcafe9999'")
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("empty", "est vide (0 octet) : ce n'est pas une base Propreo."),
+        ("foreign", "n'est pas une base Propreo (aucune version de schéma Propreo)"),
+        ("newer", "vient d'une version plus récente de Propreo (schéma f00dcafe9999)"),
+    ],
+)
+def test_commands_other_than_init_never_create_nor_convert_a_base(
+    tmp_path: Path, empty_db_file: Path, kind: str, message: str
+) -> None:
+    folder = tmp_path / "base"
+    folder.mkdir()
+    path = folder / "propreo.db"
+    {"empty": _empty, "foreign": _foreign}.get(kind, lambda p: _newer(p, empty_db_file))(path)
+    before = _digest(folder)
+    for args in (("billing", "run", "--period", "2026-10"), ("check",)):
+        done = _run(path, *args)
+        assert done.returncode != 0
+        [line] = done.stderr.strip().splitlines()
+        assert line.startswith("Erreur : ") and message in line
+    assert _digest(folder) == before  # not a byte written, no « avant-migration » copy
