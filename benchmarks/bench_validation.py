@@ -16,7 +16,9 @@ makes its drafts (``run_month``, not timed here); then, in this process:
 Wall and CPU seconds are printed side by side with the load average; results go to
 ``benchmarks/results/bench_validation.json``.
 
-    python benchmarks/bench_validation.py [N]
+    python benchmarks/bench_validation.py [N [LIMIT]]
+
+``LIMIT``: measure the first LIMIT drafts only (a quicker per-document figure).
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def timed(stages: dict[str, Any], name: str, count: int, fn: Any, *, pool: bool 
     return result
 
 
-def main(contracts: int) -> None:
+def main(contracts: int, limit: int | None = None) -> None:
     from app.billing import draft_checks
     from app.billing.runs import run_month
     from app.db import open_database
@@ -83,7 +85,7 @@ def main(contracts: int) -> None:
     source, _info = reference_db(contracts)
     db = open_database(working_copy(source, f"validation-{contracts}"))
     with db.write() as session:
-        ids = run_month(session, "2026-09").invoice_ids
+        ids = run_month(session, "2026-09").invoice_ids[:limit]
     count = len(ids)
     print(f"{count} drafts of September 2026, reference firm of {contracts} contracts")
     warm_up()
@@ -126,4 +128,7 @@ def main(contracts: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 4000)
+    main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 4000,
+        int(sys.argv[2]) if len(sys.argv) > 2 else None,
+    )

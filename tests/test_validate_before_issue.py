@@ -168,10 +168,10 @@ def test_numbering_only_confirms_a_draft_unchanged_since_its_check(
         checked = s.get(DraftCheck, draft_id).fingerprint
         assert fingerprints(s, [draft_id]) == {draft_id: checked}
 
-    def no_validation(_docs: object) -> None:
+    def no_validation(_docs: object, _total: int) -> None:
         raise AssertionError("validated again inside the numbering transaction")
 
-    monkeypatch.setattr(render, "validate_many", no_validation)
+    monkeypatch.setattr(render, "validate_stream", no_validation)
     with db.write() as s:
         assert issue_invoices(s, [draft_id]) == ["FA2026-00001"]
 
@@ -188,13 +188,13 @@ def test_a_draft_changed_after_its_check_is_checked_again_before_its_number(
         s.get(CompanySettings, 1).siren = ""  # the firm's identity changed after the check
         assert fingerprints(s, [draft_id])[draft_id] != s.get(DraftCheck, draft_id).fingerprint
     checked: list[int] = []
-    real = render.validate_many
+    real = render.validate_stream
 
-    def counting(docs):  # type: ignore[no-untyped-def]
-        checked.append(len(docs))
-        return real(docs)
+    def counting(docs, total):  # type: ignore[no-untyped-def]
+        checked.append(total)
+        return real(docs, total)
 
-    monkeypatch.setattr(render, "validate_many", counting)
+    monkeypatch.setattr(render, "validate_stream", counting)
     with pytest.raises(DraftsRefused, match="Paramètres › Société"), db.write() as s:
         issue_invoices(s, [draft_id])
     assert checked == [1]

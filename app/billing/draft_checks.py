@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,23 +277,29 @@ def _preload(session: Session, ids: list[int]) -> tuple[dict[int, Invoice], list
 
 def _check_now(session: Session, ids: list[int]) -> dict[int, str]:
     """Build and validate these drafts (the session's data); refusal per id ("" = valid)."""
-    from app.documents.render import validate_many
+    from app.documents.render import validate_stream
     from app.errors import PropreoError
 
     session.flush()
     company = session.get(CompanySettings, 1)
-    docs: dict[int, Any] = {}
     errors: dict[int, str] = {}
+    built: list[int] = []
     drafts, _held = _preload(session, ids)
-    for invoice_id, invoice in drafts.items():
-        try:
-            docs[invoice_id] = _provisional_document(session, invoice, company)
-        except PropreoError as exc:
-            errors[invoice_id] = refusal_text(
-                invoice, _code(session, invoice), [("", "", str(exc))]
-            )
-    found = validate_many(list(docs.values()))
-    for invoice_id, findings in zip(docs, found, strict=True):
+
+    def documents() -> Iterator[Any]:
+        # Built one by one while the pool validates the chunks already sent.
+        for invoice_id, invoice in drafts.items():
+            try:
+                doc = _provisional_document(session, invoice, company)
+            except PropreoError as exc:
+                code = _code(session, invoice)
+                errors[invoice_id] = refusal_text(invoice, code, [("", "", str(exc))])
+                continue
+            built.append(invoice_id)
+            yield doc
+
+    found = validate_stream(documents(), len(drafts))
+    for invoice_id, findings in zip(built, found, strict=True):
         invoice = drafts[invoice_id]
         errors[invoice_id] = (
             refusal_text(invoice, _code(session, invoice), findings) if findings else ""

@@ -136,17 +136,30 @@ def render_one(doc: InvoiceDocument) -> bytes:
 
 
 def validate_many(docs: list[InvoiceDocument]) -> list[list[tuple[str, str, str]]]:
-    """Fatal findings (rule, field, text) of each document against its rule sets: on the
-    pool (in chunks) when there are many or it is already running, here otherwise."""
-    if len(docs) < 2 or (_pool is None and len(docs) < POOL_THRESHOLD):
-        return check_chunk(docs)
+    """Fatal findings (rule, field, text) of each document against its rule sets."""
+    return validate_stream(iter(docs), len(docs))
+
+
+def validate_stream(
+    docs: Iterator[InvoiceDocument], total: int
+) -> list[list[tuple[str, str, str]]]:
+    """Fatal findings of each document, in order: on the pool (chunks sent while the next
+    documents are still being built by the caller) when there are many or it is already
+    running, here otherwise."""
+    if total < 2 or (_pool is None and total < POOL_THRESHOLD):
+        return check_chunk(list(docs))
     executor = _enter_pool()
     try:
-        size = max(CHUNK, min(256, len(docs) // (4 * worker_count()) or 1))
-        futures = [
-            executor.submit(check_chunk, docs[start : start + size])
-            for start in range(0, len(docs), size)
-        ]
+        size = max(CHUNK, min(256, total // (4 * worker_count()) or 1))
+        futures = []
+        chunk: list[InvoiceDocument] = []
+        for doc in docs:
+            chunk.append(doc)
+            if len(chunk) >= size:
+                futures.append(executor.submit(check_chunk, chunk))
+                chunk = []
+        if chunk:
+            futures.append(executor.submit(check_chunk, chunk))
         return [findings for future in futures for findings in future.result()]
     finally:
         _leave_pool()
