@@ -135,3 +135,16 @@ def attachments(message: Message) -> dict[str, bytes]:
         if name:
             found[name] = part.get_payload(decode=True)  # type: ignore[assignment]
     return found
+
+
+@contextmanager
+def firm_smtp_server(db: Any) -> Iterator[Mailbox]:
+    """A real SMTP server on localhost, set as the firm's mail server (no TLS, no login)."""
+    from app.documents.email import get_settings
+
+    with smtp_server() as box:
+        with db.write() as s:
+            settings = get_settings(s)
+            settings.host, settings.port, settings.security = box.host, box.port, "none"
+            s.add(settings)
+        yield box

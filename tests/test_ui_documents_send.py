@@ -5,50 +5,25 @@ month's « e-mail » documents not yet sent; the confirmation says how many and 
 
 from __future__ import annotations
 
-import email
-import socket
 from collections.abc import Iterator
-from email import policy
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.db import Database
-from app.documents.email import get_settings
 from tests.dialogs import ACCEPT, REJECT, answer
+from tests.practical import Mailbox, firm_smtp_server
 from ui.documents import DocumentsTab
 from ui.main_window import MainWindow
 
 PERIOD = "2026-08"
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Any]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.original_content, policy=policy.default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))
-        return "250 OK"
-
-
 @pytest.fixture
-def inbox(demo_db: Database) -> Iterator[Inbox]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    with demo_db.write() as s:
-        settings = get_settings(s)
-        settings.host, settings.port, settings.security = "127.0.0.1", port, "none"
-        s.add(settings)
-    yield handler
-    controller.stop()
+def inbox(demo_db: Database) -> Iterator[Mailbox]:
+    with firm_smtp_server(demo_db) as box:
+        yield box
 
 
 def _tab(qtbot: QtBot, db: Database) -> DocumentsTab:
@@ -61,12 +36,12 @@ def _tab(qtbot: QtBot, db: Database) -> DocumentsTab:
     return tab
 
 
-def _subjects(inbox: Inbox) -> list[str]:
-    return [str(message["Subject"]) for _rcpt, message in inbox.messages]
+def _subjects(inbox: Mailbox) -> list[str]:
+    return [str(message["Subject"]) for message in inbox.messages]
 
 
 def test_one_document_alone_then_the_rest_never_twice(
-    qtbot: QtBot, demo_db: Database, inbox: Inbox
+    qtbot: QtBot, demo_db: Database, inbox: Mailbox
 ) -> None:
     tab = _tab(qtbot, demo_db)
     by_mail = [r for r in tab.list.visible_rows() if r.sending_mode == "E-mail"]

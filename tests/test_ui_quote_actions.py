@@ -6,27 +6,23 @@ nothing; « Facturer depuis le devis » gave no feedback."""
 from __future__ import annotations
 
 import datetime as dt
-import email
 import io
-import socket
 from collections.abc import Iterator
-from email import policy
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 from PySide6.QtWidgets import QDateEdit, QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.db import Database
-from app.documents.email import get_settings
 from app.money import format_amount
 from models.contracts import Contract
 from models.invoices import Invoice
 from models.quotes import PlannedJob, Quote
 from tests.dialogs import ACCEPT, REJECT, answer
+from tests.practical import Mailbox, firm_smtp_server
 from ui.main_window import MainWindow
 from ui.planning import PlanningTab
 from ui.quotes import QuotesTab
@@ -35,31 +31,10 @@ DAY = dt.date(2026, 9, 21)
 PRINT = QMessageBox.ButtonRole.ActionRole
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(
-            email.message_from_bytes(envelope.original_content, policy=policy.default)
-        )
-        return "250 OK"
-
-
 @pytest.fixture
-def inbox(demo_db: Database) -> Iterator[Inbox]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    with demo_db.write() as s:
-        settings = get_settings(s)
-        settings.host, settings.port, settings.security = "127.0.0.1", port, "none"
-        s.add(settings)
-    yield handler
-    controller.stop()
+def inbox(demo_db: Database) -> Iterator[Mailbox]:
+    with firm_smtp_server(demo_db) as box:
+        yield box
 
 
 def _tab(qtbot: QtBot, db: Database) -> QuotesTab:
@@ -91,7 +66,7 @@ def _draft(db: Database) -> int:
 
 
 def test_send_says_what_it_does_then_emails_the_quote(
-    qtbot: QtBot, demo_db: Database, inbox: Inbox
+    qtbot: QtBot, demo_db: Database, inbox: Mailbox
 ) -> None:
     tab = _tab(qtbot, demo_db)
     quote_id = _draft(demo_db)

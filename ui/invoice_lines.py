@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app import choices
 from app.billing.invoices import DraftLine
+from app.choices import ArticleChoice
 from app.i18n import _
 from ui.context import UiContext
-from ui.line_grid import LineGrid, select_value
+from ui.line_grid import LineGrid
 from ui.quote_builder import decimal_text
 
 COLUMNS = ["Article", "Désignation", "Quantité", "Unité", "Prix unitaire HT", "Remise HT", "TVA"]
@@ -51,22 +52,13 @@ class InvoiceLinesTable(LineGrid):
                 DISCOUNT: decimal_text(line.discount) if line.discount else "",
             },
         )
-        articles = [(None, "—")] + [(a.id, a.label) for a in self.articles.values()]
-        article = self.put_combo(r, ARTICLE, articles, line.article_id, f"n° {line.article_id}")
-        article.currentIndexChanged.connect(lambda _i, combo=article: self._article_chosen(combo))
+        self.put_article(r, line.article_id)
         vat_id = line.vat_rate_id or self.default_vat
         self.put_combo(r, VAT, self.vat, vat_id, f"n° {vat_id}")
         return r
 
-    def _article_chosen(self, combo: QComboBox) -> None:
-        row = self.row_of(combo, ARTICLE)
-        article = self.articles.get(combo.currentData())
-        if row < 0 or article is None:
-            return
-        self.item(row, LABEL).setText(article.text)
-        self.item(row, UNIT).setText(article.unit)
-        self.item(row, PRICE).setText(decimal_text(article.unit_price))
-        select_value(self.combo(row, VAT), article.vat_rate_id, article.vat_code)
+    def vat_of(self, article: ArticleChoice) -> tuple[int, str]:
+        return article.vat_rate_id, article.vat_code
 
     def set_lines(self, lines: list[DraftLine]) -> None:
         self.setRowCount(0)

@@ -9,10 +9,14 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QTableWidget, QTableWidgetItem, QWidget
 
+from ui.quote_builder import decimal_text
+
 
 class LineGrid(QTableWidget):
     COMBO_COLUMNS: tuple[int, ...] = ()
     ORIGIN_COLUMN = 1  # the text cell holding the loaded record (UserRole)
+    # Where a chosen article writes its designation, unit, price and VAT.
+    ARTICLE_COLUMN, UNIT_COLUMN, PRICE_COLUMN, VAT_COLUMN = 0, 3, 4, 6
 
     def __init__(self, headers: list[str], widths: dict[int, int], parent: QWidget | None) -> None:
         super().__init__(0, len(headers), parent)
@@ -22,6 +26,27 @@ class LineGrid(QTableWidget):
             self.setColumnWidth(column, width)
         self.read_only = False
         self._edit_triggers = self.editTriggers()
+        self.articles: dict[int, Any] = {}  # app.choices.ArticleChoice by id
+
+    def vat_of(self, article: Any) -> tuple[Any, str]:
+        """The VAT value (as the VAT combo stores it) and label an article brings."""
+        raise NotImplementedError
+
+    def put_article(self, r: int, article_id: int | None) -> None:
+        choices = [(None, "—")] + [(a.id, a.label) for a in self.articles.values()]
+        combo = self.put_combo(r, self.ARTICLE_COLUMN, choices, article_id, f"n° {article_id}")
+        combo.currentIndexChanged.connect(lambda _i, c=combo: self._article_chosen(c))
+
+    def _article_chosen(self, combo: QComboBox) -> None:
+        """A newly chosen article fills the designation, unit, price and VAT of its row."""
+        row = self.row_of(combo, self.ARTICLE_COLUMN)
+        article = self.articles.get(combo.currentData())
+        if row < 0 or article is None:
+            return
+        self.item(row, self.ORIGIN_COLUMN).setText(article.text)
+        self.item(row, self.UNIT_COLUMN).setText(article.unit)
+        self.item(row, self.PRICE_COLUMN).setText(decimal_text(article.unit_price))
+        select_value(self.combo(row, self.VAT_COLUMN), *self.vat_of(article))
 
     def new_row(self, origin: Any, texts: dict[int, str]) -> int:
         r = self.rowCount()

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app import choices
+from app.choices import ArticleChoice
 from app.i18n import _
 from app.quotes import views
 from app.quotes.quotes import DEFAULT_VAT, LineForm
 from ui.context import UiContext
-from ui.line_grid import LineGrid, select_value
+from ui.line_grid import LineGrid
 from ui.quote_builder import decimal_text
 
 COLUMNS = [
@@ -64,9 +65,7 @@ class QuoteLinesTable(LineGrid):
                 DISCOUNT: decimal_text(line.discount) if line.discount else "",
             },
         )
-        articles = [(None, "—")] + [(a.id, a.label) for a in self.articles.values()]
-        article = self.put_combo(r, ARTICLE, articles, line.article_id, f"n° {line.article_id}")
-        article.currentIndexChanged.connect(lambda _i, combo=article: self._article_chosen(combo))
+        self.put_article(r, line.article_id)
         vat = line.vat_code or DEFAULT_VAT
         self.put_combo(r, VAT, self.vat_codes, vat, vat)
         frequency = line.billing_frequency
@@ -74,16 +73,8 @@ class QuoteLinesTable(LineGrid):
         self.put_combo(r, KIND, LINE_KINDS, line.kind, line.kind)
         return r
 
-    def _article_chosen(self, combo: QComboBox) -> None:
-        """A newly chosen article fills the designation, unit, price and VAT of its row."""
-        row = self.row_of(combo, ARTICLE)
-        article = self.articles.get(combo.currentData())
-        if row < 0 or article is None:
-            return
-        self.item(row, LABEL).setText(article.text)
-        self.item(row, UNIT).setText(article.unit)
-        self.item(row, PRICE).setText(decimal_text(article.unit_price))
-        select_value(self.combo(row, VAT), article.vat_code, article.vat_code)
+    def vat_of(self, article: ArticleChoice) -> tuple[str, str]:
+        return article.vat_code, article.vat_code
 
     def set_lines(self, lines: list[LineForm]) -> None:
         self.setRowCount(0)
