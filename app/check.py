@@ -70,9 +70,17 @@ def run_checks(db: Database, *, quick: bool = False, documents: bool = False) ->
     if db.is_sqlite:
         with db.engine.connect() as conn:
             pragma = "quick_check" if quick else "integrity_check"
-            rows = [r[0] for r in conn.exec_driver_sql(f"PRAGMA {pragma}")]
+            try:
+                rows = [r[0] for r in conn.exec_driver_sql(f"PRAGMA {pragma}")]
+            except Exception as exc:  # a page SQLite cannot even walk
+                rows = [f"fichier endommagé ({exc})"]
             if rows != ["ok"]:
+                # a damaged file: the other checks would read garbage or stop on it
                 report.problems.extend(f"Intégrité SQLite : {r}" for r in rows)
+                report.problems.append(
+                    "Base endommagée : restaurez la dernière sauvegarde (propreo restore)."
+                )
+                return report
             for row in conn.exec_driver_sql("PRAGMA foreign_key_check"):
                 report.problems.append(
                     f"Clé étrangère rompue : table {row[0]}, ligne {row[1]} → {row[2]}"

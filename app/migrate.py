@@ -112,7 +112,14 @@ def refuse_unusable(path: Path) -> None:
             rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
         finally:
             conn.close()
-    except sqlite3.Error:
+    except sqlite3.DatabaseError as exc:
+        if "malformed" in str(exc):
+            raise DatabaseError(
+                "La base « {path} » est endommagée ({error}) : restaurez la dernière "
+                "sauvegarde (propreo restore).",
+                path=str(path),
+                error=exc,
+            ) from None
         rows = []
     if len(rows) != 1:
         raise DatabaseError(

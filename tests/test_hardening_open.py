@@ -77,3 +77,17 @@ def test_commands_other_than_init_never_create_nor_convert_a_base(
         [line] = done.stderr.strip().splitlines()
         assert line.startswith("Erreur : ") and message in line
     assert _digest(folder) == before  # not a byte written, no « avant-migration » copy
+
+
+def test_a_damaged_page_gives_french_problems_not_a_traceback(
+    tmp_path: Path, demo_db_file: Path
+) -> None:
+    """Seen: a damaged page made ``check`` crash in ``foreign_key_check``."""
+    path = tmp_path / "abime.db"
+    data = bytearray(demo_db_file.read_bytes())
+    data[len(data) - 200_000 : len(data) - 190_000] = b"\xa5" * 10_000
+    path.write_bytes(bytes(data))
+    done = _run(path, "check")
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "PROBLÈME : Base endommagée : restaurez la dernière sauvegarde" in done.stdout
