@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 11, 30, 18, 0, 0)
 
 
+@pytest.mark.sqlite_only
 def test_nine_backups_in_the_same_second_all_succeed_and_leave_no_part_file(
     demo_db: Database,
 ) -> None:

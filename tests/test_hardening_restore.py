@@ -28,6 +28,7 @@ def _issue_a_month(db: Database) -> list[str]:
         return issue_period(s, "2026-09")
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_older_than_issued_numbers_is_refused_listing_them(demo_db: Database) -> None:
     backup = make_backup(demo_db)
     numbers = _issue_a_month(demo_db)
@@ -45,6 +46,7 @@ def test_a_backup_older_than_issued_numbers_is_refused_listing_them(demo_db: Dat
     assert _issued(safety) == before
 
 
+@pytest.mark.sqlite_only
 def test_restore_is_refused_while_another_process_writes(demo_db: Database, monkeypatch) -> None:
     import app.backups
 
@@ -59,6 +61,7 @@ def test_restore_is_refused_while_another_process_writes(demo_db: Database, monk
     assert demo_db.path.read_bytes() == before
 
 
+@pytest.mark.sqlite_only
 def test_cli_restore_unattended_never_loses_numbers(demo_db: Database) -> None:
     from tests.test_issuing import _cli
 

@@ -30,6 +30,7 @@ from models.company import CompanySettings
 from models.invoices import Invoice
 from reports.facturx import build_cii_xml
 from reports.invoice_pdf import render_invoice_pdf
+from tests.pg import target_of
 from tests.test_email import Inbox, free_port
 
 DAY = dt.date(2026, 3, 31)
@@ -182,7 +183,7 @@ def test_cli_prints_and_sends_the_certificates_in_batch(
     controller.start()
     try:
         out = tmp_path / "attestations"
-        code = main(["--db", str(db.path), "attestations", "--year", "2026", "--out", str(out),
+        code = main(["--db", target_of(db), "attestations", "--year", "2026", "--out", str(out),
                      "--send", "--smtp", f"127.0.0.1:{port}"])  # fmt: skip
     finally:
         controller.stop()
