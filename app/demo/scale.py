@@ -132,8 +132,15 @@ def _client_row(i: int, kind: str, rng: random.Random, manager_id: int | None) -
     return row
 
 
-def _lines(i: int, a: dict[str, Any], rng: random.Random, start: dt.date) -> list[LineForm]:
-    """≈3 lines; the pattern cycles so every periodicity and term appears."""
+def _lines(
+    i: int, a: dict[str, Any], rng: random.Random, start: dt.date, *, reverse_charge: bool
+) -> list[LineForm]:
+    """≈3 lines; the pattern cycles so every periodicity and term appears.
+
+    The one-off end-of-works cleaning is BTP subcontracting (reverse charge, CGI art. 283-2
+    nonies) only for a client with a VAT number; the others get the same works at the
+    ordinary rate (reverse charge is refused for a buyer without a VAT number).
+    """
 
     def line(code: str, qty: str, freq: str, term: str, price: str | None = None, **kw: Any):
         art = a[code]
@@ -158,7 +165,13 @@ def _lines(i: int, a: dict[str, Any], rng: random.Random, start: dt.date) -> lis
         line("VITRNAC", "1", "yearly", "advance"),
         line("VITRINT", str(rng.randrange(40, 200)), "seasonal", "advance", months="3,6,9,12"),
         line("NETHEURE", str(rng.randrange(4, 20)), "monthly", "arrears"),
-        line("REMFIN", str(rng.randrange(50, 400)), "one_off", "advance", one_off_date=start),
+        line(
+            "REMFIN" if reverse_charge else "REMSOL",
+            str(rng.randrange(50, 400)),
+            "one_off",
+            "advance",
+            one_off_date=start,
+        ),
     ]
     k = i % len(extra)
     return [base, extra[k], extra[(k + 3) % len(extra)]]
@@ -251,7 +264,7 @@ def _contracts(
             title=f"Entretien — {r['name']}",
             prorata=Prorata.DAYS,
         )
-        lines = _lines(i, articles, rng, start)
+        lines = _lines(i, articles, rng, start, reverse_charge=bool(r.get("vat_number")))
         specs.append([_line_values(session, line, n) for n, line in enumerate(lines, 1)])
         headers.append(
             {**_header_values(form), "code": f"~RF{i:06d}", "status": ContractStatus.ACTIVE}
