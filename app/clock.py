@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _pinned: list[dt.date] = []
+_frozen_now: list[dt.datetime] = []
 
 
 def today() -> dt.date:
@@ -27,3 +28,22 @@ def pinned(day: dt.date) -> Iterator[dt.date]:
         yield day
     finally:
         _pinned.pop()
+
+
+def now() -> dt.datetime:
+    """The frozen instant when one is frozen, else the system's time (UTC, aware)."""
+    return _frozen_now[-1] if _frozen_now else dt.datetime.now(dt.UTC)
+
+
+@contextmanager
+def frozen_now(instant: dt.datetime) -> Iterator[dt.datetime]:
+    """Make :func:`now` return ``instant`` inside the block.
+
+    For builders of example data only (the demo firm): a document's issue time is sealed in
+    its hash, so two builds of the same firm give the same hashes only with one instant.
+    """
+    _frozen_now.append(instant)
+    try:
+        yield instant
+    finally:
+        _frozen_now.pop()

@@ -30,6 +30,7 @@ ACTION_LABELS: dict[str, str] = {
     "photo": "Photo",
     "issue": "Émission",
     "send": "Envoi",
+    "prenotification": "Pré-notification de prélèvement",
     "email": "Envoi par e-mail",
     "payment": "Règlement",
     "call": "Appel",

@@ -396,7 +396,7 @@ def issue_invoices(
     default_terms = company_terms(company)
     clients = client_records(session, {i.client_id for i in invoices})
     index, previous = _last_hash(session)
-    now = issued_at or dt.datetime.now(dt.UTC)
+    now = issued_at or clock.now()
     user_id = audit.current_user_id(session)
     numbers: list[str] = []
     updates: list[dict[str, object]] = []

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app import clock
 from app.db import Database
 from models.company import CompanySettings
 
@@ -66,7 +67,10 @@ def load_demo(db: Database, *, contracts: int | None = None) -> bool:
     if is_loaded(db):
         return False
     ctx = DemoContext(contracts=contracts)
-    with db.write() as session:
+    # One issue instant for every document of the demo: the issue time is sealed in each
+    # hash, so two builds of the same firm give the same hashes (tests/test_scale.py).
+    issue_instant = dt.datetime.combine(DEMO_TODAY, dt.time(8), tzinfo=dt.UTC)
+    with db.write() as session, clock.frozen_now(issue_instant):
         for name in STEPS:
             importlib.import_module(name).load(session, ctx)
             session.flush()
