@@ -51,6 +51,7 @@ def _load_check_modules() -> None:
 # Modules whose import registers further checks.
 CHECK_MODULES: list[str] = [
     "app.billing.chain",
+    "app.closings",
     "app.collections.checks",
     "app.documents.archive",
     "app.documents.producible",

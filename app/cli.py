@@ -27,6 +27,7 @@ from app.errors import PropreoError
 COMMAND_MODULES: list[str] = [
     "app.backups",
     "app.billing.cli",
+    "app.closings_cli",
     "app.collections.cli",
     "app.control.cli",
     "app.documents.cli",
@@ -51,6 +52,7 @@ COMMAND_OWNERS: dict[str, tuple[str, ...]] = {
     "revisions": ("app.revisions.cli",),
     "transfer": ("app.transfer",),
     "attestations": ("app.sap_cli",),
+    "cloture": ("app.closings_cli",),
 }
 BUILTIN_COMMANDS = frozenset({"gui", "init", "check", "backup", "files"})
 

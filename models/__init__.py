@@ -8,6 +8,7 @@ from models import (  # noqa: F401
     billing,
     catalog,
     clients,
+    closings,
     collections,
     company,
     contracts,

@@ -54,8 +54,20 @@ def _safe(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def sales_journal_csv(rows: list[SalesRow]) -> bytes:
-    """UTF-8 with BOM, semicolon separated: opens directly in a French spreadsheet."""
+@dataclass(frozen=True)
+class ClosingMark:
+    """A signed monthly closing of the journal's period (app.closings): its fingerprint is
+    what the accountant keeps, to compare with the firm's file later."""
+
+    period: str  # AAAA-MM
+    last_day: dt.date
+    count: int  # documents in the chain at the closing
+    fingerprint: str
+
+
+def sales_journal_csv(rows: list[SalesRow], closings: tuple[ClosingMark, ...] = ()) -> bytes:
+    """UTF-8 with BOM, semicolon separated: opens directly in a French spreadsheet. Each
+    closed month of the period adds a final row carrying the closing's fingerprint."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADER)
@@ -74,6 +86,17 @@ def sales_journal_csv(rows: list[SalesRow]) -> bytes:
                 _num(r.base + r.vat),
                 f"{r.due_date:%d/%m/%Y}" if r.due_date else "",
                 _safe(r.origin),
+            ]
+        )
+    for c in closings:
+        writer.writerow(
+            [
+                f"{c.last_day:%d/%m/%Y}",
+                c.period,
+                "Clôture mensuelle",
+                "",
+                f"Empreinte {c.fingerprint} ({c.count} document(s) dans la chaîne)",
+                *[""] * (len(HEADER) - 5),
             ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -42,7 +42,7 @@ from models.company import CompanySettings
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus, LineKind
 from reports.fec import OPENING_JOURNAL as OPENING_JOURNAL_CODE
 from reports.fec import FecEntry, FecFile, FecLine, write_fec
-from reports.sales_journal import SalesRow, sales_journal_csv
+from reports.sales_journal import ClosingMark, SalesRow, sales_journal_csv
 
 EntryProvider = Callable[[Session, dt.date, dt.date], Iterable[FecEntry]]
 _PROVIDERS: list[EntryProvider] = []
@@ -413,6 +413,18 @@ def _deducted(session: Session) -> dict[int, list[tuple[str, Decimal, Decimal, D
     return result
 
 
+def closing_marks(session: Session, start: dt.date, end: dt.date) -> tuple[ClosingMark, ...]:
+    """The signed closings of the months of [start, end], as printed on the journal."""
+    from app.closings import closings_between, fingerprint, month_bounds
+
+    return tuple(
+        ClosingMark(c.period, month_bounds(c.period)[1], c.chain_count, fingerprint(c))
+        for c in closings_between(session, start, end)
+    )
+
+
 def export_sales_journal(session: Session, start: dt.date, end: dt.date, out: Path) -> Path:
-    out.write_bytes(sales_journal_csv(sales_rows(session, start, end)))
+    out.write_bytes(
+        sales_journal_csv(sales_rows(session, start, end), closing_marks(session, start, end))
+    )
     return out
