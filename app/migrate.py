@@ -41,9 +41,9 @@ def alembic_config() -> Config:
     return cfg
 
 
-def script_head() -> str | None:
-    """The head revision read from the revision files without Alembic; ``None`` when the
-    files are not a plain linear history this reader understands (Alembic decides then)."""
+def _script_graph() -> tuple[set[str], set[str]] | None:
+    """The revision ids and their parents read from the revision files without Alembic;
+    ``None`` when a file is not a plain one-parent revision this reader understands."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
@@ -57,8 +57,38 @@ def script_head() -> str | None:
             if quoted is None:  # a merge (tuple) or an expression
                 return None
             parents.add(quoted.group(1))
+    return revisions, parents
+
+
+def _linear_head(graph: tuple[set[str], set[str]] | None) -> str | None:
+    if graph is None:
+        return None
+    revisions, parents = graph
     heads = revisions - parents
-    return heads.pop() if len(heads) == 1 and parents <= revisions else None
+    return next(iter(heads)) if len(heads) == 1 and parents <= revisions else None
+
+
+def script_head() -> str | None:
+    """The head revision read from the revision files without Alembic; ``None`` when the
+    files are not a plain linear history this reader understands (Alembic decides then)."""
+    return _linear_head(_script_graph())
+
+
+def script_revisions() -> set[str] | None:
+    """Every revision id of the files, read without Alembic (``None``: Alembic decides)."""
+    graph = _script_graph()
+    return graph[0] if graph is not None and _linear_head(graph) is not None else None
+
+
+def known_revisions() -> set[str]:
+    """Every revision this version of Propreo knows; Alembic only when the files are not
+    a plain linear history (opening a base at a known schema stays free of Alembic)."""
+    cheap = script_revisions()
+    if cheap is not None:
+        return cheap
+    from alembic.script import ScriptDirectory
+
+    return {r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
 def head_revision() -> str:
@@ -127,11 +157,8 @@ def refuse_unusable(path: Path) -> None:
             "fichier laissé tel quel.",
             path=str(path),
         )
-    from alembic.script import ScriptDirectory
-
     stored = str(rows[0][0])
-    known = {r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
-    if stored not in known:
+    if stored not in known_revisions():
         raise DatabaseError(
             "La base « {path} » vient d'une version plus récente de Propreo (schéma {stored}) ; "
             "cette version-ci s'arrête au schéma {head}. Installez la dernière version de "

@@ -73,3 +73,21 @@ def test_a_branch_or_a_merge_is_left_to_alembic(
         'revision = "m1"\ndown_revision = ("b1", "b2")\n', encoding="utf-8"
     )
     assert migrate.script_head() is None
+
+
+def test_the_revisions_read_without_alembic_are_alembics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic.script import ScriptDirectory
+
+    walked = ScriptDirectory.from_config(migrate.alembic_config()).walk_revisions()
+    assert migrate.script_revisions() == {r.revision for r in walked} == migrate.known_revisions()
+    folder = _copy_migrations(tmp_path)
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", folder)
+    head = migrate.script_head()
+    for name in ("b1", "b2"):  # two heads: Alembic lists them
+        (folder / "versions" / f"{name}_branch.py").write_text(
+            f'revision = "{name}"\ndown_revision = "{head}"\n', encoding="utf-8"
+        )
+    assert migrate.script_revisions() is None
+    assert {"b1", "b2", head} <= migrate.known_revisions()
