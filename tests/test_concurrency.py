@@ -19,14 +19,16 @@ from tests.pg import target_of
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES, PER_PROCESS = 4, 500
 
-# Each worker creates a draft and issues it through the real issuing path
-# (app.billing.issuing), one write unit per invoice, as a workstation would.
+# Each worker saves a draft, then issues it through the issuing use case the screens and
+# the CLI call (app.billing.draft_checks.issue_checked), as a workstation would: the draft
+# is validated outside any write transaction, the numbering transaction only confirms its
+# check (long work never runs inside the transaction that takes a number).
 WORKER = """
 import sys, datetime as dt
 from decimal import Decimal
 from app.db import open_database
 from app.billing.invoices import DraftLine, create_draft_invoice
-from app.billing.issuing import issue_invoices
+from app.billing.draft_checks import issue_checked
 path, client_id, article_id, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 db = open_database(path)
 errors = 0
@@ -36,7 +38,9 @@ for i in range(count):
             inv = create_draft_invoice(
                 s, client_id, [DraftLine("Passage", Decimal(1), Decimal(10 + i % 7), article_id)],
                 issue_date=dt.date(2026, 6, 30))
-            issue_invoices(s, [inv.id])
+        outcome = issue_checked(db, [inv.id])
+        if len(outcome.numbers) != 1 or outcome.refused:
+            raise RuntimeError(f"non émis : {outcome.report()}")
     except Exception as exc:
         errors += 1
         print(f"ERREUR {type(exc).__name__}: {exc}", file=sys.stderr)

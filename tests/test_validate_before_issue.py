@@ -7,6 +7,7 @@ validated before it is numbered, with the rule sets of its buyer's category.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
@@ -174,6 +175,41 @@ def test_numbering_only_confirms_a_draft_unchanged_since_its_check(
     monkeypatch.setattr(render, "validate_stream", no_validation)
     with db.write() as s:
         assert issue_invoices(s, [draft_id]) == ["FA2026-00001"]
+
+
+def test_issuing_one_new_draft_validates_it_outside_the_numbering_transaction(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workstation saves a draft and issues it at once (4 workstations × 500 of them in
+    tests/test_concurrency.py): the validation, 15-60 ms a document, must not run while
+    the write lock is held, or the other workstations wait for it until their 30 s run
+    out (« La base est occupée par un autre poste … »)."""
+    with db.write() as s:
+        bf.firm(s)
+        client = bf.client(s)
+        draft_id = _draft(s, client)
+    writing: list[bool] = []
+    real_write, real_validate = Database.write, render.validate_stream
+
+    def tracked_write(self: Database):  # type: ignore[no-untyped-def]
+        with real_write(self) as session:
+            writing.append(True)
+            try:
+                yield session
+            finally:
+                writing.pop()
+
+    validated_while_writing: list[bool] = []
+
+    def tracked_validate(docs, total):  # type: ignore[no-untyped-def]
+        validated_while_writing.append(bool(writing))
+        return real_validate(docs, total)
+
+    monkeypatch.setattr(Database, "write", contextlib.contextmanager(tracked_write))
+    monkeypatch.setattr(render, "validate_stream", tracked_validate)
+    outcome = issue_checked(db, [draft_id])
+    assert outcome.numbers == ["FA2026-00001"] and outcome.refused == []
+    assert validated_while_writing == [False]
 
 
 def test_a_draft_changed_after_its_check_is_checked_again_before_its_number(
