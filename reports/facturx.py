@@ -334,11 +334,30 @@ def render_facturx(doc: InvoiceDocument, *, validate: bool = True) -> bytes:
     return render_invoice_pdf(doc, facturx_xml=xml)
 
 
+def _exit_with_parent() -> None:
+    """A pool worker ends when the process that started it is gone (killed, crashed): it
+    would otherwise live on, holding that process's console or pipes open."""
+    import multiprocessing
+    import os
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="propreo-parent-watch", daemon=True).start()
+
+
 def warm_up() -> None:
     """Load fonts, XSD and compile both schematrons now (a process-pool worker, at start)."""
     from reports.fonts import register_fonts
     from reports.validation import warm_up as warm_validation
 
+    _exit_with_parent()
     register_fonts()
     warm_validation()
 
