@@ -32,6 +32,7 @@ from models.invoices import DraftCheck, Invoice, InvoiceKind, InvoiceStatus
 from reports.facturx import NS, extract_xml
 from reports.validation import validate_xml
 from tests import billing_fixtures as bf
+from tests.pg import target_of
 
 D = dt.date
 
@@ -248,7 +249,7 @@ def test_cli_run_lists_refused_drafts_and_exits_non_zero(db: Database, capsys) -
         form = ContractForm(client_id=good.id, start_date=D(2026, 1, 15), title="Bureaux")
         line = LineForm("Entretien", Decimal(1), Decimal(900), "monthly", "arrears", article.id)
         activate(s, create_contract(s, form, [line], today=D(2026, 1, 10)).id)
-    code = main(["--db", str(db.path), "billing", "run", "--period", "2026-01", "--validate"])
+    code = main(["--db", target_of(db), "billing", "run", "--period", "2026-01", "--validate"])
     out = capsys.readouterr().out
     assert code == 1
     assert "1 facture(s) émise(s) : FA2026-00001 à FA2026-00001." in out
@@ -256,7 +257,7 @@ def test_cli_run_lists_refused_drafts_and_exits_non_zero(db: Database, capsys) -
 
 
 def test_check_finds_an_issued_document_that_cannot_be_produced(
-    db: Database, monkeypatch: pytest.MonkeyPatch, capsys
+    db: Database, monkeypatch: pytest.MonkeyPatch, capsys, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
     from app.billing import issuing
 
@@ -276,10 +277,10 @@ def test_check_finds_an_issued_document_that_cannot_be_produced(
     with db.write() as s:
         issue_invoices(s, [good, orphan])
     monkeypatch.undo()
-    assert main(["--db", str(db.path), "check"]) == 1
+    assert main(["--db", target_of(db), "check"]) == 1
     out = capsys.readouterr().out
     assert "Avoirs : AV2026-00001 ne cite aucune facture d'origine (BT-25)" in out
-    assert main(["--db", str(db.path), "check", "--documents"]) == 1
+    assert main(["--db", target_of(db), "check", "--documents"]) == 1
     out = capsys.readouterr().out
     assert "AV2026-00001 ne peut pas être produit : règle MENTION-AVOIR-BT-25" in out
     assert "FA2026-00001 ne peut" not in out
@@ -288,13 +289,13 @@ def test_check_finds_an_issued_document_that_cannot_be_produced(
         main(
             [
                 "--db",
-                str(db.path),
+                target_of(db),
                 "documents",
                 "export",
                 "--period",
                 "2026-11",
                 "--out",
-                str(db.path.parent / "out"),
+                str(tmp_path / "out"),
             ]
         )
         == 1
