@@ -189,8 +189,14 @@ def test_test_email_and_settings_validation(demo_db: Database, inbox: tuple[Inbo
     assert message["From"].addresses[0].display_name == "Lumière Propreté"
 
 
-def test_invalid_document_is_not_sent(demo_db: Database, inbox: tuple[Inbox, str]) -> None:
+def test_invalid_document_is_not_sent(
+    demo_db: Database, inbox: tuple[Inbox, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.billing import issuing
+
     handler, server = inbox
+    # Issued as the product did before drafts were validated: numbering checked nothing.
+    monkeypatch.setattr(issuing, "confirm_checked", lambda _s, _ids: None)
     with demo_db.write() as session:
         from models.company import CompanySettings
 
@@ -199,6 +205,7 @@ def test_invalid_document_is_not_sent(demo_db: Database, inbox: tuple[Inbox, str
         session.get(
             Client, session.get(Invoice, ids["company"]).client_id
         ).invoice_email = "a@b.example"
+    monkeypatch.undo()
     with demo_db.read() as session:
         report = send_invoices(session, [ids["company"]], override=server)
     assert handler.messages == []

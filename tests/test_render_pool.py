@@ -70,11 +70,14 @@ def test_altered_archive_is_refused_when_read(
 
 
 def test_worker_chunk_reports_each_refusal_in_french() -> None:
-    buyer = dataclasses.replace(samples.SDC_BUYER, email="")
-    broken = dataclasses.replace(samples.condominium(), buyer=buyer)
+    # A buyer without e-mail no longer makes a refusal (rule sets by buyer category since
+    # 8c5285a); a seller SIREN that is not 9 digits still does.
+    seller = dataclasses.replace(samples.SELLER, siren="81234")
+    broken = dataclasses.replace(samples.invoice(), seller=seller)
     good, refused = render_chunk([samples.invoice(), broken])
     assert isinstance(good, bytes) and good.startswith(b"%PDF")
-    assert isinstance(refused, str) and "adresse électronique du client" in refused
+    assert isinstance(refused, str) and "n'est pas une Factur-X EN 16931 valide" in refused
+    assert "SIRET du vendeur" in refused and "SIREN du vendeur" in refused
 
 
 def test_idle_workers_are_stopped_and_a_new_batch_starts_them_again(
