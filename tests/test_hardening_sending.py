@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from app.db import Database
 from models.documents import DocumentSending, SendStatus
+from tests.pg import target_of
 from tests.test_email import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,8 +47,8 @@ class KillingInbox:
         return "250 OK"
 
 
-def _send(db: Path, server: str, inbox: KillingInbox, *extra: str) -> tuple[int, str]:
-    command = [sys.executable, "-m", "app", "--db", str(db), "documents", "send"]
+def _send(db: str, server: str, inbox: KillingInbox, *extra: str) -> tuple[int, str]:
+    command = [sys.executable, "-m", "app", "--db", db, "documents", "send"]
     child = subprocess.Popen(
         [*command, "--period", PERIOD, "--smtp", server, *extra],
         cwd=ROOT,
@@ -69,7 +70,7 @@ def test_a_killed_sending_leaves_the_message_uncertain_and_never_resends(
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        path = demo_db.path
+        path = target_of(demo_db)
         demo_db.dispose()
         code, _text = _send(path, f"127.0.0.1:{port}", inbox)
         assert code == -signal.SIGKILL
