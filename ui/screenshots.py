@@ -224,7 +224,9 @@ def parse_screen(text: str) -> Screen:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Captures d'écran du guide d'utilisation.")
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--db", type=Path, help="base de démonstration existante (copiée)")
+    parser.add_argument(
+        "--db", help="base de démonstration existante (fichier copié, ou URL utilisée telle quelle)"
+    )
     parser.add_argument("--screen", action="append", default=[], help="écran supplémentaire")
     parser.add_argument("--only", action="append", default=[], help="ne capturer que ces écrans")
     args = parser.parse_args(argv)
@@ -245,12 +247,14 @@ def main(argv: list[str] | None = None) -> int:
 
     _install_qt_french(app)  # Qt's own buttons (Enregistrer, Annuler…) as users see them
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "demo.db"
-        if args.db:
-            shutil.copyfile(args.db, path)
+        target: str | Path = Path(tmp) / "demo.db"
+        if args.db and "://" in args.db:
+            target = args.db  # a server base (PostgreSQL): no file to copy
+        elif args.db:
+            shutil.copyfile(args.db, target)
         else:
-            prepare_database(path, demo=True).db.dispose()
-        db = open_database(path)
+            prepare_database(target, demo=True).db.dispose()
+        db = open_database(target)
         window = MainWindow(db)
         window.resize(1280, 800)
         window.show()
