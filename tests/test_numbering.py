@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing as mp
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -88,7 +87,7 @@ def test_two_processes_share_one_gap_free_series(db: Database) -> None:
         assert p.exitcode == 0
     all_numbers = sorted(results[0] + results[1])
     assert all_numbers == list(range(1, 401))
-    check = open_database(Path(path))
+    check = open_database(path)
     with check.read() as s:
         assert all(not r.problems for r in check_continuity(s))
         assert s.query(IssuedNumber).count() == 400
