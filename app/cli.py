@@ -80,6 +80,14 @@ def open_db(args: argparse.Namespace, *, upgrade: bool = True, read_only: bool =
     if "://" not in target:
         migrate.refuse_unusable(Path(target))
     db = open_database(target, read_only=read_only, create=False)
+    if "://" in target:
+        from app.db import masked
+
+        try:
+            migrate.refuse_newer(migrate.stored_revision(db), masked(target))
+        except DatabaseError:
+            db.dispose()
+            raise
     if upgrade and not read_only and migrate.needs_upgrade(db):
         backup = migrate.upgrade(db)
         if backup:

@@ -157,13 +157,20 @@ def refuse_unusable(path: Path) -> None:
             "fichier laissé tel quel.",
             path=str(path),
         )
-    stored = str(rows[0][0])
-    if stored not in known_revisions():
+    refuse_newer(str(rows[0][0]), str(path))
+
+
+def refuse_newer(stored: str | None, name: str) -> None:
+    """A base whose schema this version does not know comes from a newer Propreo: refused
+    in one French sentence before any write (file or server base)."""
+    from app.errors import DatabaseError
+
+    if stored is not None and stored not in known_revisions():
         raise DatabaseError(
             "La base « {path} » vient d'une version plus récente de Propreo (schéma {stored}) ; "
             "cette version-ci s'arrête au schéma {head}. Installez la dernière version de "
             "Propreo pour l'ouvrir.",
-            path=str(path),
+            path=name,
             stored=stored,
             head=head_revision(),
         )

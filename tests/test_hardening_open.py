@@ -16,6 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+
+from app.db import Database
+from tests.pg import target_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,6 +59,9 @@ def _newer(path: Path, template: Path) -> None:
         conn.execute("UPDATE alembic_version SET version_num = 'f00dcafe9999'")
 
 
+# Every case below is a file beside a SQLite base (bytes compared, sqlite3 edits): the
+# PostgreSQL counterpart for a newer schema is the test that follows.
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("kind", "message"),
     [
@@ -77,6 +84,30 @@ def test_commands_other_than_init_never_create_nor_convert_a_base(
         [line] = done.stderr.strip().splitlines()
         assert line.startswith("Erreur : ") and message in line
     assert _digest(folder) == before  # not a byte written, no « avant-migration » copy
+
+
+def test_a_newer_schema_is_refused_on_either_engine(db: Database) -> None:
+    target = target_of(db)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00dcafe9999'")
+    db.dispose()
+    for args in (("billing", "run", "--period", "2026-10"), ("check",)):
+        done = subprocess.run(
+            [sys.executable, "-m", "app", "--db", target, *args],
+            cwd=ROOT,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode != 0
+        [line] = done.stderr.strip().splitlines()
+        assert line.startswith("Erreur : ")
+        assert "vient d'une version plus récente de Propreo (schéma f00dcafe9999)" in line
+    with db.read() as session:
+        assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            "f00dcafe9999"
+        )
 
 
 def test_a_damaged_page_gives_french_problems_not_a_traceback(
