@@ -18,6 +18,7 @@ from app.documents.render import render_one
 from models.invoices import Invoice
 from reports.facturx import build_cii_xml
 from tests import billing_fixtures as bf
+from tests.practical import answering
 from ui.billing import BillingTab
 from ui.main_window import MainWindow
 
@@ -57,8 +58,10 @@ def test_manual_invoice_prints_its_service_period_and_site(qtbot: QtBot, db: Dat
         edit.save()
         tab.load_invoices()
         tab.invoices.view.selectRow(0)
-        tab.issue_listed()
-        qtbot.waitUntil(lambda: tab.last_numbers == ["FA2026-00001"], timeout=30_000)
+        with answering() as answers:  # the confirmation says the number it will take
+            tab.issue_listed()
+            qtbot.waitUntil(lambda: tab.last_numbers == ["FA2026-00001"], timeout=30_000)
+        assert any("FA2026-00001" in t for t in answers.texts), answers.texts
     with db.read() as s:
         inv = s.get(Invoice, dialog.invoice_id)
         assert (inv.site_id, inv.period_start, inv.period_end, inv.issue_date) == (
