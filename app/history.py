@@ -102,6 +102,7 @@ ENTITY_LABELS: dict[str, str] = {
     "reminder": "Relance",
     "planned_job": "Intervention planifiée",
     "billing_run": "Facturation du mois",
+    "closing": "Clôture mensuelle signée",
     "liaison": "Cahier de liaison",
     "article": "Article",
     "article_family": "Famille d'articles",
