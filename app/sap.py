@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app import clock
 from app.billing.totals import vat_breakdown
 from app.errors import ValidationError
 from app.money import ZERO, format_amount, round_money
@@ -112,11 +113,11 @@ def check_year(year: Any) -> int:
         value = int(str(year).strip())
     except ValueError:
         value = 0
-    if not 2000 <= value <= dt.date.today().year:
+    if not 2000 <= value <= clock.today().year:
         raise ValidationError(
             "Année",
             "{field} : une année passée ou en cours (par ex. {last}).",
-            last=dt.date.today().year - 1,
+            last=clock.today().year - 1,
         )
     return value
 
@@ -199,7 +200,7 @@ def attestation_pdf(session: Session, attestation: Attestation) -> bytes:
             rows=tuple((p.number, p.issue_date, p.paid_on, p.amount) for p in attestation.invoices),
             total=attestation.total,
             place=company.city,
-            signed_on=dt.date.today(),
+            signed_on=clock.today(),
         )
     )
 

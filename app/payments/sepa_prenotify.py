@@ -15,7 +15,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, clock
 from app.company import get_company
 from app.errors import NotFoundError, ValidationError
 from app.money import format_amount
@@ -53,7 +53,7 @@ def renotify(
     client on ``notified_on``, today by default) and return its text, to send. The delay of
     pre-notification applies as on the invoice; the date must be a TARGET2 business day."""
     require(session, "payments")
-    notified_on = notified_on or dt.date.today()
+    notified_on = notified_on or clock.today()
     days = get_company(session).sepa_prenotification_days
     if not is_target_day(collection_date):
         raise ValidationError(
