@@ -21,6 +21,7 @@ import pytest  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app.db import Database, open_database  # noqa: E402
+from tests.modal_guard import pytest_runtest_call  # noqa: E402, F401  (the hook, see its module)
 
 
 def _copy_db(src: Path, dst: Path) -> Path:
