@@ -13,7 +13,7 @@ from app.db import Database
 from tests import billing_fixtures as bf
 from ui.main_window import MainWindow
 from ui.sites import SitesTab
-from ui.tabs import TABS
+from ui.tabs import TABS, place
 
 
 def test_sites_stored_as_typed_text_are_listed_and_opened(qtbot: QtBot, db: Database) -> None:
@@ -44,9 +44,10 @@ def test_a_tab_that_cannot_load_says_so(
     monkeypatch.setattr(SitesTab, "refresh", broken)
     window = MainWindow(db)
     qtbot.addWidget(window)
-    index = [t for t, _m, _c in TABS].index("Chantiers")
-    window.tabs.setCurrentIndex(index)  # as a click on the tab does
-    lazy = window.lazy_tabs[index]
+    group, index = place("Chantiers")
+    window.group_tabs[group].setCurrentIndex(index)  # as clicks on the tabs do
+    window.tabs.setCurrentIndex(group)
+    lazy = window.lazy_tabs[[t for t, _m, _c in TABS].index("Chantiers")]
     assert lazy.inner is None and lazy.failure is not None and not lazy.failure.isHidden()
     assert lazy.failure.text().startswith("Cet onglet n'a pas pu être affiché : ValueError")
     # The other tabs still work.

@@ -209,8 +209,8 @@ def test_overdue_alert_shows_at_start_up_and_in_the_badge(qtbot: QtBot, demo_db:
     lines = notice.toolTip().splitlines()
     assert len(lines) == 1 + min(count, 5)  # no user chosen: no « vous sont attribuées »
     assert all("(échéance " in line for line in lines[1:])
-    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert f"Cahier de liaison ({count})" in titles
+    assert f"Cahier de liaison ({count})" in window.tab_texts()
+    assert f"Relation client ({count})" in window.tab_texts()  # seen from every screen
 
     notice.show_alerts()  # « Voir les alertes »: the tab filtered on overdue entries
     tab = window.tab("Cahier de liaison")
@@ -223,9 +223,8 @@ def test_overdue_alert_shows_at_start_up_and_in_the_badge(qtbot: QtBot, demo_db:
     from app.liaison import close_entry
 
     window.ctx.call(close_entry, late_id, "Nouveau jeu de clés remis au chef d'équipe.")
-    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     expected = f"Cahier de liaison ({count - 1})" if count > 1 else "Cahier de liaison"
-    assert expected in titles
+    assert expected in window.tab_texts()
 
 
 def test_entry_converted_to_a_tc_quote_from_the_panel(qtbot: QtBot, demo_db: Database) -> None:

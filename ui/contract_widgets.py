@@ -32,7 +32,7 @@ from app.money import decimal_text
 from models.contracts import Frequency, Term
 from ui.context import UiContext
 from ui.forms import Field, FormWidget, error_label
-from ui.table import display
+from ui.table import display, set_widths
 
 LINE_HEADERS = [
     "Article",
@@ -87,6 +87,7 @@ def make_table(headers: list[str], parent: QWidget) -> QTableWidget:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     table.horizontalHeader().setStretchLastSection(True)
     table.verticalHeader().setVisible(False)
+    set_widths(table)
     return table
 
 
@@ -142,8 +143,7 @@ class LinesGrid(QTableWidget):
                 self.horizontalHeaderItem(i).setToolTip(_(LINE_TOOLTIPS[header]))
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.setColumnWidth(0, 200)
-        self.setColumnWidth(1, 220)
+        set_widths(self, [200, 220])
         self.setToolTip(
             _(
                 "Saisie des lignes du contrat. Saison : mois facturés, ex. « 3,6,9,12 ». "

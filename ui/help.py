@@ -95,10 +95,10 @@ def open_guide(parent: QWidget | None, chapter: str = "", external: bool = False
 
 def current_chapter(window: Any) -> str:
     """help_chapter of the tab shown in the main window ("" when it has none)."""
-    index = window.tabs.currentIndex()
-    if not 0 <= index < len(window.lazy_tabs):
+    screen = window.current_screen()
+    if screen is None:
         return ""
-    return str(getattr(window.lazy_tabs[index].ensure(), "help_chapter", "") or "")
+    return str(getattr(screen.ensure(), "help_chapter", "") or "")
 
 
 def install_help(window: Any) -> None:

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _
-from ui.table import Column, Index, cell_data, header_data
+from ui.table import Column, Index, cell_data, header_data, set_widths
 
 PAGE_SIZE = 200
 
@@ -200,9 +200,7 @@ class PagedRecordList(QWidget):
         self.view.verticalHeader().setVisible(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for i, col in enumerate(columns):
-            if col.width:
-                self.view.setColumnWidth(i, col.width)
+        set_widths(self.view, [col.width for col in columns])
         self.view.doubleClicked.connect(lambda idx: self.activated.emit(self.record_at(idx)))
         self.view.selectionModel().currentRowChanged.connect(
             lambda idx, _prev: self.selection_changed.emit(

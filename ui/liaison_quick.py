@@ -296,12 +296,8 @@ def install_liaison(window: MainWindow) -> None:
 
     def update_badge(_topic: str = "") -> None:
         count = ctx.query(overdue_count)
-        for i in range(window.tabs.count()):
-            if window.tabs.tabText(i).startswith(TAB_TITLE):
-                window.tabs.setTabText(i, f"{TAB_TITLE} ({count})" if count else TAB_TITLE)
-                window.tabs.setTabToolTip(
-                    i, _("{n} alerte(s) en retard").format(n=count) if count else ""
-                )
+        tooltip = _("{n} alerte(s) en retard").format(n=count) if count else ""
+        window.set_tab_count(TAB_TITLE, count, tooltip)
 
     ctx.bus.changed.connect(update_badge)
     update_badge()

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QTableWidget, QTableWidgetItem, QWidget
 
 from ui.quote_builder import decimal_text
+from ui.table import set_widths
 
 
 class LineGrid(QTableWidget):
@@ -22,8 +23,7 @@ class LineGrid(QTableWidget):
         super().__init__(0, len(headers), parent)
         self.setHorizontalHeaderLabels(headers)
         self.horizontalHeader().setStretchLastSection(True)
-        for column, width in widths.items():
-            self.setColumnWidth(column, width)
+        set_widths(self, [widths.get(c, 0) for c in range(len(headers))])
         self.read_only = False
         self._edit_triggers = self.editTriggers()
         self.articles: dict[int, Any] = {}  # app.choices.ArticleChoice by id

@@ -1,4 +1,4 @@
-"""Main window: a tab per module, menus, status bar, recent files, remembered geometry."""
+"""Main window: tabs grouped by trade (two rows), menus, status bar, recent files, geometry."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from app.i18n import _
 from ui.context import Tab, UiContext
 from ui.forms import error_label
 from ui.operations import Bus, OperationRunner, show_error
-from ui.tabs import TABS
+from ui.tab_style import install_tab_style
+from ui.tabs import GROUPS, TABS, place
 
 MAX_RECENT = 8
 logger = logging.getLogger(__name__)
@@ -96,21 +97,32 @@ class MainWindow(QMainWindow):
         self.runner = OperationRunner(db, self.bus, self)
         self.ctx = UiContext(db=db, bus=self.bus, runner=self.runner, window=self)
         self.setWindowTitle(self._title())
-        self.tabs = QTabWidget(self)
+        install_tab_style()
+        self.tabs = QTabWidget(self)  # the groups (Accueil, Relation client, Commercial…)
         self.tabs.setDocumentMode(True)
-        self.lazy_tabs: list[_LazyTab] = []
-        for title, module, cls in TABS:
-            lazy = _LazyTab(self.ctx, module, cls)
-            self.lazy_tabs.append(lazy)
-            self.tabs.addTab(lazy, title)
-        self.tabs.currentChanged.connect(self._on_tab)
+        self.lazy_tabs: list[_LazyTab] = []  # every screen, in TABS order
+        self.group_tabs: list[QTabWidget | None] = []  # None: a group of one screen
+        for group, screens in GROUPS:
+            lazies = [_LazyTab(self.ctx, module, cls) for _t, module, cls in screens]
+            self.lazy_tabs += lazies
+            if len(lazies) == 1:
+                self.group_tabs.append(None)
+                self.tabs.addTab(lazies[0], group)
+                continue
+            inner = QTabWidget(self.tabs)
+            for lazy, (title, _m, _c) in zip(lazies, screens, strict=True):
+                inner.addTab(lazy, title)
+            inner.currentChanged.connect(self._on_screen)
+            self.group_tabs.append(inner)
+            self.tabs.addTab(inner, group)
+        self.tabs.currentChanged.connect(self._on_screen)
         self.setCentralWidget(self.tabs)
         self._build_menus()
         self._build_status()
         self._restore_geometry()
         if db.path:
             remember_file(str(db.path))
-        self._on_tab(0)
+        self._on_screen()
         from ui.liaison_quick import install_liaison  # Ctrl+L, overdue badge and notice
 
         install_liaison(self)
@@ -119,20 +131,51 @@ class MainWindow(QMainWindow):
         install_help(self)
 
     # --- tabs -----------------------------------------------------------------------------
-    def _on_tab(self, index: int) -> None:
-        if 0 <= index < len(self.lazy_tabs):
+    def _on_screen(self, _index: int = 0) -> None:
+        lazy = self.current_screen()
+        if lazy is not None:
             try:
-                self.lazy_tabs[index].ensure()
+                lazy.ensure()
             except Exception:  # shown in the tab itself (see _LazyTab.show_failure)
                 return
 
+    def current_screen(self) -> _LazyTab | None:
+        """The screen shown (the current tab of the current group)."""
+        widget = self.tabs.currentWidget()
+        if isinstance(widget, QTabWidget):
+            widget = widget.currentWidget()
+        return widget if isinstance(widget, _LazyTab) else None
+
+    def show_screen(self, title: str) -> _LazyTab:
+        """Bring the screen with this title to the front (its group, then its tab), as two
+        clicks would; it is built if needed. KeyError when no screen has this title."""
+        group, index = place(title)
+        inner = self.group_tabs[group]
+        if inner is not None:
+            inner.setCurrentIndex(index)
+        self.tabs.setCurrentIndex(group)
+        return self.lazy_tabs[[t for t, _m, _c in TABS].index(title)]
+
     def tab(self, title: str) -> Tab:
-        """The tab with this title, built if needed (used by tests and cross-tab links)."""
-        for i, (t, _m, _c) in enumerate(TABS):
-            if t == title:
-                self.tabs.setCurrentIndex(i)
-                return self.lazy_tabs[i].ensure()
-        raise KeyError(title)
+        """The tab with this title, shown and built if needed (tests and cross-tab links)."""
+        return self.show_screen(title).ensure()
+
+    def tab_texts(self) -> list[str]:
+        """What the tabs read, groups then each group's screens (as the user sees them)."""
+        bars = [self.tabs] + [inner for inner in self.group_tabs if inner is not None]
+        return [bar.tabText(i) for bar in bars for i in range(bar.count())]
+
+    def set_tab_count(self, title: str, count: int, tooltip: str = "") -> None:
+        """« Cahier de liaison (6) » on the screen's tab and « Relation client (6) » on its
+        group's tab, so the count is seen from every screen; the bare titles when 0."""
+        group, index = place(title)
+        suffix = f" ({count})" if count else ""
+        inner = self.group_tabs[group]
+        if inner is not None:
+            inner.setTabText(index, title + suffix)
+            inner.setTabToolTip(index, tooltip)
+        self.tabs.setTabText(group, GROUPS[group][0] + suffix)
+        self.tabs.setTabToolTip(group, tooltip)
 
     # --- menus ----------------------------------------------------------------------------
     def _build_menus(self) -> None:

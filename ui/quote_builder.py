@@ -29,6 +29,7 @@ from models.quotes import QuoteKind
 from models.schedules import FrequencyPeriod
 from ui.context import UiContext
 from ui.operations import show_error
+from ui.table import set_widths
 
 COLUMNS = [
     _("Tâche"),
@@ -66,9 +67,7 @@ class BuilderPanel(QWidget):
         self.result: builder.BuilderResult | None = None
         self.tasks = QTableWidget(0, len(COLUMNS), self)
         self.tasks.setHorizontalHeaderLabels(COLUMNS)
-        self.tasks.setColumnWidth(0, 230)
-        for column, width in ((2, 75), (3, 130), (4, 90), (5, 80), (6, 60), (7, 80), (8, 70)):
-            self.tasks.setColumnWidth(column, width)
+        set_widths(self.tasks, [230, 0, 75, 130, 90, 80, 60, 80, 70])
         self.tasks.itemChanged.connect(lambda _item: self.update_builder())
         self.tasks.setToolTip(
             _("Temps d'un passage : en minutes, ou surface ÷ productivité (m²/h)")

@@ -242,6 +242,15 @@ class SearchProxy(QSortFilterProxyModel):
         return super().filterAcceptsRow(source_row, source_parent)
 
 
+def set_widths(view: QTableView, widths: Sequence[int] = ()) -> None:
+    """Give each column its width (0: Qt's default), never less than its title needs with
+    the sort arrow, so that no header reads « Date de révisior »."""
+    header = view.horizontalHeader()
+    for i in range(header.count()):
+        wanted = widths[i] if i < len(widths) and widths[i] else header.sectionSize(i)
+        view.setColumnWidth(i, max(wanted, header.sectionSizeHint(i)))
+
+
 class RecordList(QWidget):
     """Search box + optional filter combo + sortable table + export to .xlsx."""
 
@@ -287,9 +296,7 @@ class RecordList(QWidget):
         self.view.verticalHeader().setVisible(False)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.horizontalHeader().setStretchLastSection(True)
-        for i, col in enumerate(columns):
-            if col.width:
-                self.view.setColumnWidth(i, col.width)
+        set_widths(self.view, [col.width for col in columns])
         self.view.doubleClicked.connect(lambda idx: self.activated.emit(self.record_at(idx)))
         self.view.selectionModel().currentRowChanged.connect(
             lambda idx, _prev: self.selection_changed.emit(
