@@ -426,7 +426,7 @@ def change_status(
         text = _("Rouverte.")
     else:
         text = _("Statut : {status}.").format(status=STATUS_LABELS[target])
-    entry.status = target
+    WORKFLOW.move(entry, target)
     _log(session, entry, f"{text} {comment.strip()}".strip(), at, old, target)
     summary = _("{label} : {old} → {new}").format(
         label=entry_label(entry), old=STATUS_LABELS[old], new=STATUS_LABELS[target]

@@ -21,6 +21,7 @@ from app.i18n import _
 from app.liaison import (
     IN_PROGRESS,
     OPEN,
+    WORKFLOW,
     _audit,
     _contract_concerns,
     _log,
@@ -40,7 +41,7 @@ from models.users import Department
 def _start_handling(session: Session, entry: LiaisonEntry, at: dt.datetime) -> None:
     """A conversion is work on the entry: an open entry moves to « En cours »."""
     if entry.status == OPEN:
-        entry.status = IN_PROGRESS
+        WORKFLOW.move(entry, IN_PROGRESS)
         _log(session, entry, _("Statut : En cours."), at, OPEN, IN_PROGRESS)
 
 

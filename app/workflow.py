@@ -1,10 +1,25 @@
-"""State machines declared as data (one table of transitions per document type)."""
+"""State machines declared as data (one table of transitions per document type).
+
+Every change of a record's ``status`` goes through :meth:`Workflow.move`, which refuses a
+transition the table does not hold (tests/test_state_machines.py checks that no code
+assigns ``status`` by hand). The tables:
+
+- quotes: ``app.quotes.quotes.WORKFLOW``; contracts: ``app.billing.contracts.CONTRACT_WORKFLOW``;
+- liaison book entries: ``app.liaison.WORKFLOW``;
+- invoices: ``app.billing.states.INVOICE_WORKFLOW``;
+- payments, SEPA batches, their lines and mandates: ``app.payments.states``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from app.errors import StateError
+
+
+class HasStatus(Protocol):
+    status: str
 
 
 @dataclass(frozen=True)
@@ -13,14 +28,29 @@ class Workflow:
     labels: dict[str, str]
     transitions: frozenset[tuple[str, str]]
 
+    def __post_init__(self) -> None:
+        unknown = {s for pair in self.transitions for s in pair} - set(self.labels)
+        if unknown:
+            raise ValueError(f"{self.name}: states without a label {sorted(unknown)}")
+
     def allowed(self, current: str) -> list[str]:
         return sorted(b for a, b in self.transitions if a == current)
 
-    def check(self, current: str, target: str) -> None:
+    def can(self, current: str, target: str) -> bool:
+        return (current, target) in self.transitions
+
+    def check(self, current: str, target: str, *, ref: str = "") -> None:
         if (current, target) not in self.transitions:
             raise StateError(
                 "{doc} : passage de « {current} » à « {target} » impossible.",
-                doc=self.name,
+                doc=f"{self.name} {ref}".strip(),
                 current=self.labels.get(current, current),
                 target=self.labels.get(target, target),
             )
+
+    def move(self, record: HasStatus, target: str, *, ref: str = "") -> str:
+        """Check then set ``record.status``; return the status it had."""
+        old = record.status
+        self.check(old, target, ref=ref)
+        record.status = target
+        return old

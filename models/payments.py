@@ -56,6 +56,41 @@ class PaymentStatus:
     LABELS: ClassVar[dict[str, str]] = {ACTIVE: "Enregistré", REJECTED: "Rejeté / impayé"}
 
 
+class MandateStatus:
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    LABELS: ClassVar[dict[str, str]] = {ACTIVE: "Actif", REVOKED: "Révoqué"}
+
+
+class SepaBatchStatus:
+    """A pain.008 file: exported, then confirmed by the bank or cancelled."""
+
+    EXPORTED = "exported"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    LABELS: ClassVar[dict[str, str]] = {
+        EXPORTED: "Exporté",
+        CONFIRMED: "Confirmé",
+        CANCELLED: "Annulé",
+    }
+
+
+class SepaLineStatus:
+    """One debit of a batch: pending until the batch is confirmed (paid) or cancelled; a
+    debit the bank sends back (R-transaction) is rejected."""
+
+    PENDING = "pending"
+    PAID = "paid"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    LABELS: ClassVar[dict[str, str]] = {
+        PENDING: "En attente",
+        PAID: "Encaissé",
+        REJECTED: "Rejeté",
+        CANCELLED: "Lot annulé",
+    }
+
+
 class Payment(IdMixin, TimestampMixin, Base):
     __tablename__ = "payments"
 
@@ -120,8 +155,7 @@ class SepaMandate(IdMixin, TimestampMixin, Base):
     debtor_name: Mapped[str] = mapped_column(String(140), default="")
     iban: Mapped[str] = mapped_column(String(34))
     bic: Mapped[str] = mapped_column(String(11), default="")
-    # active / revoked
-    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=MandateStatus.ACTIVE, index=True)
     collections_done: Mapped[int] = mapped_column(Integer, default=0)
     last_collection: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     revoked_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
@@ -135,8 +169,7 @@ class SepaBatch(IdMixin, TimestampMixin, Base):
     created_on: Mapped[dt.date] = mapped_column(Date)
     collection_date: Mapped[dt.date] = mapped_column(Date, index=True)
     scheme: Mapped[str] = mapped_column(String(10), default="CORE")
-    # exported / confirmed
-    status: Mapped[str] = mapped_column(String(20), default="exported")
+    status: Mapped[str] = mapped_column(String(20), default=SepaBatchStatus.EXPORTED)
     total: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
     count: Mapped[int] = mapped_column(Integer, default=0)
     file_name: Mapped[str] = mapped_column(String(255), default="")
@@ -156,8 +189,7 @@ class SepaBatchLine(IdMixin, Base):
     amount: Mapped[Decimal] = mapped_column(Money())
     sequence: Mapped[str] = mapped_column(String(4))
     end_to_end_id: Mapped[str] = mapped_column(String(35))
-    # pending / paid / rejected
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=SepaLineStatus.PENDING)
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), nullable=True)
     reject_reason: Mapped[str] = mapped_column(String(200), default="")
 

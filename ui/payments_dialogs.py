@@ -30,6 +30,7 @@ from app.payments.sepa_rules import (
     SEQUENCES,
     earliest_collection_date,
 )
+from app.payments.states import BATCH_WORKFLOW, MANDATE_WORKFLOW
 from ui.context import UiContext
 from ui.forms import Field, FormWidget
 from ui.operations import show_error
@@ -141,7 +142,7 @@ CANDIDATE_COLUMNS = [
         color=lambda r: "#b00020" if r.problem else None,
     ),
 ]
-BATCH_STATUS = {"exported": "Exporté", "confirmed": "Confirmé", "cancelled": "Annulé"}
+BATCH_STATUS = BATCH_WORKFLOW.labels
 BATCH_COLUMNS = [
     Column("Lot", lambda r: r.reference, 140),
     Column("Prélèvement le", lambda r: r.collection_date, 95),
@@ -390,7 +391,7 @@ MANDATE_COLUMNS = [
     Column("IBAN", lambda r: r.iban, 220),
     Column("Prochaine séquence", lambda r: SEQUENCES.get(r.next_sequence, r.next_sequence), 100),
     Column("Dernier prélèvement", lambda r: r.last_collection, 100),
-    Column("État", lambda r: {"active": "Actif", "revoked": "Révoqué"}.get(r.status, r.status), 70),
+    Column("État", lambda r: MANDATE_WORKFLOW.labels.get(r.status, r.status), 70),
 ]
 
 

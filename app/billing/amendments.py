@@ -263,8 +263,7 @@ def cancel_suspension(
     summary = f"Suspension {_describe(suspension)} annulée : {text}"
     still = [s for s in contract.suspensions if s.line_id is None and s.end_date >= today]
     if suspension.line_id is None and contract.status == S.SUSPENDED and not still:
-        CONTRACT_WORKFLOW.check(contract.status, S.ACTIVE)
-        contract.status = S.ACTIVE
+        CONTRACT_WORKFLOW.move(contract, S.ACTIVE, ref=contract.code)
         session.flush()
         audit.record(
             session,

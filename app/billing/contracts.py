@@ -334,9 +334,7 @@ def _lines_touched(session: Session) -> bool:
 
 
 def _transition(session: Session, contract: Contract, target: str, summary: str) -> None:
-    CONTRACT_WORKFLOW.check(contract.status, target)
-    old = contract.status
-    contract.status = target
+    old = CONTRACT_WORKFLOW.move(contract, target, ref=contract.code)
     session.flush()
     audit.record(
         session,

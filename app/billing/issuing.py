@@ -34,6 +34,7 @@ from app.billing.chain import (
 from app.billing.draft_checks import confirm_checked
 from app.billing.issue_dates import FIELD
 from app.billing.records import client_records
+from app.billing.states import INVOICE_WORKFLOW
 from app.company_snapshot import freeze_logo, seller_snapshot
 from app.db import insert_rows, paused_gc, update_rows
 from app.errors import StateError, ValidationError
@@ -245,7 +246,7 @@ def _refuse_blocked(invoices: list[Any], clients: dict[int, Any]) -> None:
 def _check_issuable(
     invoice: Any, client: Client, lines: list[Any] | None = None, today: dt.date | None = None
 ) -> None:
-    if invoice.status != InvoiceStatus.DRAFT:
+    if not INVOICE_WORKFLOW.can(invoice.status, InvoiceStatus.ISSUED):
         raise StateError("Le document {number} est déjà émis.", number=invoice.number)
     if today is not None and invoice.issue_date > today:
         raise ValidationError(

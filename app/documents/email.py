@@ -30,6 +30,7 @@ from app import audit, identifiers
 from app.errors import PropreoError, ValidationError
 from app.money import format_amount
 from app.progress import NO_PROGRESS, Progress
+from app.workflow import Workflow
 from models.clients import Client
 from models.company import CompanySettings
 from models.documents import (
@@ -460,6 +461,16 @@ def _send_one(
             time.sleep(retry_delay * attempt)
 
 
+# A sending row is written « in progress » before the message goes, then gets its outcome.
+SEND_WORKFLOW = Workflow(
+    "Envoi",
+    dict(SendStatus.LABELS),
+    frozenset(
+        {(SendStatus.IN_PROGRESS, SendStatus.SENT), (SendStatus.IN_PROGRESS, SendStatus.FAILED)}
+    ),
+)
+
+
 def _log_row(session: Session, item: Outgoing, status: str) -> DocumentSending:
     row = DocumentSending(
         doc_type=item.doc_type,
@@ -483,9 +494,11 @@ def log_outcomes(
     for o in outcomes:
         row_id = (started or {}).get(id(o.item))
         row = session.get(DocumentSending, row_id) if row_id else None
+        status = SendStatus.SENT if o.ok else SendStatus.FAILED
         if row is None:
-            row = _log_row(session, o.item, SendStatus.FAILED)
-        row.status = SendStatus.SENT if o.ok else SendStatus.FAILED
+            row = _log_row(session, o.item, status)
+        else:
+            SEND_WORKFLOW.move(row, status, ref=row.number)
         row.message_id, row.error, row.sent_at = o.message_id, o.error, o.sent_at
         summary = (
             f"{o.item.number} envoyé par e-mail à {o.item.to}"

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.company import get_company
 from app.errors import DocumentInvalid, NotFoundError, StateError, ValidationError, ValidationErrors
+from app.lookup import get_row
 from app.money import ZERO, format_amount
 from app.payments.allocation_rules import AllocationLine
 from app.payments.entry import PaymentForm, open_amount, record_payment
@@ -49,6 +50,7 @@ from app.payments.sepa_rules import (
     sequence_type,
     validate_ics,
 )
+from app.payments.states import BATCH_LINE_WORKFLOW, BATCH_WORKFLOW, PAYMENT_WORKFLOW
 from app.users import require
 from models.clients import Client
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
@@ -56,6 +58,8 @@ from models.payments import (
     PaymentStatus,
     SepaBatch,
     SepaBatchLine,
+    SepaBatchStatus,
+    SepaLineStatus,
     SepaMandate,
 )
 from reports.sepa_xml import Creditor, DebitLine, build_pain008
@@ -108,8 +112,8 @@ def _pending_first(session: Session) -> dict[int, str]:
         select(SepaBatchLine.mandate_id, SepaBatch.reference)
         .join(SepaBatch, SepaBatch.id == SepaBatchLine.batch_id)
         .where(
-            SepaBatch.status == "exported",
-            SepaBatchLine.status == "pending",
+            SepaBatch.status == SepaBatchStatus.EXPORTED,
+            SepaBatchLine.status == SepaLineStatus.PENDING,
             SepaBatchLine.sequence.in_(("FRST", "OOFF")),
         )
     ).all()
@@ -129,7 +133,7 @@ def candidates(
     already taken by another invoice) or the sequence type it would be collected with.
     """
     notice_days = prenotification_days(session)
-    pending = select(SepaBatchLine.invoice_id).where(SepaBatchLine.status == "pending")
+    pending = select(SepaBatchLine.invoice_id).where(SepaBatchLine.status == SepaLineStatus.PENDING)
     query = (
         select(Invoice, Client)
         .join(Client, Client.id == Invoice.client_id)
@@ -272,7 +276,10 @@ def create_batches(
         session.add(batch)
         session.flush()
         for c in (c for c in chosen if c.scheme == scheme):
-            assert c.mandate_id is not None
+            if c.mandate_id is None:
+                raise StateError(
+                    "Facture {number} : aucun mandat SEPA utilisable.", number=c.invoice_number
+                )
             batch.lines.append(
                 SepaBatchLine(
                     invoice_id=c.invoice_id,
@@ -308,7 +315,13 @@ def batch_xml(session: Session, batch_id: int, cred: Creditor | None = None) -> 
     cred = cred or creditor(session)
     lines = []
     for group in transactions(
-        [x for x in batch.lines if not (x.status == "rejected" and batch.status == "exported")]
+        [
+            x
+            for x in batch.lines
+            if not (
+                x.status == SepaLineStatus.REJECTED and batch.status == SepaBatchStatus.EXPORTED
+            )
+        ]
     ):
         line = group[0]
         mandate = get_mandate(session, line.mandate_id)
@@ -356,13 +369,11 @@ def confirm_batch(session: Session, batch_id: int, on: dt.date | None = None) ->
     batch = session.get(SepaBatch, batch_id)
     if batch is None:
         raise NotFoundError("Lot de prélèvements introuvable (n° interne {id}).", id=batch_id)
-    if batch.status != "exported":
-        raise StateError("Le lot {ref} est déjà confirmé.", ref=batch.reference)
+    BATCH_WORKFLOW.move(batch, SepaBatchStatus.CONFIRMED, ref=batch.reference)
     for line in batch.lines:
-        if line.status != "pending":
+        if line.status != SepaLineStatus.PENDING:
             continue
-        invoice = session.get(Invoice, line.invoice_id)
-        assert invoice is not None
+        invoice = get_row(session, Invoice, line.invoice_id, "Facture")
         available = open_amount(session, invoice)
         payment = record_payment(
             session,
@@ -376,8 +387,7 @@ def confirm_batch(session: Session, batch_id: int, on: dt.date | None = None) ->
             [AllocationLine(invoice.id, min(line.amount, available))] if available > 0 else [],
         )
         line.payment_id = payment.id
-        line.status = "paid"
-    batch.status = "confirmed"
+        BATCH_LINE_WORKFLOW.move(line, SepaLineStatus.PAID)
     batch.confirmed_on = on or batch.collection_date
     audit.record(
         session,
@@ -399,20 +409,15 @@ def cancel_batch(session: Session, batch_id: int, reason: str) -> SepaBatch:
     batch = session.get(SepaBatch, batch_id)
     if batch is None:
         raise NotFoundError("Lot de prélèvements introuvable (n° interne {id}).", id=batch_id)
-    if batch.status != "exported":
-        raise StateError(
-            "Le lot {ref} est confirmé ou déjà annulé : seul un lot exporté non confirmé "
-            "peut être annulé.",
-            ref=batch.reference,
-        )
+    BATCH_WORKFLOW.check(batch.status, SepaBatchStatus.CANCELLED, ref=batch.reference)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Motif", "Le motif de l'annulation du lot est obligatoire.")
     for line in batch.lines:
-        if line.status == "pending":
-            line.status = "cancelled"
+        if line.status == SepaLineStatus.PENDING:
+            BATCH_LINE_WORKFLOW.move(line, SepaLineStatus.CANCELLED)
             line.reject_reason = reason[:200]
-    batch.status = "cancelled"
+    BATCH_WORKFLOW.move(batch, SepaBatchStatus.CANCELLED, ref=batch.reference)
     audit.record(
         session,
         "sepa_batch",
@@ -434,7 +439,7 @@ def _count_collections(session: Session, mandate_id: int, why: str) -> None:
     done, last = session.execute(
         select(func.count(SepaBatchLine.id), func.max(SepaBatch.collection_date))
         .join(SepaBatch, SepaBatch.id == SepaBatchLine.batch_id)
-        .where(SepaBatchLine.mandate_id == mandate_id, SepaBatchLine.status == "paid")
+        .where(SepaBatchLine.mandate_id == mandate_id, SepaBatchLine.status == SepaLineStatus.PAID)
     ).one()
     values = {"collections_done": int(done or 0), "last_collection": last}
     changes = audit.diff(mandate, values)
@@ -459,8 +464,7 @@ def reject_line(session: Session, line_id: int, reason: str, on: dt.date) -> Sep
     line = session.get(SepaBatchLine, line_id)
     if line is None:
         raise NotFoundError("Prélèvement introuvable (n° interne {id}).", id=line_id)
-    if line.status == "rejected":
-        raise StateError("Ce prélèvement est déjà rejeté.")
+    BATCH_LINE_WORKFLOW.check(line.status, SepaLineStatus.REJECTED, ref=line.end_to_end_id)
     reason = (reason or "").strip() or "Rejet bancaire"
     if line.sequence == FIRST:  # one FRST transaction: its other invoices come back too
         siblings = session.scalars(
@@ -468,7 +472,7 @@ def reject_line(session: Session, line_id: int, reason: str, on: dt.date) -> Sep
                 SepaBatchLine.batch_id == line.batch_id,
                 SepaBatchLine.mandate_id == line.mandate_id,
                 SepaBatchLine.sequence == FIRST,
-                SepaBatchLine.status != "rejected",
+                SepaBatchLine.status != SepaLineStatus.REJECTED,
                 SepaBatchLine.id != line.id,
             )
         ).all()
@@ -483,15 +487,14 @@ def _reject_one(session: Session, line: SepaBatchLine, reason: str, on: dt.date)
     if line.payment_id is not None:
         from models.payments import Payment
 
-        payment = session.get(Payment, line.payment_id)
-        assert payment is not None
+        payment = get_row(session, Payment, line.payment_id, "Règlement")
         for allocation in payment.allocations:
             if allocation.undone_at is None:
                 undo_allocation(session, allocation.id, f"Rejet du prélèvement : {reason}")
-        payment.status = PaymentStatus.REJECTED
+        PAYMENT_WORKFLOW.move(payment, PaymentStatus.REJECTED, ref=payment.number)
         payment.rejected_on = on
         payment.reject_reason = reason[:200]
-    line.status = "rejected"
+    BATCH_LINE_WORKFLOW.move(line, SepaLineStatus.REJECTED, ref=line.end_to_end_id)
     line.reject_reason = reason[:200]
     session.flush()
     mandate = get_mandate(session, line.mandate_id)
@@ -540,12 +543,7 @@ class BatchLineRow:
     status_label: str
 
 
-LINE_STATUS = {
-    "pending": "En attente",
-    "paid": "Encaissé",
-    "rejected": "Rejeté",
-    "cancelled": "Lot annulé",
-}
+LINE_STATUS = SepaLineStatus.LABELS
 
 
 def batch_lines(session: Session, batch_id: int) -> list[BatchLineRow]:

@@ -7,6 +7,7 @@ Split from ``app.payments.sepa`` (batches), which re-exports these names.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from app import audit, identifiers
 from app.company import get_company
-from app.errors import NotFoundError, StateError, ValidationError, ValidationErrors
+from app.errors import NotFoundError, ValidationError, ValidationErrors
+from app.lookup import get_row
 from app.money import format_amount
 from app.payments.sepa_rules import (
     CORE,
@@ -27,10 +29,11 @@ from app.payments.sepa_rules import (
     sequence_type,
     validate_rum,
 )
+from app.payments.states import MANDATE_WORKFLOW
 from app.users import require
 from models.clients import Client
 from models.invoices import Invoice
-from models.payments import SepaMandate
+from models.payments import MandateStatus, SepaMandate
 
 
 @dataclass
@@ -77,9 +80,9 @@ def save_mandate(session: Session, mandate_id: int | None, form: MandateForm) ->
     errors: list[ValidationError] = []
     values: dict[str, object] = {}
 
-    def run(name: str, fn: object, *args: object) -> None:
+    def run(name: str, fn: Callable[..., object], *args: object) -> None:
         try:
-            values[name] = fn(*args)  # type: ignore[operator]
+            values[name] = fn(*args)
         except ValidationError as exc:
             errors.append(exc)
 
@@ -111,9 +114,8 @@ def save_mandate(session: Session, mandate_id: int | None, form: MandateForm) ->
         other = session.scalar(select(SepaMandate).where(SepaMandate.rum == rum))
         if other is not None and other.id != mandate_id:
             errors.append(ValidationError("RUM", "La RUM « {rum} » est déjà utilisée.", rum=rum))
-    if errors:
+    if errors or client is None:  # no client: its error is in the list
         raise ValidationErrors(errors)
-    assert client is not None
     values.update(
         client_id=client.id,
         signature_date=form.signature_date,
@@ -161,9 +163,7 @@ def get_mandate(session: Session, mandate_id: int) -> SepaMandate:
 def revoke_mandate(session: Session, mandate_id: int, on: dt.date) -> SepaMandate:
     require(session, "payments")
     mandate = get_mandate(session, mandate_id)
-    if mandate.status != "active":
-        raise StateError("Le mandat {rum} n'est pas actif.", rum=mandate.rum)
-    mandate.status = "revoked"
+    MANDATE_WORKFLOW.move(mandate, MandateStatus.REVOKED, ref=mandate.rum)
     mandate.revoked_on = on
     audit.record(
         session,
@@ -260,8 +260,7 @@ def mandate_pdf(session: Session, mandate_id: int) -> bytes:
     from reports.mandate_pdf import MandateFormData, Party, render_mandate
 
     mandate = get_mandate(session, mandate_id)
-    client = session.get(Client, mandate.client_id)
-    assert client is not None
+    client = get_row(session, Client, mandate.client_id, "Client")
     company = get_company(session)
     ics = validate_ics(company.sepa_creditor_id)  # a mandate without the ICS is not valid
 

@@ -27,6 +27,7 @@ import re
 from dateutil.relativedelta import relativedelta
 
 from app.errors import ValidationError
+from models.payments import MandateStatus
 
 RUM_FIELD = "RUM"
 ICS_FIELD = "ICS (créancier SEPA)"
@@ -111,7 +112,7 @@ def mandate_usable(
     on: dt.date,
 ) -> str:
     """Empty string when the mandate may be used on ``on``, else the French reason."""
-    if status != "active":
+    if status != MandateStatus.ACTIVE:
         return "mandat non actif"
     if signature_date > on:
         return "mandat signé après la date de prélèvement"

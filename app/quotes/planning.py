@@ -13,8 +13,18 @@ from sqlalchemy.orm import Session, selectinload
 from app import audit
 from app.errors import NotFoundError, StateError, ValidationError
 from app.money import round_quantity, to_decimal
+from app.workflow import Workflow
 from models.clients import Client, Site
 from models.quotes import JobStatus, PlannedJob, Quote, QuoteKind, QuoteStatus
+
+J = JobStatus
+# Progress moves a job: started (> 0 %), done (100 %); a progress set lower again (a typing
+# error corrected) moves it back.
+JOB_WORKFLOW = Workflow(
+    "Intervention",
+    dict(J.LABELS),
+    frozenset({(a, b) for a in (J.PLANNED, J.IN_PROGRESS, J.DONE) for b in J.LABELS if a != b}),
+)
 
 HUNDRED = Decimal(100)
 
@@ -131,11 +141,11 @@ def record_progress(
         )
     old = job.progress_percent
     job.progress_percent = value.quantize(Decimal("0.000001"))
-    if value == HUNDRED:
-        job.status, job.done_date = JobStatus.DONE, day
-    else:
-        job.status = JobStatus.IN_PROGRESS if value > 0 else JobStatus.PLANNED
-        job.done_date = None
+    done = value == HUNDRED
+    target = J.DONE if done else J.IN_PROGRESS if value > 0 else J.PLANNED
+    if target != job.status:
+        JOB_WORKFLOW.move(job, target)
+    job.done_date = day if done else None
     audit.record(
         session,
         "planned_job",

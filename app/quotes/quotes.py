@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -400,7 +400,7 @@ def send_quote(
         number = next_number(session, "quote", sent_date, doc_type="quote", doc_id=quote.id)
         quote.number = number.text
         attach_document(session, number.text, quote.id)
-    quote.status = S.SENT
+    WORKFLOW.move(quote, S.SENT, ref=quote.reference)
     quote.sent_date = sent_date
     quote.next_reminder_date = sent_date + dt.timedelta(days=reminder_days)
     audit.record(
@@ -454,7 +454,7 @@ def revise_quote(session: Session, quote_id: int, revision_date: dt.date) -> Quo
         )
     for qs in old.sheets:
         new.sheets.append(QuoteSheet(sheet_id=qs.sheet_id, position=qs.position))
-    old.status = S.REVISED
+    WORKFLOW.move(old, S.REVISED, ref=old.reference)
     old.next_reminder_date = None
     session.flush()
     audit.record(
@@ -485,7 +485,7 @@ def accept_quote(
     _decide(quote, decision_date)
     if start_date is not None:
         quote.start_date = start_date
-    quote.status = S.ACCEPTED
+    WORKFLOW.move(quote, S.ACCEPTED, ref=quote.reference)
     quote.probability = Decimal(100)
     quote.next_reminder_date = None
     audit.record(
@@ -538,7 +538,7 @@ def refuse_quote(
     quote = get_quote(session, quote_id)
     WORKFLOW.check(quote.status, S.REFUSED)
     _decide(quote, decision_date)
-    quote.status = S.REFUSED
+    WORKFLOW.move(quote, S.REFUSED, ref=quote.reference)
     quote.refusal_reason = reason.strip()
     quote.probability = ZERO
     quote.next_reminder_date = None
@@ -553,7 +553,7 @@ def refuse_quote(
     return quote
 
 
-def _expirable(today: dt.date):  # type: ignore[no-untyped-def]
+def _expirable(today: dt.date) -> Select[tuple[Quote]]:
     return select(Quote).where(Quote.status == S.SENT, Quote.validity_date < today)
 
 
@@ -566,7 +566,7 @@ def expire_quotes(session: Session, today: dt.date) -> list[Quote]:
     """Sent quotes whose validity date has passed become expired."""
     expired = list(session.scalars(_expirable(today)))
     for quote in expired:
-        quote.status = S.EXPIRED
+        WORKFLOW.move(quote, S.EXPIRED, ref=quote.reference)
         quote.next_reminder_date = None
         audit.record(
             session,
