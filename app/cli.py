@@ -36,6 +36,7 @@ COMMAND_MODULES: list[str] = [
     "app.revisions.cli",
     "app.transfer",
     "app.sap_cli",
+    "app.einvoicing.cli",
 ]
 
 # Top-level command word → the modules of COMMAND_MODULES that register it or add
@@ -53,6 +54,7 @@ COMMAND_OWNERS: dict[str, tuple[str, ...]] = {
     "transfer": ("app.transfer",),
     "attestations": ("app.sap_cli",),
     "cloture": ("app.closings_cli",),
+    "pa": ("app.einvoicing.cli",),
 }
 BUILTIN_COMMANDS = frozenset({"gui", "init", "check", "backup", "files"})
 

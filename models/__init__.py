@@ -14,6 +14,7 @@ from models import (  # noqa: F401
     contracts,
     costs,
     documents,
+    einvoicing,
     invoices,
     liaison,
     payments,
