@@ -14,8 +14,9 @@ incoming ``CustomerInvoiceLC`` flows, as a platform does.
 
 Scenario (``--scenario FILE``, JSON): ``{"unknown_sirens": ["…"], "lifecycle": {"<invoice
 number>": ["205", "210:motif", …]}, "default_lifecycle": ["202", "205"], "ack_delay": 0,
-"inbox": ["path/to/supplier-facturx.pdf"]}``. ``ack_delay`` holds each answer to a
-deposit that many seconds after the flow is stored (a slow acknowledgement: what a client
+"ack_delay_count": 1, "inbox": ["supplier-facturx.pdf"]}``. ``ack_delay`` holds the
+answer to the first ``ack_delay_count`` deposits (0: every one) that many seconds after
+the flow is stored (a slow acknowledgement: what a client
 timing out or crashing meets).
 """
 
@@ -105,8 +106,10 @@ class Scenario:
 
     @classmethod
     def load(cls, path: Path | None) -> Scenario:
-        if path is None:
-            return cls()
+        if path is None:  # the demo: one supplier invoice waiting in the inbox
+            from app.resources import resource_path
+
+            return cls(inbox=[str(resource_path("einvoicing", "facture-fournisseur-demo.pdf"))])
         raw = json.loads(path.read_text(encoding="utf-8"))
         return cls(
             unknown_sirens=set(raw.get("unknown_sirens", [])),
@@ -130,6 +133,7 @@ class Platform:
         self.chorus: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
         self.held = 0
+        self.supplier_numbers: set[str] = set()
         for path in scenario.inbox:
             self.deliver_supplier_invoice(Path(path).read_bytes(), Path(path).name)
 
@@ -149,8 +153,13 @@ class Platform:
         return flow
 
     def deliver_supplier_invoice(self, data: bytes, name: str) -> Flow:
+        from reports.facturx import extract_xml
+
         now = _now()
         syntax = "Factur-X" if data[:4] == b"%PDF" else "CII"
+        self.supplier_numbers.add(
+            cii.read(extract_xml(data) if syntax == "Factur-X" else data).number
+        )
         return self.add(
             Flow(
                 self.next_id("IN"),
@@ -233,8 +242,9 @@ class Platform:
     def check_other(self, flow: Flow) -> None:
         try:
             if flow.syntax == "CDAR":
-                cdar.parse(flow.original)
-                flow.flow_type = "CustomerInvoiceLC"
+                status = cdar.parse(flow.original)
+                ours = status.invoice_number in self.supplier_numbers  # we are the buyer
+                flow.flow_type = "SupplierInvoiceLC" if ours else "CustomerInvoiceLC"
             elif flow.syntax == "FRR":
                 flow.flow_type = ereporting_schema.check(flow.original)
             flow.ack, flow.updated = "Ok", _now()
