@@ -70,7 +70,6 @@ def db_target(args: argparse.Namespace) -> str:
 def open_db(args: argparse.Namespace, *, upgrade: bool = True, read_only: bool = False):  # type: ignore[no-untyped-def]
     """Open the database named on the command line, upgraded to the current schema."""
     from app import migrate
-    from app.db import open_database
     from app.errors import DatabaseError
 
     target = db_target(args)
@@ -79,17 +78,7 @@ def open_db(args: argparse.Namespace, *, upgrade: bool = True, read_only: bool =
             "La base « {path} » n'existe pas : créez-la avec « propreo --db {path} init ».",
             path=target,
         )
-    if "://" not in target:
-        migrate.refuse_unusable(Path(target))
-    db = open_database(target, read_only=read_only, create=False)
-    if "://" in target:
-        from app.db import masked
-
-        try:
-            migrate.refuse_newer(migrate.stored_revision(db), masked(target))
-        except DatabaseError:
-            db.dispose()
-            raise
+    db = migrate.open_usable(target, read_only=read_only)
     if upgrade and not read_only and migrate.needs_upgrade(db):
         backup = migrate.upgrade(db)
         if backup:

@@ -160,6 +160,25 @@ def refuse_unusable(path: Path) -> None:
     refuse_newer(str(rows[0][0]), str(path))
 
 
+def open_usable(target: str, *, read_only: bool = False) -> Database:
+    """Open a base for the window or a command but ``init``: an existing file is first
+    checked by :func:`refuse_unusable` (before opening, which writes), a server base by
+    :func:`refuse_newer` once connected. A file that does not exist yet is created empty
+    (the window's « Nouvelle base »; the command line refuses it before calling)."""
+    from app.db import masked, open_database
+
+    if "://" not in target and Path(target).exists():
+        refuse_unusable(Path(target))
+    db = open_database(target, read_only=read_only)
+    if "://" in target:
+        try:
+            refuse_newer(stored_revision(db), masked(target))
+        except Exception:
+            db.dispose()
+            raise
+    return db
+
+
 def refuse_newer(stored: str | None, name: str) -> None:
     """A base whose schema this version does not know comes from a newer Propreo: refused
     in one French sentence before any write (file or server base)."""

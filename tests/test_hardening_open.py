@@ -13,12 +13,15 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from app.db import Database
+from tests.dialogs import answer
 from tests.pg import target_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,11 +39,12 @@ def _run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    """The files of the folder (the WAL's shared-memory index aside: SQLite's, not data)."""
+    """The files of the folder (the WAL's shared-memory index and an empty WAL aside:
+    SQLite makes them to read a WAL base, even read-only; they hold no data)."""
     return {
         p.name: hashlib.sha256(p.read_bytes()).hexdigest()
         for p in folder.iterdir()
-        if not p.name.endswith("-shm")
+        if not p.name.endswith("-shm") and not (p.name.endswith("-wal") and not p.stat().st_size)
     }
 
 
@@ -49,13 +53,13 @@ def _empty(path: Path) -> None:
 
 
 def _foreign(path: Path) -> None:
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("CREATE TABLE recettes (nom TEXT)")
 
 
 def _newer(path: Path, template: Path) -> None:
     shutil.copyfile(template, path)
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:  # closed: its WAL checkpointed now
         conn.execute("UPDATE alembic_version SET version_num = 'f00dcafe9999'")
 
 
@@ -122,3 +126,36 @@ def test_a_damaged_page_gives_french_problems_not_a_traceback(
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert "PROBLÈME : Base endommagée : restaurez la dernière sauvegarde" in done.stdout
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("empty", "est vide (0 octet) : ce n'est pas une base Propreo."),
+        ("foreign", "n'est pas une base Propreo (aucune version de schéma Propreo)"),
+        ("newer", "vient d'une version plus récente de Propreo (schéma f00dcafe9999)"),
+    ],
+)
+def test_the_window_refuses_what_the_command_line_refuses(
+    qtbot: QtBot, tmp_path: Path, demo_db: Database, empty_db_file: Path, kind: str, message: str
+) -> None:
+    """« Fichier › Ouvrir une base… » on a file that is not a Propreo base of this version:
+    the same French sentence as the command line, in a box, the file left as it was and the
+    window still on its own base."""
+    from ui.main_window import MainWindow
+
+    folder = tmp_path / "autre"
+    folder.mkdir()
+    path = folder / "propreo.db"
+    {"empty": _empty, "foreign": _foreign}.get(kind, lambda p: _newer(p, empty_db_file))(path)
+    before = _digest(folder)
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    seen: list[str] = []
+    answer(seen=seen)
+    window._switch_to(str(path))
+    assert len(seen) == 1 and message in seen[0], seen
+    assert "Traceback" not in seen[0] and "Erreur inattendue" not in seen[0]
+    assert _digest(folder) == before
+    assert window.db is demo_db and not getattr(window, "_replaced", False)

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 from app.db import Database
+from app.errors import PropreoError
 
 
 def open_for_gui(
@@ -25,7 +26,7 @@ def open_for_gui(
     from app.setup import prepare_database
     from app.users import resolve_cli_user
 
-    db = open_database(target)
+    db = migrate.open_usable(target)  # refused in French as by the command line
     if migrate.needs_upgrade(db):
         ask = parent is not None if ask is None else ask
         if migrate.has_tables(db) and ask:
@@ -122,7 +123,13 @@ def start_gui(target: str, *, explicit: bool = False) -> MainWindow | None:
 def run_gui(target: str, *, explicit: bool = False) -> int:
     """``propreo gui``: start, then run the event loop until the window closes."""
     app = ensure_app()
-    window = start_gui(target, explicit=explicit)
+    try:
+        window = start_gui(target, explicit=explicit)
+    except PropreoError as exc:  # launched from an icon: no terminal to read stderr
+        from ui.operations import show_error
+
+        show_error(None, exc)
+        return 2
     if window is None:
         return 0
     if os.environ.get("PROPREO_QUIT_AFTER_MS"):
