@@ -201,12 +201,19 @@ def command_modules(argv: Sequence[str] | None) -> list[str]:
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser for ``argv``: only the command modules it needs (all when ``None``)."""
-    parser = argparse.ArgumentParser(
+    from app.cli_parser import FrenchParser
+
+    parser = FrenchParser(
         prog="propreo", description="Propreo — gestion des entreprises de propreté"
     )
-    parser.add_argument("--version", action="version", version=f"Propreo {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"Propreo {__version__}",
+        help="afficher le numéro de version et quitter",
+    )
     parser.add_argument("--db", help="fichier de base SQLite ou URL SQLAlchemy (ou PROPREO_DB)")
-    sub = parser.add_subparsers(dest="command", metavar="commande")
+    sub = parser.add_subparsers(dest="command", metavar="commande", title="commandes")
 
     p = sub.add_parser("gui", help="ouvrir la fenêtre principale (par défaut)")
     p.set_defaults(func=cmd_gui)
