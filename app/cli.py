@@ -37,6 +37,7 @@ COMMAND_MODULES: list[str] = [
     "app.transfer",
     "app.sap_cli",
     "app.einvoicing.cli",
+    "app.imports.cli",
 ]
 
 # Top-level command word → the modules of COMMAND_MODULES that register it or add
@@ -55,6 +56,7 @@ COMMAND_OWNERS: dict[str, tuple[str, ...]] = {
     "attestations": ("app.sap_cli",),
     "cloture": ("app.closings_cli",),
     "pa": ("app.einvoicing.cli",),
+    "import": ("app.imports.cli",),
 }
 BUILTIN_COMMANDS = frozenset({"gui", "init", "check", "backup", "files"})
 

@@ -61,9 +61,21 @@ class InvoiceKind:
 class InvoiceStatus:
     DRAFT = "draft"
     ISSUED = "issued"
+    # An invoice issued by the firm's previous software, still unpaid at the switch date
+    # (app.imports.open_items): it keeps its original number and is owed, allocated, aged
+    # and chased like an issued one, but Propreo never issued it: it is outside the
+    # numbering register, the hash chain, the closings, the sales journal and e-invoicing.
+    OPENING = "opening"
 
-    ALL = (DRAFT, ISSUED)
-    LABELS: ClassVar[dict[str, str]] = {DRAFT: "Brouillon", ISSUED: "Émise"}
+    ALL = (DRAFT, ISSUED, OPENING)
+    # What a client owes on: the receivables side (balance, allocation, aged balance,
+    # statements, client account) reads these statuses.
+    RECEIVABLE = (ISSUED, OPENING)
+    LABELS: ClassVar[dict[str, str]] = {
+        DRAFT: "Brouillon",
+        ISSUED: "Émise",
+        OPENING: "Reprise (ancien logiciel)",
+    }
 
 
 class LineKind:

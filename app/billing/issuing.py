@@ -101,7 +101,7 @@ def _original_status(invoice: Invoice) -> str:
 def _guard_issued(session: Session, _context: object, _instances: object) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, Invoice):
-            if _original_status(obj) != InvoiceStatus.ISSUED:
+            if _original_status(obj) not in InvoiceStatus.RECEIVABLE:
                 continue
             if obj in session.deleted:
                 raise StateError(

@@ -28,7 +28,7 @@ def invoice_ledger_rows(session: Session, client_id: int) -> Iterable[LedgerRow]
     invoices = list(
         session.scalars(
             select(Invoice)
-            .where(Invoice.client_id == client_id, Invoice.status == InvoiceStatus.ISSUED)
+            .where(Invoice.client_id == client_id, Invoice.status.in_(InvoiceStatus.RECEIVABLE))
             .order_by(Invoice.issue_date, Invoice.id)
         )
     )
@@ -72,7 +72,7 @@ def invoice_balances(session: Session, client_ids: Sequence[int]) -> dict[int, D
     totals: dict[int, Decimal] = {}
     for client_id, kind, amount in session.execute(
         select(Invoice.client_id, Invoice.kind, func.sum(Invoice.amount_due))
-        .where(Invoice.client_id.in_(client_ids), Invoice.status == InvoiceStatus.ISSUED)
+        .where(Invoice.client_id.in_(client_ids), Invoice.status.in_(InvoiceStatus.RECEIVABLE))
         .group_by(Invoice.client_id, Invoice.kind)
     ):
         signed = -amount if kind == InvoiceKind.CREDIT_NOTE else amount

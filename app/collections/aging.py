@@ -120,7 +120,9 @@ def allocated_until(session: Session, invoice_ids: list[int], on: dt.date) -> di
 
 def open_items(session: Session, on: dt.date, client_id: int | None = None) -> list[OpenItem]:
     """Issued documents dated up to ``on`` whose amount is not fully allocated."""
-    query = select(Invoice).where(Invoice.status == InvoiceStatus.ISSUED, Invoice.issue_date <= on)
+    query = select(Invoice).where(
+        Invoice.status.in_(InvoiceStatus.RECEIVABLE), Invoice.issue_date <= on
+    )
     if client_id is not None:
         query = query.where(Invoice.client_id == client_id)
     invoices = list(session.scalars(query.order_by(Invoice.due_date, Invoice.id)))

@@ -38,7 +38,7 @@ def check_reminders(session: Session) -> list[str]:
             if (
                 invoice is None
                 or invoice.client_id != r.client_id
-                or invoice.status != InvoiceStatus.ISSUED
+                or invoice.status not in InvoiceStatus.RECEIVABLE
             ):
                 problems.append(
                     f"{name} : facture n° {item.invoice_id} d'un autre client ou non émise"

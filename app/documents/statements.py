@@ -28,7 +28,7 @@ def _movements(session: Session, client_id: int) -> list[StatementLine]:
     lines: list[StatementLine] = []
     for inv in session.scalars(
         select(Invoice).where(
-            Invoice.client_id == client_id, Invoice.status == InvoiceStatus.ISSUED
+            Invoice.client_id == client_id, Invoice.status.in_(InvoiceStatus.RECEIVABLE)
         )
     ):
         credit_note = inv.kind == InvoiceKind.CREDIT_NOTE

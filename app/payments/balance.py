@@ -24,7 +24,7 @@ from models.payments import Allocation, Payment, PaymentMeans, PaymentStatus
 def outstanding(session: Session, client_id: int, *, on: dt.date | None = None) -> Decimal:
     """What the client owes (encours), at ``on`` when given; negative when in credit."""
     query = select(Invoice).where(
-        Invoice.client_id == client_id, Invoice.status == InvoiceStatus.ISSUED
+        Invoice.client_id == client_id, Invoice.status.in_(InvoiceStatus.RECEIVABLE)
     )
     if on is not None:
         query = query.where(Invoice.issue_date <= on)
@@ -46,7 +46,7 @@ def overdue(session: Session, client_id: int, on: dt.date) -> Decimal:
         session.scalars(
             select(Invoice).where(
                 Invoice.client_id == client_id,
-                Invoice.status == InvoiceStatus.ISSUED,
+                Invoice.status.in_(InvoiceStatus.RECEIVABLE),
                 Invoice.kind != InvoiceKind.CREDIT_NOTE,
                 Invoice.due_date < on,
             )

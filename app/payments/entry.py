@@ -79,7 +79,7 @@ def open_items(session: Session, client_id: int) -> list[OpenItem]:
         session.scalars(
             select(Invoice).where(
                 Invoice.client_id == client_id,
-                Invoice.status == InvoiceStatus.ISSUED,
+                Invoice.status.in_(InvoiceStatus.RECEIVABLE),
                 Invoice.kind.in_((InvoiceKind.INVOICE, InvoiceKind.DOWN_PAYMENT)),
             )
         )
