@@ -129,6 +129,9 @@ class MainWindow(QMainWindow):
         from ui.help import install_help  # Aide → Guide d'utilisation, F1 opens the tab's chapter
 
         install_help(self)
+        from ui.import_wizard import install_import  # Fichier → Importer depuis un autre logiciel
+
+        install_import(self)
 
     # --- tabs -----------------------------------------------------------------------------
     def _on_screen(self, _index: int = 0) -> None:
