@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit, clock, identifiers
+from app.billing.states import INVOICE_WORKFLOW
 from app.clients import payment_terms
 from app.errors import ValidationError
 from app.imports.rows import Cells, client_by_code
@@ -71,7 +72,7 @@ def import_open_item(session: Session, cells: Cells) -> str:
         )
     invoice = Invoice(
         kind=InvoiceKind.INVOICE,
-        status=InvoiceStatus.OPENING,
+        status=InvoiceStatus.DRAFT,
         series_code=SERIES,
         number=number_text,
         issue_date=issue,
@@ -85,6 +86,7 @@ def import_open_item(session: Session, cells: Cells) -> str:
         amount_due=remaining,
         payment_means=client.payment_means,
     )
+    INVOICE_WORKFLOW.move(invoice, InvoiceStatus.OPENING, ref=number_text)
     session.add(invoice)
     session.flush()
     audit.record(
