@@ -267,19 +267,26 @@ class ReportTable(QTableWidget):
         self.resizeRowsToContents()
 
 
-class PreviewPage(QWizardPage):
-    """The dry run: every row checked by the rules, nothing written."""
+class _ReportStep(QWizardPage):
+    """A summary sentence above the table of rows."""
 
-    def __init__(self, wizard: ImportWizard) -> None:
+    def __init__(self, wizard: ImportWizard, title: str) -> None:
         super().__init__()
         self.wiz = wizard
-        self.setTitle(_("Aperçu : rien n'est encore écrit"))
+        self.setTitle(title)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.rows = ReportTable(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.rows, 1)
+
+
+class PreviewPage(_ReportStep):
+    """The dry run: every row checked by the rules, nothing written."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__(wizard, _("Aperçu : rien n'est encore écrit"))
         self.setCommitPage(True)
         self.setButtonText(QWizard.WizardButton.CommitButton, _("Importer"))
 
@@ -378,17 +385,9 @@ class PreviewPage(QWizardPage):
         self.wiz.next()
 
 
-class ReportPage(QWizardPage):
+class ReportPage(_ReportStep):
     def __init__(self, wizard: ImportWizard) -> None:
-        super().__init__()
-        self.wiz = wizard
-        self.setTitle(_("Rapport d'import"))
-        self.summary = QLabel(self)
-        self.summary.setWordWrap(True)
-        self.rows = ReportTable(self)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.rows, 1)
+        super().__init__(wizard, _("Rapport d'import"))
 
     def initializePage(self) -> None:
         report = self.wiz.report
