@@ -44,6 +44,7 @@ GROUPS: list[tuple[str, list[Screen]]] = [
             (_("Facturation"), "ui.billing", "BillingTab"),
             (_("Contrôle facturation"), "ui.control", "ControlTab"),
             (_("Éditions"), "ui.documents", "DocumentsTab"),
+            (_("Facturation électronique"), "ui.einvoicing", "EInvoicingTab"),
         ],
     ),
     (
