@@ -128,6 +128,33 @@ def test_open_items_are_owed_aged_and_allocatable(switched: Database) -> None:
         assert open_items(s, boul.id) == []
 
 
+def test_open_items_stay_out_of_the_sales_journal_and_the_chain(
+    switched: Database, tmp_path: Path
+) -> None:
+    from app.billing.chain import verify_chain
+    from app.demo import DemoContext
+    from app.demo import company as demo_company
+    from app.documents.accounting import export_fec
+
+    with clock.pinned(SWITCH), switched.write() as s:
+        demo_company.load(s, DemoContext())
+        boul = s.scalar(select(Client).where(Client.code == "BOUL001"))
+        record_payment(s, PaymentForm(client_id=boul.id, date=SWITCH, amount="288,00"))
+    with clock.pinned(SWITCH), switched.read() as s:
+        fec = export_fec(s, 2026, tmp_path)
+        assert verify_chain(s) == []
+    # Only the payment is booked: the opening items' sales are in the old software's books.
+    # Only the payment is booked: the opening items' sales are in the old software's books;
+    # the VAT on payment moved is that of the 288,00 € still owed (98,00 × 288 / 588).
+    assert [
+        (e.journal, [(line.account, line.debit, line.credit) for line in e.lines])
+        for e in fec.entries
+    ] == [
+        ("BQ", [("512000", Decimal("288.00"), 0), ("411000", 0, Decimal("288.00"))]),
+        ("OD", [("445740", Decimal("48.00"), 0), ("445710", 0, Decimal("48.00"))]),
+    ]
+
+
 def test_imported_contracts_bill_from_the_day_after_the_switch(switched: Database) -> None:
     with clock.pinned(D(2026, 12, 31)), switched.write() as s:
         result = run_month(s, "2026-12", issue_date=D(2026, 12, 31))

@@ -226,6 +226,10 @@ class _VatOnPayment:
         credited_ttc = sum((n[1] for n in notes), ZERO)
         credited_vat = sum((n[2] for n in notes), ZERO)
         vat_total = invoice.total_vat - (deducted[1] if deducted else ZERO) - credited_vat
+        if invoice.status == InvoiceStatus.OPENING and invoice.total_ttc:
+            # An open item of the previous software (app.imports.open_items): the VAT of
+            # what was paid before the switch was moved in that software's books.
+            vat_total = round_money(vat_total * invoice.amount_due / invoice.total_ttc)
         if invoice.id in self.with_goods:
             vat_total -= sum(acc.goods_vat(invoice.lines).values(), ZERO)
         due = invoice.amount_due - credited_ttc
