@@ -106,6 +106,32 @@ def test_shipped_templates_give_the_expected_rows(switched: Database) -> None:
         }
 
 
+def test_importing_the_same_files_twice_doubles_nothing(switched: Database, tmp_path: Path) -> None:
+    def counts() -> list[int]:
+        with switched.read() as s:
+            return [
+                int(s.scalar(select(func.count(m.id))) or 0)
+                for m in (Client, Site, Contact, Article, Contract, Invoice)
+            ]
+
+    before = counts()
+    with clock.pinned(SWITCH):
+        for kind in ORDER:
+            report = import_file(switched, kind, template_path(kind))
+            assert not report.written and len(report.refused) == len(report.rows), kind
+        contacts = import_file(switched, "contacts", template_path("contacts"))
+    assert contacts.refused[0].problems == ["« Sophie Bernard » existe déjà dans Propreo."]
+    # Rows without a code of their own are recognised by their name.
+    path = tmp_path / "sans-code.csv"
+    path.write_text(
+        "Nom;Adresse;CP;Ville;Type\nM. Paul Roux;1 rue Basse;44000;Nantes;Particulier\n"
+    )
+    assert import_file(switched, "clients", path).written
+    again = import_file(switched, "clients", path)
+    assert again.refused[0].problems == ["« M. Paul Roux » existe déjà dans Propreo."]
+    assert counts() == [before[0] + 1, *before[1:]]
+
+
 def test_open_items_are_owed_aged_and_allocatable(switched: Database) -> None:
     with switched.write() as s:
         boul = s.scalar(select(Client).where(Client.code == "BOUL001"))

@@ -20,7 +20,7 @@ from app.errors import ValidationError
 from app.imports.values import choice, fold, number, yes_no
 from app.terms import DAYS_END_OF_MONTH, END_OF_MONTH_PLUS, NET, ON_RECEIPT
 from models.catalog import UNITS, Account, ArticleFamily, VatRate
-from models.clients import Client, ClientKind, Site
+from models.clients import Client, ClientKind, Contact, Site
 
 Cells = dict[str, str]
 
@@ -79,6 +79,13 @@ def payment_terms(text: str) -> tuple[str, int] | None:
     )
 
 
+def _refuse_twice(session: Session, model: Any, field: str, name: str, *same: Any) -> None:
+    """A row without its own code is refused when the base already holds it (same name
+    and client or postcode): importing a file twice never doubles a record."""
+    if name and session.scalar(select(model.id).where(*same).limit(1)) is not None:
+        raise ValidationError(field, "« {value} » existe déjà dans Propreo.", value=name)
+
+
 def import_client(session: Session, cells: Cells) -> str:
     kind = client_kind(cells.get("kind", ""))
     form = clients.new_client_form(session, kind, cells.get("name", "").strip())
@@ -105,6 +112,10 @@ def import_client(session: Session, cells: Cells) -> str:
     form.country = cells.get("country", "").strip() or "FR"
     if cells.get("code", "").strip():
         form.code = cells["code"].strip().upper()
+    else:  # a code is suggested: the same file imported twice must not double the client
+        postcode = cells.get("postcode", "").strip()
+        same = (Client.name == form.name, Client.postcode == postcode)
+        _refuse_twice(session, Client, "Nom / raison sociale", form.name, *same)
     if cells.get("manager_code", "").strip():
         form.manager_id = client_by_code(session, cells["manager_code"], "Code syndic").id
     terms = payment_terms(cells.get("payment_terms", ""))
@@ -135,6 +146,10 @@ def import_site(session: Session, cells: Cells) -> str:
     form = sites.new_site_form(session, client.id)
     if cells.get("code", "").strip():
         form.code = cells["code"].strip().upper()
+    else:
+        name = cells.get("name", "").strip()
+        same = (Site.name == name, Site.client_id == client.id)
+        _refuse_twice(session, Site, "Nom du chantier", name, *same)
     for key in (
         "name",
         "street",
@@ -160,6 +175,9 @@ def import_site(session: Session, cells: Cells) -> str:
 
 def import_contact(session: Session, cells: Cells) -> str:
     client = client_by_code(session, cells.get("client_code", ""), "Code client")
+    name = cells.get("name", "").strip()
+    same = (Contact.name == name, Contact.client_id == client.id)
+    _refuse_twice(session, Contact, "Nom du contact", name, *same)
     form = contacts.ContactForm(client_id=client.id)
     for key in ("name", "role", "service", "phone", "mobile", "email", "notes"):
         setattr(form, key, cells.get(key, "").strip())
