@@ -31,11 +31,42 @@ from app.errors import DatabaseError
 BACKUP_DIR_NAME = "sauvegardes"
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 5, 12
 FULL_CHECK_EVERY = dt.timedelta(days=7)
-_STAMP = re.compile(r"-(\d{8}-\d{6})(?:-[a-z]+)?\.db$")
+_SAFETY = re.compile(r"-\d{6}-avant(?:-\d+)?\.(?:db|dump)$")  # copies taken before a restore
+_STAMP = re.compile(r"-(\d{8}-\d{6})(?:-[a-z]+)?(?:-\d+)?\.(?:db|dump)$")
 
 
 def backups_dir(db_path: Path) -> Path:
     return db_path.parent / BACKUP_DIR_NAME
+
+
+def backups_folder(db: Database) -> Path:
+    """Where the automatic backups of ``db`` go: beside a SQLite file; for a PostgreSQL
+    firm beside its shared files folder, which every workstation reaches (so a restore
+    can be made from any of them)."""
+    if db.path is not None:
+        return backups_dir(db.path)
+    return db.files_dir.parent / BACKUP_DIR_NAME
+
+
+def backup_stem(db: Database) -> str:
+    """The name backups of ``db`` start with: the file's stem, or the server database's."""
+    return db.path.stem if db.path is not None else (db.engine.url.database or "propreo")
+
+
+def _suffix(db: Database) -> str:
+    from app.pg_backup import SUFFIX
+
+    return ".db" if db.path is not None else SUFFIX
+
+
+def unused_name(folder: Path, stem: str, suffix: str) -> Path:
+    """``stem + suffix`` in ``folder``, or ``stem-2 + suffix``… when taken (two safety
+    copies in the same second never overwrite each other)."""
+    path, n = folder / f"{stem}{suffix}", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}{suffix}"
+    return path
 
 
 def _stamp(path: Path) -> dt.datetime | None:
@@ -44,10 +75,11 @@ def _stamp(path: Path) -> dt.datetime | None:
 
 
 def list_backups(folder: Path, stem: str) -> list[Path]:
-    """Backups of base ``stem`` in ``folder``, newest first."""
+    """Backups of base ``stem`` in ``folder`` (SQLite copies or PostgreSQL dumps), newest
+    first."""
     if not folder.is_dir():
         return []
-    found = [p for p in folder.glob(f"{stem}-*.db") if _stamp(p) is not None]
+    found = [p for p in folder.glob(f"{stem}-*.d*") if p.is_file() and _stamp(p) is not None]
     return sorted(found, key=lambda p: _stamp(p) or dt.datetime.min, reverse=True)
 
 
@@ -79,21 +111,20 @@ def verify_copy(path: Path) -> list[str]:
 
 
 def make_backup(db: Database, *, now: dt.datetime | None = None, tag: str = "") -> Path:
-    """One verified backup into the base's backup folder."""
-    if db.path is None:
-        raise DatabaseError("La sauvegarde intégrée ne concerne que les bases SQLite.")
+    """One verified backup into the base's backup folder (a ``pg_dump`` for PostgreSQL)."""
     now = now or dt.datetime.now()
-    folder = backups_dir(db.path)
-    stem = f"{db.path.stem}-{now:%Y%m%d-%H%M%S}{'-' + tag if tag else ''}"
+    folder = backups_folder(db)
+    stem = f"{backup_stem(db)}-{now:%Y%m%d-%H%M%S}{'-' + tag if tag else ''}"
+    suffix = _suffix(db)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    name, n = f"{stem}.db", 1
+    name, n = f"{stem}{suffix}", 1
     while True:  # the name is reserved atomically: another backup in the same second
         try:
             (folder / name).touch(mode=0o600, exist_ok=False)
             break
         except FileExistsError:
             n += 1
-            name = f"{stem}-{n}.db"
+            name = f"{stem}-{n}{suffix}"
     try:
         target = backup_database(db, folder / name)
     except BaseException:
@@ -126,7 +157,7 @@ def rotate(
     """Keep the newest backup of each of the last ``daily`` days, ``weekly`` ISO weeks and
     ``monthly`` months (and always the newest one); delete the others. Returns the deleted.
     Safety copies taken before a restore (tag ``avant``) are never deleted here."""
-    backups = [p for p in list_backups(folder, stem) if not p.name.endswith("-avant.db")]
+    backups = [p for p in list_backups(folder, stem) if not _SAFETY.search(p.name)]
     keep: set[Path] = set(backups[:1])
     for width, key in (
         (daily, lambda d: d.date()),
@@ -148,16 +179,16 @@ def rotate(
 
 def auto_backup(db: Database, *, reason: str, now: dt.datetime | None = None) -> Path | None:
     """Backup ``at close`` (always) or ``daily`` (once per calendar day), then rotate."""
-    if db.path is None or db.read_only:
+    if db.read_only:
         return None
     now = now or dt.datetime.now()
-    folder = backups_dir(db.path)
+    folder, stem = backups_folder(db), backup_stem(db)
     if reason == "daily":
-        latest = next(iter(list_backups(folder, db.path.stem)), None)
+        latest = next(iter(list_backups(folder, stem)), None)
         if latest is not None and (_stamp(latest) or dt.datetime.min).date() == now.date():
             return None
     target = make_backup(db, now=now)
-    rotate(folder, db.path.stem)
+    rotate(folder, stem)
     return target
 
 
@@ -182,8 +213,12 @@ class StartupReport:
         )
 
 
-def _marker(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".verif.json")
+def _marker(db: Database) -> Path:
+    """When the last full check passed: beside a SQLite file, in a PostgreSQL firm's
+    backups folder."""
+    if db.path is not None:
+        return db.path.with_name(db.path.name + ".verif.json")
+    return backups_folder(db) / f"{backup_stem(db)}.verif.json"
 
 
 def startup_check(db: Database, *, now: dt.datetime | None = None) -> StartupReport:
@@ -192,21 +227,22 @@ def startup_check(db: Database, *, now: dt.datetime | None = None) -> StartupRep
 
     now = now or dt.datetime.now()
     last: dt.datetime | None = None
-    if db.path is not None:
-        try:
-            last = dt.datetime.fromisoformat(json.loads(_marker(db.path).read_text())["full"])
-        except (OSError, ValueError, KeyError):
-            last = None
+    try:
+        last = dt.datetime.fromisoformat(json.loads(_marker(db).read_text())["full"])
+    except (OSError, ValueError, KeyError, DatabaseError):
+        last = None
     full = last is None or now - last >= FULL_CHECK_EVERY
     report = StartupReport(full=full)
     if full:
         report.problems = run_checks(db).problems
     else:
         report.problems = quick_problems(db)
-    if full and report.ok and db.path is not None:
+    if full and report.ok:
         # A read-only folder: the full check simply runs again next time.
-        with contextlib.suppress(OSError):
-            _marker(db.path).write_text(json.dumps({"full": now.isoformat()}))
+        with contextlib.suppress(OSError, DatabaseError):
+            marker = _marker(db)
+            marker.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            marker.write_text(json.dumps({"full": now.isoformat()}))
     return report
 
 
@@ -259,6 +295,13 @@ def preview(path: Path) -> RestorePreview:
     if not path.is_file():
         raise DatabaseError("La sauvegarde « {path} » n'existe pas.", path=str(path))
     problems = verify_copy(path)
+    stamp = _stamp(path)
+    taken = stamp.strftime("%d/%m/%Y %H:%M") if stamp else "date inconnue"
+    from app.pg_backup import SUFFIX, dump_summary
+
+    if path.suffix == SUFFIX:
+        counts, last = dump_summary(path) if not problems else ({}, "")
+        return RestorePreview(path, taken, path.stat().st_size, counts, last, problems)
     counts: dict[str, int] = {}
     last = ""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -282,8 +325,6 @@ def preview(path: Path) -> RestorePreview:
             last = ""
     finally:
         conn.close()
-    stamp = _stamp(path)
-    taken = stamp.strftime("%d/%m/%Y %H:%M") if stamp else "date inconnue"
     return RestorePreview(path, taken, path.stat().st_size, counts, last, problems)
 
 
@@ -376,19 +417,35 @@ def restore(
     return safety or backup
 
 
+def is_server(target: str | Path) -> bool:
+    """``target`` names a database server (a URL other than SQLite's), not a file."""
+    text = str(target)
+    return "://" in text and not text.startswith("sqlite")
+
+
+def restore_target(target: str | Path, backup: Path, *, lose_numbers: bool = False) -> Path:
+    """:func:`restore` onto a SQLite file, or onto a PostgreSQL firm from a dump
+    (:func:`app.pg_backup.restore_firm`, same refusals); returns the safety copy."""
+    if is_server(target):
+        from app.pg_backup import restore_firm
+
+        return restore_firm(str(target), backup, lose_numbers=lose_numbers, wait_s=LOCK_WAIT_S)
+    return restore(Path(target), backup, lose_numbers=lose_numbers)
+
+
 def _safety_copy(db_path: Path, now: dt.datetime) -> Path:
     """The base as it is, beside its backups (read while the caller holds the write lock:
     nothing can be committed in between)."""
     folder = backups_dir(db_path)
-    name = f"{db_path.stem}-{now:%Y%m%d-%H%M%S}-avant.db"
+    target = unused_name(folder, f"{db_path.stem}-{now:%Y%m%d-%H%M%S}-avant", ".db")
     current = open_database(db_path, create=False)
     try:
-        return backup_database(current, folder / name)
+        return backup_database(current, target)
     except DatabaseError:
         # A damaged base cannot go through the backup API: keep its raw bytes instead.
         folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(db_path, folder / name)
-        return folder / name
+        shutil.copyfile(db_path, target)
+        return target
     finally:
         current.dispose()
 
@@ -410,43 +467,43 @@ def register(sub: Any) -> None:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from app.cli import db_target
+    from app.db import masked
     from app.lease import LeaseHeld, acquire
 
-    text = db_target(args)
-    if "://" in text and not text.startswith("sqlite"):
-        from app.pg_backup import cmd_restore_pg
-
-        return cmd_restore_pg(text, Path(args.source), yes=args.yes)
-    target = Path(text)
+    target = db_target(args)
     info = preview(Path(args.source))
     print(info.text())
     if info.problems:
         print("Restauration refusée : la sauvegarde ne passe pas la vérification.")
         return 1
     if not args.yes:
-        answer = input(f"Remplacer « {target} » par cette sauvegarde ? [o/N] ")
+        answer = input(f"Remplacer « {masked(target)} » par cette sauvegarde ? [o/N] ")
         if answer.strip().lower() not in ("o", "oui", "y"):
             return 1
-    try:
-        lease = acquire(target)
-    except LeaseHeld as held:
-        print(f"Restauration impossible : {held}")
-        return 2
+    lease = None
+    if not is_server(target):  # a server base has no lease file; its writers' lock is taken
+        try:
+            lease = acquire(Path(target))
+        except LeaseHeld as held:
+            print(f"Restauration impossible : {held}")
+            return 2
     try:
         safety = _restore_asking(target, Path(args.source), args)
     except DatabaseError as exc:
         print(f"Restauration refusée : {exc}")
         return 1
     finally:
-        lease.release()
+        if lease is not None:
+            lease.release()
     print(f"Base restaurée. Copie de sécurité de la base remplacée : {safety}")
     return 0
 
 
-def _restore_asking(target: Path, source: Path, args: argparse.Namespace) -> Path:
-    """:func:`restore`; numbers that would be lost are listed and confirmed knowingly."""
+def _restore_asking(target: str, source: Path, args: argparse.Namespace) -> Path:
+    """:func:`restore_target`; numbers that would be lost are listed and confirmed
+    knowingly."""
     try:
-        return restore(target, source, lose_numbers=args.lose_numbers)
+        return restore_target(target, source, lose_numbers=args.lose_numbers)
     except NumbersWouldBeLost as lost:
         if args.yes:  # unattended: only with --lose-numbers
             raise
@@ -454,4 +511,4 @@ def _restore_asking(target: Path, source: Path, args: argparse.Namespace) -> Pat
         answer = input("Restaurer quand même et perdre ces numéros ? Tapez PERDRE : ")
         if answer.strip() != "PERDRE":
             raise DatabaseError("Restauration annulée : aucun numéro perdu.") from None
-        return restore(target, source, lose_numbers=True)
+        return restore_target(target, source, lose_numbers=True)

@@ -9,15 +9,21 @@ list nor in any message (URLs are printed masked, :func:`app.db.masked`).
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 
 from app.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from app.db import Database
 
 SUFFIX = ".dump"
 
@@ -132,12 +138,95 @@ def restore_dump(path: Path, url: str | URL) -> None:
     )
 
 
-def restore_firm(url: str, backup: Path) -> Path:
+def copy_rows(path: Path, table: str) -> list[dict[str, str | None]]:
+    """The rows of ``table`` in a dump, read from the ``COPY`` text ``pg_restore`` writes
+    (no database needed): one dict per row, column name → text (``None`` for NULL)."""
+    script = run_tool(
+        "pg_restore", ["--data-only", "--table", table, "--file", "-", str(path)], "postgresql://"
+    )
+    lines = iter(script.split("\n"))
+    for line in lines:
+        if line.startswith("COPY ") and line.endswith(" FROM stdin;"):
+            columns = [
+                c.strip().strip('"')
+                for c in line[line.index("(") + 1 : line.rindex(")")].split(",")
+            ]
+            break
+    else:
+        return []
+    rows = []
+    for line in lines:
+        if line == "\\.":
+            break
+        rows.append(dict(zip(columns, (_copy_value(v) for v in line.split("\t")), strict=True)))
+    return rows
+
+
+def _copy_value(text: str) -> str | None:
+    if text == "\\N":
+        return None
+    if "\\" not in text:
+        return text
+    # the sequences COPY TO writes (it never writes octal or hex ones)
+    escapes = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "\\": "\\"}
+    out, chars = [], iter(text)
+    for char in chars:
+        out.append(escapes.get(next(chars, ""), "") if char == "\\" else char)
+    return "".join(out)
+
+
+def dump_summary(path: Path) -> tuple[dict[str, int], str]:
+    """Clients, contracts and issued invoices a dump holds, and its last invoice number."""
+    invoices = [r for r in copy_rows(path, "invoices") if r.get("status") == "issued"]
+    counts = {
+        "clients": len(copy_rows(path, "clients")),
+        "contracts": len(copy_rows(path, "contracts")),
+        "invoices": len(invoices),
+    }
+    last = max(invoices, key=lambda r: int(r.get("chain_index") or 0), default={})
+    return counts, last.get("number") or ""
+
+
+@contextlib.contextmanager
+def writers_held(db: Database, wait_s: float) -> Iterator[Connection]:
+    """The writers' lock of every workstation (the key their write transactions take,
+    :data:`app.db.WRITE_LOCK_KEY`), held by this session until the block ends: writers
+    wait meanwhile. Refused after ``wait_s`` seconds while another writes."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.db import WRITE_LOCK_KEY, is_busy
+
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"SET lock_timeout = {int(wait_s * 1000)}")
+        try:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({WRITE_LOCK_KEY})")
+        except OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            raise DatabaseError(
+                "Une autre opération écrit dans la base (facturation, émission, saisie…) : "
+                "restauration refusée. Réessayez quand elle sera terminée."
+            ) from None
+        try:
+            yield conn
+        finally:
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({WRITE_LOCK_KEY})")
+
+
+def restore_firm(
+    url: str, backup: Path, *, lose_numbers: bool = False, wait_s: float = 5.0
+) -> Path:
     """Replace the PostgreSQL firm at ``url`` by the dump ``backup`` (refused unless it
     verifies), after a safety dump of the base as it was (returned); the firm keeps its
-    shared files folder, into which the backup's files are copied back."""
+    shared files folder, into which the backup's files are copied back.
+
+    Like a SQLite restore: done while holding the writers' lock (no run can commit
+    between the comparison, the safety dump and the replacement), and refused when the
+    dump lacks numbers the base has already given (:class:`app.backups.NumbersWouldBeLost`)
+    unless ``lose_numbers``."""
     import datetime as dt
 
+    from app.backups import NumbersWouldBeLost, unused_name
     from app.db import open_database
     from app.file_store import configured_folder, set_files_dir
 
@@ -147,14 +236,20 @@ def restore_firm(url: str, backup: Path) -> Path:
             "Restauration refusée, la sauvegarde est invalide : {problems}",
             problems="; ".join(problems),
         )
+    kept = {r["number"] for r in copy_rows(backup, "issued_numbers")}
     db = open_database(url)
     try:
         folder = configured_folder(db)
-        name = f"{make_url(url).database}-{dt.datetime.now():%Y%m%d-%H%M%S}-avant{SUFFIX}"
-        safety = dump(db.engine.url, backup.parent / name)
+        with writers_held(db, wait_s) as conn:
+            given = conn.exec_driver_sql("SELECT number FROM issued_numbers ORDER BY id")
+            lost = [number for (number,) in given if number not in kept]
+            if lost and not lose_numbers:
+                raise NumbersWouldBeLost(lost)
+            stem = f"{make_url(url).database}-{dt.datetime.now():%Y%m%d-%H%M%S}-avant"
+            safety = dump(db.engine.url, unused_name(backup.parent, stem, SUFFIX))
+            restore_dump(backup, url)
     finally:
         db.dispose()
-    restore_dump(backup, url)
     db = open_database(url)
     try:
         if folder:
@@ -165,23 +260,3 @@ def restore_firm(url: str, backup: Path) -> Path:
     finally:
         db.dispose()
     return safety
-
-
-def cmd_restore_pg(url: str, backup: Path, *, yes: bool) -> int:
-    from app.db import masked
-
-    if not backup.is_file():
-        raise DatabaseError("La sauvegarde « {path} » n'existe pas.", path=str(backup))
-    problems = verify_dump(backup)
-    print(f"Sauvegarde PostgreSQL : {backup.name} ({backup.stat().st_size // 1024} Ko)")
-    print("Vérification : " + ("; ".join(problems) if problems else "aucune anomalie."))
-    if problems:
-        print("Restauration refusée : la sauvegarde ne passe pas la vérification.")
-        return 1
-    if not yes:
-        answer = input(f"Remplacer le contenu de « {masked(url)} » par cette sauvegarde ? [o/N] ")
-        if answer.strip().lower() not in ("o", "oui", "y"):
-            return 1
-    safety = restore_firm(url, backup)
-    print(f"Base restaurée. Copie de sécurité de la base remplacée : {safety}")
-    return 0

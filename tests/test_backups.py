@@ -7,11 +7,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from app import backups
 from app.backups import (
     auto_backup,
-    backups_dir,
+    backup_stem,
+    backups_folder,
     list_backups,
     make_backup,
     preview,
@@ -55,21 +57,26 @@ def test_rotation_keeps_daily_weekly_and_monthly_copies(tmp_path: Path) -> None:
     assert len(kept) <= 7 + 5 + 12 + 1
 
 
-@pytest.mark.sqlite_only
 def test_daily_backup_once_a_day_verified_with_attachments(demo_db: Database) -> None:
-    assert demo_db.path is not None
+    """Either engine: a SQLite copy beside the file, a verified ``pg_dump`` beside a
+    PostgreSQL firm's shared files folder."""
     day = dt.datetime(2026, 11, 2, 9, 0)
     first = auto_backup(demo_db, reason="daily", now=day)
-    assert first is not None and first.parent == backups_dir(demo_db.path)
+    assert first is not None and first.parent == backups_folder(demo_db)
+    assert first.name == f"{backup_stem(demo_db)}-20261102-090000{first.suffix}"
     assert auto_backup(demo_db, reason="daily", now=day + dt.timedelta(hours=3)) is None
     assert auto_backup(demo_db, reason="daily", now=day + dt.timedelta(days=1)) is not None
     assert auto_backup(demo_db, reason="close", now=day + dt.timedelta(days=1, hours=1))
+    kept = list_backups(backups_folder(demo_db), backup_stem(demo_db))
+    assert [p.stem[-15:] for p in kept] == ["20261103-100000", "20261102-090000"]  # per day
     assert backups.verify_copy(first) == []
     if demo_db.files_dir.exists():
         copied = first.with_name(first.name + ".files")
         originals = sorted(p.name for p in demo_db.files_dir.rglob("*") if p.is_file())
         assert sorted(p.name for p in copied.rglob("*") if p.is_file()) == originals
-    assert _issued(first) == _issued(demo_db.path) > 0
+    with demo_db.read() as s:
+        issued = s.scalar(text("SELECT count(*) FROM invoices WHERE status = 'issued'"))
+    assert preview(first).counts["invoices"] == issued > 0
 
 
 @pytest.mark.sqlite_only
