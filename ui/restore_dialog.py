@@ -9,28 +9,31 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 from app.backups import (
     NumbersWouldBeLost,
     auto_backup,
-    backups_dir,
+    backups_folder,
     preview,
-    restore,
+    restore_target,
     startup_check,
 )
 from app.db import Database
+from app.errors import DatabaseError
 from app.i18n import _
 
 
 def choose_and_restore(parent: QWidget, db: Database) -> str | None:
     """Ask for a backup, show its preview, confirm, restore (after a safety copy).
 
-    Returns the path of the restored base (to reopen), or None when nothing was done.
-    The caller must have closed every connection to the base beforehand... so this function
-    disposes ``db``'s engine itself before replacing the file.
+    Returns the path or URL of the restored base (to reopen), or None when nothing was
+    done. A SQLite base is replaced by a copy (``.db``), a PostgreSQL firm by a ``pg_dump``
+    (``.dump``), with the same refusals (:func:`app.backups.restore_target`). This function
+    disposes ``db``'s engine itself before replacing the base.
     """
-    if db.path is None:
-        return None
-    start = backups_dir(db.path)
-    path, _filter = QFileDialog.getOpenFileName(
-        parent, _("Restaurer une sauvegarde"), str(start), _("Sauvegarde Propreo (*.db)")
-    )
+    server = db.path is None
+    try:
+        start = str(backups_folder(db))
+    except DatabaseError:  # a PostgreSQL firm with no shared files folder yet
+        start = ""
+    kind = _("Sauvegarde PostgreSQL (*.dump)") if server else _("Sauvegarde Propreo (*.db)")
+    path, _filter = QFileDialog.getOpenFileName(parent, _("Restaurer une sauvegarde"), start, kind)
     if not path:
         return None
     try:
@@ -57,10 +60,11 @@ def choose_and_restore(parent: QWidget, db: Database) -> str | None:
     )
     if answer != QMessageBox.StandardButton.Yes:
         return None
+    target = db.engine.url.render_as_string(hide_password=False) if server else str(db.path)
     db.dispose()
     try:
         try:
-            safety = restore(db.path, Path(path))
+            safety = restore_target(target, Path(path))
         except NumbersWouldBeLost as lost:
             knowingly = QMessageBox.warning(
                 parent,
@@ -71,7 +75,7 @@ def choose_and_restore(parent: QWidget, db: Database) -> str | None:
             )
             if knowingly != QMessageBox.StandardButton.Yes:
                 return None
-            safety = restore(db.path, Path(path), lose_numbers=True)
+            safety = restore_target(target, Path(path), lose_numbers=True)
     except Exception as exc:
         QMessageBox.critical(parent, "Propreo", str(exc))
         return None
@@ -80,13 +84,15 @@ def choose_and_restore(parent: QWidget, db: Database) -> str | None:
         "Propreo",
         _("Base restaurée. Copie de sécurité de la base remplacée :\n{path}").format(path=safety),
     )
-    return str(db.path)
+    return target
 
 
 def verify_at_startup(db: Database, parent: QWidget | None = None) -> bool:
-    """Quick check (full once a week) and the daily backup. False: the base failed its
-    check; the caller reopens it read-only. The report is shown and a restore proposed."""
-    if db.path is None or not _interactive():
+    """Quick check (full once a week) and the daily backup, on either engine (a PostgreSQL
+    firm's backups are ``pg_dump`` files beside its shared files folder). False: the base
+    failed its check; the caller reopens it read-only. The report is shown and a restore
+    proposed."""
+    if not _interactive():
         return True
     report = startup_check(db)
     if report.ok:
