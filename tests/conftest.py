@@ -59,9 +59,14 @@ def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    from tests.pg import skip_other_engine
+    from tests.pg import engine_independent, skip_other_engine
 
     skip_other_engine(items)
+    same_on_both = engine_independent(items)
+    if same_on_both:  # PostgreSQL pass: what never reaches the server ran in the SQLite pass
+        config.hook.pytest_deselected(items=same_on_both)
+        left_out = set(same_on_both)
+        items[:] = [item for item in items if item not in left_out]
 
 
 @pytest.fixture(scope="session")

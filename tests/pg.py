@@ -39,6 +39,27 @@ def skip_other_engine(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
+# The fixtures through which a test reaches the database under test (the PostgreSQL one
+# with PROPREO_TEST_PG_URL); a test using none of them never talks to PostgreSQL.
+ENGINE_FIXTURES = frozenset({"db", "demo_db", "pg_templates"})
+
+
+def engine_independent(items: list[pytest.Item]) -> list[pytest.Item]:
+    """On PostgreSQL, the tests that use none of :data:`ENGINE_FIXTURES`: they open no
+    database or a SQLite file of their own (lease, file-level checks), or none at all
+    (rules, PDF, Factur-X, parsing), so they run exactly as in the SQLite pass, which
+    already ran them; the PostgreSQL pass leaves them out (CI time). Every test that can
+    reach the server still runs on it. ``PROPREO_TEST_PG_ALL=1`` runs them all anyway."""
+    if not PG_URL or os.environ.get("PROPREO_TEST_PG_ALL") == "1":
+        return []
+    return [
+        item
+        for item in items
+        if not ENGINE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and not item.get_closest_marker("pg_only")
+    ]
+
+
 @contextlib.contextmanager
 def _clock_stopped() -> Iterator[None]:
     """Building a template (the demo firm: half a minute, minutes on a loaded machine) is
