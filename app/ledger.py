@@ -47,6 +47,8 @@ class LedgerRow:
     overdue: bool = False  # set by the provider: unpaid and past due
     # What is still owed on this document; None: its debit if overdue, else nothing.
     open_amount: Decimal | None = None
+    # Documents: the last e-invoicing life-cycle status (« Approuvée le … »).
+    platform_status: str = ""
 
     @property
     def owed(self) -> Decimal:
@@ -111,7 +113,23 @@ def client_ledger(session: Session, client_id: int) -> list[LedgerRow]:
     rows: list[LedgerRow] = []
     for provider in _PROVIDERS:
         rows.extend(provider(session, client_id))
-    return running_balance(rows)
+    return _with_platform_status(session, client_id, running_balance(rows))
+
+
+def _with_platform_status(
+    session: Session, client_id: int, rows: list[LedgerRow]
+) -> list[LedgerRow]:
+    from dataclasses import replace
+
+    from app.einvoicing.status import labels_by_number
+
+    labels = labels_by_number(session, client_id)
+    return [
+        replace(r, platform_status=labels[r.reference])
+        if r.kind != "payment" and r.reference in labels
+        else r
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)

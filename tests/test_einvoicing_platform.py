@@ -102,6 +102,22 @@ def test_month_sent_once_statuses_stored_and_acted_on(platform_db) -> None:  # t
     again = sync(db, *sessions(db))  # statuses already read are not stored twice
     assert again.statuses == []
 
+    # Shown in the invoice list and in the client's account.
+    from app.billing.invoice_list import list_invoices
+    from app.ledger import client_ledger
+
+    with db.read() as session:
+        listed = {r.number: r for r in list_invoices(session, period="2026-08")}
+        assert listed["FA2026-00142"].einvoicing.startswith("Refusée le ")
+        assert listed["FA2026-00142"].einvoicing.endswith("(Prestation non réalisée en août)")
+        assert listed["FA2026-00154"].einvoicing == ""  # a private person: e-reporting
+        refused = session.scalar(select(Invoice).where(Invoice.number == "FA2026-00142"))
+        assert refused is not None
+        ledger = [
+            r for r in client_ledger(session, refused.client_id) if r.reference == "FA2026-00142"
+        ]
+        assert ledger[0].platform_status == listed["FA2026-00142"].einvoicing
+
 
 def test_buyer_missing_from_directory_is_not_sent_and_says_why(
     demo_db: Database, tmp_path: Path

@@ -161,3 +161,26 @@ def test_ereporting_sent_once_and_a_supplier_invoice_received(
         with demo_db.read() as session:
             assert received_invoices(session)[0].state == ReceivedState.REFUSED
         assert Decimal(received.total_ttc) > 0
+
+
+def test_once_a_platform_is_set_b2b_invoices_are_no_longer_emailed(
+    demo_db: Database, tmp_path: Path
+) -> None:
+    from app.documents.email import email_recipients
+    from app.einvoicing import routing
+    from models.clients import Client
+    from models.invoices import Invoice
+
+    with demo_db.read() as session:
+        before = email_recipients(session, "2026-08")
+    with file_keyring(tmp_path / "k.json"):
+        configure(demo_db, "http://127.0.0.1:9")
+    with demo_db.read() as session:
+        after = email_recipients(session, "2026-08")
+        channels = {
+            i: routing.channel(session.get(Client, session.get(Invoice, i).client_id))
+            for i in before
+        }
+    assert {channels[i] for i in after} <= {routing.B2C, routing.B2B_INT}
+    assert any(c == routing.B2B for c in channels.values())  # some were e-mailed before
+    assert set(after) == {i for i in before if channels[i] not in (routing.B2B, routing.B2G)}

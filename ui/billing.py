@@ -53,6 +53,7 @@ INVOICE_COLUMNS = [
     Column("Objet", lambda r: r.title, 240),
     Column("Total HT", lambda r: r.total_ht, 90),
     Column("Total TTC", lambda r: r.total_ttc, 90),
+    Column(_("Facture électronique"), lambda r: r.einvoicing, 200),
 ]
 # The SQL sort of each column of the paged list (app.billing.invoice_list.INVOICE_SORTS).
 INVOICE_SORT_KEYS = [

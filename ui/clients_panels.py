@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from app import contacts, history, ledger, stats
 from app.clients import managed_condominiums
 from app.errors import PropreoError
-from app.i18n import month_names
+from app.i18n import _, month_names
 from app.money import ZERO, format_amount
 from app.sites import list_sites
 from ui.context import UiContext
@@ -260,6 +260,7 @@ class LedgerPanel(QWidget):
                     70,
                     color=lambda r: "#b00020" if r.overdue else None,
                 ),
+                Column(_("Facture électronique"), lambda r: r.platform_status, 200),
             ],
             export_name="compte-client",
             parent=self,

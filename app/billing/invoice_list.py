@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 
 from app.billing.plan import add_months
 from app.db import date_fr
+from app.einvoicing.status import status_label
 from models.billing import BillingRun
 from models.clients import Client
+from models.einvoicing import InvoiceLifecycle
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 
 
@@ -38,6 +40,7 @@ class InvoiceRow:
     series: str
     total_ht: Decimal
     total_ttc: Decimal
+    einvoicing: str = ""  # last e-invoicing life-cycle status (« Approuvée le … »)
 
 
 # Sort keys of the invoice list (one per listed column), each with the id as tie-breaker.
@@ -191,7 +194,18 @@ def list_invoices(
         Invoice.total_ht,
         Invoice.total_ttc,
         Client.name,
+        InvoiceLifecycle.code,
+        InvoiceLifecycle.at,
+        InvoiceLifecycle.reason,
     ).join(Client, Client.id == Invoice.client_id)
+    # The last e-invoicing status of each listed invoice, in the same query.
+    last_status = (
+        select(func.max(InvoiceLifecycle.id))
+        .where(InvoiceLifecycle.invoice_id == Invoice.id)
+        .correlate(Invoice)
+        .scalar_subquery()
+    )
+    query = query.outerjoin(InvoiceLifecycle, InvoiceLifecycle.id == last_status)
     query = _filtered(
         query,
         period=period,
@@ -229,6 +243,7 @@ def list_invoices(
             series,
             total_ht,
             total_ttc,
+            status_label(code, at, reason) if code else "",
         )
         for (
             id_,
@@ -243,5 +258,8 @@ def list_invoices(
             total_ht,
             total_ttc,
             name,
+            code,
+            at,
+            reason,
         ) in session.execute(query)
     ]

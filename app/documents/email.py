@@ -554,12 +554,17 @@ class SendReport:
 
 
 def email_recipients(session: Session, period: str) -> list[int]:
-    """Issued documents of the month whose client is sent its invoices by e-mail."""
+    """Issued documents of the month whose client is sent its invoices by e-mail — not
+    those that leave through the e-invoicing platform or Chorus Pro once one is set up."""
     from app.documents.render import issued_in_period
+    from app.einvoicing.routing import platform_clients
 
     ids = issued_in_period(session, period)
+    electronic = platform_clients(session)
     clients = {
-        c.id: c for c in session.scalars(select(Client).where(Client.sending_mode == "email"))
+        c.id: c
+        for c in session.scalars(select(Client).where(Client.sending_mode == "email"))
+        if c.id not in electronic
     }
     return [i for i in ids if session.get(Invoice, i).client_id in clients]  # type: ignore[union-attr]
 

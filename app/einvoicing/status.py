@@ -79,14 +79,34 @@ def last_statuses(
     return latest
 
 
+def status_label(code: str, at: dt.datetime, reason: str = "") -> str:
+    """« Refusée le 02/09/2026 (motif) »."""
+    return (
+        LifecycleCode.LABELS.get(code, code)
+        + f" le {at:%d/%m/%Y}"
+        + (f" ({reason})" if reason else "")
+    )
+
+
 def status_labels(session: Session, invoice_ids: Iterable[int]) -> dict[int, str]:
-    """« Approuvée le 02/09/2026 »… per invoice, for the invoice list and client account."""
+    """The last status of each invoice as :func:`status_label` says it."""
     return {
-        invoice_id: LifecycleCode.LABELS.get(row.code, row.code)
-        + f" le {row.at:%d/%m/%Y}"
-        + (f" ({row.reason})" if row.reason else "")
+        invoice_id: status_label(row.code, row.at, row.reason)
         for invoice_id, row in last_statuses(session, invoice_ids).items()
     }
+
+
+def labels_by_number(session: Session, client_id: int) -> dict[str, str]:
+    """The status label of each e-invoiced document of a client, by number."""
+    ids = dict(
+        session.execute(
+            select(Invoice.id, Invoice.number).where(
+                Invoice.client_id == client_id,
+                Invoice.id.in_(select(InvoiceLifecycle.invoice_id)),
+            )
+        ).all()
+    )
+    return {str(ids[i]): label for i, label in status_labels(session, ids).items()}
 
 
 def invoice_states(session: Session, client_id: int | None = None) -> list[InvoiceState]:
