@@ -83,6 +83,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("reglement-saisie", "Règlements", ("new_button",), dialog="payment"),
     Screen("parametres-email", "Éditions", ("list",), dialog="email-settings"),
     Screen("liaison-saisie-rapide", "Cahier de liaison", (), dialog="liaison-quick"),
+    Screen("import-colonnes", "Accueil", (), dialog="import"),
 )
 
 
@@ -139,7 +140,20 @@ def _liaison_quick_dialog(window: Any, tab: Any) -> QWidget:
     return dialog
 
 
+def _import_dialog(window: Any, tab: Any) -> QWidget:
+    """The import assistant on its « Quelle colonne contient quoi ? » page, with the clients
+    template (Fichier › Importer depuis un autre logiciel…)."""
+    from app.imports.templates import template_path
+    from ui.import_wizard import open_import_wizard
+
+    wizard = open_import_wizard(tab.ctx, window)
+    wizard.file_page.path.setText(str(template_path("clients")))
+    wizard.next()
+    return wizard
+
+
 DIALOGS = {
+    "import": _import_dialog,
     "payment": _payment_dialog,
     "email-settings": _email_settings_dialog,
     "liaison-quick": _liaison_quick_dialog,
