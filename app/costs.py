@@ -201,9 +201,8 @@ def set_hourly_cost(
     q = session.get(Qualification, qualification_id)
     if q is None:
         errors.append(ValidationError("Qualification", "Choisissez une {field}."))
-    if errors:
+    if errors or q is None:  # no qualification: its error is in the list
         raise ValidationErrors(errors)
-    assert q is not None
     line = session.scalar(
         select(HourlyCost).where(
             HourlyCost.qualification_id == q.id, HourlyCost.valid_from == valid_from

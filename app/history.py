@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -139,17 +138,6 @@ class HistoryEntry:
     details: tuple[str, ...] = ()  # « field : old → new » lines
 
 
-HistoryProvider = Callable[[Session, int], Iterable[HistoryEntry]]
-_PROVIDERS: list[HistoryProvider] = []
-
-
-def register_history_provider(fn: HistoryProvider) -> HistoryProvider:
-    """Add a source of history entries (decorator); keep it idempotent on re-import."""
-    if fn not in _PROVIDERS:
-        _PROVIDERS.append(fn)
-    return fn
-
-
 def format_changes(details: str) -> tuple[str, ...]:
     if not details:
         return ()
@@ -191,7 +179,4 @@ def client_history(session: Session, client_id: int, *, limit: int = 500) -> lis
             .limit(limit)
         )
     ]
-    for provider in _PROVIDERS:
-        entries.extend(provider(session, client_id))
-    entries.sort(key=lambda e: e.at, reverse=True)
-    return entries[:limit]
+    return entries

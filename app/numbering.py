@@ -169,7 +169,13 @@ def next_numbers(
             NumberCounter.series_id == series.id, NumberCounter.period_key == key
         )
     )
-    assert counter is not None and counter.last_value == first.seq
+    if counter is None or counter.last_value != first.seq:
+        raise NumberingError(
+            "Le compteur de la série {series} ne suit pas le numéro {number} qui vient "
+            "d'être attribué : numérotation arrêtée.",
+            series=series_code,
+            number=first.text,
+        )
     numbers = [first]
     rows = []
     for offset, doc_id in enumerate(doc_ids[1:], 1):

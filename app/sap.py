@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, selectinload
 from app import clock
 from app.billing.totals import vat_breakdown
 from app.errors import ValidationError
+from app.lookup import get_row
 from app.money import ZERO, format_amount, round_money
 from models.clients import Client, ClientKind
 from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
@@ -234,8 +235,7 @@ def send_attestations(
     company = get_company(session).name
     items = []
     for attestation in attestations(session, year):
-        client = session.get(Client, attestation.client_id)
-        assert client is not None
+        client = get_row(session, Client, attestation.client_id, "Client")
         items.append(
             Outgoing(
                 to=attestation.email,

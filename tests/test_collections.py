@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from app.billing.credit_notes import credited_by_invoice
 from app.collections.aging import OpenItem, age, aged_balance, bucket_of
 from app.collections.dunning import (
     LevelRule,
@@ -28,10 +30,12 @@ from app.collections.dunning import (
 )
 from app.db import Database
 from app.errors import ValidationError
-from app.payments.balance import overdue
+from app.money import ZERO
+from app.payments.entry import allocated_by_invoice
 from models.audit import AuditEvent
 from models.clients import Client, ClientKind
 from models.collections import DunningLevel, Reminder
+from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 from tests.pg import target_of
 
 D = dt.date
@@ -138,6 +142,31 @@ def test_level_delays_are_configurable(db: Database) -> None:
         ] == [10, 25, 40]
     with db.write() as s, pytest.raises(ValidationError, match="Délai Relance 2"):
         set_level_delays(s, {"relance_2": 5})
+
+
+def overdue(session: Session, client_id: int, on: dt.date) -> Decimal:
+    """Open amount of the client's invoices due before ``on``, invoice by invoice (the
+    aged balance is computed another way: this is its independent check)."""
+    invoices = list(
+        session.scalars(
+            select(Invoice).where(
+                Invoice.client_id == client_id,
+                Invoice.status.in_(InvoiceStatus.RECEIVABLE),
+                Invoice.kind != InvoiceKind.CREDIT_NOTE,
+                Invoice.due_date < on,
+            )
+        )
+    )
+    ids = [i.id for i in invoices]
+    paid = allocated_by_invoice(session, ids)
+    credited = credited_by_invoice(session, ids, on=on)  # a credit note settles its invoice
+    return sum(
+        (
+            max(i.amount_due - paid.get(i.id, ZERO) - credited.get(i.id, ZERO), ZERO)
+            for i in invoices
+        ),
+        ZERO,
+    )
 
 
 def test_demo_aged_balance_agrees_with_client_overdue(demo_db: Database) -> None:

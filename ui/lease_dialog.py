@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -102,7 +100,3 @@ def release(db: Database) -> None:
     lease = db.info.pop("lease", None)
     if isinstance(lease, Lease):
         lease.release()
-
-
-def lease_file(db: Database) -> Path | None:
-    return None if db.path is None else db.path.with_name(db.path.name + ".lease")

@@ -340,15 +340,6 @@ def check_drafts(
     return {i: errors[i] if i in errors else known[i][1] for i in wanted}
 
 
-def check_draft_now(session: Session, invoice_id: int) -> str:
-    """Check one draft inside its editing transaction (a manual invoice, a credit note
-    just made or changed) and record the result; its refusal, "" when valid."""
-    prints = fingerprints(session, [invoice_id])
-    error = _check_now(session, [invoice_id])[invoice_id]
-    store_checks(session, {invoice_id: (prints[invoice_id], error)})
-    return error
-
-
 def confirm_checked(session: Session, ids: list[int]) -> None:
     """Inside the numbering transaction: every draft's fingerprint must be the one its
     check passed with. Refused drafts raise :class:`DraftsRefused`."""

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -495,7 +495,3 @@ def issue_invoices(
                     set_committed_value(obj, key, value)
     session.flush()
     return numbers
-
-
-def chain_length(session: Session) -> int:
-    return session.scalar(select(func.count()).where(Invoice.chain_index.is_not(None))) or 0

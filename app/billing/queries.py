@@ -17,11 +17,12 @@ from app.billing.invoice_list import InvoiceRow, list_invoices
 from app.billing.plan import add_months, billing_plan
 from app.billing.runs import load_billed, period_text
 from app.billing.totals import VatTotal, vat_breakdown
+from app.lookup import get_row
 from app.money import ZERO
 from models.audit import AuditEvent
 from models.billing import BillingRun
 from models.clients import Client, Site
-from models.contracts import Contract, ContractLine, ContractStatus, Frequency, Term
+from models.contracts import Contract, ContractStatus, Frequency, Term
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 
 
@@ -261,8 +262,7 @@ def invoice_view(session: Session, invoice_id: int) -> InvoiceView:
     from app.billing.invoices import get_invoice
 
     inv = get_invoice(session, invoice_id)
-    client = session.get(Client, inv.client_id)
-    assert client is not None
+    client = get_row(session, Client, inv.client_id, "Client")
     if inv.client_snapshot:
         snap = json.loads(inv.client_snapshot)
         name, address = (
@@ -342,17 +342,6 @@ def run_review(session: Session, period: str) -> RunReview:
         sum((d.total_ttc for d in drafts), ZERO),
         warnings,
     )
-
-
-def contract_line_choices(session: Session, contract_id: int) -> list[tuple[int, str]]:
-    return [
-        (cl.id, f"Ligne {cl.position} — {cl.versions[-1].description if cl.versions else ''}")
-        for cl in session.scalars(
-            select(ContractLine)
-            .where(ContractLine.contract_id == contract_id)
-            .order_by(ContractLine.position)
-        )
-    ]
 
 
 if TYPE_CHECKING:

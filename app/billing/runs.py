@@ -32,7 +32,7 @@ from app.billing.plan import Billed, DueItem, due_items, parse_period
 from app.billing.records import client_records
 from app.billing.totals import compute_totals
 from app.db import decimal_reader, insert_rows, paused_gc, reserve_ids
-from app.errors import PropreoError, ValidationError
+from app.errors import PropreoError, StateError, ValidationError
 from app.i18n import month_names
 from app.money import ZERO, format_amount, line_total
 from app.progress import Progress
@@ -122,7 +122,10 @@ def _draft_line(item: DueItem, line: ContractLine) -> DraftLine:
             kind=LineKind.REGULARISATION,
             **common,
         )
-    assert period is not None and version is not None
+    if period is None or version is None:  # only a regularisation has neither
+        raise StateError(
+            "Ligne de contrat sans période ni tarif à facturer : {line}.", line=description
+        )
     if period.prorated:
         unit = "jours" if period.length else ""
         return DraftLine(

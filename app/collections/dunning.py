@@ -23,6 +23,7 @@ from app.addressing import billing_address_lines
 from app.collections.aging import OpenItem, days_late, open_items
 from app.company import public_late_rate
 from app.errors import NotFoundError, ValidationError
+from app.lookup import get_row
 from app.money import ZERO, format_amount, round_money
 from models.clients import Client, ClientKind
 from models.collections import (
@@ -402,8 +403,7 @@ def letter_of(session: Session, reminder_id: int) -> DunningLetter:
     reminder = session.get(Reminder, reminder_id)
     if reminder is None:
         raise NotFoundError("Relance n° {id} introuvable.", id=reminder_id)
-    client = session.get(Client, reminder.client_id)
-    assert client is not None
+    client = get_row(session, Client, reminder.client_id, "Client")
     company = session.get(CompanySettings, 1)
     invoices = {
         i.id: i

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.addressing import display_name
 from app.collections.dunning import letter_email, letter_pdf
 from app.documents.email import Outgoing, SendReport, config_from, deliver, log_outcomes
+from app.lookup import get_row
 from app.progress import NO_PROGRESS, Progress
 from models.clients import Client
 from models.collections import DunningCode, Reminder
@@ -29,8 +30,7 @@ def send_reminder_emails(
         reminder = session.get(Reminder, reminder_id)
         if reminder is None:
             continue
-        client = session.get(Client, reminder.client_id)
-        assert client is not None
+        client = get_row(session, Client, reminder.client_id, "Client")
         to = client.invoice_email or client.email
         subject, body = letter_email(session, reminder_id)
         label = DunningCode.LABELS.get(reminder.code, reminder.code)

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.errors import NotFoundError
 from app.fiscal import Exercise, exercise
+from app.lookup import get_row
 from app.money import ZERO, round_money
 from models.catalog import Account
 from models.clients import Client
@@ -405,8 +406,7 @@ def _deducted(session: Session) -> dict[int, list[tuple[str, Decimal, Decimal, D
 
     result: dict[int, list[tuple[str, Decimal, Decimal, Decimal]]] = defaultdict(list)
     for d in session.scalars(select(DownPaymentDeduction).order_by(DownPaymentDeduction.id)):
-        down = session.get(Invoice, d.down_payment_invoice_id)
-        assert down is not None
+        down = get_row(session, Invoice, d.down_payment_invoice_id, "Facture")
         rates = sorted(vat_breakdown(down.lines), key=lambda v: v.base, reverse=True)
         rate = rates[0].rate if rates else ZERO
         result[d.final_invoice_id].append((down.number or "", rate, d.amount_ht, d.amount_vat))

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.check import register_check
 from app.db import Database
-from app.errors import DatabaseError, DocumentInvalid
+from app.errors import DatabaseError, DocumentInvalid, StateError
+from app.lookup import get_row
 from models.documents import ArchivedDocument
 from models.invoices import Invoice
 
@@ -66,8 +67,9 @@ def archive_invoice_pdf(session: Session, invoice_id: int, pdf: bytes) -> Archiv
     existing = find_archive(session, invoice_id)
     if existing is not None:
         return existing
-    invoice = session.get(Invoice, invoice_id)
-    assert invoice is not None and invoice.number
+    invoice = get_row(session, Invoice, invoice_id, "Facture")
+    if not invoice.number:
+        raise StateError("Seul un document émis (numéroté) est archivé.")
     digest = hashlib.sha256(pdf).hexdigest()
     relative = archive_path(digest, invoice.issue_date.year)
     _write_once(files_dir(session) / relative, pdf)

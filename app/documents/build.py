@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.company import public_late_rate
 from app.company_snapshot import frozen_logo, frozen_seller, seller_values
 from app.errors import NotFoundError, StateError
+from app.lookup import get_row
 from app.money import ZERO
 from app.terms import PaymentTerms
 from models.clients import Client, ClientKind, Site
@@ -279,7 +280,8 @@ def session_of(obj: Any) -> Session:
     from sqlalchemy.orm import object_session
 
     session = object_session(obj)
-    assert session is not None
+    if session is None:
+        raise StateError("Document lu hors de la base : relisez-le avant de l'imprimer.")
     return session
 
 
@@ -326,8 +328,7 @@ def build_document(
     company = session.get(CompanySettings, 1)
     if company is None:
         raise NotFoundError("Identité de la société non renseignée (menu Paramètres).")
-    client = session.get(Client, invoice.client_id)
-    assert client is not None
+    client = get_row(session, Client, invoice.client_id, "Client")
     site = session.get(Site, invoice.site_id) if invoice.site_id else None
     site_snap = _Snap(invoice.client_snapshot, None).data.get("site") or {}
     if site is not None:

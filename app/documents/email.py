@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, identifiers
 from app.errors import PropreoError, ValidationError
+from app.lookup import get_row
 from app.money import format_amount
 from app.progress import NO_PROGRESS, Progress
 from app.workflow import Workflow
@@ -605,8 +606,7 @@ def send_invoices(
         invoice = session.get(Invoice, invoice_id)
         if invoice is None:
             continue
-        client = session.get(Client, invoice.client_id)
-        assert client is not None
+        client = get_row(session, Client, invoice.client_id, "Client")
         label = InvoiceKind.LABELS.get(invoice.kind, "Facture")
         period = (
             f"du {invoice.period_start:%d/%m/%Y} au {invoice.period_end:%d/%m/%Y}"
@@ -680,10 +680,3 @@ def sending_states(session: Session, invoice_ids: list[int]) -> dict[int, str]:
     ):
         latest[invoice_id] = status
     return latest
-
-
-def sending_log(session: Session, invoice_id: int | None = None) -> list[DocumentSending]:
-    query = select(DocumentSending).order_by(DocumentSending.id.desc())
-    if invoice_id is not None:
-        query = query.where(DocumentSending.invoice_id == invoice_id)
-    return list(session.scalars(query.limit(2000)))

@@ -14,6 +14,7 @@ from app.addressing import billing_address_lines
 from app.documents.build import build_document
 from app.documents.render import issued_in_period, render_batch
 from app.errors import DocumentInvalid, NotFoundError
+from app.lookup import get_row
 from app.money import format_amount
 from app.progress import NO_PROGRESS, Progress
 from models.clients import Client
@@ -122,8 +123,7 @@ def cover_letter(session: Session, invoice_id: int, *, on: dt.date | None = None
         "iban": doc.payment.iban or _firm_iban(session),
         "phone": doc.seller.phone,
     }
-    invoice = session.get(Invoice, invoice_id)
-    assert invoice is not None
+    invoice = get_row(session, Invoice, invoice_id, "Facture")
     return letter_for_client(
         session,
         invoice.client_id,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.addressing import display_name
 from app.documents.build import invoice_email
 from app.i18n import _, ngettext
+from app.lookup import get_row
 from models.clients import Client
 from models.documents import DocumentSending, SendStatus
 from models.invoices import Invoice
@@ -102,8 +103,7 @@ def send_plan(session: Session, invoice_ids: Iterable[int], *, resend: bool = Fa
         invoice = session.get(Invoice, invoice_id)
         if invoice is None or not invoice.number:
             continue
-        client = session.get(Client, invoice.client_id)
-        assert client is not None
+        client = get_row(session, Client, invoice.client_id, "Client")
         mail = PlannedMail(invoice_id, invoice.number, display_name(client), invoice_email(client))
         if not mail.to:
             missing.append(mail)

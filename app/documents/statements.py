@@ -8,7 +8,6 @@ on its rejection date. The opening balance sums everything before the period.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.addressing import billing_address_lines, display_name
 from app.documents.build import invoice_email, seller_party
 from app.errors import NotFoundError, ValidationError
+from app.lookup import get_row
 from app.money import ZERO
 from app.progress import NO_PROGRESS, Progress
 from models.clients import Client, ClientKind
@@ -142,10 +142,6 @@ def statement_pdf(session: Session, client_id: int, start: dt.date, end: dt.date
     return render_statement_pdf(build_statement(session, client_id, start, end))
 
 
-def statement_balance(session: Session, client_id: int, start: dt.date, end: dt.date) -> Decimal:
-    return build_statement(session, client_id, start, end).balance
-
-
 def send_statement(
     session: Session,
     client_id: int,
@@ -162,8 +158,7 @@ def send_statement(
 
     config = config_from(session, override)
     statement = build_statement(session, client_id, start, end)
-    client = session.get(Client, client_id)
-    assert client is not None
+    client = get_row(session, Client, client_id, "Client")
     to = invoice_email(client)
     company = statement.seller.name
     item = Outgoing(

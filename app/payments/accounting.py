@@ -52,6 +52,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.documents import accounting as acc
+from app.errors import StateError
 from app.money import ZERO, round_money
 from models.company import CompanySettings
 from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
@@ -322,7 +323,8 @@ def _reject_entry(
 ) -> FecEntry:
     """The bank takes the money back: 411 debited again per invoice the payment had settled
     (same matching key, so the invoice's group is open again), the rest on the payment."""
-    assert p.rejected_on is not None
+    if p.rejected_on is None:
+        raise StateError("Le règlement {number} n'a pas de date de rejet.", number=p.number)
     bank = p.bank_account or "512000"
     text = f"Rejet {p.number} : {p.reject_reason}"[:200]
     lines: list[FecLine] = []

@@ -11,16 +11,16 @@ invoice's letter is withdrawn, so the invoice is open again.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
 from app.errors import NotFoundError, StateError, ValidationError
+from app.lookup import get_row
 from app.money import ZERO, format_amount
 from app.payments.allocation_rules import AllocationLine, check_allocation
-from app.payments.entry import allocated_by_invoice, get_payment, open_items, payment_allocated
+from app.payments.entry import get_payment, open_items, payment_allocated
 from app.users import require
 from models.base import utcnow
 from models.invoices import Invoice
@@ -103,8 +103,7 @@ def apply_lines(session: Session, payment: Payment, lines: list[AllocationLine])
         audit.record(
             session, "allocation", allocation.id, "create", summary, client_id=payment.client_id
         )
-        invoice = session.get(Invoice, line.invoice_id)
-        assert invoice is not None
+        invoice = get_row(session, Invoice, line.invoice_id, "Facture")
         _refresh_letter(session, invoice)
 
 
@@ -135,8 +134,7 @@ def undo_allocation(
     allocation.undone_at = on or utcnow()
     allocation.undone_by_id = audit.current_user_id(session)
     allocation.undo_reason = reason[:200]
-    invoice = session.get(Invoice, allocation.invoice_id)
-    assert invoice is not None
+    invoice = get_row(session, Invoice, allocation.invoice_id, "Facture")
     _refresh_letter(session, invoice)
     payment = allocation.payment
     audit.record(
@@ -150,12 +148,3 @@ def undo_allocation(
     )
     session.flush()
     return allocation
-
-
-def invoice_settled(session: Session, invoice: Invoice) -> bool:
-    paid = allocated_by_invoice(session, [invoice.id]).get(invoice.id, ZERO)
-    return paid >= invoice.amount_due
-
-
-def invoice_paid_amount(session: Session, invoice_id: int) -> Decimal:
-    return allocated_by_invoice(session, [invoice_id]).get(invoice_id, ZERO)

@@ -1,13 +1,14 @@
-"""Client balance: outstanding amount (encours) and the payment rows of the client ledger.
+"""The payment rows of the client's account (app.ledger): payments, bank rejects and
+settlement differences, and their set-based balance for the encours of many clients.
 
-balance = Σ issued invoices and down-payment invoices (amount due) − Σ issued credit
-notes − Σ active payments + overpayments taken as gains − rounding differences written
-off. Positive: the client owes money; negative: credit on the account.
+The encours itself is :func:`app.ledger.outstanding` (one rule): Σ issued invoices and
+down-payment invoices − Σ issued credit notes − Σ active payments + overpayments taken as
+gains − rounding differences written off. Positive: the client owes money; negative:
+credit on the account.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -16,54 +17,8 @@ from sqlalchemy.orm import Session
 
 from app.ledger import LedgerRow, register_balance_provider, register_ledger_provider
 from app.money import ZERO
-from app.payments.entry import allocated_by_invoice
-from models.invoices import Invoice, InvoiceKind, InvoiceStatus
+from models.invoices import Invoice
 from models.payments import Allocation, Payment, PaymentMeans, PaymentStatus
-
-
-def outstanding(session: Session, client_id: int, *, on: dt.date | None = None) -> Decimal:
-    """What the client owes (encours), at ``on`` when given; negative when in credit."""
-    query = select(Invoice).where(
-        Invoice.client_id == client_id, Invoice.status.in_(InvoiceStatus.RECEIVABLE)
-    )
-    if on is not None:
-        query = query.where(Invoice.issue_date <= on)
-    total = sum((inv.sign * inv.amount_due for inv in session.scalars(query)), ZERO)
-    pay_query = select(Payment).where(
-        Payment.client_id == client_id, Payment.status == PaymentStatus.ACTIVE
-    )
-    if on is not None:
-        pay_query = pay_query.where(Payment.date <= on)
-    for payment in session.scalars(pay_query):
-        total -= payment.amount - payment.excess_writeoff
-        total -= sum((a.writeoff for a in payment.allocations if a.undone_at is None), ZERO)
-    return total
-
-
-def overdue(session: Session, client_id: int, on: dt.date) -> Decimal:
-    """Open amount of the client's invoices whose due date is before ``on``."""
-    invoices = list(
-        session.scalars(
-            select(Invoice).where(
-                Invoice.client_id == client_id,
-                Invoice.status.in_(InvoiceStatus.RECEIVABLE),
-                Invoice.kind != InvoiceKind.CREDIT_NOTE,
-                Invoice.due_date < on,
-            )
-        )
-    )
-    from app.billing.credit_notes import credited_by_invoice
-
-    ids = [i.id for i in invoices]
-    paid = allocated_by_invoice(session, ids)
-    credited = credited_by_invoice(session, ids, on=on)  # a credit note settles its invoice
-    return sum(
-        (
-            max(i.amount_due - paid.get(i.id, ZERO) - credited.get(i.id, ZERO), ZERO)
-            for i in invoices
-        ),
-        ZERO,
-    )
 
 
 @register_ledger_provider

@@ -174,7 +174,8 @@ def record_payment(
     require(session, "payments")
     values = validate(session, form)
     amount = values["amount"]
-    assert isinstance(amount, Decimal)
+    if not isinstance(amount, Decimal):
+        raise ValidationError("Montant", "Le {field} est obligatoire.")
     number = numbering.next_number(session, "payment", form.date, doc_type="payment")
     payment = Payment(number=number.text, created_by_id=audit.current_user_id(session), **values)
     session.add(payment)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from app.company import get_company
+from app.lookup import get_row
 from app.money import format_amount
 from app.payments.entry import get_payment, payment_unallocated
 from models.clients import Client
@@ -38,15 +39,13 @@ def issuer_of(company: CompanySettings) -> Issuer:
 
 def receipt_data(session: Session, payment_id: int) -> ReceiptData:
     payment = get_payment(session, payment_id)
-    client = session.get(Client, payment.client_id)
-    assert client is not None
+    client = get_row(session, Client, payment.client_id, "Client")
     company = get_company(session)
     allocations = []
     for a in payment.allocations:
         if a.undone_at is not None:
             continue
-        invoice = session.get(Invoice, a.invoice_id)
-        assert invoice is not None
+        invoice = get_row(session, Invoice, a.invoice_id, "Facture")
         allocations.append(
             ReceiptAllocation(invoice.number or "", invoice.issue_date, invoice.total_ttc, a.amount)
         )

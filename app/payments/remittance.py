@@ -124,19 +124,3 @@ def remittance_data(session: Session, remittance_id: int) -> RemittanceData:
 
 def remittance_pdf(session: Session, remittance_id: int) -> bytes:
     return render_remittance(remittance_data(session, remittance_id))
-
-
-@dataclass(frozen=True)
-class RemittanceRow:
-    id: int
-    reference: str
-    date: dt.date
-    count: int
-    total: Decimal
-
-
-def list_remittances(session: Session) -> list[RemittanceRow]:
-    return [
-        RemittanceRow(r.id, r.reference, r.date, r.count, r.total)
-        for r in session.scalars(select(ChequeRemittance).order_by(ChequeRemittance.date.desc()))
-    ]

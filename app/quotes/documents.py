@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.company import get_company
 from app.documents.build import buyer_party, seller_party
+from app.lookup import get_row
 from app.quotes.photos import files_dir_of, photo_path
 from app.quotes.quotes import get_quote, quote_totals
 from app.quotes.sheets import sheet_path
@@ -23,8 +24,7 @@ from reports.quote_pdf import PhotoDoc, QuoteDocument, QuoteLineDoc, SheetDoc, V
 
 def quote_document(session: Session, quote_id: int, *, with_annexes: bool = True) -> QuoteDocument:
     quote = get_quote(session, quote_id)
-    client = session.get(Client, quote.client_id)
-    assert client is not None
+    client = get_row(session, Client, quote.client_id, "Client")
     company = get_company(session)
     site = session.get(Site, quote.site_id) if quote.site_id else None
     rates = {v.id: v for v in session.scalars(select(VatRate))}

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app import audit
 from app.company import get_company
 from app.errors import StateError
+from app.lookup import get_row
 from app.money import format_amount
 from app.quotes.quotes import DEFAULT_REMINDER_DAYS, get_quote
 from models.clients import Client, Contact, Site
@@ -102,8 +103,7 @@ class Reminder:
 def reminder_text(session: Session, quote_id: int, today: dt.date) -> Reminder:
     """The reminder e-mail (also printable as a letter) for one sent quote."""
     quote = get_quote(session, quote_id)
-    client = session.get(Client, quote.client_id)
-    assert client is not None
+    client = get_row(session, Client, quote.client_id, "Client")
     company = get_company(session)
     contact = session.scalar(
         select(Contact).where(Contact.client_id == client.id).order_by(Contact.id).limit(1)
@@ -157,13 +157,3 @@ def record_reminder(
         client_id=quote.client_id,
     )
     return quote
-
-
-def open_quotes_with_lines(session: Session) -> list[Quote]:
-    return list(
-        session.scalars(
-            select(Quote)
-            .where(Quote.status.in_(QuoteStatus.OPEN))
-            .options(selectinload(Quote.lines))
-        )
-    )

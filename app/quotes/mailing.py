@@ -17,6 +17,7 @@ from app.company import get_company
 from app.documents.build import invoice_email
 from app.documents.email import Outcome, Outgoing, config_from, deliver, log_outcomes
 from app.errors import StateError
+from app.lookup import get_row
 from app.money import format_amount
 from app.progress import NO_PROGRESS, Progress
 from app.quotes.documents import quote_pdf
@@ -61,8 +62,7 @@ def email_quote(
     quote = get_quote(session, quote_id)
     if quote.status != QuoteStatus.SENT:
         raise StateError("Seul un devis envoyé, en attente de réponse, s'envoie ou se relance.")
-    client = session.get(Client, quote.client_id)
-    assert client is not None
+    client = get_row(session, Client, quote.client_id, "Client")
     config = config_from(session, override)
     if reminder:
         text = reminder_text(session, quote_id, day)

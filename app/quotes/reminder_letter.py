@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.addressing import billing_address_lines
 from app.company import get_company
 from app.errors import StateError
+from app.lookup import get_row
 from app.quotes.followup import record_reminder
 from app.quotes.quotes import get_quote
 from models.clients import Client, Contact, Site
@@ -47,8 +48,7 @@ def reminder_letter(session: Session, quote_id: int, day: dt.date) -> QuoteRemin
             ref=quote.reference,
             date=f"{quote.validity_date:%d/%m/%Y}",
         )
-    client = session.get(Client, quote.client_id)
-    assert client is not None
+    client = get_row(session, Client, quote.client_id, "Client")
     company = get_company(session)
     lines = billing_address_lines(client)
     contact = session.scalar(

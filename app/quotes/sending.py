@@ -15,6 +15,7 @@ from app.documents.build import invoice_email
 from app.documents.email import get_settings
 from app.errors import StateError
 from app.i18n import _
+from app.lookup import get_row
 from app.money import format_amount
 from app.numbering import NumberPeek
 from app.quotes.quotes import get_quote
@@ -82,8 +83,7 @@ def send_preview(session: Session, quote_id: int, sent_date: dt.date) -> QuoteSe
     else:  # a revision keeps its number and date rules
         reference = f"{quote.number} v{quote.version}"
         validity, day = quote.validity_date, quote.quote_date
-    client = session.get(Client, quote.client_id)
-    assert client is not None
+    client = get_row(session, Client, quote.client_id, "Client")
     return QuoteSendPreview(
         quote.id,
         reference,

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -102,17 +101,6 @@ def add_sheet(
     session.flush()
     audit.record(session, "technical_sheet", sheet.id, "create", f"Fiche technique « {title} »")
     return sheet
-
-
-def sheets_for(session: Session, article_ids: Sequence[int] = ()) -> list[TechnicalSheet]:
-    """Active sheets, those of the given articles first."""
-    rows = list(
-        session.scalars(
-            select(TechnicalSheet).where(TechnicalSheet.active).order_by(TechnicalSheet.title)
-        )
-    )
-    wanted = set(article_ids)
-    return sorted(rows, key=lambda s: (s.article_id not in wanted, s.title.casefold()))
 
 
 def select_sheets(session: Session, quote_id: int, sheet_ids: Sequence[int]) -> list[QuoteSheet]:

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.errors import NotFoundError, ValidationError, ValidationErrors
-from app.revisions.formula import Formula, Rounding, Term, check_options, check_weights
+from app.revisions.formula import (
+    Formula,
+    Rounding,
+    Term,
+    check_options,
+    check_weights,
+    term_values,
+)
 from app.revisions.indices import add_months, get_index, value_at
 from models.contracts import Contract
 from models.revisions import RevisionClause, RevisionTerm
@@ -191,8 +198,8 @@ def formula_text(formula: Formula, coefficient: Decimal) -> str:
     """``0,15 + 0,85 × 130,5 / 121,2 = 1,065223``."""
     parts = [_num(formula.fixed)] if formula.fixed else []
     for t in formula.terms:
-        assert t.current is not None and t.reference is not None
-        parts.append(f"{_num(t.weight)} × {_num(t.current)} / {_num(t.reference)}")
+        current, reference = term_values(t)
+        parts.append(f"{_num(t.weight)} × {_num(current)} / {_num(reference)}")
     return " + ".join(parts) + " = " + _num(coefficient)
 
 

@@ -136,42 +136,39 @@ def round_fraction(value: Fraction, decimals: int, mode: str) -> Decimal:
     return Decimal(units).scaleb(-decimals).quantize(Decimal(1).scaleb(-decimals))
 
 
-def _missing(term: Term) -> ValidationError | None:
+def term_values(term: Term) -> tuple[Decimal, Decimal]:
+    """The term's current and reference values; a missing or non-positive one is refused."""
     if term.reference is None:
-        return ValidationError(
+        raise ValidationError(
             term.index,
             "Valeur de l'indice « {index} » manquante pour {month} (indice de référence).",
             index=term.index,
             month=month_label(term.reference_month),
         )
     if term.current is None:
-        return ValidationError(
+        raise ValidationError(
             term.index,
             "Valeur de l'indice « {index} » manquante pour {month}.",
             index=term.index,
             month=month_label(term.current_month),
         )
     if term.reference <= 0 or term.current <= 0:
-        return ValidationError(
+        raise ValidationError(
             term.index,
             "La valeur de l'indice « {index} » doit être positive.",
             index=term.index,
         )
-    return None
+    return term.current, term.reference
 
 
 def coefficient(formula: Formula) -> Outcome:
     """The revision coefficient of ``formula`` (raises ValidationError naming the problem)."""
     check_weights(formula.fixed, [t.weight for t in formula.terms])
     check_options(formula)
-    for term in formula.terms:
-        error = _missing(term)
-        if error is not None:
-            raise error
+    values = [term_values(term) for term in formula.terms]
     raw = Fraction(formula.fixed)
-    for term in formula.terms:
-        assert term.current is not None and term.reference is not None
-        raw += Fraction(term.weight) * Fraction(term.current) / Fraction(term.reference)
+    for term, (current, reference) in zip(formula.terms, values, strict=True):
+        raw += Fraction(term.weight) * Fraction(current) / Fraction(reference)
     rounded = round_fraction(raw, formula.decimals, formula.rounding)
     applied, limited_by = rounded, ""
     if formula.floor is not None and applied < formula.floor:

@@ -21,6 +21,7 @@ from app import audit
 from app.addressing import billing_address_lines
 from app.company import get_company
 from app.errors import NotFoundError, ValidationError
+from app.lookup import get_row
 from app.money import format_amount
 from app.numbering import next_number
 from app.revisions import renewals
@@ -79,8 +80,7 @@ def _sender(session: Session) -> tuple[str, list[str], str, str, bytes | None]:
 
 
 def _base(session: Session, contract: Contract, day: dt.date) -> dict[str, object]:
-    client = session.get(Client, contract.client_id)
-    assert client is not None
+    client = get_row(session, Client, contract.client_id, "Client")
     name, lines, legal, city, logo = _sender(session)
     title = f" — {contract.title}" if contract.title else ""
     return {
@@ -98,8 +98,7 @@ def _base(session: Session, contract: Contract, day: dt.date) -> dict[str, objec
 
 
 def revision_letter(session: Session, revision: Revision, day: dt.date) -> Letter:
-    contract = session.get(Contract, revision.contract_id)
-    assert contract is not None
+    contract = get_row(session, Contract, revision.contract_id, "Contrat")
     clause = get_clause(session, contract.id)
     effective = french_date(revision.effective_date)
     used = json.loads(revision.index_values or "[]")

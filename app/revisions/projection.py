@@ -319,9 +319,9 @@ def project_contracts(
     client_names = dict(session.execute(select(Client.id, Client.name)).all())
     assumptions = {a.contract_id: a for a in session.scalars(select(CostAssumption))}
     due = {
-        d.contract_id: d
+        d.contract_id: (d.revision_date, d.coefficient)
         for d in runs.due_revisions(session, window_end, today=today or start)
-        if d.ready
+        if d.ready and d.coefficient is not None
     }
     out = []
     for contract in session.scalars(stmt):
@@ -341,9 +341,7 @@ def project_contracts(
         proposal = (proposals or {}).get(contract.id)
         label = ""
         if proposal is None and contract.id in due:
-            d = due[contract.id]
-            assert d.coefficient is not None
-            proposal = (d.revision_date, d.coefficient)
+            proposal = due[contract.id]
             label = "Révision due"
         elif proposal is not None:
             label = "Révision proposée"

@@ -161,9 +161,8 @@ def apply_tacit_renewals(session: Session, today: dt.date) -> list[int]:
     renewed = []
     for contract in session.scalars(stmt):
         old = contract.end_date
-        assert old is not None
         new = term_end_after(contract, today)
-        if new is None or new == old:
+        if old is None or new is None or new == old:  # the query keeps those with an end
             continue
         contract.end_date = new
         renewed.append(contract.id)

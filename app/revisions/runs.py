@@ -294,9 +294,8 @@ def apply_revision(session: Session, contract_id: int, *, today: dt.date) -> Rev
         )
     day = clause.next_revision
     due = evaluate(session, contract, clause, day, today)
-    if due.error:
+    if due.error or due.coefficient is None:  # no coefficient without an error said
         raise ValidationError("Indice", "{error}", error=due.error)
-    assert due.coefficient is not None
     formula = formula_at(session, clause, day)
     revision = Revision(
         contract_id=contract.id,
@@ -350,12 +349,3 @@ def _same_day_next_year(day: dt.date) -> dt.date:
         return first.replace(day=day.day)
     except ValueError:  # 29 February
         return first.replace(day=28)
-
-
-def revisions_of(session: Session, contract_id: int) -> list[Revision]:
-    stmt = (
-        select(Revision)
-        .where(Revision.contract_id == contract_id)
-        .order_by(Revision.effective_date.desc())
-    )
-    return list(session.scalars(stmt))

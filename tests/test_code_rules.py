@@ -1,0 +1,47 @@
+"""Rules on the code itself: no ``assert`` in production code (a check that vanishes under
+``python -O`` and shows a bare AssertionError: raise a typed error from app.errors), and
+no top-level function or class that nothing refers to (dead code is read, trusted and
+kept in step for nothing)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = ("app", "models", "reports")
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _files(*folders: str) -> list[Path]:
+    return sorted(p for folder in folders for p in (ROOT / folder).rglob("*.py"))
+
+
+def test_no_assert_in_production_code() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in _files(*PRODUCTION)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Assert)
+    ]
+    assert offenders == []
+
+
+def test_every_function_is_referenced_somewhere() -> None:
+    """A top-level function or class of app/, models/, reports/ whose name appears nowhere
+    else (code, tests, benchmarks) is dead. Decorated ones register themselves."""
+    words: Counter[str] = Counter()
+    for path in _files("app", "models", "reports", "ui", "tests", "benchmarks"):
+        words.update(WORD.findall(path.read_text(encoding="utf-8")))
+    dead = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"
+        for path in _files(*PRODUCTION)
+        if "migrations" not in path.parts
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.FunctionDef | ast.ClassDef)
+        and not node.decorator_list
+        and words[node.name] <= 1
+    ]
+    assert dead == []
