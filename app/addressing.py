@@ -1,7 +1,8 @@
 """How a client is addressed on documents.
 
 A copropriété (SDC) is the legal buyer, but its mail goes to its syndic: the heading is
-« SDC <résidence> », then « c/o <syndic> » and the syndic's postal address (DOMAIN §1).
+« SDC <résidence> », then « c/o <syndic> » and the syndic's postal address
+(docs/DOMAIN.md « Clients »).
 """
 
 from __future__ import annotations

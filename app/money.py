@@ -54,7 +54,7 @@ def quantize(value: Decimal, scale: int) -> Decimal:
 
 
 def round_money(value: Number) -> Decimal:
-    """Round half-up to the cent (DOMAIN §3)."""
+    """Round half-up to the cent (docs/DOMAIN.md « Money »)."""
     return quantize(to_decimal(value), MONEY_SCALE)
 
 

@@ -1,7 +1,7 @@
 """Payment terms and due dates (pure functions).
 
-The four usual French terms (DOMAIN §5): on receipt, N days net, N days end of month
-(add N days, then go to the end of that month), end of month + N days (go to the end
+The four usual French terms (docs/DOMAIN.md « Payment terms »): on receipt, N days net,
+N days end of month (add N days, then go to the end of that month), end of month + N days (go to the end
 of the month, then add N days). The two "fin de mois" readings are distinct kinds.
 """
 
@@ -62,7 +62,8 @@ class PaymentTerms:
 
     def due_date(self, issue_date: dt.date, *, periodic: bool = False) -> dt.date:
         """The due date as a calendar date; a periodic invoice is never due later than
-        45 days after its issue (DOMAIN §5), whatever the client's usual terms."""
+        45 days after its issue (docs/DOMAIN.md « Payment terms »), whatever the client's usual
+        terms."""
         due = self._due_date(issue_date)
         if periodic:
             due = min(due, issue_date + dt.timedelta(days=PERIODIC_MAX_DAYS))

@@ -46,7 +46,7 @@ class CompanySettings(TimestampMixin, Base):
     phone: Mapped[str] = mapped_column(String(30), default="")
     website: Mapped[str] = mapped_column(String(200), default="")
     logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    # VAT on services is due on payment unless the firm opted for debits (DOMAIN §4).
+    # VAT on services is due on payment unless the firm opted for debits (docs/DOMAIN.md « VAT »).
     vat_on_debits: Mapped[bool] = mapped_column(Boolean, default=False)
     # Default payment terms, see app.terms.PaymentTerms.
     payment_term_kind: Mapped[str] = mapped_column(String(20), default="net")

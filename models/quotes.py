@@ -122,7 +122,7 @@ class Quote(IdMixin, TimestampMixin, Base):
 class QuoteLineKind:
     SERVICE = "service"
     PRODUCT = "product"
-    TRAVEL = "travel"  # frais de déplacement (DOMAIN §11)
+    TRAVEL = "travel"  # frais de déplacement (docs/DOMAIN.md « Quotes »)
 
     ALL = (SERVICE, PRODUCT, TRAVEL)
 

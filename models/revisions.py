@@ -1,4 +1,5 @@
-"""Price indices, revision clauses, applied revisions and the notice log (DOMAIN §8).
+"""Price indices, revision clauses, applied revisions and the notice log (docs/DOMAIN.md
+« Revision »).
 
 - ``PriceIndex`` / ``IndexValue``: an index series (INSEE ICHTrev-TS section N, the sector's
   Index Propreté, ...) and its dated values, one per month (quarterly series store the value

@@ -1,4 +1,5 @@
-"""Cadencier: the tasks done on a site, where, how often and how long (DOMAIN §1)."""
+"""Cadencier: the tasks done on a site, where, how often and how long
+(docs/DOMAIN.md « Clients »)."""
 
 from __future__ import annotations
 

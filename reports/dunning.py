@@ -2,7 +2,7 @@
 
 Built from a plain :class:`DunningLetter`. Professional debtors get the B2B wording
 (art. L441-10 and D441-5 of the Code de commerce) and the 40 € recovery indemnity per late
-invoice; a private person or a copropriété never does (DOMAIN §5).
+invoice; a private person or a copropriété never does (docs/DOMAIN.md « Payment terms »).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The invoice / credit note drawn straight on a ReportLab canvas (≈ 4× faster than platypus).
 
-Same page as the platypus version it replaced (DOMAIN §2 mentions, layout of a classic
-French invoice): seller identity top left, title and references, buyer block at the
+Same page as the platypus version it replaced (docs/DOMAIN.md « Invoice mentions »,
+layout of a classic French invoice): seller identity top left, title and references, buyer block at the
 window-envelope position, site address, the lines table (header repeated on every page,
 rows never split), VAT breakdown beside the totals, payment terms and legal mentions kept
 together, the seller's legal identity and « page n/N » at the foot of every page.

@@ -203,7 +203,7 @@ class InvoiceDocument:
 
     @property
     def indemnity_applies(self) -> bool:
-        """40 € indemnity: professional debtors only (DOMAIN §5)."""
+        """40 € indemnity: professional debtors only (docs/DOMAIN.md « Payment terms »)."""
         return self.buyer.professional
 
     def vat_breakdown(self) -> tuple[VatBreakdown, ...]:

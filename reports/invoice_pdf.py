@@ -1,4 +1,5 @@
-"""Invoice and credit-note PDF: the texts every page prints (DOMAIN §2) and the entry point.
+"""Invoice and credit-note PDF: the texts every page prints (docs/DOMAIN.md « Invoice mentions »)
+and the entry point.
 
 The layout is a classic French invoice: seller identity top left, buyer block at the
 window-envelope position, the references, the lines table (header repeated on every

@@ -1,4 +1,4 @@
-"""The quote (devis) as PDF: DOMAIN §11 mandatory content, acceptance block "Bon pour
+"""The quote (devis) as PDF: docs/DOMAIN.md « Quotes » mandatory content, acceptance block "Bon pour
 accord", optional before/after photos side by side, technical sheets appended as annexes.
 
 Rendered from plain values (:class:`QuoteDocument`); DejaVu fonts only.
@@ -106,7 +106,7 @@ def _date(day: dt.date | None) -> str:
 
 
 def mandatory_mentions(doc: QuoteDocument) -> list[str]:
-    """Texts the law asks on a quote beyond the lines and totals (DOMAIN §11)."""
+    """Texts the law asks on a quote beyond the lines and totals (docs/DOMAIN.md « Quotes »)."""
     days = (doc.validity_date - doc.quote_date).days
     out = [
         f"Devis valable {days} jours, jusqu'au {_date(doc.validity_date)}.",

@@ -1,4 +1,5 @@
-"""Mentions that depend on who the buyer is and what the document is (DOMAIN §2, §4, §5)."""
+"""Mentions that depend on who the buyer is and what the document is
+(docs/DOMAIN.md « Invoice mentions », « VAT », « Payment terms »)."""
 
 from __future__ import annotations
 

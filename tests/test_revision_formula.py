@@ -1,4 +1,5 @@
-"""Revision coefficient rules (DOMAIN §8): exact decimals, rounding, options, errors."""
+"""Revision coefficient rules (docs/DOMAIN.md « Revision »): exact decimals, rounding, options,
+errors."""
 
 from __future__ import annotations
 

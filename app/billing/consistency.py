@@ -133,7 +133,7 @@ def contract_problems(session: Session, *, on: dt.date | None = None) -> list[Pr
 
 
 def _sap_problems(session: Session, live: list[Contract]) -> list[Problem]:
-    """10 % VAT on household services needs the firm's SAP declaration (DOMAIN §4);
+    """10 % VAT on household services needs the firm's SAP declaration (docs/DOMAIN.md « VAT »);
     without it the 20 % rate applies, and invoicing at 10 % under-charges VAT."""
     from models.catalog import Article, VatRate
     from models.company import CompanySettings

@@ -6,8 +6,8 @@ calling :func:`register_entry_provider` at import and listing their module in
 :data:`ENTRY_MODULES` (a one-line registry, like ``CHECK_MODULES``) — e.g. the payments'
 bank journal (512/411 with matching letters).
 
-Sales entry of an invoice (DOMAIN §7): debit 411 (client sub-account in CompAuxNum) TTC;
-credit 706x HT per revenue account; credit VAT per rate on 44571 (firm opted for debits)
+Sales entry of an invoice (docs/DOMAIN.md « FEC »): debit 411 (client sub-account in
+CompAuxNum) TTC; credit 706x HT per revenue account; credit VAT per rate on 44571 (firm opted for debits)
 or 44574 (VAT on services due on payment). Down-payment invoices credit 4191; a credit note
 is the reverse entry.
 

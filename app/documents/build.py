@@ -82,7 +82,7 @@ class _Snap:
 
 
 # A copropriété or a private person is not a professional debtor: no commercial-code
-# penalties nor B2B wording (DOMAIN §5); late interest is the civil-law one.
+# penalties nor B2B wording (docs/DOMAIN.md « Payment terms »); late interest is the civil-law one.
 NON_PROFESSIONAL_PENALTY_TEXT = (
     "En cas de retard de paiement, des intérêts au taux légal pourront être réclamés "
     "après mise en demeure (art. 1231-6 du Code civil)."
@@ -176,7 +176,8 @@ def invoice_email(client: Client) -> str:
 
 def buyer_party(client: Client, snapshot: str = "") -> Party:
     """Buyer as frozen at issue; a copropriété reads « SDC <résidence>, <adresse> »,
-    « c/o <syndic> », then the syndic's postal address (DOMAIN §1, app.addressing)."""
+    « c/o <syndic> », then the syndic's postal address (docs/DOMAIN.md « Clients »,
+    app.addressing)."""
     from app.addressing import display_name, postal_address
 
     s = _Snap(snapshot, client)

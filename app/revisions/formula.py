@@ -1,4 +1,4 @@
-"""Index revision formula (DOMAIN §8), pure and exact.
+"""Index revision formula (docs/DOMAIN.md « Revision »), pure and exact.
 
     P = P0 × (a + Σ bᵢ × Iᵢ / Iᵢ₀)      with a + Σ bᵢ = 1
 
@@ -8,7 +8,7 @@ the number of decimals the contract states, with the contract's rounding mode. T
 options apply in this order: floor, cap, "no decrease" (coefficient at least 1).
 The new price is ``P0 × coefficient`` rounded half-up to the price's decimals.
 
-Example from DOMAIN §8: a = 0.15, I0 = 121.2, In = 130.5 →
+Example from docs/DOMAIN.md « Revision »: a = 0.15, I0 = 121.2, In = 130.5 →
 0.15 + 0.85 × 130.5 / 121.2 = 1.065222772… → 1.065223 (6 decimals).
 """
 
