@@ -45,3 +45,22 @@ def test_every_function_is_referenced_somewhere() -> None:
         and words[node.name] <= 1
     ]
     assert dead == []
+
+
+def test_domain_citations_point_to_a_section_of_docs_domain() -> None:
+    """Code cites a section by the first words of its title, as docs/DOMAIN.md « Money »,
+    never a « DOMAIN §n » of a document that is not in the repository."""
+    titles = [
+        line.lstrip("#").strip()
+        for line in (ROOT / "docs" / "DOMAIN.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("##")
+    ]
+    cited, numbered = set(), []
+    for path in _files("app", "models", "reports", "ui", "tests"):
+        text = path.read_text(encoding="utf-8")
+        # A citation may break its line after « docs/DOMAIN.md ».
+        cited |= set(re.findall(r"docs/DOMAIN\.md\s+«\s*([^»]+?)\s*»", text))
+        if path.name != "test_code_rules.py":
+            numbered += [str(path.relative_to(ROOT))] * len(re.findall(r"DOMAIN §", text))
+    assert numbered == []
+    assert cited and [c for c in sorted(cited) if not any(t.startswith(c) for t in titles)] == []
