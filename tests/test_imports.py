@@ -25,13 +25,14 @@ from app.imports.reader import read_table
 from app.imports.run import import_file, prepare, run_import
 from app.imports.templates import template_path
 from app.imports.values import date, number
-from app.payments.balance import outstanding, overdue
+from app.ledger import outstanding
 from app.payments.entry import PaymentForm, open_items, record_payment
 from models.audit import AuditEvent as AuditLog
 from models.catalog import Article, ArticleFamily
 from models.clients import Client, Contact, Site
 from models.contracts import Contract, ContractStatus
 from models.invoices import Invoice, InvoiceLine
+from tests.test_collections import overdue
 
 D = dt.date
 SWITCH = D(2026, 12, 7)

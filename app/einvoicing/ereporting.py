@@ -29,10 +29,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.billing.totals import vat_breakdown
+from app.company import get_company
 from app.db import Database
 from app.einvoicing import connector, ereporting_schema, outgoing, routing
 from app.einvoicing.outgoing import month_bounds
 from app.errors import PropreoError, ValidationError
+from app.lookup import get_row
 from app.money import ZERO, round_money
 from models.clients import Client
 from models.company import CompanySettings
@@ -147,8 +149,7 @@ def _header(company: CompanySettings, kind: str, start: dt.date, end: dt.date) -
 
 
 def build_transactions(session: Session, start: dt.date, end: dt.date) -> tuple[bytes, int]:
-    company = session.get(CompanySettings, 1)
-    assert company is not None
+    company = get_company(session)
     channels = _reported_clients(session)
     invoices = session.scalars(
         select(Invoice)
@@ -167,8 +168,7 @@ def build_transactions(session: Session, start: dt.date, end: dt.date) -> tuple[
     for invoice in invoices:
         sign = _sign(invoice)
         if channels[invoice.client_id] == routing.B2B_INT:
-            client = session.get(Client, invoice.client_id)
-            assert client is not None
+            client = get_row(session, Client, invoice.client_id, "Client")
             node = _sub(report, "Invoice")
             _sub(node, "InvoiceID", invoice.number or "")
             _sub(node, "IssueDate", _day(invoice.issue_date))
@@ -217,8 +217,7 @@ def _split(invoice: Invoice, amount: Decimal) -> list[tuple[Decimal, Decimal]]:
 
 
 def build_payments(session: Session, start: dt.date, end: dt.date) -> tuple[bytes, int]:
-    company = session.get(CompanySettings, 1)
-    assert company is not None
+    company = get_company(session)
     root = _header(company, PAYMENTS, start, end)
     report = _sub(root, "PaymentsReport")
     if company.vat_on_debits:

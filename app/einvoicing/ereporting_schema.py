@@ -112,7 +112,8 @@ def check(data: bytes) -> str:
     report = doc.find("TransactionsReport")
     kind = "Transaction" if report is not None else "Payment"
     report = report if report is not None else doc.find("PaymentsReport")
-    assert report is not None
+    if report is None:  # problems() would have said so
+        raise ValueError("Ni rapport de transactions ni rapport de paiements dans le fichier.")
     unitary = report.find("Invoice") is not None
     aggregated = report.find("Transactions") is not None
     if unitary and aggregated:

@@ -45,7 +45,8 @@ def respond(
                 state=ReceivedState.LABELS[row.state],
             )
         company = session.get(CompanySettings, 1)
-        assert row.issue_date is not None
+        if row.issue_date is None:
+            raise StateError("La facture reçue {number} n'a pas de date.", number=row.number)
         code = LifecycleCode.APPROVED if approve else LifecycleCode.REFUSED
         status = cdar.Status(
             row.number,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.db import Database
 from app.einvoicing import connector, routing
 from app.errors import PropreoError
+from app.lookup import get_row
 from models.clients import Client
 from models.einvoicing import (
     DirectoryEntry,
@@ -126,8 +127,7 @@ def deposit(
 def record_answer(database: Database, row_id: int, info: dict[str, Any]) -> PlatformFlow:
     ack = info.get("acknowledgement", {}) or {}
     with database.write() as session:
-        row = session.get(PlatformFlow, row_id)
-        assert row is not None
+        row = get_row(session, PlatformFlow, row_id, "Flux")
         row.flow_id = str(info.get("flowId", ""))
         row.deposited_at = row.deposited_at or _now()
         apply_ack(session, row, ack)
@@ -248,8 +248,7 @@ def send_invoices(
             invoice = session.get(Invoice, invoice_id)
             if invoice is None or invoice.status != InvoiceStatus.ISSUED:
                 continue
-            client = session.get(Client, invoice.client_id)
-            assert client is not None
+            client = get_row(session, Client, invoice.client_id, "Client")
             session.expunge(client)
             clients[invoice_id] = client
             outcomes[invoice_id] = Outcome(

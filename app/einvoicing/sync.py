@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from app.db import Database
 from app.einvoicing import cdar, cii, connector, outgoing
 from app.errors import PropreoError
+from app.lookup import get_row
 from app.payments.entry import allocated_by_invoice, open_amount
 from models.company import CompanySettings
 from models.einvoicing import (
@@ -219,8 +220,7 @@ def _read_chorus(
         if code is None:
             continue
         with database.write() as session:
-            row = session.get(PlatformFlow, row_id)
-            assert row is not None
+            row = get_row(session, PlatformFlow, row_id, "Flux")
             row.state = FlowState.ACCEPTED if code != LifecycleCode.REJECTED else FlowState.ERROR
             row.reason = reason
             session.add(
