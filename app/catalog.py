@@ -70,11 +70,11 @@ def save_account(
     if errors:
         raise ValidationErrors(errors)
     if account_id is None:
-        account = Account(**values)
-        session.add(account)
+        created = Account(**values)
+        session.add(created)
         session.flush()
-        audit.record(session, "account", account.id, "create", f"Compte {number} créé")
-        return account
+        audit.record(session, "account", created.id, "create", f"Compte {number} créé")
+        return created
     account = session.get(Account, account_id)
     if account is None:
         raise NotFoundError("Compte introuvable.")
@@ -164,11 +164,11 @@ def save_vat_rate(session: Session, rate_id: int | None, form: VatRateForm) -> V
         active=form.active,
     )
     if rate_id is None:
-        vat = VatRate(**values)
-        session.add(vat)
+        created = VatRate(**values)
+        session.add(created)
         session.flush()
-        audit.record(session, "vat_rate", vat.id, "create", f"Taux de TVA {vat.code} créé")
-        return vat
+        audit.record(session, "vat_rate", created.id, "create", f"Taux de TVA {created.code} créé")
+        return created
     vat = session.get(VatRate, rate_id)
     if vat is None:
         raise NotFoundError("Taux de TVA introuvable.")
@@ -224,11 +224,13 @@ def save_family(
     if errors:
         raise ValidationErrors(errors)
     if family_id is None:
-        fam = ArticleFamily(**values)
-        session.add(fam)
+        created = ArticleFamily(**values)
+        session.add(created)
         session.flush()
-        audit.record(session, "article_family", fam.id, "create", f"Famille {fam.code} créée")
-        return fam
+        audit.record(
+            session, "article_family", created.id, "create", f"Famille {created.code} créée"
+        )
+        return created
     fam = session.get(ArticleFamily, family_id)
     if fam is None:
         raise NotFoundError("Famille introuvable.")
@@ -361,17 +363,17 @@ def validate_article(
 def save_article(session: Session, article_id: int | None, form: ArticleForm) -> Article:
     values = validate_article(session, form, article_id)
     if article_id is None:
-        article = Article(**values)
-        session.add(article)
+        created = Article(**values)
+        session.add(created)
         session.flush()
         audit.record(
             session,
             "article",
-            article.id,
+            created.id,
             "create",
-            f"Article {article.code} — {article.label} créé",
+            f"Article {created.code} — {created.label} créé",
         )
-        return article
+        return created
     article = get_article(session, article_id)
     changes = audit.diff(article, values)
     if changes:

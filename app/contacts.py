@@ -73,18 +73,18 @@ def validate(session: Session, form: ContactForm) -> dict[str, Any]:
 def save_contact(session: Session, contact_id: int | None, form: ContactForm) -> Contact:
     values = validate(session, form)
     if contact_id is None:
-        contact = Contact(**values)
-        session.add(contact)
+        created = Contact(**values)
+        session.add(created)
         session.flush()
         audit.record(
             session,
             "contact",
-            contact.id,
+            created.id,
             "create",
-            f"Contact {contact.name} ajouté",
-            client_id=contact.client_id,
+            f"Contact {created.name} ajouté",
+            client_id=created.client_id,
         )
-        return contact
+        return created
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise NotFoundError("Contact introuvable (n° {id}).", id=contact_id)

@@ -152,11 +152,11 @@ def save_qualification(
         raise ValidationErrors(errors)
     values = {"code": code, "label": label, "position": position, "active": active}
     if qualification_id is None:
-        q = Qualification(**values)
-        session.add(q)
+        created = Qualification(**values)
+        session.add(created)
         session.flush()
-        audit.record(session, "qualification", q.id, "create", f"Qualification {code} créée")
-        return q
+        audit.record(session, "qualification", created.id, "create", f"Qualification {code} créée")
+        return created
     q = session.get(Qualification, qualification_id)
     if q is None:
         raise NotFoundError("Qualification introuvable.")
@@ -293,11 +293,13 @@ def save_task_template(
         frequency=form.frequency, qualification_id=form.qualification_id, active=form.active
     )
     if template_id is None:
-        t = TaskTemplate(**values)
-        session.add(t)
+        created = TaskTemplate(**values)
+        session.add(created)
         session.flush()
-        audit.record(session, "task_template", t.id, "create", f"Tâche type « {t.label} » créée")
-        return t
+        audit.record(
+            session, "task_template", created.id, "create", f"Tâche type « {created.label} » créée"
+        )
+        return created
     t = session.get(TaskTemplate, template_id)
     if t is None:
         raise NotFoundError("Tâche type introuvable.")

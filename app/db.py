@@ -390,7 +390,7 @@ def update_rows(session: Session, table: Any, rows: list[dict[str, Any]], key: s
     _bulk(session, statement, table, rows, binds, defaults)
 
 
-class date_fr(FunctionElement):
+class date_fr(FunctionElement[str]):
     """A date column as the text ``JJ/MM/AAAA`` users type, on either engine
     (``strftime`` on SQLite, ``to_char`` on PostgreSQL)."""
 

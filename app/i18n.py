@@ -7,6 +7,7 @@ English catalogue (``resources/locale/en/LC_MESSAGES/propreo.mo``) can be added 
 from __future__ import annotations
 
 import gettext
+from typing import Literal
 
 from app.resources import resource_path
 
@@ -22,7 +23,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
-def month_names(width: str = "wide") -> list[str]:
+def month_names(width: Literal["abbreviated", "narrow", "wide"] = "wide") -> list[str]:
     """French month names from CLDR (babel): 'wide' → « janvier », 'abbreviated' → « janv. »."""
     from babel.dates import get_month_names
 

@@ -8,6 +8,7 @@ the client's history. The status follows :data:`WORKFLOW`, declared as data.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -100,7 +101,7 @@ def _validated(session: Session, data: EntryInput) -> dict[str, object]:
     """Check a whole form; return the column values (client deduced from the site)."""
     errors: list[ValidationError] = []
 
-    def guard(fn, *args):  # type: ignore[no-untyped-def]
+    def guard(fn: Callable[..., str], *args: object) -> str:
         try:
             return fn(*args)
         except ValidationError as exc:
@@ -285,7 +286,7 @@ def _user_name(session: Session, user_id: int | None) -> str:
 def create_entry(session: Session, data: EntryInput) -> LiaisonEntry:
     """Log a call / e-mail / visit / note (the quick entry)."""
     values = _validated(session, data)
-    entry = LiaisonEntry(status=OPEN, created_by_id=audit.current_user_id(session), **values)  # type: ignore[arg-type]
+    entry = LiaisonEntry(status=OPEN, created_by_id=audit.current_user_id(session), **values)
     session.add(entry)
     session.flush()
     at = entry.received_at

@@ -99,7 +99,7 @@ def _subset_caching_face(base: type) -> type:
     """The font face class, with the deflated subsets kept once per process."""
     from reportlab.pdfbase import pdfdoc
 
-    class SubsetCachingFace(base):  # type: ignore[misc, valid-type]
+    class SubsetCachingFace(base):
         def _cached_subset(self, subset: list[int]) -> tuple[bytes, int]:
             """(deflated subset font, its length before deflating), made once."""
             import zlib

@@ -496,7 +496,7 @@ def _cite_corrected(
         items = [
             (entry["contract_line_id"], entry["period_start"], entry["revision"])
             for entry in ledger
-            if entry["revision"]  # type: ignore[operator]
+            if entry["revision"]
         ]
         origin, note = citation(corrected_invoices(session, items))  # type: ignore[arg-type]
         row["origin_invoice_id"], row["notes"] = origin, note
@@ -553,7 +553,7 @@ def client_warnings(
     run_ttc: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for row in invoice_rows:
         run_ttc[row["client_id"]] += row["total_ttc"]  # type: ignore[index, operator]
-    ordered = sorted(clients, key=lambda c: c.name)  # type: ignore[attr-defined]
+    ordered = sorted(clients, key=lambda c: c.name)
     limited = [c.id for c in ordered if c.credit_limit is not None]
     if limited:
         from app.ledger import outstanding_many

@@ -14,9 +14,16 @@ from app.money import ZERO, round_money, vat_amount
 
 
 class TaxedLine(Protocol):
-    total_ht: Decimal
-    vat_rate: Decimal
-    vat_category: str
+    """What the totals read of a line (read-only: frozen records and ORM rows both fit)."""
+
+    @property
+    def total_ht(self) -> Decimal: ...
+
+    @property
+    def vat_rate(self) -> Decimal: ...
+
+    @property
+    def vat_category(self) -> str: ...
 
 
 @dataclass(frozen=True)

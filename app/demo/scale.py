@@ -142,7 +142,9 @@ def _lines(
     ordinary rate (reverse charge is refused for a buyer without a VAT number).
     """
 
-    def line(code: str, qty: str, freq: str, term: str, price: str | None = None, **kw: Any):
+    def line(
+        code: str, qty: str, freq: str, term: str, price: str | None = None, **kw: Any
+    ) -> LineForm:
         art = a[code]
         return LineForm(
             description=art.label,

@@ -82,6 +82,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         send_invoices,
         sending_states,
     )
+    from app.lookup import get_row
     from models.documents import SendStatus
     from models.invoices import Invoice
 
@@ -96,7 +97,7 @@ def cmd_send(args: argparse.Namespace) -> int:
             for invoice_id, state in states.items():
                 if state == SendStatus.IN_PROGRESS:
                     uncertain += 1
-                    number = session.get(Invoice, invoice_id).number  # type: ignore[union-attr]
+                    number = get_row(session, Invoice, invoice_id, "Facture").number
                     print(
                         f"INCERTAIN {number} : l'envoi précédent a été interrompu, vérifiez "
                         "auprès du client puis relancez avec --resend s'il ne l'a pas reçu.",

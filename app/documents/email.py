@@ -567,7 +567,7 @@ def email_recipients(session: Session, period: str) -> list[int]:
         for c in session.scalars(select(Client).where(Client.sending_mode == "email"))
         if c.id not in electronic
     }
-    return [i for i in ids if session.get(Invoice, i).client_id in clients]  # type: ignore[union-attr]
+    return [i for i in ids if get_row(session, Invoice, i, "Facture").client_id in clients]
 
 
 def failed_documents(session: Session, invoice_ids: list[int] | None = None) -> list[int]:

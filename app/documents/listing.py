@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.addressing import display_name
 from app.documents.render import month_bounds
+from app.lookup import get_row
 from models.clients import Client
 from models.documents import ArchivedDocument, DocumentSending, SendStatus
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
@@ -66,7 +67,7 @@ def document_rows(session: Session, period: str) -> list[DocumentRow]:
     rows = []
     for inv in invoices:
         if inv.client_id not in clients:
-            clients[inv.client_id] = session.get(Client, inv.client_id)  # type: ignore[assignment]
+            clients[inv.client_id] = get_row(session, Client, inv.client_id, "Client")
         client = clients[inv.client_id]
         sent = last.get(inv.id)
         if sent is None:

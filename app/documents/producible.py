@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.check import register_check
 from app.documents.build import build_document
 from app.errors import PropreoError
+from app.lookup import get_row
 from app.progress import NO_PROGRESS, Progress
 from models.documents import ArchivedDocument
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
@@ -56,7 +57,7 @@ def unproducible_documents(session: Session, progress: Progress = NO_PROGRESS) -
         try:
             docs.append(build_document(session, invoice_id))
         except PropreoError as exc:
-            problems.append(f"{session.get(Invoice, invoice_id).number} : {exc}")  # type: ignore[union-attr]
+            problems.append(f"{get_row(session, Invoice, invoice_id, 'Facture').number} : {exc}")
         if n % 200 == 0:
             progress.step(n, 2 * len(ids), "Lecture des documents émis")
     for doc, findings in zip(docs, validate_many(docs), strict=True):

@@ -174,7 +174,7 @@ def parse(src: Path = SRC) -> Guide:
                 seen.add(anchor)
                 guide.headings.append(Heading(level, text, anchor))
                 para = Paragraph(f'<a name="{anchor}"/>{inline(text)}', styles[f"h{level}"])
-                para._guide_heading = (level, text, anchor)  # type: ignore[attr-defined]
+                para._guide_heading = (level, text, anchor)
                 guide.flowables.append(para)
             elif m := IMAGE.match(line):
                 flush(ordered)

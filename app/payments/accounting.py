@@ -53,6 +53,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.documents import accounting as acc
 from app.errors import StateError
+from app.lookup import get_row
 from app.money import ZERO, round_money
 from models.company import CompanySettings
 from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
@@ -77,13 +78,12 @@ REJECT_REASON_PREFIX = "Rejet"
 
 def _stored_letters(session: Session) -> dict[str, str]:
     """Invoice number → the letter its active allocations share (invoice settled)."""
-    return dict(
-        session.execute(
-            select(Invoice.number, Allocation.letter)
-            .join(Allocation, Allocation.invoice_id == Invoice.id)
-            .where(Allocation.undone_at.is_(None), Allocation.letter != "")
-        ).all()
+    rows = session.execute(
+        select(Invoice.number, Allocation.letter)
+        .join(Allocation, Allocation.invoice_id == Invoice.id)
+        .where(Allocation.undone_at.is_(None), Allocation.letter != "")
     )
+    return {number: letter for number, letter in rows if number}
 
 
 def _deductions(session: Session) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
@@ -125,7 +125,8 @@ def _credit_notes(
         )
     )
     for origin_id, day, ttc, vat in rows:
-        notes[origin_id].append((day, ttc, vat))
+        if origin_id is not None:  # the query keeps credit notes that cite an invoice
+            notes[origin_id].append((day, ttc, vat))
     return notes
 
 
@@ -276,7 +277,7 @@ def bank_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntr
         kept = [a for a in p.allocations if a.undone_at is None or a in undone_by_reject]
         for a in kept:
             if a.invoice_id not in invoices:
-                invoices[a.invoice_id] = session.get(Invoice, a.invoice_id)  # type: ignore[assignment]
+                invoices[a.invoice_id] = get_row(session, Invoice, a.invoice_id, "Facture")
         label = f"Règlement {PaymentMeans.LABELS.get(p.means, p.means)} {client.name}"[:200]
 
         # VAT on payment is computed for every payment so that the remainder logic holds

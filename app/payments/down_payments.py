@@ -38,10 +38,10 @@ def _amount_ht(
     base: Decimal | None, percent: str | Decimal | None, amount_ht: str | Decimal | None
 ) -> tuple[Decimal, Decimal | None]:
     if amount_ht not in (None, ""):
-        value = to_decimal(amount_ht, field="Montant HT de l'acompte")  # type: ignore[arg-type]
+        value = to_decimal(amount_ht, field="Montant HT de l'acompte")
         pct = None
     elif percent not in (None, ""):
-        pct = to_decimal(percent, field="Pourcentage d'acompte")  # type: ignore[arg-type]
+        pct = to_decimal(percent, field="Pourcentage d'acompte")
         if not ZERO < pct <= HUNDRED:
             raise ValidationError(
                 "Pourcentage d'acompte", "Le pourcentage d'acompte doit être entre 0 et 100."

@@ -143,7 +143,8 @@ def prenotification_text(
 def _target_holidays(year: int) -> frozenset[dt.date]:
     import holidays
 
-    return frozenset(holidays.ECB(years=year))
+    # TARGET2 closing days: the ECB's financial calendar (market code XECB).
+    return frozenset(holidays.financial_holidays("XECB", years=year))
 
 
 def is_target_day(day: dt.date) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.errors import NotFoundError, StateError, ValidationError
+from app.lookup import get_row
 from models.clients import Site
 from models.quotes import PhotoTag, Quote, QuotePhoto, QuoteStatus
 
@@ -41,7 +42,7 @@ FORMATS: dict[str, tuple[str, str, str]] = {
 }
 
 try:  # HEIC/HEIF (iPhone photos) only when the optional plug-in is installed.
-    import pillow_heif  # type: ignore[import-not-found]
+    import pillow_heif
 
     pillow_heif.register_heif_opener()
     FORMATS["HEIF"] = ("image/jpeg", ".jpg", "JPEG")
@@ -76,7 +77,7 @@ def _decode(data: bytes, name: str) -> Image.Image:
     if ImageFile.LOAD_TRUNCATED_IMAGES:  # a global that must never be on here
         raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must stay False")
     try:
-        image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+        image: Image.Image = Image.open(io.BytesIO(data), formats=list(FORMATS))
     except Image.DecompressionBombError:
         raise _refuse(
             "« {name} » déclare une taille d'image démesurée : fichier refusé.", name=name
@@ -185,7 +186,8 @@ def store_photo(files_dir: Path, data: bytes, original_name: str) -> StoredImage
 
 def files_dir_of(session: Session) -> Path:
     """The file store of the session's database (``Database.files_dir``)."""
-    return session.info["database"].files_dir
+    files_dir: Path = session.info["database"].files_dir
+    return files_dir
 
 
 def add_photo(
@@ -233,7 +235,7 @@ def add_photo(
         quote.photos.append(photo)
     session.add(photo)
     session.flush()
-    client_id = quote.client_id if quote else session.get(Site, site_id).client_id  # type: ignore[union-attr]
+    client_id = quote.client_id if quote else get_row(session, Site, site_id, "Chantier").client_id
     audit.record(
         session,
         "quote_photo",

@@ -133,7 +133,9 @@ def _check_form(session: Session, form: QuoteForm) -> list[ValidationError]:
     return errors
 
 
-def _apply_form(session: Session, quote: Quote, form: QuoteForm) -> dict[str, tuple]:
+def _apply_form(
+    session: Session, quote: Quote, form: QuoteForm
+) -> dict[str, tuple[object, object]]:
     errors = _check_form(session, form)
     try:
         probability = to_decimal(form.probability, field="Probabilité (%)")
@@ -145,7 +147,7 @@ def _apply_form(session: Session, quote: Quote, form: QuoteForm) -> dict[str, tu
     duration = None
     if form.duration_hours not in (None, ""):
         try:
-            duration = round_quantity(to_decimal(form.duration_hours, field="Durée (h)"))  # type: ignore[arg-type]
+            duration = round_quantity(to_decimal(form.duration_hours, field="Durée (h)"))
         except ValidationError as exc:
             errors.append(exc)
     lines: list[QuoteLine] = []
@@ -553,7 +555,7 @@ def refuse_quote(
     return quote
 
 
-def _expirable(today: dt.date) -> Select[tuple[Quote]]:
+def _expirable(today: dt.date) -> Select[Quote]:
     return select(Quote).where(Quote.status == S.SENT, Quote.validity_date < today)
 
 

@@ -274,7 +274,8 @@ def parse_month(text: str) -> dt.date:
         year = int(m.group(1) or m.group(4))
         quarter = int(m.group(2) or m.group(3))
         return dt.date(year, 3 * quarter - 2, 1)
-    year = month = None
+    year: int | None = None
+    month: int | None = None
     if m := _ISO.match(raw):
         year, month = int(m.group(1)), int(m.group(2))
     elif m := _FR.match(raw):
