@@ -300,8 +300,8 @@ def preview(path: Path) -> RestorePreview:
     from app.pg_backup import SUFFIX, dump_summary
 
     if path.suffix == SUFFIX:
-        counts, last = dump_summary(path) if not problems else ({}, "")
-        return RestorePreview(path, taken, path.stat().st_size, counts, last, problems)
+        summary, newest = dump_summary(path) if not problems else ({}, "")
+        return RestorePreview(path, taken, path.stat().st_size, summary, newest, problems)
     counts: dict[str, int] = {}
     last = ""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
