@@ -228,7 +228,7 @@ def test_dry_run_checks_everything_and_writes_nothing(
         ["--db", str(db.path), "import", "clients", str(template_path("clients")), "--dry-run"]
     )
     assert code == 0
-    assert "Simulation : les 5 ligne(s) seraient importées." in capsys.readouterr().out
+    assert "Simulation : les 5 lignes seraient importées." in capsys.readouterr().out
     with db.read() as s:
         assert s.scalar(select(func.count(Client.id))) == 0
 

@@ -64,8 +64,8 @@ def test_template_previewed_confirmed_then_imported(qtbot: QtBot, db: Database) 
     answer(ACCEPT, seen=seen)
     commit.click()
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.report_page, timeout=20_000)
-    assert "Importer 5 ligne(s) de « Clients (syndics et copropriétés compris) »" in seen[0]
-    assert wizard.report_page.summary.text() == "5 ligne(s) importée(s)."
+    assert "Importer 5 lignes de « Clients (syndics et copropriétés compris) »" in seen[0]
+    assert wizard.report_page.summary.text() == "5 lignes importées."
     assert wizard.report_page.rows.item(0, 1).text() == "Importée"
     assert _clients(db) == 5
 
@@ -86,7 +86,7 @@ def test_a_broken_file_shows_each_refused_row_and_cannot_be_imported(
         if table.item(i, 1).text() == "Refusée"
     ]
     assert refused == [("5", "Le Code postal « 3300 » doit comporter 5 chiffres.")]
-    assert "1 ligne(s) refusée(s) sur 5" in wizard.preview_page.summary.text()
+    assert "1 ligne refusée sur 5" in wizard.preview_page.summary.text()
     assert not wizard.button(QWizard.WizardButton.CommitButton).isEnabled()
     assert _clients(db) == 0
 

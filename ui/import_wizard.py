@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import PropreoError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.imports.fields import KINDS, Mapping, missing_required, remember
 from app.imports.reader import Table
 from app.imports.run import ImportReport, prepare, run_import, unmatched_headers
@@ -176,9 +176,12 @@ class MappingPage(QWizardPage):
         assert table is not None
         kind = KINDS[self.wiz.kind]
         self.setSubTitle(
-            _(
-                "{kind} : {n} ligne(s) lues. Les champs marqués * sont obligatoires ; vos choix "
-                "seront retenus pour le prochain fichier de même présentation."
+            ngettext(
+                "{kind} : {n} ligne lue. Les champs marqués * sont obligatoires ; vos choix "
+                "seront retenus pour le prochain fichier de même présentation.",
+                "{kind} : {n} lignes lues. Les champs marqués * sont obligatoires ; vos choix "
+                "seront retenus pour le prochain fichier de même présentation.",
+                len(table.rows),
             ).format(kind=_(kind.label), n=len(table.rows))
         )
         while self.form.rowCount():
@@ -316,23 +319,33 @@ class PreviewPage(_ReportStep):
         self.wiz.preview = report
         if report.refused:
             self.summary.setText(
-                _(
-                    "{refused} ligne(s) refusée(s) sur {n} : corrigez le fichier (lignes en "
-                    "rouge), puis revenez à la première page pour le relire. Rien ne sera "
-                    "écrit tant qu'une ligne est refusée."
+                ngettext(
+                    "{refused} ligne refusée sur {n} : corrigez le fichier (lignes en rouge), "
+                    "puis revenez à la première page pour le relire. Rien ne sera écrit tant "
+                    "qu'une ligne est refusée.",
+                    "{refused} lignes refusées sur {n} : corrigez le fichier (lignes en rouge), "
+                    "puis revenez à la première page pour le relire. Rien ne sera écrit tant "
+                    "qu'une ligne est refusée.",
+                    len(report.refused),
                 ).format(refused=len(report.refused), n=len(report.rows))
             )
         else:
             self.summary.setText(
-                _(
-                    "Les {n} ligne(s) sont acceptées. « Importer » les écrit toutes en une fois."
+                ngettext(
+                    "La ligne est acceptée. « Importer » l'écrit.",
+                    "Les {n} lignes sont acceptées. « Importer » les écrit toutes en une fois.",
+                    len(report.rows),
                 ).format(n=len(report.rows))
             )
         self.rows.show_report(report, done=_("Acceptée"))
         self.completeChanged.emit()
 
     def _failed(self, exc: BaseException) -> None:
-        self.summary.setText(str(exc) if isinstance(exc, PropreoError) else repr(exc))
+        if isinstance(exc, PropreoError):
+            self.summary.setText(str(exc))
+        else:
+            self.summary.setText(_("Le contrôle du fichier a échoué."))
+            show_error(self, exc)
 
     def isComplete(self) -> bool:
         return self.wiz.preview is not None and not self.wiz.preview.refused
@@ -348,9 +361,11 @@ class PreviewPage(_ReportStep):
         if not confirm(
             self,
             _("Importer"),
-            _("Importer {n} ligne(s) de « {kind} » dans la base ?").format(
-                n=len(preview.rows), kind=_(kind.label)
-            ),
+            ngettext(
+                "Importer {n} ligne de « {kind} » dans la base ?",
+                "Importer {n} lignes de « {kind} » dans la base ?",
+                len(preview.rows),
+            ).format(n=len(preview.rows), kind=_(kind.label)),
             _("Importer"),
             _(
                 "Toutes les lignes sont écrites en une seule fois, avec les mêmes contrôles "

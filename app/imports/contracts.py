@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.billing import contracts
 from app.errors import ValidationError, ValidationErrors
+from app.i18n import ngettext
 from app.imports.rows import Cells, client_by_code, site_by_code
 from app.imports.values import choice, number, optional_date, yes_no
 from models.catalog import Article
@@ -141,7 +142,8 @@ def import_contract(session: Session, rows: list[tuple[int, Cells]]) -> str:
         raise RowErrors(errors)
     contract = contracts.create_contract(session, form, lines, today=clock.today())
     contracts.activate(session, contract.id)
-    return f"{contract.code} — {contract.title} ({len(lines)} ligne(s))"
+    count = ngettext("{n} ligne", "{n} lignes", len(lines)).format(n=len(lines))
+    return f"{contract.code} — {contract.title} ({count})"
 
 
 class RowErrors(ValidationErrors):

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.errors import PropreoError, ValidationError, ValidationErrors
+from app.i18n import _, ngettext
 from app.imports import contracts, open_items, rows
 from app.imports.fields import (
     Mapping,
@@ -76,14 +77,23 @@ class ImportReport:
         }
 
     def conclusion(self) -> str:
+        n = len(self.rows)
         if self.refused:
-            return (
-                f"{len(self.refused)} ligne(s) refusée(s) sur {len(self.rows)} : rien n'a été "
-                "écrit. Corrigez le fichier puis relancez l'import."
-            )
+            refused = len(self.refused)
+            return ngettext(
+                "{refused} ligne refusée sur {n} : rien n'a été écrit. Corrigez le fichier "
+                "puis relancez l'import.",
+                "{refused} lignes refusées sur {n} : rien n'a été écrit. Corrigez le fichier "
+                "puis relancez l'import.",
+                refused,
+            ).format(refused=refused, n=n)
         if not self.written:
-            return f"Simulation : les {len(self.rows)} ligne(s) seraient importées."
-        return f"{len(self.rows)} ligne(s) importée(s)."
+            return ngettext(
+                "Simulation : la ligne serait importée.",
+                "Simulation : les {n} lignes seraient importées.",
+                n,
+            ).format(n=n)
+        return ngettext("{n} ligne importée.", "{n} lignes importées.", n).format(n=n)
 
 
 def cells_of(table: Table, mapping: Mapping) -> Unit:
@@ -185,7 +195,7 @@ def run_import(
                 results[row] = RowResult(
                     row,
                     "",
-                    problems.get(row) or ["Refusée avec les autres lignes du même contrat."],
+                    problems.get(row) or [_("Refusée avec les autres lignes du même contrat.")],
                 )
     report = ImportReport(kind, [results[r] for r in sorted(results)], dry_run)
     if dry_run or report.refused:
