@@ -17,9 +17,12 @@ $(STAMP): pyproject.toml | system-deps
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The demo also starts the reference e-invoicing platform (http://127.0.0.1:8800, identifiant
+# propreo-demo, secret demo-secret: see the guide, chapter 13), stopped when the window closes.
 run: system-deps $(STAMP)
 	$(BIN)/propreo --db "$(DEMO_DB)" init --demo
-	$(BIN)/propreo --db "$(DEMO_DB)" gui
+	$(BIN)/propreo pa serve --port 8800 & PA=$$!; \
+	$(BIN)/propreo --db "$(DEMO_DB)" gui; status=$$?; kill $$PA; exit $$status
 
 test: system-deps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

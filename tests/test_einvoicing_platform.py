@@ -250,3 +250,19 @@ def test_platform_secret_is_in_the_keyring_not_in_the_database(platform_db) -> N
     data = path.read_bytes() + b"".join(p.read_bytes() for p in path.parent.glob(path.name + "-*"))
     assert SECRET.encode() not in data
     assert hashlib.sha256(SECRET.encode()).hexdigest().encode() not in data
+
+
+def test_chorus_deposit_whose_answer_was_lost_is_found_not_made_twice(platform_db) -> None:  # type: ignore[no-untyped-def]
+    db, _url = platform_db
+    first = next(o for o in _send_august(db).outcomes if o.channel == "B2G")
+    assert first.flow_id.startswith("CPP-")
+    with db.write() as session:  # as if the process died before recording Chorus's answer
+        row = session.scalar(select(PlatformFlow).where(PlatformFlow.kind == FlowKind.CHORUS))
+        assert row is not None
+        row.flow_id, row.state = "", FlowState.PENDING
+    with db.read() as session:
+        ids = [session.scalar(select(Invoice.id).where(Invoice.number == first.number))]
+    platform, chorus = sessions(db)
+    (again,) = send_invoices(db, ids, platform, chorus).outcomes
+    assert (again.flow_id, again.error) == (first.flow_id, "")
+    assert chorus().find(first.number) == first.flow_id

@@ -240,6 +240,15 @@ class ChorusSession:
         }
         return str(self._post("/cpro/factures/v1/deposer/flux", body)["numeroFluxDepot"])
 
+    def find(self, invoice_number: str) -> str:
+        """The deposit number of an invoice already on Chorus Pro ("" if none): a deposit
+        whose answer was lost is found again instead of being made twice."""
+        body = self._post(
+            "/cpro/factures/v1/rechercher/fournisseur", {"numeroFacture": invoice_number}
+        )
+        found = body.get("listeFactures") or []
+        return str(found[0].get("numeroFluxDepot", "")) if found else ""
+
     def report(self, deposit_number: str) -> tuple[str, str]:
         body = self._post("/cpro/transverses/v1/consulterCR", {"numeroFluxDepot": deposit_number})
         return str(body.get("etatCourantFlux", "")), str(body.get("motif", ""))

@@ -328,6 +328,12 @@ def _flag_rejected(database: Database, row: PlatformFlow) -> None:
             )
 
 
+def _chorus_found(chorus: connector.ChorusSession, number: str) -> dict[str, Any] | None:
+    """Chorus Pro has no tracking id: an earlier deposit is searched by invoice number."""
+    deposit_number = chorus.find(number)
+    return {"flowId": deposit_number, "acknowledgement": {}} if deposit_number else None
+
+
 def _to_chorus(
     database: Database, chorus: connector.ChorusSession, outcome: Outcome, pdf: bytes
 ) -> None:
@@ -335,7 +341,7 @@ def _to_chorus(
     row = deposit(
         database,
         lambda tracking: {"flowId": chorus.deposit(pdf, name), "acknowledgement": {}},
-        lambda tracking: None,  # Chorus Pro has no search by our id: a pending row is re-sent
+        lambda tracking: _chorus_found(chorus, outcome.number),
         kind=FlowKind.CHORUS,
         tracking=tracking_id("CPP.", outcome.number, pdf),
         data=pdf,

@@ -337,6 +337,7 @@ class Handler(BaseHTTPRequestHandler):
             f"{spec.FLOW_PREFIX}/flows/search": self._search,
             "/cpro/factures/v1/deposer/flux": self._chorus_deposit,
             "/cpro/transverses/v1/consulterCR": self._chorus_report,
+            "/cpro/factures/v1/rechercher/fournisseur": self._chorus_search,
         }
         handler = routes.get(path)
         if handler is None:
@@ -484,16 +485,22 @@ class Handler(BaseHTTPRequestHandler):
             return
         number = self.platform.next_id("CPP")
         data = base64.b64decode(body["fichierFlux"])
-        state, reason = "IN_INTEGRE", ""
+        state, reason, invoice_number = "IN_INTEGRE", "", ""
         try:
             from reports.facturx import extract_xml
 
             invoice = cii.read(extract_xml(data))
+            invoice_number = invoice.number
             if invoice.number in self.platform.scenario.chorus_reject:
                 state, reason = "IN_REJETE", "Code service absent ou inactif"
-        except Exception as exc:
+        except Exception as exc:  # any unreadable file is a rejection
             state, reason = "IN_REJETE", f"Fichier illisible : {exc}"
-        self.platform.chorus[number] = {"etat": state, "motif": reason, "date": _iso(_now())}
+        self.platform.chorus[number] = {
+            "etat": state,
+            "motif": reason,
+            "date": _iso(_now()),
+            "numeroFacture": invoice_number,
+        }
         self._send(
             200,
             {
@@ -503,6 +510,21 @@ class Handler(BaseHTTPRequestHandler):
                 "dateDepot": _now().date().isoformat(),
             },
         )
+
+    def _chorus_search(self) -> None:
+        if not self._chorus_account_ok():
+            return
+        wanted = str((self._json() or {}).get("numeroFacture", ""))
+        found = [
+            {
+                "numeroFacture": d["numeroFacture"],
+                "numeroFluxDepot": n,
+                "etatCourantFlux": d["etat"],
+            }
+            for n, d in self.platform.chorus.items()
+            if wanted and d["numeroFacture"] == wanted
+        ]
+        self._send(200, {"codeRetour": 0, "libelle": "GCU_MSG_01_000", "listeFactures": found})
 
     def _chorus_report(self) -> None:
         if not self._chorus_account_ok():
