@@ -275,6 +275,25 @@ def test_every_dialect_gives_the_same_rows(db: Database, tmp_path: Path, dialect
     assert labels["MEN-DOM"] == "Ménage à domicile"
 
 
+def test_an_excel_export_with_a_title_and_numbers_for_codes(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Liste des clients au 30/11/2026"])
+    sheet.append([])
+    sheet.append(["Code client", "Type", "Nom", "Adresse", "CP", "Ville", "Téléphone"])
+    # Excel keeps 01000 and 0612345678 as the numbers 1000 and 612345678.
+    sheet.append(["BONN001", "Particulier", "Mme Anne Bonnet", "2 rue Neuve", 1000,
+                  "Bourg-en-Bresse", 612345678])  # fmt: skip
+    book.save(path)
+    table = read_table(path)
+    assert table.headers[:3] == ("Code client", "Type", "Nom") and table.rows[0][0] == 4
+    assert import_file(db, "clients", path).written
+    with db.read() as s:
+        client = s.scalar(select(Client))
+        assert (client.postcode, client.phone) == ("01000", "0612345678")
+
+
 def test_column_choice_is_remembered_for_the_next_file(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     path.write_text("Réf tiers;Intitulé du tiers;Ville\nPIER001;Pierre Durand;Nantes\n", "utf-8")

@@ -74,7 +74,7 @@ def test_a_broken_file_shows_each_refused_row_and_cannot_be_imported(
     qtbot: QtBot, db: Database, tmp_path: Path
 ) -> None:
     lines = template_path("clients").read_text("utf-8-sig").splitlines()
-    lines[4] = lines[4].replace("33000", "3300")  # Mme Dubois' postcode
+    lines[4] = lines[4].replace("33000", "330000")  # Mme Dubois' postcode
     path = tmp_path / "clients.csv"
     path.write_text("\n".join(lines), "cp1252")
     wizard = _wizard(qtbot, db, "clients", path)
@@ -85,7 +85,7 @@ def test_a_broken_file_shows_each_refused_row_and_cannot_be_imported(
         for i in range(table.rowCount())
         if table.item(i, 1).text() == "Refusée"
     ]
-    assert refused == [("5", "Le Code postal « 3300 » doit comporter 5 chiffres.")]
+    assert refused == [("5", "Le Code postal « 330000 » doit comporter 5 chiffres.")]
     assert "1 ligne refusée sur 5" in wizard.preview_page.summary.text()
     assert not wizard.button(QWizard.WizardButton.CommitButton).isEnabled()
     assert _clients(db) == 0

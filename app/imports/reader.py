@@ -124,9 +124,19 @@ def cell_text(value: Any) -> str:
         value = Decimal(repr(value))
         if value == value.to_integral_value():
             value = value.quantize(Decimal(1))
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
         return format(value, "f").replace(".", ",")
     return str(value).strip()
+
+
+def _header_index(numbered: list[tuple[int, list[str]]]) -> int:
+    """The header is the first row filled like the table: a title (« Liste des clients »,
+    an export date) above it is skipped."""
+    filled = [sum(1 for c in row if c) for _n, row in numbered[:20]]
+    wanted = max(2, (max(filled) + 1) // 2)
+    return next((i for i, count in enumerate(filled) if count >= wanted), 0)
 
 
 def _table(rows: list[list[str]]) -> Table:
@@ -134,7 +144,8 @@ def _table(rows: list[list[str]]) -> Table:
     numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(row)]
     if not numbered:
         raise ValidationError(FIELD, "Le fichier est vide : aucune ligne d'en-tête trouvée.")
-    (_, header), data = numbered[0], numbered[1:]
+    start = _header_index(numbered)
+    (_, header), data = numbered[start], numbered[start + 1 :]
     while header and not header[-1]:
         header = header[:-1]
     if len(data) > MAX_ROWS:

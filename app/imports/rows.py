@@ -40,6 +40,21 @@ KIND_WORDS = {
 MEANS_WORDS = {"prelevement": "direct_debit", "cb": "card", "traite": "lcr", "cheque": "cheque"}
 
 
+def lost_zeros(cells: Cells) -> Cells:
+    """A spreadsheet stores « 01000 » and « 0612345678 » as numbers and drops their first
+    zero: a French postcode of 4 digits and a phone number of 9 digits get it back."""
+    fixed = dict(cells)
+    for key in ("postcode", "delivery_postcode"):
+        value = fixed.get(key, "").strip()
+        if re.fullmatch(r"\d{4}", value) and fixed.get("country", "FR").strip() in ("", "FR"):
+            fixed[key] = "0" + value
+    for key in ("phone", "mobile", "onsite_phone"):
+        value = fixed.get(key, "").strip()
+        if re.fullmatch(r"[1-9]\d{8}", value):
+            fixed[key] = "0" + value
+    return fixed
+
+
 def client_kind(text: str) -> str:
     word = fold(text)
     if word in KIND_WORDS:
@@ -87,6 +102,7 @@ def _refuse_twice(session: Session, model: Any, field: str, name: str, *same: An
 
 
 def import_client(session: Session, cells: Cells) -> str:
+    cells = lost_zeros(cells)
     kind = client_kind(cells.get("kind", ""))
     form = clients.new_client_form(session, kind, cells.get("name", "").strip())
     for key in (
@@ -142,6 +158,7 @@ def _surfaces(text: str) -> str:
 
 
 def import_site(session: Session, cells: Cells) -> str:
+    cells = lost_zeros(cells)
     client = client_by_code(session, cells.get("client_code", ""), "Code client")
     form = sites.new_site_form(session, client.id)
     if cells.get("code", "").strip():
@@ -174,6 +191,7 @@ def import_site(session: Session, cells: Cells) -> str:
 
 
 def import_contact(session: Session, cells: Cells) -> str:
+    cells = lost_zeros(cells)
     client = client_by_code(session, cells.get("client_code", ""), "Code client")
     name = cells.get("name", "").strip()
     same = (Contact.name == name, Contact.client_id == client.id)
