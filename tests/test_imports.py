@@ -345,7 +345,10 @@ def test_open_item_rules(db: Database, tmp_path: Path) -> None:
     assert problems == [
         ["« Date de facture » (31/12/2026) est postérieure à la date de reprise."],
         ["Le Reste dû (150,00 €) doit être positif et au plus égal au montant TTC."],
-        ["Code client « NOPE001 » : aucun client n'a ce code."],
+        [
+            "Code client « NOPE001 » : aucun client n'a ce code (ni dans Propreo, ni parmi les "
+            "lignes acceptées de ce fichier)."
+        ],
     ]
     assert report.rows[3].ok and "1 234,56" in report.rows[3].summary.replace("\u202f", " ")
 

@@ -69,7 +69,12 @@ def client_by_code(session: Session, code: str, field: str) -> Client:
         raise ValidationError(field, "Le champ « {field} » est obligatoire.")
     client = session.scalar(select(Client).where(Client.code == code))
     if client is None:
-        raise ValidationError(field, "{field} « {value} » : aucun client n'a ce code.", value=code)
+        raise ValidationError(
+            field,
+            "{field} « {value} » : aucun client n'a ce code (ni dans Propreo, ni parmi les "
+            "lignes acceptées de ce fichier).",
+            value=code,
+        )
     return client
 
 
