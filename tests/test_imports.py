@@ -27,11 +27,13 @@ from app.imports.templates import template_path
 from app.imports.values import date, number
 from app.ledger import outstanding
 from app.payments.entry import PaymentForm, open_items, record_payment
+from app.payments.sepa_rules import sequence_type
 from models.audit import AuditEvent as AuditLog
 from models.catalog import Article, ArticleFamily
 from models.clients import Client, Contact, Site
 from models.contracts import Contract, ContractStatus
 from models.invoices import Invoice, InvoiceLine
+from models.payments import SepaMandate
 from tests.test_collections import overdue
 
 D = dt.date
@@ -67,6 +69,13 @@ def test_shipped_templates_give_the_expected_rows(switched: Database) -> None:
             "FR7630006000011234567890189",
             "529876542",
         )
+        (mandate,) = s.scalars(select(SepaMandate))
+        assert (mandate.client_id, mandate.rum, mandate.signature_date) == (
+            boul.id, "RUM-BOUL-0001", D(2022, 9, 15),
+        )  # fmt: skip
+        # Already used by the previous software: its next debit is recurrent.
+        assert sequence_type(mandate.kind, mandate.collections_done) == "RCUR"
+        assert mandate.last_collection == D(2026, 11, 5)
         gest = s.scalar(select(Client).where(Client.code == "GEST001"))
         assert (gest.payment_term_kind, gest.payment_term_days, gest.sending_mode) == (
             "days_eom",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app import catalog, clients, contacts, sites
 from app.errors import ValidationError
-from app.imports.values import choice, fold, number, yes_no
+from app.imports.values import choice, fold, number, optional_date, yes_no
 from app.terms import DAYS_END_OF_MONTH, END_OF_MONTH_PLUS, NET, ON_RECEIPT
 from models.catalog import UNITS, Account, ArticleFamily, VatRate
 from models.clients import Client, ClientKind, Contact, Site
@@ -150,7 +150,44 @@ def import_client(session: Session, cells: Cells) -> str:
         cells.get("sending_mode", ""), "Mode d'envoi", clients.SENDING_MODES, default="paper"
     )
     client = clients.create_client(session, form)
+    _mandate(session, client, cells)
     return f"{client.code} — {client.name}"
+
+
+def _mandate(session: Session, client: Client, cells: Cells) -> None:
+    """The client's SEPA mandate, through the mandate screen's use case, when its date is
+    given. One already used by the previous software goes on with RCUR debits and lapses
+    36 months after its last debit, not after its signature."""
+    signed = optional_date(cells.get("mandate_date", ""), "Date de signature du mandat")
+    last = optional_date(cells.get("mandate_last", ""), "Dernier prélèvement")
+    if signed is None:
+        if last is not None:
+            raise ValidationError(
+                "Date de signature du mandat",
+                "La {field} est obligatoire avec un dernier prélèvement.",
+            )
+        return
+    from app.payments.sepa_mandates import MandateForm, save_mandate
+
+    scheme = cells.get("mandate_scheme", "").strip().upper() or "CORE"
+    mandate = save_mandate(
+        session,
+        None,
+        MandateForm(
+            client_id=client.id,
+            rum=client.mandate_reference,
+            signature_date=signed,
+            scheme=scheme,
+            iban=client.iban,
+            bic=client.bic,
+        ),
+    )
+    if last is not None:
+        if last < signed:
+            raise ValidationError(
+                "Dernier prélèvement", "Le {field} précède la signature du mandat."
+            )
+        mandate.collections_done, mandate.last_collection = 1, last
 
 
 def _surfaces(text: str) -> str:
