@@ -7,7 +7,9 @@ assigns ``status`` by hand). The tables:
 - quotes: ``app.quotes.quotes.WORKFLOW``; contracts: ``app.billing.contracts.CONTRACT_WORKFLOW``;
 - liaison book entries: ``app.liaison.WORKFLOW``;
 - invoices: ``app.billing.states.INVOICE_WORKFLOW``;
-- payments, SEPA batches, their lines and mandates: ``app.payments.states``.
+- payments, SEPA batches, their lines and mandates: ``app.payments.states``;
+- e-invoicing flows and received supplier invoices (column ``state``):
+  ``app.einvoicing.states``.
 """
 
 from __future__ import annotations

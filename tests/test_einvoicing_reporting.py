@@ -184,3 +184,25 @@ def test_once_a_platform_is_set_b2b_invoices_are_no_longer_emailed(
     assert {channels[i] for i in after} <= {routing.B2C, routing.B2B_INT}
     assert any(c == routing.B2B for c in channels.values())  # some were e-mailed before
     assert set(after) == {i for i in before if channels[i] not in (routing.B2B, routing.B2G)}
+
+
+def test_flow_and_received_invoice_states_follow_their_tables() -> None:
+    from types import SimpleNamespace
+
+    from app.einvoicing.states import FLOW_WORKFLOW, RECEIVED_WORKFLOW, move
+    from app.errors import StateError
+    from models.einvoicing import FlowState
+
+    flow = SimpleNamespace(state=FlowState.PENDING)
+    move(FLOW_WORKFLOW, flow, FlowState.DEPOSITED)
+    move(FLOW_WORKFLOW, flow, FlowState.DEPOSITED)  # still waiting: no move
+    move(FLOW_WORKFLOW, flow, FlowState.ERROR)
+    with pytest.raises(StateError) as refused:
+        move(FLOW_WORKFLOW, flow, FlowState.ACCEPTED, ref="FA2026-00139.pdf")
+    assert str(refused.value) == (
+        "Flux FA2026-00139.pdf : passage de « Rejeté par la plateforme » à « Accepté par la "
+        "plateforme » impossible."
+    )
+    received = SimpleNamespace(state=ReceivedState.REFUSED)
+    with pytest.raises(StateError):
+        move(RECEIVED_WORKFLOW, received, ReceivedState.APPROVED)

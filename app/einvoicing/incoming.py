@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.einvoicing import cdar, connector, outgoing
+from app.einvoicing.states import RECEIVED_WORKFLOW, move
 from app.errors import StateError, ValidationError
 from app.lookup import get_row
 from models.company import CompanySettings
@@ -71,7 +72,8 @@ def respond(
     )
     with database.write() as session:
         row = get_row(session, ReceivedInvoice, received_id, "Facture reçue")
-        row.state = ReceivedState.APPROVED if approve else ReceivedState.REFUSED
+        target = ReceivedState.APPROVED if approve else ReceivedState.REFUSED
+        move(RECEIVED_WORKFLOW, row, target, ref=row.number)
         row.reason = reason
         session.flush()
         session.expunge(row)

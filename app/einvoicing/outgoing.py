@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.einvoicing import connector, routing
+from app.einvoicing.states import FLOW_WORKFLOW, move
 from app.errors import PropreoError
 from app.lookup import get_row
 from models.clients import Client
@@ -140,16 +141,16 @@ def apply_ack(session: Session, row: PlatformFlow, ack: dict[str, Any]) -> None:
     """The acknowledgement of a flow: Ok, Error (reason kept, invoice flagged), Pending."""
     status = ack.get("status", "Pending")
     if status == "Ok":
-        row.state = FlowState.ACCEPTED
+        move(FLOW_WORKFLOW, row, FlowState.ACCEPTED, ref=row.file_name)
     elif status == "Error":
         details = ack.get("details") or [{}]
-        row.state = FlowState.ERROR
+        move(FLOW_WORKFLOW, row, FlowState.ERROR, ref=row.file_name)
         row.reason = "; ".join(
             str(d.get("reasonMessage") or d.get("reasonCode") or "motif non précisé")
             for d in details
         )
     else:
-        row.state = FlowState.DEPOSITED
+        move(FLOW_WORKFLOW, row, FlowState.DEPOSITED, ref=row.file_name)
 
 
 def _platform_find(platform: connector.Session) -> Callable[[str], dict[str, Any] | None]:

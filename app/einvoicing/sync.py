@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from app.db import Database
 from app.einvoicing import cdar, cii, connector, outgoing
+from app.einvoicing.states import FLOW_WORKFLOW, move
 from app.errors import PropreoError
 from app.lookup import get_row
 from app.payments.entry import allocated_by_invoice, open_amount
@@ -221,7 +222,8 @@ def _read_chorus(
             continue
         with database.write() as session:
             row = get_row(session, PlatformFlow, row_id, "Flux")
-            row.state = FlowState.ACCEPTED if code != LifecycleCode.REJECTED else FlowState.ERROR
+            target = FlowState.ACCEPTED if code != LifecycleCode.REJECTED else FlowState.ERROR
+            move(FLOW_WORKFLOW, row, target, ref=row.file_name)
             row.reason = reason
             session.add(
                 InvoiceLifecycle(
