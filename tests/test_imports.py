@@ -378,6 +378,22 @@ def test_a_separator_inside_a_cell_is_refused_not_cut(db: Database, tmp_path: Pa
         assert s.scalar(select(func.count(Site.id))) == 0
 
 
+def test_a_file_that_cannot_be_read_is_said_in_french(
+    db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--db", str(db.path), "import", "clients", str(tmp_path / "absent.csv")]) == 2
+    assert capsys.readouterr().err == (
+        "Erreur : Le fichier « absent.csv » ne peut pas être lu (fichier introuvable).\n"
+    )
+    assert main(["--db", str(db.path), "import", "sites", str(tmp_path)]) == 2
+    assert "ne peut pas être lu (c'est un dossier)" in capsys.readouterr().err
+    assert main(["--db", str(db.path), "import", "modeles", str(tmp_path / "modeles")]) == 0
+    assert sorted(p.name for p in (tmp_path / "modeles").iterdir()) == [
+        "articles.csv", "chantiers.csv", "clients.csv", "contacts.csv", "contrats.csv",
+        "factures-non-reglees.csv",
+    ]  # fmt: skip
+
+
 def test_french_numbers_and_dates() -> None:
     assert number("1 234,56", "Prix") == Decimal("1234.56")
     assert number("1.234,56 €", "Prix") == Decimal("1234.56")

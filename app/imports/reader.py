@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import io
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,7 +48,7 @@ def read_table(path: str | Path) -> Table:
             FIELD,
             "Le fichier « {name} » ne peut pas être lu ({reason}).",
             name=path.name,
-            reason=exc.strerror or exc.__class__.__name__,
+            reason=os_reason(exc),
         ) from None
     if path.suffix.lower() in (".xlsx", ".xlsm") or data[:4] == b"PK\x03\x04":
         return _table(_xlsx_rows(data, path.name))
@@ -63,6 +64,22 @@ def read_table(path: str | Path) -> Table:
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
     table = _table(rows)
     return Table(table.headers, table.rows, encoding, separator, table.overflow)
+
+
+OS_REASONS = {
+    errno.ENOENT: "fichier introuvable",
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "accès refusé",
+    errno.EISDIR: "c'est un dossier",
+    errno.ENOTDIR: "dossier introuvable",
+    errno.ENOSPC: "disque plein",
+    errno.EROFS: "support en lecture seule",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """The system's refusal in French (its English strerror never reaches the user)."""
+    return OS_REASONS.get(exc.errno or 0, "accès au fichier impossible")
 
 
 def decode(data: bytes) -> tuple[str, str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from app.errors import ValidationError
 from app.imports.fields import KINDS
+from app.imports.reader import os_reason
 from app.resources import resource_path
 
 
@@ -25,5 +26,5 @@ def copy_templates(folder: str | Path) -> list[Path]:
             "Dossier",
             "Les modèles ne peuvent pas être copiés dans « {path} » ({reason}).",
             path=str(target),
-            reason=exc.strerror or exc.__class__.__name__,
+            reason=os_reason(exc),
         ) from None
