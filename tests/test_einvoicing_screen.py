@@ -77,6 +77,21 @@ def test_the_demo_firm_goes_electronic_from_the_screen(
         assert rows["FA2026-00140"].label.startswith("Mise à disposition le ")
         assert rows["FA2026-00139"].label.startswith("Approuvée le ")
         assert tab.received.model.rowCount() == 1
+        # The refused invoice asks for a credit note: the button opens Facturation's dialog.
+        refused_row = next(
+            i for i, r in enumerate(tab.sent.visible_rows()) if r.number == "FA2026-00142"
+        )
+        tab.sent.view.selectRow(refused_row)
+        assert tab.credit_button.isEnabled()
+        credit = tab.credit_note(modal=False)
+        assert credit is not None and credit.windowTitle() == "Établir un avoir"
+        assert credit.invoice_id == rows["FA2026-00142"].invoice_id  # type: ignore[attr-defined]
+        credit.close()
+        approved_row = next(
+            i for i, r in enumerate(tab.sent.visible_rows()) if r.number == "FA2026-00139"
+        )
+        tab.sent.view.selectRow(approved_row)
+        assert not tab.credit_button.isEnabled()
 
         # A payment recorded → the next synchronisation sends « Encaissée ».
         from app.payments.allocation_rules import AllocationLine

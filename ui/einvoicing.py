@@ -33,12 +33,13 @@ from app.einvoicing.incoming import received_invoices
 from app.einvoicing.status import invoice_states
 from app.errors import PropreoError
 from app.i18n import _
-from models.einvoicing import ReceivedState
+from models.einvoicing import LifecycleCode, ReceivedState
 from ui.confirm import confirm
 from ui.context import Tab, UiContext
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
+CREDIT_CODES = (LifecycleCode.REFUSED, LifecycleCode.REJECTED)
 SENT_COLUMNS = [
     Column(_("Facture"), lambda s: s.number, 110),
     Column(_("Client"), lambda s: s.client, 220),
@@ -183,6 +184,23 @@ class EInvoicingTab(Tab):
         self.refuse_button = QPushButton(_("Refuser…"), self)
         self.refuse_button.clicked.connect(lambda: self.answer(False))
 
+        self.credit_button = QPushButton(_("Établir l'avoir…"), self)
+        self.credit_button.setToolTip(
+            _("Pour une facture refusée par le client ou rejetée par la plateforme.")
+        )
+        self.credit_button.setEnabled(False)
+        self.credit_button.clicked.connect(lambda: self.credit_note())
+        self.sent.selection_changed.connect(
+            lambda row: self.credit_button.setEnabled(row is not None and row.code in CREDIT_CODES)
+        )
+        sent_page = QWidget(self)
+        sl = QVBoxLayout(sent_page)
+        sl.addWidget(self.sent, 1)
+        sb = QHBoxLayout()
+        sb.addWidget(self.credit_button)
+        sb.addStretch(1)
+        sl.addLayout(sb)
+
         received_page = QWidget(self)
         rl = QVBoxLayout(received_page)
         rl.addWidget(self.received, 1)
@@ -192,7 +210,7 @@ class EInvoicingTab(Tab):
         rb.addStretch(1)
         rl.addLayout(rb)
         self.pages = QTabWidget(self)
-        self.pages.addTab(self.sent, _("Factures émises"))
+        self.pages.addTab(sent_page, _("Factures émises"))
         self.pages.addTab(received_page, _("Factures reçues"))
         self.pages.addTab(self.reports, _("E-reporting"))
 
@@ -287,6 +305,18 @@ class EInvoicingTab(Tab):
             self.status.setText("\n".join(r.describe() for r in results))
 
         self._run(_("E-reporting…"), actions.ereport_month, done, period=period)
+
+    def credit_note(self, *, modal: bool = True) -> QDialog | None:
+        """The credit note a refused or rejected invoice asks for (Facturation's dialog)."""
+        from ui.billing_dialogs import CreditNoteDialog
+
+        row = self.sent.current()
+        if row is None or row.code not in CREDIT_CODES:
+            return None
+        dialog = CreditNoteDialog(self.ctx, row.invoice_id, self)
+        if modal:
+            dialog.exec()
+        return dialog
 
     def open_received(self) -> None:
         row = self.received.current()
