@@ -44,6 +44,8 @@ def _preview(qtbot: QtBot, wizard: ImportWizard) -> None:
 
 def test_template_previewed_confirmed_then_imported(qtbot: QtBot, db: Database) -> None:
     wizard = _wizard(qtbot, db, "clients", template_path("clients"))
+    clients_tab = wizard.parentWidget().tab("Clients")  # open before: it must reload
+    assert clients_tab.list.model.rowCount() == 0
     wizard.next()
     combo = wizard.mapping_page.combos["name"]
     assert combo.currentText() == "Nom / raison sociale"
@@ -68,6 +70,7 @@ def test_template_previewed_confirmed_then_imported(qtbot: QtBot, db: Database) 
     assert wizard.report_page.summary.text() == "5 lignes importées."
     assert wizard.report_page.rows.item(0, 1).text() == "Importée"
     assert _clients(db) == 5
+    qtbot.waitUntil(lambda: clients_tab.list.model.rowCount() == 5, timeout=5_000)
 
 
 def test_a_broken_file_shows_each_refused_row_and_cannot_be_imported(

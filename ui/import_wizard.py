@@ -386,7 +386,7 @@ class PreviewPage(_ReportStep):
                 progress=progress,  # type: ignore[arg-type]
             ),
             on_done=self._written,
-            topic="imports",
+            topic="",  # everything may have changed: every screen reloads
         )
         return False
 
