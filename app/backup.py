@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app.db import Database
 from app.errors import DatabaseError
+from app.storage import raise_storage_error
 
 
 def backup_database(db: Database, out: Path) -> Path:
@@ -26,11 +27,15 @@ def backup_database(db: Database, out: Path) -> Path:
         dump(db.engine.url, out)
         _copy_files(db, out)
         return out
-    out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # A name of its own (two backups in the same second never share one), readable by
-    # the user alone, removed whatever happens before it is moved into place.
-    fd, name = tempfile.mkstemp(prefix=out.name + ".", suffix=".part", dir=out.parent)
-    os.close(fd)
+    try:
+        out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # A name of its own (two backups in the same second never share one), readable by
+        # the user alone, removed whatever happens before it is moved into place.
+        fd, name = tempfile.mkstemp(prefix=out.name + ".", suffix=".part", dir=out.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise_storage_error(exc, out)
+        raise
     tmp = Path(name)
     try:
         src = sqlite3.connect(str(db.path), timeout=30)
@@ -49,23 +54,33 @@ def backup_database(db: Database, out: Path) -> Path:
                 "La sauvegarde écrite est invalide : {problems}", problems="; ".join(problems)
             )
         tmp.replace(out)
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, OSError) as exc:
+        raise_storage_error(exc, out)  # full disk, read-only media: one French sentence
         raise DatabaseError(
             "Sauvegarde impossible vers « {path} » : {error}", path=str(out), error=exc
         ) from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        for left in (tmp, *(Path(f"{tmp}{s}") for s in ("-journal", "-wal", "-shm"))):
+            left.unlink(missing_ok=True)  # a copy the disk refused leaves its journal
     _copy_files(db, out)
     return out
 
 
 def _copy_files(db: Database, out: Path) -> None:
+    """The attachment store beside the copy; if the disk refuses it, the copy of the base
+    goes too: a backup is whole or absent."""
     files = db.files_dir
     if files.exists():
         target = out.with_name(out.name + ".files")
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.copytree(files, target)
+        try:
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(files, target)
+        except OSError as exc:
+            shutil.rmtree(target, ignore_errors=True)
+            out.unlink(missing_ok=True)
+            raise_storage_error(exc, target)
+            raise
 
 
 def verify_backup(path: Path) -> list[str]:

@@ -282,12 +282,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Interrompu.", file=sys.stderr)
         return 130
     except Exception as exc:
-        if not type(exc).__module__.startswith("sqlalchemy"):
-            raise
-        # The server cannot be reached, refuses the login, went away…: said, not traced.
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        print(f"Erreur : la base de données a refusé l'opération ({reason}).", file=sys.stderr)
+        return _said(exc, args)
+
+
+def _said(exc: Exception, args: argparse.Namespace) -> int:
+    """A refused write (full disk, read-only media, no permission) or a database error in
+    one French sentence; anything else is a bug and keeps its traceback."""
+    from app.storage import storage_error
+
+    target = db_target(args)
+    refused = storage_error(exc, None if isinstance(exc, OSError) else target)
+    if refused is not None:
+        print(f"Erreur : {refused}", file=sys.stderr)
         return EXIT_ERROR
+    if not type(exc).__module__.startswith("sqlalchemy"):
+        raise exc
+    # The server cannot be reached, refuses the login, went away…: said, not traced.
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    print(f"Erreur : la base de données a refusé l'opération ({reason}).", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def private_files() -> None:

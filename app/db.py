@@ -176,6 +176,9 @@ def open_database(target: str | Path, *, read_only: bool = False, create: bool =
             db.journal_mode = str(conn.exec_driver_sql("PRAGMA journal_mode").scalar()).upper()
     except Exception as exc:  # sqlite3.DatabaseError: not a database, unreadable...
         engine.dispose()
+        from app.storage import raise_storage_error
+
+        raise_storage_error(exc, path)  # read-only media, no permission, full disk
         raise DatabaseError(
             "Impossible d'ouvrir la base « {path} » : {error}", path=str(path), error=exc
         ) from exc

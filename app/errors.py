@@ -80,3 +80,7 @@ class OperationCancelled(PropreoError):
 
 class DocumentInvalid(PropreoError):
     """A generated document fails a legal or technical validation (Factur-X, FEC...)."""
+
+
+class StorageError(PropreoError):
+    """The disk refused a write: full, read-only media, no permission (app.storage)."""

@@ -150,6 +150,10 @@ def refuse_unusable(path: Path) -> None:
                 path=str(path),
                 error=exc,
             ) from None
+        if "no such table" not in str(exc) and "not a database" not in str(exc):
+            from app.storage import raise_storage_error
+
+            raise_storage_error(exc, path)  # read-only media, full disk: not « not ours »
         rows = []
     if len(rows) != 1:
         raise DatabaseError(

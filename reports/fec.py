@@ -16,6 +16,7 @@ from pathlib import Path
 
 from app.errors import DocumentInvalid
 from app.money import ZERO, round_money
+from app.storage import write_file
 
 COLUMNS = (
     "JournalCode",
@@ -248,8 +249,7 @@ def write_fec(entries: Iterable[FecEntry], siren: str, closing: dt.date, out_dir
     kept = (e for e in map(without_zero_lines, entries) if e.lines)
     numbered = number_entries(kept)
     check_entries(numbered)
-    out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / fec_file_name(siren, closing)
     lines = ["\t".join(COLUMNS)] + ["\t".join(row) for row in fec_rows(numbered)]
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(ENCODING))
+    write_file(path, ("\r\n".join(lines) + "\r\n").encode(ENCODING))  # whole or not at all
     return FecFile(path, numbered)

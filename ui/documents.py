@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 
 from app import fiscal
 from app.documents import accounting, email, listing, printing, render, send_plan, statements
-from app.errors import PropreoError
+from app.errors import PropreoError, StorageError
 from app.i18n import _, ngettext
 from app.money import format_amount
+from app.storage import write_file
 from ui.context import Tab, UiContext
 from ui.forms import Field, FormWidget
 from ui.operations import show_error
@@ -95,8 +96,11 @@ def save_bytes(parent: QWidget, data: bytes, suggested: str, filter_text: str) -
     path, _filter = QFileDialog.getSaveFileName(parent, _("Enregistrer"), suggested, filter_text)
     if not path:
         return None
-    Path(path).write_bytes(data)
-    return Path(path)
+    try:
+        return write_file(path, data)
+    except StorageError as exc:
+        show_error(parent, exc)
+        return None
 
 
 # --------------------------------------------------------------------------- dialogs
@@ -481,9 +485,11 @@ class DocumentsTab(Tab):
             return render.render_batch(session, render.issued_in_period(session, period), progress)
 
         def done(result: render.BatchResult) -> None:
-            for doc in result.documents:
-                if doc.pdf is not None:
-                    (Path(folder) / f"{doc.number}.pdf").write_bytes(doc.pdf)
+            try:
+                render.save_batch(result, Path(folder))
+            except StorageError as exc:  # full disk, read-only media: nothing left there
+                show_error(self, exc)
+                return
             failures = "\n".join(f"{d.number} : {d.error}" for d in result.failures[:15])
             QMessageBox.information(
                 self,
@@ -532,12 +538,9 @@ class DocumentsTab(Tab):
             return
         out = Path(folder)
 
-        def work(session: Any, _progress: Any) -> tuple[Any, Path]:
-            # The FEC and the sales journal of the same exercise, side by side.
-            fec = accounting.export_fec(session, chosen.end, out)
-            sales = out / f"ventes-{chosen.slug}.csv"
-            accounting.export_sales_journal(session, chosen.start, chosen.end, sales)
-            return fec, sales
+        def work(session: Any, _progress: Any) -> tuple[Any, Path | None]:
+            # The FEC and the sales journal of the same exercise, side by side (or neither).
+            return accounting.export_for_accountant(session, chosen.end, out)
 
         self.ctx.run(
             self,

@@ -135,7 +135,13 @@ class OperationRunner(QObject):
 
 
 def show_error(parent: QWidget | None, exc: BaseException) -> None:
-    """Show a typed error's French message; anything else is a bug, shown as such."""
+    """Show a typed error's French message, a write the disk refused (full, read-only,
+    no permission: app.storage) in one French sentence; anything else is a bug, shown as
+    such."""
+    if not isinstance(exc, PropreoError):
+        from app.storage import storage_error
+
+        exc = storage_error(exc, None if isinstance(exc, OSError) else _database_of(parent)) or exc
     if isinstance(exc, PropreoError):
         QMessageBox.warning(parent, "Propreo", str(exc))
     else:
@@ -145,3 +151,10 @@ def show_error(parent: QWidget | None, exc: BaseException) -> None:
             f"Erreur inattendue : {type(exc).__name__}: {exc}\n"
             "L'opération n'a rien enregistré. Merci de signaler ce problème.",
         )
+
+
+def _database_of(parent: QWidget | None) -> object | None:
+    """The file of the base the window shows (to tell a full disk from a read-only one)."""
+    window = parent.window() if parent is not None else None
+    db = getattr(window, "db", None)
+    return getattr(db, "path", None)

@@ -424,7 +424,27 @@ def closing_marks(session: Session, start: dt.date, end: dt.date) -> tuple[Closi
 
 
 def export_sales_journal(session: Session, start: dt.date, end: dt.date, out: Path) -> Path:
-    out.write_bytes(
-        sales_journal_csv(sales_rows(session, start, end), closing_marks(session, start, end))
+    from app.storage import write_file
+
+    return write_file(
+        out, sales_journal_csv(sales_rows(session, start, end), closing_marks(session, start, end))
     )
-    return out
+
+
+def export_for_accountant(
+    session: Session, which: int | dt.date, out_dir: Path, *, sales: bool = True
+) -> tuple[FecFile, Path | None]:
+    """The FEC of the exercise and (``sales``) its sales journal ``ventes-<slug>.csv``
+    beside it, both or neither: a journal the disk refuses removes the FEC just written."""
+    fec = export_fec(session, which, out_dir)
+    if not sales:
+        return fec, None
+    period = fiscal_year(session, which)
+    try:
+        journal = export_sales_journal(
+            session, period.start, period.end, out_dir / f"ventes-{period.slug}.csv"
+        )
+    except BaseException:
+        fec.path.unlink(missing_ok=True)
+        raise
+    return fec, journal

@@ -55,19 +55,16 @@ def _day(text: str) -> dt.date:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from app.cli import EXIT_OK, EXIT_PROBLEM, open_db
-    from app.documents.render import issued_in_period, render_batch
+    from app.documents.render import issued_in_period, render_batch, save_batch
 
     db = open_db(args)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     with db.read() as session:
         ids = issued_in_period(session, args.period)
         result = render_batch(session, ids)
-    for doc in result.documents:
-        if doc.pdf is not None:
-            (out / f"{doc.number}.pdf").write_bytes(doc.pdf)
-        else:
-            print(f"REFUSÉ {doc.number} : {doc.error}", file=sys.stderr)
+    save_batch(result, out)
+    for doc in result.failures:
+        print(f"REFUSÉ {doc.number} : {doc.error}", file=sys.stderr)
     ok = len(result.documents) - len(result.failures)
     print(f"{ok} document(s) Factur-X exporté(s) dans {out}.")
     db.dispose()
@@ -117,20 +114,17 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 def cmd_fec(args: argparse.Namespace) -> int:
     from app.cli import EXIT_OK, open_db
-    from app.documents.accounting import export_fec, export_sales_journal, fiscal_year
+    from app.documents.accounting import export_for_accountant, fiscal_year
 
     db = open_db(args)
     out = Path(args.out)
     which = args.date if args.date is not None else args.year
     with db.read() as session:
         period = fiscal_year(session, which)
-        fec = export_fec(session, which, out)
+        fec, csv_path = export_for_accountant(session, which, out, sales=args.sales_csv)
         print(f"{period.label}")
         print(f"FEC : {fec.path} ({len(fec.entries)} écritures, {fec.line_count} lignes)")
-        if args.sales_csv:
-            csv_path = export_sales_journal(
-                session, period.start, period.end, out / f"ventes-{period.slug}.csv"
-            )
+        if csv_path is not None:
             print(f"Journal des ventes : {csv_path}")
     db.dispose()
     return EXIT_OK

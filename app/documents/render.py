@@ -98,6 +98,19 @@ class BatchResult:
         return [pdf for d in self.documents if d.ok and (pdf := d.pdf) is not None]
 
 
+def save_batch(result: BatchResult, folder: Path) -> list[Path]:
+    """Write the batch's PDFs into ``folder`` (``<numéro>.pdf``) all or none: a full disk
+    or a folder that cannot be written removes those already written and raises
+    :class:`~app.errors.StorageError` (one French sentence)."""
+    from app.storage import FileBatch
+
+    batch = FileBatch()
+    for doc in result.documents:
+        if doc.pdf is not None:
+            batch.write(Path(folder) / f"{doc.number}.pdf", doc.pdf)
+    return batch.paths
+
+
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:
     """``2026-10`` → (2026-10-01, 2026-10-31)."""
     from app.billing.plan import parse_period

@@ -1,0 +1,195 @@
+"""Writing files and the database when the disk says no (issue T §9).
+
+A full disk, read-only media or a folder the user may not write give one French sentence
+(:func:`storage_error`), whatever raised it: ``OSError`` from a file write, SQLite's
+« database or disk is full » / « disk I/O error » / « attempt to write a readonly
+database », PostgreSQL's disk-full state. The command line (app.cli) and the window
+(ui.operations.show_error) both say it through this function.
+
+Files are written so that nothing is left behind when the write fails: :func:`write_file`
+(temporary name in the same folder, fsync, rename), :func:`written` for libraries that
+save to a path themselves, :class:`FileBatch` for an export of many files (the files of a
+batch that failed are removed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from app.errors import StorageError
+
+FULL, READ_ONLY, DENIED, MISSING, OTHER = "full", "read_only", "denied", "missing", "other"
+
+MESSAGES = {
+    FULL: "Disque plein : {what} n'a pas pu être écrit, libérez de la place puis recommencez.",
+    READ_ONLY: "Support en lecture seule : {what} ne peut pas être écrit, choisissez un autre "
+    "emplacement.",
+    DENIED: "Accès refusé : vous n'avez pas le droit d'écrire {what}, choisissez un autre "
+    "dossier ou demandez ce droit.",
+    MISSING: "Dossier introuvable : {what} ne peut pas être écrit, vérifiez le chemin (support "
+    "débranché ?).",
+    OTHER: "Erreur du disque : {what} n'a pas pu être écrit ({detail}), vérifiez le support "
+    "puis recommencez.",
+}
+
+_ERRNO = {
+    errno.ENOSPC: FULL,
+    errno.EDQUOT: FULL,
+    errno.EFBIG: FULL,
+    errno.EROFS: READ_ONLY,
+    errno.EACCES: DENIED,
+    errno.EPERM: DENIED,
+    errno.ENOENT: MISSING,
+    errno.ENOTDIR: MISSING,
+}
+_FREE_MARGIN = 1 << 20  # less than 1 MiB free: the disk is full, whatever SQLite said
+
+
+def _existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return Path(".")
+
+
+def _read_only_media(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(_existing(path)).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # AttributeError: no statvfs on Windows
+        return False
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(_existing(path)).free < _FREE_MARGIN
+    except OSError:
+        return False
+
+
+def _kind_of_database_error(message: str, path: Path | None) -> str | None:
+    text = message.lower()
+    if "disk is full" in text or "no space left" in text or "could not extend file" in text:
+        return FULL
+    if not any(
+        s in text
+        for s in ("readonly database", "read-only", "disk i/o error", "unable to open database")
+    ):
+        return None
+    if path is not None and _read_only_media(path):
+        return READ_ONLY
+    if path is not None and _disk_full(path):
+        return FULL
+    if "readonly" in text or "unable to open" in text:
+        return DENIED
+    return OTHER
+
+
+def _database_message(exc: BaseException) -> str | None:
+    """The driver's message of a database error (sqlite3, SQLAlchemy's wrapper, psycopg)."""
+    orig = getattr(exc, "orig", None)
+    inner = orig if orig is not None else exc
+    if isinstance(inner, sqlite3.Error):
+        return str(inner)
+    if getattr(inner, "sqlstate", None) in ("53100", "53400"):  # PostgreSQL: disk full
+        return "disk is full"
+    if type(inner).__module__.startswith(("psycopg", "sqlalchemy")):
+        return str(inner)
+    return None
+
+
+def storage_error(
+    exc: BaseException, path: str | Path | None = None, *, what: str | None = None
+) -> StorageError | None:
+    """The French sentence for a write the disk refused (None when ``exc`` is no such
+    refusal). ``path`` is the file or base written; ``what`` names it otherwise."""
+    target = Path(path) if path is not None and "://" not in str(path) else None
+    if isinstance(exc, OSError):
+        kind = _ERRNO.get(exc.errno or 0, OTHER)
+        if target is None and exc.filename:
+            target = Path(str(exc.filename))
+        if kind == MISSING and target is not None and target.parent.exists():
+            return None  # a file that is not there, not a write refused: the caller says it
+        if kind == OTHER and target is not None and _disk_full(target):
+            kind = FULL
+        detail = errno.errorcode.get(exc.errno or 0, "") or str(exc)
+    else:
+        message = _database_message(exc)
+        found = _kind_of_database_error(message, target) if message else None
+        if found is None:
+            return None
+        kind, detail = found, (message or "").splitlines()[0]
+    if what is None:
+        what = f"« {target if target is not None else path} »" if path or target else ""
+        what = what or "la base de données"
+    return StorageError(MESSAGES[kind], what=what, detail=detail)
+
+
+def raise_storage_error(exc: BaseException, path: str | Path | None = None) -> None:
+    """Raise the French sentence for ``exc`` (from it) when it is a refused write."""
+    error = storage_error(exc, path)
+    if error is not None:
+        raise error from exc
+
+
+@contextlib.contextmanager
+def written(path: Path) -> Iterator[Path]:
+    """A temporary path in ``path``'s folder for a library that saves to a path (a
+    workbook, a PDF canvas): moved onto ``path`` once complete, removed if anything fails;
+    a refused write becomes :class:`StorageError`."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise_storage_error(exc, path)
+        raise
+    tmp = Path(name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise_storage_error(exc, path)
+        raise
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_file(path: str | Path, data: bytes | str, *, encoding: str = "utf-8") -> Path:
+    """Write ``data`` to ``path`` whole or not at all (see :func:`written`)."""
+    path = Path(path)
+    payload = data.encode(encoding) if isinstance(data, str) else data
+    with written(path) as tmp:
+        tmp.write_bytes(payload)
+    return path
+
+
+class FileBatch:
+    """Many files of one export: each written whole; if one fails, those already written
+    by the batch are removed too, so a failed export leaves nothing behind."""
+
+    def __init__(self) -> None:
+        self.paths: list[Path] = []
+
+    def write(self, path: str | Path, data: bytes | str) -> Path:
+        try:
+            done = write_file(path, data)
+        except BaseException:
+            self.discard()
+            raise
+        self.paths.append(done)
+        return done
+
+    def discard(self) -> None:
+        for p in self.paths:
+            p.unlink(missing_ok=True)
+        self.paths.clear()
