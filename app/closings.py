@@ -73,6 +73,15 @@ def _write_key_file(value: str) -> None:
     os.chmod(path, 0o600)  # whatever the umask
 
 
+def save_key(value: str) -> None:
+    """Install ``value`` (hex) as this installation's key, replacing any: the keyring,
+    else the 0600 key file (app.closing_key imports a key backed up elsewhere)."""
+    if _to_keyring(value):
+        return
+    key_file().unlink(missing_ok=True)
+    _write_key_file(value)
+
+
 def _stored_key() -> str:
     """The private key (hex) of this installation, "" when it has none yet."""
     held = _from_keyring()
