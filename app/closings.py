@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -137,9 +138,50 @@ def month_bounds(period: str) -> tuple[dt.date, dt.date]:
 _CHAINED = (Invoice.status == InvoiceStatus.ISSUED) | Invoice.chain_index.is_not(None)
 
 
-def close_month(session: Session, period: str, *, today: dt.date | None = None) -> MonthClosing:
-    """Sign the chain head at the end of ``period`` (AAAA-MM). Refused for a month not
-    over, already closed, holding drafts dated in it, or when the chain is broken."""
+@dataclass(frozen=True)
+class ClosingPreview:
+    """What closing ``period`` would seal, said in the confirmation before it is done."""
+
+    period: str
+    issued: int  # documents dated in the month
+    first: str
+    last: str
+    chain_count: int  # documents of the chain up to the month's end, earlier months included
+
+
+def closing_preview(
+    session: Session, period: str, *, today: dt.date | None = None
+) -> ClosingPreview:
+    """The refusals of :func:`close_month` (month not over, already closed, drafts,
+    broken chain) before the user is asked, and what the closing would seal."""
+    _refuse(session, period, today)
+    start, end = month_bounds(period)
+    numbers = list(
+        session.scalars(
+            select(Invoice.number)
+            .where(_CHAINED, Invoice.issue_date.between(start, end))
+            .order_by(Invoice.chain_index)
+        )
+    )
+    count = session.scalar(
+        select(func.max(Invoice.chain_index)).where(_CHAINED, Invoice.issue_date <= end)
+    )
+    return ClosingPreview(
+        period,
+        len(numbers),
+        numbers[0] if numbers else "",
+        numbers[-1] if numbers else "",
+        count or 0,
+    )
+
+
+def list_closings(session: Session) -> list[tuple[MonthClosing, str]]:
+    """Every closing, newest first, with its fingerprint."""
+    rows = session.scalars(select(MonthClosing).order_by(MonthClosing.period.desc()))
+    return [(c, fingerprint(c)) for c in rows]
+
+
+def _refuse(session: Session, period: str, today: dt.date | None) -> None:
     from app.billing.chain import verify_chain
     from app.clock import today as clock_today
 
@@ -165,6 +207,13 @@ def close_month(session: Session, period: str, *, today: dt.date | None = None) 
         raise StateError(
             "Clôture refusée : la chaîne des factures est rompue ({problem}).", problem=broken[0]
         )
+
+
+def close_month(session: Session, period: str, *, today: dt.date | None = None) -> MonthClosing:
+    """Sign the chain head at the end of ``period`` (AAAA-MM). Refused for a month not
+    over, already closed, holding drafts dated in it, or when the chain is broken."""
+    _refuse(session, period, today)
+    _, end = month_bounds(period)
     last = session.execute(
         select(Invoice.chain_index, Invoice.content_hash)
         .where(_CHAINED, Invoice.issue_date <= end)

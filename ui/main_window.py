@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(file_menu, "Sauvegarder…", self.backup, QKeySequence("Ctrl+Shift+S"))
         self._action(file_menu, "Restaurer…", self.restore)
+        self._action(file_menu, "Clôtures mensuelles…", self.closings)
         file_menu.addSeparator()
         self._action(file_menu, "Quitter", self.close, QKeySequence.StandardKey.Quit)
         self.settings_menu = bar.addMenu("&Paramètres")
@@ -317,6 +318,11 @@ class MainWindow(QMainWindow):
         path = choose_and_restore(self, self.db)
         if path:
             self._switch_to(path)
+
+    def closings(self) -> None:
+        from ui.closings import ClosingsDialog
+
+        ClosingsDialog(self.ctx, self).exec()
 
     def about(self) -> None:
         from ui.about import AboutDialog
