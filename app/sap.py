@@ -37,6 +37,7 @@ from app.billing.totals import vat_breakdown
 from app.errors import ValidationError
 from app.lookup import get_row
 from app.money import ZERO, format_amount, round_money
+from app.storage import write_file
 from models.clients import Client, ClientKind
 from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from models.payments import Allocation, Payment, PaymentMeans, PaymentStatus
@@ -217,7 +218,7 @@ def write_attestations(session: Session, year: Any, out_dir: Path) -> list[Path]
     written = []
     for attestation in attestations(session, year):
         path = out_dir / file_name(attestation)
-        path.write_bytes(attestation_pdf(session, attestation))
+        write_file(path, attestation_pdf(session, attestation))
         written.append(path)
     return written
 

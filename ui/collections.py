@@ -39,7 +39,7 @@ from app.i18n import _
 from app.money import format_amount
 from models.collections import DunningCode, ReminderChannel
 from ui.context import Tab, UiContext
-from ui.operations import show_error
+from ui.operations import show_error, write_or_say
 from ui.table import Column, RecordList
 
 AGED_COLUMNS = [
@@ -233,8 +233,7 @@ class CollectionsTab(Tab):
             except PropreoError as exc:
                 show_error(self, exc)
                 return
-            with open(path, "wb") as fh:
-                fh.write(data)
+            write_or_say(self, path, data)
 
     def send_emails(self) -> Any:
         from app.collections.mailing import send_reminder_emails

@@ -33,7 +33,7 @@ from app.i18n import _
 from app.money import format_amount
 from reports.control_pdf import render_control_pdf, write_control_xlsx
 from ui.context import Tab, UiContext
-from ui.operations import show_error
+from ui.operations import show_error, write_or_say
 from ui.table import Column, RecordList
 
 
@@ -242,8 +242,7 @@ class ControlPanel(QWidget):
         return self.ctx.query(control_report, self.period)
 
     def export_pdf(self, path: str) -> None:
-        with open(path, "wb") as fh:
-            fh.write(render_control_pdf(self._report()))
+        write_or_say(self, path, render_control_pdf(self._report()))
 
     def export_xlsx(self, path: str) -> None:
         write_control_xlsx(path, self._report())

@@ -7,6 +7,7 @@ GUI thread by the slots connected to those signals (Qt queues them across thread
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
@@ -158,3 +159,16 @@ def _database_of(parent: QWidget | None) -> object | None:
     window = parent.window() if parent is not None else None
     db = getattr(window, "db", None)
     return getattr(db, "path", None)
+
+
+def write_or_say(parent: QWidget | None, path: str | Path, data: bytes) -> bool:
+    """Write a file the user chose, whole or not at all; a full disk, read-only media or a
+    folder they may not write is said in a box (one French sentence). False then."""
+    from app.storage import write_file
+
+    try:
+        write_file(path, data)
+    except PropreoError as exc:
+        show_error(parent, exc)
+        return False
+    return True

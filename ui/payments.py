@@ -45,7 +45,7 @@ from models.payments import PaymentMeans
 from ui import choices
 from ui.context import Tab, UiContext
 from ui.forms import Field, FormWidget, error_label, save_cancel_buttons
-from ui.operations import show_error
+from ui.operations import show_error, write_or_say
 from ui.table import Column, RecordList
 
 ENTRY_FIELDS = [
@@ -472,8 +472,7 @@ class PaymentsTab(Tab):
             except PropreoError as exc:
                 show_error(self, exc)
                 return
-            with open(path, "wb") as handle:
-                handle.write(data)
+            write_or_say(self, path, data)
 
     def undo_selected_allocation(self, reason: str = "") -> None:
         allocation = self.allocations.current()

@@ -33,7 +33,7 @@ from app.payments.sepa_rules import (
 from app.payments.states import BATCH_WORKFLOW, MANDATE_WORKFLOW
 from ui.context import UiContext
 from ui.forms import Field, FormWidget
-from ui.operations import show_error
+from ui.operations import show_error, write_or_say
 from ui.table import Column, RecordList
 
 
@@ -50,9 +50,8 @@ def _save_bytes(
 ) -> str:
     if not path:
         path, _filter = QFileDialog.getSaveFileName(parent, title, name, pattern)
-    if path:
-        with open(path, "wb") as handle:
-            handle.write(data)
+    if path and not write_or_say(parent, path, data):
+        return ""
     return path
 
 

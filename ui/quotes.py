@@ -36,7 +36,7 @@ from ui.confirm import confirm
 from ui.context import Tab, UiContext
 from ui.down_payment import issue_down_payment
 from ui.followup_dialogs import ask_date
-from ui.operations import show_error
+from ui.operations import show_error, write_or_say
 from ui.quote_editor import QuoteEditor
 from ui.table import Column, RecordList
 
@@ -340,9 +340,11 @@ class QuotesTab(Tab):
             open_after = False
         render = reminder_letter_docx if path.lower().endswith(".docx") else reminder_letter_pdf
         try:
-            Path(path).write_bytes(self.ctx.query(render, quote_id, day))
-        except (PropreoError, OSError) as exc:
+            data = self.ctx.query(render, quote_id, day)
+        except PropreoError as exc:
             show_error(self, exc)
+            return None
+        if not write_or_say(self, path, data):
             return None
         quote = self._do(record_letter_reminder, quote_id, day)
         if quote is not None and open_after:
@@ -380,10 +382,10 @@ class QuotesTab(Tab):
         return self._do(uc.expire_quotes, self.today())
 
     def export_pdf(self, quote_id: int, path: str) -> None:
-        Path(path).write_bytes(self.ctx.query(quote_pdf, quote_id))
+        write_or_say(self, path, self.ctx.query(quote_pdf, quote_id))
 
     def export_docx(self, quote_id: int, path: str) -> None:
-        Path(path).write_bytes(self.ctx.query(quote_docx, quote_id))
+        write_or_say(self, path, self.ctx.query(quote_docx, quote_id))
 
     def _export_pdf(self, quote_id: int) -> None:
         path, _f = QFileDialog.getSaveFileName(self, _("Devis PDF"), "devis.pdf", "PDF (*.pdf)")

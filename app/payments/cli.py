@@ -8,6 +8,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from app.storage import write_file
+
 
 def _date(text: str) -> dt.date:
     try:
@@ -72,8 +74,7 @@ def cmd_sepa_export(args: argparse.Namespace) -> int:
         for (batch_id, reference, scheme, count, total), path in zip(ids, paths, strict=True):
             with db.read() as session:
                 xml = batch_xml(session, batch_id)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(xml)
+            write_file(path, xml)
             print(
                 f"Lot {reference} ({scheme}) : {count} prélèvement(s), {format_amount(total)} "
                 f"→ {path} (pain.008.001.02 validé)"
@@ -91,7 +92,7 @@ def cmd_sepa_prenotify(args: argparse.Namespace) -> int:
     with db.write() as session:
         ids = waiting_for_notice(session, args.date, args.facture or None)
         texts = renotify(session, ids, args.date) if ids else []
-    Path(args.out).write_text("\n".join(texts) + ("\n" if texts else ""), encoding="utf-8")
+    write_file(args.out, "\n".join(texts) + ("\n" if texts else ""))
     print(f"{len(texts)} pré-notification(s) pour le {args.date:%d/%m/%Y} dans {args.out}.")
     return EXIT_OK
 
@@ -133,8 +134,7 @@ def cmd_sepa_mandate(args: argparse.Namespace) -> int:
                 raise NotFoundError("Mandat SEPA « {rum} » introuvable.", rum=args.rum)
             data = mandate_pdf(session, mandate_id)
         path = Path(args.out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        write_file(path, data)
         print(f"Mandat {args.rum} → {path}")
     finally:
         db.dispose()

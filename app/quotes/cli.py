@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
+
+from app.storage import write_file
 
 
 def _date(text: str) -> dt.date:
@@ -97,7 +98,7 @@ def cmd_pdf(args: argparse.Namespace) -> int:
         if quote is None:
             raise NotFoundError("Devis « {number} » introuvable.", number=args.numero)
         data = quote_pdf(session, quote.id)
-    Path(args.out).write_bytes(data)
+    write_file(args.out, data)
     print(f"{args.out} écrit ({len(data)} octets).")
     return 0
 

@@ -15,6 +15,7 @@ from app.lookup import get_row
 from app.quotes.photos import files_dir_of, photo_path
 from app.quotes.quotes import get_quote, quote_totals
 from app.quotes.sheets import sheet_path
+from app.storage import write_file
 from app.users import user_name
 from models.catalog import VatRate
 from models.clients import Client, ClientKind, Site
@@ -134,5 +135,4 @@ def quote_pdf_file(session: Session, quote_id: int) -> Path:
     folder = files_dir_of(session) / "devis"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"Devis {quote.reference}.pdf"
-    path.write_bytes(quote_pdf(session, quote_id))
-    return path
+    return write_file(path, quote_pdf(session, quote_id))
