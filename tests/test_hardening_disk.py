@@ -234,3 +234,21 @@ def test_the_window_says_it_in_one_french_sentence(
     qtbot.waitUntil(lambda: len(said) == 2, timeout=180_000)
     assert said[1].startswith(f"warning:Disque plein : « {folder}/") and said[1].endswith(FULL)
     assert sorted(p.name for p in full_key.rglob("*")) == ["export", "remplissage"]
+
+
+def test_a_photo_onto_a_full_disk_leaves_no_file(full_key: Path) -> None:
+    """The photo and its thumbnail are written both or neither (no orphan file)."""
+    import io
+
+    from PIL import Image
+
+    from app.errors import StorageError
+    from app.quotes.photos import store_photo
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (200, 30, 30)).save(buffer, "JPEG")
+    with pytest.raises(StorageError) as refused:
+        store_photo(full_key / "fichiers", buffer.getvalue(), "IMG_2041.JPG")
+    assert str(refused.value).startswith(f"Disque plein : « {full_key / 'fichiers'}/photos/")
+    assert str(refused.value).endswith(FULL)
+    assert [p.name for p in full_key.rglob("*") if p.is_file()] == ["remplissage"]

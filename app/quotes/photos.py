@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.errors import NotFoundError, StateError, ValidationError
 from app.lookup import get_row
+from app.storage import FileBatch
 from models.clients import Site
 from models.quotes import PhotoTag, Quote, QuotePhoto, QuoteStatus
 
@@ -170,8 +171,9 @@ def store_photo(files_dir: Path, data: bytes, original_name: str) -> StoredImage
     stem = uuid.uuid4().hex
     storage = PurePosixPath(SUBDIR, stem + ext)
     thumb_name = PurePosixPath(SUBDIR, "thumbs", stem + ".jpg")
-    (files_dir / storage).write_bytes(payload)
-    (files_dir / thumb_name).write_bytes(thumb_bytes)
+    batch = FileBatch()  # the photo and its thumbnail, both or neither
+    batch.write(files_dir / storage, payload)
+    batch.write(files_dir / thumb_name, thumb_bytes)
     return StoredImage(
         storage_name=str(storage),
         thumb_name=str(thumb_name),
