@@ -362,7 +362,7 @@ def _split(row: _Row) -> list[_Row]:
     if row.height <= PAGE_ROOM or per_page < 1:
         return [row]
     chunks = [text[i : i + per_page] for i in range(0, len(text), per_page)]
-    blank = [[] for _ in row.cells[1:]]
+    blank: list[list[Any]] = [[] for _ in row.cells[1:]]
     pieces = []
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1

@@ -364,7 +364,7 @@ def _photos(doc: QuoteDocument, st: dict[str, Any], width: float) -> list[Any]:
     col = (width - 6 * mm) / 2
     rows: list[list[Any]] = [[_p("Avant", st["bold"]), _p("Après", st["bold"])]]
     for i in range(max(len(before), len(after))):
-        row = []
+        row: list[Any] = []
         for group in (before, after):
             if i < len(group):
                 p = group[i]

@@ -372,7 +372,8 @@ def _archived_rows(session: Session, invoice_ids: list[int]) -> dict[int, Archiv
         for row in session.scalars(
             select(ArchivedDocument).where(ArchivedDocument.invoice_id.in_(chunk))
         ):
-            rows.setdefault(row.invoice_id, row)
+            if row.invoice_id is not None:  # selected by invoice id
+                rows.setdefault(row.invoice_id, row)
     return rows
 
 

@@ -309,9 +309,7 @@ def create_batches(
 
 def batch_xml(session: Session, batch_id: int, cred: Creditor | None = None) -> bytes:
     """The pain.008.001.02 file of a batch (XSD-validated)."""
-    batch = session.get(SepaBatch, batch_id)
-    if batch is None:
-        raise NotFoundError("Lot de prélèvements introuvable (n° interne {id}).", id=batch_id)
+    batch = get_row(session, SepaBatch, batch_id, "Lot de prélèvements")
     cred = cred or creditor(session)
     lines = []
     for group in transactions(
@@ -366,9 +364,7 @@ def transactions(lines: list[SepaBatchLine]) -> list[list[SepaBatchLine]]:
 def confirm_batch(session: Session, batch_id: int, on: dt.date | None = None) -> SepaBatch:
     """The bank accepted the batch: each pending line becomes a payment allocated to its invoice."""
     require(session, "payments")
-    batch = session.get(SepaBatch, batch_id)
-    if batch is None:
-        raise NotFoundError("Lot de prélèvements introuvable (n° interne {id}).", id=batch_id)
+    batch = get_row(session, SepaBatch, batch_id, "Lot de prélèvements")
     BATCH_WORKFLOW.move(batch, SepaBatchStatus.CONFIRMED, ref=batch.reference)
     for line in batch.lines:
         if line.status != SepaLineStatus.PENDING:
@@ -389,26 +385,15 @@ def confirm_batch(session: Session, batch_id: int, on: dt.date | None = None) ->
         line.payment_id = payment.id
         BATCH_LINE_WORKFLOW.move(line, SepaLineStatus.PAID)
     batch.confirmed_on = on or batch.collection_date
-    audit.record(
-        session,
-        "sepa_batch",
-        batch.id,
-        "confirm",
-        f"Lot {batch.reference} confirmé : {batch.count} prélèvement(s) encaissé(s)",
-    )
-    session.flush()
-    for mandate_id in sorted({line.mandate_id for line in batch.lines}):
-        _count_collections(session, mandate_id, f"lot {batch.reference} confirmé")
-    return batch
+    summary = f"Lot {batch.reference} confirmé : {batch.count} prélèvement(s) encaissé(s)"
+    return _closed(session, batch, "confirm", summary, f"lot {batch.reference} confirmé")
 
 
 def cancel_batch(session: Session, batch_id: int, reason: str) -> SepaBatch:
     """The file was never sent or the bank refused it whole: its invoices are free again
     and its first collections stay first collections (nothing was counted on the mandates)."""
     require(session, "payments")
-    batch = session.get(SepaBatch, batch_id)
-    if batch is None:
-        raise NotFoundError("Lot de prélèvements introuvable (n° interne {id}).", id=batch_id)
+    batch = get_row(session, SepaBatch, batch_id, "Lot de prélèvements")
     BATCH_WORKFLOW.check(batch.status, SepaBatchStatus.CANCELLED, ref=batch.reference)
     reason = (reason or "").strip()
     if not reason:
@@ -418,17 +403,17 @@ def cancel_batch(session: Session, batch_id: int, reason: str) -> SepaBatch:
             BATCH_LINE_WORKFLOW.move(line, SepaLineStatus.CANCELLED)
             line.reject_reason = reason[:200]
     BATCH_WORKFLOW.move(batch, SepaBatchStatus.CANCELLED, ref=batch.reference)
-    audit.record(
-        session,
-        "sepa_batch",
-        batch.id,
-        "cancel",
-        f"Lot {batch.reference} annulé (non confirmé par la banque) : {reason}",
-    )
+    summary = f"Lot {batch.reference} annulé (non confirmé par la banque) : {reason}"
+    return _closed(session, batch, "cancel", summary, f"lot {batch.reference} annulé")
+
+
+def _closed(session: Session, batch: SepaBatch, action: str, summary: str, why: str) -> SepaBatch:
+    """Trace a batch confirmed or cancelled, then recount its mandates' collections (the
+    bank's confirmation counts; files made before that rule counted the export: recount)."""
+    audit.record(session, "sepa_batch", batch.id, action, summary)
     session.flush()
-    # Files made before counters moved only on confirmation counted the export: recount.
     for mandate_id in sorted({line.mandate_id for line in batch.lines}):
-        _count_collections(session, mandate_id, f"lot {batch.reference} annulé")
+        _count_collections(session, mandate_id, why)
     return batch
 
 

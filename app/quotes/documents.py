@@ -13,7 +13,7 @@ from app.company import get_company
 from app.documents.build import buyer_party, seller_party
 from app.lookup import get_row
 from app.quotes.photos import files_dir_of, photo_path
-from app.quotes.quotes import get_quote, quote_totals
+from app.quotes.quotes import get_quote, quote_terms, quote_totals
 from app.quotes.sheets import sheet_path
 from app.storage import write_file
 from app.users import user_name
@@ -85,13 +85,7 @@ def quote_document(session: Session, quote_id: int, *, with_annexes: bool = True
         )
         if site
         else (),
-        conditions=quote.conditions,
-        free_of_charge=quote.free_of_charge,
-        frequency=quote.frequency,
-        cadence=quote.cadence,
-        duration_hours=quote.duration_hours,
-        start_date=quote.start_date,
-        contract_months=quote.contract_months,
+        **quote_terms(quote),
         monthly=quote.kind == QuoteKind.CONTRACT,
         consumer=client.kind == ClientKind.PERSON,
         sap_declaration=_sap_declaration(session, company, client, quote),

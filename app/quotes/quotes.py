@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -341,6 +342,22 @@ def update_quote(session: Session, quote_id: int, form: QuoteForm) -> Quote:
     return quote
 
 
+# What a quote offers besides its lines, the same on its form and on its printed document.
+TERMS = (
+    "conditions",
+    "free_of_charge",
+    "frequency",
+    "cadence",
+    "duration_hours",
+    "start_date",
+    "contract_months",
+)
+
+
+def quote_terms(quote: Quote) -> dict[str, Any]:
+    return {name: getattr(quote, name) for name in TERMS}
+
+
 def form_of(quote: Quote, session: Session) -> QuoteForm:
     """The edit form of an existing quote (for the UI and revisions)."""
     rates = {v.id: v.code for v in session.scalars(select(VatRate))}
@@ -351,13 +368,7 @@ def form_of(quote: Quote, session: Session) -> QuoteForm:
         title=quote.title,
         quote_date=quote.quote_date,
         validity_date=quote.validity_date,
-        conditions=quote.conditions,
-        free_of_charge=quote.free_of_charge,
-        frequency=quote.frequency,
-        cadence=quote.cadence,
-        duration_hours=quote.duration_hours,
-        start_date=quote.start_date,
-        contract_months=quote.contract_months,
+        **quote_terms(quote),
         probability=quote.probability,
         include_photos=quote.include_photos,
         lines=[

@@ -270,12 +270,11 @@ _FR = re.compile(r"^(?:(\d{1,2})/)?(\d{1,2})/(\d{4})$")
 def parse_month(text: str) -> dt.date:
     """``2026-06``, ``06/2026``, ``2026-06-01``, ``01/06/2026``, ``2026-T2`` → first day."""
     raw = text.strip()
-    if m := _QUARTER.match(raw):
-        year = int(m.group(1) or m.group(4))
-        quarter = int(m.group(2) or m.group(3))
-        return dt.date(year, 3 * quarter - 2, 1)
     year: int | None = None
     month: int | None = None
+    if m := _QUARTER.match(raw):
+        quarter = int(m.group(2) or m.group(3))
+        return dt.date(int(m.group(1) or m.group(4)), 3 * quarter - 2, 1)
     if m := _ISO.match(raw):
         year, month = int(m.group(1)), int(m.group(2))
     elif m := _FR.match(raw):
