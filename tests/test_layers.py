@@ -73,3 +73,56 @@ def test_models_do_not_import_app_or_reports() -> None:
         if any(n.split(".")[0] in {"app", "reports", "ui"} for n in _imports(p))
     ]
     assert offenders == []
+
+
+# What ui/ may take from models/: enums and constant lists it shows or chooses from. Anything
+# else (tables, sessions, queries) goes through a use case in app/.
+UI_MAY_IMPORT_FROM_MODELS = {
+    "models.catalog": {"UNITS"},
+    "models.clients": {"ClientKind"},
+    "models.collections": {"DunningCode", "ReminderChannel"},
+    "models.contracts": {"ContractStatus", "Frequency", "Grouping", "Prorata", "Term"},
+    "models.costs": {"FREQUENCIES"},
+    "models.einvoicing": {"LifecycleCode", "ReceivedState"},
+    "models.invoices": {"InvoiceKind", "InvoiceStatus"},
+    "models.payments": {"PaymentMeans"},
+    "models.quotes": {"PhotoTag", "QuoteKind", "QuoteStatus"},
+    "models.revisions": {"NoticeKind"},
+    "models.schedules": {"FrequencyPeriod"},
+}
+
+
+def _models_names(path: Path) -> list[str]:
+    """« module.name » for every name ui/ takes from models/ (``import models.x`` → « models.x »)."""
+    taken = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            taken += [a.name for a in node.names if a.name.split(".")[0] == "models"]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "models":
+            taken += [f"{node.module}.{a.name}" for a in node.names]
+    return taken
+
+
+def test_ui_takes_only_listed_enums_from_models() -> None:
+    allowed = {f"{m}.{n}" for m, names in UI_MAY_IMPORT_FROM_MODELS.items() for n in names}
+    offenders = [
+        f"{p.name}: {name}"
+        for p in _python_files("ui")
+        for name in _models_names(p)
+        if name not in allowed
+    ]
+    assert offenders == []
+
+
+def test_the_listed_names_are_constants_not_tables() -> None:
+    import importlib
+
+    from models.base import Base
+
+    tables = [
+        f"{m}.{n}"
+        for m, names in UI_MAY_IMPORT_FROM_MODELS.items()
+        for n in names
+        if isinstance(obj := getattr(importlib.import_module(m), n), type) and issubclass(obj, Base)
+    ]
+    assert tables == []
