@@ -43,6 +43,7 @@ def test_down_payment_then_final_invoice(session: Session, company: object) -> N
     dp = create_down_payment_invoice(
         session, quote_id=quote.id, percent="30", issue_date=D(2026, 3, 10)
     )
+    issue_invoices(session, [dp.id])
     # Its own invoice, with VAT, in the normal invoice numbering.
     assert dp.kind == InvoiceKind.DOWN_PAYMENT and dp.status == InvoiceStatus.ISSUED
     assert dp.number == "FA2026-00001" and dp.series_code == "invoice"
@@ -120,6 +121,7 @@ def test_fec_of_the_final_invoice_books_the_deduction(
     dp = create_down_payment_invoice(
         session, quote_id=quote.id, amount_ht="200", issue_date=D(2026, 3, 10)
     )
+    issue_invoices(session, [dp.id])
     final = create_draft_invoice(
         session, client.id, [DraftLine(description="Travaux", quantity="1", unit_price="1000")],
         issue_date=D(2026, 4, 30),

@@ -30,7 +30,7 @@ from app.billing.runs import issue_period, run_month
 from app.db import Database
 from app.documents.build import build_document
 from app.documents.render import validate_many
-from app.payments.down_payments import create_down_payment_invoice
+from app.payments.down_payments import issue_down_payment_invoice
 from app.quotes import quotes as uq
 from models.clients import Client
 from models.company import IssuedNumber, NumberSeries
@@ -101,9 +101,12 @@ def _down_payment_on_accepted_quote(db: Database, client_id: int) -> str:
         quote_id = uq.create_quote(s, form).id
         uq.send_quote(s, quote_id, D(2026, 11, 20))
         uq.accept_quote(s, quote_id, D(2026, 11, 25))
-        return create_down_payment_invoice(
-            s, quote_id=quote_id, percent="30", issue_date=D(2026, 12, 7)
-        ).number
+    # As the Devis tab issues it: saved, checked outside any write, then numbered.
+    issued = issue_down_payment_invoice(
+        db, quote_id=quote_id, percent="30", issue_date=D(2026, 12, 7)
+    )
+    assert issued is not None
+    return issued.number
 
 
 def test_demo_and_edge_firms_issue_only_valid_gapless_documents(demo_db: Database) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.billing.credit_notes import create_credit_note
+from app.billing.credit_notes import issue_credit_note
 from app.billing.invoices import DraftLine, create_draft_invoice
 from app.billing.issuing import issue_invoices
 from app.billing.ledger_rows import invoice_balances
@@ -50,9 +50,7 @@ def test_balance_of_invoices_less_credit_notes_per_client(db: Database) -> None:
         line_id = s.scalars(
             select(InvoiceLine.id).where(InvoiceLine.invoice_id == invoice_id)
         ).first()
-        create_credit_note(
-            s, invoice_id, issue_date=D(2026, 3, 2), amounts={line_id: "100.00"}, issue=True
-        )
+    issue_credit_note(db, invoice_id, issue_date=D(2026, 3, 2), amounts={line_id: "100.00"})
     with db.read() as s:
         # 2 685,67 € TTC invoiced, less a credit note of 100 € HT + 20 % VAT.
         assert invoice_balances(s, [client_id]) == {client_id: Decimal("2565.67")}

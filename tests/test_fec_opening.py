@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.billing.credit_notes import create_credit_note
+from app.billing.issuing import issue_invoices
 from app.db import Database
 from app.documents.accounting import export_fec, export_sales_journal
 from app.payments.accounting import generated_code
@@ -142,19 +143,22 @@ def test_credit_notes_are_lettered_with_the_invoice_they_cite(
     partly = issue_invoice(session, client, "1440.00", D(2026, 3, 31))
     line_id = partly.lines[0].id
     note = create_credit_note(
-        session, partly.id, issue_date=D(2026, 4, 10), amounts={line_id: "120"}, issue=True
+        session, partly.id, issue_date=D(2026, 4, 10), amounts={line_id: "120"}
     )
+    issue_invoices(session, [note.id])
     pay(session, client.id, D(2026, 4, 30), "1296.00", partly.id)
     # Cancelled by a full credit note, never paid.
     cancelled = issue_invoice(session, client, "240.00", D(2026, 5, 31))
-    full = create_credit_note(session, cancelled.id, issue_date=D(2026, 6, 5), issue=True)
+    full = create_credit_note(session, cancelled.id, issue_date=D(2026, 6, 5))
+    issue_invoices(session, [full.id])
     # Credited only after being paid in full: the payment letters the invoice, the credit
     # note stays open (the firm owes the client 60,00).
     late = issue_invoice(session, client, "360.00", D(2026, 6, 30))
     pay(session, client.id, D(2026, 7, 10), "360.00", late.id)
     after = create_credit_note(
-        session, late.id, issue_date=D(2026, 7, 20), amounts={late.lines[0].id: "50"}, issue=True
+        session, late.id, issue_date=D(2026, 7, 20), amounts={late.lines[0].id: "50"}
     )
+    issue_invoices(session, [after.id])
     # Partly credited, nothing paid yet: partial lettering of the two documents.
     pending = issue_invoice(session, client, "480.00", D(2026, 7, 31))
     small = create_credit_note(
@@ -162,8 +166,8 @@ def test_credit_notes_are_lettered_with_the_invoice_they_cite(
         pending.id,
         issue_date=D(2026, 8, 3),
         amounts={pending.lines[0].id: "100"},
-        issue=True,
     )
+    issue_invoices(session, [small.id])
 
     rows = fec_rows(session, 2026, tmp_path)
     assert_sound(rows)
@@ -371,6 +375,7 @@ def test_down_payment_carried_on_4191_until_deducted(
     down = create_down_payment_invoice(
         session, quote_id=quote.id, amount_ht="200", issue_date=D(2025, 11, 10)
     )
+    issue_invoices(session, [down.id])
     pay(session, client.id, D(2025, 11, 20), "240.00", down.id)
     final = create_draft_invoice(
         session, client.id, [DraftLine(description="Travaux", quantity="1", unit_price="1000")],

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import clock
-from app.billing.credit_notes import create_credit_note
+from app.billing.credit_notes import create_credit_note, issue_credit_note
 from app.billing.invoices import DraftLine, create_draft_invoice, update_draft_invoice
 from app.billing.issue_dates import check_run_date, default_issue_date
 from app.billing.issuing import issue_invoices
@@ -61,12 +61,12 @@ def test_december_run_on_7_december_is_dated_today_not_31_december(
         )
     assert dates == {TODAY}
     # A one-off credit note of the same day is still possible afterwards.
-    with demo_db.write() as session:
+    with demo_db.read() as session:
         invoice = session.scalar(select(Invoice).where(Invoice.number == result["numbers"][0]))
-        note = create_credit_note(
-            session, invoice.id, issue_date=TODAY, reason="Geste commercial", issue=True
-        )
-        assert (note.status, note.issue_date) == (InvoiceStatus.ISSUED, TODAY)
+    note = issue_credit_note(demo_db, invoice.id, issue_date=TODAY, reason="Geste commercial")
+    with demo_db.read() as session:
+        note_row = session.get(Invoice, note.id)
+        assert (note_row.status, note_row.issue_date) == (InvoiceStatus.ISSUED, TODAY)
 
 
 def test_a_past_month_is_dated_its_last_day(demo_db: Database) -> None:
@@ -131,9 +131,7 @@ def test_every_issuing_path_refuses_a_date_after_today(demo_db: Database) -> Non
     line = DraftLine(description="Vitrerie exceptionnelle", quantity="1", unit_price="120")
     attempts = {
         "manual": lambda s: create_draft_invoice(s, client_id, [line], issue_date=tomorrow),
-        "credit note": lambda s: create_credit_note(
-            s, invoice_id, issue_date=tomorrow, reason="x", issue=True
-        ),
+        "credit note": lambda s: create_credit_note(s, invoice_id, issue_date=tomorrow, reason="x"),
         "down-payment": lambda s: create_down_payment_invoice(
             s, quote_id=quote_id, percent="30", issue_date=tomorrow
         ),

@@ -211,8 +211,8 @@ def test_credit_notes_full_partial_and_never_beyond_what_remains(db: Database) -
             issue_date=D(2026, 4, 2),
             amounts={first_line.id: "100"},
             reason="Geste commercial",
-            issue=True,
         )
+        issue_invoices(s, [partial.id])
         assert partial.number == "AV2026-00001"
         assert "FA2026-00001 du 31/03/2026" in partial.title
         assert (partial.total_ht, partial.total_ttc) == (Decimal("100.00"), Decimal("120.00"))
@@ -220,7 +220,8 @@ def test_credit_notes_full_partial_and_never_beyond_what_remains(db: Database) -
             create_credit_note(
                 s, invoice.id, issue_date=D(2026, 4, 3), amounts={first_line.id: "558.07"}
             )
-        full = create_credit_note(s, invoice.id, issue_date=D(2026, 4, 3), issue=True)
+        full = create_credit_note(s, invoice.id, issue_date=D(2026, 4, 3))
+        issue_invoices(s, [full.id])
         assert full.number == "AV2026-00002"
         assert full.total_ht == invoice.total_ht - Decimal("100.00")
         assert all(c.remaining == 0 for c in creditable_lines(s, invoice.id))

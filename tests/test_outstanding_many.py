@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import ledger
 from app.billing.credit_notes import create_credit_note
+from app.billing.issuing import issue_invoices
 from app.db import Database
 from app.ledger import client_ledger, outstanding, outstanding_many
 from app.payments.allocation import undo_allocation
@@ -65,7 +66,8 @@ def test_reject_writeoff_gain_credit_note_and_undone_allocation(
     assert gain.excess_writeoff == E("0.02") and gain.allocations[0].invoice_id == second.id
     # A full credit note on a third invoice.
     third = issue_invoice(session, client, "120.00", D(2026, 3, 31))
-    create_credit_note(session, third.id, issue_date=D(2026, 4, 2), reason="Erreur", issue=True)
+    note = create_credit_note(session, third.id, issue_date=D(2026, 4, 2), reason="Erreur")
+    issue_invoices(session, [note.id])
     # A payment whose allocation is undone, then rejected by the bank (as a SEPA reject does).
     rejected = record_payment(
         session,

@@ -527,6 +527,7 @@ def test_save_site_cadencier_replaces_lines_and_validates(session: Session, worl
 def test_down_payment_of_the_quote_is_deducted_when_the_job_is_invoiced(
     session: Session, world
 ) -> None:  # type: ignore[no-untyped-def]
+    from app.billing.issuing import issue_invoices
     from app.payments.down_payments import create_down_payment_invoice
 
     client, site = world
@@ -536,6 +537,7 @@ def test_down_payment_of_the_quote_is_deducted_when_the_job_is_invoiced(
     dp = create_down_payment_invoice(
         session, quote_id=quote.id, percent="30", issue_date=dt.date(2026, 9, 4)
     )
+    issue_invoices(session, [dp.id])
     assert dp.total_ttc == D("243.90")
     planning.mark_done(session, quote.jobs[0].id, dt.date(2026, 9, 10))
     final = invoicing.invoice_job(session, quote.jobs[0].id, dt.date(2026, 9, 11))

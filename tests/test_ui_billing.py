@@ -79,8 +79,11 @@ def test_run_review_issue_and_view_on_the_demo_firm(
     assert "dépasse" in dialog.error.text()
     dialog.set_amount(0, "10")
     dialog.date.setDate(D(2026, 10, 31))
+    seen: list[str] = []
+    answer(ACCEPT, seen=seen)  # the confirmation says what will be numbered
     dialog.save()
     assert dialog.note_number and dialog.note_number.startswith("AV2026-")
+    assert f"Avoirs : 1 ({dialog.note_number})" in seen[0]
     # Rerunning the month creates nothing.
     tab.start_run()
     qtbot.waitUntil(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.db import Database
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 from models.quotes import Quote
+from tests.dialogs import ACCEPT, answer
 from ui.main_window import MainWindow
 
 DAY = dt.date(2026, 9, 2)
@@ -39,6 +40,8 @@ def test_down_payment_from_an_accepted_quote(
 
     told: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: told.append(text))
+    seen: list[str] = []
+    answer(ACCEPT, seen=seen)  # the confirmation says what will be numbered
     invoice = tab.down_payment(quote_id, "30 %")
     assert invoice is not None
 
@@ -58,6 +61,7 @@ def test_down_payment_from_an_accepted_quote(
             "(Nettoyage approfondi des salles de soins)"
         )
         assert line.revenue_account == "419100"
+    assert f"Factures : 1 ({dp.number})" in seen[0]
     assert told and told[0].startswith(f"Facture d'acompte {dp.number} émise : 127,44")
 
     # An amount beyond the quote is refused in French, nothing issued.

@@ -27,11 +27,12 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app.billing import queries
-from app.billing.credit_notes import create_credit_note, creditable_lines
+from app.billing.credit_notes import creditable_lines, issue_credit_note
 from app.billing.invoices import DraftLine, create_draft_invoice, update_draft_invoice
 from app.errors import PropreoError
 from app.i18n import _
 from app.money import format_amount
+from ui.confirm import confirm
 from ui.context import UiContext
 from ui.forms import error_label
 from ui.invoice_lines import LABEL, PRICE, QUANTITY, InvoiceLinesTable
@@ -185,18 +186,24 @@ class CreditNoteDialog(QDialog):
                 if self.grid.item(r, 3).text().strip()
             }
         try:
-            note = self.ctx.call(
-                create_credit_note,
+            # Saved as a draft, checked outside any write, then numbered once confirmed.
+            note = issue_credit_note(
+                self.ctx.db,
                 self.invoice_id,
                 issue_date=self.date.date().toPython(),
                 amounts=amounts,
                 reason=self.reason.text(),
-                issue=True,
-                topic="billing",
+                confirm=lambda preview: confirm(
+                    self, _("Émettre l'avoir"), preview.text(), _("Émettre l'avoir")
+                ),
             )
         except PropreoError as exc:
             self.error.setText(str(exc))
+            self.ctx.bus.changed.emit("billing")  # a refused credit note stays a draft
             return
+        if note is None:
+            return
+        self.ctx.bus.changed.emit("billing")
         self.note_number = note.number
         self.accept()
 

@@ -1,7 +1,7 @@
 """« Acompte… »: a down-payment invoice asked on an accepted quote.
 
 The user types a share of the quote (« 30 % ») or an amount HT (« 450 », « 1 250,50 € »);
-the invoice is issued at once in the normal numbering (app.payments.down_payments) and the
+the invoice is issued, once confirmed, in the normal numbering (app.payments.down_payments) and the
 final invoice made from the quote deducts it. (Contracts get no button: the month-end run
 does not deduct down-payments yet, so a contract's down-payment would never be deducted.)
 """
@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 from app.errors import PropreoError
 from app.i18n import _
 from app.money import format_amount
-from app.payments.down_payments import create_down_payment_invoice
+from app.payments.down_payments import issue_down_payment_invoice
+from ui.confirm import confirm
 from ui.context import UiContext
 from ui.operations import show_error
 
@@ -48,16 +49,23 @@ def issue_down_payment(
         if not ok or not text.strip():
             return None
     try:
-        invoice = ctx.call(
-            create_down_payment_invoice,
+        # Saved as a draft, checked outside any write, then numbered once confirmed.
+        invoice = issue_down_payment_invoice(
+            ctx.db,
             issue_date=day,
             quote_id=quote_id,
-            topic="billing",
+            confirm=lambda preview: confirm(
+                parent, _("Facture d'acompte"), preview.text(), _("Émettre la facture")
+            ),
             **parse_share(text),
         )
     except PropreoError as exc:
+        ctx.bus.changed.emit("billing")  # a refused invoice stays a draft
         show_error(parent, exc)
         return None
+    if invoice is None:
+        return None
+    ctx.bus.changed.emit("billing")
     QMessageBox.information(
         parent,
         _("Facture d'acompte"),

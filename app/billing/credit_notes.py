@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from app import users
 from app.billing.invoices import DraftLine, create_draft_invoice, get_invoice
-from app.billing.issuing import issue_invoices
+from app.billing.issue_new import Confirm, Issued, issue_new
+from app.db import Database
 from app.errors import StateError, ValidationError
 from app.money import ZERO, round_money, to_decimal
 from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
@@ -85,12 +86,12 @@ def create_credit_note(
     issue_date: dt.date,
     amounts: dict[int, Decimal | str] | None = None,
     reason: str = "",
-    issue: bool = False,
 ) -> Invoice:
-    """A credit note for invoice ``invoice_id``.
+    """A draft credit note for invoice ``invoice_id`` (issued like any draft; from a
+    dialog or the CLI: :func:`issue_credit_note`).
 
     ``amounts`` maps original line id → amount HT to credit (positive); ``None`` credits
-    everything that remains (full credit note). With ``issue`` it is numbered at once.
+    everything that remains (full credit note).
     """
     users.require(session, "credit_note")
     invoice = get_invoice(session, invoice_id)
@@ -161,6 +162,25 @@ def create_credit_note(
         period_start=invoice.period_start,
         period_end=invoice.period_end,
     )
-    if issue:
-        issue_invoices(session, [note.id])
     return note
+
+
+def issue_credit_note(
+    database: Database,
+    invoice_id: int,
+    *,
+    issue_date: dt.date,
+    amounts: dict[int, Decimal | str] | None = None,
+    reason: str = "",
+    confirm: Confirm | None = None,
+) -> Issued | None:
+    """The credit-note use case of the dialog and the CLI: saved as a draft, checked
+    outside any write, then numbered (:mod:`app.billing.issue_new`); None when the user
+    declines the confirmation."""
+
+    def make(session: Session) -> Invoice:
+        return create_credit_note(
+            session, invoice_id, issue_date=issue_date, amounts=amounts, reason=reason
+        )
+
+    return issue_new(database, make, confirm=confirm)

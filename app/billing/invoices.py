@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import audit, users
 from app.billing import vat_rules
-from app.billing.issue_dates import check_not_future, check_service_period
+from app.billing.issue_dates import check_not_future, check_open_months, check_service_period
 from app.billing.totals import compute_totals
 from app.errors import NotFoundError, StateError, ValidationError
 from app.money import (
@@ -262,6 +262,7 @@ def create_draft_invoice(
     if not lines:
         raise ValidationError("Lignes", "Une facture doit comporter au moins une ligne.")
     check_not_future(issue_date)
+    check_open_months(session, [issue_date])
     check_service_period(period_start, period_end)
     _check_site(session, client, site_id)
     resolver = LineResolver(session)
@@ -338,6 +339,7 @@ def update_draft_invoice(
         raise ValidationError("Lignes", "Une facture doit comporter au moins une ligne.")
     if issue_date is not None:
         check_not_future(issue_date)
+        check_open_months(session, [issue_date])
     if service is not None:
         check_service_period(service[1], service[2])
         _check_site(session, session.get(Client, invoice.client_id), service[0])

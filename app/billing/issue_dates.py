@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.errors import ConfirmationRequired, ValidationError
+from models.closings import MonthClosing
 
 FIELD = "Date d'émission"
 
@@ -35,6 +40,26 @@ def check_not_future(day: dt.date, *, today: dt.date | None = None, field: str =
             today=f"{today:%d/%m/%Y}",
         )
     return day
+
+
+def check_open_months(session: Session, days: Iterable[dt.date], *, field: str = FIELD) -> None:
+    """Refuse a date in a month closed by ``propreo cloture`` (app.closings): its signed
+    chain head is final, no document may be dated in it any more."""
+    periods = sorted({f"{day:%Y-%m}" for day in days})
+    if not periods:
+        return
+    closed = session.scalars(
+        select(MonthClosing.period)
+        .where(MonthClosing.period.in_(periods))
+        .order_by(MonthClosing.period)
+    ).first()
+    if closed is not None:
+        raise ValidationError(
+            field,
+            "Le mois {month} est clôturé : aucune facture ni aucun avoir ne peut plus y être "
+            "daté. Datez le document d'aujourd'hui (ou d'un mois non clôturé).",
+            month=f"{closed[5:7]}/{closed[:4]}",
+        )
 
 
 def default_issue_date(period: str, *, today: dt.date | None = None) -> dt.date:

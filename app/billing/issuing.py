@@ -32,7 +32,7 @@ from app.billing.chain import (
     content_hash_values,
 )
 from app.billing.draft_checks import confirm_checked
-from app.billing.issue_dates import FIELD
+from app.billing.issue_dates import FIELD, check_open_months
 from app.billing.records import client_records
 from app.billing.states import INVOICE_WORKFLOW
 from app.company_snapshot import freeze_logo, seller_snapshot
@@ -426,6 +426,7 @@ def issue_invoices(
     today = clock.today()  # nothing dated after today is numbered (app.billing.issue_dates)
     for invoice in invoices:
         _check_issuable(invoice, clients[invoice.client_id], lines_of.get(invoice.id, []), today)
+    check_open_months(session, {i.issue_date for i in invoices})  # app.closings
     # Validated before numbering: the drafts' checks must match what is issued now.
     confirm_checked(session, [i.id for i in invoices])
     assigned: dict[int, Number] = {}

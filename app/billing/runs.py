@@ -26,7 +26,7 @@ from app.billing import vat_rules
 from app.billing.contracts import contract_spec
 from app.billing.corrected import citation, corrected_invoices
 from app.billing.invoices import DraftLine, LineResolver
-from app.billing.issue_dates import check_run_date, default_issue_date
+from app.billing.issue_dates import check_open_months, check_run_date, default_issue_date
 from app.billing.issuing import issue_invoices, legal_problems
 from app.billing.plan import Billed, DueItem, due_items, parse_period
 from app.billing.records import client_records
@@ -294,6 +294,7 @@ def run_month(
     """
     first, last = _check_period(period)
     issue_date = check_run_date(issue_date or default_issue_date(period), period, advance=advance)
+    check_open_months(session, [issue_date])
     result = RunResult(period=period)
     contracts = _load_contracts(session, last, contract_ids)
     billed_by_line: dict[int, dict[tuple[int, dt.date], Billed]] = defaultdict(dict)

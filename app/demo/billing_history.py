@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.billing.credit_notes import create_credit_note
+from app.billing.issuing import issue_invoices
 from app.billing.runs import issue_period, run_month
 from models.invoices import Invoice, InvoiceStatus
 
@@ -63,22 +64,22 @@ def load(session: Session, ctx: Any) -> None:
         if period == "2026-04" and "OFF1" in contracts:
             invoice = _invoice_of(session, contracts["OFF1"], dt.date(2026, 3, 1))
             if invoice is not None:
-                create_credit_note(
+                note = create_credit_note(
                     session,
                     invoice.id,
                     issue_date=dt.date(2026, 4, 10),
                     amounts={invoice.lines[0].id: Decimal("150.00")},
                     reason="Geste commercial : prestation du 12 mars non réalisée",
-                    issue=True,
                 )
+                issue_invoices(session, [note.id])
         if period == "2026-07" and "HOTL" in contracts:
             invoice = _invoice_of(session, contracts["HOTL"], dt.date(2026, 6, 1))
             if invoice is not None:
-                create_credit_note(
+                note = create_credit_note(
                     session,
                     invoice.id,
                     issue_date=dt.date(2026, 7, 3),
                     reason="Facture adressée par erreur : annulation totale",
-                    issue=True,
                 )
+                issue_invoices(session, [note.id])
     session.flush()

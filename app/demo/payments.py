@@ -171,6 +171,7 @@ def _down_payment(session: Session) -> None:
         from models.quotes import Quote, QuoteKind, QuoteStatus
     except ImportError:  # pragma: no cover - quotes module absent
         return
+    from app.billing.issuing import issue_invoices
     from app.payments.down_payments import create_down_payment_invoice
 
     quote = session.scalar(
@@ -199,6 +200,7 @@ def _down_payment(session: Session) -> None:
             invoice = create_down_payment_invoice(
                 session, quote_id=quote.id, percent="30", issue_date=day
             )
+            issue_invoices(session, [invoice.id])
     except PropreoError:  # e.g. the quote's client lacks legal data: no down-payment shown
         return
     record_payment(

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
 from app.billing.invoices import DraftLine, create_draft_invoice, get_invoice
-from app.billing.issuing import issue_invoices
+from app.billing.issue_new import Confirm, Issued, issue_new
+from app.db import Database
 from app.errors import NotFoundError, StateError, ValidationError
 from app.money import ZERO, format_amount, round_money, to_decimal
 from app.users import require
@@ -91,9 +93,9 @@ def create_down_payment_invoice(
     percent: str | Decimal | None = None,
     amount_ht: str | Decimal | None = None,
     vat_rate_id: int | None = None,
-    issue: bool = True,
 ) -> Invoice:
-    """A down-payment invoice on a quote or a contract (issued at once unless ``issue`` False)."""
+    """A draft down-payment invoice on a quote or a contract (issued like any draft; from
+    a dialog or the CLI: :func:`issue_down_payment_invoice`)."""
     require(session, "issue_invoice")
     quote = session.get(Quote, quote_id) if quote_id else None
     contract = session.get(Contract, contract_id) if contract_id else None
@@ -157,9 +159,19 @@ def create_down_payment_invoice(
         )
     )
     session.flush()
-    if issue:
-        issue_invoices(session, [invoice.id])
     return invoice
+
+
+def issue_down_payment_invoice(
+    database: Database, *, confirm: Confirm | None = None, **values: Any
+) -> Issued | None:
+    """The down-payment use case of the dialog and the CLI: the invoice
+    :func:`create_down_payment_invoice` makes from ``values``, saved as a draft, checked
+    outside any write, then numbered (:mod:`app.billing.issue_new`); None when the user
+    declines the confirmation."""
+    return issue_new(
+        database, lambda session: create_down_payment_invoice(session, **values), confirm=confirm
+    )
 
 
 def deduct(
