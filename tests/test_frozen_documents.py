@@ -24,6 +24,7 @@ from app.documents.build import build_document
 from app.documents.render import render_one
 from models.clients import Client, ClientKind
 from models.company import CompanySettings
+from models.contracts import Contract
 from models.invoices import Invoice, InvoiceLine, InvoiceStatus
 from models.payments import SepaMandate
 from reports.facturx import build_cii_xml
@@ -240,3 +241,44 @@ def test_an_older_snapshot_prints_the_values_frozen_by_the_migration(
     after = _produce(demo_db, ids)
     assert [(d, t, x) for d, t, x in after] == [(d, t, x) for d, t, x in before]
     assert "FR99ZZZ999999" not in "\n".join(t for _d, t, _x in after)
+
+
+def test_contract_code_and_syndic_address_print_as_frozen(db: Database) -> None:
+    """BT-12 (the contract, and the client's own reference) and the syndic's mailing address
+    under « c/o » were read live: a renamed reference or a syndic that moved changed the
+    reprint of an invoice issued before."""
+    from tests import billing_fixtures as bf
+
+    with db.write() as s:
+        bf.firm(s)
+        syndic = bf.client(
+            s, code="FONC001", kind=ClientKind.MANAGER, name="Foncia Lyon",
+            street="12 rue de la République", postcode="69002", city="Lyon",
+        )  # fmt: skip
+        condo = bf.client(
+            s, code="SDCLIL", kind=ClientKind.CONDOMINIUM, name="Résidence Les Lilas",
+            siren="", street="3 rue des Lilas", postcode="69003", city="Lyon",
+            manager_id=syndic.id,
+        )  # fmt: skip
+        contract = bf.three_line_contract(s, condo)
+        contract.reference = "MARCHE-2026-04"
+        contract_id, syndic_id = contract.id, syndic.id
+    with clock.pinned(D(2026, 12, 7)), db.write() as s:
+        run_month(s, "2026-01")
+        (number,) = issue_period(s, "2026-01")
+        invoice_id = s.scalar(select(Invoice.id).where(Invoice.number == number))
+    before = _produce(db, [invoice_id])
+    doc = before[0][0]
+    assert doc.contract_reference == "CT00001 (MARCHE-2026-04)"
+    assert doc.buyer.address_lines == (
+        "SDC Résidence Les Lilas, 3 rue des Lilas, 69003 Lyon",
+        "c/o Foncia Lyon",
+        "12 rue de la République",
+        "69002 LYON",
+    )
+    with db.write() as s:
+        s.get(Contract, contract_id).reference = "AVENANT-2027"
+        syndic = s.get(Client, syndic_id)
+        syndic.street, syndic.postcode, syndic.city = "8 quai Saint-Vincent", "69001", "Lyon"
+    after = _produce(db, [invoice_id])
+    assert after == before

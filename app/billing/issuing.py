@@ -43,8 +43,9 @@ from app.numbering import Number, next_numbers
 from app.progress import Progress
 from app.terms import PaymentTerms
 from models.audit import AuditEvent
-from models.clients import Client, Site
+from models.clients import Client, ClientKind, Site
 from models.company import CompanySettings
+from models.contracts import Contract
 from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 
 # Columns that may still change on an issued invoice (bookkeeping only).
@@ -148,10 +149,16 @@ _SNAPSHOT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def client_snapshot(
-    client: Client, site: Site | Any | None, mandate: tuple[str, str] | None = None
+    client: Client,
+    site: Site | Any | None,
+    mandate: tuple[str, str] | None = None,
+    contract: str = "",
 ) -> str:
-    """The buyer as the document shows it, frozen at issue: identity, address, its payment
-    terms and, for a direct debit, the mandate announced (RUM, debtor IBAN)."""
+    """The buyer as the document shows it, frozen at issue: identity, address (for a
+    copropriété, its syndic's mailing address too), its payment terms, for a direct debit
+    the mandate announced (RUM, debtor IBAN), and the contract cited (BT-12)."""
+    from app.addressing import postal_address
+
     data = {
         "code": client.code,
         "name": client.name,
@@ -175,6 +182,10 @@ def client_snapshot(
     }
     if mandate is not None:
         data["mandate"] = {"rum": mandate[0], "iban": mandate[1]}
+    if client.kind == ClientKind.CONDOMINIUM and client.manager_id and client.manager:
+        data["manager_address"] = postal_address(client)
+    if contract:
+        data["contract_reference"] = contract
     if site is not None:
         data["site"] = {
             "code": site.code,
@@ -210,6 +221,25 @@ def _mandates(
     ):
         active.setdefault(client_id, (rum, iban))
     return {i: active[c] for i, c in debited.items() if c in active}
+
+
+def contract_reference(code: str, reference: str) -> str:
+    """BT-12: the contract code, and the client's own reference when it gave one."""
+    return f"{code} ({reference})" if reference else code
+
+
+def _contract_references(session: Session, invoices: list[Any]) -> dict[int, str]:
+    """Contract id → its BT-12 text, for the contracts these invoices cite."""
+    ids = sorted({i.contract_id for i in invoices if i.contract_id})
+    return {
+        row.id: contract_reference(row.code, row.reference)
+        for start in range(0, len(ids), 500)
+        for row in session.execute(
+            select(Contract.id, Contract.code, Contract.reference).where(
+                Contract.id.in_(ids[start : start + 500])
+            )
+        )
+    }
 
 
 def _last_hash(session: Session) -> tuple[int, str]:
@@ -437,6 +467,7 @@ def issue_invoices(
         taken = next_numbers(session, series_code, issue_date, ids_, doc_type=kind)
         assigned.update(zip(ids_, taken, strict=True))
     mandates = _mandates(session, invoices, clients)
+    contracts = _contract_references(session, invoices)
     terms_of: dict[int, PaymentTerms] = {}
     for n, invoice in enumerate(invoices, 1):
         client = clients[invoice.client_id]
@@ -452,7 +483,9 @@ def issue_invoices(
             "due_date": issued_due_date(invoice, terms),
             "payment_terms": terms.label(),
             "payment_means": invoice.payment_means or client.payment_means,
-            "client_snapshot": client_snapshot(client, site, mandates.get(invoice.id)),
+            "client_snapshot": client_snapshot(
+                client, site, mandates.get(invoice.id), contracts.get(invoice.contract_id, "")
+            ),
             "seller_snapshot": seller,
             "issued_at": now,
             "issued_by_id": user_id,

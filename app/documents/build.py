@@ -197,7 +197,8 @@ def buyer_party(client: Client, snapshot: str = "") -> Party:
         manager = s.data.get("manager") or (client.manager.name if client.manager else "")
         if manager:
             lines.append(f"c/o {manager}")
-            lines += postal_address(client)  # the syndic's current mailing address
+            # the syndic's mailing address frozen at issue (older documents: today's)
+            lines += s.data.get("manager_address") or postal_address(client)
         else:
             lines += address.lines()
         name = heading
@@ -395,7 +396,8 @@ def build_document(
         else None,
         purchase_order=invoice.purchase_order
         or _frozen(invoice).get("chorus_commitment", client.chorus_commitment),
-        contract_reference=_contract_reference(session, invoice.contract_id),
+        contract_reference=_frozen(invoice).get("contract_reference")
+        or _contract_reference(session, invoice.contract_id),
         original_number=origin.number or "" if origin else "",
         original_date=origin.issue_date if origin else None,
         prepaid=invoice.prepaid_total or ZERO,
@@ -426,15 +428,15 @@ def _sap_mentions(invoice: Invoice, values: dict[str, Any], client: Client) -> t
 
 
 def _contract_reference(session: Session, contract_id: int | None) -> str:
-    """BT-12: the contract code (and the client's own reference when it gave one)."""
+    """BT-12 of a draft (or of a document issued before it was frozen): the contract code
+    and the client's own reference when it gave one, as they are today."""
     if contract_id is None:
         return ""
+    from app.billing.issuing import contract_reference
     from models.contracts import Contract
 
     contract = session.get(Contract, contract_id)
-    if contract is None:
-        return ""
-    return f"{contract.code} ({contract.reference})" if contract.reference else contract.code
+    return contract_reference(contract.code, contract.reference) if contract else ""
 
 
 def _date(value: Any) -> dt.date | None:
