@@ -259,3 +259,50 @@ def test_cli_run_into_a_closed_month_is_refused_in_french(
     err = capsys.readouterr().err
     assert code != 0
     assert CLOSED in err and "Traceback" not in err
+
+
+# --- the same use cases from the command line ----------------------------------------------
+
+
+def test_cli_credit_note_and_down_payment_go_through_the_checked_issue(
+    db: Database,
+    validated_while_writing: list[bool],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    invoice_id = _issued_invoice(db)
+    with db.write() as s:
+        client_id = s.get(Invoice, invoice_id).client_id
+        quote = Quote(
+            client_id=client_id, number="DE2026-00007", title="Remise en état après travaux",
+            quote_date=D(2026, 11, 2), validity_date=D(2026, 12, 31),
+            total_ht=Decimal("1250.00"), status="accepted",
+        )  # fmt: skip
+        s.add(quote)
+    validated_while_writing.clear()
+    target = target_of(db)
+    # Declined at the question: nothing written.
+    monkeypatch.setattr("builtins.input", lambda _prompt: "n")
+    assert main(["--db", target, "billing", "avoir", "FA2026-00001", "--ligne", "1=40",
+                 "--date", "2026-11-20"]) == 1  # fmt: skip
+    out = capsys.readouterr().out
+    assert "Avoirs : 1 (AV2026-00001)" in out and "Rien n'a été émis." in out
+    assert _credit_notes(db) == []
+    assert main(["--db", target, "billing", "avoir", "FA2026-00001", "--ligne", "1=40",
+                 "--date", "2026-11-20", "--motif", "Geste commercial", "--yes"]) == 0  # fmt: skip
+    assert "Avoir AV2026-00001 émis : 48,00" in capsys.readouterr().out.replace("\u202f", " ")
+    assert main(["--db", target, "billing", "acompte", "DE2026-00007", "--part", "30 %",
+                 "--date", "2026-11-20", "--yes"]) == 0  # fmt: skip
+    assert "Facture d'acompte FA2026-00002 émise : 450,00" in capsys.readouterr().out.replace(
+        "\u202f", " "
+    )
+    assert validated_while_writing == [False, False]
+    with db.read() as s:
+        dp = s.scalar(select(Invoice).where(Invoice.number == "FA2026-00002"))
+        assert (dp.kind, dp.total_ht) == (InvoiceKind.DOWN_PAYMENT, Decimal("375.00"))
+    # Unknown number, bad line: French, no traceback, exit 2.
+    assert main(["--db", target, "billing", "avoir", "FA2026-09999", "--yes"]) == 2
+    assert main(["--db", target, "billing", "avoir", "FA2026-00001", "--ligne", "x", "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert "Facture FA2026-09999 introuvable" in err and "« x »" in err
+    assert "Traceback" not in err

@@ -16,19 +16,10 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 from app.errors import PropreoError
 from app.i18n import _
 from app.money import format_amount
-from app.payments.down_payments import issue_down_payment_invoice
+from app.payments.down_payments import issue_down_payment_invoice, parse_share
 from ui.confirm import confirm
 from ui.context import UiContext
 from ui.operations import show_error
-
-
-def parse_share(text: str) -> dict[str, str]:
-    """« 30 % » → percent, anything else → amount HT (French comma and € accepted)."""
-    text = text.strip()
-    if text.endswith("%"):
-        return {"percent": text.rstrip("%").strip().replace(",", ".")}
-    cleaned = text.replace("€", "").replace("\u202f", "").replace("\xa0", "").replace(" ", "")
-    return {"amount_ht": cleaned.replace(",", ".")}
 
 
 def issue_down_payment(

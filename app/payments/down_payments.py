@@ -62,6 +62,15 @@ def _amount_ht(
     return value, pct
 
 
+def parse_share(text: str) -> dict[str, str]:
+    """« 30 % » → percent, anything else → amount HT (French comma and € accepted)."""
+    text = text.strip()
+    if text.endswith("%"):
+        return {"percent": text.rstrip("%").strip().replace(",", ".")}
+    cleaned = text.replace("€", "").replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    return {"amount_ht": cleaned.replace(",", ".")}
+
+
 def vat_shares(quote: Quote | None, value: Decimal) -> list[tuple[int, Decimal]]:
     """A down-payment on a quote takes the VAT of the quote's lines: ``value`` HT split
     over their VAT rates in proportion of each rate's HT (the last rate takes the rounding
