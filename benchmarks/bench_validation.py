@@ -7,8 +7,11 @@ makes its drafts (``run_month``, not timed here); then, in this process:
   recomputes to confirm the checks);
 - ``build``: each draft as the InvoiceDocument it would be issued as (provisional number,
   snapshots as they would be frozen) — main process, one core;
-- ``baseline``: the validation the export applied before (XSD + EN 16931 + BR-FR for every
-  document, one core, ``reports.validation.validate_xml``), measured in the same run;
+- ``<schematron> walks`` / ``<schematron> targeted``: each schematron on every document,
+  its patterns walking the whole document (as before) then visiting only the nodes their
+  rules can match (``reports.validation.targeted_walks``), same findings asserted;
+- ``baseline``: XSD + EN 16931 + BR-FR for every document (one core,
+  ``reports.validation.validate_xml``), measured in the same run;
 - ``rule sets``: the rule sets of each buyer's category and the mentions, one core;
 - ``pool``: the same on the application's rendering pool (one worker per core, warm);
 - ``check_drafts``: the whole use case (read, build, pool, record) as ``billing run`` does it.
@@ -72,6 +75,37 @@ def timed(stages: dict[str, Any], name: str, count: int, fn: Any, *, pool: bool 
     return result
 
 
+def _schematron(name: str, *, targeted: bool) -> Any:
+    """A compiled lean schematron, its patterns walking the whole document or targeted."""
+    from reports import validation
+
+    path = validation._package_dir() / validation.SCHEMATRONS[name]
+    proc = validation._processor()
+    text, files = validation.lean_stylesheet(path.read_text(encoding="utf-8"), targeted=targeted)
+    xslt = proc.new_xslt30_processor()
+    xslt.set_cwd(str(path.parent))
+    executable = xslt.compile_stylesheet(stylesheet_text=text)
+    for file_name in files:
+        document = proc.parse_xml(xml_file_name=str(path.parent / file_name))
+        executable.set_parameter(validation._param_name(file_name), document)
+    return executable
+
+
+def _run(executable: Any, xmls: list[bytes]) -> list[str]:
+    from reports.validation import _processor
+
+    proc = _processor()
+    return [
+        executable.transform_to_string(xdm_node=proc.parse_xml(xml_text=x.decode())) for x in xmls
+    ]
+
+
+def _key(name: str, report: str) -> list[tuple[str, str, str]]:
+    from reports.validation import _findings
+
+    return sorted((f.rule, f.flag, f.location) for f in _findings(name, report))
+
+
 def main(contracts: int, limit: int | None = None) -> None:
     from app.billing import draft_checks
     from app.billing.runs import run_month
@@ -80,7 +114,7 @@ def main(contracts: int, limit: int | None = None) -> None:
     from models.company import CompanySettings
     from models.invoices import Invoice
     from reports.facturx import build_cii_xml, check_chunk
-    from reports.validation import validate_xml, warm_up
+    from reports.validation import SCHEMATRONS, validate_xml, warm_up
 
     source, _info = reference_db(contracts)
     db = open_database(working_copy(source, f"validation-{contracts}"))
@@ -103,6 +137,12 @@ def main(contracts: int, limit: int | None = None) -> None:
             ],
         )
     xmls = [build_cii_xml(d) for d in docs]
+    walks = {name: _schematron(name, targeted=False) for name in SCHEMATRONS}
+    targeted = {name: _schematron(name, targeted=True) for name in SCHEMATRONS}
+    for name in SCHEMATRONS:  # the same documents, before and after, in this process
+        before = timed(stages, f"{name} walks", count, lambda n=name: _run(walks[n], xmls))
+        after = timed(stages, f"{name} targeted", count, lambda n=name: _run(targeted[n], xmls))
+        assert [_key(name, r) for r in before] == [_key(name, r) for r in after]
     timed(stages, "baseline", count, lambda: [validate_xml(x) for x in xmls])
     timed(stages, "rule sets", count, lambda: check_chunk(docs))
     render.validate_many(docs[: 4 * render.worker_count()] * 10)  # workers started, warm

@@ -17,6 +17,10 @@ rule, assertion and report untouched and drops only what costs without deciding 
   elements that carry no finding;
 - the walk over attributes of each pattern (``select="@*|*"`` → ``"*"``) when no rule
   has an attribute as its context (attributes are checked from their element's rules).
+- the walk of the whole document by every pattern (EN 16931: 66 walks, BR-FR: 58, most
+  of whose rules are about the root element): each pattern now selects the nodes its
+  rules can match and dispatches each of them once (:func:`targeted_walks`) — EN 16931
+  ≈ 2.5× and BR-FR ≈ 5× less CPU a document (``benchmarks/bench_validation.py``).
 
 ``tests/test_validation_speed.py`` proves on broken documents that the lean and the
 official stylesheets report the same failed assertions and reports.
@@ -154,7 +158,7 @@ def _param_name(file_name: str) -> str:
     return "propreo-doc-" + re.sub(r"[^A-Za-z0-9]", "-", file_name)
 
 
-def lean_stylesheet(text: str) -> tuple[str, list[str]]:
+def lean_stylesheet(text: str, *, targeted: bool = True) -> tuple[str, list[str]]:
     """The schematron XSLT without its reporting-only output, documents as parameters.
 
     Returns the new text and the names of the XML files (beside the stylesheet) that
@@ -168,12 +172,76 @@ def lean_stylesheet(text: str) -> tuple[str, list[str]]:
         # No rule has an attribute as context: walking attributes only reaches the
         # default template, which finds nothing (EN 16931: 30 % of its time).
         text = _ATTRIBUTE_WALK.sub(r"\1*\2", text)
+    if targeted:  # False: every pattern walks the whole document (benchmarks: before)
+        text = targeted_walks(text)
     if files:
         declarations = "".join(f'<xsl:param name="{_param_name(f)}"/>' for f in files)
         text, count = _FIRST_PARAM.subn(declarations + r"\1", text, count=1)
         if count != 1:
             raise RuntimeError("schematron XSLT without parameters: cannot pass its code lists")
     return text, files
+
+
+_TEMPLATE_ATTRS = re.compile(r"<xsl:template\b([^>]*)>", re.S)
+_MATCH_ATTR = re.compile(r'match="([^"]*)"', re.S)
+_MODE_ATTR = re.compile(r'mode="(M\d+)"')
+_SELECT_ATTR = re.compile(r'select="([^"]*)"')
+_DEFAULT_RULES = frozenset({"text()", "@*|node()"})
+
+
+def _union_parts(pattern: str) -> list[str]:
+    """The alternatives of a pattern (« a | b[c|d] » → « a », « b[c|d] »)."""
+    parts, depth, start, quote = [], 0, 0, ""
+    for i, char in enumerate(pattern):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i].strip())
+            start = i + 1
+    return [*parts, pattern[start:].strip()]
+
+
+def _candidates(patterns: list[str]) -> str:
+    """A select expression of the nodes the match patterns can match, in document order:
+    an absolute pattern as it is, a relative one anywhere in the document (« //… »)."""
+    parts = [p for pattern in patterns for p in _union_parts(pattern)]
+    return " | ".join(p if p.startswith("/") else f"//{p}" for p in parts)
+
+
+def targeted_walks(text: str) -> str:
+    """Each pattern visits only the nodes one of its rules can match, not the whole
+    document: ``<xsl:apply-templates select="/" mode="Mk"/>`` (a walk of every element,
+    66 + 58 times a document) becomes a selection of the union of its rules' match
+    patterns, and the rules no longer walk their children. Each candidate is still
+    dispatched once, in document order, to the first rule of its pattern by priority —
+    the node set and the rule fired are those of the walk, which visited every element
+    once; elements no rule matches only reached the default template, which finds
+    nothing. A pattern walked otherwise than from the root and to the children of each
+    node is left as it was."""
+    rules: dict[str, list[str]] = {}
+    for tag in _TEMPLATE_ATTRS.finditer(text):
+        mode, match = _MODE_ATTR.search(tag.group(1)), _MATCH_ATTR.search(tag.group(1))
+        if mode and match and " ".join(match.group(1).split()) not in _DEFAULT_RULES:
+            rules.setdefault(mode.group(1), []).append(" ".join(match.group(1).split()))
+    for mode, patterns in rules.items():
+        walks = re.compile(r'<xsl:apply-templates\b(?=[^>]*\bmode="' + mode + r'")[^>]*/>')
+        found = [(m, _SELECT_ATTR.search(m.group(0))) for m in walks.finditer(text)]
+        selects = [sel.group(1) if sel else "" for _m, sel in found]
+        roots = [m for m, sel in found if sel and sel.group(1) == "/"]
+        if len(roots) != 1 or not set(selects) <= {"/", "*", "@*|*"}:
+            continue  # not the walk of a generated pattern: left untouched
+        marker = f"<!--propreo-{mode}-->"
+        text = text[: roots[0].start()] + marker + text[roots[0].end() :]
+        text = walks.sub("", text)
+        select = _candidates(patterns)
+        text = text.replace(marker, f'<xsl:apply-templates mode="{mode}" select="{select}"/>')
+    return text
 
 
 def _processor() -> Any:
