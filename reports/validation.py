@@ -229,18 +229,20 @@ def targeted_walks(text: str) -> str:
         mode, match = _MODE_ATTR.search(tag.group(1)), _MATCH_ATTR.search(tag.group(1))
         if mode and match and " ".join(match.group(1).split()) not in _DEFAULT_RULES:
             rules.setdefault(mode.group(1), []).append(" ".join(match.group(1).split()))
-    for mode, patterns in rules.items():
-        walks = re.compile(r'<xsl:apply-templates\b(?=[^>]*\bmode="' + mode + r'")[^>]*/>')
+    for pattern_mode, patterns in rules.items():
+        walks = re.compile(r'<xsl:apply-templates\b(?=[^>]*\bmode="' + pattern_mode + r'")[^>]*/>')
         found = [(m, _SELECT_ATTR.search(m.group(0))) for m in walks.finditer(text)]
         selects = [sel.group(1) if sel else "" for _m, sel in found]
         roots = [m for m, sel in found if sel and sel.group(1) == "/"]
         if len(roots) != 1 or not set(selects) <= {"/", "*", "@*|*"}:
             continue  # not the walk of a generated pattern: left untouched
-        marker = f"<!--propreo-{mode}-->"
+        marker = f"<!--propreo-{pattern_mode}-->"
         text = text[: roots[0].start()] + marker + text[roots[0].end() :]
         text = walks.sub("", text)
         select = _candidates(patterns)
-        text = text.replace(marker, f'<xsl:apply-templates mode="{mode}" select="{select}"/>')
+        text = text.replace(
+            marker, f'<xsl:apply-templates mode="{pattern_mode}" select="{select}"/>'
+        )
     return text
 
 

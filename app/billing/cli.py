@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from decimal import Decimal
 from typing import Any
 
 
@@ -84,7 +85,9 @@ def _day(args: argparse.Namespace) -> dt.date:
     return _issue_date(args.date) if args.date else clock.today()
 
 
-def _line_amounts(session: Any, invoice_id: int, given: list[str]) -> dict[int, str] | None:
+def _line_amounts(
+    session: Any, invoice_id: int, given: list[str]
+) -> dict[int, Decimal | str] | None:
     """``--ligne N=HT`` → {line id: amount HT}; None (everything left) when none given."""
     from app.billing.credit_notes import creditable_lines
     from app.errors import ValidationError
@@ -92,7 +95,7 @@ def _line_amounts(session: Any, invoice_id: int, given: list[str]) -> dict[int, 
     if not given:
         return None
     by_position = {c.position: c.line_id for c in creditable_lines(session, invoice_id)}
-    amounts: dict[int, str] = {}
+    amounts: dict[int, Decimal | str] = {}
     for text in given:
         position, _sep, amount = text.partition("=")
         if not position.strip().isdigit() or int(position) not in by_position or not amount:

@@ -24,6 +24,7 @@ from app.billing.draft_checks import DraftsRefused, issue_checked
 from app.billing.issue_preview import IssuePreview, issue_preview
 from app.db import Database
 from app.errors import StateError
+from app.lookup import get_row
 from models.invoices import Invoice
 
 MakeDraft = Callable[[Session], Invoice]
@@ -73,8 +74,7 @@ def issue_new(
     if not outcome.numbers:  # another workstation issued it meanwhile
         raise StateError("Ce document a déjà été émis depuis un autre poste.")
     with database.read() as session:
-        invoice = session.get(Invoice, draft_id)
-        assert invoice is not None
+        invoice = get_row(session, Invoice, draft_id, "Document")
         return Issued(
             invoice.id,
             invoice.number or "",
