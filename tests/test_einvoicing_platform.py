@@ -34,6 +34,7 @@ from tests.einvoicing_platform import (
     server_flows,
     sessions,
 )
+from tests.pg import target_of
 
 B2B_AUGUST = [
     "FA2026-00139", "FA2026-00141", "FA2026-00142", "FA2026-00143", "FA2026-00144",
@@ -175,7 +176,7 @@ def test_crash_between_send_and_acknowledgement_leaves_no_double_deposit(
             "-m",
             "app",
             "--db",
-            str(demo_db.path),
+            target_of(demo_db),
             "pa",
             "send",
             "--period",
@@ -242,6 +243,7 @@ def _original(url: str, flow_id: str) -> bytes:
     return Session(Credentials(url, CLIENT_ID, SECRET)).original(flow_id)
 
 
+@pytest.mark.sqlite_only  # reads the database file's bytes
 def test_platform_secret_is_in_the_keyring_not_in_the_database(platform_db) -> None:  # type: ignore[no-untyped-def]
     db, _url = platform_db
     path = db.path

@@ -31,6 +31,7 @@ from tests.einvoicing_platform import (
     server_flows,
     sessions,
 )
+from tests.pg import target_of
 
 D = dt.date
 
@@ -113,7 +114,7 @@ def test_ereporting_sent_once_and_a_supplier_invoice_received(
         configure(demo_db, url)
         demo_db.dispose()
         run = subprocess.run(
-            [sys.executable, "-m", "app", "--db", str(demo_db.path), "pa", "ereporting",
+            [sys.executable, "-m", "app", "--db", target_of(demo_db), "pa", "ereporting",
              "--period", "2026-08", "--json"],
             cwd=ROOT, env=child_env(keyring_file), capture_output=True, text=True,
         )  # fmt: skip
