@@ -5,7 +5,6 @@ draft, with the rule and what to change. And nothing is issued into a closed mon
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +25,6 @@ from app.billing.issuing import issue_invoices
 from app.billing.runs import run_month
 from app.cli import main
 from app.db import Database
-from app.documents import render
 from app.errors import ValidationError
 from models.company import CompanySettings
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
@@ -34,6 +32,7 @@ from models.quotes import Quote
 from tests import billing_fixtures as bf
 from tests.dialogs import ACCEPT, REJECT, answer
 from tests.pg import target_of
+from tests.write_spy import validations_while_writing
 from ui.billing_dialogs import CreditNoteDialog
 from ui.down_payment import issue_down_payment
 from ui.main_window import MainWindow
@@ -45,25 +44,7 @@ NOVEMBER_5 = D(2026, 11, 5)
 @pytest.fixture
 def validated_while_writing(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """One entry per validation run: whether a write transaction was open at the time."""
-    writing: list[bool] = []
-    seen: list[bool] = []
-    real_write, real_validate = Database.write, render.validate_stream
-
-    def tracked_write(self: Database):  # type: ignore[no-untyped-def]
-        with real_write(self) as session:
-            writing.append(True)
-            try:
-                yield session
-            finally:
-                writing.pop()
-
-    def tracked_validate(docs, total):  # type: ignore[no-untyped-def]
-        seen.append(bool(writing))
-        return real_validate(docs, total)
-
-    monkeypatch.setattr(Database, "write", contextlib.contextmanager(tracked_write))
-    monkeypatch.setattr(render, "validate_stream", tracked_validate)
-    return seen
+    return validations_while_writing(monkeypatch)
 
 
 def _issued_invoice(db: Database, day: dt.date = NOVEMBER_5) -> int:

@@ -7,7 +7,6 @@ validated before it is numbered, with the rule sets of its buyer's category.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from decimal import Decimal
 
@@ -33,6 +32,7 @@ from reports.facturx import NS, extract_xml
 from reports.validation import validate_xml
 from tests import billing_fixtures as bf
 from tests.pg import target_of
+from tests.write_spy import validations_while_writing
 
 D = dt.date
 
@@ -189,25 +189,7 @@ def test_issuing_one_new_draft_validates_it_outside_the_numbering_transaction(
         bf.firm(s)
         client = bf.client(s)
         draft_id = _draft(s, client)
-    writing: list[bool] = []
-    real_write, real_validate = Database.write, render.validate_stream
-
-    def tracked_write(self: Database):  # type: ignore[no-untyped-def]
-        with real_write(self) as session:
-            writing.append(True)
-            try:
-                yield session
-            finally:
-                writing.pop()
-
-    validated_while_writing: list[bool] = []
-
-    def tracked_validate(docs, total):  # type: ignore[no-untyped-def]
-        validated_while_writing.append(bool(writing))
-        return real_validate(docs, total)
-
-    monkeypatch.setattr(Database, "write", contextlib.contextmanager(tracked_write))
-    monkeypatch.setattr(render, "validate_stream", tracked_validate)
+    validated_while_writing = validations_while_writing(monkeypatch)
     outcome = issue_checked(db, [draft_id])
     assert outcome.numbers == ["FA2026-00001"] and outcome.refused == []
     assert validated_while_writing == [False]
