@@ -79,19 +79,18 @@ def vat_rates(session: Session) -> list[tuple[int, str]]:
     ]
 
 
-_MODELS = {"clients": Client, "sites": Site, "articles": Article}
-
-
 def label_of(session: Session, kind: str, record_id: int) -> str | None:
     """The label of a record no longer offered (deactivated) that a stored document still
     names, so that opening and saving the document keeps it: « … (inactif) »."""
-    model = _MODELS.get(kind)
-    record = session.get(model, record_id) if model is not None else None
-    if record is None:
-        return None
     if kind == "articles":
-        return f"{record.code} — {record.label} (inactif)"
-    return f"{record.name} ({record.code}) (inactif)"
+        article = session.get(Article, record_id)
+        return f"{article.code} — {article.label} (inactif)" if article else None
+    record: Client | Site | None = None
+    if kind == "clients":
+        record = session.get(Client, record_id)
+    elif kind == "sites":
+        record = session.get(Site, record_id)
+    return f"{record.name} ({record.code}) (inactif)" if record is not None else None
 
 
 @dataclass(frozen=True)

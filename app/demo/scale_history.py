@@ -320,9 +320,9 @@ def _remittances(session: Session, cheque_ids: set[int]) -> None:
     pending = [c for c in cheques_to_remit(session) if c.payment_id in cheque_ids]
     months = sorted({(c.date.year, c.date.month) for c in pending if c.date < dt.date(2026, 8, 1)})
     slips: dict[tuple[int, int], ChequeRemittance] = {}
-    for slip in session.scalars(select(ChequeRemittance).order_by(ChequeRemittance.id)):
-        first = min((line.payment.date for line in slip.lines), default=slip.date)
-        slips.setdefault((first.year, first.month), slip)
+    for existing in session.scalars(select(ChequeRemittance).order_by(ChequeRemittance.id)):
+        first = min((line.payment.date for line in existing.lines), default=existing.date)
+        slips.setdefault((first.year, first.month), existing)
     for year, month in months:
         chosen = [c for c in pending if (c.date.year, c.date.month) == (year, month)]
         last = max(c.date for c in chosen)
