@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app.money import format_amount
+from app.storage import write_file
 from reports.text import escape
 
 FAMILY_HEADERS = ("Famille", "Mois", "M-1", "Écart", "Écart %")
@@ -218,6 +219,8 @@ def write_control_xlsx(path: str | Path, report: ControlReport) -> Path:
             ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = max(
                 14, len(header) + 2
             )
-    out = Path(path)
-    wb.save(out)
-    return out
+    # Built in memory, then written whole or not at all (a refused write said in French;
+    # a workbook saved straight to a full disk leaves a half zip behind).
+    data = io.BytesIO()
+    wb.save(data)
+    return write_file(path, data.getvalue())

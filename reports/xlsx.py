@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from app.storage import write_file
 from reports.text import xml_chars
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -48,6 +50,8 @@ def write_table(
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(
             12, len(header) + 2
         )
-    out = Path(path)
-    wb.save(out)
-    return out
+    # Built in memory, then written whole or not at all (a refused write said in French;
+    # a workbook saved straight to a full disk leaves a half zip behind).
+    data = io.BytesIO()
+    wb.save(data)
+    return write_file(path, data.getvalue())

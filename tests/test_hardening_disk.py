@@ -252,3 +252,23 @@ def test_a_photo_onto_a_full_disk_leaves_no_file(full_key: Path) -> None:
     assert str(refused.value).startswith(f"Disque plein : « {full_key / 'fichiers'}/photos/")
     assert str(refused.value).endswith(FULL)
     assert [p.name for p in full_key.rglob("*") if p.is_file()] == ["remplissage"]
+
+
+def test_a_list_exported_to_a_full_disk(
+    qtbot: QtBot, full_key: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any list's « Exporter (.xlsx) » onto a full key: a box in French, no half workbook."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from ui.table import Column, RecordList
+
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
+    target = full_key / "clients.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    table = RecordList([Column("Nom", lambda r: r, 100)], export_name="clients")
+    qtbot.addWidget(table)
+    table.set_rows([f"Client {i}" for i in range(2000)])
+    table.export_button.click()
+    assert said == [f"Disque plein : « {target} » {FULL}"]
+    assert [p.name for p in full_key.rglob("*") if p.is_file()] == ["remplissage"]

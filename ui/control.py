@@ -245,7 +245,10 @@ class ControlPanel(QWidget):
         write_or_say(self, path, render_control_pdf(self._report()))
 
     def export_xlsx(self, path: str) -> None:
-        write_control_xlsx(path, self._report())
+        try:
+            write_control_xlsx(path, self._report())
+        except PropreoError as exc:  # full disk, read-only media: one French sentence
+            show_error(self, exc)
 
     def _export(self, kind: str) -> None:
         name = f"controle_facturation_{self.period}.{kind}"

@@ -342,7 +342,13 @@ class RecordList(QWidget):
             self, "Exporter", f"{self.export_name}.xlsx", "Classeur Excel (*.xlsx)"
         )
         if path:
-            self.export_xlsx(path)
+            from app.errors import PropreoError
+            from ui.operations import show_error
+
+            try:
+                self.export_xlsx(path)
+            except PropreoError as exc:  # full disk, read-only media: one French sentence
+                show_error(self, exc)
 
     def export_xlsx(self, path: str) -> None:
         from reports.xlsx import write_table
