@@ -22,6 +22,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from app.errors import StorageError
 
@@ -193,3 +194,22 @@ class FileBatch:
         for p in self.paths:
             p.unlink(missing_ok=True)
         self.paths.clear()
+
+
+def discard_if_rolled_back(session: Any, paths: list[Path]) -> None:
+    """Files written for rows of ``session`` (a photo, a sheet) removed if its transaction
+    rolls back (a later step refused, the disk full at commit): no orphan file stays."""
+    from sqlalchemy import event
+
+    def discard(_session: Any) -> None:
+        for p in paths:
+            p.unlink(missing_ok=True)
+        if event.contains(session, "after_commit", keep):
+            event.remove(session, "after_commit", keep)
+
+    def keep(_session: Any) -> None:  # committed: the files belong to their rows now
+        if event.contains(session, "after_rollback", discard):
+            event.remove(session, "after_rollback", discard)
+
+    event.listen(session, "after_rollback", discard, once=True)
+    event.listen(session, "after_commit", keep, once=True)

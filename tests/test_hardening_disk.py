@@ -272,3 +272,35 @@ def test_a_list_exported_to_a_full_disk(
     table.export_button.click()
     assert said == [f"Disque plein : « {target} » {FULL}"]
     assert [p.name for p in full_key.rglob("*") if p.is_file()] == ["remplissage"]
+
+
+def test_photos_of_a_unit_of_work_that_fails_do_not_stay(demo_db: Database) -> None:
+    """A photo stored, then the unit of work rolled back (a later step refused, the disk
+    full at commit): its file and thumbnail go with it; a committed one stays."""
+    import io
+
+    from PIL import Image
+    from sqlalchemy import func, select
+
+    from app.errors import ValidationError
+    from app.quotes.photos import add_photo
+    from models.clients import Site
+    from models.quotes import QuotePhoto
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (20, 120, 200)).save(buffer, "JPEG")
+    store = demo_db.files_dir / "photos"
+    before = {p.name for p in store.rglob("*") if p.is_file()}
+    with demo_db.read() as s:
+        site_id = s.scalars(select(Site.id)).first()
+        photos = s.scalar(select(func.count()).select_from(QuotePhoto))
+    with pytest.raises(ValidationError), demo_db.write() as s:
+        add_photo(s, buffer.getvalue(), "IMG_3001.JPG", site_id=site_id)
+        raise ValidationError("Légende", "{field} : refusée plus loin dans la même opération.")
+    assert {p.name for p in store.rglob("*") if p.is_file()} == before
+    with demo_db.write() as s:
+        kept = add_photo(s, buffer.getvalue(), "IMG_3002.JPG", site_id=site_id)
+    with demo_db.read() as s:  # a later rollback on another session touches nothing
+        assert s.scalar(select(func.count()).select_from(QuotePhoto)) == photos + 1
+    assert (demo_db.files_dir / kept.storage_name).is_file()
+    assert (demo_db.files_dir / kept.thumb_name).is_file()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.errors import NotFoundError, StateError, ValidationError
 from app.lookup import get_row
-from app.storage import FileBatch
+from app.storage import FileBatch, discard_if_rolled_back
 from models.clients import Site
 from models.quotes import PhotoTag, Quote, QuotePhoto, QuoteStatus
 
@@ -217,7 +217,11 @@ def add_photo(
         raise NotFoundError("Chantier introuvable.")
     if quote is None and site_id is None:
         raise ValidationError(FIELD, "Une photo doit être rattachée à un devis ou un chantier.")
-    stored = store_photo(files_dir_of(session), data, original_name)
+    files_dir = files_dir_of(session)
+    stored = store_photo(files_dir, data, original_name)
+    discard_if_rolled_back(
+        session, [files_dir / stored.storage_name, files_dir / stored.thumb_name]
+    )
     photo = QuotePhoto(
         quote_id=quote_id,
         site_id=site_id,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.errors import NotFoundError, StateError, ValidationError
 from app.quotes.photos import files_dir_of, safe_original_name
-from app.storage import write_file
+from app.storage import discard_if_rolled_back, write_file
 from models.catalog import Article
 from models.quotes import Quote, QuoteSheet, QuoteStatus, TechnicalSheet
 
@@ -86,7 +86,7 @@ def add_sheet(
     files_dir: Path = files_dir_of(session)
     (files_dir / SUBDIR).mkdir(parents=True, exist_ok=True)
     storage = PurePosixPath(SUBDIR, uuid.uuid4().hex + ".pdf")
-    write_file(files_dir / storage, data)
+    discard_if_rolled_back(session, [write_file(files_dir / storage, data)])
     sheet = TechnicalSheet(
         article_id=article_id,
         kind=kind,
