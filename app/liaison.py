@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, identifiers
+from app import audit, clock, identifiers
 from app.errors import NotFoundError, StateError, ValidationError, ValidationErrors
 from app.i18n import _
 from app.workflow import Workflow
@@ -73,7 +73,7 @@ def is_overdue(status: str, due_date: dt.date | None, today: dt.date) -> bool:
 
 
 def local_today() -> dt.date:
-    return dt.date.today()
+    return clock.today()
 
 
 # --- input -------------------------------------------------------------------------------

@@ -34,15 +34,21 @@ def _has_tables(session: Session, *names: str) -> bool:
     return all(inspector.has_table(n) for n in names)
 
 
-def revenue_points(session: Session, client_id: int | None = None) -> list[RevenuePoint]:
-    """Issued revenue per (year, month, family); optionally for one client."""
+def revenue_points(
+    session: Session, client_id: int | None = None, *, by_client: bool = False
+) -> list[RevenuePoint]:
+    """Issued revenue per (year, month, family); optionally for one client. With
+    ``by_client`` the points are per (year, month, client) and ``family`` holds the client's
+    name (same amounts, grouped the other way: the dashboard's turnover by client)."""
     if not _has_tables(session, "invoices", "invoice_lines"):
         return []
-    sql = """
-        SELECT i.issue_date AS d, i.kind AS kind, COALESCE(f.label, af.label) AS family,
+    group = "c.name" if by_client else "COALESCE(f.label, af.label)"
+    sql = f"""
+        SELECT i.issue_date AS d, i.kind AS kind, {group} AS family,
                l.total_ht AS cents
         FROM invoice_lines l
         JOIN invoices i ON i.id = l.invoice_id
+        JOIN clients c ON c.id = i.client_id
         LEFT JOIN article_families f ON f.id = l.family_id
         LEFT JOIN articles a ON a.id = l.article_id
         LEFT JOIN article_families af ON af.id = a.family_id

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.ledger import LedgerRow, register_balance_provider, register_ledger_provider
 from app.money import ZERO
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
@@ -24,7 +24,7 @@ def _paid(session: Session, ids: list[int]) -> dict[int, Decimal]:
 
 @register_ledger_provider
 def invoice_ledger_rows(session: Session, client_id: int) -> Iterable[LedgerRow]:
-    today = dt.date.today()
+    today = clock.today()
     invoices = list(
         session.scalars(
             select(Invoice)
