@@ -132,6 +132,9 @@ class MainWindow(QMainWindow):
         from ui.import_wizard import install_import  # Fichier → Importer depuis un autre logiciel
 
         install_import(self)
+        from ui.search import install_search  # Ctrl+K and the box at the right of the menus
+
+        install_search(self)
 
     # --- tabs -----------------------------------------------------------------------------
     def _on_screen(self, _index: int = 0) -> None:
