@@ -55,6 +55,7 @@ ACTION_LABELS: dict[str, str] = {
     "expire": "Expiration",
     "remind": "Relance",
     "revise": "Nouvelle version",
+    "duplicate": "Copie",
     "price": "Chiffrage",
     "sheets": "Fiches techniques",
     "down_payment": "Acompte",

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import choices as app_choices
+from app import clock
 from app.billing import contracts as uc
 from app.billing import queries
 from app.billing.contracts import ContractForm, LineForm
@@ -185,6 +186,7 @@ class ContractsTab(Tab):
             ("resume", _("Reprendre…"), self.ask_resume),
             ("terminate", _("Résilier…"), self.ask_termination),
             ("extra", _("Hors échéancier…"), self.ask_extra),
+            ("duplicate", _("Dupliquer…"), self.ask_duplicate),
         ]:
             button = QPushButton(label, self)
             button.clicked.connect(slot)
@@ -307,6 +309,7 @@ class ContractsTab(Tab):
         actions = uc.contract_actions(self.detail.status if self.detail else None)
         for key in ("activate", "amend", "suspend", "resume", "terminate", "extra"):
             self.buttons[key].setEnabled(key in actions)
+        self.buttons["duplicate"].setEnabled(self.detail is not None)
 
     def header_form(self) -> ContractForm:
         values = {f.name: self.form.value(f.name) for f in HEADER_FIELDS}
@@ -465,6 +468,29 @@ class ContractsTab(Tab):
         )
         if dialog.exec() and self.contract_id is not None:
             self._do(uc.resume, self.contract_id, dialog.values()["on"])
+
+    def duplicate(self, start: dt.date) -> int | None:
+        """A new draft contract copied from this one, starting on ``start``; shown at once."""
+        from app.billing.contract_duplicate import duplicate_contract
+
+        if self.contract_id is None:
+            return None
+        new = self._do(duplicate_contract, self.contract_id, start)
+        if new is None:
+            return None
+        self.refresh()
+        self.open_contract(new.id)
+        return new.id
+
+    def ask_duplicate(self) -> None:
+        dialog = AskDialog(
+            _("Dupliquer le contrat"),
+            [Field("start", "Début du nouveau contrat", kind="date")],
+            {"start": clock.today()},
+            self,
+        )
+        if dialog.exec():
+            self.duplicate(dialog.values()["start"])
 
     def terminate(self, notice: dt.date, end: dt.date | None, reason: str) -> bool:
         if self.contract_id is None:

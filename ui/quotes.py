@@ -113,6 +113,7 @@ class QuotesTab(Tab):
             ("accept", _("Accepter"), lambda: self._with_current(self.accept)),
             ("refuse", _("Refuser"), lambda: self._with_current(self.refuse)),
             ("revise", _("Réviser (nouvelle version)"), lambda: self._with_current(self.revise)),
+            ("duplicate", _("Dupliquer"), lambda: self._with_current(self.duplicate)),
             ("deposit", _("Acompte…"), lambda: self._with_current(self.down_payment)),
             ("pdf", _("PDF…"), lambda: self._with_current(self._export_pdf)),
             ("docx", _("Word…"), lambda: self._with_current(self._export_docx)),
@@ -158,6 +159,7 @@ class QuotesTab(Tab):
             self.buttons[key].setEnabled(status == S.SENT)
         self.buttons["revise"].setEnabled(status in (S.SENT, S.REFUSED, S.EXPIRED))
         self.buttons["deposit"].setEnabled(status == S.ACCEPTED)
+        self.buttons["duplicate"].setEnabled(row is not None)
         self.buttons["pdf"].setEnabled(row is not None)
         self.buttons["docx"].setEnabled(row is not None)
 
@@ -286,6 +288,16 @@ class QuotesTab(Tab):
 
     def revise(self, quote_id: int, day: dt.date | None = None) -> Any:
         new = self._do(uc.revise_quote, quote_id, day or self.today())
+        if new is not None:
+            self.open_quote(new.id)
+        return new
+
+    def duplicate(self, quote_id: int) -> Any:
+        """A new draft copied from the quote, dated today, opened in the editor (numbered
+        when it is sent, like any draft)."""
+        from app.quotes.duplicate import duplicate_quote
+
+        new = self._do(duplicate_quote, quote_id, today=self.today())
         if new is not None:
             self.open_quote(new.id)
         return new

@@ -427,23 +427,9 @@ def send_quote(
     return quote
 
 
-def revise_quote(session: Session, quote_id: int, revision_date: dt.date) -> Quote:
-    """Create version n+1 (a draft) from a sent quote; the old version stays as it was sent."""
-    old = get_quote(session, quote_id)
-    WORKFLOW.check(old.status, S.REVISED)
-    form = form_of(old, session)
-    form.quote_date = max(revision_date, old.quote_date)
-    form.validity_date = form.quote_date + (old.validity_date - old.quote_date)
-    new = Quote(
-        status=S.DRAFT,
-        number=old.number,
-        version=old.version + 1,
-        previous_id=old.id,
-        salesperson_id=old.salesperson_id,
-        builder_snapshot=old.builder_snapshot,
-    )
-    _apply_form(session, new, form)
-    session.add(new)
+def copy_contents(session: Session, old: Quote, new: Quote) -> None:
+    """Give ``new`` (built from ``old``'s form) the exact line descriptions, the photos and
+    the technical sheets of ``old`` (photos share their stored files)."""
     for line, old_line in zip(new.lines, old.lines, strict=True):
         line.description = old_line.description
     session.flush()
@@ -467,6 +453,26 @@ def revise_quote(session: Session, quote_id: int, revision_date: dt.date) -> Quo
         )
     for qs in old.sheets:
         new.sheets.append(QuoteSheet(sheet_id=qs.sheet_id, position=qs.position))
+
+
+def revise_quote(session: Session, quote_id: int, revision_date: dt.date) -> Quote:
+    """Create version n+1 (a draft) from a sent quote; the old version stays as it was sent."""
+    old = get_quote(session, quote_id)
+    WORKFLOW.check(old.status, S.REVISED)
+    form = form_of(old, session)
+    form.quote_date = max(revision_date, old.quote_date)
+    form.validity_date = form.quote_date + (old.validity_date - old.quote_date)
+    new = Quote(
+        status=S.DRAFT,
+        number=old.number,
+        version=old.version + 1,
+        previous_id=old.id,
+        salesperson_id=old.salesperson_id,
+        builder_snapshot=old.builder_snapshot,
+    )
+    _apply_form(session, new, form)
+    session.add(new)
+    copy_contents(session, old, new)
     WORKFLOW.move(old, S.REVISED, ref=old.reference)
     old.next_reminder_date = None
     session.flush()
