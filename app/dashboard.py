@@ -131,12 +131,13 @@ class ClientDue:
 def clients_to_chase(session: Session) -> list[ClientDue]:
     """Clients whose account has an overdue part, largest first (figures of the account)."""
     names = dict(session.execute(select(Client.id, Client.name)).all())
-    owing = [cid for cid, amount in ledger.outstanding_many(session, names).items() if amount > 0]
-    rows = []
-    for client_id in owing:
-        status = ledger.credit_status(session, client_id)
-        if status.overdue > ZERO:
-            rows.append(ClientDue(client_id, names[client_id], status.outstanding, status.overdue))
+    balances = ledger.outstanding_many(session, names)
+    owing = [cid for cid, amount in balances.items() if amount > 0]
+    rows = [
+        ClientDue(client_id, names[client_id], balances[client_id], late)
+        for client_id, late in ledger.overdue_many(session, owing).items()
+        if late > ZERO
+    ]
     rows.sort(key=lambda r: (-r.overdue, r.name))
     return rows
 

@@ -154,8 +154,14 @@ def overdue_part(rows: Sequence[LedgerRow], outstanding: Decimal) -> Decimal:
     invoice (a payment on account, a credit note left open), which settles the oldest debts
     first. Never negative, never above the encours."""
     still_owed = sum((r.owed for r in rows), ZERO)
-    unallocated_credit = max(still_owed - outstanding, ZERO)
     late = sum((r.owed for r in rows if r.overdue), ZERO)
+    return overdue_of(still_owed, late, outstanding)
+
+
+def overdue_of(still_owed: Decimal, late: Decimal, outstanding: Decimal) -> Decimal:
+    """:func:`overdue_part` from its sums: what is owed on all documents, on the overdue ones,
+    and the encours (pure)."""
+    unallocated_credit = max(still_owed - outstanding, ZERO)
     return min(max(late - unallocated_credit, ZERO), max(outstanding, ZERO))
 
 
@@ -192,6 +198,48 @@ def outstanding_many(session: Session, client_ids: Iterable[int]) -> dict[int, D
             for client_id, amount in balance(session, chunk).items():
                 totals[client_id] += amount
     return totals
+
+
+# fn(session, client_ids) -> {client_id: (Σ owed, Σ owed of the overdue rows)} of the rows
+# ``rows_provider`` gives (see LedgerRow.owed); a provider whose rows owe nothing returns {}.
+OwedProvider = Callable[[Session, Sequence[int]], Mapping[int, tuple[Decimal, Decimal]]]
+_OWED: dict[LedgerProvider, OwedProvider] = {}
+
+
+def register_owed_provider(
+    rows_provider: LedgerProvider,
+) -> Callable[[OwedProvider], OwedProvider]:
+    """Decorator: the set-based sums of what is owed on ``rows_provider``'s rows."""
+
+    def decorate(fn: OwedProvider) -> OwedProvider:
+        _OWED[rows_provider] = fn
+        return fn
+
+    return decorate
+
+
+def overdue_many(session: Session, client_ids: Iterable[int]) -> dict[int, Decimal]:
+    """The « dont échu » of each client (= ``credit_status(...).overdue``) by grouped queries:
+    the home dashboard asks it of every client at once. A provider without set-based sums is
+    read row by row for each client."""
+    _register_providers()
+    ids = sorted(set(client_ids))
+    balances = outstanding_many(session, ids)
+    owed = {cid: [ZERO, ZERO] for cid in ids}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for provider in _PROVIDERS:
+            sums = _OWED.get(provider)
+            if sums is None:
+                for client_id in chunk:
+                    rows = list(provider(session, client_id))
+                    owed[client_id][0] += sum((r.owed for r in rows), ZERO)
+                    owed[client_id][1] += sum((r.owed for r in rows if r.overdue), ZERO)
+                continue
+            for client_id, (still, late) in sums(session, chunk).items():
+                owed[client_id][0] += still
+                owed[client_id][1] += late
+    return {cid: overdue_of(owed[cid][0], owed[cid][1], balances[cid]) for cid in ids}
 
 
 def outstanding(session: Session, client_id: int) -> Decimal:

@@ -15,7 +15,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.ledger import LedgerRow, register_balance_provider, register_ledger_provider
+from app.ledger import (
+    LedgerRow,
+    register_balance_provider,
+    register_ledger_provider,
+    register_owed_provider,
+)
 from app.money import ZERO
 from models.invoices import Invoice
 from models.payments import Allocation, Payment, PaymentMeans, PaymentStatus
@@ -67,6 +72,13 @@ def payment_ledger_rows(session: Session, client_id: int) -> list[LedgerRow]:
                 )
             )
     return rows
+
+
+@register_owed_provider(payment_ledger_rows)
+def payment_owed(session: Session, client_ids: Sequence[int]) -> dict[int, tuple[Decimal, Decimal]]:
+    """Payments, rejects and settlement differences owe nothing of their own (LedgerRow.owed
+    is zero on each): what is owed is read on the invoices."""
+    return {}
 
 
 @register_balance_provider(payment_ledger_rows)

@@ -8,6 +8,7 @@ on the client's account, explicitly.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -54,6 +55,19 @@ def allocated_by_invoice(session: Session, invoice_ids: list[int]) -> dict[int, 
         select(Allocation.invoice_id, Allocation.amount, Allocation.writeoff).where(
             Allocation.invoice_id.in_(invoice_ids), Allocation.undone_at.is_(None)
         )
+    ).all()
+    totals: dict[int, Decimal] = {}
+    for invoice_id, amount, writeoff in rows:
+        totals[invoice_id] = totals.get(invoice_id, ZERO) + amount + writeoff
+    return totals
+
+
+def allocated_for_clients(session: Session, client_ids: Sequence[int]) -> dict[int, Decimal]:
+    """:func:`allocated_by_invoice` of every invoice of these clients, in one query."""
+    rows = session.execute(
+        select(Allocation.invoice_id, Allocation.amount, Allocation.writeoff)
+        .join(Invoice, Invoice.id == Allocation.invoice_id)
+        .where(Invoice.client_id.in_(client_ids), Allocation.undone_at.is_(None))
     ).all()
     totals: dict[int, Decimal] = {}
     for invoice_id, amount, writeoff in rows:
