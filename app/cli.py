@@ -13,6 +13,7 @@ to importing every module, so a new command module works before it is listed the
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gc
 import importlib
 import json
@@ -22,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app import __version__
-from app.errors import PropreoError
+from app.errors import PropreoError, ValidationError
 
 COMMAND_MODULES: list[str] = [
     "app.backups",
@@ -91,13 +92,26 @@ def open_db(args: argparse.Namespace, *, upgrade: bool = True, read_only: bool =
     return db
 
 
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date attendue AAAA-MM-JJ : {text}") from None
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from app.db import masked
     from app.setup import prepare_database
 
     target = db_target(args)
+    if args.as_of is not None and not args.demo:
+        raise ValidationError("--as-of", "« --as-of » ne s'emploie qu'avec « --demo ».")
+    if args.as_of is not None:
+        from app.demo import check_as_of
+
+        check_as_of(args.as_of)  # before anything is created
     prepared = prepare_database(
-        target, demo=args.demo, contracts=args.contracts, files_dir=args.files
+        target, demo=args.demo, contracts=args.contracts, files_dir=args.files, as_of=args.as_of
     )
     if prepared.backup:
         print(f"Sauvegarde avant migration : {prepared.backup}")
@@ -233,6 +247,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "--files",
         metavar="DOSSIER",
         help="base PostgreSQL : dossier partagé des photos, pièces jointes et PDF archivés",
+    )
+    p.add_argument(
+        "--as-of",
+        type=_iso_date,
+        default=None,
+        metavar="AAAA-MM-JJ",
+        help="démonstration : son « aujourd'hui » (historique jusqu'au mois précédent ; "
+        "par défaut la date du jour)",
     )
     p.set_defaults(func=cmd_init)
 

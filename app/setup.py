@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +34,12 @@ def prepare_database(
     contracts: int | None = None,
     on_backup: Callable[[Path], None] | None = None,
     files_dir: str | Path | None = None,
+    as_of: dt.date | None = None,
 ) -> Prepared:
     """Bring the schema to head (backup first when upgrading a populated file), ensure the
     reference data, record the shared files folder of a server database (``files_dir``),
-    and optionally load the demo firm (only into a database without company)."""
+    and optionally load the demo firm (only into a database without company), its history
+    running to the month before ``as_of`` (default today)."""
     db = open_database(target)
     before = migrate.current_revision(db)
     backup = migrate.upgrade(db, on_backup=on_backup)
@@ -51,7 +54,7 @@ def prepare_database(
         db.files_dir  # noqa: B018 - a server database without its folder stops here, not halfway
         from app.demo import load_demo
 
-        loaded = load_demo(db, contracts=contracts)
+        loaded = load_demo(db, contracts=contracts, as_of=as_of)
     return Prepared(
         db=db, before=before, after=migrate.current_revision(db), backup=backup, demo_loaded=loaded
     )

@@ -95,6 +95,8 @@ def reference_db(contracts: int) -> tuple[Path, dict[str, float]]:
                 str(path),
                 "init",
                 "--demo",
+                "--as-of",
+                "2026-09-01",
                 "--contracts",
                 str(contracts),
             ]

@@ -75,7 +75,9 @@ def _demo_db() -> Path:
     path = CACHE / "ref-demo" / "propreo.db"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        timed_child([PYTHON, "-m", "app", "--db", str(path), "init", "--demo"])
+        timed_child(
+            [PYTHON, "-m", "app", "--db", str(path), "init", "--demo", "--as-of", "2026-09-01"]
+        )
     return path
 
 

@@ -21,6 +21,7 @@ import pytest  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app.db import Database, open_database  # noqa: E402
+from app.demo import DEMO_TODAY  # noqa: E402
 from tests.modal_guard import pytest_runtest_call  # noqa: E402, F401  (the hook, see its module)
 
 
@@ -51,7 +52,7 @@ def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from app.setup import prepare_database
 
     path = tmp_path_factory.mktemp("template") / "demo.db"
-    prepared = prepare_database(path, demo=True)
+    prepared = prepare_database(path, demo=True, as_of=DEMO_TODAY)
     with prepared.db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     prepared.db.dispose()

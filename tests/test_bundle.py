@@ -127,7 +127,7 @@ def test_version(home: Path) -> None:
 
 def test_init_demo_check_and_gui(home: Path) -> None:
     db = home / "démo.db"
-    result = _run(home, "--db", str(db), "init", "--demo")
+    result = _run(home, "--db", str(db), "init", "--demo", "--as-of", "2026-09-01")
     assert result.returncode == 0, result.stderr
     assert "Base créée" in result.stdout
     assert "Société de démonstration chargée." in result.stdout

@@ -29,7 +29,7 @@ def test_init_demo_then_check_and_init_again(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = str(tmp_path / "x.db")
-    assert main(["--db", db, "init", "--demo"]) == 0
+    assert main(["--db", db, "init", "--demo", "--as-of", "2026-09-01"]) == 0
     assert "Société de démonstration chargée" in capsys.readouterr().out
     assert main(["--db", db, "check", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -38,7 +38,7 @@ def test_init_demo_then_check_and_init_again(
     conn = sqlite3.connect(db)
     users_before = conn.execute("SELECT count(*) FROM users").fetchone()[0]
     conn.close()
-    assert main(["--db", db, "init", "--demo"]) == 0
+    assert main(["--db", db, "init", "--demo", "--as-of", "2026-09-01"]) == 0
     out = capsys.readouterr().out
     assert "à jour" in out and "déjà présentes" in out
     conn = sqlite3.connect(db)
@@ -86,7 +86,7 @@ def test_version_and_backup(tmp_path: Path) -> None:
     result = run("--version")
     assert result.returncode == 0 and result.stdout.startswith("Propreo ")
     db = tmp_path / "b.db"
-    assert run("--db", str(db), "init", "--demo").returncode == 0
+    assert run("--db", str(db), "init", "--demo", "--as-of", "2026-09-01").returncode == 0
     result = run("--db", str(db), "backup", "--out", str(tmp_path / "sauvegardes"))
     assert result.returncode == 0, result.stderr
     [copy] = list((tmp_path / "sauvegardes").glob("*.db"))
@@ -107,7 +107,7 @@ def test_env_var_names_the_database(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_gui_starts_offscreen_and_stays_up(tmp_path: Path) -> None:
     db = tmp_path / "g.db"
-    assert run("--db", str(db), "init", "--demo").returncode == 0
+    assert run("--db", str(db), "init", "--demo", "--as-of", "2026-09-01").returncode == 0
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "--db", str(db), "gui"],
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},

@@ -148,11 +148,11 @@ def test_a_demo_that_fails_midway_leaves_nothing(
 
     monkeypatch.setattr(billing_history, "load", broken)
     with pytest.raises(DatabaseError, match="perdue"):
-        demo.load_demo(db)
+        demo.load_demo(db, as_of=demo.DEMO_TODAY)
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Client)) == 0
         assert s.scalar(select(func.count()).select_from(Contract)) == 0
     assert not demo.is_loaded(db)
     monkeypatch.undo()
-    assert demo.load_demo(db) is True
+    assert demo.load_demo(db, as_of=demo.DEMO_TODAY) is True
     assert run_checks(db).ok

@@ -9,6 +9,7 @@ from sqlalchemy import Float, inspect
 
 from app import migrate
 from app.db import Database, open_database
+from app.demo import DEMO_TODAY
 from app.setup import prepare_database
 from models.base import Base
 
@@ -44,7 +45,7 @@ def test_init_again_upgrades_in_place_and_keeps_data(demo_db_file: Path, tmp_pat
     with db.engine.connect() as conn:
         counts_before = _counts(conn)
     db.dispose()
-    prepared = prepare_database(path, demo=True)
+    prepared = prepare_database(path, demo=True, as_of=DEMO_TODAY)
     assert prepared.state == "à jour" and not prepared.demo_loaded
     with prepared.db.engine.connect() as conn:
         assert _counts(conn) == counts_before

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from app.demo import DEMO_TODAY
+
 N = 60  # 25 demo contracts + 35 reference-firm contracts
 
 CONTENT = [
@@ -40,7 +42,7 @@ RF = "JOIN clients k ON k.id = {}.client_id AND k.code LIKE 'RF%'"
 def _build(path: Path) -> Path:
     from app.setup import prepare_database
 
-    prepared = prepare_database(path, demo=True, contracts=N)
+    prepared = prepare_database(path, demo=True, contracts=N, as_of=DEMO_TODAY)
     with prepared.db.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     prepared.db.dispose()
@@ -297,7 +299,7 @@ def firm_1000(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from app.setup import prepare_database
 
     path = tmp_path_factory.mktemp("firm1000") / "firm.db"
-    prepared = prepare_database(path, demo=True, contracts=1000)
+    prepared = prepare_database(path, demo=True, contracts=1000, as_of=DEMO_TODAY)
     prepared.db.dispose()
     return path
 

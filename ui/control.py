@@ -4,7 +4,6 @@ wizard of the Facturation tab (period given by the wizard) and in its own tab.""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -78,8 +77,10 @@ class ControlPanel(QWidget):
         self.month = QDateEdit(self)
         self.month.setDisplayFormat("MM/yyyy")
         self.month.setCalendarPopup(True)
-        today = dt.date.today()
-        self.month.setDate(QDate(today.year, today.month, 1))
+        from app.dashboard import month_to_control  # the month being billed, or last billed
+
+        opening = ctx.query(month_to_control)
+        self.month.setDate(QDate(int(opening[:4]), int(opening[5:7]), 1))
         self.month.setToolTip(_("Mois contrôlé, comparé au mois précédent (M-1)."))
         self.month.dateChanged.connect(lambda _d: self.refresh())
         self.month.setVisible(period is None)

@@ -38,13 +38,6 @@ from ui.forms import Field, FormWidget
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
-
-def previous_month(today: dt.date | None = None) -> str:
-    first = (today or dt.date.today()).replace(day=1)
-    last = first - dt.timedelta(days=1)
-    return f"{last:%Y-%m}"
-
-
 # --------------------------------------------------------------------------- printing
 
 
@@ -281,7 +274,9 @@ class DocumentsTab(Tab):
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.period = QLineEdit(previous_month(), self)
+        from app.dashboard import month_with_documents  # the last month that has some
+
+        self.period = QLineEdit(ctx.query(month_with_documents), self)
         self.period.setInputMask("9999-99")
         self.period.setToolTip(_("Mois des documents émis (AAAA-MM)"))
         self.period.editingFinished.connect(self.refresh)

@@ -44,7 +44,7 @@ class Screen:
 
 
 SCREENS: tuple[Screen, ...] = (
-    Screen("accueil", "Accueil", ("label",)),
+    Screen("accueil", "Accueil", ("label", "todo", "turnover.chart_view")),
     Screen("clients", "Clients", ("list", "editor.form", "editor.save_button"), select="list"),
     Screen("chantiers", "Chantiers", ("list", "form", "photos"), select="list"),
     Screen("articles", "Articles", ("editor",)),
@@ -252,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QCoreApplication
 
     from app.db import open_database
+    from app.demo import DEMO_TODAY
     from app.setup import prepare_database
     from ui.main_window import MainWindow
 
@@ -260,14 +261,17 @@ def main(argv: list[str] | None = None) -> int:
     from ui.app import _install_qt_french
 
     _install_qt_french(app)  # Qt's own buttons (Enregistrer, Annuler…) as users see them
-    with tempfile.TemporaryDirectory() as tmp:
+    from app import clock
+
+    # The guide shows the demo on its « today » (1 September 2026), whatever the machine's date.
+    with tempfile.TemporaryDirectory() as tmp, clock.pinned(DEMO_TODAY):
         target: str | Path = Path(tmp) / "demo.db"
         if args.db and "://" in args.db:
             target = args.db  # a server base (PostgreSQL): no file to copy
         elif args.db:
             shutil.copyfile(args.db, target)
         else:
-            prepare_database(target, demo=True).db.dispose()
+            prepare_database(target, demo=True, as_of=DEMO_TODAY).db.dispose()
         db = open_database(target)
         window = MainWindow(db)
         window.resize(1280, 800)

@@ -2,8 +2,11 @@
 
 Each module of :data:`STEPS` has ``load(session, ctx)``; steps run in order inside one
 write transaction and share objects through ``ctx`` (a :class:`DemoContext`). Dates are
-fixed: history (issued invoices, payments) runs up to August 2026 included, and
-September 2026 onwards is left to be billed.
+fixed: the story (issued invoices, payments) runs up to August 2026 included. Then
+:mod:`app.demo.alive` bills and settles the months from September 2026 to the month before
+``as_of`` (today by default), so that the demo opened in any month shows last month billed
+and this month to bill; ``as_of`` = 1 September 2026 (what tests and benchmarks pin) gives
+the story alone.
 """
 
 from __future__ import annotations
@@ -58,12 +61,29 @@ def is_loaded(db: Database) -> bool:
         return session.scalar(select(CompanySettings.id)) is not None
 
 
-def load_demo(db: Database, *, contracts: int | None = None) -> bool:
+def check_as_of(as_of: dt.date) -> dt.date:
+    """The demo's « today »: not before the end of its fixed story."""
+    if as_of < DEMO_TODAY:
+        from app.errors import ValidationError
+
+        raise ValidationError(
+            "--as-of",
+            "La démonstration se construit au plus tôt au {day} (son histoire va jusqu'en "
+            "août 2026) : « {value} » est antérieure.",
+            day=DEMO_TODAY.strftime("%d/%m/%Y"),
+            value=as_of.strftime("%d/%m/%Y"),
+        )
+    return as_of
+
+
+def load_demo(db: Database, *, contracts: int | None = None, as_of: dt.date | None = None) -> bool:
     """Load the demo firm into an initialised database; False when a company already exists.
+    Its history runs to the month before ``as_of`` (default: today, :func:`app.clock.today`).
 
     All steps in one write transaction: a step that fails (a rule the demo data breaks, a
     lost connection to the server, Ctrl+C) leaves the base as it was, never a half firm
     that ``check`` would call consistent."""
+    as_of = check_as_of(as_of or clock.today())
     if is_loaded(db):
         return False
     ctx = DemoContext(contracts=contracts)
@@ -74,4 +94,7 @@ def load_demo(db: Database, *, contracts: int | None = None) -> bool:
         for name in STEPS:
             importlib.import_module(name).load(session, ctx)
             session.flush()
+        from app.demo import alive
+
+        alive.load(session, ctx, as_of)
     return True
