@@ -100,21 +100,23 @@ def test_home_shows_what_to_do_and_opens_each_record(
     # Enter on a client line opens the client's record on the Clients tab.
     home.todo.setCurrentItem(top.child(0))
     home.todo.itemActivated.emit(top.child(0), 0)
-    clients = window.tab("Clients")
-    assert window.tabs.tabText(window.tabs.currentIndex()) == "Clients"
+    clients = window.current_screen().inner  # the screen now in front
+    assert type(clients).__name__ == "ClientsTab"
     assert clients.editor.client_id == first_id
     # An alert opens the liaison book on that entry.
     alert = home.todo.topLevelItem(0).child(0)
     home.todo.itemActivated.emit(alert, 0)
-    liaison = window.tab("Cahier de liaison")
+    liaison = window.current_screen().inner
     assert liaison.entries.panel.detail.row.number == "L00019"
     # The month to bill opens Facturation on that month; the revision opens the contract.
     billing = home.todo.topLevelItem(3).child(0)
     home.todo.itemActivated.emit(billing, 0)
-    assert window.tab("Facturation").period == "2026-09"
+    assert type(window.current_screen().inner).__name__ == "BillingTab"
+    assert window.current_screen().inner.period == "2026-09"
     revision = home.todo.topLevelItem(5).child(0)
     home.todo.itemActivated.emit(revision, 0)
-    assert window.tab("Contrats").contract_id == revision.data(0, 256).key
+    contracts = window.current_screen().inner
+    assert contracts.contract_id == revision.data(0, 256).key
 
 
 def test_turnover_panel_by_family_on_demand(
@@ -133,3 +135,16 @@ def test_turnover_panel_by_family_on_demand(
         rows = turnover_by(session, 2026, "family")
     assert labels == [r[0] for r in rows]
     assert panel.table.item(0, 1).text() == format_amount(rows[0][1])
+
+
+def test_month_pickers_open_on_the_month_with_documents(
+    qtbot: QtBot, demo_db: Database, today: dt.date
+) -> None:
+    # On 1 September nothing is issued yet for September: Éditions and the control open on
+    # August (they opened on an empty month), Facturation on September, the month to bill.
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    assert window.tab("Éditions").period.text() == "2026-08"
+    assert window.tab("Éditions").list.visible_rows() != []
+    assert window.tab("Contrôle facturation").panel.period == "2026-08"
+    assert window.tab("Facturation").period == "2026-09"

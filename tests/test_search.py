@@ -72,8 +72,9 @@ def test_ctrl_k_then_enter_opens_the_record(qtbot: QtBot, demo_db: Database) -> 
     qtbot.waitUntil(lambda: dialog.results() != [])
     assert dialog.results()[0].startswith("Contrat — CT00004")
     qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)
-    assert window.tabs.tabText(window.tabs.currentIndex()) == "Contrats"
-    assert window.tab("Contrats").contract_id == 4
+    contracts = window.current_screen().inner  # the screen now in front
+    assert type(contracts).__name__ == "ContractsTab"
+    assert contracts.contract_id == 4
 
     # The box by the menus: type, Entrée shows the results, ↓ then Entrée opens the second.
     window.search_box.setFocus()
@@ -83,8 +84,8 @@ def test_ctrl_k_then_enter_opens_the_record(qtbot: QtBot, demo_db: Database) -> 
     assert [r.split(" — ")[0] for r in dialog.results()] == ["Client", "Chantier", "Contrat"]
     qtbot.keyClick(dialog.edit, Qt.Key.Key_Down)
     qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)
-    sites = window.tab("Chantiers")
-    assert window.tabs.tabText(window.tabs.currentIndex()) == "Chantiers"
+    sites = window.current_screen().inner
+    assert type(sites).__name__ == "SitesTab"
     assert sites.site_id == 22
 
 
