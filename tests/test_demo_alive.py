@@ -33,13 +33,14 @@ def alive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _chain(db: Database, until: dt.date) -> list[tuple[str, str]]:
     with db.read() as s:
-        return list(
-            s.execute(
+        return [
+            (number, content_hash)
+            for number, content_hash in s.execute(
                 select(Invoice.number, Invoice.content_hash)
                 .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.issue_date <= until)
                 .order_by(Invoice.chain_index)
-            ).tuples()
-        )
+            )
+        ]
 
 
 def test_history_runs_to_the_month_before_as_of(alive: Path, demo_db: Database) -> None:
