@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationError
@@ -149,7 +149,7 @@ def _quotes(
 def _invoices(
     session: Session, query: str, names: dict[int, str], amount: Decimal | None
 ) -> list[Hit]:
-    conditions = [Invoice.number.ilike(f"%{query.replace(' ', '')}%")]
+    conditions: list[ColumnElement[bool]] = [Invoice.number.ilike(f"%{query.replace(' ', '')}%")]
     if amount is not None:
         conditions += [Invoice.total_ttc == amount, Invoice.total_ht == amount]
     rows = session.execute(

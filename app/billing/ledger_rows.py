@@ -109,7 +109,8 @@ def invoice_owed(session: Session, client_ids: Sequence[int]) -> dict[int, tuple
             Invoice.origin_invoice_id.in_(origin),
         )
     ):
-        credited[origin_id] = credited.get(origin_id, ZERO) + amount
+        if origin_id is not None:
+            credited[origin_id] = credited.get(origin_id, ZERO) + amount
     sums: dict[int, tuple[Decimal, Decimal]] = {}
     for inv_id, client_id, amount_due, due_date in invoices:
         left = amount_due - paid.get(inv_id, ZERO) - credited.get(inv_id, ZERO)

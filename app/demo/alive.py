@@ -23,6 +23,7 @@ from app import clock
 from app.billing.plan import add_months
 from app.billing.runs import issue_period, run_month
 from app.errors import PropreoError
+from app.lookup import get_row
 from app.money import ZERO, round_money
 from app.payments.allocation_rules import AllocationLine
 from app.payments.entry import PaymentForm, open_amount, record_payment
@@ -123,8 +124,7 @@ def _payments(session: Session, rng: random.Random, first: dt.date, last: dt.dat
                 for batch in create_batches(session, day, created_on=day - dt.timedelta(days=5)):
                     confirm_batch(session, batch.id, day)
             continue
-        invoice = session.get(Invoice, invoice_id)
-        assert invoice is not None
+        invoice = get_row(session, Invoice, invoice_id, "Facture")
         amount = round_money(open_amount(session, invoice) * share)
         if amount <= ZERO:
             continue
