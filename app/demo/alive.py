@@ -22,18 +22,17 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.billing.plan import add_months
 from app.billing.runs import issue_period, run_month
+from app.demo.payments import pay_invoice
 from app.errors import PropreoError
 from app.lookup import get_row
 from app.money import ZERO, round_money
-from app.payments.allocation_rules import AllocationLine
-from app.payments.entry import PaymentForm, open_amount, record_payment
+from app.payments.entry import open_amount
 from app.payments.remittance import cheques_to_remit, create_remittance
 from app.payments.sepa import candidates, confirm_batch, create_batches, planned_collection_date
 from models.clients import Client
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 
 FIRST_MONTH = dt.date(2026, 9, 1)
-BANKS = ["Crédit Agricole", "LCL", "Société Générale", "BNP Paribas", "CIC"]
 
 
 def months_to_bill(as_of: dt.date) -> list[dt.date]:
@@ -128,16 +127,7 @@ def _payments(session: Session, rng: random.Random, first: dt.date, last: dt.dat
         amount = round_money(open_amount(session, invoice) * share)
         if amount <= ZERO:
             continue
-        client = clients[invoice.client_id]
-        means = "cheque" if client.payment_means == "cheque" else "transfer"
-        form = PaymentForm(
-            client_id=client.id, date=day, means=means, amount=str(amount),
-            reference=f"VIR {client.name[:20].upper()} {invoice.number}" if means == "transfer" else "",
-        )  # fmt: skip
-        if means == "cheque":
-            form.cheque_bank = rng.choice(BANKS)
-            form.cheque_number = f"{rng.randrange(1000000, 9999999)}"
-        record_payment(session, form, [AllocationLine(invoice.id, amount)])
+        pay_invoice(session, rng, clients[invoice.client_id], invoice, day, amount)
 
 
 def _remittances(session: Session, last: dt.date) -> None:

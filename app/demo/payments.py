@@ -138,21 +138,26 @@ def load(session: Session, ctx: Any) -> None:
         amount = round_money(open_amount(session, invoice) * share)
         if amount <= ZERO:
             continue
-        client = clients[invoice.client_id]
-        means = (
-            client.payment_means if client.payment_means in ("cheque", "transfer") else "transfer"
-        )
-        form = PaymentForm(
-            client_id=client.id, date=day, means=means, amount=str(amount),
-            reference=f"VIR {client.name[:20].upper()} {invoice.number}" if means == "transfer" else "",
-        )  # fmt: skip
-        if means == "cheque":
-            form.cheque_bank = rng.choice(BANKS)
-            form.cheque_number = f"{rng.randrange(1000000, 9999999)}"
-        record_payment(session, form, [AllocationLine(invoice.id, amount)])
+        pay_invoice(session, rng, clients[invoice.client_id], invoice, day, amount)
     _remittances(session)
     _down_payment(session)
     _new_bank_mandate(session)
+
+
+def pay_invoice(
+    session: Session, rng: Any, client: Client, invoice: Invoice, day: dt.date, amount: Decimal
+) -> None:
+    """The client pays ``amount`` of the invoice on ``day``: by cheque when that is its means
+    (bank and number drawn from ``rng``), else by transfer."""
+    means = "cheque" if client.payment_means == "cheque" else "transfer"
+    form = PaymentForm(
+        client_id=client.id, date=day, means=means, amount=str(amount),
+        reference=f"VIR {client.name[:20].upper()} {invoice.number}" if means == "transfer" else "",
+    )  # fmt: skip
+    if means == "cheque":
+        form.cheque_bank = rng.choice(BANKS)
+        form.cheque_number = f"{rng.randrange(1000000, 9999999)}"
+    record_payment(session, form, [AllocationLine(invoice.id, amount)])
 
 
 def _remittances(session: Session) -> None:
