@@ -137,6 +137,7 @@ def test_ereporting_sent_once_and_a_supplier_invoice_received(
                 select(PlatformFlow).where(PlatformFlow.kind == FlowKind.EREPORTING)
             ).all()
             assert len(kept) == 2 and all(k.content for k in kept)
+            assert sorted(k.period for k in kept) == ["01/08–31/08/2026", "21/08–31/08/2026"]
 
         report = sync(demo_db, platform)
         assert report.received == ["Hygiène Pro Distribution HPD-2026-0917"]

@@ -297,7 +297,7 @@ def send_period(database: Database, platform: connector.Session, period: str) ->
                 tracking=outgoing.tracking_id(f"ER.{result.kind[0]}.", _day(result.start), data),
                 data=data,
                 name=name,
-                period=f"{result.start:%Y-%m-%d}/{result.end:%Y-%m-%d}",
+                period=f"{result.start:%d/%m}–{result.end:%d/%m/%Y}",  # fits String(20)
                 keep_content=True,
             )
         except PropreoError as exc:
