@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
+from app.storage import write_file
+
 
 @dataclass(frozen=True)
 class Letter:
@@ -98,9 +100,9 @@ def write_docx(letter: Letter, path: str | Path) -> Path:
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for run in footer.runs:
         run.font.size = Pt(7)
-    out = Path(path)
-    doc.save(str(out))
-    return out
+    data = BytesIO()  # built in memory, written whole or not at all
+    doc.save(data)
+    return write_file(path, data.getvalue())
 
 
 def write_pdf(letter: Letter, path: str | Path) -> Path:
