@@ -192,7 +192,7 @@ def test_facturation_list_searches_sorts_and_exports_every_row(
     every = _every(big_db)
     listed = tab.invoices
     assert listed.model.total == len(every) and listed.model.rowCount() == 200
-    assert listed.count_label.text().replace("\u202f", "") == f"{len(every)} ligne(s)"
+    assert listed.count_label.text().replace("\u202f", "") == f"{len(every)} lignes"
     listed.search.setText("lot 7")
     expected = [r for r in every if _matches(r, "lot 7")]
     assert listed.model.total == len(expected)

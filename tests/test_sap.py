@@ -216,7 +216,7 @@ def test_editions_dialog_saves_the_pdfs_and_asks_before_sending(
     dialog = AttestationsDialog(window.ctx, window)
     qtbot.addWidget(dialog)
     dialog.year.setValue(2026)
-    assert dialog.summary.text().startswith("2 client(s), 357,50")
+    assert dialog.summary.text().startswith("2 clients, 357,50")
     shown: list[str] = []
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
     monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: shown.append(text))
@@ -225,7 +225,7 @@ def test_editions_dialog_saves_the_pdfs_and_asks_before_sending(
         "Attestation_fiscale_2026_DURAND.pdf",
         "Attestation_fiscale_2026_MARTIN.pdf",
     ]
-    assert shown == [f"2 attestation(s) enregistrée(s) dans {tmp_path}."]
+    assert shown == [f"2 attestations enregistrées dans {tmp_path}."]
     asked: list[str] = []
 
     def refuse(_parent, _title, text):  # type: ignore[no-untyped-def]
@@ -235,7 +235,7 @@ def test_editions_dialog_saves_the_pdfs_and_asks_before_sending(
     monkeypatch.setattr(QMessageBox, "question", refuse)
     dialog.send_button.click()
     assert asked == [
-        "Envoyer par e-mail 1 attestation(s) fiscale(s) 2026 ?\n"
+        "Envoyer par e-mail 1 attestation fiscale 2026 ?\n"
         "Sans adresse e-mail (à imprimer) : Client DURAND."
     ]
     assert len(shown) == 1  # refused: nothing sent

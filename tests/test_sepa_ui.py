@@ -80,7 +80,7 @@ def test_sepa_dialog_dates_reasons_and_cancel(
     monkeypatch.setattr(QMessageBox, "question", answer)
     assert dialog.renotify(str(tmp_path / "avis.txt")) == 1
     assert asked == [
-        f"Enregistrer une nouvelle pré-notification de 1 facture(s) pour le {day:%d/%m/%Y} ? "
+        f"Enregistrer une nouvelle pré-notification de 1 facture pour le {day:%d/%m/%Y} ? "
         "Le texte à envoyer à chaque client sera enregistré dans un fichier."
     ]
     assert f"sera prélevée le {day:%d/%m/%Y}" in (tmp_path / "avis.txt").read_text("utf-8")

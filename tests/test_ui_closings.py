@@ -70,7 +70,7 @@ def test_close_a_month_from_the_window(qtbot: QtBot, demo: Database) -> None:
     assert dialog.close_period() is False
     assert _closings(demo) == []
     assert (
-        f"Clôturer 2026-07 scelle {len(july)} document(s) émis ce mois-là ({july[0]} à "
+        f"Clôturer 2026-07 scelle {len(july)} documents émis ce mois-là ({july[0]} à "
         f"{july[-1]}) et toute la chaîne jusqu'au document de rang {rank}" in seen[0]
     )
     assert "la clôture est définitive" in seen[0]
@@ -80,7 +80,7 @@ def test_close_a_month_from_the_window(qtbot: QtBot, demo: Database) -> None:
     assert _closings(demo) == [("2026-07", rank)]
     [row] = dialog.list.visible_rows()
     assert row[0].period == "2026-07" and dialog.message.text().startswith(
-        f"Mois 2026-07 clôturé : {rank} document(s) dans la chaîne, empreinte {row[1]}."
+        f"Mois 2026-07 clôturé : {rank} documents dans la chaîne, empreinte {row[1]}."
     )
     with demo.read() as s:
         assert verify_closings(s) == []

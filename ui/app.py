@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from app.i18n import _
+
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
@@ -33,8 +35,10 @@ def open_for_gui(
             answer = QMessageBox.question(
                 parent,
                 "Propreo",
-                "Cette base utilise une version antérieure du schéma. Une sauvegarde sera faite "
-                "puis la base sera mise à jour. Continuer ?",
+                _(
+                    "Cette base utilise une version antérieure du schéma. Une sauvegarde sera faite "
+                    "puis la base sera mise à jour. Continuer ?"
+                ),
             )
             if answer != QMessageBox.StandardButton.Yes:
                 db.dispose()
@@ -46,7 +50,9 @@ def open_for_gui(
             QMessageBox.information(
                 parent,
                 "Propreo",
-                f"Base mise à jour. Sauvegarde de la version précédente :\n{prepared.backup}",
+                _("Base mise à jour. Sauvegarde de la version précédente :\n{path}").format(
+                    path=prepared.backup
+                ),
             )
     from ui.lease_dialog import CANCEL, READ_ONLY, take_lease
 

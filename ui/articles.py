@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QPushButton, QVBoxLayout, QWidget
 
 from app import catalog
+from app.i18n import _
 from models.catalog import UNITS
 from ui import choices
 from ui.context import Tab, UiContext
@@ -16,14 +17,14 @@ from ui.settings_lists import EditorDialog, ListEditor
 from ui.table import Column
 
 COLUMNS = [
-    Column("Code", lambda r: r.code, 90),
-    Column("Libellé", lambda r: r.label, 260),
-    Column("Famille", lambda r: r.family, 130),
-    Column("Unité", lambda r: r.unit, 70),
-    Column("Prix HT", lambda r: r.unit_price, 90),
-    Column("TVA", lambda r: r.vat, 170),
-    Column("Compte", lambda r: r.revenue_account, 70),
-    Column("Actif", lambda r: r.active, 50),
+    Column(_("Code"), lambda r: r.code, 90),
+    Column(_("Libellé"), lambda r: r.label, 260),
+    Column(_("Famille"), lambda r: r.family, 130),
+    Column(_("Unité"), lambda r: r.unit, 70),
+    Column(_("Prix HT"), lambda r: r.unit_price, 90),
+    Column(_("TVA"), lambda r: r.vat, 170),
+    Column(_("Compte"), lambda r: r.revenue_account, 70),
+    Column(_("Actif"), lambda r: r.active, 50),
 ]
 
 
@@ -52,36 +53,40 @@ class ArticlesTab(Tab):
             ctx,
             columns=COLUMNS,
             fields=[
-                Field("code", "Code article"),
-                Field("label", "Libellé"),
-                Field("description", "Description", kind="multiline"),
-                Field("unit", "Unité", kind="choice", choices=[(u, u) for u in UNITS]),
-                Field("unit_price", "Prix unitaire HT", tooltip="Jusqu'à 4 décimales."),
+                Field("code", _("Code article")),
+                Field("label", _("Libellé")),
+                Field("description", _("Description"), kind="multiline"),
+                Field("unit", _("Unité"), kind="choice", choices=[(u, u) for u in UNITS]),
+                Field("unit_price", _("Prix unitaire HT"), tooltip=_("Jusqu'à 4 décimales.")),
                 Field(
                     "vat_rate_id",
-                    "TVA",
+                    _("TVA"),
                     kind="choice",
                     choices=vat,
-                    tooltip="20 % pour le nettoyage, y compris chez les particuliers ; 10 % pour "
-                    "les services à la personne d'un prestataire déclaré ; autoliquidation pour "
-                    "la sous-traitance dans le BTP.",
+                    tooltip=_(
+                        "20 % pour le nettoyage, y compris chez les particuliers ; 10 % pour "
+                        "les services à la personne d'un prestataire déclaré ; autoliquidation pour "
+                        "la sous-traitance dans le BTP."
+                    ),
                 ),
-                Field("family_id", "Famille", kind="choice", choices=families),
+                Field("family_id", _("Famille"), kind="choice", choices=families),
                 Field(
                     "revenue_account_id",
-                    "Compte de produit",
+                    _("Compte de produit"),
                     kind="choice",
                     choices=accounts,
-                    tooltip="Vide : le compte par défaut de la famille.",
+                    tooltip=_("Vide : le compte par défaut de la famille."),
                 ),
-                Field("is_service", "Prestation de service", kind="bool"),
+                Field("is_service", _("Prestation de service"), kind="bool"),
                 Field(
                     "sap_service",
-                    "Service à la personne (SAP)",
+                    _("Service à la personne (SAP)"),
                     kind="bool",
-                    tooltip="Ménage, repassage… au domicile d'un particulier : mentions SAP sur "
-                    "la facture et attestation fiscale annuelle, si la société est déclarée SAP. "
-                    "Des travaux dans un logement à 10 % ne sont pas des services à la personne.",
+                    tooltip=_(
+                        "Ménage, repassage… au domicile d'un particulier : mentions SAP sur "
+                        "la facture et attestation fiscale annuelle, si la société est déclarée SAP. "
+                        "Des travaux dans un logement à 10 % ne sont pas des services à la personne."
+                    ),
                 ),
             ],
             rows=catalog.list_articles,
@@ -102,7 +107,7 @@ class ArticlesTab(Tab):
             combo = self.editor.form.widget(name)
             assert isinstance(combo, QComboBox)
             choices.bind(ctx, combo, kind, fixed=fixed)
-        families_button = QPushButton("Familles d'articles…", self)
+        families_button = QPushButton(_("Familles d'articles…"), self)
         families_button.clicked.connect(self.edit_families)
         self.editor.layout().addWidget(families_button)
         layout = QVBoxLayout(self)
@@ -112,7 +117,9 @@ class ArticlesTab(Tab):
         self.editor.refresh()
 
     def edit_families(self) -> None:
-        EditorDialog("Familles d'articles", [("Familles", families_editor(self.ctx))], self).exec()
+        EditorDialog(
+            _("Familles d'articles"), [(_("Familles"), families_editor(self.ctx))], self
+        ).exec()
         self.refresh()
 
 
@@ -155,16 +162,16 @@ def families_editor(ctx: UiContext, parent: QWidget | None = None) -> ListEditor
     return ListEditor(
         ctx,
         columns=[
-            Column("Code", lambda r: r.code, 80),
-            Column("Famille", lambda r: r.label, 220),
-            Column("Compte", lambda r: r.account, 80),
-            Column("Actif", lambda r: r.active, 50),
+            Column(_("Code"), lambda r: r.code, 80),
+            Column(_("Famille"), lambda r: r.label, 220),
+            Column(_("Compte"), lambda r: r.account, 80),
+            Column(_("Actif"), lambda r: r.active, 50),
         ],
         fields=[
-            Field("code", "Code famille"),
-            Field("label", "Libellé de la famille"),
-            Field("revenue_account_id", "Compte de produit", kind="choice", choices=accounts),
-            Field("active", "Actif", kind="bool"),
+            Field("code", _("Code famille")),
+            Field("label", _("Libellé de la famille")),
+            Field("revenue_account_id", _("Compte de produit"), kind="choice", choices=accounts),
+            Field("active", _("Actif"), kind="bool"),
         ],
         rows=rows,
         new_form=FamilyForm,

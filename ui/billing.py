@@ -45,14 +45,14 @@ from ui.table import Column, RecordList
 
 INVOICE_COLUMNS = [
     Column("N°", lambda r: r.number, 110),
-    Column("Type", lambda r: r.kind_label, 80),
-    Column("Statut", lambda r: r.status_label, 80),
-    Column("Date", lambda r: r.issue_date, 80),
-    Column("Échéance", lambda r: r.due_date, 80),
-    Column("Client", lambda r: r.client, 200),
-    Column("Objet", lambda r: r.title, 240),
-    Column("Total HT", lambda r: r.total_ht, 90),
-    Column("Total TTC", lambda r: r.total_ttc, 90),
+    Column(_("Type"), lambda r: r.kind_label, 80),
+    Column(_("Statut"), lambda r: r.status_label, 80),
+    Column(_("Date"), lambda r: r.issue_date, 80),
+    Column(_("Échéance"), lambda r: r.due_date, 80),
+    Column(_("Client"), lambda r: r.client, 200),
+    Column(_("Objet"), lambda r: r.title, 240),
+    Column(_("Total HT"), lambda r: r.total_ht, 90),
+    Column(_("Total TTC"), lambda r: r.total_ttc, 90),
     Column(_("Facture électronique"), lambda r: r.einvoicing, 200),
 ]
 # The SQL sort of each column of the paged list (app.billing.invoice_list.INVOICE_SORTS).
@@ -152,7 +152,7 @@ class BillingTab(Tab):
 
         # --- invoice list ---
         self.f_period = QLineEdit(self)
-        self.f_period.setPlaceholderText("AAAA-MM")
+        self.f_period.setPlaceholderText(_("AAAA-MM"))
         self.f_period.setToolTip(_("Mois d'émission (AAAA-MM) ; vide : tous"))
         self.f_status = QComboBox(self)
         self.f_status.addItem(_("Tous statuts"), None)
@@ -249,8 +249,11 @@ class BillingTab(Tab):
         r = self.review
         self.drafts.set_rows(r.drafts)
         self.totals.setText(
-            f"{len(r.drafts)} facture(s) provisoire(s) — {format_amount(r.total_ht)} HT — "
-            f"{format_amount(r.total_ttc)} TTC"
+            ngettext(
+                "{n} facture provisoire — {ht} HT — {ttc} TTC",
+                "{n} factures provisoires — {ht} HT — {ttc} TTC",
+                len(r.drafts),
+            ).format(n=len(r.drafts), ht=format_amount(r.total_ht), ttc=format_amount(r.total_ttc))
         )
         self.warnings.clear()
         self.warnings.addItems(r.warnings)
@@ -396,9 +399,11 @@ class BillingTab(Tab):
         self.refresh()
         if numbers:
             self.warnings.addItem(
-                _("{n} facture(s) émise(s) : {first} à {last}.").format(
-                    n=len(numbers), first=numbers[0], last=numbers[-1]
-                )
+                ngettext(
+                    "{n} facture émise : {first} à {last}.",
+                    "{n} factures émises : {first} à {last}.",
+                    len(numbers),
+                ).format(n=len(numbers), first=numbers[0], last=numbers[-1])
             )
         for refusal in outcome.refused:
             self.warnings.addItem(_("Non émis — {reason}").format(reason=refusal.message))

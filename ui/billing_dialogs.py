@@ -70,7 +70,13 @@ class InvoiceViewer(QDialog):
         head = QFormLayout()
         head.addRow(_("Client"), QLabel(f"{v.client} — {v.client_address}", self))
         head.addRow(
-            _("Date"), QLabel(f"{display(v.issue_date)} — échéance {display(v.due_date)}", self)
+            _("Date"),
+            QLabel(
+                _("{issued} — échéance {due}").format(
+                    issued=display(v.issue_date), due=display(v.due_date)
+                ),
+                self,
+            ),
         )
         head.addRow(_("Statut"), QLabel(v.status_label, self))
         head.addRow(_("Objet"), QLabel(v.title, self))
@@ -82,7 +88,7 @@ class InvoiceViewer(QDialog):
             head.addRow(_("Conditions"), QLabel(v.payment_terms, self))
         self.lines = QTableWidget(len(v.lines), 6, self)
         self.lines.setHorizontalHeaderLabels(
-            ["Désignation", "Période", "Qté", "PU HT", "TVA", "Total HT"]
+            [_("Désignation"), _("Période"), _("Qté"), _("PU HT"), _("TVA"), _("Total HT")]
         )
         self.lines.verticalHeader().setVisible(False)
         self.lines.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -102,8 +108,12 @@ class InvoiceViewer(QDialog):
             f"TVA {t.rate:f} % sur {format_amount(t.base)} : {format_amount(t.vat)}" for t in v.vat
         )
         self.totals = QLabel(
-            f"Total HT {format_amount(v.total_ht)} — TVA {format_amount(v.total_vat)} — "
-            f"Total TTC {format_amount(v.total_ttc)}\n{vat}",
+            _("Total HT {ht} — TVA {vat} — Total TTC {ttc}").format(
+                ht=format_amount(v.total_ht),
+                vat=format_amount(v.total_vat),
+                ttc=format_amount(v.total_ttc),
+            )
+            + f"\n{vat}",
             self,
         )
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -137,7 +147,7 @@ class CreditNoteDialog(QDialog):
         self.reason.setPlaceholderText(_("Motif de l'avoir"))
         self.grid = QTableWidget(len(self.rows), 4, self)
         self.grid.setHorizontalHeaderLabels(
-            ["Ligne", "Total HT", "Reste à créditer", "À créditer HT"]
+            [_("Ligne"), _("Total HT"), _("Reste à créditer"), _("À créditer HT")]
         )
         self.grid.verticalHeader().setVisible(False)
         self.grid.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app import clients, ledger, terms
 from app.errors import PropreoError
+from app.i18n import _
 from app.money import format_amount
 from models.clients import ClientKind
 from ui.clients_panels import (
@@ -40,104 +41,127 @@ from ui.table import Column, RecordList
 FIELDS = [
     Field(
         "kind",
-        "Type de client",
+        _("Type de client"),
         kind="choice",
         choices=list(clients.KIND_LABELS.items()),
-        tooltip="Entreprise, organisme public (Chorus Pro), particulier, syndic / régie, ou "
-        "copropriété gérée par un syndic. Le type décide des mentions B2B et de l'indemnité "
-        "de 40 €.",
+        tooltip=_(
+            "Entreprise, organisme public (Chorus Pro), particulier, syndic / régie, ou "
+            "copropriété gérée par un syndic. Le type décide des mentions B2B et de l'indemnité "
+            "de 40 €."
+        ),
     ),
     Field(
         "code",
-        "Code client",
-        tooltip="Proposé selon la règle de codification de la société ; modifiable dans le "
-        "respect de cette règle.",
+        _("Code client"),
+        tooltip=_(
+            "Proposé selon la règle de codification de la société ; modifiable dans le "
+            "respect de cette règle."
+        ),
     ),
-    Field("name", "Nom / raison sociale"),
-    Field("legal_form", "Forme juridique", placeholder="SAS, SARL…"),
+    Field("name", _("Nom / raison sociale")),
+    Field("legal_form", _("Forme juridique"), placeholder=_("SAS, SARL…")),
     Field(
         "manager_id",
-        "Syndic",
+        _("Syndic"),
         kind="choice",
-        tooltip="Pour une copropriété : le syndic ou la régie qui la gère. Les documents sont "
-        "adressés « SDC <résidence> c/o <syndic> » à l'adresse du syndic.",
+        tooltip=_(
+            "Pour une copropriété : le syndic ou la régie qui la gère. Les documents sont "
+            "adressés « SDC <résidence> c/o <syndic> » à l'adresse du syndic."
+        ),
     ),
-    Field("siret", "SIRET", tooltip="14 chiffres ; le SIREN en est déduit."),
-    Field("siren", "SIREN"),
-    Field("vat_number", "N° TVA intracommunautaire", placeholder="FR…"),
+    Field("siret", _("SIRET"), tooltip=_("14 chiffres ; le SIREN en est déduit.")),
+    Field("siren", _("SIREN")),
+    Field("vat_number", _("N° TVA intracommunautaire"), placeholder=_("FR…")),
     Field(
-        "chorus_service_code", "Code service", tooltip="Chorus Pro : code service du destinataire."
+        "chorus_service_code",
+        _("Code service"),
+        tooltip=_("Chorus Pro : code service du destinataire."),
     ),
     Field(
         "chorus_commitment",
-        "N° d'engagement",
-        tooltip="Chorus Pro : numéro d'engagement juridique.",
+        _("N° d'engagement"),
+        tooltip=_("Chorus Pro : numéro d'engagement juridique."),
     ),
-    Field("street", "Adresse"),
-    Field("street2", "Complément d'adresse"),
-    Field("postcode", "Code postal"),
-    Field("city", "Ville"),
+    Field("street", _("Adresse")),
+    Field("street2", _("Complément d'adresse")),
+    Field("postcode", _("Code postal")),
+    Field("city", _("Ville")),
     Field(
         "country",
-        "Pays",
-        placeholder="FR",
-        tooltip="Code ISO à 2 lettres (FR, BE, CH…). Hors de France, le code postal est libre "
-        "et le SIRET n'est pas demandé.",
+        _("Pays"),
+        placeholder=_("FR"),
+        tooltip=_(
+            "Code ISO à 2 lettres (FR, BE, CH…). Hors de France, le code postal est libre "
+            "et le SIRET n'est pas demandé."
+        ),
     ),
     Field(
         "delivery_street",
-        "Adresse de livraison",
-        tooltip="Si différente de l'adresse de facturation.",
+        _("Adresse de livraison"),
+        tooltip=_("Si différente de l'adresse de facturation."),
     ),
-    Field("delivery_postcode", "CP de livraison"),
-    Field("delivery_city", "Ville de livraison"),
-    Field("phone", "Téléphone"),
-    Field("email", "E-mail"),
-    Field("invoice_email", "E-mail de facturation"),
+    Field("delivery_postcode", _("CP de livraison")),
+    Field("delivery_city", _("Ville de livraison")),
+    Field("phone", _("Téléphone")),
+    Field("email", _("E-mail")),
+    Field("invoice_email", _("E-mail de facturation")),
     Field(
-        "sending_mode", "Mode d'envoi", kind="choice", choices=list(clients.SENDING_MODES.items())
+        "sending_mode",
+        _("Mode d'envoi"),
+        kind="choice",
+        choices=list(clients.SENDING_MODES.items()),
     ),
     Field(
         "payment_term_kind",
-        "Conditions de règlement",
+        _("Conditions de règlement"),
         kind="choice",
         choices=[(k, v.replace("{days}", "N")) for k, v in terms.KINDS.items()],
-        tooltip="« N jours fin de mois » : on ajoute N jours puis on va à la fin du mois. "
-        "« Fin de mois + N jours » : fin du mois puis N jours.",
+        tooltip=_(
+            "« N jours fin de mois » : on ajoute N jours puis on va à la fin du mois. "
+            "« Fin de mois + N jours » : fin du mois puis N jours."
+        ),
     ),
-    Field("payment_term_days", "Délai de paiement", kind="int", maximum=60),
+    Field("payment_term_days", _("Délai de paiement"), kind="int", maximum=60),
     Field(
         "payment_means",
-        "Mode de règlement",
+        _("Mode de règlement"),
         kind="choice",
         choices=list(clients.PAYMENT_MEANS.items()),
     ),
-    Field("mandate_reference", "Référence du mandat", tooltip="RUM du mandat de prélèvement SEPA."),
-    Field("iban", "IBAN"),
-    Field("bic", "BIC"),
+    Field(
+        "mandate_reference",
+        _("Référence du mandat"),
+        tooltip=_("RUM du mandat de prélèvement SEPA."),
+    ),
+    Field("iban", _("IBAN")),
+    Field("bic", _("BIC")),
     Field(
         "credit_limit",
-        "Encours autorisé",
-        tooltip="Montant maximal dû par le client ; vide = pas de limite.",
+        _("Encours autorisé"),
+        tooltip=_("Montant maximal dû par le client ; vide = pas de limite."),
     ),
-    Field("blocked", "Bloqué", kind="bool", tooltip="Plus de nouvelle facturation ni de devis."),
-    Field("in_litigation", "En litige", kind="bool"),
     Field(
-        "account_code", "Compte client", tooltip="Compte auxiliaire (FEC) ; par défaut 411 + code."
+        "blocked", _("Bloqué"), kind="bool", tooltip=_("Plus de nouvelle facturation ni de devis.")
     ),
-    Field("notes", "Notes", kind="multiline"),
+    Field("in_litigation", _("En litige"), kind="bool"),
+    Field(
+        "account_code",
+        _("Compte client"),
+        tooltip=_("Compte auxiliaire (FEC) ; par défaut 411 + code."),
+    ),
+    Field("notes", _("Notes"), kind="multiline"),
 ]
 
 LIST_COLUMNS = [
-    Column("Code", lambda r: r.code, 90),
-    Column("Type", lambda r: r.kind_label, 120),
-    Column("Nom", lambda r: r.name, 240),
-    Column("Ville", lambda r: r.city, 120),
-    Column("Syndic", lambda r: r.manager, 160),
-    Column("Téléphone", lambda r: r.phone, 110),
-    Column("E-mail", lambda r: r.email, 180),
-    Column("Bloqué", lambda r: r.blocked, 60, color=lambda r: "#b00020" if r.blocked else None),
-    Column("Actif", lambda r: r.active, 50),
+    Column(_("Code"), lambda r: r.code, 90),
+    Column(_("Type"), lambda r: r.kind_label, 120),
+    Column(_("Nom"), lambda r: r.name, 240),
+    Column(_("Ville"), lambda r: r.city, 120),
+    Column(_("Syndic"), lambda r: r.manager, 160),
+    Column(_("Téléphone"), lambda r: r.phone, 110),
+    Column(_("E-mail"), lambda r: r.email, 180),
+    Column(_("Bloqué"), lambda r: r.blocked, 60, color=lambda r: "#b00020" if r.blocked else None),
+    Column(_("Actif"), lambda r: r.active, 50),
 ]
 
 
@@ -178,7 +202,7 @@ class ClientEditor(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
         self.scroll = scroll
-        self.save_button = QPushButton("Enregistrer", self)
+        self.save_button = QPushButton(_("Enregistrer"), self)
         self.save_button.clicked.connect(self.save)
         self.status = QLabel(self)
         record = QWidget(self)
@@ -186,7 +210,7 @@ class ClientEditor(QWidget):
         record_layout.addWidget(scroll)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
-        self.mandates_button = QPushButton("Mandats SEPA…", self)  # issue E (payments)
+        self.mandates_button = QPushButton(_("Mandats SEPA…"), self)  # issue E (payments)
         self.mandates_button.clicked.connect(self._open_mandates)
         bottom.addWidget(self.mandates_button)
         bottom.addWidget(self.save_button)
@@ -205,14 +229,14 @@ class ClientEditor(QWidget):
         self.stats = StatsPanel(self.ctx, self)
         self.liaison = LiaisonEntriesWidget(self.ctx, parent=self)
         self.panels = QTabWidget(self)
-        self.panels.addTab(record, "Fiche")
-        self.panels.addTab(self.contacts, "Contacts")
-        self.condos_index = self.panels.addTab(self.condos, "Copropriétés")
-        self.panels.addTab(self.sites, "Chantiers")
-        self.panels.addTab(self.ledger, "Compte")
-        self.panels.addTab(self.history, "Historique")
-        self.panels.addTab(self.liaison, "Cahier de liaison")
-        self.panels.addTab(self.stats, "Statistiques")
+        self.panels.addTab(record, _("Fiche"))
+        self.panels.addTab(self.contacts, _("Contacts"))
+        self.condos_index = self.panels.addTab(self.condos, _("Copropriétés"))
+        self.panels.addTab(self.sites, _("Chantiers"))
+        self.panels.addTab(self.ledger, _("Compte"))
+        self.panels.addTab(self.history, _("Historique"))
+        self.panels.addTab(self.liaison, _("Cahier de liaison"))
+        self.panels.addTab(self.stats, _("Statistiques"))
         self.panels.currentChanged.connect(lambda _i: self._refresh_panels())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 0, 0)
@@ -237,7 +261,7 @@ class ClientEditor(QWidget):
         form.manager_id = manager_id
         self._fill_managers(manager_id)
         self.form.load(form)
-        self.title.setText("Nouveau client")
+        self.title.setText(_("Nouveau client"))
         self.status.setText("")
         self._kind_changed()
         self.panels.setCurrentIndex(0)
@@ -331,7 +355,7 @@ class ClientEditor(QWidget):
             client = self.ctx.call(clients.save_client, self.client_id, data, topic="clients")
         except PropreoError as exc:
             self.form.show_errors(exc)
-            self.status.setText("Enregistrement refusé : corrigez les champs signalés.")
+            self.status.setText(_("Enregistrement refusé : corrigez les champs signalés."))
             self.panels.setCurrentIndex(0)
             first = next((f.name for f in FIELDS if self.form.error_text(f.name)), None)
             if first is not None:
@@ -341,7 +365,7 @@ class ClientEditor(QWidget):
         self.tab.refresh()
         self.load(client.id)
         self.tab.select(client.id)
-        self.status.setText("Enregistré.")
+        self.status.setText(_("Enregistré."))
         return True
 
 
@@ -356,14 +380,14 @@ class ClientsTab(Tab):
         self.list.selection_changed.connect(self._on_select)
         self.list.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.editor = ClientEditor(self)
-        new_button = QPushButton("Nouveau client", self)
+        new_button = QPushButton(_("Nouveau client"), self)
         new_button.clicked.connect(lambda: self.editor.new())
-        self.toggle_button = QPushButton("Désactiver / réactiver", self)
+        self.toggle_button = QPushButton(_("Désactiver / réactiver"), self)
         self.toggle_button.setToolTip(
-            "Un client utilisé par des documents n'est jamais supprimé : il est désactivé."
+            _("Un client utilisé par des documents n'est jamais supprimé : il est désactivé.")
         )
         self.toggle_button.clicked.connect(self.toggle_active)
-        directory_button = QPushButton("Annuaire des contacts", self)
+        directory_button = QPushButton(_("Annuaire des contacts"), self)
         directory_button.clicked.connect(self.open_directory)
         buttons = QHBoxLayout()
         buttons.addWidget(new_button)
@@ -411,12 +435,12 @@ class ClientsTab(Tab):
     def open_site(self, site_id: int) -> None:
         window = self._main_window()
         if window is not None and hasattr(window, "tab"):
-            window.tab("Chantiers").open_site(site_id)
+            window.tab(_("Chantiers")).open_site(site_id)
 
     def new_site(self, client_id: int) -> None:
         window = self._main_window()
         if window is not None and hasattr(window, "tab"):
-            window.tab("Chantiers").new_site(client_id)
+            window.tab(_("Chantiers")).new_site(client_id)
 
     def toggle_active(self) -> None:
         row = self.list.current()
@@ -426,8 +450,10 @@ class ClientsTab(Tab):
             answer = QMessageBox.question(
                 self,
                 "Propreo",
-                f"Désactiver le client {row.code} — {row.name} ? Il reste dans les documents "
-                "et l'historique, mais n'est plus proposé.",
+                _(
+                    "Désactiver le client {code} — {name} ? Il reste dans les documents "
+                    "et l'historique, mais n'est plus proposé."
+                ).format(code=row.code, name=row.name),
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from app import contacts, history, ledger, stats
 from app.clients import managed_condominiums
 from app.errors import PropreoError
-from app.i18n import _, month_names
+from app.i18n import _, month_names, ngettext
 from app.money import ZERO, format_amount
 from app.sites import list_sites
 from ui.context import UiContext
@@ -41,19 +41,19 @@ from ui.table import Column, RecordList
 MONTHS = [m.capitalize() for m in month_names("abbreviated")]
 
 CONTACT_FIELDS = [
-    Field("name", "Nom du contact"),
-    Field("role", "Fonction"),
-    Field("service", "Service"),
-    Field("phone", "Téléphone"),
-    Field("mobile", "Portable"),
-    Field("email", "E-mail"),
+    Field("name", _("Nom du contact")),
+    Field("role", _("Fonction")),
+    Field("service", _("Service")),
+    Field("phone", _("Téléphone")),
+    Field("mobile", _("Portable")),
+    Field("email", _("E-mail")),
     Field(
         "is_invoice_contact",
-        "Destinataire des factures",
+        _("Destinataire des factures"),
         kind="bool",
-        tooltip="Ce contact reçoit les factures et relances.",
+        tooltip=_("Ce contact reçoit les factures et relances."),
     ),
-    Field("notes", "Notes", kind="multiline"),
+    Field("notes", _("Notes"), kind="multiline"),
 ]
 
 
@@ -63,7 +63,7 @@ class ContactDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.ctx, self.client_id, self.contact_id = ctx, client_id, contact_id
-        self.setWindowTitle("Contact")
+        self.setWindowTitle(_("Contact"))
         self.form = FormWidget(CONTACT_FIELDS, self)
         if contact_id is not None:
             self.form.load(ctx.query(contacts.contact_form, contact_id))
@@ -87,13 +87,13 @@ class ContactDialog(QDialog):
 
 
 CONTACT_COLUMNS = [
-    Column("Nom", lambda r: r.name, 160),
-    Column("Fonction", lambda r: r.role, 160),
-    Column("Service", lambda r: r.service, 110),
-    Column("Téléphone", lambda r: r.phone, 110),
-    Column("Portable", lambda r: r.mobile, 110),
-    Column("E-mail", lambda r: r.email, 180),
-    Column("Factures", lambda r: r.is_invoice_contact, 60),
+    Column(_("Nom"), lambda r: r.name, 160),
+    Column(_("Fonction"), lambda r: r.role, 160),
+    Column(_("Service"), lambda r: r.service, 110),
+    Column(_("Téléphone"), lambda r: r.phone, 110),
+    Column(_("Portable"), lambda r: r.mobile, 110),
+    Column(_("E-mail"), lambda r: r.email, 180),
+    Column(_("Factures"), lambda r: r.is_invoice_contact, 60),
 ]
 
 
@@ -104,10 +104,10 @@ class ContactsPanel(QWidget):
         self.client_id: int | None = None
         self.list = RecordList(CONTACT_COLUMNS, export_name="contacts", parent=self)
         self.list.activated.connect(lambda r: self.edit(r.id))
-        add = QPushButton("Ajouter un contact", self)
+        add = QPushButton(_("Ajouter un contact"), self)
         add.clicked.connect(lambda: self.edit(None))
-        remove = QPushButton("Retirer", self)
-        remove.setToolTip("Le contact est retiré de la liste ; il reste dans l'historique.")
+        remove = QPushButton(_("Retirer"), self)
+        remove.setToolTip(_("Le contact est retiré de la liste ; il reste dans l'historique."))
         remove.clicked.connect(self.remove)
         buttons = QHBoxLayout()
         buttons.addWidget(add)
@@ -157,10 +157,10 @@ class CondominiumsPanel(QWidget):
         self.ctx = ctx
         self.manager_id: int | None = None
         self.tree = QTreeWidget(self)
-        self.tree.setHeaderLabels(["Copropriété / chantier", "Code", "Ville"])
+        self.tree.setHeaderLabels([_("Copropriété / chantier"), _("Code"), _("Ville")])
         self.tree.setColumnWidth(0, 320)
         self.tree.itemDoubleClicked.connect(self._open)
-        self.new_button = QPushButton("Nouvelle copropriété", self)
+        self.new_button = QPushButton(_("Nouvelle copropriété"), self)
         self.hint = QLabel("", self)
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
@@ -179,7 +179,7 @@ class CondominiumsPanel(QWidget):
             return
         rows = self.ctx.query(managed_condominiums, self.manager_id)
         for row in rows:
-            item = QTreeWidgetItem([f"SDC {row.name}", row.code, row.city])
+            item = QTreeWidgetItem([_("SDC {name}").format(name=row.name), row.code, row.city])
             item.setData(0, Qt.ItemDataRole.UserRole, ("client", row.client_id))
             if not row.active:
                 item.setForeground(0, Qt.GlobalColor.gray)
@@ -189,7 +189,13 @@ class CondominiumsPanel(QWidget):
                 item.addChild(child)
             self.tree.addTopLevelItem(item)
         self.tree.expandAll()
-        self.hint.setText(f"{len(rows)} copropriété(s) gérée(s). Double-cliquez pour ouvrir.")
+        self.hint.setText(
+            ngettext(
+                "{n} copropriété gérée. Double-cliquez pour ouvrir.",
+                "{n} copropriétés gérées. Double-cliquez pour ouvrir.",
+                len(rows),
+            ).format(n=len(rows))
+        )
 
     def _open(self, item: QTreeWidgetItem, _column: int) -> None:
         kind, record_id = item.data(0, Qt.ItemDataRole.UserRole)
@@ -206,18 +212,18 @@ class SitesPanel(QWidget):
         self.client_id: int | None = None
         self.list = RecordList(
             [
-                Column("Code", lambda r: r.code, 110),
-                Column("Chantier", lambda r: r.name, 260),
-                Column("Ville", lambda r: r.city, 120),
-                Column("Payeur", lambda r: r.payer, 180),
-                Column("Surface m²", lambda r: r.surface, 90),
-                Column("Actif", lambda r: r.active),
+                Column(_("Code"), lambda r: r.code, 110),
+                Column(_("Chantier"), lambda r: r.name, 260),
+                Column(_("Ville"), lambda r: r.city, 120),
+                Column(_("Payeur"), lambda r: r.payer, 180),
+                Column(_("Surface m²"), lambda r: r.surface, 90),
+                Column(_("Actif"), lambda r: r.active),
             ],
             export_name="chantiers",
             parent=self,
         )
         self.list.activated.connect(lambda r: self.open_site.emit(r.id))
-        add = QPushButton("Nouveau chantier", self)
+        add = QPushButton(_("Nouveau chantier"), self)
         add.clicked.connect(lambda: self.client_id and self.new_site.emit(self.client_id))
         layout = QVBoxLayout(self)
         layout.addWidget(self.list)
@@ -246,16 +252,16 @@ class LedgerPanel(QWidget):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.list = RecordList(
             [
-                Column("Date", lambda r: r.date, 90),
-                Column("Pièce", lambda r: r.kind_label, 110),
-                Column("Référence", lambda r: r.reference, 120),
-                Column("Libellé", lambda r: r.label, 240),
-                Column("Débit", lambda r: r.debit or None, 100),
-                Column("Crédit", lambda r: r.credit or None, 100),
-                Column("Solde", lambda r: r.balance, 100),
-                Column("Échéance", lambda r: r.due_date, 90),
+                Column(_("Date"), lambda r: r.date, 90),
+                Column(_("Pièce"), lambda r: r.kind_label, 110),
+                Column(_("Référence"), lambda r: r.reference, 120),
+                Column(_("Libellé"), lambda r: r.label, 240),
+                Column(_("Débit"), lambda r: r.debit or None, 100),
+                Column(_("Crédit"), lambda r: r.credit or None, 100),
+                Column(_("Solde"), lambda r: r.balance, 100),
+                Column(_("Échéance"), lambda r: r.due_date, 90),
                 Column(
-                    "En retard",
+                    _("En retard"),
                     lambda r: "Oui" if r.overdue else "",
                     70,
                     color=lambda r: "#b00020" if r.overdue else None,
@@ -265,7 +271,7 @@ class LedgerPanel(QWidget):
             export_name="compte-client",
             parent=self,
         )
-        self.empty = QLabel("Aucune pièce sur ce compte pour l'instant.", self)
+        self.empty = QLabel(_("Aucune pièce sur ce compte pour l'instant."), self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.list)
@@ -308,12 +314,12 @@ class HistoryPanel(QWidget):
         self.client_id: int | None = None
         self.list = RecordList(
             [
-                Column("Date", lambda r: r.at, 130),
-                Column("Utilisateur", lambda r: r.user, 120),
-                Column("Objet", lambda r: r.entity, 90),
-                Column("Action", lambda r: r.action, 100),
-                Column("Résumé", lambda r: r.summary, 300),
-                Column("Détail", lambda r: " ; ".join(r.details), 300),
+                Column(_("Date"), lambda r: r.at, 130),
+                Column(_("Utilisateur"), lambda r: r.user, 120),
+                Column(_("Objet"), lambda r: r.entity, 90),
+                Column(_("Action"), lambda r: r.action, 100),
+                Column(_("Résumé"), lambda r: r.summary, 300),
+                Column(_("Détail"), lambda r: " ; ".join(r.details), 300),
             ],
             export_name="historique",
             parent=self,
@@ -343,22 +349,22 @@ class StatsPanel(QWidget):
         self.year.currentIndexChanged.connect(self._draw)
         self.total = QLabel(self)
         self.chart = QChart()
-        self.chart.setTitle("Chiffre d'affaires HT par famille d'articles")
+        self.chart.setTitle(_("Chiffre d'affaires HT par famille d'articles"))
         self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         self.view = QChartView(self.chart, self)
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.table = RecordList(
             [
-                Column("Année", lambda r: r.year, 60),
-                Column("Mois", lambda r: r.month, 50),
-                Column("Famille", lambda r: r.family, 180),
-                Column("CA HT", lambda r: r.amount, 110),
+                Column(_("Année"), lambda r: r.year, 60),
+                Column(_("Mois"), lambda r: r.month, 50),
+                Column(_("Famille"), lambda r: r.family, 180),
+                Column(_("CA HT"), lambda r: r.amount, 110),
             ],
             export_name="statistiques",
             parent=self,
         )
         top = QHBoxLayout()
-        top.addWidget(QLabel("Année :", self))
+        top.addWidget(QLabel(_("Année :"), self))
         top.addWidget(self.year)
         top.addWidget(self.total, 1)
         layout = QVBoxLayout(self)
@@ -386,7 +392,7 @@ class StatsPanel(QWidget):
             self.chart.removeAxis(axis)
         year = self.year.currentData()
         if year is None:
-            self.total.setText("Aucune facture émise : les statistiques apparaîtront ici.")
+            self.total.setText(_("Aucune facture émise : les statistiques apparaîtront ici."))
             return
         months = stats.by_month(self.points, year)
         families = sorted({f for values in months.values() for f in values})
@@ -409,4 +415,6 @@ class StatsPanel(QWidget):
         series.attachAxis(axis_y)
         axis_y.applyNiceNumbers()
         total = sum((a for values in months.values() for a in values.values()), ZERO)
-        self.total.setText(f"Total {year} : {format_amount(total)} HT")
+        self.total.setText(
+            _("Total {year} : {total} HT").format(year=year, total=format_amount(total))
+        )

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.closings import close_month, closing_preview, fingerprint, list_closings
 from app.errors import PropreoError
-from app.i18n import _
+from app.i18n import _, ngettext
 from ui.confirm import confirm
 from ui.context import UiContext
 from ui.documents import previous_month
@@ -85,9 +85,11 @@ class ClosingsDialog(QDialog):
             show_error(self, exc)
             return False
         if preview.issued:
-            month = _("{n} document(s) émis ce mois-là ({first} à {last})").format(
-                n=preview.issued, first=preview.first, last=preview.last
-            )
+            month = ngettext(
+                "{n} document émis ce mois-là ({first} à {last})",
+                "{n} documents émis ce mois-là ({first} à {last})",
+                preview.issued,
+            ).format(n=preview.issued, first=preview.first, last=preview.last)
         else:
             month = _("aucun document émis ce mois-là")
         text = _(
@@ -119,6 +121,8 @@ class ClosingsDialog(QDialog):
 
 def _closed(session: Any, period: str) -> str:
     closing = close_month(session, period)
-    return _("Mois {period} clôturé : {n} document(s) dans la chaîne, empreinte {fp}.").format(
-        period=closing.period, n=closing.chain_count, fp=fingerprint(closing)
-    )
+    return ngettext(
+        "Mois {period} clôturé : {n} document dans la chaîne, empreinte {fp}.",
+        "Mois {period} clôturé : {n} documents dans la chaîne, empreinte {fp}.",
+        closing.chain_count,
+    ).format(period=closing.period, n=closing.chain_count, fp=fingerprint(closing))

@@ -35,7 +35,7 @@ from app.collections.dunning import (
     set_level_delays,
 )
 from app.errors import PropreoError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.money import format_amount
 from models.collections import DunningCode, ReminderChannel
 from ui.context import Tab, UiContext
@@ -43,35 +43,40 @@ from ui.operations import show_error, write_or_say
 from ui.table import Column, RecordList
 
 AGED_COLUMNS = [
-    Column("Client", lambda r: r.client, 220),
-    Column("Non échu", lambda r: r.buckets["not_due"], 95),
+    Column(_("Client"), lambda r: r.client, 220),
+    Column(_("Non échu"), lambda r: r.buckets["not_due"], 95),
     Column("1 à 30 j", lambda r: r.buckets["d1_30"], 95),
     Column("31 à 60 j", lambda r: r.buckets["d31_60"], 95),
     Column("61 à 90 j", lambda r: r.buckets["d61_90"], 95),
-    Column("Plus de 90 j", lambda r: r.buckets["over_90"], 95),
-    Column("Total", lambda r: r.total, 100),
+    Column(_("Plus de 90 j"), lambda r: r.buckets["over_90"], 95),
+    Column(_("Total"), lambda r: r.total, 100),
 ]
 PROPOSAL_COLUMNS = [
-    Column("Client", lambda r: r.client, 200),
-    Column("Niveau", lambda r: r.label, 110),
-    Column("Factures", lambda r: ", ".join(i.number for i in r.items), 220),
-    Column("Principal", lambda r: r.total_due, 95),
-    Column("Pénalités", lambda r: r.penalty, 80, "Pénalités de retard (à partir de la relance 2)"),
+    Column(_("Client"), lambda r: r.client, 200),
+    Column(_("Niveau"), lambda r: r.label, 110),
+    Column(_("Factures"), lambda r: ", ".join(i.number for i in r.items), 220),
+    Column(_("Principal"), lambda r: r.total_due, 95),
     Column(
-        "Indemnité", lambda r: r.indemnity, 80, "40 € par facture, débiteurs professionnels seuls"
+        _("Pénalités"), lambda r: r.penalty, 80, "Pénalités de retard (à partir de la relance 2)"
     ),
-    Column("Total réclamé", lambda r: r.total_claimed, 100),
-    Column("E-mail", lambda r: r.email, 160),
+    Column(
+        _("Indemnité"),
+        lambda r: r.indemnity,
+        80,
+        "40 € par facture, débiteurs professionnels seuls",
+    ),
+    Column(_("Total réclamé"), lambda r: r.total_claimed, 100),
+    Column(_("E-mail"), lambda r: r.email, 160),
 ]
 HISTORY_COLUMNS = [
-    Column("Date", lambda r: r.sent_on, 85),
-    Column("Client", lambda r: r.client, 200),
-    Column("Niveau", lambda r: r.label, 110),
-    Column("Envoi", lambda r: r.channel, 70),
-    Column("Factures", lambda r: r.invoices, 220),
-    Column("Principal", lambda r: r.total_due, 95),
-    Column("Pénalités", lambda r: r.penalty, 80),
-    Column("Indemnité", lambda r: r.indemnity, 80),
+    Column(_("Date"), lambda r: r.sent_on, 85),
+    Column(_("Client"), lambda r: r.client, 200),
+    Column(_("Niveau"), lambda r: r.label, 110),
+    Column(_("Envoi"), lambda r: r.channel, 70),
+    Column(_("Factures"), lambda r: r.invoices, 220),
+    Column(_("Principal"), lambda r: r.total_due, 95),
+    Column(_("Pénalités"), lambda r: r.penalty, 80),
+    Column(_("Indemnité"), lambda r: r.indemnity, 80),
 ]
 
 
@@ -250,7 +255,14 @@ class CollectionsTab(Tab):
             failed = [f"{o.item.number} : {o.error}" for o in report.failed]
             self.send_status.setText(
                 "\n".join(
-                    [_("{n} relance(s) envoyée(s) par e-mail.").format(n=len(report.sent)), *failed]
+                    [
+                        ngettext(
+                            "{n} relance envoyée par e-mail.",
+                            "{n} relances envoyées par e-mail.",
+                            len(report.sent),
+                        ).format(n=len(report.sent)),
+                        *failed,
+                    ]
                 )
             )
 

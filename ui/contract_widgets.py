@@ -316,7 +316,7 @@ class AmendmentsPage(QWidget):
         self.ctx = ctx
         self.contract_id: int | None = None
         self.rows: list[corrections.AmendmentRow] = []
-        self.table = make_table(["N°", "Signé le", "Effet au", "Objet", "État"], self)
+        self.table = make_table(["N°", _("Signé le"), _("Effet au"), _("Objet"), _("État")], self)
         self.table.setColumnWidth(3, 300)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
@@ -408,9 +408,9 @@ class AmendmentsPage(QWidget):
             [
                 Field(
                     "reason",
-                    "Motif de l'annulation",
+                    _("Motif de l'annulation"),
                     kind="multiline",
-                    tooltip="Obligatoire : il figure dans l'historique du contrat et du client.",
+                    tooltip=_("Obligatoire : il figure dans l'historique du contrat et du client."),
                 )
             ],
             {},
@@ -435,7 +435,9 @@ class SuspensionsPage(QWidget):
         self.ctx = ctx
         self.contract_id: int | None = None
         self.rows: list[corrections.SuspensionRow] = []
-        self.table = make_table(["Du", "Au", "Facturée", "Portée", "Motif", "État"], self)
+        self.table = make_table(
+            [_("Du"), _("Au"), _("Facturée"), _("Portée"), _("Motif"), _("État")], self
+        )
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.itemSelectionChanged.connect(self._update_buttons)
@@ -512,15 +514,15 @@ class SuspensionsPage(QWidget):
         dialog = AskDialog(
             _("Corriger la suspension"),
             [
-                Field("start", "Du", kind="date"),
-                Field("end", "Au", kind="date"),
+                Field("start", _("Du"), kind="date"),
+                Field("end", _("Au"), kind="date"),
                 Field(
                     "billed",
-                    "Période facturée",
+                    _("Période facturée"),
                     kind="bool",
-                    tooltip="Cochée : la suspension ne change pas la facturation.",
+                    tooltip=_("Cochée : la suspension ne change pas la facturation."),
                 ),
-                Field("reason", "Motif"),
+                Field("reason", _("Motif")),
             ],
             {
                 "start": row.start_date,
@@ -547,9 +549,9 @@ class SuspensionsPage(QWidget):
             [
                 Field(
                     "reason",
-                    "Motif de l'annulation",
+                    _("Motif de l'annulation"),
                     kind="multiline",
-                    tooltip="Obligatoire : il figure dans l'historique du contrat et du client.",
+                    tooltip=_("Obligatoire : il figure dans l'historique du contrat et du client."),
                 )
             ],
             {},

@@ -51,40 +51,44 @@ from ui.table import Column, RecordList, display
 HEADER_FIELDS = [
     Field(
         "client_id",
-        "Client",
+        _("Client"),
         kind="choice",
-        tooltip="Le client payeur : les factures lui sont adressées.",
+        tooltip=_("Le client payeur : les factures lui sont adressées."),
     ),
-    Field("site_id", "Chantier", kind="choice"),
-    Field("title", "Objet"),
-    Field("reference", "Référence", tooltip="Référence du marché ou du contrat chez le client."),
-    Field("purchase_order", "Bon de commande", tooltip="Repris sur chaque facture du contrat."),
-    Field("start_date", "Date de début", kind="date"),
-    Field("end_date", "Date de fin", placeholder="jj/mm/aaaa (vide : sans fin)"),
-    Field("tacit_renewal", "Tacite reconduction", kind="bool"),
-    Field("renewal_months", "Durée de reconduction (mois)", kind="int", maximum=120),
+    Field("site_id", _("Chantier"), kind="choice"),
+    Field("title", _("Objet")),
+    Field(
+        "reference", _("Référence"), tooltip=_("Référence du marché ou du contrat chez le client.")
+    ),
+    Field(
+        "purchase_order", _("Bon de commande"), tooltip=_("Repris sur chaque facture du contrat.")
+    ),
+    Field("start_date", _("Date de début"), kind="date"),
+    Field("end_date", _("Date de fin"), placeholder=_("jj/mm/aaaa (vide : sans fin)")),
+    Field("tacit_renewal", _("Tacite reconduction"), kind="bool"),
+    Field("renewal_months", _("Durée de reconduction (mois)"), kind="int", maximum=120),
     Field(
         "notice_months",
-        "Préavis (mois)",
+        _("Préavis (mois)"),
         kind="int",
         maximum=24,
-        tooltip="Préavis de résiliation en mois.",
+        tooltip=_("Préavis de résiliation en mois."),
     ),
     Field(
         "grouping",
-        "Regroupement",
+        _("Regroupement"),
         kind="choice",
         choices=list(Grouping.LABELS.items()),
-        tooltip="Une facture par contrat, par chantier ou une seule par payeur pour le mois.",
+        tooltip=_("Une facture par contrat, par chantier ou une seule par payeur pour le mois."),
     ),
     Field(
         "prorata",
-        "Prorata",
+        _("Prorata"),
         kind="choice",
         choices=list(Prorata.LABELS.items()),
-        tooltip="Calcul des périodes incomplètes : jours calendaires ou mois de 30 jours.",
+        tooltip=_("Calcul des périodes incomplètes : jours calendaires ou mois de 30 jours."),
     ),
-    Field("notes", "Notes", kind="multiline"),
+    Field("notes", _("Notes"), kind="multiline"),
 ]
 
 
@@ -100,12 +104,12 @@ class ContractsTab(Tab):
         self.list = RecordList(
             [
                 Column("N°", lambda r: r.code, 80),
-                Column("Client", lambda r: r.client, 200),
-                Column("Chantier", lambda r: r.site, 160),
-                Column("Objet", lambda r: r.title, 180),
-                Column("Statut", lambda r: r.status_label, 80),
-                Column("Début", lambda r: r.start_date, 80),
-                Column("Fin", lambda r: r.end_date, 80),
+                Column(_("Client"), lambda r: r.client, 200),
+                Column(_("Chantier"), lambda r: r.site, 160),
+                Column(_("Objet"), lambda r: r.title, 180),
+                Column(_("Statut"), lambda r: r.status_label, 80),
+                Column(_("Début"), lambda r: r.start_date, 80),
+                Column(_("Fin"), lambda r: r.end_date, 80),
             ],
             filters=[(_("Tous"), None)]
             + [
@@ -129,7 +133,7 @@ class ContractsTab(Tab):
         self.amendments, self.versions = self.amend_page.table, self.amend_page.versions
         self.suspension_page = SuspensionsPage(ctx, self)
         self.suspensions = self.suspension_page.table
-        self.history = make_table(["Date", "Événement"], self)
+        self.history = make_table([_("Date"), _("Événement")], self)
         self.plan.setColumnWidth(0, 50)
         self.plan.setColumnWidth(1, 300)
         self._load_choices()
@@ -164,7 +168,17 @@ class ContractsTab(Tab):
         self.tabs.addTab(self.liaison, _("Cahier de liaison"))
         # Billing history: the documents that billed (or credited) this contract.
         self.invoices = make_table(
-            ["N°", "Type", "Date", "Du", "Au", "HT du contrat", "TTC du document", "État"], self
+            [
+                "N°",
+                _("Type"),
+                _("Date"),
+                _("Du"),
+                _("Au"),
+                _("HT du contrat"),
+                _("TTC du document"),
+                _("État"),
+            ],
+            self,
         )
         self.invoices.setToolTip(
             _(
@@ -416,14 +430,14 @@ class ContractsTab(Tab):
         dialog = AskDialog(
             _("Avenant"),
             [
-                Field("signed", "Signé le", kind="date"),
+                Field("signed", _("Signé le"), kind="date"),
                 Field(
                     "effective",
-                    "Date d'effet",
+                    _("Date d'effet"),
                     kind="date",
-                    tooltip="Peut être passée : la différence sera régularisée.",
+                    tooltip=_("Peut être passée : la différence sera régularisée."),
                 ),
-                Field("description", "Objet de l'avenant", kind="multiline"),
+                Field("description", _("Objet de l'avenant"), kind="multiline"),
             ],
             {"signed": dt.date.today(), "effective": dt.date.today().replace(day=1)},
             self,
@@ -445,15 +459,15 @@ class ContractsTab(Tab):
         dialog = AskDialog(
             _("Suspension"),
             [
-                Field("start", "Du", kind="date"),
-                Field("end", "Au", kind="date"),
+                Field("start", _("Du"), kind="date"),
+                Field("end", _("Au"), kind="date"),
                 Field(
                     "billed",
-                    "Période facturée",
+                    _("Période facturée"),
                     kind="bool",
-                    tooltip="Cochée : la suspension ne change pas la facturation.",
+                    tooltip=_("Cochée : la suspension ne change pas la facturation."),
                 ),
-                Field("reason", "Motif"),
+                Field("reason", _("Motif")),
             ],
             {"start": today, "end": today},
             self,
@@ -464,7 +478,7 @@ class ContractsTab(Tab):
 
     def ask_resume(self) -> None:
         dialog = AskDialog(
-            _("Reprise"), [Field("on", "Reprise le", kind="date")], {"on": dt.date.today()}, self
+            _("Reprise"), [Field("on", _("Reprise le"), kind="date")], {"on": dt.date.today()}, self
         )
         if dialog.exec() and self.contract_id is not None:
             self._do(uc.resume, self.contract_id, dialog.values()["on"])
@@ -501,9 +515,9 @@ class ContractsTab(Tab):
         dialog = AskDialog(
             _("Résiliation"),
             [
-                Field("notice", "Préavis reçu le", kind="date"),
-                Field("end", "Fin souhaitée", placeholder="jj/mm/aaaa (vide : au plus tôt)"),
-                Field("reason", "Motif"),
+                Field("notice", _("Préavis reçu le"), kind="date"),
+                Field("end", _("Fin souhaitée"), placeholder=_("jj/mm/aaaa (vide : au plus tôt)")),
+                Field("reason", _("Motif")),
             ],
             {"notice": dt.date.today()},
             self,
@@ -545,9 +559,13 @@ class ContractsTab(Tab):
         dialog = AskDialog(
             _("Facturer hors échéancier"),
             [
-                Field("line", "Ligne", kind="choice", choices=choices),
-                Field("on", "Date de facture", kind="date"),
-                Field("quantity", "Quantité", tooltip="Nombre de passages ou d'unités à facturer."),
+                Field("line", _("Ligne"), kind="choice", choices=choices),
+                Field("on", _("Date de facture"), kind="date"),
+                Field(
+                    "quantity",
+                    _("Quantité"),
+                    tooltip=_("Nombre de passages ou d'unités à facturer."),
+                ),
             ],
             {"on": dt.date.today(), "quantity": "1"},
             self,

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from app.control.compare import FamilyTotal
 from app.control.month import MonthControl, control_month, get_threshold, set_threshold
 from app.errors import PropreoError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.money import format_amount
 from reports.control_pdf import render_control_pdf, write_control_xlsx
 from ui.context import Tab, UiContext
@@ -41,19 +41,19 @@ def _pct(value: Decimal | None) -> str:
 
 
 FAMILY_COLUMNS = [
-    Column("Famille", lambda r: r.family, 150),
-    Column("Mois", lambda r: r.current, 90),
+    Column(_("Famille"), lambda r: r.family, 150),
+    Column(_("Mois"), lambda r: r.current, 90),
     Column("M-1", lambda r: r.previous, 90),
-    Column("Écart", lambda r: r.delta, 90),
-    Column("Écart %", lambda r: _pct(r.percent), 65),
+    Column(_("Écart"), lambda r: r.delta, 90),
+    Column(_("Écart %"), lambda r: _pct(r.percent), 65),
 ]
 ANOMALY_COLUMNS = [
-    Column("Anomalie", lambda r: r.label, 230),
-    Column("Contrat", lambda r: r.contract, 80),
-    Column("Client", lambda r: r.client, 200),
-    Column("Mois", lambda r: r.current, 100),
+    Column(_("Anomalie"), lambda r: r.label, 230),
+    Column(_("Contrat"), lambda r: r.contract, 80),
+    Column(_("Client"), lambda r: r.client, 200),
+    Column(_("Mois"), lambda r: r.current, 100),
     Column("M-1", lambda r: r.previous, 100),
-    Column("Détail", lambda r: r.detail, 260),
+    Column(_("Détail"), lambda r: r.detail, 260),
 ]
 
 
@@ -175,9 +175,19 @@ class ControlPanel(QWidget):
             else []
         )
         self.anomalies.set_rows(r.anomalies)
-        state = _("provisoire : {n} brouillon(s)").format(n=r.drafts) if r.drafts else _("émis")
+        state = (
+            ngettext("provisoire : {n} brouillon", "provisoire : {n} brouillons", r.drafts).format(
+                n=r.drafts
+            )
+            if r.drafts
+            else _("émis")
+        )
         self.summary.setText(
-            _("{period} ({state}) : {cur} HT — {prev_period} : {prev} HT — {n} anomalie(s)").format(
+            ngettext(
+                "{period} ({state}) : {cur} HT — {prev_period} : {prev} HT — {n} anomalie",
+                "{period} ({state}) : {cur} HT — {prev_period} : {prev} HT — {n} anomalies",
+                len(r.anomalies),
+            ).format(
                 period=r.period,
                 state=state,
                 cur=format_amount(r.total_current),
@@ -233,7 +243,7 @@ class ControlPanel(QWidget):
         window = self.ctx.window or self.window()
         tab = getattr(window, "tab", None)
         if callable(tab):
-            contracts = tab("Contrats")
+            contracts = tab(_("Contrats"))
             if hasattr(contracts, "open_contract"):
                 contracts.open_contract(contract_id)
 

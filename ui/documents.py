@@ -100,28 +100,36 @@ def save_bytes(parent: QWidget, data: bytes, suggested: str, filter_text: str) -
 
 
 SMTP_FIELDS = [
-    Field("host", "Serveur SMTP", placeholder="smtp.exemple.fr"),
-    Field("port", "Port", tooltip="587 pour STARTTLS, 465 pour SSL/TLS, 25 sans chiffrement"),
-    Field("security", "Sécurité", kind="choice", choices=list(email.SECURITY.items())),
-    Field("username", "Identifiant", tooltip="Laisser vide si le serveur n'exige pas de connexion"),
+    Field("host", _("Serveur SMTP"), placeholder=_("smtp.exemple.fr")),
+    Field("port", _("Port"), tooltip=_("587 pour STARTTLS, 465 pour SSL/TLS, 25 sans chiffrement")),
+    Field("security", _("Sécurité"), kind="choice", choices=list(email.SECURITY.items())),
+    Field(
+        "username",
+        _("Identifiant"),
+        tooltip=_("Laisser vide si le serveur n'exige pas de connexion"),
+    ),
     Field(
         "password",
-        "Mot de passe",
-        tooltip="Enregistré dans le trousseau du système, jamais dans la base. "
-        "Laisser vide pour garder le mot de passe actuel.",
+        _("Mot de passe"),
+        tooltip=_(
+            "Enregistré dans le trousseau du système, jamais dans la base. "
+            "Laisser vide pour garder le mot de passe actuel."
+        ),
     ),
-    Field("sender_name", "Nom de l'expéditeur"),
-    Field("sender_email", "Adresse de l'expéditeur"),
-    Field("reply_to", "Adresse de réponse", tooltip="Facultatif"),
-    Field("bcc", "Copie cachée", tooltip="Facultatif : reçoit une copie de chaque envoi"),
+    Field("sender_name", _("Nom de l'expéditeur")),
+    Field("sender_email", _("Adresse de l'expéditeur")),
+    Field("reply_to", _("Adresse de réponse"), tooltip=_("Facultatif")),
+    Field("bcc", _("Copie cachée"), tooltip=_("Facultatif : reçoit une copie de chaque envoi")),
     Field(
         "subject_template",
-        "Objet",
-        tooltip="Champs : " + ", ".join("{" + k + "}" for k in email.PLACEHOLDERS),
+        _("Objet"),
+        tooltip=_("Champs : {fields}").format(
+            fields=", ".join("{" + k + "}" for k in email.PLACEHOLDERS)
+        ),
     ),
     Field(
         "body_template",
-        "Message",
+        _("Message"),
         kind="multiline",
         tooltip="\n".join(f"{{{k}}} : {v}" for k, v in email.PLACEHOLDERS.items()),
     ),
@@ -282,16 +290,19 @@ class DocumentsTab(Tab):
         self.period.editingFinished.connect(self.refresh)
         self.list = RecordList(
             [
-                Column("Numéro", lambda r: r.number, 110),
-                Column("Type", lambda r: r.kind, 110),
-                Column("Date", lambda r: r.issue_date, 85),
-                Column("Client", lambda r: r.client, 220),
+                Column(_("Numéro"), lambda r: r.number, 110),
+                Column(_("Type"), lambda r: r.kind, 110),
+                Column(_("Date"), lambda r: r.issue_date, 85),
+                Column(_("Client"), lambda r: r.client, 220),
                 Column(
-                    "Envoi", lambda r: r.sending_mode, 80, "Mode d'envoi défini sur la fiche client"
+                    _("Envoi"),
+                    lambda r: r.sending_mode,
+                    80,
+                    "Mode d'envoi défini sur la fiche client",
                 ),
-                Column("TTC", lambda r: format_amount(r.total_ttc), 95),
-                Column("Archivé", lambda r: r.archived, 100, "Empreinte SHA-256 du PDF archivé"),
-                Column("Dernier envoi", lambda r: r.sending, 220),
+                Column(_("TTC"), lambda r: format_amount(r.total_ttc), 95),
+                Column(_("Archivé"), lambda r: r.archived, 100, "Empreinte SHA-256 du PDF archivé"),
+                Column(_("Dernier envoi"), lambda r: r.sending, 220),
             ],
             filters=[
                 (_("Tous"), None),
@@ -418,8 +429,13 @@ class DocumentsTab(Tab):
         def done(report: email.SendReport) -> None:
             self.refresh()
             lines = [
-                _("Envoi par e-mail : {sent} envoyé(s), {failed} échec(s).").format(
-                    sent=len(report.sent), failed=len(report.failed)
+                _("Envoi par e-mail : {sent}, {failed}.").format(
+                    sent=ngettext("{n} envoyé", "{n} envoyés", len(report.sent)).format(
+                        n=len(report.sent)
+                    ),
+                    failed=ngettext("{n} échec", "{n} échecs", len(report.failed)).format(
+                        n=len(report.failed)
+                    ),
                 )
             ]
             lines += [f"{o.item.number} : {o.error}" for o in report.failed[:15]]
@@ -447,7 +463,11 @@ class DocumentsTab(Tab):
             )
         if plan.already_sent:
             resend = box.addButton(
-                _("Envoyer aussi les {n} déjà envoyé(s)").format(n=len(plan.already_sent)),
+                ngettext(
+                    "Envoyer aussi celui déjà envoyé",
+                    "Envoyer aussi les {n} déjà envoyés",
+                    len(plan.already_sent),
+                ).format(n=len(plan.already_sent)),
                 QMessageBox.ButtonRole.ActionRole,
             )
         cancel = box.addButton(_("Annuler"), QMessageBox.ButtonRole.RejectRole)
@@ -489,7 +509,9 @@ class DocumentsTab(Tab):
             QMessageBox.information(
                 self,
                 "Propreo",
-                _("{n} document(s) exporté(s).").format(n=len(result.pdfs))
+                ngettext(
+                    "{n} document exporté.", "{n} documents exportés.", len(result.pdfs)
+                ).format(n=len(result.pdfs))
                 + ("\n" + failures if failures else ""),
             )
             self.refresh()

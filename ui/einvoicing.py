@@ -32,7 +32,7 @@ from app.einvoicing import actions, settings
 from app.einvoicing.incoming import received_invoices
 from app.einvoicing.status import invoice_states
 from app.errors import PropreoError
-from app.i18n import _
+from app.i18n import _, ngettext
 from models.einvoicing import LifecycleCode, ReceivedState
 from ui.confirm import confirm
 from ui.context import Tab, UiContext
@@ -269,9 +269,11 @@ class EInvoicingTab(Tab):
         def done(report: Any) -> None:
             lines = [f"{o.number} : {o.error}" for o in report.failed]
             self.status.setText(
-                _("{sent} facture(s) déposée(s), {failed} en échec.").format(
-                    sent=len(report.sent), failed=len(report.failed)
-                )
+                ngettext(
+                    "{sent} facture déposée, {failed} en échec.",
+                    "{sent} factures déposées, {failed} en échec.",
+                    len(report.sent),
+                ).format(sent=len(report.sent), failed=len(report.failed))
                 + ("\n" + "\n".join(lines) if lines else "")
             )
 
@@ -279,13 +281,21 @@ class EInvoicingTab(Tab):
 
     def synchronise(self) -> None:
         def done(report: Any) -> None:
-            text = _(
-                "{statuses} statut(s) reçu(s), {cashed} « Encaissée » envoyé(s), "
-                "{received} facture(s) fournisseur reçue(s)."
-            ).format(
-                statuses=len(report.statuses),
-                cashed=len(report.cashed),
-                received=len(report.received),
+            n_status, n_cashed, n_received = (
+                len(report.statuses),
+                len(report.cashed),
+                len(report.received),
+            )
+            text = _("{statuses}, {cashed}, {received}.").format(
+                statuses=ngettext("{n} statut reçu", "{n} statuts reçus", n_status).format(
+                    n=n_status
+                ),
+                cashed=ngettext(
+                    "{n} « Encaissée » envoyé", "{n} « Encaissée » envoyés", n_cashed
+                ).format(n=n_cashed),
+                received=ngettext(
+                    "{n} facture fournisseur reçue", "{n} factures fournisseur reçues", n_received
+                ).format(n=n_received),
             )
             self.status.setText(text + ("\n" + "\n".join(report.errors) if report.errors else ""))
 

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import PropreoError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.money import format_amount, to_decimal
 from app.revisions import clauses, notices, projection, renewals, runs
 from app.revisions.indices import add_months
@@ -395,9 +395,12 @@ class FollowUpTab(Tab):
         losing = sum(1 for i in items if i.projection.losing)
         effect = sum((i.revision_effect for i in items), Decimal(0))
         self.projection_total.setText(
-            _(
-                "Total 12 mois : CA {revenue}, marge {margin}, {losing} contrat(s) déficitaire(s), "
-                "effet des révisions {effect}."
+            ngettext(
+                "Total 12 mois : CA {revenue}, marge {margin}, {losing} contrat déficitaire, "
+                "effet des révisions {effect}.",
+                "Total 12 mois : CA {revenue}, marge {margin}, {losing} contrats déficitaires, "
+                "effet des révisions {effect}.",
+                losing,
             ).format(
                 revenue=format_amount(revenue),
                 margin=format_amount(margin),

@@ -77,9 +77,9 @@ class IndexEditor(QDialog):
         self.values = RecordList(VALUE_COLUMNS, export_name="valeurs", parent=self)
         self.form = FormWidget(
             [
-                Field("name", _("Nom"), placeholder="ICHTrev-TS section N"),
-                Field("source", _("Source"), placeholder="INSEE"),
-                Field("base", _("Base"), placeholder="base 100 en décembre 2015"),
+                Field("name", _("Nom"), placeholder=_("ICHTrev-TS section N")),
+                Field("source", _("Source"), placeholder=_("INSEE")),
+                Field("base", _("Base"), placeholder=_("base 100 en décembre 2015")),
                 Field(
                     "periodicity",
                     _("Périodicité"),

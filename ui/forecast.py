@@ -34,11 +34,11 @@ from ui.table import Column, RecordList
 
 MONTHS = month_names("abbreviated")
 PIPELINE = [
-    Column("Mois", lambda c: f"{MONTHS[c.month.month - 1]} {c.month.year}", 90),
-    Column("Statut", lambda c: QuoteStatus.LABELS[c.status], 90),
-    Column("Devis", lambda c: c.count, 60),
-    Column("Montant HT", lambda c: c.amount_ht, 110),
-    Column("Pondéré HT", lambda c: c.weighted_ht, 110, tooltip="Montant × probabilité"),
+    Column(_("Mois"), lambda c: f"{MONTHS[c.month.month - 1]} {c.month.year}", 90),
+    Column(_("Statut"), lambda c: QuoteStatus.LABELS[c.status], 90),
+    Column(_("Devis"), lambda c: c.count, 60),
+    Column(_("Montant HT"), lambda c: c.amount_ht, 110),
+    Column(_("Pondéré HT"), lambda c: c.weighted_ht, 110, tooltip=_("Montant × probabilité")),
 ]
 
 

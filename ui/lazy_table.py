@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _
+from app.i18n import _, ngettext
 from ui.table import Column, Index, cell_data, header_data, set_widths
 
 PAGE_SIZE = 200
@@ -220,7 +220,9 @@ class PagedRecordList(QWidget):
 
     def _show_count(self) -> None:
         self.count_label.setText(
-            _("{n} ligne(s)").format(n=f"{self.model.total:,}".replace(",", "\u202f"))
+            ngettext("{n} ligne", "{n} lignes", self.model.total).format(
+                n=f"{self.model.total:,}".replace(",", "\u202f")
+            )
         )
 
     def set_filters(self, **filters: Any) -> None:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app import liaison as L
 from app.errors import PropreoError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.liaison_files import attachment_path
 from app.liaison_views import (
     EntryDetail,
@@ -49,25 +49,25 @@ RED = "#b00020"
 
 ENTRY_COLUMNS = [
     Column("N°", lambda r: r.number, 70),
-    Column("Reçue le", lambda r: r.received_at, 115),
-    Column("Type", lambda r: r.kind_label, 60),
-    Column("Interlocuteur", lambda r: r.caller, 140),
-    Column("Client", lambda r: r.client_name, 150),
-    Column("Chantier", lambda r: r.site_name, 150),
-    Column("Service", lambda r: r.department, 95),
-    Column("Catégorie", lambda r: r.category, 110),
-    Column("Priorité", lambda r: r.priority_label, 65),
-    Column("Objet", lambda r: r.subject, 220),
-    Column("Attribuée à", lambda r: r.assignee, 110),
+    Column(_("Reçue le"), lambda r: r.received_at, 115),
+    Column(_("Type"), lambda r: r.kind_label, 60),
+    Column(_("Interlocuteur"), lambda r: r.caller, 140),
+    Column(_("Client"), lambda r: r.client_name, 150),
+    Column(_("Chantier"), lambda r: r.site_name, 150),
+    Column(_("Service"), lambda r: r.department, 95),
+    Column(_("Catégorie"), lambda r: r.category, 110),
+    Column(_("Priorité"), lambda r: r.priority_label, 65),
+    Column(_("Objet"), lambda r: r.subject, 220),
+    Column(_("Attribuée à"), lambda r: r.assignee, 110),
     Column(
-        "Échéance",
+        _("Échéance"),
         lambda r: r.due_date,
         80,
-        tooltip="Date d'alerte : en rouge quand elle est dépassée sans clôture.",
+        tooltip=_("Date d'alerte : en rouge quand elle est dépassée sans clôture."),
         color=lambda r: RED if r.overdue else None,
     ),
-    Column("Statut", lambda r: r.status_label, 100),
-    Column("Conversion", lambda r: r.converted, 100),
+    Column(_("Statut"), lambda r: r.status_label, 100),
+    Column(_("Conversion"), lambda r: r.converted, 100),
 ]
 
 STATUS_FILTERS: list[tuple[str, str | None, bool]] = [
@@ -133,10 +133,10 @@ class EntryPanel(QWidget):
         self.text.setWordWrap(True)
         self.actions = RecordList(
             [
-                Column("Date", lambda a: a.at, 115),
-                Column("Par", lambda a: a.user, 100),
-                Column("Action", lambda a: a.comment, 300),
-                Column("Statut", lambda a: a.status_change, 150),
+                Column(_("Date"), lambda a: a.at, 115),
+                Column(_("Par"), lambda a: a.user, 100),
+                Column(_("Action"), lambda a: a.comment, 300),
+                Column(_("Statut"), lambda a: a.status_change, 150),
             ],
             export_name="actions",
             parent=self,
@@ -209,16 +209,21 @@ class EntryPanel(QWidget):
         late = _(" (en retard)") if r.overdue else ""
         self.header.setText(
             f"<b>{_esc(r.number)} — {_esc(r.subject)}</b><br>"
-            f"{_esc(r.kind_label)} de {_esc(r.caller or '?')} · {_esc(where)}<br>"
-            f"{_esc(r.status_label)} · {_esc(r.priority_label)} · "
-            f"échéance {due}<span style='color:{RED}'>{late}</span>"
+            + _("{kind} de {caller} · {where}").format(
+                kind=_esc(r.kind_label), caller=_esc(r.caller or "?"), where=_esc(where)
+            )
+            + f"<br>{_esc(r.status_label)} · {_esc(r.priority_label)} · "
+            + _("échéance {due}").format(due=due)
+            + f"<span style='color:{RED}'>{late}</span>"
             + (f" · {_esc(r.converted)}" if r.converted else "")
         )
         text = d.text + (f"\n\nRésolution : {d.resolution}" if d.resolution else "")
         self.text.setText(text)
         self.actions.set_rows(d.actions)
         for f in d.attachments:
-            item = QListWidgetItem(f"{f.original_name} ({max(1, f.size // 1024)} Ko)")
+            item = QListWidgetItem(
+                _("{name} ({size} Ko)").format(name=f.original_name, size=max(1, f.size // 1024))
+            )
             item.setData(256, f.id)
             self.files.addItem(item)
         self.files.setVisible(bool(d.attachments))
@@ -459,9 +464,9 @@ class NotificationsPage(QWidget):
         self.ctx = ctx
         self.list = RecordList(
             [
-                Column("Date", lambda n: n.at, 120),
-                Column("Message", lambda n: n.text, 500),
-                Column("Lue", lambda n: n.read, 40),
+                Column(_("Date"), lambda n: n.at, 120),
+                Column(_("Message"), lambda n: n.text, 500),
+                Column(_("Lue"), lambda n: n.read, 40),
             ],
             export_name="notifications",
             parent=self,
@@ -483,7 +488,11 @@ class NotificationsPage(QWidget):
             return 0
         rows = self.ctx.query(L.notifications, user, unread_only=False)
         unread = sum(1 for n in rows if not n.read)
-        self.info.setText(_("{n} notification(s) non lue(s).").format(n=unread))
+        self.info.setText(
+            ngettext("{n} notification non lue.", "{n} notifications non lues.", unread).format(
+                n=unread
+            )
+        )
         self.list.set_rows(rows)
         return unread
 

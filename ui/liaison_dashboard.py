@@ -43,12 +43,14 @@ from ui.operations import show_error
 from ui.table import Column, RecordList
 
 DASHBOARD_COLUMNS = [
-    Column("Axe", lambda r: r[0], 90),
-    Column("Valeur", lambda r: r[1], 200),
-    Column("Ouvertes", lambda r: r[2], 70, tooltip="Ouvertes, en cours ou en attente du client."),
-    Column("Dont en retard", lambda r: r[3], 90, color=lambda r: "#b00020" if r[3] else None),
-    Column("Clôturées", lambda r: r[4], 70),
-    Column("Total", lambda r: r[5], 60),
+    Column(_("Axe"), lambda r: r[0], 90),
+    Column(_("Valeur"), lambda r: r[1], 200),
+    Column(
+        _("Ouvertes"), lambda r: r[2], 70, tooltip=_("Ouvertes, en cours ou en attente du client.")
+    ),
+    Column(_("Dont en retard"), lambda r: r[3], 90, color=lambda r: "#b00020" if r[3] else None),
+    Column(_("Clôturées"), lambda r: r[4], 70),
+    Column(_("Total"), lambda r: r[5], 60),
 ]
 
 
@@ -266,7 +268,7 @@ class _NamedList(QWidget):
         super().__init__(parent)
         self.ctx, self.save, self.key = ctx, save, key
         self.list = RecordList(
-            [Column(title, lambda r: r[1], 220), Column("Active", lambda r: r[2], 60)],
+            [Column(title, lambda r: r[1], 220), Column(_("Active"), lambda r: r[2], 60)],
             export_name=title,
             parent=self,
         )

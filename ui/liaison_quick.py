@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import PropreoError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.liaison import KINDS, PRIORITIES, EntryInput, update_entry
 from app.liaison_files import create_entry_with_files
 from app.liaison_views import Choices, EntryDetail, choices, overdue_count, startup_alerts
@@ -65,32 +65,32 @@ def fill_combo(combo: QComboBox, pairs: list[tuple[Any, str]], none_label: str =
 def entry_fields(c: Choices) -> list[Field]:
     """The fields of an entry; labels are those the use case's errors name."""
     return [
-        Field("kind", "Type", "choice", list(KINDS.items())),
-        Field("caller", "Interlocuteur", placeholder=_("Qui appelle ? (nom, fonction)")),
-        Field("caller_phone", "Téléphone"),
-        Field("client_id", "Client", "choice", tooltip=_("Tapez une partie du nom ou du code.")),
+        Field("kind", _("Type"), "choice", list(KINDS.items())),
+        Field("caller", _("Interlocuteur"), placeholder=_("Qui appelle ? (nom, fonction)")),
+        Field("caller_phone", _("Téléphone")),
+        Field("client_id", _("Client"), "choice", tooltip=_("Tapez une partie du nom ou du code.")),
         Field(
             "site_id",
-            "Chantier",
+            _("Chantier"),
             "choice",
             tooltip=_("Chantiers du client choisi (ou tous) ; le client est déduit du chantier."),
         ),
-        Field("contract_id", "Contrat", "choice"),
-        Field("department_id", "Service", "choice", tooltip=_("Service chargé de la demande.")),
-        Field("category_id", "Catégorie", "choice"),
-        Field("priority", "Priorité", "choice", list(PRIORITIES.items())),
-        Field("assignee_id", "Attribuée à", "choice"),
+        Field("contract_id", _("Contrat"), "choice"),
+        Field("department_id", _("Service"), "choice", tooltip=_("Service chargé de la demande.")),
+        Field("category_id", _("Catégorie"), "choice"),
+        Field("priority", _("Priorité"), "choice", list(PRIORITIES.items())),
+        Field("assignee_id", _("Attribuée à"), "choice"),
         Field(
             "with_alert",
-            "Alerte",
+            _("Alerte"),
             "bool",
             tooltip=_(
                 "Cochez pour être alerté si la demande n'est pas clôturée à la date choisie."
             ),
         ),
-        Field("due_date", "Date d'alerte", "date"),
-        Field("subject", "Objet", placeholder=_("Résumé (par défaut : la 1re ligne du texte)")),
-        Field("text", "Texte", "multiline"),
+        Field("due_date", _("Date d'alerte"), "date"),
+        Field("subject", _("Objet"), placeholder=_("Résumé (par défaut : la 1re ligne du texte)")),
+        Field("text", _("Texte"), "multiline"),
     ]
 
 
@@ -296,7 +296,11 @@ def install_liaison(window: MainWindow) -> None:
 
     def update_badge(_topic: str = "") -> None:
         count = ctx.query(overdue_count)
-        tooltip = _("{n} alerte(s) en retard").format(n=count) if count else ""
+        tooltip = (
+            ngettext("{n} alerte en retard", "{n} alertes en retard", count).format(n=count)
+            if count
+            else ""
+        )
         window.set_tab_count(TAB_TITLE, count, tooltip)
 
     ctx.bus.changed.connect(update_badge)
@@ -328,10 +332,10 @@ class AmendmentDialog(QDialog):
         concerned = {client} if client else set()
         self.form = FormWidget(
             [
-                Field("contract_id", "Contrat", "choice"),
+                Field("contract_id", _("Contrat"), "choice"),
                 Field(
                     "request",
-                    "Demande",
+                    _("Demande"),
                     "multiline",
                     tooltip=_("Ce qui doit changer (prestation, fréquence, prix…)."),
                 ),

@@ -186,20 +186,22 @@ class MainWindow(QMainWindow):
     # --- menus ----------------------------------------------------------------------------
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&Fichier")
-        self._action(file_menu, "Nouvelle base…", self.new_database, QKeySequence.StandardKey.New)
+        file_menu = bar.addMenu(_("&Fichier"))
         self._action(
-            file_menu, "Ouvrir une base…", self.open_database, QKeySequence.StandardKey.Open
+            file_menu, _("Nouvelle base…"), self.new_database, QKeySequence.StandardKey.New
         )
-        self.recent_menu = file_menu.addMenu("Bases récentes")
+        self._action(
+            file_menu, _("Ouvrir une base…"), self.open_database, QKeySequence.StandardKey.Open
+        )
+        self.recent_menu = file_menu.addMenu(_("Bases récentes"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self._action(file_menu, "Sauvegarder…", self.backup, QKeySequence("Ctrl+Shift+S"))
-        self._action(file_menu, "Restaurer…", self.restore)
-        self._action(file_menu, "Clôtures mensuelles…", self.closings)
+        self._action(file_menu, _("Sauvegarder…"), self.backup, QKeySequence("Ctrl+Shift+S"))
+        self._action(file_menu, _("Restaurer…"), self.restore)
+        self._action(file_menu, _("Clôtures mensuelles…"), self.closings)
         file_menu.addSeparator()
-        self._action(file_menu, "Quitter", self.close, QKeySequence.StandardKey.Quit)
-        self.settings_menu = bar.addMenu("&Paramètres")
-        self._action(self.settings_menu, "Société…", self.edit_company)
+        self._action(file_menu, _("Quitter"), self.close, QKeySequence.StandardKey.Quit)
+        self.settings_menu = bar.addMenu(_("&Paramètres"))
+        self._action(self.settings_menu, _("Société…"), self.edit_company)
         for text, name in (
             ("Taux de TVA…", "open_vat"),
             ("Plan comptable…", "open_accounts"),
@@ -214,8 +216,8 @@ class MainWindow(QMainWindow):
                     self.ctx, self
                 ),
             )
-        self.help_menu = bar.addMenu("&Aide")
-        self._action(self.help_menu, "À propos de Propreo", self.about)
+        self.help_menu = bar.addMenu(_("&Aide"))
+        self._action(self.help_menu, _("À propos de Propreo"), self.about)
 
     def _action(self, menu, text: str, slot, shortcut=None) -> QAction:  # type: ignore[no-untyped-def]
         action = QAction(text, self)
@@ -233,9 +235,11 @@ class MainWindow(QMainWindow):
 
     def _build_status(self) -> None:
         where = str(self.db.path) if self.db.path else self.db.url
-        mode = f" — journal {self.db.journal_mode}" if self.db.journal_mode else ""
-        share = " — partage réseau" if self.db.network else ""
-        self.db_label = QLabel(f"Base : {where}{mode}{share}", self)
+        mode = (
+            _(" — journal {mode}").format(mode=self.db.journal_mode) if self.db.journal_mode else ""
+        )
+        share = _(" — partage réseau") if self.db.network else ""
+        self.db_label = QLabel(_("Base : {where}").format(where=where) + mode + share, self)
         self.user_label = QLabel(self._user_text(), self)
         self.statusBar().addWidget(self.db_label, 1)
         self.statusBar().addPermanentWidget(self.user_label)
@@ -262,7 +266,7 @@ class MainWindow(QMainWindow):
 
     def new_database(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(
-            self, "Nouvelle base", "", "Base Propreo (*.db)"
+            self, _("Nouvelle base"), "", "Base Propreo (*.db)"
         )
         if path:
             from app.setup import prepare_database
@@ -272,7 +276,7 @@ class MainWindow(QMainWindow):
 
     def open_database(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, "Ouvrir une base", "", "Base Propreo (*.db);;Tous (*)"
+            self, _("Ouvrir une base"), "", "Base Propreo (*.db);;Tous (*)"
         )
         if path:
             self._switch_to(path)
@@ -294,7 +298,7 @@ class MainWindow(QMainWindow):
 
     def backup(self) -> None:
         # SQLite: backup API copy; PostgreSQL: pg_dump (app.pg_backup); both verified.
-        folder = QFileDialog.getExistingDirectory(self, "Dossier de sauvegarde")
+        folder = QFileDialog.getExistingDirectory(self, _("Dossier de sauvegarde"))
         if not folder:
             return
         from app.backup import backup_database, backup_file_name
@@ -308,7 +312,7 @@ class MainWindow(QMainWindow):
             work,
             write=False,
             on_done=lambda p: QMessageBox.information(
-                self, "Propreo", f"Sauvegarde vérifiée :\n{p}"
+                self, "Propreo", _("Sauvegarde vérifiée :\n{path}").format(path=p)
             ),
         )
 
@@ -316,7 +320,7 @@ class MainWindow(QMainWindow):
         from ui.restore_dialog import choose_and_restore
 
         if self.runner.busy:
-            QMessageBox.information(self, "Propreo", "Attendez la fin de l'opération en cours.")
+            QMessageBox.information(self, "Propreo", _("Attendez la fin de l'opération en cours."))
             return
         path = choose_and_restore(self, self.db)
         if path:
@@ -346,7 +350,7 @@ class MainWindow(QMainWindow):
             answer = QMessageBox.question(
                 self,
                 "Propreo",
-                "Une opération est en cours. Quitter quand même ?",
+                _("Une opération est en cours. Quitter quand même ?"),
             )
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()

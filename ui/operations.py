@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from app.db import Database
 from app.errors import OperationCancelled, PropreoError
+from app.i18n import _
 from app.progress import CancelToken, Progress
 
 UseCase = Callable[..., Any]
@@ -80,7 +81,7 @@ class OperationRunner(QObject):
         token = CancelToken()
         dialog: QProgressDialog | None = None
         if show_progress:
-            dialog = QProgressDialog(title, "Annuler", 0, 0, parent)
+            dialog = QProgressDialog(title, _("Annuler"), 0, 0, parent)
             dialog.setWindowTitle("Propreo")
             dialog.setWindowModality(Qt.WindowModality.WindowModal)
             dialog.setMinimumDuration(400)
@@ -149,8 +150,10 @@ def show_error(parent: QWidget | None, exc: BaseException) -> None:
         QMessageBox.critical(
             parent,
             "Propreo",
-            f"Erreur inattendue : {type(exc).__name__}: {exc}\n"
-            "L'opération n'a rien enregistré. Merci de signaler ce problème.",
+            _(
+                "Erreur inattendue : {error}\n"
+                "L'opération n'a rien enregistré. Merci de signaler ce problème."
+            ).format(error=f"{type(exc).__name__}: {exc}"),
         )
 
 

@@ -49,26 +49,28 @@ from ui.operations import show_error, write_or_say
 from ui.table import Column, RecordList
 
 ENTRY_FIELDS = [
-    Field("client_id", "Client", kind="choice"),
-    Field("date", "Date", kind="date", tooltip="Date de réception du règlement."),
-    Field("means", "Mode de règlement", kind="choice", choices=list(PaymentMeans.LABELS.items())),
-    Field("amount", "Montant", placeholder="0,00", tooltip="Montant reçu, en euros."),
+    Field("client_id", _("Client"), kind="choice"),
+    Field("date", _("Date"), kind="date", tooltip=_("Date de réception du règlement.")),
+    Field(
+        "means", _("Mode de règlement"), kind="choice", choices=list(PaymentMeans.LABELS.items())
+    ),
+    Field("amount", _("Montant"), placeholder="0,00", tooltip=_("Montant reçu, en euros.")),
     Field(
         "reference",
-        "Référence",
-        tooltip="Libellé du virement, n° de remise, référence du prélèvement…",
+        _("Référence"),
+        tooltip=_("Libellé du virement, n° de remise, référence du prélèvement…"),
     ),
-    Field("cheque_bank", "Banque du chèque"),
-    Field("cheque_number", "N° de chèque"),
-    Field("drawer", "Tireur", tooltip="Titulaire du chèque s'il n'est pas le client."),
+    Field("cheque_bank", _("Banque du chèque")),
+    Field("cheque_number", _("N° de chèque")),
+    Field("drawer", _("Tireur"), tooltip=_("Titulaire du chèque s'il n'est pas le client.")),
     Field(
         "bank_account",
-        "Compte d'encaissement",
+        _("Compte d'encaissement"),
         kind="choice",
         choices=[(k, f"{k} — {v}") for k, v in BANK_ACCOUNTS.items()],
-        tooltip="Compte de trésorerie débité dans la comptabilité (journal de banque).",
+        tooltip=_("Compte de trésorerie débité dans la comptabilité (journal de banque)."),
     ),
-    Field("notes", "Notes", kind="multiline"),
+    Field("notes", _("Notes"), kind="multiline"),
 ]
 
 GRID_HEADERS = ["Facture", "Date", "Échéance", "Reste dû", "Imputer"]
@@ -332,21 +334,21 @@ class AllocateCreditDialog(QDialog):
 
 PAYMENT_COLUMNS = [
     Column("N°", lambda r: r.number, 110),
-    Column("Date", lambda r: r.date, 85),
-    Column("Client", lambda r: r.client, 200),
-    Column("Mode", lambda r: r.means_label, 110),
-    Column("Montant", lambda r: r.amount, 90),
+    Column(_("Date"), lambda r: r.date, 85),
+    Column(_("Client"), lambda r: r.client, 200),
+    Column(_("Mode"), lambda r: r.means_label, 110),
+    Column(_("Montant"), lambda r: r.amount, 90),
     Column(
-        "Non affecté",
+        _("Non affecté"),
         lambda r: r.unallocated,
         90,
-        tooltip="Part du règlement restée au crédit du compte client.",
+        tooltip=_("Part du règlement restée au crédit du compte client."),
         color=lambda r: "#b36b00" if r.unallocated > 0 else None,
     ),
-    Column("Factures réglées", lambda r: r.invoices, 200),
-    Column("Référence", lambda r: r.reference, 150),
+    Column(_("Factures réglées"), lambda r: r.invoices, 200),
+    Column(_("Référence"), lambda r: r.reference, 150),
     Column(
-        "État",
+        _("État"),
         lambda r: r.status_label,
         90,
         color=lambda r: "#b00020" if r.status != "active" else None,
@@ -364,12 +366,14 @@ PAYMENT_FILTERS: list[tuple[str, Any]] = [
 ]
 
 ALLOCATION_COLUMNS = [
-    Column("Facture", lambda r: r.invoice_number, 120),
-    Column("Date facture", lambda r: r.invoice_date, 90),
-    Column("Imputé", lambda r: r.amount, 90),
-    Column("Écart", lambda r: r.writeoff, 70, tooltip="Écart de règlement passé en perte."),
-    Column("Lettre", lambda r: r.letter, 60, tooltip="Lettre de lettrage (EcritureLet du FEC)."),
-    Column("État", lambda r: r.state, 250),
+    Column(_("Facture"), lambda r: r.invoice_number, 120),
+    Column(_("Date facture"), lambda r: r.invoice_date, 90),
+    Column(_("Imputé"), lambda r: r.amount, 90),
+    Column(_("Écart"), lambda r: r.writeoff, 70, tooltip=_("Écart de règlement passé en perte.")),
+    Column(
+        _("Lettre"), lambda r: r.letter, 60, tooltip=_("Lettre de lettrage (EcritureLet du FEC).")
+    ),
+    Column(_("État"), lambda r: r.state, 250),
 ]
 
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import PropreoError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.money import ZERO, format_amount
 from app.payments import remittance, sepa, sepa_mandates
 from app.payments.sepa_rules import (
@@ -56,13 +56,13 @@ def _save_bytes(
 
 
 CHEQUE_COLUMNS = [
-    Column("Règlement", lambda r: r.number, 110),
-    Column("Reçu le", lambda r: r.date, 85),
-    Column("Client", lambda r: r.client, 180),
-    Column("Tireur", lambda r: r.drawer, 160),
-    Column("Banque", lambda r: r.bank, 120),
-    Column("N° de chèque", lambda r: r.cheque_number, 100),
-    Column("Montant", lambda r: r.amount, 90),
+    Column(_("Règlement"), lambda r: r.number, 110),
+    Column(_("Reçu le"), lambda r: r.date, 85),
+    Column(_("Client"), lambda r: r.client, 180),
+    Column(_("Tireur"), lambda r: r.drawer, 160),
+    Column(_("Banque"), lambda r: r.bank, 120),
+    Column(_("N° de chèque"), lambda r: r.cheque_number, 100),
+    Column(_("Montant"), lambda r: r.amount, 90),
 ]
 
 
@@ -104,9 +104,11 @@ class RemittanceDialog(QDialog):
         rows = self.list.selected()
         total = sum((r.amount for r in rows), ZERO)
         self.total.setText(
-            _("{count} chèque(s) sélectionné(s), total {total}").format(
-                count=len(rows), total=format_amount(total)
-            )
+            ngettext(
+                "{count} chèque sélectionné, total {total}",
+                "{count} chèques sélectionnés, total {total}",
+                len(rows),
+            ).format(count=len(rows), total=format_amount(total))
         )
 
     def create(self, path: str = "") -> int | None:
@@ -126,16 +128,16 @@ class RemittanceDialog(QDialog):
 
 
 CANDIDATE_COLUMNS = [
-    Column("Facture", lambda r: r.invoice_number, 110),
-    Column("Client", lambda r: r.client_name, 180),
-    Column("Émise le", lambda r: r.issue_date, 85),
-    Column("Échéance", lambda r: r.due_date, 85),
-    Column("Montant", lambda r: r.amount, 90),
-    Column("RUM", lambda r: r.rum, 140),
-    Column("Schéma", lambda r: r.scheme, 60),
-    Column("Séquence", lambda r: r.sequence, 60),
+    Column(_("Facture"), lambda r: r.invoice_number, 110),
+    Column(_("Client"), lambda r: r.client_name, 180),
+    Column(_("Émise le"), lambda r: r.issue_date, 85),
+    Column(_("Échéance"), lambda r: r.due_date, 85),
+    Column(_("Montant"), lambda r: r.amount, 90),
+    Column(_("RUM"), lambda r: r.rum, 140),
+    Column(_("Schéma"), lambda r: r.scheme, 60),
+    Column(_("Séquence"), lambda r: r.sequence, 60),
     Column(
-        "Écartée car",
+        _("Écartée car"),
         lambda r: r.problem,
         320,
         color=lambda r: "#b00020" if r.problem else None,
@@ -143,23 +145,23 @@ CANDIDATE_COLUMNS = [
 ]
 BATCH_STATUS = BATCH_WORKFLOW.labels
 BATCH_COLUMNS = [
-    Column("Lot", lambda r: r.reference, 140),
-    Column("Prélèvement le", lambda r: r.collection_date, 95),
-    Column("Schéma", lambda r: r.scheme, 60),
-    Column("Nombre", lambda r: r.count, 60),
-    Column("Total", lambda r: r.total, 90),
+    Column(_("Lot"), lambda r: r.reference, 140),
+    Column(_("Prélèvement le"), lambda r: r.collection_date, 95),
+    Column(_("Schéma"), lambda r: r.scheme, 60),
+    Column(_("Nombre"), lambda r: r.count, 60),
+    Column(_("Total"), lambda r: r.total, 90),
     Column(
-        "État",
+        _("État"),
         lambda r: BATCH_STATUS.get(r.status, r.status),
         80,
     ),
 ]
 LINE_COLUMNS = [
-    Column("Facture", lambda r: r.invoice_number, 110),
-    Column("Client", lambda r: r.client, 170),
-    Column("Montant", lambda r: r.amount, 90),
-    Column("Séquence", lambda r: SEQUENCES.get(r.sequence, r.sequence), 80),
-    Column("État", lambda r: r.status_label, 200),
+    Column(_("Facture"), lambda r: r.invoice_number, 110),
+    Column(_("Client"), lambda r: r.client, 170),
+    Column(_("Montant"), lambda r: r.amount, 90),
+    Column(_("Séquence"), lambda r: SEQUENCES.get(r.sequence, r.sequence), 80),
+    Column(_("État"), lambda r: r.status_label, 200),
 ]
 
 
@@ -293,9 +295,12 @@ class SepaDialog(QDialog):
                 self, "Propreo", _("Aucune facture n'attend de nouvelle pré-notification.")
             )
             return 0
-        question = _(
-            "Enregistrer une nouvelle pré-notification de {n} facture(s) pour le {date} ? "
-            "Le texte à envoyer à chaque client sera enregistré dans un fichier."
+        question = ngettext(
+            "Enregistrer une nouvelle pré-notification de {n} facture pour le {date} ? "
+            "Le texte à envoyer à chaque client sera enregistré dans un fichier.",
+            "Enregistrer une nouvelle pré-notification de {n} factures pour le {date} ? "
+            "Le texte à envoyer à chaque client sera enregistré dans un fichier.",
+            len(ids),
         ).format(n=len(ids), date=f"{day:%d/%m/%Y}")
         if QMessageBox.question(self, "Propreo", question) != QMessageBox.StandardButton.Yes:
             return 0
@@ -365,32 +370,34 @@ class SepaDialog(QDialog):
 
 
 MANDATE_FIELDS = [
-    Field("rum", "RUM", tooltip="Référence unique du mandat : 35 caractères au plus."),
-    Field("signature_date", "Date de signature", kind="date"),
-    Field("signature_place", "Lieu de signature"),
-    Field("kind", "Type de mandat", kind="choice", choices=list(MANDATE_KINDS.items())),
+    Field("rum", _("RUM"), tooltip=_("Référence unique du mandat : 35 caractères au plus.")),
+    Field("signature_date", _("Date de signature"), kind="date"),
+    Field("signature_place", _("Lieu de signature")),
+    Field("kind", _("Type de mandat"), kind="choice", choices=list(MANDATE_KINDS.items())),
     Field(
         "scheme",
-        "Schéma",
+        _("Schéma"),
         kind="choice",
         choices=list(SCHEMES.items()),
-        tooltip="Core pour tous les débiteurs ; B2B entre professionnels (pas de "
-        "remboursement sans motif, le débiteur doit enregistrer le mandat à sa banque).",
+        tooltip=_(
+            "Core pour tous les débiteurs ; B2B entre professionnels (pas de "
+            "remboursement sans motif, le débiteur doit enregistrer le mandat à sa banque)."
+        ),
     ),
-    Field("debtor_name", "Titulaire du compte"),
-    Field("iban", "IBAN"),
-    Field("bic", "BIC"),
-    Field("notes", "Notes", kind="multiline"),
+    Field("debtor_name", _("Titulaire du compte")),
+    Field("iban", _("IBAN")),
+    Field("bic", _("BIC")),
+    Field("notes", _("Notes"), kind="multiline"),
 ]
 MANDATE_COLUMNS = [
-    Column("RUM", lambda r: r.rum, 150),
-    Column("Signé le", lambda r: r.signature_date, 85),
-    Column("Type", lambda r: MANDATE_KINDS.get(r.kind, r.kind), 80),
-    Column("Schéma", lambda r: r.scheme, 60),
-    Column("IBAN", lambda r: r.iban, 220),
-    Column("Prochaine séquence", lambda r: SEQUENCES.get(r.next_sequence, r.next_sequence), 100),
-    Column("Dernier prélèvement", lambda r: r.last_collection, 100),
-    Column("État", lambda r: MANDATE_WORKFLOW.labels.get(r.status, r.status), 70),
+    Column(_("RUM"), lambda r: r.rum, 150),
+    Column(_("Signé le"), lambda r: r.signature_date, 85),
+    Column(_("Type"), lambda r: MANDATE_KINDS.get(r.kind, r.kind), 80),
+    Column(_("Schéma"), lambda r: r.scheme, 60),
+    Column(_("IBAN"), lambda r: r.iban, 220),
+    Column(_("Prochaine séquence"), lambda r: SEQUENCES.get(r.next_sequence, r.next_sequence), 100),
+    Column(_("Dernier prélèvement"), lambda r: r.last_collection, 100),
+    Column(_("État"), lambda r: MANDATE_WORKFLOW.labels.get(r.status, r.status), 70),
 ]
 
 

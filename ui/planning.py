@@ -30,17 +30,17 @@ from ui.table import Column, RecordList
 
 DAYS = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"]
 COLUMNS = [
-    Column("Date", lambda r: r.planned_date, 85),
-    Column("Heure", lambda r: r.start_time, 50),
-    Column("Devis", lambda r: r.quote_reference, 120),
-    Column("Client", lambda r: r.client, 180),
-    Column("Chantier", lambda r: r.site, 180),
-    Column("Travaux", lambda r: r.title, 220),
-    Column("Équipe", lambda r: r.team, 160),
-    Column("Durée (h)", lambda r: r.duration_hours, 70),
-    Column("Statut", lambda r: r.status_label, 80),
-    Column("Avancement %", lambda r: r.progress_percent, 90),
-    Column("Facturé %", lambda r: r.invoiced_percent, 80),
+    Column(_("Date"), lambda r: r.planned_date, 85),
+    Column(_("Heure"), lambda r: r.start_time, 50),
+    Column(_("Devis"), lambda r: r.quote_reference, 120),
+    Column(_("Client"), lambda r: r.client, 180),
+    Column(_("Chantier"), lambda r: r.site, 180),
+    Column(_("Travaux"), lambda r: r.title, 220),
+    Column(_("Équipe"), lambda r: r.team, 160),
+    Column(_("Durée (h)"), lambda r: r.duration_hours, 70),
+    Column(_("Statut"), lambda r: r.status_label, 80),
+    Column(_("Avancement %"), lambda r: r.progress_percent, 90),
+    Column(_("Facturé %"), lambda r: r.invoiced_percent, 80),
 ]
 
 
@@ -113,7 +113,9 @@ class PlanningTab(Tab):
         week: planning.WeekView = self.ctx.query(planning.week_view, self.day)
         self.week = week
         hours = format_quantity(week.hours)
-        self.week_label.setText(f"{week.label} — {hours} h planifiées")
+        self.week_label.setText(
+            _("{week} — {hours} h planifiées").format(week=week.label, hours=hours)
+        )
         self.grid.setHorizontalHeaderLabels(
             [f"{DAYS[i]} {d:%d/%m}" for i, (d, _jobs) in enumerate(week.days)]
         )

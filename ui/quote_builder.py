@@ -299,18 +299,31 @@ class BuilderPanel(QWidget):
         self.tasks.blockSignals(False)
         per = _("par mois") if not r.one_off else _("pour le chantier")
         year = (
-            f"<br>Prix de vente annuel : <b>{format_amount(r.selling_price_year)}</b>"
+            _("<br>Prix de vente annuel : <b>{price}</b>").format(
+                price=format_amount(r.selling_price_year)
+            )
             if r.selling_price_year is not None
             else ""
         )
         warn = "".join(f"<br><span style='color:#b00020'>{w}</span>" for w in r.warnings)
         self.summary.setText(
-            f"Heures {per} : {format_quantity(r.hours)} h — main-d'œuvre {format_amount(r.labour)}"
-            f"<br>Prix de revient : <b>{format_amount(r.cost_price)}</b> "
-            f"(frais généraux {format_amount(r.overheads)})"
-            f"<br>Prix de vente {per} : <b>{format_amount(r.selling_price)}</b>{year}"
-            f"<br>Marge : <b>{format_amount(r.margin)}</b> — "
-            f"<b>{format_quantity(r.margin_percent)} %</b>{warn}"
+            _(
+                "Heures {per} : {hours} h — main-d'œuvre {labour}"
+                "<br>Prix de revient : <b>{cost}</b> (frais généraux {overheads})"
+                "<br>Prix de vente {per} : <b>{price}</b>{year}"
+                "<br>Marge : <b>{margin}</b> — <b>{percent} %</b>{warn}"
+            ).format(
+                per=per,
+                hours=format_quantity(r.hours),
+                labour=format_amount(r.labour),
+                cost=format_amount(r.cost_price),
+                overheads=format_amount(r.overheads),
+                price=format_amount(r.selling_price),
+                year=year,
+                margin=format_amount(r.margin),
+                percent=format_quantity(r.margin_percent),
+                warn=warn,
+            )
         )
         self.computed.emit()
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from app import clock
 from app.errors import PropreoError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.quotes import followup, sending
 from app.quotes import quotes as uc
 from app.quotes.documents import quote_docx, quote_pdf, quote_pdf_file
@@ -43,24 +43,24 @@ from ui.table import Column, RecordList
 S = QuoteStatus
 COLUMNS = [
     Column("N°", lambda r: r.reference, 130),
-    Column("Type", lambda r: r.kind_label, 60),
-    Column("Client", lambda r: r.client, 190),
-    Column("Chantier", lambda r: r.site, 190),
-    Column("Objet", lambda r: r.title, 220),
-    Column("Date", lambda r: r.quote_date, 85),
-    Column("Validité", lambda r: r.validity_date, 85),
+    Column(_("Type"), lambda r: r.kind_label, 60),
+    Column(_("Client"), lambda r: r.client, 190),
+    Column(_("Chantier"), lambda r: r.site, 190),
+    Column(_("Objet"), lambda r: r.title, 220),
+    Column(_("Date"), lambda r: r.quote_date, 85),
+    Column(_("Validité"), lambda r: r.validity_date, 85),
     Column(
-        "Statut",
+        _("Statut"),
         lambda r: r.status_label,
         90,
         color=lambda r: {"accepted": "#1b7f3b", "refused": "#b00020", "expired": "#8a6d00"}.get(
             r.status
         ),
     ),
-    Column("Total HT", lambda r: r.total_ht, 95),
-    Column("Pondéré HT", lambda r: r.weighted_ht, 95, tooltip="Total HT × probabilité"),
-    Column("Relance le", lambda r: r.next_reminder_date, 85),
-    Column("Relances", lambda r: r.reminder_count, 60),
+    Column(_("Total HT"), lambda r: r.total_ht, 95),
+    Column(_("Pondéré HT"), lambda r: r.weighted_ht, 95, tooltip=_("Total HT × probabilité")),
+    Column(_("Relance le"), lambda r: r.next_reminder_date, 85),
+    Column(_("Relances"), lambda r: r.reminder_count, 60),
 ]
 
 
@@ -313,7 +313,11 @@ class QuotesTab(Tab):
             mail = self.ctx.query(followup.reminder_text, quote_id, day)
             box = QMessageBox(self)
             box.setWindowTitle(_("Relance"))
-            box.setText(f"À : {mail.to or '—'}\nObjet : {mail.subject}\n\n{mail.body}")
+            box.setText(
+                _("À : {to}\nObjet : {subject}\n\n{body}").format(
+                    to=mail.to or "—", subject=mail.subject, body=mail.body
+                )
+            )
             email_button = box.addButton(_("Envoyer par e-mail"), QMessageBox.ButtonRole.AcceptRole)
             letter_button = box.addButton(
                 _("Lettre de relance (PDF, Word)…"), QMessageBox.ButtonRole.ActionRole
@@ -386,7 +390,11 @@ class QuotesTab(Tab):
         if not due:
             QMessageBox.information(self, "Propreo", _("Aucun devis envoyé n'a passé sa validité."))
             return []
-        text = _("{n} devis envoyé(s) ont passé leur date de validité et passeront à « Expiré » :")
+        text = ngettext(
+            "{n} devis envoyé a passé sa date de validité et passera à « Expiré » :",
+            "{n} devis envoyés ont passé leur date de validité et passeront à « Expiré » :",
+            len(due),
+        )
         listed = "\n".join(f"– {ref} ({day:%d/%m/%Y})" for ref, day in due[:10])
         if not confirm(
             self, _("Clore les devis échus"), text.format(n=len(due)), _("Clore"), listed

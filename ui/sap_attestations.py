@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app import sap
 from app.errors import PropreoError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.money import format_amount
 from ui.context import UiContext
 from ui.operations import show_error
@@ -66,9 +66,11 @@ class AttestationsDialog(QDialog):
         else:
             total = sum((a.total for a in self.found), sap.ZERO)
             self.summary.setText(
-                _("{n} client(s), {total} payés au titre des services à la personne.").format(
-                    n=len(self.found), total=format_amount(total)
-                )
+                ngettext(
+                    "{n} client, {total} payés au titre des services à la personne.",
+                    "{n} clients, {total} payés au titre des services à la personne.",
+                    len(self.found),
+                ).format(n=len(self.found), total=format_amount(total))
             )
         self.save_button.setEnabled(bool(self.found))
         self.send_button.setEnabled(bool(self.found))
@@ -86,17 +88,22 @@ class AttestationsDialog(QDialog):
         QMessageBox.information(
             self,
             "Propreo",
-            _("{n} attestation(s) enregistrée(s) dans {folder}.").format(
-                n=len(written), folder=folder
-            ),
+            ngettext(
+                "{n} attestation enregistrée dans {folder}.",
+                "{n} attestations enregistrées dans {folder}.",
+                len(written),
+            ).format(n=len(written), folder=folder),
         )
 
     def send(self) -> None:
         year = self.year.value()
         without = [a.client_name for a in self.found if not a.email]
-        question = _("Envoyer par e-mail {n} attestation(s) fiscale(s) {year} ?").format(
-            n=len(self.found) - len(without), year=year
-        )
+        count = len(self.found) - len(without)
+        question = ngettext(
+            "Envoyer par e-mail {n} attestation fiscale {year} ?",
+            "Envoyer par e-mail {n} attestations fiscales {year} ?",
+            count,
+        ).format(n=count, year=year)
         if without:
             question += "\n" + _("Sans adresse e-mail (à imprimer) : {names}.").format(
                 names=", ".join(without)
@@ -112,9 +119,11 @@ class AttestationsDialog(QDialog):
             QMessageBox.information(
                 self,
                 "Propreo",
-                _("{sent} envoyée(s), {failed} en échec.").format(
-                    sent=len(report.sent), failed=len(report.failed)
-                )
+                ngettext(
+                    "{sent} envoyée, {failed} en échec.",
+                    "{sent} envoyées, {failed} en échec.",
+                    len(report.sent),
+                ).format(sent=len(report.sent), failed=len(report.failed))
                 + ("\n" + failed if failed else ""),
             )
 

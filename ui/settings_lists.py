@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import PropreoError
+from app.i18n import _
 from ui.context import UiContext
 from ui.forms import Field, FormWidget
 from ui.operations import show_error
@@ -55,11 +56,11 @@ class ListEditor(QWidget):
         self.list.selection_changed.connect(self._on_select)
         self.list.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.form = FormWidget(fields, self)
-        self.new_button = QPushButton("Nouveau", self)
+        self.new_button = QPushButton(_("Nouveau"), self)
         self.new_button.clicked.connect(self.new)
-        self.save_button = QPushButton("Enregistrer", self)
+        self.save_button = QPushButton(_("Enregistrer"), self)
         self.save_button.clicked.connect(self.save)
-        self.toggle_button = QPushButton("Désactiver / réactiver", self)
+        self.toggle_button = QPushButton(_("Désactiver / réactiver"), self)
         self.toggle_button.clicked.connect(self.toggle)
         self.toggle_button.setVisible(toggle_active is not None)
         buttons = QHBoxLayout()
@@ -147,6 +148,6 @@ class EditorDialog(QDialog):
                 self.tabs.addTab(widget, name)
             layout.addWidget(self.tabs)
         close = QDialogButtonBox(self)
-        close.addButton("Fermer", QDialogButtonBox.ButtonRole.RejectRole)
+        close.addButton(_("Fermer"), QDialogButtonBox.ButtonRole.RejectRole)
         close.rejected.connect(self.reject)
         layout.addWidget(close)

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from app import catalog, costs, users
+from app.i18n import _
 from app.money import decimal_text, format_percent
 from models.costs import FREQUENCIES
 from ui.context import UiContext
@@ -32,35 +33,37 @@ def vat_editor(ctx: UiContext, parent: QWidget | None = None) -> ListEditor:
     return ListEditor(
         ctx,
         columns=[
-            Column("Code", lambda r: r.code, 80),
-            Column("Libellé", lambda r: r.label, 260),
-            Column("Taux", lambda r: format_percent(r.rate), 70),
-            Column("Catégorie", lambda r: r.category, 70, tooltip="Catégorie EN 16931"),
-            Column("Actif", lambda r: r.active),
+            Column(_("Code"), lambda r: r.code, 80),
+            Column(_("Libellé"), lambda r: r.label, 260),
+            Column(_("Taux"), lambda r: format_percent(r.rate), 70),
+            Column(_("Catégorie"), lambda r: r.category, 70, tooltip=_("Catégorie EN 16931")),
+            Column(_("Actif"), lambda r: r.active),
         ],
         fields=[
-            Field("code", "Code TVA"),
-            Field("label", "Libellé"),
-            Field("rate", "Taux", tooltip="En pourcentage, ex. 20 ou 5,5"),
+            Field("code", _("Code TVA")),
+            Field("label", _("Libellé")),
+            Field("rate", _("Taux"), tooltip=_("En pourcentage, ex. 20 ou 5,5")),
             Field(
                 "category",
-                "Catégorie",
+                _("Catégorie"),
                 kind="choice",
                 choices=list(catalog.VAT_CATEGORIES.items()),
-                tooltip="Catégorie de TVA de la norme EN 16931 (AE = autoliquidation).",
+                tooltip=_("Catégorie de TVA de la norme EN 16931 (AE = autoliquidation)."),
             ),
-            Field("account_debits_id", "Compte TVA (débits)", kind="choice", choices=accounts),
+            Field("account_debits_id", _("Compte TVA (débits)"), kind="choice", choices=accounts),
             Field(
                 "account_payment_id",
-                "Compte TVA (encaissements)",
+                _("Compte TVA (encaissements)"),
                 kind="choice",
                 choices=accounts,
-                tooltip="TVA sur encaissements à régulariser (44574) quand la société n'a pas "
-                "opté pour les débits.",
+                tooltip=_(
+                    "TVA sur encaissements à régulariser (44574) quand la société n'a pas "
+                    "opté pour les débits."
+                ),
             ),
-            Field("mention", "Mention", kind="multiline", tooltip="Imprimée sur la facture."),
-            Field("exemption_code", "Code d'exonération", tooltip="BT-121, ex. VATEX-EU-AE"),
-            Field("active", "Actif", kind="bool"),
+            Field("mention", _("Mention"), kind="multiline", tooltip=_("Imprimée sur la facture.")),
+            Field("exemption_code", _("Code d'exonération"), tooltip=_("BT-121, ex. VATEX-EU-AE")),
+            Field("active", _("Actif"), kind="bool"),
         ],
         rows=lambda s: _vat_rows(s),
         new_form=catalog.VatRateForm,
@@ -111,14 +114,14 @@ def accounts_editor(ctx: UiContext, parent: QWidget | None = None) -> ListEditor
     return ListEditor(
         ctx,
         columns=[
-            Column("Compte", lambda r: r.number, 90),
-            Column("Intitulé", lambda r: r.label, 320),
-            Column("Actif", lambda r: r.active),
+            Column(_("Compte"), lambda r: r.number, 90),
+            Column(_("Intitulé"), lambda r: r.label, 320),
+            Column(_("Actif"), lambda r: r.active),
         ],
         fields=[
-            Field("number", "N° de compte", tooltip="Chiffres uniquement, ex. 706100"),
-            Field("label", "Intitulé"),
-            Field("active", "Actif", kind="bool"),
+            Field("number", _("N° de compte"), tooltip=_("Chiffres uniquement, ex. 706100")),
+            Field("label", _("Intitulé")),
+            Field("active", _("Actif"), kind="bool"),
         ],
         rows=lambda s: [
             _AccountRow(a.id, a.number, a.label, a.active) for a in catalog.accounts(s)
@@ -185,16 +188,16 @@ def cost_grid_editors(ctx: UiContext, parent: QWidget | None = None) -> list[tup
     qualifications = ListEditor(
         ctx,
         columns=[
-            Column("Code", lambda r: r.code, 70),
-            Column("Libellé", lambda r: r.label, 260),
-            Column("Ordre", lambda r: r.position, 60),
-            Column("Actif", lambda r: r.active),
+            Column(_("Code"), lambda r: r.code, 70),
+            Column(_("Libellé"), lambda r: r.label, 260),
+            Column(_("Ordre"), lambda r: r.position, 60),
+            Column(_("Actif"), lambda r: r.active),
         ],
         fields=[
-            Field("code", "Code qualification", tooltip="Niveau de la convention IDCC 3043"),
-            Field("label", "Libellé"),
-            Field("position", "Ordre", kind="int", maximum=99),
-            Field("active", "Actif", kind="bool"),
+            Field("code", _("Code qualification"), tooltip=_("Niveau de la convention IDCC 3043")),
+            Field("label", _("Libellé")),
+            Field("position", _("Ordre"), kind="int", maximum=99),
+            Field("active", _("Actif"), kind="bool"),
         ],
         rows=lambda s: [
             _QualRow(q.id, q.code, q.label, q.position, q.active) for q in costs.qualifications(s)
@@ -209,22 +212,25 @@ def cost_grid_editors(ctx: UiContext, parent: QWidget | None = None) -> list[tup
     grid = ListEditor(
         ctx,
         columns=[
-            Column("Qualification", lambda r: r.qualification, 90),
-            Column("Depuis le", lambda r: r.valid_from, 90),
-            Column("Taux horaire", lambda r: r.hourly_wage, 90),
-            Column("Charges %", lambda r: r.charges_rate, 80),
+            Column(_("Qualification"), lambda r: r.qualification, 90),
+            Column(_("Depuis le"), lambda r: r.valid_from, 90),
+            Column(_("Taux horaire"), lambda r: r.hourly_wage, 90),
+            Column(_("Charges %"), lambda r: r.charges_rate, 80),
             Column(
-                "Coût chargé", lambda r: r.loaded_cost, 90, tooltip="Taux horaire × (1 + charges)"
+                _("Coût chargé"),
+                lambda r: r.loaded_cost,
+                90,
+                tooltip=_("Taux horaire × (1 + charges)"),
             ),
         ],
         fields=[
-            Field("qualification_id", "Qualification", kind="choice", choices=qual_choices),
-            Field("valid_from", "Depuis le", kind="date"),
-            Field("hourly_wage", "Taux horaire", tooltip="Salaire horaire brut en euros"),
+            Field("qualification_id", _("Qualification"), kind="choice", choices=qual_choices),
+            Field("valid_from", _("Depuis le"), kind="date"),
+            Field("hourly_wage", _("Taux horaire"), tooltip=_("Salaire horaire brut en euros")),
             Field(
                 "charges_rate",
-                "Taux de charges",
-                tooltip="Charges patronales en % du salaire brut (ex. 42,5)",
+                _("Taux de charges"),
+                tooltip=_("Charges patronales en % du salaire brut (ex. 42,5)"),
             ),
         ],
         rows=costs.cost_grid,
@@ -240,30 +246,32 @@ def cost_grid_editors(ctx: UiContext, parent: QWidget | None = None) -> list[tup
     tasks = ListEditor(
         ctx,
         columns=[
-            Column("Tâche", lambda r: r.label, 240),
-            Column("Zone", lambda r: r.zone, 110),
-            Column("Fréquence", lambda r: r.frequency, 150),
-            Column("Min./passage", lambda r: r.minutes, 80),
+            Column(_("Tâche"), lambda r: r.label, 240),
+            Column(_("Zone"), lambda r: r.zone, 110),
+            Column(_("Fréquence"), lambda r: r.frequency, 150),
+            Column(_("Min./passage"), lambda r: r.minutes, 80),
             Column("m²/h", lambda r: r.productivity, 60),
-            Column("Qualification", lambda r: r.qualification, 80),
+            Column(_("Qualification"), lambda r: r.qualification, 80),
         ],
         fields=[
-            Field("label", "Tâche"),
-            Field("zone", "Zone"),
+            Field("label", _("Tâche")),
+            Field("zone", _("Zone")),
             Field(
                 "frequency",
-                "Fréquence",
+                _("Fréquence"),
                 kind="choice",
                 choices=[(k, v[0]) for k, v in FREQUENCIES.items()],
             ),
-            Field("minutes_per_pass", "Minutes par passage", tooltip="Temps fixe par passage"),
+            Field(
+                "minutes_per_pass", _("Minutes par passage"), tooltip=_("Temps fixe par passage")
+            ),
             Field(
                 "productivity_m2_per_hour",
-                "Productivité (m²/h)",
-                tooltip="Ou bien une cadence : le temps vient alors de la surface de la zone.",
+                _("Productivité (m²/h)"),
+                tooltip=_("Ou bien une cadence : le temps vient alors de la surface de la zone."),
             ),
-            Field("qualification_id", "Qualification", kind="choice", choices=qual_choices),
-            Field("active", "Actif", kind="bool"),
+            Field("qualification_id", _("Qualification"), kind="choice", choices=qual_choices),
+            Field("active", _("Actif"), kind="bool"),
         ],
         rows=_task_rows,
         new_form=costs.TaskTemplateForm,
@@ -330,32 +338,34 @@ def users_editor(ctx: UiContext, parent: QWidget | None = None) -> ListEditor:
     editor = ListEditor(
         ctx,
         columns=[
-            Column("Nom", lambda r: r.full_name, 180),
-            Column("Identifiant", lambda r: r.login, 100),
-            Column("Initiales", lambda r: r.initials, 60),
-            Column("Rôle", lambda r: r.role, 110),
-            Column("Service", lambda r: r.department, 110),
-            Column("Mot de passe", lambda r: r.has_password, 90),
-            Column("Actif", lambda r: r.active),
+            Column(_("Nom"), lambda r: r.full_name, 180),
+            Column(_("Identifiant"), lambda r: r.login, 100),
+            Column(_("Initiales"), lambda r: r.initials, 60),
+            Column(_("Rôle"), lambda r: r.role, 110),
+            Column(_("Service"), lambda r: r.department, 110),
+            Column(_("Mot de passe"), lambda r: r.has_password, 90),
+            Column(_("Actif"), lambda r: r.active),
         ],
         fields=[
-            Field("login", "Identifiant", tooltip="Ne peut plus changer après la création."),
-            Field("full_name", "Nom"),
-            Field("initials", "Initiales"),
-            Field("email", "E-mail"),
+            Field("login", _("Identifiant"), tooltip=_("Ne peut plus changer après la création.")),
+            Field("full_name", _("Nom")),
+            Field("initials", _("Initiales")),
+            Field("email", _("E-mail")),
             Field(
                 "role",
-                "Rôle",
+                _("Rôle"),
                 kind="choice",
                 choices=list(users.ROLES.items()),
-                tooltip="Facturation : valider factures, avoirs, règlements. "
-                "Administrateur : en plus, les paramètres.",
+                tooltip=_(
+                    "Facturation : valider factures, avoirs, règlements. "
+                    "Administrateur : en plus, les paramètres."
+                ),
             ),
-            Field("department_id", "Service", kind="choice", choices=departments),
+            Field("department_id", _("Service"), kind="choice", choices=departments),
             Field(
                 "password",
-                "Mot de passe",
-                tooltip="Facultatif. Laisser vide pour ne pas changer le mot de passe actuel.",
+                _("Mot de passe"),
+                tooltip=_("Facultatif. Laisser vide pour ne pas changer le mot de passe actuel."),
             ),
         ],
         rows=users.list_users,
@@ -374,19 +384,19 @@ def users_editor(ctx: UiContext, parent: QWidget | None = None) -> ListEditor:
 
 
 def open_vat(ctx: UiContext, parent: QWidget | None = None) -> None:
-    EditorDialog("Taux de TVA", [("TVA", vat_editor(ctx))], parent).exec()
+    EditorDialog(_("Taux de TVA"), [(_("TVA"), vat_editor(ctx))], parent).exec()
 
 
 def open_accounts(ctx: UiContext, parent: QWidget | None = None) -> None:
-    EditorDialog("Plan comptable", [("Comptes", accounts_editor(ctx))], parent).exec()
+    EditorDialog(_("Plan comptable"), [(_("Comptes"), accounts_editor(ctx))], parent).exec()
 
 
 def open_cost_grid(ctx: UiContext, parent: QWidget | None = None) -> None:
-    EditorDialog("Grille de coûts horaires", cost_grid_editors(ctx), parent).exec()
+    EditorDialog(_("Grille de coûts horaires"), cost_grid_editors(ctx), parent).exec()
 
 
 def open_users(ctx: UiContext, parent: QWidget | None = None) -> None:
-    EditorDialog("Utilisateurs", [("Utilisateurs", users_editor(ctx))], parent).exec()
+    EditorDialog(_("Utilisateurs"), [(_("Utilisateurs"), users_editor(ctx))], parent).exec()
 
 
 def open_change_user(ctx: UiContext, parent: QWidget | None = None) -> None:

@@ -43,52 +43,54 @@ from ui.quote_editor import PhotoList
 from ui.table import Column, RecordList
 
 COLUMNS = [
-    Column("Code", lambda r: r.code, 110),
-    Column("Chantier", lambda r: r.name, 260),
-    Column("Client", lambda r: r.client, 200),
-    Column("Payeur", lambda r: r.payer, 180),
-    Column("Ville", lambda r: r.city, 120),
-    Column("Surface m²", lambda r: r.surface, 90),
-    Column("Actif", lambda r: r.active, 50),
+    Column(_("Code"), lambda r: r.code, 110),
+    Column(_("Chantier"), lambda r: r.name, 260),
+    Column(_("Client"), lambda r: r.client, 200),
+    Column(_("Payeur"), lambda r: r.payer, 180),
+    Column(_("Ville"), lambda r: r.city, 120),
+    Column(_("Surface m²"), lambda r: r.surface, 90),
+    Column(_("Actif"), lambda r: r.active, 50),
 ]
 
 
 def _fields(client_choices: list[tuple[Any, str]]) -> list[Field]:
     return [
-        Field("client_id", "Client", kind="choice", choices=client_choices),
+        Field("client_id", _("Client"), kind="choice", choices=client_choices),
         Field(
             "payer_id",
-            "Payeur",
+            _("Payeur"),
             kind="choice",
             choices=[(None, "— le client lui-même"), *client_choices[1:]],
-            tooltip="Le client qui paie quand ce n'est pas le client du chantier.",
+            tooltip=_("Le client qui paie quand ce n'est pas le client du chantier."),
         ),
-        Field("code", "Code chantier"),
-        Field("name", "Nom du chantier"),
-        Field("street", "Adresse du chantier"),
-        Field("street2", "Complément d'adresse"),
-        Field("postcode", "Code postal"),
-        Field("city", "Ville"),
+        Field("code", _("Code chantier")),
+        Field("name", _("Nom du chantier")),
+        Field("street", _("Adresse du chantier")),
+        Field("street2", _("Complément d'adresse")),
+        Field("postcode", _("Code postal")),
+        Field("city", _("Ville")),
         Field(
             "country",
-            "Pays du chantier",
-            tooltip="Code à deux lettres. Un immeuble hors de France est hors du champ de la "
-            "TVA française (art. 259 A 2° du CGI).",
+            _("Pays du chantier"),
+            tooltip=_(
+                "Code à deux lettres. Un immeuble hors de France est hors du champ de la "
+                "TVA française (art. 259 A 2° du CGI)."
+            ),
         ),
-        Field("opening_hours", "Horaires d'intervention", placeholder="ex. 6h00–8h30"),
-        Field("access_codes", "Codes d'accès", kind="multiline"),
-        Field("keys", "Clés", kind="multiline", tooltip="Clés, badges : qui les détient."),
+        Field("opening_hours", _("Horaires d'intervention"), placeholder=_("ex. 6h00–8h30")),
+        Field("access_codes", _("Codes d'accès"), kind="multiline"),
+        Field("keys", _("Clés"), kind="multiline", tooltip=_("Clés, badges : qui les détient.")),
         Field(
             "surfaces",
-            "Surfaces",
+            _("Surfaces"),
             kind="multiline",
-            tooltip="Une zone par ligne : « Bureaux : 450 » (m²).",
-            placeholder="Bureaux : 450",
+            tooltip=_("Une zone par ligne : « Bureaux : 450 » (m²)."),
+            placeholder=_("Bureaux : 450"),
         ),
-        Field("floor_types", "Types de sols", placeholder="Moquette, carrelage, PVC…"),
-        Field("onsite_contact", "Contact sur place"),
-        Field("onsite_phone", "Téléphone sur place"),
-        Field("constraints_notes", "Autres contraintes", kind="multiline"),
+        Field("floor_types", _("Types de sols"), placeholder=_("Moquette, carrelage, PVC…")),
+        Field("onsite_contact", _("Contact sur place")),
+        Field("onsite_phone", _("Téléphone sur place")),
+        Field("constraints_notes", _("Autres contraintes"), kind="multiline"),
     ]
 
 
@@ -103,9 +105,9 @@ class SitesTab(Tab):
         self.list = RecordList(
             COLUMNS,
             filters=[
-                ("Chantiers actifs", lambda r: r.active),
-                ("Tous", None),
-                ("Inactifs", lambda r: not r.active),
+                (_("Chantiers actifs"), lambda r: r.active),
+                (_("Tous"), None),
+                (_("Inactifs"), lambda r: not r.active),
             ],
             export_name="chantiers",
             parent=self,
@@ -118,7 +120,7 @@ class SitesTab(Tab):
             assert isinstance(combo, QComboBox)
             choices.bind(ctx, combo, "clients", fixed=[(None, first)])
         self.checks: dict[str, QCheckBox] = {}
-        box = QGroupBox("Contraintes techniques", self)
+        box = QGroupBox(_("Contraintes techniques"), self)
         grid = QGridLayout(box)
         for i, (code, label) in enumerate(sites.CONSTRAINTS.items()):
             check = QCheckBox(label, box)
@@ -143,11 +145,11 @@ class SitesTab(Tab):
         self.title_label = QLabel(self)
         self.title_label.setStyleSheet("font-size: 15px; font-weight: bold;")
         self.status = QLabel(self)
-        save = QPushButton("Enregistrer", self)
+        save = QPushButton(_("Enregistrer"), self)
         save.clicked.connect(self.save)
-        new = QPushButton("Nouveau chantier", self)
+        new = QPushButton(_("Nouveau chantier"), self)
         new.clicked.connect(lambda: self.new_site(self.form.value("client_id")))
-        toggle = QPushButton("Désactiver / réactiver", self)
+        toggle = QPushButton(_("Désactiver / réactiver"), self)
         toggle.clicked.connect(self.toggle_active)
         bottom = QHBoxLayout()
         bottom.addWidget(new)
@@ -184,7 +186,7 @@ class SitesTab(Tab):
         self.schedule.set_site(site_id, dt.date.today(), QuoteKind.CONTRACT)
         self.schedule.table_buttons.setEnabled(site_id is not None)
         self.liaison.set_target(site_id=site_id)
-        self.title_label.setText(f"{form.code} — {form.name}" if site_id else "Nouveau chantier")
+        self.title_label.setText(f"{form.code} — {form.name}" if site_id else _("Nouveau chantier"))
         self.status.setText("")
 
     def _on_select(self, row: Any) -> None:
@@ -214,11 +216,11 @@ class SitesTab(Tab):
             site = self.ctx.call(sites.save_site, self.site_id, data, topic="sites")
         except PropreoError as exc:
             self.form.show_errors(exc)
-            self.status.setText("Enregistrement refusé : corrigez les champs signalés.")
+            self.status.setText(_("Enregistrement refusé : corrigez les champs signalés."))
             return False
         self.refresh()
         self.open_site(site.id)
-        self.status.setText("Enregistré.")
+        self.status.setText(_("Enregistré."))
         return True
 
     def toggle_active(self) -> None:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.i18n import _
 from app.money import format_amount
 
 Index = QModelIndex | QPersistentModelIndex
@@ -272,7 +273,7 @@ class RecordList(QWidget):
         self.export_name = export_name
 
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Rechercher…")
+        self.search.setPlaceholderText(_("Rechercher…"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.set_search)
         self.filter_combo = QComboBox(self)
@@ -283,7 +284,7 @@ class RecordList(QWidget):
         self.filter_combo.currentIndexChanged.connect(
             lambda i: self.proxy.set_predicate(self._filters[i][1] if self._filters else None)
         )
-        self.export_button = QPushButton("Exporter (.xlsx)", self)
+        self.export_button = QPushButton(_("Exporter (.xlsx)"), self)
         self.export_button.clicked.connect(self._export)
 
         self.view = QTableView(self)
@@ -338,8 +339,8 @@ class RecordList(QWidget):
         return [self.record_at(self.proxy.index(r, 0)) for r in range(self.proxy.rowCount())]
 
     def _export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Exporter", f"{self.export_name}.xlsx", "Classeur Excel (*.xlsx)"
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Exporter"), f"{self.export_name}.xlsx", "Classeur Excel (*.xlsx)"
         )
         if path:
             from app.errors import PropreoError

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.db import Database
+from app.i18n import _
 from app.users import active_users, authenticate, needs_password
 from ui.context import UiContext
 from ui.forms import error_label
@@ -32,13 +33,15 @@ class UserChooser(QDialog):
     ) -> None:
         super().__init__(parent)
         self.db = db
-        self.setWindowTitle("Propreo — utilisateur")
+        self.setWindowTitle(_("Propreo — utilisateur"))
         self.combo = QComboBox(self)
         for user_id, name in users:
             self.combo.addItem(name, user_id)
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setToolTip("Seulement si un mot de passe a été défini pour cet utilisateur.")
+        self.password.setToolTip(
+            _("Seulement si un mot de passe a été défini pour cet utilisateur.")
+        )
         self.error = error_label(self)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -46,8 +49,8 @@ class UserChooser(QDialog):
         buttons.accepted.connect(self.check)
         buttons.rejected.connect(self.reject)
         layout = QFormLayout(self)
-        layout.addRow("Utilisateur", self.combo)
-        layout.addRow("Mot de passe", self.password)
+        layout.addRow(_("Utilisateur"), self.combo)
+        layout.addRow(_("Mot de passe"), self.password)
         layout.addRow(self.error)
         layout.addRow(buttons)
         self.combo.currentIndexChanged.connect(self._update)
@@ -65,7 +68,7 @@ class UserChooser(QDialog):
     def check(self) -> None:
         user_id = self.combo.currentData()
         if not self._query(authenticate, user_id, self.password.text()):
-            self.error.setText("Mot de passe incorrect.")
+            self.error.setText(_("Mot de passe incorrect."))
             return
         self.db.user_id = user_id
         self.accept()
