@@ -39,14 +39,20 @@ DIALOG_FUNCTIONS = {
 # The project's own helpers: which positional arguments and keywords are shown.
 HELPERS: dict[str, tuple[tuple[int, ...], set[str]]] = {
     "confirm": ((1, 2, 3, 4), {"title", "text", "action", "details"}),
-    "Column": ((0,), {"title", "tooltip"}),
-    "Field": ((1,), {"label", "tooltip", "placeholder"}),
+    "Column": ((0, 1, 3), {"title", "get", "tooltip"}),
+    "Field": ((1,), {"label", "tooltip", "placeholder", "choices"}),
     "RecordList": ((), {"filters"}),
     "EditorDialog": ((0, 1), set()),
     "make_table": ((0,), set()),
     "tab": ((0,), set()),
     "_action": ((1,), set()),
+    "run": ((1,), set()),
 }
+# Constants holding what screens show: tab titles, column headers, filters, tooltips, choices.
+# Their capitalised strings are labels (lower-case ones are codes: « active », « service »).
+TEXT_CONSTANTS = re.compile(
+    r"^(title|TAB_TITLE|DAYS|COLUMNS|\w+_(HEADERS|FILTERS|TOOLTIPS|KINDS)|FILTERS)$"
+)
 # Methods whose first string is data, not text: (position of the text).
 TEXT_POSITION = {"addItem": 0, "insertItem": 1}
 WRAPPERS = {"_", "ngettext"}
@@ -94,9 +100,9 @@ def _words(node: ast.expr) -> str:
 
 
 def _is_prose(text: str) -> bool:
-    """Two letters in a row: « Date », « N° » — not « … », « : », « % », a QSS, an HTML tag alone."""
+    """A letter: « Date », « 1 à 30 j » — not « — », « : », « % », a placeholder, an HTML tag alone."""
     stripped = re.sub(r"<[^>]*>|&\w+;|\{[^}]*\}|%\w|Propreo", "", text)
-    return re.search(r"[A-Za-zÀ-ÿ]{2}", stripped) is not None and "*." not in text
+    return re.search(r"[A-Za-zÀ-ÿ]", stripped) is not None and "*." not in text
 
 
 def _shown_arguments(node: ast.Call) -> list[ast.expr]:
@@ -120,24 +126,57 @@ def _shown_arguments(node: ast.Call) -> list[ast.expr]:
 
 def _leaves(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, (ast.List, ast.Tuple)):
+        # (code, label) pairs: the label alone is shown.
+        if len(node.elts) == 2 and _is_code(node.elts[0]):
+            return _leaves(node.elts[1])
         return [leaf for e in node.elts for leaf in _leaves(e)]
+    if isinstance(node, ast.Dict):
+        return [leaf for e in [*node.keys, *node.values] if e for leaf in _leaves(e)]
+    if isinstance(node, ast.Lambda):
+        return _leaves(node.body)
     if isinstance(node, ast.IfExp):
         return [*_leaves(node.body), *_leaves(node.orelse)]
     return [node]
 
 
+def _is_code(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.fullmatch(r"[a-z0-9_]+", node.value) is not None
+    )
+
+
+def _constant_labels(node: ast.AST) -> list[ast.expr]:
+    if isinstance(node, ast.Assign):
+        targets, value = node.targets, node.value
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        targets, value = [node.target], node.value
+    else:
+        return []
+    if not any(isinstance(t, ast.Name) and TEXT_CONSTANTS.match(t.id) for t in targets):
+        return []
+    return [
+        leaf
+        for leaf in _leaves(value)
+        if not (isinstance(leaf, ast.Constant) and not str(leaf.value)[:1].isupper())
+    ]
+
+
+def unwrapped_nodes(tree: ast.AST) -> list[ast.expr]:
+    """The string expressions shown to a user and not wrapped with ``_()``."""
+    found = []
+    for node in ast.walk(tree):
+        shown = _shown_arguments(node) if isinstance(node, ast.Call) else []
+        leaves = [leaf for arg in shown for leaf in _leaves(arg)] + _constant_labels(node)
+        found += [leaf for leaf in leaves if not _is_wrapped(leaf) and _is_prose(_words(leaf))]
+    return found
+
+
 def unwrapped_texts(path: Path) -> list[str]:
     """Every string literal handed to a widget without ``_()``, as « file:line: text »."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    found = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        for arg in _shown_arguments(node):
-            for leaf in _leaves(arg):
-                if not _is_wrapped(leaf) and _is_prose(_words(leaf)):
-                    found.append(f"{path.name}:{leaf.lineno}: {_words(leaf)!r}")
-    return found
+    return [f"{path.name}:{leaf.lineno}: {_words(leaf)!r}" for leaf in unwrapped_nodes(tree)]
 
 
 def plural_suffixes(path: Path) -> list[str]:

@@ -41,7 +41,7 @@ def _choices(ctx: UiContext) -> tuple[list[Any], list[Any], list[Any]]:
 
 
 class ArticlesTab(Tab):
-    title = "Articles"
+    title = _("Articles")
     help_chapter = "articles"
     topics = ("catalog",)
 

@@ -44,7 +44,7 @@ from ui.operations import show_error
 from ui.table import Column, RecordList
 
 INVOICE_COLUMNS = [
-    Column("N°", lambda r: r.number, 110),
+    Column(_("N°"), lambda r: r.number, 110),
     Column(_("Type"), lambda r: r.kind_label, 80),
     Column(_("Statut"), lambda r: r.status_label, 80),
     Column(_("Date"), lambda r: r.issue_date, 80),
@@ -66,7 +66,7 @@ def _month_of(date: QDate) -> str:
 
 
 class BillingTab(Tab):
-    title = "Facturation"
+    title = _("Facturation")
     help_chapter = "facturation"
     topics = ("", "billing", "contracts", "payments")
 

@@ -170,11 +170,11 @@ def _kind_filter(kind: str) -> Any:
 
 
 FILTERS: list[tuple[str, Any]] = [
-    ("Clients actifs", lambda r: r.active),
-    ("Tous les clients", None),
+    (_("Clients actifs"), lambda r: r.active),
+    (_("Tous les clients"), None),
     *[(label, _kind_filter(kind)) for kind, label in clients.KIND_LABELS.items()],
-    ("Bloqués", lambda r: r.blocked),
-    ("Inactifs", lambda r: not r.active),
+    (_("Bloqués"), lambda r: r.blocked),
+    (_("Inactifs"), lambda r: not r.active),
 ]
 
 
@@ -370,7 +370,7 @@ class ClientEditor(QWidget):
 
 
 class ClientsTab(Tab):
-    title = "Clients"
+    title = _("Clients")
     help_chapter = "clients"
     topics = ("clients", "sites", "invoices", "payments", "liaison")
 

@@ -262,7 +262,7 @@ class LedgerPanel(QWidget):
                 Column(_("Échéance"), lambda r: r.due_date, 90),
                 Column(
                     _("En retard"),
-                    lambda r: "Oui" if r.overdue else "",
+                    lambda r: _("Oui") if r.overdue else "",
                     70,
                     color=lambda r: "#b00020" if r.overdue else None,
                 ),

@@ -45,9 +45,9 @@ from ui.table import Column, RecordList
 AGED_COLUMNS = [
     Column(_("Client"), lambda r: r.client, 220),
     Column(_("Non échu"), lambda r: r.buckets["not_due"], 95),
-    Column("1 à 30 j", lambda r: r.buckets["d1_30"], 95),
-    Column("31 à 60 j", lambda r: r.buckets["d31_60"], 95),
-    Column("61 à 90 j", lambda r: r.buckets["d61_90"], 95),
+    Column(_("1 à 30 j"), lambda r: r.buckets["d1_30"], 95),
+    Column(_("31 à 60 j"), lambda r: r.buckets["d31_60"], 95),
+    Column(_("61 à 90 j"), lambda r: r.buckets["d61_90"], 95),
     Column(_("Plus de 90 j"), lambda r: r.buckets["over_90"], 95),
     Column(_("Total"), lambda r: r.total, 100),
 ]
@@ -57,13 +57,13 @@ PROPOSAL_COLUMNS = [
     Column(_("Factures"), lambda r: ", ".join(i.number for i in r.items), 220),
     Column(_("Principal"), lambda r: r.total_due, 95),
     Column(
-        _("Pénalités"), lambda r: r.penalty, 80, "Pénalités de retard (à partir de la relance 2)"
+        _("Pénalités"), lambda r: r.penalty, 80, _("Pénalités de retard (à partir de la relance 2)")
     ),
     Column(
         _("Indemnité"),
         lambda r: r.indemnity,
         80,
-        "40 € par facture, débiteurs professionnels seuls",
+        _("40 € par facture, débiteurs professionnels seuls"),
     ),
     Column(_("Total réclamé"), lambda r: r.total_claimed, 100),
     Column(_("E-mail"), lambda r: r.email, 160),
@@ -81,7 +81,7 @@ HISTORY_COLUMNS = [
 
 
 class CollectionsTab(Tab):
-    title = "Relances"
+    title = _("Relances")
     help_chapter = "relances"
     topics = ("", "payments", "billing", "collections")
 

@@ -35,26 +35,40 @@ from ui.forms import Field, FormWidget, error_label
 from ui.table import display, set_widths
 
 LINE_HEADERS = [
-    "Article",
-    "Libellé",
-    "Quantité",
-    "Prix unitaire",
-    "Périodicité",
-    "Terme",
-    "Mois (saison)",
-    "Date (ponctuel)",
-    "Budget annuel",
+    _("Article"),
+    _("Libellé"),
+    _("Quantité"),
+    _("Prix unitaire"),
+    _("Périodicité"),
+    _("Terme"),
+    _("Mois (saison)"),
+    _("Date (ponctuel)"),
+    _("Budget annuel"),
 ]
-PLAN_HEADERS = ["Ligne", "Libellé", "Du", "Au", "Exigible le", "Montant HT", "Facturé", "Prorata"]
+PLAN_HEADERS = [
+    _("Ligne"),
+    _("Libellé"),
+    _("Du"),
+    _("Au"),
+    _("Exigible le"),
+    _("Montant HT"),
+    _("Facturé"),
+    _("Prorata"),
+]
 LINE_TOOLTIPS = {  # plain-French help on the non-obvious columns (issue M)
-    "Périodicité": "Tous les combien la ligne est facturée : mensuelle, trimestrielle, "
-    "semestrielle, annuelle, saisonnière (certains mois) ou ponctuelle (une seule fois).",
-    "Terme": "À échoir : facturé au début de la période, d'avance. Échu : facturé à la fin de "
-    "la période, une fois la prestation faite.",
-    "Mois (saison)": "Pour une ligne saisonnière : les mois facturés, ex. « 3,6,9,12 ».",
-    "Date (ponctuel)": "Pour une ligne ponctuelle : le jour où elle est facturée.",
-    "Budget annuel": "Montant HT facturé sur 12 mois par cette ligne (quantité × prix × "
-    "nombre de périodes).",
+    _("Périodicité"): _(
+        "Tous les combien la ligne est facturée : mensuelle, trimestrielle, "
+        "semestrielle, annuelle, saisonnière (certains mois) ou ponctuelle (une seule fois)."
+    ),
+    _("Terme"): _(
+        "À échoir : facturé au début de la période, d'avance. Échu : facturé à la fin de "
+        "la période, une fois la prestation faite."
+    ),
+    _("Mois (saison)"): _("Pour une ligne saisonnière : les mois facturés, ex. « 3,6,9,12 »."),
+    _("Date (ponctuel)"): _("Pour une ligne ponctuelle : le jour où elle est facturée."),
+    _("Budget annuel"): _(
+        "Montant HT facturé sur 12 mois par cette ligne (quantité × prix × nombre de périodes)."
+    ),
 }
 
 
@@ -292,14 +306,14 @@ class LinesGrid(QTableWidget):
 # --- Avenants / Suspensions pages: correcting what was typed (nothing is deleted) -------
 
 VERSION_HEADERS = [
-    "Ligne",
-    "Depuis le",
-    "Origine",
-    "Libellé",
-    "Quantité",
-    "Prix unitaire",
-    "Périodicité",
-    "Terme",
+    _("Ligne"),
+    _("Depuis le"),
+    _("Origine"),
+    _("Libellé"),
+    _("Quantité"),
+    _("Prix unitaire"),
+    _("Périodicité"),
+    _("Terme"),
 ]
 
 
@@ -316,7 +330,9 @@ class AmendmentsPage(QWidget):
         self.ctx = ctx
         self.contract_id: int | None = None
         self.rows: list[corrections.AmendmentRow] = []
-        self.table = make_table(["N°", _("Signé le"), _("Effet au"), _("Objet"), _("État")], self)
+        self.table = make_table(
+            [_("N°"), _("Signé le"), _("Effet au"), _("Objet"), _("État")], self
+        )
         self.table.setColumnWidth(3, 300)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)

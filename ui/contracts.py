@@ -93,7 +93,7 @@ HEADER_FIELDS = [
 
 
 class ContractsTab(Tab):
-    title = "Contrats"
+    title = _("Contrats")
     help_chapter = "contrats"
     topics = ("", "contracts", "billing")
 
@@ -103,7 +103,7 @@ class ContractsTab(Tab):
         self.detail: queries.ContractDetail | None = None
         self.list = RecordList(
             [
-                Column("N°", lambda r: r.code, 80),
+                Column(_("N°"), lambda r: r.code, 80),
                 Column(_("Client"), lambda r: r.client, 200),
                 Column(_("Chantier"), lambda r: r.site, 160),
                 Column(_("Objet"), lambda r: r.title, 180),
@@ -169,7 +169,7 @@ class ContractsTab(Tab):
         # Billing history: the documents that billed (or credited) this contract.
         self.invoices = make_table(
             [
-                "N°",
+                _("N°"),
                 _("Type"),
                 _("Date"),
                 _("Du"),
@@ -499,7 +499,7 @@ class ContractsTab(Tab):
     def ask_duplicate(self) -> None:
         dialog = AskDialog(
             _("Dupliquer le contrat"),
-            [Field("start", "Début du nouveau contrat", kind="date")],
+            [Field("start", _("Début du nouveau contrat"), kind="date")],
             {"start": clock.today()},
             self,
         )

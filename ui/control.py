@@ -43,7 +43,7 @@ def _pct(value: Decimal | None) -> str:
 FAMILY_COLUMNS = [
     Column(_("Famille"), lambda r: r.family, 150),
     Column(_("Mois"), lambda r: r.current, 90),
-    Column("M-1", lambda r: r.previous, 90),
+    Column(_("M-1"), lambda r: r.previous, 90),
     Column(_("Écart"), lambda r: r.delta, 90),
     Column(_("Écart %"), lambda r: _pct(r.percent), 65),
 ]
@@ -52,7 +52,7 @@ ANOMALY_COLUMNS = [
     Column(_("Contrat"), lambda r: r.contract, 80),
     Column(_("Client"), lambda r: r.client, 200),
     Column(_("Mois"), lambda r: r.current, 100),
-    Column("M-1", lambda r: r.previous, 100),
+    Column(_("M-1"), lambda r: r.previous, 100),
     Column(_("Détail"), lambda r: r.detail, 260),
 ]
 
@@ -323,7 +323,7 @@ class DraftLineDialog(QDialog):
 
 
 class ControlTab(Tab):
-    title = "Contrôle facturation"
+    title = _("Contrôle facturation")
     help_chapter = "controle-facturation"
     topics = ("", "billing", "contracts", "control")
 

@@ -276,7 +276,7 @@ class _Action:
 
 
 class DocumentsTab(Tab):
-    title = "Éditions"
+    title = _("Éditions")
     help_chapter = "editions"
     topics = ("documents", "invoices", "billing", "")
 
@@ -298,10 +298,12 @@ class DocumentsTab(Tab):
                     _("Envoi"),
                     lambda r: r.sending_mode,
                     80,
-                    "Mode d'envoi défini sur la fiche client",
+                    _("Mode d'envoi défini sur la fiche client"),
                 ),
                 Column(_("TTC"), lambda r: format_amount(r.total_ttc), 95),
-                Column(_("Archivé"), lambda r: r.archived, 100, "Empreinte SHA-256 du PDF archivé"),
+                Column(
+                    _("Archivé"), lambda r: r.archived, 100, _("Empreinte SHA-256 du PDF archivé")
+                ),
                 Column(_("Dernier envoi"), lambda r: r.sending, 220),
             ],
             filters=[

@@ -134,7 +134,7 @@ def _date_edit(parent: QWidget, value: dt.date, fmt: str = "dd/MM/yyyy") -> QDat
 
 
 class FollowUpTab(Tab):
-    title = "Suivi des contrats"
+    title = _("Suivi des contrats")
     help_chapter = "suivi-contrats"
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:

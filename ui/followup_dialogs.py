@@ -52,7 +52,7 @@ INDEX_COLUMNS = [
 VALUE_COLUMNS = [
     Column(_("Mois"), lambda r: r.month.strftime("%Y-%m"), 90),
     Column(_("Valeur"), lambda r: format(r.value.normalize(), "f").replace(".", ","), 100),
-    Column(_("Origine"), lambda r: "Import CSV" if r.origin == "csv" else "Saisie", 90),
+    Column(_("Origine"), lambda r: _("Import CSV") if r.origin == "csv" else _("Saisie"), 90),
 ]
 
 

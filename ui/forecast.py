@@ -47,7 +47,7 @@ def month_label(day: dt.date) -> str:
 
 
 class ForecastTab(Tab):
-    title = "Prévisionnel"
+    title = _("Prévisionnel")
     help_chapter = "previsionnel"
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:

@@ -46,7 +46,7 @@ TARGET_ROLE = Qt.ItemDataRole.UserRole
 
 
 class HomeTab(Tab):
-    title = "Accueil"
+    title = _("Accueil")
     help_chapter = "accueil"
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:

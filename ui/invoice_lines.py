@@ -16,7 +16,15 @@ from ui.context import UiContext
 from ui.line_grid import LineGrid
 from ui.quote_builder import decimal_text
 
-COLUMNS = ["Article", "Désignation", "Quantité", "Unité", "Prix unitaire HT", "Remise HT", "TVA"]
+COLUMNS = [
+    _("Article"),
+    _("Désignation"),
+    _("Quantité"),
+    _("Unité"),
+    _("Prix unitaire HT"),
+    _("Remise HT"),
+    _("TVA"),
+]
 ARTICLE, LABEL, QUANTITY, UNIT, PRICE, DISCOUNT, VAT = range(len(COLUMNS))
 WIDTHS = {ARTICLE: 160, LABEL: 260, QUANTITY: 70, UNIT: 70, PRICE: 100, DISCOUNT: 80}
 DEFAULT_VAT_CODE = "T20"

@@ -48,7 +48,7 @@ from ui.table import Column, RecordList
 RED = "#b00020"
 
 ENTRY_COLUMNS = [
-    Column("N°", lambda r: r.number, 70),
+    Column(_("N°"), lambda r: r.number, 70),
     Column(_("Reçue le"), lambda r: r.received_at, 115),
     Column(_("Type"), lambda r: r.kind_label, 60),
     Column(_("Interlocuteur"), lambda r: r.caller, 140),
@@ -71,13 +71,13 @@ ENTRY_COLUMNS = [
 ]
 
 STATUS_FILTERS: list[tuple[str, str | None, bool]] = [
-    ("À traiter (non clôturées)", "active", False),
-    ("En retard", None, True),
-    ("Ouvertes", L.OPEN, False),
-    ("En cours", L.IN_PROGRESS, False),
-    ("En attente client", L.WAITING, False),
-    ("Clôturées", L.CLOSED, False),
-    ("Toutes", None, False),
+    (_("À traiter (non clôturées)"), "active", False),
+    (_("En retard"), None, True),
+    (_("Ouvertes"), L.OPEN, False),
+    (_("En cours"), L.IN_PROGRESS, False),
+    (_("En attente client"), L.WAITING, False),
+    (_("Clôturées"), L.CLOSED, False),
+    (_("Toutes"), None, False),
 ]
 
 
@@ -502,7 +502,7 @@ class NotificationsPage(QWidget):
 
 
 class LiaisonTab(Tab):
-    title = "Cahier de liaison"
+    title = _("Cahier de liaison")
     help_chapter = "cahier-de-liaison"
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:

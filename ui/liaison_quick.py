@@ -35,7 +35,7 @@ from ui.forms import Field, FormWidget
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
-TAB_TITLE = "Cahier de liaison"
+TAB_TITLE = _("Cahier de liaison")
 SHORTCUT = "Ctrl+L"
 
 

@@ -308,7 +308,7 @@ class MainWindow(QMainWindow):
 
         self.ctx.run(
             self,
-            "Sauvegarde en cours…",
+            _("Sauvegarde en cours…"),
             work,
             write=False,
             on_done=lambda p: QMessageBox.information(

@@ -73,7 +73,7 @@ ENTRY_FIELDS = [
     Field("notes", _("Notes"), kind="multiline"),
 ]
 
-GRID_HEADERS = ["Facture", "Date", "Échéance", "Reste dû", "Imputer"]
+GRID_HEADERS = [_("Facture"), _("Date"), _("Échéance"), _("Reste dû"), _("Imputer")]
 
 
 class AllocationGrid(QWidget):
@@ -333,7 +333,7 @@ class AllocateCreditDialog(QDialog):
 
 
 PAYMENT_COLUMNS = [
-    Column("N°", lambda r: r.number, 110),
+    Column(_("N°"), lambda r: r.number, 110),
     Column(_("Date"), lambda r: r.date, 85),
     Column(_("Client"), lambda r: r.client, 200),
     Column(_("Mode"), lambda r: r.means_label, 110),
@@ -356,13 +356,13 @@ PAYMENT_COLUMNS = [
 ]
 
 PAYMENT_FILTERS: list[tuple[str, Any]] = [
-    ("Tous les règlements", None),
-    ("Chèques", lambda r: r.means == PaymentMeans.CHEQUE),
-    ("Chèques à remettre", lambda r: r.means == PaymentMeans.CHEQUE and not r.remitted),
-    ("Virements", lambda r: r.means == PaymentMeans.TRANSFER),
-    ("Prélèvements", lambda r: r.means == PaymentMeans.DIRECT_DEBIT),
-    ("Non affectés (crédit)", lambda r: r.unallocated > 0),
-    ("Rejetés / impayés", lambda r: r.status != "active"),
+    (_("Tous les règlements"), None),
+    (_("Chèques"), lambda r: r.means == PaymentMeans.CHEQUE),
+    (_("Chèques à remettre"), lambda r: r.means == PaymentMeans.CHEQUE and not r.remitted),
+    (_("Virements"), lambda r: r.means == PaymentMeans.TRANSFER),
+    (_("Prélèvements"), lambda r: r.means == PaymentMeans.DIRECT_DEBIT),
+    (_("Non affectés (crédit)"), lambda r: r.unallocated > 0),
+    (_("Rejetés / impayés"), lambda r: r.status != "active"),
 ]
 
 ALLOCATION_COLUMNS = [
@@ -378,7 +378,7 @@ ALLOCATION_COLUMNS = [
 
 
 class PaymentsTab(Tab):
-    title = "Règlements"
+    title = _("Règlements")
     help_chapter = "reglements"
     topics = ("", "payments", "invoices")
 

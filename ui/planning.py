@@ -28,7 +28,15 @@ from ui.context import Tab, UiContext
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
-DAYS = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"]
+DAYS = [
+    _("Lundi"),
+    _("Mardi"),
+    _("Mercredi"),
+    _("Jeudi"),
+    _("Vendredi"),
+    _("Samedi"),
+    _("Dimanche"),
+]
 COLUMNS = [
     Column(_("Date"), lambda r: r.planned_date, 85),
     Column(_("Heure"), lambda r: r.start_time, 50),
@@ -45,7 +53,7 @@ COLUMNS = [
 
 
 class PlanningTab(Tab):
-    title = "Planning"
+    title = _("Planning")
     help_chapter = "planning"
     topics = ("", "quotes", "planning")
 

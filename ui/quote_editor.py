@@ -387,7 +387,11 @@ class QuoteEditor(QDialog):
         self.sheet_list.clear()
         for row in self.ctx.query(views.sheet_rows):
             kind = sheets.KINDS.get(row.kind, "")
-            item = QListWidgetItem(f"{row.title} ({kind}, {row.pages} p.)")
+            item = QListWidgetItem(
+                _("{title} ({kind}, {pages} p.)").format(
+                    title=row.title, kind=kind, pages=row.pages
+                )
+            )
             item.setData(Qt.ItemDataRole.UserRole, row.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(

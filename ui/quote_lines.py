@@ -18,20 +18,20 @@ from ui.line_grid import LineGrid
 from ui.quote_builder import decimal_text
 
 COLUMNS = [
-    "Article",
-    "Désignation",
-    "Quantité",
-    "Unité",
-    "P.U. HT",
-    "Remise HT",
-    "TVA",
-    "Facturation",
-    "Type",
+    _("Article"),
+    _("Désignation"),
+    _("Quantité"),
+    _("Unité"),
+    _("P.U. HT"),
+    _("Remise HT"),
+    _("TVA"),
+    _("Facturation"),
+    _("Type"),
 ]
 ARTICLE, LABEL, QUANTITY, UNIT, PRICE, DISCOUNT, VAT, FREQUENCY, KIND = range(len(COLUMNS))
 WIDTHS = {ARTICLE: 140, LABEL: 240, QUANTITY: 65, UNIT: 65, PRICE: 75, DISCOUNT: 75, VAT: 150}
 WIDTHS |= {FREQUENCY: 110}
-LINE_KINDS = [("service", "Prestation"), ("product", "Produit"), ("travel", "Déplacement")]
+LINE_KINDS = [("service", _("Prestation")), ("product", _("Produit")), ("travel", _("Déplacement"))]
 
 
 class QuoteLinesTable(LineGrid):

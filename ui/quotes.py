@@ -42,7 +42,7 @@ from ui.table import Column, RecordList
 
 S = QuoteStatus
 COLUMNS = [
-    Column("N°", lambda r: r.reference, 130),
+    Column(_("N°"), lambda r: r.reference, 130),
     Column(_("Type"), lambda r: r.kind_label, 60),
     Column(_("Client"), lambda r: r.client, 190),
     Column(_("Chantier"), lambda r: r.site, 190),
@@ -65,7 +65,7 @@ COLUMNS = [
 
 
 class QuotesTab(Tab):
-    title = "Devis"
+    title = _("Devis")
     help_chapter = "devis"
     topics = ("", "quotes", "planning")
 

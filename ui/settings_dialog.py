@@ -122,7 +122,7 @@ FIELDS = [
         "client_code_rule",
         _("Codification des clients"),
         kind="choice",
-        choices=[("letters", "Lettres du nom + compteur"), ("numeric", "Numérique")],
+        choices=[("letters", _("Lettres du nom + compteur")), ("numeric", _("Numérique"))],
     ),
 ]
 

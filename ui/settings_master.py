@@ -250,7 +250,7 @@ def cost_grid_editors(ctx: UiContext, parent: QWidget | None = None) -> list[tup
             Column(_("Zone"), lambda r: r.zone, 110),
             Column(_("Fréquence"), lambda r: r.frequency, 150),
             Column(_("Min./passage"), lambda r: r.minutes, 80),
-            Column("m²/h", lambda r: r.productivity, 60),
+            Column(_("m²/h"), lambda r: r.productivity, 60),
             Column(_("Qualification"), lambda r: r.qualification, 80),
         ],
         fields=[

@@ -60,7 +60,7 @@ def _fields(client_choices: list[tuple[Any, str]]) -> list[Field]:
             "payer_id",
             _("Payeur"),
             kind="choice",
-            choices=[(None, "— le client lui-même"), *client_choices[1:]],
+            choices=[(None, _("— le client lui-même")), *client_choices[1:]],
             tooltip=_("Le client qui paie quand ce n'est pas le client du chantier."),
         ),
         Field("code", _("Code chantier")),
@@ -95,7 +95,7 @@ def _fields(client_choices: list[tuple[Any, str]]) -> list[Field]:
 
 
 class SitesTab(Tab):
-    title = "Chantiers"
+    title = _("Chantiers")
     help_chapter = "chantiers"
     topics = ("clients", "sites")
 
