@@ -20,6 +20,10 @@ def _(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
+    """Without a catalogue the French rule applies: 0 and 1 take the singular (« 0 facture émise »),
+    where gettext's fallback would follow English and say « 0 factures émises »."""
+    if type(_translation) is gettext.NullTranslations:
+        return singular if abs(n) <= 1 else plural
     return _translation.ngettext(singular, plural, n)
 
 

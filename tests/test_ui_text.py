@@ -11,6 +11,8 @@ import ast
 import re
 from pathlib import Path
 
+from app.i18n import ngettext
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Methods whose every string argument is shown to the user.
@@ -227,3 +229,8 @@ def test_the_scanner_finds_what_it_is_meant_to(tmp_path: Path) -> None:
         "sample.py:4: 'Date'",
     ]
     assert plural_suffixes(sample) == ["sample.py:9: '{n} facture(s)'"]
+
+
+def test_counts_follow_the_french_rule_without_a_catalogue() -> None:
+    forms = [ngettext("{n} facture émise", "{n} factures émises", n).format(n=n) for n in (0, 1, 2)]
+    assert forms == ["0 facture émise", "1 facture émise", "2 factures émises"]
