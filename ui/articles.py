@@ -32,7 +32,7 @@ def _choices(ctx: UiContext) -> tuple[list[Any], list[Any], list[Any]]:
     def load(session: Any) -> tuple[list[Any], list[Any], list[Any]]:
         vat = [(v.id, v.label) for v in catalog.vat_rates(session, include_inactive=False)]
         families = [(None, "—")] + [(f.id, f.label) for f in catalog.families(session)]
-        accounts = [(None, "— celui de la famille")] + [
+        accounts = [(None, _("— celui de la famille"))] + [
             (a.id, f"{a.number} {a.label}") for a in catalog.accounts(session, prefix="7")
         ]
         return vat, families, accounts

@@ -282,9 +282,9 @@ class ClientEditor(QWidget):
     def _credit_text(self, client_id: int) -> str:
         """Encours next to the credit limit, on the record itself (details in « Compte »)."""
         status = self.ctx.query(ledger.credit_status, client_id)
-        text = f"Encours : {format_amount(status.outstanding)}"
+        text = _("Encours : {amount}").format(amount=format_amount(status.outstanding))
         if status.limit is not None:
-            text += f" / autorisé : {format_amount(status.limit)}"
+            text += _(" / autorisé : {amount}").format(amount=format_amount(status.limit))
             if status.exceeded:
                 text += " — dépassé"
         return text

@@ -295,15 +295,18 @@ class LedgerPanel(QWidget):
         rows, status = self.ctx.query(load)
         self.list.set_rows(rows)
         self.empty.setVisible(not rows)
-        limit = format_amount(status.limit) if status.limit is not None else "non fixé"
-        text = (
-            f"Encours : <b>{format_amount(status.outstanding)}</b> — dont échu : "
-            f"{format_amount(status.overdue)} — encours autorisé : {limit}"
+        limit = format_amount(status.limit) if status.limit is not None else _("non fixé")
+        text = _(
+            "Encours : <b>{outstanding}</b> — dont échu : {overdue} — encours autorisé : {limit}"
+        ).format(
+            outstanding=format_amount(status.outstanding),
+            overdue=format_amount(status.overdue),
+            limit=limit,
         )
         if status.exceeded:
-            text += " — <span style='color:#b00020'><b>encours autorisé dépassé</b></span>"
+            text += _(" — <span style='color:#b00020'><b>encours autorisé dépassé</b></span>")
         if status.blocked:
-            text += " — <span style='color:#b00020'><b>client bloqué</b></span>"
+            text += _(" — <span style='color:#b00020'><b>client bloqué</b></span>")
         self.summary.setText(text)
 
 

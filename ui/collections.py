@@ -284,7 +284,7 @@ class CollectionsTab(Tab):
         dialog = QDialog(self)
         dialog.setWindowTitle(subject)
         text = QPlainTextEdit(dialog)
-        text.setPlainText(f"Objet : {subject}\n\n{body}")
+        text.setPlainText(_("Objet : {subject}\n\n{body}").format(subject=subject, body=body))
         text.setReadOnly(True)
         QVBoxLayout(dialog).addWidget(text)
         dialog.resize(640, 480)

@@ -284,7 +284,7 @@ class LinesGrid(QTableWidget):
         for r in range(self.rowCount()):
             if self.is_blank(r):
                 continue
-            label = f"Ligne {r + 1}"
+            label = _("Ligne {n}").format(n=r + 1)
             result.append(
                 LineForm(
                     description=self.text(r, 1),

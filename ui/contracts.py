@@ -327,7 +327,7 @@ class ContractsTab(Tab):
 
     def header_form(self) -> ContractForm:
         values = {f.name: self.form.value(f.name) for f in HEADER_FIELDS}
-        values["end_date"] = parse_date(values["end_date"], "Date de fin")
+        values["end_date"] = parse_date(values["end_date"], _("Date de fin"))
         form = ContractForm(**values)
         if self.detail:
             form.other_site_ids = list(self.detail.header.get("other_site_ids", []))  # type: ignore[arg-type]
@@ -411,7 +411,9 @@ class ContractsTab(Tab):
             return False
         if self.contract_id is None or not changes:
             self.form.show_errors(
-                ValidationError("Lignes", "Modifiez d'abord les lignes concernées par l'avenant.")
+                ValidationError(
+                    _("Lignes"), _("Modifiez d'abord les lignes concernées par l'avenant.")
+                )
             )
             return False
         return (
@@ -525,7 +527,7 @@ class ContractsTab(Tab):
         if dialog.exec():
             v = dialog.values()
             try:
-                end = parse_date(v["end"], "Fin souhaitée")
+                end = parse_date(v["end"], _("Fin souhaitée"))
             except PropreoError as exc:
                 show_error(self, exc)
                 return
@@ -554,7 +556,8 @@ class ContractsTab(Tab):
         if self.detail is None:
             return
         choices = [
-            (v.line_id, f"Ligne {v.position} — {v.description}") for v in self.detail.current
+            (v.line_id, _("Ligne {n} — {label}").format(n=v.position, label=v.description))
+            for v in self.detail.current
         ]
         dialog = AskDialog(
             _("Facturer hors échéancier"),

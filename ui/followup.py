@@ -463,7 +463,7 @@ class FollowUpTab(Tab):
         rows = [r for r in self.revision_list.selected() if r.ready]
         if not rows:
             show_error(
-                self, PropreoError("Sélectionnez des révisions calculables (sans problème).")
+                self, PropreoError(_("Sélectionnez des révisions calculables (sans problème)."))
             )
             return
         ids = [r.contract_id for r in rows]

@@ -203,11 +203,11 @@ class MainWindow(QMainWindow):
         self.settings_menu = bar.addMenu(_("&Paramètres"))
         self._action(self.settings_menu, _("Société…"), self.edit_company)
         for text, name in (
-            ("Taux de TVA…", "open_vat"),
-            ("Plan comptable…", "open_accounts"),
-            ("Grille de coûts horaires…", "open_cost_grid"),
-            ("Utilisateurs…", "open_users"),
-            ("Changer d'utilisateur…", "open_change_user"),
+            (_("Taux de TVA…"), "open_vat"),
+            (_("Plan comptable…"), "open_accounts"),
+            (_("Grille de coûts horaires…"), "open_cost_grid"),
+            (_("Utilisateurs…"), "open_users"),
+            (_("Changer d'utilisateur…"), "open_change_user"),
         ):
             self._action(
                 self.settings_menu,
@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
         from app.users import user_name
 
         name = self.ctx.query(user_name, self.db.user_id) if self.db.user_id else ""
-        return f"Utilisateur : {name or '—'}"
+        return _("Utilisateur : {name}").format(name=name or "—")
 
     def set_user(self, user_id: int | None) -> None:
         self.db.user_id = user_id

@@ -251,7 +251,7 @@ class PaymentDialog(QDialog):
 
     def amount(self) -> Decimal | None:
         try:
-            return round_money(to_decimal(self.form.value("amount"), field="Montant"))
+            return round_money(to_decimal(self.form.value("amount"), field=_("Montant")))
         except (ValidationError, TypeError):
             return None
 

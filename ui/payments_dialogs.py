@@ -473,7 +473,7 @@ class MandatesDialog(QDialog):
     def print_form(self, path: str = "") -> str:
         """Save the mandate form of the selected (or just saved) mandate as a PDF."""
         if self.mandate_id is None:
-            show_error(self, PropreoError("Enregistrez ou choisissez d'abord un mandat."))
+            show_error(self, PropreoError(_("Enregistrez ou choisissez d'abord un mandat.")))
             return ""
         try:
             data = self.ctx.query(sepa_mandates.mandate_pdf, self.mandate_id)

@@ -210,7 +210,7 @@ class PlanningTab(Tab):
             day = parse_date(text, _("Nouvelle date"))
             if day is None:
                 raise ValidationError(
-                    _("Nouvelle date"), "{field} : saisissez une date JJ/MM/AAAA."
+                    _("Nouvelle date"), _("{field} : saisissez une date JJ/MM/AAAA.")
                 )
         except ValidationError as exc:
             show_error(self, exc)

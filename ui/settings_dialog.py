@@ -47,7 +47,7 @@ FIELDS = [
         _("Conditions de règlement"),
         kind="choice",
         choices=[(k, v.replace("{days}", "N")) for k, v in terms.KINDS.items()],
-        error_key="Conditions de règlement",
+        error_key=_("Conditions de règlement"),
     ),
     Field("payment_term_days", _("Délai de paiement"), kind="int", maximum=60),
     Field(

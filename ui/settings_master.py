@@ -281,7 +281,11 @@ def cost_grid_editors(ctx: UiContext, parent: QWidget | None = None) -> list[tup
         export_name="taches-types",
         parent=parent,
     )
-    return [("Qualifications", qualifications), ("Coûts horaires", grid), ("Tâches types", tasks)]
+    return [
+        (_("Qualifications"), qualifications),
+        (_("Coûts horaires"), grid),
+        (_("Tâches types"), tasks),
+    ]
 
 
 def _qual_form(session: Any, qid: int) -> QualificationForm:

@@ -115,7 +115,7 @@ class SitesTab(Tab):
         self.list.selection_changed.connect(self._on_select)
         self.list.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.form = FormWidget(_fields([(None, "—")]), self)
-        for name, first in (("client_id", "—"), ("payer_id", "— le client lui-même")):
+        for name, first in (("client_id", "—"), ("payer_id", _("— le client lui-même"))):
             combo = self.form.widget(name)
             assert isinstance(combo, QComboBox)
             choices.bind(ctx, combo, "clients", fixed=[(None, first)])

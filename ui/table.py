@@ -54,7 +54,7 @@ def display(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "Oui" if value else "Non"
+        return _("Oui") if value else _("Non")
     if isinstance(value, Decimal):
         return format_amount(value, currency=False)
     if isinstance(value, dt.datetime):
