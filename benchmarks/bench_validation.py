@@ -5,8 +5,12 @@ makes its drafts (``run_month``, not timed here); then, in this process:
 
 - ``fingerprints``: the content hash of every draft (what the numbering transaction
   recomputes to confirm the checks);
-- ``build``: each draft as the InvoiceDocument it would be issued as (provisional number,
-  snapshots as they would be frozen) — main process, one core;
+- ``build lone``: each draft as the InvoiceDocument it would be issued as (provisional
+  number, snapshots as they would be frozen), its rows read one by one as the session
+  lazily loads them — main process, one core;
+- ``build``: the same documents built as ``check_drafts`` builds them: the drafts, lines,
+  clients, syndics, sites, contracts and corrected invoices read first in a few queries
+  (``draft_checks._preload``), then each document (asserted equal to the lone build);
 - ``<schematron> walks`` / ``<schematron> targeted``: each schematron on every document,
   its patterns walking the whole document (as before) then visiting only the nodes their
   rules can match (``reports.validation.targeted_walks``), same findings asserted;
@@ -127,15 +131,26 @@ def main(contracts: int, limit: int | None = None) -> None:
     with db.read() as session:
         timed(stages, "fingerprints", count, lambda: draft_checks.fingerprints(session, ids))
         company = session.get(CompanySettings, 1)
-        docs = timed(
+        lone = timed(
             stages,
-            "build",
+            "build lone",
             count,
             lambda: [
                 draft_checks._provisional_document(session, session.get(Invoice, i), company)
                 for i in ids
             ],
         )
+    with db.read() as session:  # a new session: nothing of the lone build in it
+
+        def preloaded() -> list[Any]:
+            company = session.get(CompanySettings, 1)
+            drafts, _held = draft_checks._preload(session, ids)
+            return [
+                draft_checks._provisional_document(session, d, company) for d in drafts.values()
+            ]
+
+        docs = timed(stages, "build", count, preloaded)
+    assert docs == lone  # the same documents, however their rows were read
     xmls = [build_cii_xml(d) for d in docs]
     walks = {name: _schematron(name, targeted=False) for name in SCHEMATRONS}
     targeted = {name: _schematron(name, targeted=True) for name in SCHEMATRONS}
