@@ -9,7 +9,6 @@ point elsewhere).
 from __future__ import annotations
 
 import re
-import shutil
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from app.check import register_check
 from app.errors import NotFoundError, ValidationError
 from app.i18n import _
 from app.liaison import CLOSED, EntryInput, _audit, _log, create_entry, entry_label, get_entry
+from app.storage import discard_if_rolled_back, write_file
 from models.base import utcnow
 from models.liaison import LiaisonAttachment, LiaisonEntry
 
@@ -54,7 +54,8 @@ def add_attachment(session: Session, entry_id: int, source: str | Path) -> Liais
     folder = liaison_dir(session)
     folder.mkdir(parents=True, exist_ok=True)
     stored = uuid.uuid4().hex + _clean_suffix(src.name)
-    shutil.copyfile(src, folder / stored)
+    # Whole or not at all, and removed if this unit of work rolls back (no orphan file).
+    discard_if_rolled_back(session, [write_file(folder / stored, src.read_bytes())])
     original = src.name[:255]
     attachment = LiaisonAttachment(
         entry=entry,

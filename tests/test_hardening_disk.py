@@ -304,3 +304,29 @@ def test_photos_of_a_unit_of_work_that_fails_do_not_stay(demo_db: Database) -> N
         assert s.scalar(select(func.count()).select_from(QuotePhoto)) == photos + 1
     assert (demo_db.files_dir / kept.storage_name).is_file()
     assert (demo_db.files_dir / kept.thumb_name).is_file()
+
+
+def test_an_attachment_of_a_unit_of_work_that_fails_does_not_stay(
+    demo_db: Database, tmp_path: Path
+) -> None:
+    """« Cahier de liaison »: a file attached, then the unit of work rolled back — the copy
+    in the firm's store goes with it."""
+    from sqlalchemy import select
+
+    from app.errors import ValidationError
+    from app.liaison_files import add_attachment, liaison_dir
+    from models.liaison import LiaisonEntry
+
+    source = tmp_path / "constat.pdf"
+    source.write_bytes(b"%PDF-1.4 constat de passage\n")
+    with demo_db.read() as s:
+        entry_id = s.scalars(select(LiaisonEntry.id).where(LiaisonEntry.status == "open")).first()
+        folder = liaison_dir(s)
+    before = sorted(p.name for p in folder.glob("*")) if folder.exists() else []
+    with pytest.raises(ValidationError), demo_db.write() as s:
+        add_attachment(s, entry_id, source)
+        raise ValidationError("Pièce jointe", "{field} : refusée plus loin.")
+    assert (sorted(p.name for p in folder.glob("*")) if folder.exists() else []) == before
+    with demo_db.write() as s:
+        kept = add_attachment(s, entry_id, source)
+    assert (folder / kept.stored_name).read_bytes() == source.read_bytes()
