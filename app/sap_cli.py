@@ -9,6 +9,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from app.i18n import ngettext
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
@@ -37,12 +39,24 @@ def cmd_attestations(args: argparse.Namespace) -> int:
         written = write_attestations(session, args.year, args.out)
     for path in written:
         print(path)
-    print(f"{len(written)} attestation(s) fiscale(s) {args.year} dans {args.out}.")
+    print(
+        ngettext(
+            "{n} attestation fiscale {year} dans {folder}.",
+            "{n} attestations fiscales {year} dans {folder}.",
+            len(written),
+        ).format(n=len(written), year=args.year, folder=args.out)
+    )
     if not args.send or not written:
         return EXIT_OK
     with db.read() as session:
         report = send_attestations(session, args.year, override=args.smtp)
     for outcome in report.failed:
         print(f"Non envoyée à {outcome.item.to_name} : {outcome.item.error or outcome.error}")
-    print(f"{len(report.sent)} envoyée(s), {len(report.failed)} en échec.")
+    print(
+        ngettext(
+            "{sent} envoyée, {failed} en échec.",
+            "{sent} envoyées, {failed} en échec.",
+            len(report.sent),
+        ).format(sent=len(report.sent), failed=len(report.failed))
+    )
     return EXIT_PROBLEM if report.failed else EXIT_OK

@@ -50,7 +50,7 @@ def test_task_templates_fit_the_site_and_the_cadencier_saves(
     assert by_task["Dépoussiérage des bureaux"].surface == "380"
     assert "Lavage des sols" not in by_task  # Couloirs: no surface on this site
     assert "Lavage des sols (Couloirs)" in panel.template_message.text()
-    assert panel.template_message.text().startswith(f"{len(added)} tâche(s) type ajoutée(s)")
+    assert panel.template_message.text().startswith(f"{len(added)} tâches type ajoutées")
     assert panel.save_schedule()
     with demo_db.read() as s:
         saved = s.scalars(
@@ -63,4 +63,4 @@ def test_task_templates_fit_the_site_and_the_cadencier_saves(
     # A second click adds nothing.
     add.click()
     assert len(panel.rows()) == len(rows)
-    assert panel.template_message.text().startswith("0 tâche(s) type ajoutée(s)")
+    assert panel.template_message.text().startswith("0 tâche type ajoutée")

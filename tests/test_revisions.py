@@ -561,7 +561,7 @@ def test_cli_due_apply_and_import(db: Database, tmp_path: Path, capsys) -> None:
     csv_file.write_text("2026-07;131,1\n", encoding="utf-8")
     args = ["--db", target, "revisions", "import-index", "--index", "ICHTrev-TS section N"]
     assert main([*args, str(csv_file)]) == 0
-    assert "1 valeur(s) ajoutée(s)" in capsys.readouterr().out
+    assert "1 valeur ajoutée" in capsys.readouterr().out
     assert main(["--db", target, "revisions", "apply", "--until", "2026-09-30"]) == 0
     assert "1 révision(s) appliquée(s)." in capsys.readouterr().out
     assert main(["--db", target, "revisions", "due", "--until", "2026-09-30", "--json"]) == 0

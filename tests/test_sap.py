@@ -192,7 +192,7 @@ def test_cli_prints_and_sends_the_certificates_in_batch(
         "Attestation_fiscale_2026_DURAND.pdf",
         "Attestation_fiscale_2026_MARTIN.pdf",
     ]
-    assert "1 envoyée(s), 1 en échec." in printed and "aucune adresse e-mail" in printed
+    assert "1 envoyée, 1 en échec." in printed and "aucune adresse e-mail" in printed
     assert code == 1  # DURAND has no address: the batch reports it
     ((rcpt, message),) = handler.messages
     assert rcpt == ["martin@example.org"]

@@ -108,7 +108,7 @@ def test_index_csv_import_and_clause_refused(qtbot: QtBot, db: Database, tmp_pat
     csv_file = tmp_path / "ichtrev.csv"
     csv_file.write_text("Mois;Valeur\n2026-07;131,1\n2026-08;131,6\n", encoding="utf-8")
     editor.import_file(str(csv_file))
-    assert editor.message.text() == "2 valeur(s) ajoutée(s), 0 modifiée(s), 0 inchangée(s)."
+    assert editor.message.text() == "2 valeurs ajoutées, 0 modifiée, 0 inchangée."
     values = {r.month: r.value for r in editor.values.visible_rows()}
     assert (values[dt.date(2026, 7, 1)], values[dt.date(2026, 8, 1)]) == (D("131.1"), D("131.6"))
     csv_file.write_text("2026-09;abc\n", encoding="utf-8")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.errors import NotFoundError, ValidationError, ValidationErrors
+from app.i18n import ngettext
 from app.money import round_quantity, to_decimal
 from app.sites import surfaces_of
 from models.clients import Site
@@ -74,7 +75,11 @@ class TemplateProposal:
 
     @property
     def message(self) -> str:
-        parts = [f"{len(self.rows)} tâche(s) type ajoutée(s)"]
+        parts = [
+            ngettext("{n} tâche type ajoutée", "{n} tâches type ajoutées", len(self.rows)).format(
+                n=len(self.rows)
+            )
+        ]
         if self.already:
             parts.append(f"{self.already} déjà au cadencier")
         if self.no_surface:
@@ -214,7 +219,11 @@ def save_schedule(session: Session, site_id: int, rows: list[ScheduleRow]) -> li
         "site",
         site_id,
         "schedule",
-        f"Cadencier du chantier {site.code} enregistré ({len(lines)} tâche(s))",
+        ngettext(
+            "Cadencier du chantier {code} enregistré ({n} tâche)",
+            "Cadencier du chantier {code} enregistré ({n} tâches)",
+            len(lines),
+        ).format(code=site.code, n=len(lines)),
         client_id=site.client_id,
     )
     return lines

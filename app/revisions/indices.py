@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.errors import NotFoundError, ValidationError, ValidationErrors
+from app.i18n import _, ngettext
 from app.money import to_decimal
 from models.revisions import IndexValue, Periodicity, PriceIndex
 
@@ -68,9 +69,14 @@ class ImportResult:
 
     @property
     def summary(self) -> str:
-        return (
-            f"{self.created} valeur(s) ajoutée(s), {self.updated} modifiée(s), "
-            f"{self.unchanged} inchangée(s)."
+        return _("{created}, {updated}, {unchanged}.").format(
+            created=ngettext("{n} valeur ajoutée", "{n} valeurs ajoutées", self.created).format(
+                n=self.created
+            ),
+            updated=ngettext("{n} modifiée", "{n} modifiées", self.updated).format(n=self.updated),
+            unchanged=ngettext("{n} inchangée", "{n} inchangées", self.unchanged).format(
+                n=self.unchanged
+            ),
         )
 
 
