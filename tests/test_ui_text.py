@@ -53,7 +53,7 @@ HELPERS: dict[str, tuple[tuple[int, ...], set[str]]] = {
 # Constants holding what screens show: tab titles, column headers, filters, tooltips, choices.
 # Their capitalised strings are labels (lower-case ones are codes: « active », « service »).
 TEXT_CONSTANTS = re.compile(
-    r"^(title|TAB_TITLE|DAYS|COLUMNS|\w+_(HEADERS|FILTERS|TOOLTIPS|KINDS)|FILTERS)$"
+    r"^(title|TAB_TITLE|DAYS|COLUMNS|VIEWS|\w+_(HEADERS|FILTERS|TOOLTIPS|KINDS)|FILTERS)$"
 )
 # Methods whose first string is data, not text: (position of the text).
 TEXT_POSITION = {"addItem": 0, "insertItem": 1}

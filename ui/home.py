@@ -133,7 +133,7 @@ def _header(session: Any) -> str:
 class TurnoverPanel(QWidget):
     """Turnover HT month by month (bars: last year, this year), or by family / by client."""
 
-    VIEWS = (("month", "Par mois"), ("family", "Par famille"), ("client", "Par client"))
+    VIEWS = (("month", _("Par mois")), ("family", _("Par famille")), ("client", _("Par client")))
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)

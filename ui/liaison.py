@@ -330,7 +330,7 @@ class LiaisonEntriesWidget(QWidget):
         self.ctx, self.client_id, self.site_id = ctx, client_id, site_id
         self.contract_id = contract_id
         self.list = RecordList(
-            [c for c in ENTRY_COLUMNS if c.title not in ("Client",)],
+            [c for c in ENTRY_COLUMNS if c.title != _("Client")],
             filters=[
                 (_("Toutes"), None),
                 (_("Non clôturées"), lambda r: r.status != L.CLOSED),
