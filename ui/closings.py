@@ -4,6 +4,7 @@ says what the closing seals."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -16,14 +17,20 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from app import clock
 from app.closings import close_month, closing_preview, fingerprint, list_closings
 from app.errors import PropreoError
 from app.i18n import _, ngettext
 from ui.confirm import confirm
 from ui.context import UiContext
-from ui.documents import previous_month
 from ui.operations import show_error
 from ui.table import Column, RecordList
+
+
+def previous_month() -> str:
+    """« AAAA-MM » of the month before today: the one usually closed."""
+    last = clock.today().replace(day=1) - dt.timedelta(days=1)
+    return f"{last:%Y-%m}"
 
 
 class ClosingsDialog(QDialog):
