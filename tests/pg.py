@@ -107,8 +107,13 @@ class PgTemplates:
             self._execute(f"CREATE DATABASE {_quoted(name)}")
             try:
                 with _clock_stopped():
+                    from app.demo import DEMO_TODAY  # the same pinned demo as on SQLite
+
                     prepared = prepare_database(
-                        self.url(name), demo=kind == "demo", files_dir=self.folder / name
+                        self.url(name),
+                        demo=kind == "demo",
+                        files_dir=self.folder / name,
+                        as_of=DEMO_TODAY,
                     )
             except BaseException as exc:
                 self.failed[kind] = repr(exc)
