@@ -209,7 +209,7 @@ def test_facturation_list_searches_sorts_and_exports_every_row(
     assert sheet is not None
     assert sheet.max_row == len(expected) + 1  # header + every matching row, not one page
     # A filter of the tab keeps the search text and the sort.
-    tab.f_period.setText("2026-08")
+    tab.f_period.set_period("2026-08")
     tab.load_invoices()
     assert listed.visible_rows() == sorted(
         (r for r in expected if r.issue_date.strftime("%Y-%m") == "2026-08"),

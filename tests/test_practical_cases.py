@@ -202,7 +202,7 @@ def _issue_selected(qtbot: QtBot, billing: Any, invoice_id: int) -> tuple[list[s
 
 def _issue_from_the_list(qtbot: QtBot, billing: Any, invoice_id: int, period: str) -> list[str]:
     """Facturation → invoice list filtered on the month's drafts → select → « Émettre »."""
-    billing.f_period.setText(period)
+    billing.f_period.set_period(period)
     billing.f_status.setCurrentIndex(billing.f_status.findData("draft"))
     billing.load_invoices()
     qtbot.waitUntil(
@@ -326,7 +326,7 @@ def test_case_6_dematerialised_sending_with_a_test_send(qtbot: QtBot, demo_db: D
         # Éditions → the month's documents → send the client's invoice by e-mail.
         tab = window.tab("Éditions")
         assert isinstance(tab, DocumentsTab)
-        tab.period.setText("2026-09")
+        tab.period.set_period("2026-09")
         tab.refresh()
         rows = [r for r in tab.list.visible_rows() if r.number == number]
         assert len(rows) == 1 and rows[0].sending_mode == "E-mail"

@@ -66,7 +66,7 @@ def test_run_review_issue_and_view_on_the_demo_firm(
     assert (tab.last_numbers[0], tab.last_numbers[-1]) == (first, last)
     assert tab.review.drafts == []
     # The invoice list shows them with the period filter.
-    tab.f_period.setText("2026-10")
+    tab.f_period.set_period("2026-10")
     tab.load_invoices()
     numbers = {r.number for r in tab.invoices.visible_rows()}
     assert set(tab.last_numbers) <= numbers

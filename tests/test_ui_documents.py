@@ -18,7 +18,7 @@ def test_tab_lists_documents_and_renders_the_archived_pdf(qtbot: QtBot, demo_db:
     qtbot.addWidget(window)
     tab = DocumentsTab(window.ctx)
     qtbot.addWidget(tab)
-    tab.period.setText("2026-10")
+    tab.period.set_period("2026-10")
     tab.refresh()
     rows = tab.list.visible_rows()
     numbers = {r.number for r in rows}

@@ -31,7 +31,7 @@ def _tab(qtbot: QtBot, db: Database) -> DocumentsTab:
     qtbot.addWidget(window)
     tab = DocumentsTab(window.ctx)
     qtbot.addWidget(tab)
-    tab.period.setText(PERIOD)
+    tab.period.set_period(PERIOD)
     tab.refresh()
     return tab
 

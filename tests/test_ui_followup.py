@@ -47,7 +47,7 @@ def _tab(qtbot: QtBot, db: Database):  # type: ignore[no-untyped-def]
     qtbot.addWidget(tab)
     tab.today.setDate(QDate(2026, 9, 1))
     tab.revision_until.setDate(QDate(2026, 9, 30))
-    tab.projection_start.setDate(QDate(2026, 9, 1))
+    tab.projection_start.set_period("2026-09")
     return window, tab
 
 

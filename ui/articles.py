@@ -112,6 +112,7 @@ class ArticlesTab(Tab):
         self.editor.layout().addWidget(families_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.editor)
+        self.editor.list.select_first()
 
     def refresh(self) -> None:
         self.editor.refresh()

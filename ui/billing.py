@@ -6,20 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QMessageBox,
     QPushButton,
+    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from app import clock
 from app.billing import invoice_list, queries
@@ -40,6 +41,7 @@ from ui.confirm import confirm
 from ui.context import Tab, UiContext
 from ui.control import ControlPanel
 from ui.lazy_table import PagedRecordList
+from ui.month_picker import MonthPicker
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
@@ -77,15 +79,11 @@ class BillingTab(Tab):
         self.last_numbers: list[str] = []
 
         # --- run wizard ---
-        self.month = QDateEdit(self)
-        self.month.setDisplayFormat("MM/yyyy")
-        self.month.setCalendarPopup(True)
-        today = clock.today()
-        self.month.setDate(QDate(today.year, today.month, 1))
+        self.month = MonthPicker(self)
         self.month.setToolTip(
             _("Mois à facturer : toutes les périodes exigibles jusqu'à sa fin, rattrapage compris.")
         )
-        self.month.dateChanged.connect(lambda _d: self._month_changed())
+        self.month.changed.connect(lambda _p: self._month_changed())
         # Like ``billing run --issue-date``: a catch-up run is dated its real day of issue.
         self.issue_date = QDateEdit(self)
         self.issue_date.setDisplayFormat("dd/MM/yyyy")
@@ -117,7 +115,6 @@ class BillingTab(Tab):
         self.drafts.activated.connect(lambda row: self.open_invoice(row.id))
         self.totals = QLabel(self)
         self.warnings = QListWidget(self)
-        self.warnings.setMaximumHeight(120)
         self.warnings.setToolTip(
             _(
                 "Clients bloqués, en litige, au-delà de leur encours autorisé, données légales manquantes."
@@ -136,24 +133,18 @@ class BillingTab(Tab):
         actions.addWidget(self.delete_button)
         actions.addWidget(self.issue_selected_button)
         actions.addWidget(self.issue_all_button)
+        self.control = ControlPanel(  # control M / M-1, draft correction, recompute
+            ctx, self, period=lambda: self.period, selected_draft=self.drafts.current
+        )
         run_page = QWidget(self)
         rl = QVBoxLayout(run_page)
         rl.addLayout(top)
         rl.addWidget(self.backdating)
-        rl.addWidget(QLabel(_("Factures provisoires du mois (double-clic : voir)"), self))
-        rl.addWidget(self.drafts, 1)
-        rl.addLayout(actions)
-        rl.addWidget(QLabel(_("Avertissements"), self))
-        rl.addWidget(self.warnings)
-        self.control = ControlPanel(  # control M / M-1, draft correction, recompute
-            ctx, self, period=lambda: self.period, selected_draft=self.drafts.current
-        )
-        rl.addWidget(self.control, 1)
+        rl.addWidget(self._run_split(actions), 1)
 
         # --- invoice list ---
-        self.f_period = QLineEdit(self)
-        self.f_period.setPlaceholderText(_("AAAA-MM"))
-        self.f_period.setToolTip(_("Mois d'émission (AAAA-MM) ; vide : tous"))
+        self.f_period = MonthPicker(self, optional=True)
+        self.f_period.setToolTip(_("Mois d'émission ; « Tous les mois » : sans filtre"))
         self.f_status = QComboBox(self)
         self.f_status.addItem(_("Tous statuts"), None)
         for value, label in InvoiceStatus.LABELS.items():
@@ -166,7 +157,7 @@ class BillingTab(Tab):
         choices.bind(ctx, self.f_client, "clients", fixed=[(None, _("Tous clients"))])
         for w in (self.f_status, self.f_series, self.f_client):
             w.currentIndexChanged.connect(lambda _i: self.load_invoices())
-        self.f_period.editingFinished.connect(self.load_invoices)
+        self.f_period.changed.connect(lambda _p: self.load_invoices())
         self.invoices = PagedRecordList(  # 100,000 invoices: pages, search and sort in SQL
             INVOICE_COLUMNS,
             INVOICE_SORT_KEYS,
@@ -213,14 +204,49 @@ class BillingTab(Tab):
         layout.addWidget(self.pages)
         self.refresh()
 
+    def _run_split(self, actions: QHBoxLayout) -> QSplitter:
+        """The drafts take the room (two thirds); the warnings and the M / M-1 control
+        share the rest as two pages, the splitter giving more to whichever is needed."""
+        drafts = QWidget(self)
+        dl = QVBoxLayout(drafts)
+        dl.setContentsMargins(0, 0, 0, 0)
+        dl.addWidget(QLabel(_("Factures provisoires du mois (double-clic : voir)"), drafts))
+        dl.addWidget(self.drafts, 1)
+        dl.addLayout(actions)
+        self.checks = QTabWidget(self)
+        self.checks.setDocumentMode(True)
+        self.checks.addTab(self.warnings, _("Avertissements"))
+        self.checks.addTab(self.control, _("Contrôle M / M-1"))
+        self.warnings.model().rowsInserted.connect(lambda *_a: self._count_warnings(show=True))
+        self.warnings.model().modelReset.connect(lambda *_a: self._count_warnings())
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(drafts)
+        split.addWidget(self.checks)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
+        split.setSizes([2000, 1000])
+        return split
+
+    def _count_warnings(self, *, show: bool = False) -> None:
+        """« Avertissements (3) » on its page, brought forward when a warning is added."""
+        if not isValid(self.warnings) or not isValid(self.checks):  # the tab is closing
+            return
+        n = self.warnings.count()
+        self.checks.setTabText(
+            0, _("Avertissements ({n})").format(n=n) if n else _("Avertissements")
+        )
+        if show and n:
+            self.checks.setCurrentIndex(0)
+
     # --- data -------------------------------------------------------------------------
 
     @property
     def period(self) -> str:
-        return _month_of(self.month.date())
+        return self.month.period()
 
     def set_period(self, period: str) -> None:
-        self.month.setDate(QDate(int(period[:4]), int(period[5:7]), 1))
+        self.month.set_period(period)
 
     def _month_changed(self) -> None:
         self._reset_issue_date()
@@ -263,7 +289,7 @@ class BillingTab(Tab):
             b.setEnabled(has)
 
     def load_invoices(self) -> None:
-        period = self.f_period.text().strip() or None
+        period = self.f_period.period() or None
         if period and not (
             len(period) == 7 and period[4] == "-" and period.replace("-", "").isdigit()
         ):

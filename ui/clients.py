@@ -407,7 +407,8 @@ class ClientsTab(Tab):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.refresh()
-        self.editor.new()
+        if not self.list.select_first():
+            self.editor.new()
 
     def refresh(self) -> None:
         self.list.set_rows(self.ctx.query(clients.list_clients))

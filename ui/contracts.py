@@ -225,7 +225,8 @@ class ContractsTab(Tab):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.refresh()
-        self.new_contract()
+        if not self.list.select_first():
+            self.new_contract()
 
     def _load_choices(self) -> None:
         """Client and site combos from app.choices, reloaded when clients or sites change."""

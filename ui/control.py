@@ -8,10 +8,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -32,6 +31,7 @@ from app.i18n import _, ngettext
 from app.money import format_amount
 from reports.control_pdf import render_control_pdf, write_control_xlsx
 from ui.context import Tab, UiContext
+from ui.month_picker import MonthPicker
 from ui.operations import show_error, write_or_say
 from ui.table import Column, RecordList
 
@@ -74,15 +74,11 @@ class ControlPanel(QWidget):
         self.ctx = ctx
         self.result: MonthControl | None = None
         self._period_source = period
-        self.month = QDateEdit(self)
-        self.month.setDisplayFormat("MM/yyyy")
-        self.month.setCalendarPopup(True)
         from app.dashboard import month_to_control  # the month being billed, or last billed
 
-        opening = ctx.query(month_to_control)
-        self.month.setDate(QDate(int(opening[:4]), int(opening[5:7]), 1))
+        self.month = MonthPicker(self, period=ctx.query(month_to_control))
         self.month.setToolTip(_("Mois contrôlé, comparé au mois précédent (M-1)."))
-        self.month.dateChanged.connect(lambda _d: self.refresh())
+        self.month.changed.connect(lambda _p: self.refresh())
         self.month.setVisible(period is None)
         self.threshold = QLineEdit(self)
         self.threshold.setMaximumWidth(60)
@@ -159,11 +155,10 @@ class ControlPanel(QWidget):
     def period(self) -> str:
         if self._period_source is not None:
             return self._period_source()
-        d = self.month.date()
-        return f"{d.year():04d}-{d.month():02d}"
+        return self.month.period()
 
     def set_period(self, period: str) -> None:
-        self.month.setDate(QDate(int(period[:4]), int(period[5:7]), 1))
+        self.month.set_period(period)
 
     def refresh(self) -> None:
         threshold = self.ctx.query(get_threshold)

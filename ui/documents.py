@@ -35,6 +35,7 @@ from app.money import format_amount
 from app.storage import write_file
 from ui.context import Tab, UiContext
 from ui.forms import Field, FormWidget
+from ui.month_picker import MonthPicker
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
@@ -284,10 +285,9 @@ class DocumentsTab(Tab):
         super().__init__(ctx, parent)
         from app.dashboard import month_with_documents  # the last month that has some
 
-        self.period = QLineEdit(ctx.query(month_with_documents), self)
-        self.period.setInputMask("9999-99")
-        self.period.setToolTip(_("Mois des documents émis (AAAA-MM)"))
-        self.period.editingFinished.connect(self.refresh)
+        self.period = MonthPicker(self, period=ctx.query(month_with_documents))
+        self.period.setToolTip(_("Mois des documents émis"))
+        self.period.changed.connect(lambda _p: self.refresh())
         self.list = RecordList(
             [
                 Column(_("Numéro"), lambda r: r.number, 110),
@@ -373,7 +373,7 @@ class DocumentsTab(Tab):
 
     def refresh(self) -> None:
         try:
-            self.list.set_rows(self.ctx.query(listing.document_rows, self.period.text()))
+            self.list.set_rows(self.ctx.query(listing.document_rows, self.period.period()))
         except PropreoError as exc:
             show_error(self, exc)
 
@@ -400,7 +400,7 @@ class DocumentsTab(Tab):
         )
 
     def postal_batch(self) -> None:
-        period = self.period.text()
+        period = self.period.period()
 
         def work(session: Any, progress: Any) -> bytes:
             ids = printing.paper_documents(session, period)
@@ -484,11 +484,11 @@ class DocumentsTab(Tab):
         clients. Documents already sent are left out unless the user asks for them."""
         ids = self._ids()
         if not ids:
-            ids = self.ctx.query(email.email_recipients, self.period.text())
+            ids = self.ctx.query(email.email_recipients, self.period.period())
         return self._send(ids, _("Envoi par e-mail"))
 
     def retry_failed(self) -> Any:
-        period = self.period.text()
+        period = self.period.period()
         ids = self.ctx.query(lambda s: email.failed_documents(s, email.email_recipients(s, period)))
         return self._send(ids, _("Renvoyer les échecs"))
 
@@ -496,7 +496,7 @@ class DocumentsTab(Tab):
         folder = QFileDialog.getExistingDirectory(self, _("Dossier d'export Factur-X"))
         if not folder:
             return
-        period = self.period.text()
+        period = self.period.period()
 
         def work(session: Any, progress: Any) -> render.BatchResult:
             return render.render_batch(session, render.issued_in_period(session, period), progress)

@@ -42,6 +42,7 @@ from app.revisions.indices import add_months
 from models.revisions import NoticeKind
 from ui.context import Tab, UiContext
 from ui.followup_dialogs import ClauseDialog, IndexEditor, ask_date, confirm
+from ui.month_picker import MonthPicker, month_of
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
@@ -267,7 +268,7 @@ class FollowUpTab(Tab):
     def _projection_page(self) -> QWidget:
         page = QWidget(self)
         first = add_months(dt.date.today(), 1)
-        self.projection_start = _date_edit(page, first, "MM/yyyy")
+        self.projection_start = MonthPicker(page, period=month_of(first))
         self.other_percent = QLineEdit("0", page)
         self.other_percent.setMaximumWidth(60)
         self.other_percent.setToolTip(
@@ -367,12 +368,12 @@ class FollowUpTab(Tab):
             selected = self.projection_list.current()
             if self.proposed.text().strip() and selected is not None:
                 coefficient = to_decimal(self.proposed.text(), field=_("Coefficient"))
-                start = self.projection_start.date().toPython().replace(day=1)
+                start = self.projection_start.first_day()
                 proposals[selected.contract_id] = (start, coefficient)
         except PropreoError as exc:
             self.projection_total.setText(str(exc))
             return
-        first = self.projection_start.date().toPython()
+        first = self.projection_start.first_day()
         today = self.day()
 
         def work(session: Any, progress: Any) -> list[projection.ContractProjection]:

@@ -38,6 +38,7 @@ from app.revisions.formula import ROUNDING_LABELS
 from app.revisions.indices import PERIODICITY_LABELS, IndexForm
 from ui.context import UiContext
 from ui.forms import Field, FormWidget, error_label
+from ui.month_picker import MonthPicker
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
@@ -54,14 +55,6 @@ VALUE_COLUMNS = [
     Column(_("Valeur"), lambda r: format(r.value.normalize(), "f").replace(".", ","), 100),
     Column(_("Origine"), lambda r: _("Import CSV") if r.origin == "csv" else _("Saisie"), 90),
 ]
-
-
-def _date_edit(parent: QWidget, value: dt.date | None = None) -> QDateEdit:
-    edit = QDateEdit(parent)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("MM/yyyy")
-    edit.setDate(value or dt.date.today())
-    return edit
 
 
 class IndexEditor(QDialog):
@@ -94,7 +87,7 @@ class IndexEditor(QDialog):
         new_btn.clicked.connect(self._new)
         save_btn = QPushButton(_("Enregistrer l'indice"), self)
         save_btn.clicked.connect(self._save)
-        self.month = _date_edit(self)
+        self.month = MonthPicker(self)
         self.value = QLineEdit(self)
         self.value.setPlaceholderText("130,5")
         self.value.setToolTip(_("Valeur publiée de l'indice pour ce mois (virgule décimale)."))
@@ -190,7 +183,7 @@ class IndexEditor(QDialog):
     def _add_value(self) -> None:
         if not self._need_index():
             return
-        month = self.month.date().toPython()
+        month = self.month.first_day()
         try:
             self.ctx.call(
                 indices.set_value, self.index_id, month, self.value.text(), topic="indices"

@@ -524,6 +524,7 @@ class LiaisonTab(Tab):
         layout.addWidget(self.pages)
         self.entries.fill_filters()
         self.refresh()
+        self.entries.list.select_first()
 
     def refresh(self) -> None:
         self.entries.refresh()

@@ -435,6 +435,7 @@ class PaymentsTab(Tab):
         layout.addLayout(bar)
         layout.addWidget(splitter)
         self.refresh()
+        self.list.select_first()
 
     def refresh(self) -> None:
         self.list.set_rows(self.ctx.query(queries.list_payments))

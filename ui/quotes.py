@@ -142,6 +142,7 @@ class QuotesTab(Tab):
         layout.addWidget(self.summary)
         layout.addWidget(self.list)
         self.refresh()
+        self.list.select_first()
 
     def refresh(self) -> None:
         rows = self.ctx.query(followup.quote_rows)

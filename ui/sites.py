@@ -169,7 +169,8 @@ class SitesTab(Tab):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.refresh()
-        self._load_form(sites.SiteForm(), None)
+        if not self.list.select_first():
+            self._load_form(sites.SiteForm(), None)
 
     def refresh(self) -> None:
         self.list.set_rows(self.ctx.query(sites.list_sites))

@@ -324,6 +324,15 @@ class RecordList(QWidget):
             self.model.sorted_by = (column, descending)
         self.model.set_rows(rows)
 
+    def select_first(self) -> bool:
+        """Select the first listed row when none is, as a screen opens on a record rather
+        than on a blank form; False when the list is empty."""
+        if not self.proxy.rowCount():
+            return False
+        if not self.view.currentIndex().isValid():
+            self.view.selectRow(0)
+        return True
+
     def record_at(self, proxy_index: Index) -> Any:
         return self.model.row_at(self.proxy.mapToSource(proxy_index).row())
 
