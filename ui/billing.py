@@ -57,10 +57,43 @@ INVOICE_COLUMNS = [
     Column(_("Total TTC"), lambda r: r.total_ttc, 90),
     Column(_("Facture électronique"), lambda r: r.einvoicing, 200),
 ]
-# The SQL sort of each column of the paged list (app.billing.invoice_list.INVOICE_SORTS).
+# « Factures et avoirs » also answers the money question: settled, still owed, days late.
+LIST_COLUMNS = [
+    *INVOICE_COLUMNS,
+    Column(
+        "Réglé",
+        lambda r: r.paid,
+        90,
+        "Règlements, pertes et avoirs imputés sur la facture",
+    ),
+    Column("Reste dû", lambda r: r.remaining, 90),
+    Column(
+        "Retard (j)",
+        lambda r: r.days_late,
+        80,
+        "Jours depuis l'échéance, tant que la facture n'est pas soldée",
+        color=lambda r: "#b00020" if r.days_late else None,
+    ),
+]
+# The SQL sort of each column of the paged list (app.billing.invoice_list.INVOICE_SORTS);
+# the settlement columns are computed per page and not sorted.
 INVOICE_SORT_KEYS = [
-    "number", "kind", "status", "issue_date", "due_date", "client", "title", "total_ht", "total_ttc"
+    "number", "kind", "status", "issue_date", "due_date", "client", "title", "total_ht", "total_ttc",
+    None, None, None,
 ]  # fmt: skip
+
+
+def totals_text(t: invoice_list.InvoiceTotals) -> str:
+    """« 12 facture(s) — 4 800,00 € HT — 5 760,00 € TTC — reste dû 1 200,00 € dont … »."""
+    text = _("{n} document(s) — {ht} HT — {ttc} TTC — reste dû {left}").format(
+        n=t.count,
+        ht=format_amount(t.total_ht),
+        ttc=format_amount(t.total_ttc),
+        left=format_amount(t.remaining),
+    )
+    if t.late:
+        text += _(" dont {late} en retard").format(late=format_amount(t.late))
+    return text
 
 
 def _month_of(date: QDate) -> str:
@@ -159,11 +192,12 @@ class BillingTab(Tab):
             w.currentIndexChanged.connect(lambda _i: self.load_invoices())
         self.f_period.changed.connect(lambda _p: self.load_invoices())
         self.invoices = PagedRecordList(  # 100,000 invoices: pages, search and sort in SQL
-            INVOICE_COLUMNS,
+            LIST_COLUMNS,
             INVOICE_SORT_KEYS,
             lambda **kw: ctx.query(invoice_list.count_invoices, **kw),
             lambda **kw: ctx.query(invoice_list.list_invoices, **kw),
             export_name="factures",
+            footer=lambda **kw: totals_text(ctx.query(invoice_list.invoice_totals, **kw)),
         )
         self.invoices.activated.connect(
             lambda row: (

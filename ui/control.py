@@ -28,7 +28,7 @@ from app.control.compare import FamilyTotal
 from app.control.month import MonthControl, control_month, get_threshold, set_threshold
 from app.errors import PropreoError
 from app.i18n import _, ngettext
-from app.money import format_amount
+from app.money import ZERO, format_amount
 from reports.control_pdf import render_control_pdf, write_control_xlsx
 from ui.context import Tab, UiContext
 from ui.month_picker import MonthPicker
@@ -55,6 +55,13 @@ ANOMALY_COLUMNS = [
     Column(_("M-1"), lambda r: r.previous, 100),
     Column(_("Détail"), lambda r: r.detail, 260),
 ]
+
+
+def family_total(rows: list[FamilyTotal]) -> FamilyTotal:
+    """The Total row pinned under the families: Σ M and Σ M-1 of the families shown."""
+    return FamilyTotal(
+        _("Total"), sum((f.current for f in rows), ZERO), sum((f.previous for f in rows), ZERO)
+    )
 
 
 class ControlPanel(QWidget):
@@ -115,7 +122,9 @@ class ControlPanel(QWidget):
         )
         self.correct_button.clicked.connect(lambda: self.correct_draft())
         self.correct_button.setVisible(selected_draft is not None)
-        self.families = RecordList(FAMILY_COLUMNS, export_name="controle_familles")
+        self.families = RecordList(
+            FAMILY_COLUMNS, export_name="controle_familles", total=family_total
+        )
         self.anomalies = RecordList(ANOMALY_COLUMNS, export_name="controle_anomalies")
         self.anomalies.activated.connect(lambda row: self.open_contract(row.contract_id))
         self.anomalies.setToolTip(_("Double-clic : ouvrir le contrat."))
@@ -164,11 +173,7 @@ class ControlPanel(QWidget):
         threshold = self.ctx.query(get_threshold)
         self.threshold.setText(f"{threshold.normalize():f}".replace(".", ","))
         self.result = r = self.ctx.query(control_month, self.period)
-        self.families.set_rows(
-            [*r.by_family, FamilyTotal(_("Total"), r.total_current, r.total_previous)]
-            if r.by_family
-            else []
-        )
+        self.families.set_rows(r.by_family)
         self.anomalies.set_rows(r.anomalies)
         state = (
             ngettext("provisoire : {n} brouillon", "provisoire : {n} brouillons", r.drafts).format(

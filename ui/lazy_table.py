@@ -163,6 +163,7 @@ class PagedRecordList(QWidget):
         *,
         export_name: str = "export",
         page_size: int = PAGE_SIZE,
+        footer: Callable[..., str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -208,6 +209,13 @@ class PagedRecordList(QWidget):
             )
         )
         self.model.modelReset.connect(self._show_count)
+        self.footer = QLabel(self)
+        self.footer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.footer.setVisible(footer is not None)
+        if footer is not None:
+            self.model.modelReset.connect(
+                lambda: self.footer.setText(footer(**self.model.filters, search=self.model.search))
+            )
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
@@ -217,6 +225,7 @@ class PagedRecordList(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.view)
+        layout.addWidget(self.footer)
 
     def _show_count(self) -> None:
         self.count_label.setText(

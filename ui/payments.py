@@ -41,7 +41,7 @@ from app.payments.allocation_rules import (
 )
 from app.payments.entry import BANK_ACCOUNTS, PaymentForm, record_payment
 from app.payments.receipts import receipt_pdf
-from models.payments import PaymentMeans
+from models.payments import PaymentMeans, PaymentStatus
 from ui import choices
 from ui.context import Tab, UiContext
 from ui.forms import Field, FormWidget, error_label, save_cancel_buttons
@@ -377,6 +377,18 @@ ALLOCATION_COLUMNS = [
 ]
 
 
+def payments_footer(rows: list[Any]) -> str:
+    """Under the list: the payments shown, rejected ones apart (they settle nothing)."""
+    kept = [r for r in rows if r.status != PaymentStatus.REJECTED]
+    text = _("{n} règlement(s) — {amount} — non affecté {left}").format(
+        n=len(kept),
+        amount=format_amount(sum((r.amount for r in kept), ZERO)),
+        left=format_amount(sum((r.unallocated for r in kept), ZERO)),
+    )
+    rejected = len(rows) - len(kept)
+    return text + (_(" — {n} rejeté(s) non compté(s)").format(n=rejected) if rejected else "")
+
+
 class PaymentsTab(Tab):
     title = _("Règlements")
     help_chapter = "reglements"
@@ -384,7 +396,12 @@ class PaymentsTab(Tab):
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.list = RecordList(PAYMENT_COLUMNS, filters=PAYMENT_FILTERS, export_name="reglements")
+        self.list = RecordList(
+            PAYMENT_COLUMNS,
+            filters=PAYMENT_FILTERS,
+            export_name="reglements",
+            footer=payments_footer,
+        )
         self.list.selection_changed.connect(self._on_select)
         self.allocations = RecordList(ALLOCATION_COLUMNS, export_name="imputations")
         self.new_button = QPushButton(_("Nouveau règlement…"), self)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from app import clock
 from app.errors import PropreoError
 from app.i18n import _, ngettext
+from app.money import ZERO, format_amount
 from app.quotes import followup, sending
 from app.quotes import quotes as uc
 from app.quotes.documents import quote_docx, quote_pdf, quote_pdf_file
@@ -64,6 +65,17 @@ COLUMNS = [
 ]
 
 
+def quotes_footer(rows: list[Any]) -> str:
+    """Under the list: the quotes shown (a version replaced by a newer one counts once, as its
+    newest version) and their HT, weighted by their probability."""
+    live = [r for r in rows if r.status != S.REVISED]
+    return _("{n} devis — {ht} HT — pondéré {weighted} HT").format(
+        n=len(live),
+        ht=format_amount(sum((r.total_ht for r in live), ZERO)),
+        weighted=format_amount(sum((r.weighted_ht for r in live), ZERO)),
+    )
+
+
 class QuotesTab(Tab):
     title = _("Devis")
     help_chapter = "devis"
@@ -92,6 +104,7 @@ class QuotesTab(Tab):
                 (_("Refusés ou expirés"), lambda r: r.status in (S.REFUSED, S.EXPIRED)),
             ],
             export_name="devis",
+            footer=quotes_footer,
             parent=self,
         )
         self.list.activated.connect(lambda row: self.open_quote(row.id))

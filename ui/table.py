@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -264,6 +265,8 @@ class RecordList(QWidget):
         *,
         filters: Sequence[tuple[str, Callable[[Any], bool] | None]] = (),
         export_name: str = "export",
+        footer: Callable[[list[Any]], str] | None = None,
+        total: Callable[[list[Any]], Any] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -313,6 +316,60 @@ class RecordList(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.view)
+        # Under the list: its Total row, pinned (never sorted nor scrolled away), and its
+        # totals as a sentence; both for the rows shown (after search and filter).
+        self.total_view: QTableView | None = None
+        if total is not None:
+            self.total_view = self._pinned_total(columns)
+            layout.addWidget(self.total_view)
+        self.footer = QLabel(self)
+        self.footer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.footer.setVisible(footer is not None)
+        layout.addWidget(self.footer)
+        self._footer, self._total = footer, total
+        if footer is not None or total is not None:
+            for signal in (
+                self.proxy.modelReset,
+                self.proxy.layoutChanged,
+                self.proxy.rowsInserted,
+                self.proxy.rowsRemoved,
+            ):
+                signal.connect(lambda *_a: self._show_totals())
+
+    def _pinned_total(self, columns: Sequence[Column]) -> QTableView:
+        """A one-row table under the list, its columns kept as wide as the list's."""
+        view = QTableView(self)
+        view.setModel(RecordTableModel(columns, view))
+        view.horizontalHeader().setVisible(False)
+        view.verticalHeader().setVisible(False)
+        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        font = view.font()
+        font.setBold(True)
+        view.setFont(font)
+        view.setFixedHeight(view.verticalHeader().defaultSectionSize() + 2 * view.frameWidth())
+        header = self.view.horizontalHeader()
+        view.horizontalHeader().setStretchLastSection(True)
+        for i in range(header.count()):
+            view.setColumnWidth(i, header.sectionSize(i))
+        header.sectionResized.connect(lambda i, _old, new: view.setColumnWidth(i, new))
+        self.view.horizontalScrollBar().valueChanged.connect(view.horizontalScrollBar().setValue)
+        return view
+
+    def _show_totals(self) -> None:
+        rows = self.visible_rows()
+        if self._footer is not None:
+            self.footer.setText(self._footer(rows))
+        if self.total_view is not None and self._total is not None:
+            self.total_view.model().set_rows([self._total(rows)])
+
+    def total_row(self) -> Any:
+        """The record shown in the pinned Total row (None without one)."""
+        if self.total_view is None or not self.total_view.model().rowCount():
+            return None
+        return self.total_view.model().row_at(0)
 
     def set_rows(self, rows: Sequence[Any]) -> None:
         column = self.proxy.sortColumn()

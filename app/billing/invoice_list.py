@@ -7,16 +7,19 @@ the paged list model asks for a page of rows and, once, for their count.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.billing.plan import add_months
 from app.db import date_fr
 from app.einvoicing.status import status_label
+from app.money import ZERO
+from models.base import Money
 from models.billing import BillingRun
 from models.clients import Client
 from models.einvoicing import InvoiceLifecycle
@@ -41,6 +44,25 @@ class InvoiceRow:
     total_ht: Decimal
     total_ttc: Decimal
     einvoicing: str = ""  # last e-invoicing life-cycle status (« Approuvée le … »)
+    # What was settled (payments, write-offs, credit notes citing it), what is still owed and
+    # for how many days past the due date; None for drafts and credit notes (nothing owed).
+    paid: Decimal | None = None
+    remaining: Decimal | None = None
+    days_late: int | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceTotals:
+    """The sums shown under the invoice list, for the same filters and search."""
+
+    count: int
+    total_ht: Decimal
+    total_ttc: Decimal
+    remaining: Decimal
+    late: Decimal  # the part of ``remaining`` past its due date
+
+
+OWED_KINDS = (InvoiceKind.INVOICE, InvoiceKind.DOWN_PAYMENT)
 
 
 # Sort keys of the invoice list (one per listed column), each with the id as tie-breaker.
@@ -226,7 +248,7 @@ def list_invoices(
     if limit is not None:
         query = query.limit(limit)
     kinds, statuses = InvoiceKind.LABELS, InvoiceStatus.LABELS
-    return [
+    rows = [
         InvoiceRow(
             id_,
             number or DRAFT_NUMBER,
@@ -262,4 +284,92 @@ def list_invoices(
             at,
             reason,
         ) in session.execute(query)
+    ]
+    return with_settlement(session, rows)
+
+
+def with_settlement(session: Session, rows: list[InvoiceRow]) -> list[InvoiceRow]:
+    """The rows with « Réglé », « Reste dû » and « Retard » (one query per kind of
+    settlement for the whole page, as the client account computes them)."""
+    from app.billing.credit_notes import credited_by_invoice
+    from app.payments.entry import allocated_by_invoice
+
+    owed = [r.id for r in rows if r.status == InvoiceStatus.ISSUED and r.kind in OWED_KINDS]
+    if not owed:
+        return rows
+    query = select(Invoice.id, Invoice.amount_due).where(Invoice.id.in_(owed))
+    due: dict[int, Decimal] = {id_: amount for id_, amount in session.execute(query)}
+    allocated = allocated_by_invoice(session, owed)
+    credited = credited_by_invoice(session, owed)
+    today = clock.today()
+    done = []
+    for row in rows:
+        if row.id in due:
+            paid = allocated.get(row.id, ZERO) + credited.get(row.id, ZERO)
+            left = due[row.id] - paid
+            late = (today - row.due_date).days if left > ZERO and row.due_date else 0
+            row = replace(row, paid=paid, remaining=left, days_late=late if late > 0 else None)
+        done.append(row)
+    return done
+
+
+def invoice_totals(
+    session: Session,
+    *,
+    period: str | None = None,
+    status: str | None = None,
+    client_id: int | None = None,
+    series: str | None = None,
+    run_period: str | None = None,
+    search: str = "",
+) -> InvoiceTotals:
+    """Count, HT and TTC (credit notes count negative, as in the ledger) of the invoices
+    :func:`list_invoices` lists with the same filters, and what they still owe (in SQL)."""
+    filters = dict(
+        period=period,
+        status=status,
+        client_id=client_id,
+        series=series,
+        run_period=run_period,
+        search=search,
+    )
+    sign = case((Invoice.kind == InvoiceKind.CREDIT_NOTE, -1), else_=1)
+    count, ht, ttc = session.execute(
+        _filtered(
+            select(
+                func.count(Invoice.id),
+                func.sum(type_coerce(Invoice.total_ht, Integer) * sign),
+                func.sum(type_coerce(Invoice.total_ttc, Integer) * sign),
+            ),
+            **filters,
+        )
+    ).one()
+    owed = _filtered(
+        select(Invoice.id).where(
+            Invoice.status == InvoiceStatus.ISSUED, Invoice.kind.in_(OWED_KINDS)
+        ),
+        **filters,
+    ).subquery()
+    remaining = late = ZERO
+    today = clock.today()
+    for row in with_settlement(session, _owed_rows(session, owed)):
+        if row.remaining:
+            remaining += row.remaining
+            if row.due_date and row.due_date < today:
+                late += row.remaining
+    money = Money()  # the sums come back as stored cents
+    ht, ttc = (money.process_result_value(v or 0, None) or ZERO for v in (ht, ttc))
+    return InvoiceTotals(int(count or 0), ht, ttc, remaining, late)
+
+
+def _owed_rows(session: Session, owed: Any) -> list[InvoiceRow]:
+    """Minimal rows of the owed invoices, enough for :func:`with_settlement`."""
+    query = select(Invoice.id, Invoice.kind, Invoice.due_date, Invoice.issue_date).where(
+        Invoice.id.in_(select(owed.c.id))
+    )
+    return [
+        InvoiceRow(
+            id_, "", kind, "", InvoiceStatus.ISSUED, "", issue, due, "", 0, "", "", "", ZERO, ZERO
+        )
+        for id_, kind, due, issue in session.execute(query)
     ]
