@@ -46,12 +46,16 @@ def answer(
     seen: list[str] | None = None,
     fill: Callable[[QDialog], None] | None = None,
     tries: int = 400,
+    only: type[QWidget] | None = None,
 ) -> None:
     """Answer the next modal dialog by clicking its button of ``role``; its texts are
-    appended to ``seen``. Call before the click that opens the dialog."""
+    appended to ``seen``. Call before the click that opens the dialog. With ``only``, other
+    modal dialogs (a progress dialog of a long operation) are waited through."""
 
     def handle(left: int) -> None:
         dialog = QApplication.activeModalWidget()
+        if only is not None and not isinstance(dialog, only):
+            dialog = None
         if dialog is None:
             if left:
                 QTimer.singleShot(10, lambda: handle(left - 1))

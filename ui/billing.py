@@ -40,6 +40,7 @@ from ui.billing_dialogs import CreditNoteDialog, InvoiceViewer, ManualInvoiceDia
 from ui.confirm import confirm
 from ui.context import Tab, UiContext
 from ui.control import ControlPanel
+from ui.document_actions import DocumentActions
 from ui.lazy_table import PagedRecordList
 from ui.month_picker import MonthPicker
 from ui.operations import show_error
@@ -226,6 +227,17 @@ class BillingTab(Tab):
         filters.addWidget(self.issue_button)
         filters.addWidget(self.view_button)
         filters.addWidget(self.credit_button)
+        self.document_actions = DocumentActions(
+            ctx,
+            self,
+            lambda: [
+                (r.id, r.number)
+                for r in self.invoices.selected()
+                if r.status == InvoiceStatus.ISSUED
+            ],
+            title=_("Factures et avoirs"),
+        )
+        filters.addWidget(self.document_actions)
         list_page = QWidget(self)
         ll = QVBoxLayout(list_page)
         ll.addLayout(filters)

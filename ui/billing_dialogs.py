@@ -32,6 +32,7 @@ from app.billing.invoices import DraftLine, create_draft_invoice, update_draft_i
 from app.errors import PropreoError
 from app.i18n import _
 from app.money import format_amount
+from models.invoices import InvoiceStatus
 from ui.confirm import confirm
 from ui.context import UiContext
 from ui.forms import error_label
@@ -121,11 +122,23 @@ class InvoiceViewer(QDialog):
             self.totals.setToolTip(_("Empreinte SHA-256 : ") + v.content_hash)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
+        # Print, save or e-mail it from here, as archived at issue (not a draft: not issued).
+        from ui.document_actions import DocumentActions
+
+        issued = v.status == InvoiceStatus.ISSUED
+        self.actions = DocumentActions(
+            ctx, self, lambda: [(v.id, v.number)] if issued else [], title=self.windowTitle()
+        )
+        self.actions.setEnabled(issued)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.actions)
+        bottom.addStretch(1)
+        bottom.addWidget(buttons)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addWidget(self.lines, 1)
         layout.addWidget(self.totals)
-        layout.addWidget(buttons)
+        layout.addLayout(bottom)
 
 
 class CreditNoteDialog(QDialog):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from PySide6.QtCharts import (
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import contacts, history, ledger, stats
+from app import clock, contacts, history, ledger, stats
 from app.clients import managed_condominiums
 from app.errors import PropreoError
 from app.i18n import _, month_names, ngettext
@@ -272,10 +273,27 @@ class LedgerPanel(QWidget):
             parent=self,
         )
         self.empty = QLabel(_("Aucune pièce sur ce compte pour l'instant."), self)
+        # The statement of this account (1st January → today) printed, saved or e-mailed
+        # from here, as the Éditions tab and ``documents`` commands make it.
+        from ui.document_actions import StatementActions
+
+        self.statement = StatementActions(ctx, self, self.statement_args)
+        statement_row = QHBoxLayout()
+        statement_row.addWidget(QLabel(_("Relevé de compte de l'année :"), self))
+        statement_row.addWidget(self.statement)
+        statement_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addLayout(statement_row)
         layout.addWidget(self.list)
         layout.addWidget(self.empty)
+
+    def statement_args(self) -> tuple[int, dt.date, dt.date] | None:
+        """(client, 1st January, today) of the statement offered here; None without client."""
+        if not self.client_id:
+            return None
+        today = clock.today()
+        return self.client_id, today.replace(month=1, day=1), today
 
     def set_client(self, client_id: int | None) -> None:
         self.client_id = client_id

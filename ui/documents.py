@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import fiscal
-from app.documents import accounting, email, listing, printing, render, send_plan, statements
+from app.documents import accounting, email, listing, printing, render, statements
 from app.errors import PropreoError, StorageError
 from app.i18n import _, ngettext
 from app.money import format_amount
@@ -394,7 +394,7 @@ class DocumentsTab(Tab):
         self.ctx.run(
             self,
             _("Préparation des documents…"),
-            lambda s, p: printing.postal_batch(s, ids, p),
+            lambda s, p: printing.print_documents(s, ids, p),
             write=False,
             on_done=done,
         )
@@ -415,69 +415,14 @@ class DocumentsTab(Tab):
         )
 
     def _send(self, ids: list[int], title: str) -> Any:
-        """E-mail these documents once the user has confirmed how many go, to whom, and what
-        is left out (already sent, no address); the sending runs off the GUI thread."""
-        plan = self.ctx.query(send_plan.send_plan, ids)
-        choice = self._confirm_send(title, plan)
-        if choice == "resend":
-            plan = self.ctx.query(send_plan.send_plan, ids, resend=True)
-        elif choice != "send":
-            return None
-        chosen = plan.ids
-
-        def work(session: Any, progress: Any) -> email.SendReport:
-            return email.send_invoices(session, chosen, progress)
+        """E-mail these documents after the confirmation (ui.document_actions)."""
+        from ui.document_actions import report_text, send_documents
 
         def done(report: email.SendReport) -> None:
             self.refresh()
-            lines = [
-                _("Envoi par e-mail : {sent}, {failed}.").format(
-                    sent=ngettext("{n} envoyé", "{n} envoyés", len(report.sent)).format(
-                        n=len(report.sent)
-                    ),
-                    failed=ngettext("{n} échec", "{n} échecs", len(report.failed)).format(
-                        n=len(report.failed)
-                    ),
-                )
-            ]
-            lines += [f"{o.item.number} : {o.error}" for o in report.failed[:15]]
-            self.report.setText("\n".join(lines))
+            self.report.setText(report_text(report))
 
-        return self.ctx.run(
-            self,
-            _("Envoi des documents par e-mail…"),
-            work,
-            write=False,
-            topic="documents",
-            on_done=done,
-        )
-
-    def _confirm_send(self, title: str, plan: send_plan.SendPlan) -> str:
-        """« send », « resend » (the already-sent ones too) or « » (cancelled)."""
-        box = QMessageBox(QMessageBox.Icon.Question, title, plan.text(), parent=self)
-        send = resend = None
-        if plan.to_send:
-            send = box.addButton(
-                ngettext("Envoyer {n} document", "Envoyer {n} documents", len(plan.to_send)).format(
-                    n=len(plan.to_send)
-                ),
-                QMessageBox.ButtonRole.AcceptRole,
-            )
-        if plan.already_sent:
-            resend = box.addButton(
-                ngettext(
-                    "Envoyer aussi celui déjà envoyé",
-                    "Envoyer aussi les {n} déjà envoyés",
-                    len(plan.already_sent),
-                ).format(n=len(plan.already_sent)),
-                QMessageBox.ButtonRole.ActionRole,
-            )
-        cancel = box.addButton(_("Annuler"), QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(cancel)
-        box.setEscapeButton(cancel)
-        box.exec()
-        clicked = box.clickedButton()
-        return "send" if clicked is send else "resend" if clicked is resend else ""
+        return send_documents(self.ctx, self, ids, title, on_done=done)
 
     def send_run(self) -> Any:
         """The selected documents; without selection, those of the month's « e-mail »

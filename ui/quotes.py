@@ -35,6 +35,7 @@ from app.quotes.reminder_letter import (
 from models.quotes import QuoteKind, QuoteStatus
 from ui.confirm import confirm
 from ui.context import Tab, UiContext
+from ui.documents import print_pdf
 from ui.down_payment import issue_down_payment
 from ui.followup_dialogs import ask_date
 from ui.operations import show_error, write_or_say
@@ -42,6 +43,7 @@ from ui.quote_editor import QuoteEditor
 from ui.table import Column, RecordList
 
 S = QuoteStatus
+DOCUMENT_KEYS = frozenset({"print", "pdf", "docx", "email", "letter"})
 COLUMNS = [
     Column(_("N°"), lambda r: r.reference, 130),
     Column(_("Type"), lambda r: r.kind_label, 60),
@@ -110,7 +112,8 @@ class QuotesTab(Tab):
         self.list.activated.connect(lambda row: self.open_quote(row.id))
         self.list.selection_changed.connect(self._update_buttons)
         self.summary = QLabel(self)
-        buttons = QHBoxLayout()
+        # Two rows, every label whole at 1366 pixels: the quote's life, then its documents.
+        buttons, documents = QHBoxLayout(), QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for key, label, slot in (
             ("new", _("Nouveau devis"), self.new_quote),
@@ -129,13 +132,14 @@ class QuotesTab(Tab):
             ("revise", _("Réviser"), lambda: self._with_current(self.revise)),
             ("duplicate", _("Dupliquer"), lambda: self._with_current(self.duplicate)),
             ("deposit", _("Acompte…"), lambda: self._with_current(self.down_payment)),
+            ("print", _("Imprimer…"), lambda: self._with_current(self.preview_quote)),
             ("pdf", _("PDF…"), lambda: self._with_current(self._export_pdf)),
             ("docx", _("Word…"), lambda: self._with_current(self._export_docx)),
             ("expire", _("Clore les devis échus"), self.expire),
         ):
             button = QPushButton(label, self)
             button.clicked.connect(slot)
-            buttons.addWidget(button)
+            (documents if key in DOCUMENT_KEYS else buttons).addWidget(button)
             self.buttons[key] = button
         self.buttons["send"].setToolTip(
             _("Numérote le devis, l'envoie par e-mail ou l'imprime, et lance le suivi des relances")
@@ -150,8 +154,10 @@ class QuotesTab(Tab):
             _("Crée la version suivante en brouillon ; la version envoyée est conservée")
         )
         buttons.addStretch(1)
+        documents.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
+        layout.addLayout(documents)
         layout.addWidget(self.summary)
         layout.addWidget(self.list)
         self.refresh()
@@ -176,6 +182,7 @@ class QuotesTab(Tab):
         self.buttons["deposit"].setEnabled(status == S.ACCEPTED)
         self.buttons["duplicate"].setEnabled(row is not None)
         self.buttons["pdf"].setEnabled(row is not None)
+        self.buttons["print"].setEnabled(row is not None)
         self.buttons["docx"].setEnabled(row is not None)
 
     def _with_current(self, fn: Any) -> None:
@@ -421,6 +428,15 @@ class QuotesTab(Tab):
 
     def export_docx(self, quote_id: int, path: str) -> None:
         write_or_say(self, path, self.ctx.query(quote_docx, quote_id))
+
+    def preview_quote(self, quote_id: int) -> None:
+        """« Imprimer… »: the quote's PDF (the one « PDF… » saves) in the print preview."""
+        try:
+            pdf = self.ctx.query(quote_pdf, quote_id)
+        except PropreoError as exc:
+            show_error(self, exc)
+            return
+        print_pdf(self, pdf, _("Devis"))
 
     def _export_pdf(self, quote_id: int) -> None:
         path, _f = QFileDialog.getSaveFileName(self, _("Devis PDF"), "devis.pdf", "PDF (*.pdf)")

@@ -41,7 +41,21 @@ def paper_documents(session: Session, period: str) -> list[int]:
 def postal_batch(
     session: Session, invoice_ids: list[int], progress: Progress = NO_PROGRESS
 ) -> bytes:
-    """One merged PDF (archived bytes of each document), each starting on a new sheet."""
+    """One merged PDF (archived bytes of each document), each starting on a new sheet: a
+    blank page after a document of odd page count, for the duplex printing of the batch."""
+    return _merged(session, invoice_ids, progress, duplex=True)
+
+
+def print_documents(
+    session: Session, invoice_ids: list[int], progress: Progress = NO_PROGRESS
+) -> bytes:
+    """What « Imprimer » and « PDF » of a screen give for the documents chosen there: each
+    as archived at issue, one after the other, without blank padding (one invoice of one
+    page prints one page); a single document is its archived PDF as is."""
+    return _merged(session, invoice_ids, progress, duplex=False)
+
+
+def _merged(session: Session, invoice_ids: list[int], progress: Progress, *, duplex: bool) -> bytes:
     from reports.merge import merge_pdfs
 
     batch = render_batch(session, invoice_ids, progress)
@@ -55,7 +69,9 @@ def postal_batch(
         )
     if not batch.pdfs:
         raise NotFoundError("Aucun document à imprimer pour cette sélection.")
-    return merge_pdfs(batch.pdfs, blank_after_odd=True)
+    if len(batch.pdfs) == 1 and not duplex:
+        return batch.pdfs[0]
+    return merge_pdfs(batch.pdfs, blank_after_odd=duplex)
 
 
 def letterhead(session: Session) -> Letterhead:

@@ -142,6 +142,12 @@ def statement_pdf(session: Session, client_id: int, start: dt.date, end: dt.date
     return render_statement_pdf(build_statement(session, client_id, start, end))
 
 
+def statement_recipient(session: Session, client_id: int) -> str:
+    """The invoice address a statement of the client goes to ("" when it has none)."""
+    client = session.get(Client, client_id)
+    return invoice_email(client) if client is not None else ""
+
+
 def send_statement(
     session: Session,
     client_id: int,
