@@ -110,13 +110,15 @@ def test_total_and_lazy_pages_with_one_query_per_page(big_db: Database) -> None:
     model.set_filters()
     assert model.total == len(every)
     assert model.rowCount() == 200 and model.canFetchMore()
-    assert statements() == 2  # one COUNT, one page
+    # One COUNT, one page and, for the page's « Réglé / Reste dû », its payments and its
+    # credit notes: a constant per page.
+    assert statements() == 2 + 2
     model.fetchMore()
     assert model.rowCount() == 400
     rows = _fetch_all(model)
     assert rows == every  # same rows, same order (newest first), nothing twice
     pages = -(-len(every) // 200)
-    assert statements() == 1 + pages  # no per-row query
+    assert 1 + pages <= statements() <= 1 + 3 * pages  # no per-row query
     assert not model.canFetchMore()
     model.fetchMore()
     assert model.rowCount() == len(every)

@@ -35,7 +35,8 @@ def test_control_in_the_run_wizard_and_its_own_tab(
     assert result.period == "2026-09" and result.previous == "2026-08"
     # The control's family totals are the run's totals, to the cent.
     assert result.total_current == billing.review.total_ht
-    assert panel.families.model.rowCount() == len(result.by_family) + 1  # and the total
+    assert panel.families.model.rowCount() == len(result.by_family)  # the total pinned below
+    assert panel.families.total_row().current == result.total_current
     assert "provisoire" in panel.summary.text()
     # Correct a draft with a free line: the control sees it at once.
     billing.drafts.view.selectRow(0)

@@ -60,7 +60,9 @@ INVOICE_COLUMNS = [
 ]
 # « Factures et avoirs » also answers the money question: settled, still owed, days late.
 LIST_COLUMNS = [
-    *INVOICE_COLUMNS,
+    *INVOICE_COLUMNS[:6],
+    Column("Objet", lambda r: r.title, 170),  # narrower: the money columns fit 1366 px
+    *INVOICE_COLUMNS[7:],
     Column(
         "Réglé",
         lambda r: r.paid,
@@ -224,9 +226,11 @@ class BillingTab(Tab):
             filters.addWidget(w)
         filters.addStretch(1)
         filters.addWidget(self.new_button)
-        filters.addWidget(self.issue_button)
-        filters.addWidget(self.view_button)
-        filters.addWidget(self.credit_button)
+        # Under the list (every label whole at 1366 px): what acts on the selection.
+        actions_row = QHBoxLayout()
+        actions_row.addWidget(self.view_button)
+        actions_row.addWidget(self.issue_button)
+        actions_row.addWidget(self.credit_button)
         self.document_actions = DocumentActions(
             ctx,
             self,
@@ -237,11 +241,13 @@ class BillingTab(Tab):
             ],
             title=_("Factures et avoirs"),
         )
-        filters.addWidget(self.document_actions)
+        actions_row.addWidget(self.document_actions)
+        actions_row.addStretch(1)
         list_page = QWidget(self)
         ll = QVBoxLayout(list_page)
         ll.addLayout(filters)
         ll.addWidget(self.invoices, 1)
+        ll.addLayout(actions_row)
 
         self.pages = QTabWidget(self)
         self.pages.addTab(run_page, _("Facturation du mois"))
@@ -263,6 +269,7 @@ class BillingTab(Tab):
         self.checks.setDocumentMode(True)
         self.checks.addTab(self.warnings, _("Avertissements"))
         self.checks.addTab(self.control, _("Contrôle M / M-1"))
+        self.checks.setMinimumHeight(120)  # the splitter then gives the drafts their share
         self.warnings.model().rowsInserted.connect(lambda *_a: self._count_warnings(show=True))
         self.warnings.model().modelReset.connect(lambda *_a: self._count_warnings())
         split = QSplitter(Qt.Orientation.Vertical, self)

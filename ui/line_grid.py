@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QCompleter, QTableWidget, QTableWidgetItem, QWidget
 
 from ui.quote_builder import decimal_text
 from ui.table import set_widths
@@ -19,14 +19,22 @@ class LineGrid(QTableWidget):
     # Where a chosen article writes its designation, unit, price and VAT.
     ARTICLE_COLUMN, UNIT_COLUMN, PRICE_COLUMN, VAT_COLUMN = 0, 3, 4, 6
 
+    changed = Signal()  # a cell typed or a list choice changed (not the computed cells)
+
     def __init__(self, headers: list[str], widths: dict[int, int], parent: QWidget | None) -> None:
         super().__init__(0, len(headers), parent)
+        self.building = False  # a row being built: its cells are not changes of the user's
+        self.itemChanged.connect(lambda _item: self._changed())
         self.setHorizontalHeaderLabels(headers)
         self.horizontalHeader().setStretchLastSection(True)
         set_widths(self, [widths.get(c, 0) for c in range(len(headers))])
         self.read_only = False
         self._edit_triggers = self.editTriggers()
         self.articles: dict[int, Any] = {}  # app.choices.ArticleChoice by id
+
+    def _changed(self) -> None:
+        if not self.building:
+            self.changed.emit()
 
     def vat_of(self, article: Any) -> tuple[Any, str]:
         """The VAT value (as the VAT combo stores it) and label an article brings."""
@@ -35,6 +43,7 @@ class LineGrid(QTableWidget):
     def put_article(self, r: int, article_id: int | None) -> None:
         choices = [(None, "—")] + [(a.id, a.label) for a in self.articles.values()]
         combo = self.put_combo(r, self.ARTICLE_COLUMN, choices, article_id, f"n° {article_id}")
+        complete_as_typed(combo)
         combo.currentIndexChanged.connect(lambda _i, c=combo: self._article_chosen(c))
 
     def _article_chosen(self, combo: QComboBox) -> None:
@@ -67,6 +76,7 @@ class LineGrid(QTableWidget):
             combo.addItem(label, data)
         select_value(combo, value, unknown)
         combo.setEnabled(not self.read_only)
+        combo.currentIndexChanged.connect(lambda _i: self._changed())
         self.setCellWidget(r, column, combo)
         return combo
 
@@ -123,3 +133,14 @@ def select_value(combo: QComboBox, value: Any, unknown_label: str) -> None:
         index = combo.count() - 1
     combo.setCurrentIndex(index)
     combo.blockSignals(False)
+
+
+def complete_as_typed(combo: QComboBox) -> None:
+    """Let the user type part of an article's code or label (« vitr ») and pick it from the
+    matches, instead of scrolling the whole catalogue; what matches nothing is not added."""
+    combo.setEditable(True)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    completer = combo.completer()
+    completer.setFilterMode(Qt.MatchFlag.MatchContains)
+    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)

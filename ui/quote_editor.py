@@ -144,6 +144,7 @@ class QuoteEditor(QDialog):
         self.form.widget("kind").currentIndexChanged.connect(lambda _i: self._kind_changed())
         self.form.widget("quote_date").dateChanged.connect(lambda _d: self.reload_builder())
         self.lines = QuoteLinesTable(ctx, self)
+        self.lines.changed.connect(self.update_totals)
         add_line = self.add_button = QPushButton(_("Ajouter une ligne"), self)
         add_line.clicked.connect(lambda: self.add_line())
         del_line = self.delete_line_button = QPushButton(_("Supprimer la ligne"), self)
@@ -488,7 +489,7 @@ class QuoteEditor(QDialog):
             self.form.set_value(name, decimal_text(value) if value not in (None, "") else "")
         self.form.set_value("contract_months", form.contract_months or 0)
         self.lines.show_frequency(form.kind == QuoteKind.CONTRACT)
-        self.totals.setText("")
+        self.update_totals()
 
     def dump(self) -> uc.QuoteForm:
         """The opened quote with what the form and the grid show replaced (start date and
@@ -519,6 +520,19 @@ class QuoteEditor(QDialog):
             return False
         self.form.clear_errors()
         self.saved.emit(self.quote_id)
-        total = self.ctx.query(lambda s: uc.get_quote(s, self.quote_id).total_ht)
-        self.totals.setText(_("Total HT : {total}").format(total=format_amount(total)))
+        self.update_totals()
         return True
+
+    def update_totals(self) -> None:
+        """Each line's total and the quote's HT / TVA / TTC as the user types, by the rules
+        the save applies (app.quotes.quotes.preview_lines)."""
+        preview = self.ctx.query(uc.preview_lines, self.lines.lines())
+        self.lines.show_totals(preview.line_totals)
+        t = preview.totals
+        self.totals.setText(
+            _("Total HT : {ht} — TVA : {vat} — TTC : {ttc}").format(
+                ht=format_amount(t.total_ht),
+                vat=format_amount(t.total_vat),
+                ttc=format_amount(t.total_ttc),
+            )
+        )

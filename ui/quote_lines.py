@@ -5,12 +5,15 @@ it was loaded from, so what the grid does not show (the long description) surviv
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableWidgetItem, QWidget
 
 from app import choices
 from app.choices import ArticleChoice
 from app.i18n import _
+from app.money import format_amount
 from app.quotes import views
 from app.quotes.quotes import DEFAULT_VAT, LineForm
 from ui.context import UiContext
@@ -27,8 +30,9 @@ COLUMNS = [
     _("TVA"),
     _("Facturation"),
     _("Type"),
+    _("Total HT"),
 ]
-ARTICLE, LABEL, QUANTITY, UNIT, PRICE, DISCOUNT, VAT, FREQUENCY, KIND = range(len(COLUMNS))
+ARTICLE, LABEL, QUANTITY, UNIT, PRICE, DISCOUNT, VAT, FREQUENCY, KIND, TOTAL = range(len(COLUMNS))
 WIDTHS = {ARTICLE: 140, LABEL: 240, QUANTITY: 65, UNIT: 65, PRICE: 75, DISCOUNT: 75, VAT: 150}
 WIDTHS |= {FREQUENCY: 110}
 LINE_KINDS = [("service", _("Prestation")), ("product", _("Produit")), ("travel", _("Déplacement"))]
@@ -54,7 +58,15 @@ class QuoteLinesTable(LineGrid):
         self.vat_codes = ctx.query(views.vat_choices)
 
     def add_line(self, line: LineForm | None = None) -> int:
-        line = line or LineForm()
+        self.building = True
+        try:
+            r = self._build_row(line or LineForm())
+        finally:
+            self.building = False
+        self.changed.emit()
+        return r
+
+    def _build_row(self, line: LineForm) -> int:
         r = self.new_row(
             line,
             {
@@ -71,7 +83,24 @@ class QuoteLinesTable(LineGrid):
         frequency = line.billing_frequency
         self.put_combo(r, FREQUENCY, views.frequency_choices(), frequency, frequency)
         self.put_combo(r, KIND, LINE_KINDS, line.kind, line.kind)
+        total = QTableWidgetItem("")
+        total.setFlags(total.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        total.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.blockSignals(True)  # a computed cell: not a change of the user's
+        self.setItem(r, TOTAL, total)
+        self.blockSignals(False)
         return r
+
+    def show_totals(self, line_totals: tuple[Decimal | None, ...]) -> None:
+        """Each line's total HT as the save computes it (« ? » while not an amount)."""
+        self.blockSignals(True)
+        try:
+            for r, total in enumerate(line_totals[: self.rowCount()]):
+                item = self.item(r, TOTAL)
+                if item is not None:
+                    item.setText("?" if total is None else format_amount(total, currency=False))
+        finally:
+            self.blockSignals(False)
 
     def vat_of(self, article: ArticleChoice) -> tuple[str, str]:
         return article.vat_code, article.vat_code

@@ -49,6 +49,7 @@ class InvoiceRow:
     paid: Decimal | None = None
     remaining: Decimal | None = None
     days_late: int | None = None
+    amount_due: Decimal | None = None  # TTC less what down payments already settled
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,7 @@ def list_invoices(
         InvoiceLifecycle.code,
         InvoiceLifecycle.at,
         InvoiceLifecycle.reason,
+        Invoice.amount_due,
     ).join(Client, Client.id == Invoice.client_id)
     # The last e-invoicing status of each listed invoice, in the same query.
     last_status = (
@@ -266,6 +268,7 @@ def list_invoices(
             total_ht,
             total_ttc,
             status_label(code, at, reason) if code else "",
+            amount_due=amount_due,
         )
         for (
             id_,
@@ -283,6 +286,7 @@ def list_invoices(
             code,
             at,
             reason,
+            amount_due,
         ) in session.execute(query)
     ]
     return with_settlement(session, rows)
@@ -294,11 +298,14 @@ def with_settlement(session: Session, rows: list[InvoiceRow]) -> list[InvoiceRow
     from app.billing.credit_notes import credited_by_invoice
     from app.payments.entry import allocated_by_invoice
 
-    owed = [r.id for r in rows if r.status == InvoiceStatus.ISSUED and r.kind in OWED_KINDS]
-    if not owed:
+    due = {
+        r.id: r.amount_due
+        for r in rows
+        if r.status == InvoiceStatus.ISSUED and r.kind in OWED_KINDS and r.amount_due is not None
+    }
+    if not due:
         return rows
-    query = select(Invoice.id, Invoice.amount_due).where(Invoice.id.in_(owed))
-    due: dict[int, Decimal] = {id_: amount for id_, amount in session.execute(query)}
+    owed = list(due)
     allocated = allocated_by_invoice(session, owed)
     credited = credited_by_invoice(session, owed)
     today = clock.today()
@@ -364,12 +371,27 @@ def invoice_totals(
 
 def _owed_rows(session: Session, owed: Any) -> list[InvoiceRow]:
     """Minimal rows of the owed invoices, enough for :func:`with_settlement`."""
-    query = select(Invoice.id, Invoice.kind, Invoice.due_date, Invoice.issue_date).where(
-        Invoice.id.in_(select(owed.c.id))
-    )
+    query = select(
+        Invoice.id, Invoice.kind, Invoice.due_date, Invoice.issue_date, Invoice.amount_due
+    ).where(Invoice.id.in_(select(owed.c.id)))
     return [
         InvoiceRow(
-            id_, "", kind, "", InvoiceStatus.ISSUED, "", issue, due, "", 0, "", "", "", ZERO, ZERO
+            id_,
+            "",
+            kind,
+            "",
+            InvoiceStatus.ISSUED,
+            "",
+            issue,
+            due,
+            "",
+            0,
+            "",
+            "",
+            "",
+            ZERO,
+            ZERO,
+            amount_due=amount,
         )
-        for id_, kind, due, issue in session.execute(query)
+        for id_, kind, due, issue, amount in session.execute(query)
     ]

@@ -284,6 +284,43 @@ def quote_totals(session: Session, quote: Quote) -> Totals:
     )
 
 
+@dataclass(frozen=True)
+class LinesPreview:
+    """What the quote editor shows while the user types: each line's total HT (None while
+    its figures are not yet amounts) and the quote's HT / TVA / TTC."""
+
+    line_totals: tuple[Decimal | None, ...]
+    totals: Totals
+
+
+def preview_lines(session: Session, lines: Sequence[LineForm]) -> LinesPreview:
+    """Line totals and totals by the rules of the save (``line_total``, the VAT of the line's
+    code or of its article, ``compute_totals``), before anything is saved; a line whose
+    quantity, price or discount does not read as an amount yet counts nothing."""
+    rates = vat_rates(session)
+    article_vat = dict(session.execute(select(Article.id, Article.vat_rate_id)).all())
+    by_id = {v.id: v for v in rates.values()}
+    shown: list[Decimal | None] = []
+    taxed = []
+    for form in lines:
+        try:
+            quantity = round_quantity(to_decimal(form.quantity or "0", field="quantité"))
+            price = round_unit_price(to_decimal(form.unit_price or "0", field="prix"))
+            discount = round_money(to_decimal(form.discount or "0", field="remise"))
+        except (ValidationError, ArithmeticError):
+            shown.append(None)
+            continue
+        total = line_total(quantity, price, discount)
+        shown.append(total)
+        if form.article_id and not form.vat_code:
+            rate = by_id.get(article_vat.get(form.article_id))
+        else:
+            rate = rates.get(form.vat_code or DEFAULT_VAT)
+        if rate is not None:
+            taxed.append(_Taxed(total, rate.rate, rate.category))
+    return LinesPreview(tuple(shown), compute_totals(taxed))
+
+
 def update_totals(session: Session, quote: Quote) -> None:
     session.flush()
     totals = quote_totals(session, quote)
