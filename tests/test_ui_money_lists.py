@@ -59,7 +59,8 @@ def test_invoice_list_shows_paid_remaining_late_and_its_totals(
         # The view shows them, the late ones in red.
         model = tab.invoices.model
         late_row = next(i for i, r in enumerate(model.rows) if r.days_late)
-        cell = model.index(late_row, len(model.columns) - 1)
+        late_column = [c.title for c in model.columns].index("Retard (j)")
+        cell = model.index(late_row, late_column)
         assert model.data(cell) == str(model.rows[late_row].days_late)
         assert model.data(cell, Qt.ItemDataRole.ForegroundRole).name() == "#b00020"
         # Under the list, the same filter's totals (credit notes negative).

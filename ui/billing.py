@@ -62,7 +62,7 @@ INVOICE_COLUMNS = [
 LIST_COLUMNS = [
     *INVOICE_COLUMNS[:6],
     Column("Objet", lambda r: r.title, 170),  # narrower: the money columns fit 1366 px
-    *INVOICE_COLUMNS[7:],
+    *INVOICE_COLUMNS[7:9],
     Column(
         "Réglé",
         lambda r: r.paid,
@@ -77,12 +77,13 @@ LIST_COLUMNS = [
         "Jours depuis l'échéance, tant que la facture n'est pas soldée",
         color=lambda r: "#b00020" if r.days_late else None,
     ),
+    *INVOICE_COLUMNS[9:],  # the e-invoicing status, last
 ]
 # The SQL sort of each column of the paged list (app.billing.invoice_list.INVOICE_SORTS);
 # the settlement columns are computed per page and not sorted.
 INVOICE_SORT_KEYS = [
     "number", "kind", "status", "issue_date", "due_date", "client", "title", "total_ht", "total_ttc",
-    None, None, None,
+    None, None, None, None,
 ]  # fmt: skip
 
 

@@ -298,8 +298,12 @@ def preview_lines(session: Session, lines: Sequence[LineForm]) -> LinesPreview:
     code or of its article, ``compute_totals``), before anything is saved; a line whose
     quantity, price or discount does not read as an amount yet counts nothing."""
     rates = vat_rates(session)
-    article_vat = dict(session.execute(select(Article.id, Article.vat_rate_id)).all())
     by_id = {v.id: v for v in rates.values()}
+    article_rate: dict[int, VatRate] = {
+        article_id: by_id[vat_id]
+        for article_id, vat_id in session.execute(select(Article.id, Article.vat_rate_id))
+        if vat_id in by_id
+    }
     shown: list[Decimal | None] = []
     taxed = []
     for form in lines:
@@ -313,7 +317,7 @@ def preview_lines(session: Session, lines: Sequence[LineForm]) -> LinesPreview:
         total = line_total(quantity, price, discount)
         shown.append(total)
         if form.article_id and not form.vat_code:
-            rate = by_id.get(article_vat.get(form.article_id))
+            rate = article_rate.get(form.article_id)
         else:
             rate = rates.get(form.vat_code or DEFAULT_VAT)
         if rate is not None:
