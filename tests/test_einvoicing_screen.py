@@ -9,7 +9,6 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QInputDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -59,7 +58,7 @@ def test_the_demo_firm_goes_electronic_from_the_screen(
             f"Connexion réussie à {url} (services Flux et Annuaire, jeton obtenu)."
         )
 
-        tab.month.setDate(QDate(2026, 8, 1))
+        tab.month.set_period("2026-08")
         with answering() as confirmations:
             tab.send()
             _wait_idle(qtbot, tab, "déposées")

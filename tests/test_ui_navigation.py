@@ -64,7 +64,7 @@ def test_modules_are_grouped_and_every_screen_fits_a_laptop(
         if cut := cut_headers(screen):
             problems[title] = cut
     assert problems == {}
-    assert sum(len(screens) for _g, screens in GROUPS) == len(TABS) == 15
+    assert sum(len(screens) for _g, screens in GROUPS) == len(TABS) >= 15
 
 
 def test_an_unselected_tab_keeps_the_accent_of_its_capital(qtbot: QtBot, demo_db: Database) -> None:

@@ -10,11 +10,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QUrl
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -36,6 +35,7 @@ from app.i18n import _, ngettext
 from models.einvoicing import LifecycleCode, ReceivedState
 from ui.confirm import confirm
 from ui.context import Tab, UiContext
+from ui.month_picker import MonthPicker, month_of
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
@@ -158,11 +158,9 @@ class EInvoicingTab(Tab):
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.month = QDateEdit(self)
-        self.month.setDisplayFormat("MM/yyyy")
         today = dt.date.today()
         previous = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-        self.month.setDate(QDate(previous.year, previous.month, 1))
+        self.month = MonthPicker(self, period=month_of(previous))
         self.settings_button = QPushButton(_("Paramètres…"), self)
         self.settings_button.clicked.connect(self.open_settings)
         self.send_button = QPushButton(_("Envoyer les factures du mois…"), self)
@@ -228,7 +226,7 @@ class EInvoicingTab(Tab):
         self.refresh()
 
     def period(self) -> str:
-        return self.month.date().toString("yyyy-MM")
+        return self.month.period()
 
     def refresh(self) -> None:
         self.sent.set_rows(self.ctx.query(invoice_states))
