@@ -85,7 +85,7 @@ UI_MAY_IMPORT_FROM_MODELS = {
     "models.costs": {"FREQUENCIES"},
     "models.einvoicing": {"LifecycleCode", "ReceivedState"},
     "models.invoices": {"InvoiceKind", "InvoiceStatus"},
-    "models.payments": {"PaymentMeans"},
+    "models.payments": {"PaymentMeans", "PaymentStatus"},
     "models.quotes": {"PhotoTag", "QuoteKind", "QuoteStatus"},
     "models.revisions": {"NoticeKind"},
     "models.schedules": {"FrequencyPeriod"},
