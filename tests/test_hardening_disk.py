@@ -225,7 +225,7 @@ def test_the_window_says_it_in_one_french_sentence(
     qtbot.addWidget(window)
     tab = DocumentsTab(window.ctx)
     qtbot.addWidget(tab)
-    tab.period.setText(_busiest_month(demo_db.path))
+    tab.period.set_period(_busiest_month(demo_db.path))
     tab.export_folder()
     qtbot.waitUntil(lambda: bool(said), timeout=180_000)
     assert len(said) == 1 and said[0].startswith(f"warning:Disque plein : « {folder}/")

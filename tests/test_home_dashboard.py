@@ -144,7 +144,7 @@ def test_month_pickers_open_on_the_month_with_documents(
     # August (they opened on an empty month), Facturation on September, the month to bill.
     window = MainWindow(demo_db)
     qtbot.addWidget(window)
-    assert window.tab("Éditions").period.text() == "2026-08"
+    assert window.tab("Éditions").period.period() == "2026-08"
     assert window.tab("Éditions").list.visible_rows() != []
     assert window.tab("Contrôle facturation").panel.period == "2026-08"
     assert window.tab("Facturation").period == "2026-09"

@@ -63,7 +63,7 @@ def test_close_a_month_from_the_window(qtbot: QtBot, demo: Database) -> None:
     dialog = ClosingsDialog(window.ctx, window)
     qtbot.addWidget(dialog)
     assert dialog.list.visible_rows() == []
-    dialog.period.setText("2026-07")
+    dialog.period.set_period("2026-07")
 
     seen: list[str] = []
     answer(REJECT, seen=seen)  # « Annuler »: nothing signed
@@ -92,7 +92,7 @@ def test_close_a_month_from_the_window(qtbot: QtBot, demo: Database) -> None:
     ):
         seen = []
         answer(ACCEPT, seen=seen)
-        dialog.period.setText(period)
+        dialog.period.set_period(period)
         assert dialog.close_period() is False
         assert said in seen[0] and "Clôturer" not in seen[0].split("\n", 1)[1]
     assert _closings(demo) == [("2026-07", rank)]

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QVBoxLayout,
 )
@@ -23,6 +22,7 @@ from app.errors import PropreoError
 from app.i18n import _, ngettext
 from ui.confirm import confirm
 from ui.context import UiContext
+from ui.month_picker import MonthPicker
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
@@ -59,9 +59,8 @@ class ClosingsDialog(QDialog):
             export_name="clotures",
             parent=self,
         )
-        self.period = QLineEdit(previous_month(), self)
-        self.period.setInputMask("9999-99")
-        self.period.setToolTip(_("Mois à clôturer (AAAA-MM)"))
+        self.period = MonthPicker(self, period=previous_month())
+        self.period.setToolTip(_("Mois à clôturer"))
         self.close_button = QPushButton(_("Clôturer le mois…"), self)
         self.close_button.clicked.connect(self.close_period)
         self.message = QLabel("", self)
@@ -85,7 +84,7 @@ class ClosingsDialog(QDialog):
         self.list.set_rows(self.ctx.query(list_closings))
 
     def close_period(self) -> bool:
-        period = self.period.text()
+        period = self.period.period()
         try:
             preview = self.ctx.query(closing_preview, period)
         except PropreoError as exc:
