@@ -68,14 +68,14 @@ def test_invoice_list_shows_paid_remaining_late_and_its_totals(
         ht = sum((r.total_ht * sign[r.kind == "credit_note"] for r in rows), ZERO)
         ttc = sum((r.total_ttc * sign[r.kind == "credit_note"] for r in rows), ZERO)
         text = tab.invoices.footer.text()
-        assert text.startswith(f"{len(rows)} document(s) — {format_amount(ht)} HT — ")
+        assert text.startswith(f"{len(rows)} documents — {format_amount(ht)} HT — ")
         assert f"— {format_amount(ttc)} TTC — reste dû {format_amount(owed)}" in text
         assert text.endswith(f" dont {format_amount(late)} en retard")
         # The search narrows the totals with the list.
         first = rows[0]
         tab.invoices.search.setText(first.number)
         assert tab.invoices.footer.text().startswith(
-            f"1 document(s) — {format_amount(first.total_ht * sign[first.kind == 'credit_note'])} HT"
+            f"1 document — {format_amount(first.total_ht * sign[first.kind == 'credit_note'])} HT"
         )
 
 
@@ -87,10 +87,10 @@ def test_totals_under_the_payments_and_the_quotes(qtbot: QtBot, demo_db: Databas
     shown = [r for r in payments.visible_rows() if r.status != PaymentStatus.REJECTED]
     total = sum((r.amount for r in shown), ZERO)
     assert payments.footer.text().startswith(
-        f"{len(shown)} règlement(s) — {format_amount(total)} — non affecté "
+        f"{len(shown)} règlements — {format_amount(total)} — non affecté "
     )
     payments.search.setText(shown[0].number)
-    assert payments.footer.text().startswith(f"1 règlement(s) — {format_amount(shown[0].amount)}")
+    assert payments.footer.text().startswith(f"1 règlement — {format_amount(shown[0].amount)}")
 
     quotes = window.tab("Devis").list
     live = [r for r in quotes.visible_rows() if r.status != QuoteStatus.REVISED]

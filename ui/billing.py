@@ -61,20 +61,20 @@ INVOICE_COLUMNS = [
 # « Factures et avoirs » also answers the money question: settled, still owed, days late.
 LIST_COLUMNS = [
     *INVOICE_COLUMNS[:6],
-    Column("Objet", lambda r: r.title, 170),  # narrower: the money columns fit 1366 px
+    Column(_("Objet"), lambda r: r.title, 170),  # narrower: the money columns fit 1366 px
     *INVOICE_COLUMNS[7:9],
     Column(
-        "Réglé",
+        _("Réglé"),
         lambda r: r.paid,
         90,
-        "Règlements, pertes et avoirs imputés sur la facture",
+        _("Règlements, pertes et avoirs imputés sur la facture"),
     ),
-    Column("Reste dû", lambda r: r.remaining, 90),
+    Column(_("Reste dû"), lambda r: r.remaining, 90),
     Column(
-        "Retard (j)",
+        _("Retard (j)"),
         lambda r: r.days_late,
         80,
-        "Jours depuis l'échéance, tant que la facture n'est pas soldée",
+        _("Jours depuis l'échéance, tant que la facture n'est pas soldée"),
         color=lambda r: "#b00020" if r.days_late else None,
     ),
     *INVOICE_COLUMNS[9:],  # the e-invoicing status, last
@@ -88,9 +88,9 @@ INVOICE_SORT_KEYS = [
 
 
 def totals_text(t: invoice_list.InvoiceTotals) -> str:
-    """« 12 facture(s) — 4 800,00 € HT — 5 760,00 € TTC — reste dû 1 200,00 € dont … »."""
-    text = _("{n} document(s) — {ht} HT — {ttc} TTC — reste dû {left}").format(
-        n=t.count,
+    """« 12 documents — 4 800,00 € HT — 5 760,00 € TTC — reste dû 1 200,00 € dont … »."""
+    text = _("{count} — {ht} HT — {ttc} TTC — reste dû {left}").format(
+        count=ngettext("{n} document", "{n} documents", t.count).format(n=t.count),
         ht=format_amount(t.total_ht),
         ttc=format_amount(t.total_ttc),
         left=format_amount(t.remaining),

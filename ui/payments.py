@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import PropreoError, ValidationError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.money import ZERO, format_amount, round_money, to_decimal
 from app.payments import queries
 from app.payments.allocation import allocate, undo_allocation
@@ -380,13 +380,17 @@ ALLOCATION_COLUMNS = [
 def payments_footer(rows: list[Any]) -> str:
     """Under the list: the payments shown, rejected ones apart (they settle nothing)."""
     kept = [r for r in rows if r.status != PaymentStatus.REJECTED]
-    text = _("{n} règlement(s) — {amount} — non affecté {left}").format(
-        n=len(kept),
+    text = _("{count} — {amount} — non affecté {left}").format(
+        count=ngettext("{n} règlement", "{n} règlements", len(kept)).format(n=len(kept)),
         amount=format_amount(sum((r.amount for r in kept), ZERO)),
         left=format_amount(sum((r.unallocated for r in kept), ZERO)),
     )
     rejected = len(rows) - len(kept)
-    return text + (_(" — {n} rejeté(s) non compté(s)").format(n=rejected) if rejected else "")
+    if not rejected:
+        return text
+    return text + ngettext(
+        " — {n} rejeté non compté", " — {n} rejetés non comptés", rejected
+    ).format(n=rejected)
 
 
 class PaymentsTab(Tab):
