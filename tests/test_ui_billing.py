@@ -36,7 +36,7 @@ def test_run_review_issue_and_view_on_the_demo_firm(
     drafts = tab.review.drafts
     assert all(d.status == "draft" and d.issue_date == D(2026, 10, 31) for d in drafts)
     assert tab.review.total_ht == sum((d.total_ht for d in drafts), Decimal("0.00")) > 0
-    assert "facture(s) provisoire(s)" in tab.totals.text()
+    assert "factures provisoires" in tab.totals.text()
     viewer = tab.open_invoice(drafts[0].id, modal=False)
     assert viewer.lines.rowCount() >= 1 and "Total TTC" in viewer.totals.text()
     # « Émettre tout » first says what it will do; cancelled, nothing is numbered.

@@ -56,7 +56,7 @@ def test_one_document_alone_then_the_rest_never_twice(
     send.click()
     assert "1 document sera envoyé par e-mail" in seen[0]
     assert f"{one.number} à {one.client} <" in seen[0]
-    qtbot.waitUntil(lambda: "1 envoyé(s), 0 échec(s)" in tab.report.text(), timeout=60_000)
+    qtbot.waitUntil(lambda: "1 envoyé, 0 échec." in tab.report.text(), timeout=60_000)
     assert len(inbox.messages) == 1 and one.number in _subjects(inbox)[0]
 
     # Without selection: the month's « e-mail » documents, the one already sent left out.
@@ -68,7 +68,7 @@ def test_one_document_alone_then_the_rest_never_twice(
     rest = len(by_mail) - 1
     assert f"{rest} documents seront envoyés par e-mail" in seen[0]
     assert f"1 document déjà envoyé est laissé de côté ({one.number})" in seen[0]
-    qtbot.waitUntil(lambda: f"{rest} envoyé(s), 0 échec(s)" in tab.report.text(), timeout=120_000)
+    qtbot.waitUntil(lambda: f"{rest} envoyés, 0 échec." in tab.report.text(), timeout=120_000)
     assert len(inbox.messages) == len(by_mail)
     subjects = _subjects(inbox)
     assert all(sum(r.number in s for s in subjects) == 1 for r in by_mail)
