@@ -34,6 +34,7 @@ from models.clients import Client, Contact, Site
 from models.contracts import Contract, ContractStatus
 from models.invoices import Invoice, InvoiceLine
 from models.payments import SepaMandate
+from tests.pg import target_of
 from tests.test_collections import overdue
 
 D = dt.date
@@ -214,7 +215,7 @@ def test_a_broken_file_is_refused_row_by_row_and_nothing_is_written(
     broken.write_text("\n".join(text), "utf-8")
     with db.read() as s:
         audit_before = s.scalar(select(func.count(AuditLog.id)))
-    code = main(["--db", str(db.path), "import", "clients", str(broken)])
+    code = main(["--db", target_of(db), "import", "clients", str(broken)])
     out = capsys.readouterr().out
     assert code == 1
     assert "Ligne 3 : Le SIRET" in out  # the syndic's own row
@@ -224,7 +225,7 @@ def test_a_broken_file_is_refused_row_by_row_and_nothing_is_written(
     with db.read() as s:
         assert s.scalar(select(func.count(Client.id))) == 0
         assert s.scalar(select(func.count(AuditLog.id))) == audit_before
-    code = main(["--db", str(db.path), "import", "clients", str(broken), "--json"])
+    code = main(["--db", target_of(db), "import", "clients", str(broken), "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 1 and report["ecrit"] is False
     assert [r["ligne"] for r in report["lignes"] if not r["ok"]] == [2, 3, 4]
@@ -234,7 +235,7 @@ def test_dry_run_checks_everything_and_writes_nothing(
     db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(
-        ["--db", str(db.path), "import", "clients", str(template_path("clients")), "--dry-run"]
+        ["--db", target_of(db), "import", "clients", str(template_path("clients")), "--dry-run"]
     )
     assert code == 0
     assert "Simulation : les 5 lignes seraient importées." in capsys.readouterr().out
@@ -381,13 +382,13 @@ def test_a_separator_inside_a_cell_is_refused_not_cut(db: Database, tmp_path: Pa
 def test_a_file_that_cannot_be_read_is_said_in_french(
     db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--db", str(db.path), "import", "clients", str(tmp_path / "absent.csv")]) == 2
+    assert main(["--db", target_of(db), "import", "clients", str(tmp_path / "absent.csv")]) == 2
     assert capsys.readouterr().err == (
         "Erreur : Le fichier « absent.csv » ne peut pas être lu (fichier introuvable).\n"
     )
-    assert main(["--db", str(db.path), "import", "sites", str(tmp_path)]) == 2
+    assert main(["--db", target_of(db), "import", "sites", str(tmp_path)]) == 2
     assert "ne peut pas être lu (c'est un dossier)" in capsys.readouterr().err
-    assert main(["--db", str(db.path), "import", "modeles", str(tmp_path / "modeles")]) == 0
+    assert main(["--db", target_of(db), "import", "modeles", str(tmp_path / "modeles")]) == 0
     assert sorted(p.name for p in (tmp_path / "modeles").iterdir()) == [
         "articles.csv", "chantiers.csv", "clients.csv", "contacts.csv", "contrats.csv",
         "factures-non-reglees.csv",
