@@ -32,7 +32,7 @@ BACKUP_DIR_NAME = "sauvegardes"
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 5, 12
 FULL_CHECK_EVERY = dt.timedelta(days=7)
 _SAFETY = re.compile(r"-\d{6}-avant(?:-\d+)?\.(?:db|dump)$")  # copies taken before a restore
-_STAMP = re.compile(r"-(\d{8}-\d{6})(?:-[a-z]+)?(?:-\d+)?\.(?:db|dump)$")
+_STAMP = re.compile(r"-(\d{8}-\d{6})(?:-[a-z]+)?(?:-(\d+))?\.(?:db|dump)$")
 
 
 def backups_dir(db_path: Path) -> Path:
@@ -80,7 +80,14 @@ def list_backups(folder: Path, stem: str) -> list[Path]:
     if not folder.is_dir():
         return []
     found = [p for p in folder.glob(f"{stem}-*.d*") if p.is_file() and _stamp(p) is not None]
-    return sorted(found, key=lambda p: _stamp(p) or dt.datetime.min, reverse=True)
+    return sorted(found, key=_order, reverse=True)
+
+
+def _order(path: Path) -> tuple[dt.datetime, int]:
+    """Stamp, then the rank ``-2``, ``-3``… two backups of the same second were given."""
+    match = _STAMP.search(path.name)
+    rank = int(match.group(2)) if match and match.group(2) else 1
+    return _stamp(path) or dt.datetime.min, rank
 
 
 def verify_copy(path: Path) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import sqlite3
 from pathlib import Path
 
@@ -55,6 +56,23 @@ def test_rotation_keeps_daily_weekly_and_monthly_copies(tmp_path: Path) -> None:
     assert {d[:6] for d in days} == {f"2026{m:02d}" for m in range(1, 8)}
     assert "propreo-20260101-090000-avant.db" in names
     assert len(kept) <= 7 + 5 + 12 + 1
+
+
+def test_two_backups_of_the_same_second_keep_the_later_one(tmp_path: Path) -> None:
+    """Seen: the backup at close, taken in the second of the one at start (named ``-2``),
+    was the one rotation deleted: both had the same stamp and the order was the disk's."""
+    # Several names, written in every order: the listing must not depend on the folder's
+    # order (on ext4, the hash of the names).
+    for stem in ("propreo", "demo", "copro", "sarl-net"):
+        newest_first = [f"{stem}-20261207-071903{rank}.db" for rank in ("-10", "-2", "")]
+        for n, order in enumerate(itertools.permutations(newest_first)):
+            folder = tmp_path / f"{stem}{n}"
+            folder.mkdir()
+            for name in order:
+                (folder / name).write_bytes(b"x")
+            assert [p.name for p in list_backups(folder, stem)] == newest_first
+            rotate(folder, stem, daily=1, weekly=0, monthly=0)
+            assert [p.name for p in list_backups(folder, stem)] == newest_first[:1]
 
 
 def test_daily_backup_once_a_day_verified_with_attachments(demo_db: Database) -> None:

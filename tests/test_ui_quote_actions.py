@@ -200,7 +200,7 @@ def test_closing_expired_quotes_says_which_first(qtbot: QtBot, demo_db: Database
     seen: list[str] = []
     answer(REJECT, seen=seen)
     tab.buttons["expire"].click()
-    assert f"{len(sent)} devis envoyé(s) ont passé leur date de validité" in seen[0]
+    assert f"{len(sent)} devis envoyés ont passé leur date de validité" in seen[0]
     for reference, (_id, day) in sent.items():
         assert f"{reference} ({day:%d/%m/%Y})" in seen[0]
     with demo_db.read() as s:
