@@ -8,20 +8,15 @@ assigns ``status`` by hand). The tables:
 - liaison book entries: ``app.liaison.WORKFLOW``;
 - invoices: ``app.billing.states.INVOICE_WORKFLOW``;
 - payments, SEPA batches, their lines and mandates: ``app.payments.states``;
-- e-invoicing flows and received supplier invoices (column ``state``):
-  ``app.einvoicing.states``.
+- e-invoicing flows and received supplier invoices: ``app.einvoicing.states`` (their
+  column is ``state``: those tables are built with ``attribute="state"``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from app.errors import StateError
-
-
-class HasStatus(Protocol):
-    status: str
 
 
 @dataclass(frozen=True)
@@ -29,6 +24,8 @@ class Workflow:
     name: str
     labels: dict[str, str]
     transitions: frozenset[tuple[str, str]]
+    # The record's column the table governs (``status`` everywhere but e-invoicing).
+    attribute: str = "status"
 
     def __post_init__(self) -> None:
         unknown = {s for pair in self.transitions for s in pair} - set(self.labels)
@@ -50,9 +47,9 @@ class Workflow:
                 target=self.labels.get(target, target),
             )
 
-    def move(self, record: HasStatus, target: str, *, ref: str = "") -> str:
-        """Check then set ``record.status``; return the status it had."""
-        old = record.status
+    def move(self, record: object, target: str, *, ref: str = "") -> str:
+        """Check then set the record's ``status`` (or ``attribute``); return the old one."""
+        old = str(getattr(record, self.attribute))
         self.check(old, target, ref=ref)
-        record.status = target
+        setattr(record, self.attribute, target)
         return old

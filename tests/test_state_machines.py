@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.billing.contracts import CONTRACT_WORKFLOW
 from app.billing.states import INVOICE_WORKFLOW
 from app.documents.email import SEND_WORKFLOW
+from app.einvoicing.states import FLOW_WORKFLOW, RECEIVED_WORKFLOW, move
 from app.errors import StateError
 from app.liaison import WORKFLOW as LIAISON_WORKFLOW
 from app.payments.sepa import cancel_batch, confirm_batch, create_batches, reject_line
@@ -30,6 +31,7 @@ from app.workflow import Workflow
 from models.audit import AuditEvent
 from models.contracts import ContractStatus
 from models.documents import SendStatus
+from models.einvoicing import FlowState, PlatformFlow, ReceivedInvoice, ReceivedState
 from models.invoices import InvoiceStatus
 from models.payments import (
     MandateStatus,
@@ -55,7 +57,11 @@ TABLES: list[tuple[type, Workflow]] = [
     (SepaLineStatus, BATCH_LINE_WORKFLOW),
     (MandateStatus, MANDATE_WORKFLOW),
     (SendStatus, SEND_WORKFLOW),
+    (FlowState, FLOW_WORKFLOW),
+    (ReceivedState, RECEIVED_WORKFLOW),
 ]
+# The columns a workflow governs: ``status``, and ``state`` for the e-invoicing records.
+GOVERNED = {"status", "state"}
 
 
 @pytest.mark.parametrize(("states", "workflow"), TABLES, ids=[w.name for _, w in TABLES])
@@ -72,7 +78,7 @@ def test_liaison_table_covers_its_labels() -> None:
 
 
 def _status_assignments(path: Path) -> list[int]:
-    """Lines assigning ``<something>.status`` (or setattr(..., "status", ...))."""
+    """Lines assigning ``<something>.status`` or ``.state`` (or setattr(..., "status", ...))."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         targets: list[ast.expr] = []
@@ -86,10 +92,10 @@ def _status_assignments(path: Path) -> list[int]:
             and node.func.id == "setattr"
             and len(node.args) > 1
             and isinstance(node.args[1], ast.Constant)
-            and node.args[1].value == "status"
+            and node.args[1].value in GOVERNED
         ):
             found.append(node.lineno)
-        found += [t.lineno for t in targets if isinstance(t, ast.Attribute) and t.attr == "status"]
+        found += [t.lineno for t in targets if isinstance(t, ast.Attribute) and t.attr in GOVERNED]
     return found
 
 
@@ -109,6 +115,28 @@ def test_no_status_is_set_outside_a_workflow() -> None:
         for line in _status_assignments(path)
     ]
     assert offenders == []
+
+
+def test_the_scan_sees_a_state_set_by_hand(tmp_path: Path) -> None:
+    source = tmp_path / "flows.py"
+    source.write_text("def f(row):\n    row.state = 'accepted'\n    setattr(row, 'state', 'x')\n")
+    assert _status_assignments(source) == [2, 3]
+
+
+def test_a_flow_and_a_received_invoice_move_only_along_their_tables() -> None:
+    flow = PlatformFlow(state=FlowState.ERROR, file_name="F-2026-0001.pdf")
+    with pytest.raises(StateError) as exc:
+        move(FLOW_WORKFLOW, flow, FlowState.ACCEPTED, ref=flow.file_name)
+    assert str(exc.value) == (
+        "Flux F-2026-0001.pdf : passage de « Rejeté par la plateforme » à "
+        "« Accepté par la plateforme » impossible."
+    )
+    assert flow.state == FlowState.ERROR
+    received = ReceivedInvoice(state=ReceivedState.RECEIVED, number="FA-77")
+    move(RECEIVED_WORKFLOW, received, ReceivedState.REFUSED, ref=received.number)
+    assert received.state == ReceivedState.REFUSED
+    with pytest.raises(StateError, match="passage de « Refusée » à « Approuvée » impossible"):
+        move(RECEIVED_WORKFLOW, received, ReceivedState.APPROVED, ref=received.number)
 
 
 def _exported_batch(session: Session, code: str):  # type: ignore[no-untyped-def]

@@ -87,7 +87,8 @@ def cmd_send(args: argparse.Namespace) -> int:
         for o in report.outcomes:
             line = f"{o.number} {o.client} : "
             print(
-                line + (f"NON ENVOYÉE — {o.error}" if o.error else f"flux {o.flow_id} ({o.state})")
+                line
+                + (f"NON ENVOYÉE — {o.error}" if o.error else f"flux {o.flow_id} ({o.state_label})")
             )
         print(f"{len(report.sent)} facture(s) déposée(s), {len(report.failed)} en échec.")
     return EXIT_PROBLEM if report.failed else EXIT_OK

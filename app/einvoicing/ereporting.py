@@ -52,7 +52,7 @@ class Result:
     end: dt.date
     items: int = 0
     flow_id: str = ""
-    state: str = ""
+    state_label: str = ""
     error: str = ""
 
     def describe(self) -> str:
@@ -62,7 +62,7 @@ class Result:
             return f"{head} : NON ENVOYÉ — {self.error}"
         if not self.items:
             return f"{head} : rien à déclarer"
-        return f"{head} : {self.items} élément(s), flux {self.flow_id} ({self.state})"
+        return f"{head} : {self.items} élément(s), flux {self.flow_id} ({self.state_label})"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -71,7 +71,7 @@ class Result:
             "fin": self.end.isoformat(),
             "elements": self.items,
             "flux": self.flow_id,
-            "statut": self.state,
+            "statut": self.state_label,
             "erreur": self.error,
         }
 
@@ -303,7 +303,7 @@ def send_period(database: Database, platform: connector.Session, period: str) ->
         except PropreoError as exc:
             result.error = str(exc)
             continue
-        result.flow_id, result.state = row.flow_id, FlowState.LABELS[row.state]
+        result.flow_id, result.state_label = row.flow_id, FlowState.LABELS[row.state]
         if row.state == FlowState.ERROR:
             result.error = f"rejeté par la plateforme : {row.reason}"
     return built_results(built)

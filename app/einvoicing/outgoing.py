@@ -44,7 +44,7 @@ class Outcome:
     client: str
     channel: str
     flow_id: str = ""
-    state: str = ""
+    state_label: str = ""
     error: str = ""
 
     def as_json(self) -> dict[str, Any]:
@@ -53,7 +53,7 @@ class Outcome:
             "client": self.client,
             "voie": self.channel,
             "flux": self.flow_id,
-            "statut": self.state,
+            "statut": self.state_label,
             "erreur": self.error,
         }
 
@@ -299,7 +299,7 @@ def _to_platform(
         name=name,
         invoice_id=outcome.invoice_id,
     )
-    outcome.flow_id, outcome.state = row.flow_id, FlowState.LABELS[row.state]
+    outcome.flow_id, outcome.state_label = row.flow_id, FlowState.LABELS[row.state]
     if row.state == FlowState.ERROR:
         outcome.error = f"rejetée par la plateforme : {row.reason}"
         _flag_rejected(database, row)
@@ -349,4 +349,4 @@ def _to_chorus(
         name=name,
         invoice_id=outcome.invoice_id,
     )
-    outcome.flow_id, outcome.state = row.flow_id, FlowState.LABELS[row.state]
+    outcome.flow_id, outcome.state_label = row.flow_id, FlowState.LABELS[row.state]

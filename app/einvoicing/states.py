@@ -1,6 +1,7 @@
 """The state machines of e-invoicing records (``app.workflow``): a deposited flow and a
-received supplier invoice. Their column is ``state``; every change goes through
-:func:`move`, which checks the table."""
+received supplier invoice. Their column is ``state`` (``attribute="state"``); every
+change goes through :func:`move`, which checks the table (tests/test_state_machines.py
+scans for hand-made assignments of ``.state`` as of ``.status``)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ FLOW_WORKFLOW = Workflow(
             (FlowState.DEPOSITED, FlowState.ERROR),
         }
     ),
+    attribute="state",
 )
 RECEIVED_WORKFLOW = Workflow(
     "Facture reçue",
@@ -31,11 +33,11 @@ RECEIVED_WORKFLOW = Workflow(
             (ReceivedState.RECEIVED, ReceivedState.REFUSED),
         }
     ),
+    attribute="state",
 )
 
 
 def move(workflow: Workflow, record: Any, target: str, *, ref: str = "") -> None:
-    """Check the transition in ``workflow`` then set ``record.state`` (staying is no move)."""
-    if record.state != target:
-        workflow.check(record.state, target, ref=ref)
-        record.state = target
+    """Move ``record`` through ``workflow`` (staying in the same state is no move)."""
+    if getattr(record, workflow.attribute) != target:
+        workflow.move(record, target, ref=ref)
