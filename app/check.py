@@ -55,7 +55,7 @@ CHECK_MODULES: list[str] = [
     "app.collections.checks",
     "app.documents.archive",
     "app.documents.producible",
-    "app.liaison_files",
+    "app.liaison.files",
     "app.master_check",
     "app.payments.checks",
     "app.quotes.checks",

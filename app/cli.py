@@ -145,8 +145,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from app.backup import backup_database, backup_file_name
-    from app.backups import verify_copy
+    from app.backups import backup_database, backup_file_name, verify_copy
     from app.errors import DatabaseError
 
     db = open_db(args, upgrade=False)

@@ -90,7 +90,7 @@ def _date(day: dt.date | None) -> str:
 
 # --- liaison book -------------------------------------------------------------------------
 def alerts_section(session: Session, today: dt.date) -> Section:
-    from app.liaison_views import EntryFilter, list_entries
+    from app.liaison.views import EntryFilter, list_entries
 
     rows = list_entries(session, EntryFilter(overdue_only=True), today=today)
     rows.sort(key=lambda r: (r.due_date or dt.date.min, r.id))

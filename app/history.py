@@ -73,7 +73,7 @@ ACTION_LABELS: dict[str, str] = {
     "import": "Import",
     "value": "Valeur",
     "value_delete": "Suppression de valeur",
-    # Liaison book (app.liaison, app.liaison_files, app.liaison_convert).
+    # Liaison book (app.liaison.entries, app.liaison.files, app.liaison.convert).
     "assign": "Attribution",
     "status": "Changement de statut",
     "action": "Action",

@@ -216,7 +216,7 @@ def upgrade(
     """Bring the schema to ``revision``; returns the backup taken, if any."""
     backup_path: Path | None = None
     if backup and db.path is not None and has_tables(db) and needs_upgrade(db):
-        from app.backup import backup_database
+        from app.backups import backup_database
 
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         rev = current_revision(db) or "none"

@@ -5,7 +5,7 @@ transition the table does not hold (tests/test_state_machines.py checks that no 
 assigns ``status`` by hand). The tables:
 
 - quotes: ``app.quotes.quotes.WORKFLOW``; contracts: ``app.billing.contracts.CONTRACT_WORKFLOW``;
-- liaison book entries: ``app.liaison.WORKFLOW``;
+- liaison book entries: ``app.liaison.entries.WORKFLOW``;
 - invoices: ``app.billing.states.INVOICE_WORKFLOW``;
 - payments, SEPA batches, their lines and mandates: ``app.payments.states``;
 - e-invoicing flows and received supplier invoices: ``app.einvoicing.states`` (their

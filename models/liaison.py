@@ -31,7 +31,7 @@ class LiaisonEntry(IdMixin, TimestampMixin, Base):
         Index("ix_liaison_entries_client", "client_id", "received_at"),
     )
 
-    # call / email / visit / note (see app.liaison.KINDS)
+    # call / email / visit / note (see app.liaison.entries.KINDS)
     kind: Mapped[str] = mapped_column(String(10), default="call")
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     caller: Mapped[str] = mapped_column(String(150), default="")
@@ -47,7 +47,7 @@ class LiaisonEntry(IdMixin, TimestampMixin, Base):
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("liaison_categories.id"), nullable=True
     )
-    # low / normal / high / urgent (see app.liaison.PRIORITIES)
+    # low / normal / high / urgent (see app.liaison.entries.PRIORITIES)
     priority: Mapped[str] = mapped_column(String(10), default="normal")
     subject: Mapped[str] = mapped_column(String(200), default="")
     text: Mapped[str] = mapped_column(Text, default="")
@@ -57,7 +57,7 @@ class LiaisonEntry(IdMixin, TimestampMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     # The alert date: an entry not closed by then is overdue.
     due_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    # open / in_progress / waiting / closed (see app.liaison.WORKFLOW)
+    # open / in_progress / waiting / closed (see app.liaison.entries.WORKFLOW)
     status: Mapped[str] = mapped_column(String(15), default="open")
     resolution: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from app.contract_invoices import contract_invoices
+from app.billing.contract_invoices import contract_invoices
 from app.db import Database
 from models.contracts import Contract
 from ui.main_window import MainWindow

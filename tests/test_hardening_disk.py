@@ -314,7 +314,7 @@ def test_an_attachment_of_a_unit_of_work_that_fails_does_not_stay(
     from sqlalchemy import select
 
     from app.errors import ValidationError
-    from app.liaison_files import add_attachment, liaison_dir
+    from app.liaison.files import add_attachment, liaison_dir
     from models.liaison import LiaisonEntry
 
     source = tmp_path / "constat.pdf"

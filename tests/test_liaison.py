@@ -12,10 +12,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import liaison
 from app.errors import StateError, ValidationError, ValidationErrors
-from app.liaison import CLOSED, IN_PROGRESS, OPEN, WAITING, EntryInput
-from app.liaison_dashboard import (
+from app.liaison import entries as liaison
+from app.liaison.dashboard import (
     EntryFacts,
     compute_dashboard,
     export_dashboard_pdf,
@@ -23,8 +22,9 @@ from app.liaison_dashboard import (
     format_duration,
     load_dashboard,
 )
-from app.liaison_files import add_attachment, attachment_path
-from app.liaison_views import EntryFilter, entry_detail, list_entries, startup_alerts
+from app.liaison.entries import CLOSED, IN_PROGRESS, OPEN, WAITING, EntryInput
+from app.liaison.files import add_attachment, attachment_path
+from app.liaison.views import EntryFilter, entry_detail, list_entries, startup_alerts
 from models.audit import AuditEvent
 from models.clients import Client, Site
 from models.liaison import LiaisonAttachment, LiaisonCategory, Notification
@@ -223,7 +223,7 @@ def test_attachments_get_generated_names_and_refuse_traversal(
     path = attachment_path(session, attachment.id)
     assert path.read_bytes() == b"\xff\xd8jpeg"
     assert path.parent.name == "liaison"
-    from app.liaison_files import check_liaison
+    from app.liaison.files import check_liaison
 
     assert check_liaison(session) == []
     path.unlink()
@@ -385,7 +385,7 @@ def test_dashboard_from_database_with_filters_and_exports(
 
 
 def test_entry_converted_to_a_tc_quote_keeps_the_link(session: Session, firm: dict) -> None:
-    from app.liaison_convert import convert_to_quote
+    from app.liaison.convert import convert_to_quote
     from models.quotes import Quote
 
     entry = liaison.create_entry(
@@ -408,7 +408,7 @@ def test_entry_converted_to_a_tc_quote_keeps_the_link(session: Session, firm: di
 
 
 def test_amendment_request_is_linked_to_the_contract(session: Session, firm: dict) -> None:
-    from app.liaison_convert import request_amendment
+    from app.liaison.convert import request_amendment
     from models.contracts import Contract
 
     contract = Contract(

@@ -533,8 +533,8 @@ def test_case_4_one_off_billing_from_a_contract(qtbot: QtBot, demo_db: Database)
 
 
 def test_case_8_liaison_alert_followed_to_closure(qtbot: QtBot, demo_db: Database) -> None:
-    from app import liaison as L
-    from app.liaison_views import overdue_count
+    from app.liaison import entries as L
+    from app.liaison.views import overdue_count
     from models.liaison import LiaisonAction, LiaisonEntry
     from ui.liaison_quick import open_quick_entry
 

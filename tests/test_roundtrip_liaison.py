@@ -11,9 +11,9 @@ import datetime as dt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from app import liaison as L
 from app.db import Database
-from app.liaison_views import choices, entry_detail
+from app.liaison import entries as L
+from app.liaison.views import choices, entry_detail
 from models.contracts import Contract
 from models.liaison import LiaisonEntry
 from tests.roundtrip import assert_only, assert_unchanged, snapshot

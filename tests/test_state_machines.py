@@ -16,7 +16,7 @@ from app.billing.states import INVOICE_WORKFLOW
 from app.documents.email import SEND_WORKFLOW
 from app.einvoicing.states import FLOW_WORKFLOW, RECEIVED_WORKFLOW, move
 from app.errors import StateError
-from app.liaison import WORKFLOW as LIAISON_WORKFLOW
+from app.liaison.entries import WORKFLOW as LIAISON_WORKFLOW
 from app.payments.sepa import cancel_batch, confirm_batch, create_batches, reject_line
 from app.payments.sepa_mandates import revoke_mandate
 from app.payments.states import (

@@ -12,9 +12,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.db import Database
-from app.liaison import CLOSED, EntryInput, create_entry
-from app.liaison_dashboard import load_dashboard
-from app.liaison_views import overdue_count
+from app.liaison.dashboard import load_dashboard
+from app.liaison.entries import CLOSED, EntryInput, create_entry
+from app.liaison.views import overdue_count
 from models.audit import AuditEvent
 from models.clients import Client, Site
 from models.liaison import Notification
@@ -220,7 +220,7 @@ def test_overdue_alert_shows_at_start_up_and_in_the_badge(qtbot: QtBot, demo_db:
     assert not notice.isVisible()
 
     # Closing it updates the badge at once.
-    from app.liaison import close_entry
+    from app.liaison.entries import close_entry
 
     window.ctx.call(close_entry, late_id, "Nouveau jeu de clés remis au chef d'équipe.")
     expected = f"Cahier de liaison ({count - 1})" if count > 1 else "Cahier de liaison"
@@ -308,7 +308,7 @@ def test_assignee_is_notified_inside_the_app(qtbot: QtBot, demo_db: Database) ->
     window = MainWindow(demo_db)
     qtbot.addWidget(window)
     with demo_db.read() as session:
-        from app.liaison import notifications
+        from app.liaison.entries import notifications
 
         unread = len(notifications(session, ids["lucas"]))
     assert unread >= 1
@@ -326,7 +326,7 @@ def test_assignee_is_notified_inside_the_app(qtbot: QtBot, demo_db: Database) ->
 
 
 def test_amendment_request_shows_on_the_contract_form(qtbot: QtBot, demo_db: Database) -> None:
-    from app.liaison_convert import request_amendment
+    from app.liaison.convert import request_amendment
     from models.contracts import Contract
 
     def prepare(session):  # type: ignore[no-untyped-def]

@@ -24,9 +24,9 @@ from app import choices as app_choices
 from app import clock
 from app.billing import contracts as uc
 from app.billing import queries
+from app.billing.contract_invoices import contract_invoices
 from app.billing.contracts import ContractForm, LineForm
 from app.billing.invoices import invoice_contract_line
-from app.contract_invoices import contract_invoices
 from app.errors import PropreoError, ValidationError
 from app.i18n import _
 from app.money import format_amount

@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import liaison as L
 from app.errors import PropreoError
 from app.i18n import _, ngettext
-from app.liaison_files import attachment_path
-from app.liaison_views import (
+from app.liaison import entries as L
+from app.liaison.files import attachment_path
+from app.liaison.views import (
     EntryDetail,
     EntryFilter,
     EntryRow,
@@ -288,7 +288,7 @@ class EntryPanel(QWidget):
         dialog.open()
 
     def to_quote(self) -> None:
-        from app.liaison_convert import convert_to_quote
+        from app.liaison.convert import convert_to_quote
 
         if self.detail and self._do(convert_to_quote, self.detail.row.id):
             self._reload()

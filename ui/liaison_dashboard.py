@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import liaison as L
 from app.company import get_company
 from app.errors import NotFoundError, PropreoError
 from app.i18n import _
-from app.liaison_dashboard import (
+from app.liaison import entries as L
+from app.liaison.dashboard import (
     Dashboard,
     dashboard_rows,
     export_dashboard_pdf,
@@ -36,7 +36,7 @@ from app.liaison_dashboard import (
     format_duration,
     load_dashboard,
 )
-from app.liaison_views import EntryFilter, choices
+from app.liaison.views import EntryFilter, choices
 from ui.context import UiContext
 from ui.liaison_quick import fill_combo, make_searchable
 from ui.operations import show_error

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 
 from app.errors import PropreoError
 from app.i18n import _, ngettext
-from app.liaison import KINDS, PRIORITIES, EntryInput, update_entry
-from app.liaison_files import create_entry_with_files
-from app.liaison_views import Choices, EntryDetail, choices, overdue_count, startup_alerts
+from app.liaison.entries import KINDS, PRIORITIES, EntryInput, update_entry
+from app.liaison.files import create_entry_with_files
+from app.liaison.views import Choices, EntryDetail, choices, overdue_count, startup_alerts
 from ui.context import UiContext
 from ui.forms import Field, FormWidget
 
@@ -364,7 +364,7 @@ class AmendmentDialog(QDialog):
         layout.addWidget(buttons)
 
     def save(self) -> None:
-        from app.liaison_convert import request_amendment
+        from app.liaison.convert import request_amendment
 
         try:
             self.ctx.call(

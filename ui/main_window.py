@@ -301,7 +301,7 @@ class MainWindow(QMainWindow):
         folder = QFileDialog.getExistingDirectory(self, _("Dossier de sauvegarde"))
         if not folder:
             return
-        from app.backup import backup_database, backup_file_name
+        from app.backups import backup_database, backup_file_name
 
         def work(_session, progress):  # type: ignore[no-untyped-def]
             return backup_database(self.db, Path(folder) / backup_file_name(self.db))

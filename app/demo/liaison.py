@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import liaison
 from app.demo import DEMO_TODAY, DemoContext
-from app.liaison import IN_PROGRESS, WAITING, EntryInput
+from app.liaison import entries as liaison
+from app.liaison.entries import IN_PROGRESS, WAITING, EntryInput
 from models.liaison import LiaisonCategory
 from models.users import Department
 

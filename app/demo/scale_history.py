@@ -14,7 +14,7 @@ firm's, so the year's register is rebuilt in date order through
 :func:`app.numbering.next_numbers` and the demo payments whose number moved are renamed
 (row, register, audit texts) — the file reads as if every payment had been keyed in on its
 day. Liaison entries (about one per ten contracts) are numbered like the liaison module
-numbers them (``L`` + id, :func:`app.liaison.entry_number`), with their action log, audit
+numbers them (``L`` + id, :func:`app.liaison.entries.entry_number`), with their action log, audit
 events and the assignment notification. Deterministic: ``ctx.rng`` and fixed dates.
 """
 
@@ -37,7 +37,7 @@ from app.billing.credit_notes import credited_by_invoice
 from app.demo import DEMO_TODAY, HISTORY_END
 from app.demo.liaison import HANDLERS, SCENARIOS
 from app.demo.payments import BANKS
-from app.liaison import (
+from app.liaison.entries import (
     CLOSED,
     IN_PROGRESS,
     KINDS,

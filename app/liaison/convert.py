@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.errors import StateError, ValidationError
 from app.i18n import _
-from app.liaison import (
+from app.liaison.entries import (
     IN_PROGRESS,
     OPEN,
     WORKFLOW,

@@ -20,7 +20,15 @@ from app import audit
 from app.check import register_check
 from app.errors import NotFoundError, ValidationError
 from app.i18n import _
-from app.liaison import CLOSED, EntryInput, _audit, _log, create_entry, entry_label, get_entry
+from app.liaison.entries import (
+    CLOSED,
+    EntryInput,
+    _audit,
+    _log,
+    create_entry,
+    entry_label,
+    get_entry,
+)
 from app.storage import discard_if_rolled_back, write_file
 from models.base import utcnow
 from models.liaison import LiaisonAttachment, LiaisonEntry

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import _, ngettext
-from app.liaison import (
+from app.liaison.entries import (
     KINDS,
     PRIORITIES,
     STATUS_LABELS,

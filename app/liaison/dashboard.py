@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from app.i18n import _
-from app.liaison import CLOSED, is_overdue, local_today
-from app.liaison_views import EntryFilter, list_entries
+from app.liaison.entries import CLOSED, is_overdue, local_today
+from app.liaison.views import EntryFilter, list_entries
 
 NONE_LABEL = "(non renseigné)"
 
