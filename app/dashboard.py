@@ -31,6 +31,7 @@ from models.payments import SepaBatch
 SEPA_AHEAD_DAYS = 10  # direct debits falling due: the batch must reach the bank before
 REVISION_AHEAD_DAYS = 31
 CONTRACT_AHEAD_DAYS = 90
+ALERTS_AHEAD_DAYS = 7  # liaison alerts falling due this week
 MAX_ITEMS = 8  # per section; the section's summary counts them all
 
 
@@ -90,9 +91,15 @@ def _date(day: dt.date | None) -> str:
 
 # --- liaison book -------------------------------------------------------------------------
 def alerts_section(session: Session, today: dt.date) -> Section:
+    """Open entries past their alert date (late, in red), then those due this week."""
     from app.liaison.views import EntryFilter, list_entries
 
-    rows = list_entries(session, EntryFilter(overdue_only=True), today=today)
+    week_end = today + dt.timedelta(days=ALERTS_AHEAD_DAYS)
+    rows = [
+        r
+        for r in list_entries(session, EntryFilter(status="active"), today=today)
+        if r.due_date is not None and r.due_date < week_end
+    ]
     rows.sort(key=lambda r: (r.due_date or dt.date.min, r.id))
     items = [
         Item(
@@ -103,19 +110,28 @@ def alerts_section(session: Session, today: dt.date) -> Section:
                 who=f" ({r.client_name})" if r.client_name else "",
             ),
             Target("liaison", r.id),
-            late=True,
+            late=r.due_date is not None and r.due_date < today,
         )
         for r in rows
     ]
-    summary = (
-        ngettext(
-            "{n} alerte du cahier de liaison en retard",
-            "{n} alertes du cahier de liaison en retard",
-            len(rows),
-        ).format(n=len(rows))
-        if rows
-        else _("Aucune alerte en retard")
-    )
+    late = sum(1 for i in items if i.late)
+    coming = len(items) - late
+    parts = []
+    if late:
+        parts.append(
+            ngettext(
+                "{n} alerte du cahier de liaison en retard",
+                "{n} alertes du cahier de liaison en retard",
+                late,
+            ).format(n=late)
+        )
+    if coming:
+        parts.append(
+            ngettext("{n} à traiter cette semaine", "{n} à traiter cette semaine", coming).format(
+                n=coming
+            )
+        )
+    summary = ", ".join(parts) if parts else _("Aucune alerte en retard ni cette semaine")
     return Section("alerts", _("Cahier de liaison"), summary, items[:MAX_ITEMS])
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from app import clock
@@ -93,3 +94,51 @@ def test_as_of_before_the_story_or_without_demo_is_refused(
     assert not Path(db).exists()  # refused before anything was created
     assert main(["--db", db, "init", "--as-of", "2026-10-01"]) != 0
     assert "ne s'emploie qu'avec « --demo »" in capsys.readouterr().err
+
+
+def test_the_office_is_alive_on_as_of(alive: Path, qtbot: QtBot) -> None:
+    """Opened in November, the demo has quotes to follow up, a few recently expired, liaison
+    alerts due this week and a few late — dated from as_of, not from the story's summer."""
+    from app.db import open_database
+    from app.quotes.followup import quote_rows
+    from models.quotes import QuoteStatus
+    from ui.main_window import MainWindow
+
+    db = open_database(alive)
+    try:
+        with clock.pinned(AS_OF):
+            window = MainWindow(db)
+            qtbot.addWidget(window)
+            home = window.tab("Accueil")
+            quotes = home.items("quotes")
+            assert quotes[0] == "Devis à relancer — 3 devis à relancer"
+            assert quotes[1].startswith("12/11/2026 : ") and "Vitrerie des salles" in quotes[1]
+            assert quotes[2].startswith("13/11/2026 : ") and "Désinfection" in quotes[2]
+            assert quotes[3].startswith("15/11/2026 : ") and "bureau d'accueil" in quotes[3]
+            alerts = home.items("alerts")
+            assert alerts[0] == (
+                "Cahier de liaison — 2 alertes du cahier de liaison en retard, "
+                "4 à traiter cette semaine"
+            )
+            assert [a[:10] for a in alerts[1:]] == [
+                "12/11/2026",
+                "14/11/2026",
+                "15/11/2026",
+                "18/11/2026",
+                "20/11/2026",
+                "21/11/2026",
+            ]
+            # The late ones in red, the week's not.
+            top = home.todo.topLevelItem(0)
+            red = [top.child(i).foreground(0).color().red() > 150 for i in range(6)]
+            assert red[:2] == [True, True] and not any(red[2:])
+        with db.read() as s:
+            rows = quote_rows(s)
+            expired = [
+                r.validity_date
+                for r in rows
+                if r.status == QuoteStatus.EXPIRED and r.validity_date >= dt.date(2026, 11, 1)
+            ]
+            assert sorted(expired) == [dt.date(2026, 11, 7), dt.date(2026, 11, 12)]
+    finally:
+        db.dispose()

@@ -84,7 +84,9 @@ def test_home_shows_what_to_do_and_opens_each_record(
     assert "Lumière Propreté Services" in home.label.text()
     assert "aujourd'hui 01/09/2026" in home.label.text()
     alerts = home.items("alerts")
-    assert alerts[0] == "Cahier de liaison — 5 alertes du cahier de liaison en retard"
+    assert alerts[0] == (
+        "Cahier de liaison — 5 alertes du cahier de liaison en retard, 1 à traiter cette semaine"
+    )
     assert alerts[1].startswith("02/06/2026 : L00019 — Agent absent ce matin")
     overdue = home.items("overdue")
     assert overdue[0].startswith("Impayés — 20\u202f256,00\xa0€ échus chez 14 clients")

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.billing.plan import add_months
 from app.billing.runs import issue_period, run_month
+from app.demo import DemoContext, office
 from app.demo.payments import pay_invoice
 from app.errors import PropreoError
 from app.lookup import get_row
@@ -44,10 +45,8 @@ def months_to_bill(as_of: dt.date) -> list[dt.date]:
     return months
 
 
-def load(session: Session, ctx: object, as_of: dt.date) -> None:
+def load(session: Session, ctx: DemoContext, as_of: dt.date) -> None:
     months = months_to_bill(as_of)
-    if not months:
-        return
     rng = random.Random(f"propreo-demo-{as_of:%Y-%m}")
     for month in months:
         month_end = add_months(month, 1) - dt.timedelta(days=1)
@@ -57,14 +56,16 @@ def load(session: Session, ctx: object, as_of: dt.date) -> None:
             period = f"{month:%Y-%m}"
             run_month(session, period, issue_date=month_end)
             issue_period(session, period, include_blocked=True)
-    # The last day before as_of: what has been paid by then.
+    # The last day before as_of: what has been paid by then, the office's recent days.
     last = as_of - dt.timedelta(days=1)
     with (
         clock.pinned(last),
         clock.frozen_now(dt.datetime.combine(last, dt.time(18), tzinfo=dt.UTC)),
     ):
-        _payments(session, rng, months[0], last)
-        _remittances(session, last)
+        if months:
+            _payments(session, rng, months[0], last)
+            _remittances(session, last)
+        office.load(session, ctx, as_of, rng)
     session.flush()
 
 
