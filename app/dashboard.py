@@ -276,8 +276,13 @@ def month_to_control(session: Session, today: dt.date | None = None) -> str:
     return state.period if state.runs else month_with_documents(session, today)
 
 
+def _last_billed(session: Session, before: str) -> str | None:
+    previous = f"{add_months(dt.date.fromisoformat(before + '-01'), -1):%Y-%m}"
+    return previous if month_state(session, previous).runs else None
+
+
 def billing_section(session: Session, today: dt.date) -> Section:
-    from app.control.month import control_month
+    from app.control.marks import control_state
 
     state = month_to_bill(session, today)
     month = f"{state.period[5:]}/{state.period[:4]}"
@@ -297,18 +302,11 @@ def billing_section(session: Session, today: dt.date) -> Section:
             state.issued,
         ).format(month=month, n=state.issued)
     items = [Item(text, Target("billing", state.period), late=late)]
-    if state.runs:
-        control = control_month(session, state.period)
-        n = len(control.anomalies)
-        if n:
-            check = ngettext(
-                "Contrôle de {month} : {n} écart à examiner",
-                "Contrôle de {month} : {n} écarts à examiner",
-                n,
-            ).format(month=month, n=n)
-        else:
-            check = _("Contrôle de {month} : fait, aucun écart").format(month=month)
-        items.append(Item(check, Target("control", state.period), late=bool(n)))
+    # The control of the month being billed, else of the last month billed (done after).
+    checked = state.period if state.runs else _last_billed(session, state.period)
+    if checked is not None:
+        control = control_state(session, checked)
+        items.append(Item(control.text(), Target("control", checked), late=not control.done))
     return Section("billing", _("Mois à facturer"), text, items)
 
 

@@ -81,6 +81,7 @@ ACTION_LABELS: dict[str, str] = {
     "attachment": "Pièce jointe",
     "convert": "Conversion",
     "amendment_request": "Demande d'avenant",
+    "mark": "Contrôle fait",
 }
 
 ENTITY_LABELS: dict[str, str] = {
@@ -117,6 +118,7 @@ ENTITY_LABELS: dict[str, str] = {
     "number_series": "Numérotation",
     "dunning_level": "Niveau de relance",
     "control_settings": "Contrôle de facturation",
+    "control_mark": "Contrôle du mois",
     "smtp_settings": "Envoi des e-mails",
 }
 

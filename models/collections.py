@@ -6,6 +6,7 @@
   the overdue invoices it claimed with their open amount, days late and penalty. The level
   reached by an invoice is the highest level of the reminders that cited it.
 - ``ControlSettings``: the month control's threshold of change (percent) between M-1 and M.
+- ``ControlMark``: the control of a month marked done (who, when, what it said then).
 """
 
 from __future__ import annotations
@@ -96,3 +97,18 @@ class ControlSettings(Base):
     # An explained change (amendment, revision...) beyond this percentage is still reported.
     change_threshold: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("10"))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ControlMark(IdMixin, Base):
+    """« Contrôle fait »: someone marked the control of a month (M against M-1) done, with
+    what the control said then. The totals are kept so that a month changed afterwards
+    (recomputed drafts, a new invoice) reads « à refaire » rather than « fait »."""
+
+    __tablename__ = "control_marks"
+
+    period: Mapped[str] = mapped_column(String(7), unique=True)  # AAAA-MM
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    done_by: Mapped[str] = mapped_column(String(120), default="")  # the name, as shown then
+    done_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    total_ht: Mapped[Decimal] = mapped_column(Money())  # the month's HT when marked
+    anomalies: Mapped[int] = mapped_column(Integer, default=0)  # examined when marked

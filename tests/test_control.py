@@ -272,6 +272,16 @@ def test_cli_json_shape(db: Database, month_db: dict[str, int], capsys) -> None:
     text = capsys.readouterr().out
     assert "Montant modifié sans avenant ni révision" in text
     assert "3\u202f970,00" in text
+    assert "Contrôle de 09/2026 : à faire, 4 écarts à examiner" in text
+    # Marked done from the command line: stored, then said by the control.
+    assert main(["--db", url, "billing", "control", "--period", "2026-09", "--mark-done"]) == 0
+    assert "Contrôle de 09/2026 : fait le " in capsys.readouterr().out
+    assert main(["--db", url, "billing", "control", "--period", "2026-09"]) == 0
+    assert "Contrôle de 09/2026 : fait le " in capsys.readouterr().out
+    assert main(["--db", url, "billing", "control", "--period", "2026-11", "--mark-done"]) != 0
+    err = capsys.readouterr().err
+    assert "Le mois 11/2026 n'a pas encore été facturé : rien à contrôler." in err
+    assert "Traceback" not in err
 
 
 def test_catch_up_run_dated_later_is_controlled_with_the_month_it_bills(db: Database) -> None:

@@ -30,6 +30,7 @@ from app.errors import PropreoError
 from app.i18n import _, ngettext
 from app.money import ZERO, format_amount
 from reports.control_pdf import render_control_pdf, write_control_xlsx
+from ui.confirm import confirm
 from ui.context import Tab, UiContext
 from ui.month_picker import MonthPicker
 from ui.operations import show_error, write_or_say
@@ -122,6 +123,15 @@ class ControlPanel(QWidget):
         )
         self.correct_button.clicked.connect(lambda: self.correct_draft())
         self.correct_button.setVisible(selected_draft is not None)
+        self.mark_label = QLabel(self)
+        self.mark_button = QPushButton(_("Marquer le contrôle fait…"), self)
+        self.mark_button.setToolTip(
+            _(
+                "Une fois les écarts examinés : le contrôle du mois est noté fait, avec votre "
+                "nom et la date ; l'accueil l'indique."
+            )
+        )
+        self.mark_button.clicked.connect(lambda: self.mark_done())
         self.families = RecordList(
             FAMILY_COLUMNS, export_name="controle_familles", total=family_total
         )
@@ -158,6 +168,10 @@ class ControlPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        mark_row = QHBoxLayout()
+        mark_row.addWidget(self.mark_label, 1)
+        mark_row.addWidget(self.mark_button)
+        layout.addLayout(mark_row)
         layout.addWidget(split, 1)
 
     @property
@@ -196,6 +210,60 @@ class ControlPanel(QWidget):
                 n=len(r.anomalies),
             )
         )
+        self._show_mark()
+
+    def _show_mark(self) -> None:
+        from app.control.marks import DONE, control_state
+
+        if self.result is None:
+            return
+        billed = self.ctx.query(_has_run, self.result.period)
+        self.mark_button.setEnabled(bool(billed))
+        if not billed:
+            self.mark_label.setText(_("Mois pas encore facturé : rien à contrôler."))
+            return
+        state = self.ctx.query(control_state, self.result.period, self.result)
+        self.mark_label.setText(state.text())
+        self.mark_button.setText(
+            _("Contrôle fait ✓") if state.state == DONE else _("Marquer le contrôle fait…")
+        )
+        self.mark_button.setEnabled(state.state != DONE)
+
+    def mark_done(self) -> bool:
+        """The user marks the month's control done, after a confirmation naming the month and
+        the anomalies examined."""
+        from app.control.marks import mark_control_done
+
+        r = self.result
+        if r is None:
+            return False
+        month = f"{r.period[5:]}/{r.period[:4]}"
+        gaps = (
+            ngettext(
+                "L'écart affiché a été examiné.",
+                "Les {n} écarts affichés ont été examinés.",
+                len(r.anomalies),
+            ).format(n=len(r.anomalies))
+            if r.anomalies
+            else _("Le contrôle ne signale aucun écart.")
+        )
+        if not confirm(
+            self,
+            _("Contrôle fait"),
+            _("Marquer le contrôle de {month} (comparé à {previous}) comme fait ?").format(
+                month=month, previous=f"{r.previous[5:]}/{r.previous[:4]}"
+            ),
+            _("Marquer fait"),
+            gaps + " " + _("L'accueil l'indiquera, avec votre nom et la date."),
+        ):
+            return False
+        try:
+            self.ctx.call(mark_control_done, r.period, topic="control")
+        except PropreoError as exc:
+            show_error(self, exc)
+            return False
+        self.refresh()
+        return True
 
     def recompute(self) -> Any:
         """Re-compute the month's drafts off the GUI thread (progress and cancel)."""
@@ -267,6 +335,12 @@ class ControlPanel(QWidget):
         path, _f = QFileDialog.getSaveFileName(self, _("Exporter"), name, filters)
         if path:
             (self.export_pdf if kind == "pdf" else self.export_xlsx)(path)
+
+
+def _has_run(session: Any, period: str) -> bool:
+    from app.dashboard import month_state
+
+    return month_state(session, period).runs > 0
 
 
 class DraftLineDialog(QDialog):

@@ -31,6 +31,11 @@ def register(sub: Any) -> None:
     control.add_argument(
         "--threshold", metavar="PCT", help="seuil de variation en % (défaut : paramètre)"
     )
+    control.add_argument(
+        "--mark-done",
+        action="store_true",
+        help="marquer le contrôle du mois fait (écarts examinés), au nom de l'utilisateur",
+    )
     control.set_defaults(func=cmd_billing_control)
 
 
@@ -40,12 +45,21 @@ def cmd_billing_control(args: argparse.Namespace) -> int:
     from app.money import format_amount, format_percent, to_decimal
 
     threshold = to_decimal(args.threshold, field="seuil") if args.threshold else None
-    db = open_db(args, read_only=True)
+    db = open_db(args, read_only=not args.mark_done)
+    if args.mark_done:
+        from app.control.marks import mark_control_done
+
+        with db.write() as session:
+            state = mark_control_done(session, args.period)
+        print(state.text())
+        return 0
     with db.read() as session:
         result = control_month(session, args.period, threshold=threshold)
+        state_text = _state_text(session, result)
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
         return 0
+    print(state_text)
     print(f"Contrôle de la facturation {result.period} (M-1 : {result.previous})")
     for f in result.by_family:
         pct = format_percent(f.percent) if f.percent is not None else "—"
@@ -66,3 +80,9 @@ def cmd_billing_control(args: argparse.Namespace) -> int:
             f"(M-1 : {format_amount(a.previous)}){detail}"
         )
     return 0
+
+
+def _state_text(session: Any, result: Any) -> str:
+    from app.control.marks import control_state
+
+    return str(control_state(session, result.period, result).text())
