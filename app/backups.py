@@ -28,7 +28,7 @@ from typing import Any
 
 from app.db import Database, open_database
 from app.errors import DatabaseError
-from app.storage import raise_storage_error
+from app.storage import copy_folder, copy_tree, folder_written, raise_storage_error, written
 
 BACKUP_DIR_NAME = "sauvegardes"
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 5, 12
@@ -94,15 +94,10 @@ def _copy_files(db: Database, out: Path) -> None:
     goes too: a backup is whole or absent."""
     files = db.files_dir
     if files.exists():
-        target = out.with_name(out.name + ".files")
         try:
-            if target.exists():
-                shutil.rmtree(target)
-            shutil.copytree(files, target)
-        except OSError as exc:
-            shutil.rmtree(target, ignore_errors=True)
+            copy_folder(files, out.with_name(out.name + ".files"))
+        except BaseException:  # StorageError (full disk…) or any other: no half backup
             out.unlink(missing_ok=True)
-            raise_storage_error(exc, target)
             raise
 
 
@@ -497,20 +492,26 @@ def restore(
         finally:
             lock.rollback()
             lock.close()
+    files_src = backup.with_name(backup.name + ".files")
+    files_dst = db_path.with_name(db_path.name + ".files")
+    with contextlib.ExitStack() as staged:
+        if files_src.exists():  # copied first: a refusal leaves base and folder as they were
+            copy_tree(files_src, staged.enter_context(folder_written(files_dst)))
+        _replace_base(backup, db_path)
+    return safety or backup
+
+
+def _replace_base(backup: Path, db_path: Path) -> None:
     src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
     dst = sqlite3.connect(str(db_path), timeout=30)
     try:
         src.backup(dst)  # one step: the base is locked while it is replaced
+    except sqlite3.Error as exc:
+        raise_storage_error(exc, db_path)
+        raise
     finally:
         dst.close()
         src.close()
-    files_src = backup.with_name(backup.name + ".files")
-    files_dst = db_path.with_name(db_path.name + ".files")
-    if files_src.exists():
-        if files_dst.exists():
-            shutil.rmtree(files_dst)
-        shutil.copytree(files_src, files_dst)
-    return safety or backup
 
 
 def is_server(target: str | Path) -> bool:
@@ -539,8 +540,8 @@ def _safety_copy(db_path: Path, now: dt.datetime) -> Path:
         return backup_database(current, target)
     except DatabaseError:
         # A damaged base cannot go through the backup API: keep its raw bytes instead.
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(db_path, target)
+        with written(target) as tmp:
+            shutil.copyfile(db_path, tmp)
         return target
     finally:
         current.dispose()

@@ -142,9 +142,13 @@ def _is_url(target: str) -> bool:
     return "://" in target
 
 
-def open_database(target: str | Path, *, read_only: bool = False, create: bool = True) -> Database:
+def open_database(
+    target: str | Path, *, read_only: bool = False, create: bool = True, uri: str | None = None
+) -> Database:
     """Open a SQLite file (path) or any SQLAlchemy URL.
 
+    ``uri``: a SQLite ``file:`` URI to connect with instead of the path (a base on a
+    read-only medium, :mod:`app.read_only`); the base is then read-only.
     The schema is not touched here: see :mod:`app.migrate`.
     """
     text = str(target)
@@ -161,13 +165,16 @@ def open_database(target: str | Path, *, read_only: bool = False, create: bool =
         path = Path(text).expanduser()
     if not create and not path.exists():
         raise DatabaseError("Le fichier de base « {path} » n'existe pas.", path=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if uri is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     network = is_network_path(path)
     wanted_journal = "DELETE" if network else "WAL"
     engine = create_engine(
         f"sqlite+pysqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        **({"creator": _uri_connector(uri)} if uri else {}),
     )
+    read_only = read_only or uri is not None
     db = Database(engine=engine, path=path, network=network, read_only=read_only)
     _OPENED.add(engine)
     _install_sqlite_hooks(engine, wanted_journal, read_only)
@@ -183,6 +190,15 @@ def open_database(target: str | Path, *, read_only: bool = False, create: bool =
             "Impossible d'ouvrir la base « {path} » : {error}", path=str(path), error=exc
         ) from exc
     return db
+
+
+def _uri_connector(uri: str) -> Any:
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(
+            uri, uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+
+    return connect
 
 
 def _install_sqlite_hooks(engine: Engine, journal_mode: str, read_only: bool) -> None:

@@ -2,8 +2,10 @@
 
 SQLite locks only for the length of a transaction; it does not tell a second workstation that
 somebody is already working in the file. The lease is a small JSON file beside the database
-(``<base>.lease``: host, user, PID, start and last heartbeat). It is created atomically
-(``O_EXCL``), refreshed by a heartbeat, and removed on close. A second workstation that finds
+(``<base>.lease``: host, user, PID, start and last heartbeat). It is written whole under a
+temporary name (0600, synced) then linked into place only if no lease exists (``link``, or
+``O_EXCL`` where the medium has no hard links), refreshed by a heartbeat (written whole,
+then renamed), and removed on close: a full disk never leaves a half-written lease. A second workstation that finds
 a live lease is told "Base utilisée par … depuis …" and may open read-only or wait; a lease
 whose heartbeat is older than the expiry is *stale* (crashed workstation) and may be taken
 over, but only when the caller asks for it explicitly (after the user confirmed).
@@ -15,15 +17,18 @@ or opened read-only, and must not add writes to the database.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import getpass
 import json
 import os
 import socket
+import tempfile
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from app.errors import PropreoError
+from app.errors import PropreoError, StorageError
+from app.storage import raise_storage_error, write_file
 
 DEFAULT_TTL = dt.timedelta(minutes=2)
 HEARTBEAT_EVERY = dt.timedelta(seconds=30)
@@ -111,8 +116,12 @@ class Lease:
         current = read_lease(self.db_path)
         if current is None or current.token != self.info.token:
             return False
-        self.info = LeaseInfo(**{**asdict(self.info), "heartbeat": (now or _now()).isoformat()})
-        _write_replace(lease_path(self.db_path), self.info)
+        info = LeaseInfo(**{**asdict(self.info), "heartbeat": (now or _now()).isoformat()})
+        try:
+            _write_replace(lease_path(self.db_path), info)
+        except StorageError:
+            return True  # disk full: the previous lease stays whole, the next beat retries
+        self.info = info
         return True
 
     def release(self) -> None:
@@ -126,9 +135,58 @@ def _payload(info: LeaseInfo) -> bytes:
 
 
 def _write_replace(target: Path, info: LeaseInfo) -> None:
-    tmp = target.with_name(f"{target.name}.{info.token[:8]}.tmp")
-    tmp.write_bytes(_payload(info))
-    os.replace(tmp, target)
+    write_file(target, _payload(info))
+
+
+# A medium without hard links (FAT, some network shares) refuses ``link`` with these.
+_NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK}
+
+
+def _create(target: Path, info: LeaseInfo) -> bool:
+    """Put the lease ``info`` at ``target`` whole, only if there is none (False then).
+    A refused write (full disk, read-only medium) becomes :class:`StorageError` and
+    leaves nothing behind."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise_storage_error(exc, target)
+        raise
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(_payload(info))
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, target)  # atomic and never replaces an existing lease
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise
+            return _create_exclusive(target, info)
+        return True
+    except OSError as exc:
+        raise_storage_error(exc, target)
+        raise
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _create_exclusive(target: Path, info: LeaseInfo) -> bool:
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(_payload(info))
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError:
+        target.unlink(missing_ok=True)  # ours, half-written: not left behind
+        raise
+    return True
 
 
 def acquire(
@@ -155,9 +213,7 @@ def acquire(
     )
     target = lease_path(db_path)
     for _attempt in range(3):
-        try:
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
+        if not _create(target, info):
             holder = read_lease(db_path)
             if holder is None:
                 # Half-written by a process killed at that instant, or being replaced.
@@ -172,10 +228,6 @@ def acquire(
             if (read_lease(db_path) or holder).token != info.token:
                 continue
             return Lease(db_path, info)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(_payload(info))
-            fh.flush()
-            os.fsync(fh.fileno())
         return Lease(db_path, info)
     holder = read_lease(db_path)
     if holder is not None:

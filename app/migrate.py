@@ -121,11 +121,12 @@ def has_tables(db: Database) -> bool:
         return any(t != "alembic_version" for t in inspect(conn).get_table_names())
 
 
-def refuse_unusable(path: Path) -> None:
+def refuse_unusable(path: Path, uri: str | None = None) -> None:
     """For every command but ``init``, before the file is opened (opening sets its journal
     mode, a write): it must already be a Propreo base that this version knows. A 0-byte
     file, another program's SQLite file or a base made by a newer version is refused in
-    one French sentence, never created, converted nor backed up."""
+    one French sentence, never created, converted nor backed up. ``uri``: how to read it
+    when it cannot be written (:mod:`app.read_only`)."""
     import sqlite3
 
     from app.errors import DatabaseError
@@ -137,7 +138,7 @@ def refuse_unusable(path: Path) -> None:
             path=str(path),
         )
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(uri or f"file:{path}?mode=ro", uri=True)
         try:
             rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
         finally:
@@ -164,15 +165,30 @@ def refuse_unusable(path: Path) -> None:
     refuse_newer(str(rows[0][0]), str(path))
 
 
-def open_usable(target: str, *, read_only: bool = False) -> Database:
+def open_usable(
+    target: str, *, read_only: bool = False, read_only_if_needed: bool = False
+) -> Database:
     """Open a base for the window or a command but ``init``: an existing file is first
     checked by :func:`refuse_unusable` (before opening, which writes), a server base by
     :func:`refuse_newer` once connected. A file that does not exist yet is created empty
-    (the window's « Nouvelle base »; the command line refuses it before calling)."""
+    (the window's « Nouvelle base »; the command line refuses it before calling).
+
+    A file whose folder cannot be written (read-only medium…) is opened read-only when
+    ``read_only`` or ``read_only_if_needed`` and when it is safe (:mod:`app.read_only`,
+    refused in French otherwise); ``db.info["read_only_banner"]`` then says why."""
     from app.db import masked, open_database
 
-    if "://" not in target and Path(target).exists():
-        refuse_unusable(Path(target))
+    path = Path(target)
+    if "://" not in target and path.exists():
+        from app.read_only import read_only_access, writable_folder
+
+        if (read_only or read_only_if_needed) and not writable_folder(path):
+            access = read_only_access(path)
+            refuse_unusable(path, access.uri(path))
+            db = open_database(target, uri=access.uri(path))
+            db.info["read_only_banner"] = access.banner
+            return db
+        refuse_unusable(path)
     db = open_database(target, read_only=read_only)
     if "://" in target:
         try:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import URL, Connection, make_url
 
 from app.errors import DatabaseError
+from app.storage import copy_folder
 
 if TYPE_CHECKING:
     from app.db import Database
@@ -256,7 +257,7 @@ def restore_firm(
             set_files_dir(db, folder)
         files = backup.with_name(backup.name + ".files")
         if files.is_dir():
-            shutil.copytree(files, db.files_dir, dirs_exist_ok=True)
+            copy_folder(files, db.files_dir, merge=True)  # whole or not at all
     finally:
         db.dispose()
     return safety

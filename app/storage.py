@@ -9,7 +9,8 @@ database », PostgreSQL's disk-full state. The command line (app.cli) and the wi
 Files are written so that nothing is left behind when the write fails: :func:`write_file`
 (temporary name in the same folder, fsync, rename), :func:`written` for libraries that
 save to a path themselves, :class:`FileBatch` for an export of many files (the files of a
-batch that failed are removed).
+batch that failed are removed), :func:`copy_folder` for a whole folder (the files of a base
+copied by a backup, a restore or a transfer: into a temporary sibling, then renamed).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def _existing(path: Path) -> Path:
     return Path(".")
 
 
-def _read_only_media(path: Path) -> bool:
+def read_only_media(path: Path) -> bool:
+    """``path`` lies on a filesystem mounted read-only (a write-protected key…)."""
     try:
         return bool(os.statvfs(_existing(path)).f_flag & os.ST_RDONLY)
     except (OSError, AttributeError):  # AttributeError: no statvfs on Windows
@@ -83,7 +85,7 @@ def _kind_of_database_error(message: str, path: Path | None) -> str | None:
         for s in ("readonly database", "read-only", "disk i/o error", "unable to open database")
     ):
         return None
-    if path is not None and _read_only_media(path):
+    if path is not None and read_only_media(path):
         return READ_ONLY
     if path is not None and _disk_full(path):
         return FULL
@@ -172,6 +174,77 @@ def write_file(path: str | Path, data: bytes | str, *, encoding: str = "utf-8") 
     with written(path) as tmp:
         tmp.write_bytes(payload)
     return path
+
+
+def _copy_synced(src: Path, dst: Path) -> None:
+    shutil.copy2(src, dst)
+    with open(dst, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def copy_tree(src: Path, dst: Path) -> int:
+    """Copy the files of ``src`` into the existing folder ``dst`` (each synced), stopping at
+    the first refusal (``shutil.copytree`` gathers them into one ``shutil.Error`` without errno)."""
+    count = 0
+    for folder, dirs, files in os.walk(src):
+        here = dst / Path(folder).relative_to(src)
+        for name in dirs:
+            (here / name).mkdir(mode=0o700, exist_ok=True)
+        for name in files:
+            _copy_synced(Path(folder) / name, here / name)
+            count += 1
+    return count
+
+
+def _move_into(src: Path, dst: Path) -> None:
+    """Rename every file of ``src`` into ``dst`` (same filesystem: no data is copied)."""
+    for folder, _dirs, files in os.walk(src):
+        here = dst / Path(folder).relative_to(src)
+        here.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for name in files:
+            os.replace(Path(folder) / name, here / name)
+
+
+@contextlib.contextmanager
+def folder_written(dst: Path, *, merge: bool = False) -> Iterator[Path]:
+    """A temporary sibling folder of ``dst`` (0700) to fill: once the block is done it is
+    renamed onto ``dst`` (``merge``: its files are renamed into ``dst``, those ``dst``
+    already holds stay); removed if anything fails, ``dst`` then as it was. A refused
+    write becomes :class:`StorageError`."""
+    dst = Path(dst)
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.", suffix=".part", dir=dst.parent))
+    except OSError as exc:
+        raise_storage_error(exc, dst)
+        raise
+    old = tmp.with_suffix(".old")
+    try:
+        yield tmp
+        if merge and dst.exists():
+            _move_into(tmp, dst)
+        else:
+            if dst.exists():
+                os.replace(dst, old)
+            try:
+                os.replace(tmp, dst)
+            except OSError:
+                if old.exists():
+                    os.replace(old, dst)
+                raise
+    except OSError as exc:
+        raise_storage_error(exc, dst)
+        raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def copy_folder(src: str | Path, dst: str | Path, *, merge: bool = False) -> int:
+    """Copy the folder ``src`` onto ``dst`` whole or not at all (see
+    :func:`folder_written`); returns the number of files copied."""
+    with folder_written(Path(dst), merge=merge) as tmp:
+        return copy_tree(Path(src), tmp)
 
 
 class FileBatch:

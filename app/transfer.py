@@ -11,7 +11,6 @@ number of rows in every table; any difference is reported and the command fails.
 from __future__ import annotations
 
 import argparse
-import shutil
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +18,7 @@ from sqlalchemy import func, select, text
 
 from app.db import Database, insert_rows, masked, open_database
 from app.errors import DatabaseError, ValidationError
+from app.storage import copy_folder
 from models.base import Base
 
 CHUNK = 5_000
@@ -78,10 +78,7 @@ def _copy_files(source: Database, target: Database) -> int:
     src = source.files_dir
     if not src.is_dir():
         return 0
-    dst = target.files_dir
-    dst.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(src, dst, dirs_exist_ok=True)
-    return sum(1 for p in src.rglob("*") if p.is_file())
+    return copy_folder(src, target.files_dir, merge=True)  # whole or not at all
 
 
 def transfer(source: Database, target_text: str, *, files_dir: str | None = None) -> TransferReport:

@@ -8,11 +8,14 @@ Skipped where the system allows neither.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -94,3 +97,42 @@ def on_small_disk(
 def left_on() -> str:
     """Shell that prints what is on the disk besides the filler, one name a line."""
     return f'find "$DISK" -mindepth 1 ! -name {FILLER} | sed "s#^$DISK/##" | sort'
+
+
+@contextlib.contextmanager
+def mounted(folder: Path, size_kb: int) -> Iterator[Path]:
+    """A tmpfs of ``size_kb`` mounted on ``folder`` for the test process itself (root
+    only, else skipped), unmounted afterwards."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a small filesystem in the test process needs root")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(folder)],
+        capture_output=True,
+    )
+    if done.returncode:
+        pytest.skip(f"mount refused: {done.stderr.decode(errors='replace')}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def fill(folder: Path, free_kb: int = 0) -> None:
+    """Fill the filesystem of ``folder`` to its last byte, then give ``free_kb`` back."""
+    filler = folder / FILLER
+    with contextlib.suppress(OSError), open(filler, "ab") as handle:
+        while True:
+            handle.write(b"\0" * 4096)
+            handle.flush()
+    if free_kb:
+        os.truncate(filler, max(0, filler.stat().st_size - free_kb * 1024))
+
+
+def remount_read_only(folder: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True, capture_output=True)
+
+
+def files_on(folder: Path) -> list[str]:
+    """Every file and folder under ``folder`` but the filler, relative, sorted."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.name != FILLER)

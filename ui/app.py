@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
 from app.db import Database
-from app.errors import PropreoError
+from app.errors import DatabaseError, PropreoError
 
 
 def open_for_gui(
@@ -28,7 +28,16 @@ def open_for_gui(
     from app.setup import prepare_database
     from app.users import resolve_cli_user
 
-    db = migrate.open_usable(target)  # refused in French as by the command line
+    # Refused in French as by the command line; read-only when its medium cannot be written.
+    db = migrate.open_usable(target, read_only_if_needed=True)
+    if db.read_only and migrate.needs_upgrade(db):
+        db.dispose()
+        raise DatabaseError(
+            "La base « {path} » vient d'une version antérieure de Propreo et doit être mise "
+            "à jour, ce qui est impossible là où elle se trouve (lecture seule) : copiez-la "
+            "sur un disque où vous pouvez écrire, puis ouvrez-la.",
+            path=target,
+        )
     if migrate.needs_upgrade(db):
         ask = parent is not None if ask is None else ask
         if migrate.has_tables(db) and ask:

@@ -116,7 +116,7 @@ class MainWindow(QMainWindow):
             self.group_tabs.append(inner)
             self.tabs.addTab(inner, group)
         self.tabs.currentChanged.connect(self._on_screen)
-        self.setCentralWidget(self.tabs)
+        self.setCentralWidget(self._with_read_only_banner(self.tabs))
         self._build_menus()
         self._build_status()
         self._restore_geometry()
@@ -253,6 +253,29 @@ class MainWindow(QMainWindow):
     def set_user(self, user_id: int | None) -> None:
         self.db.user_id = user_id
         self.user_label.setText(self._user_text())
+
+    def _with_read_only_banner(self, tabs: QTabWidget) -> QWidget:
+        """Above the tabs of a base opened read-only, the sentence saying so and why."""
+        if not self.db.read_only:
+            return tabs
+        box = QWidget(self)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.read_only_banner = QLabel(
+            self.db.info.get("read_only_banner")
+            or _(
+                "Base ouverte en lecture seule : consultation, impressions et exports "
+                "possibles ; aucune modification ne peut être enregistrée."
+            ),
+            box,
+        )
+        self.read_only_banner.setWordWrap(True)
+        self.read_only_banner.setStyleSheet(
+            "background: #fff3cd; color: #664d03; padding: 6px; border-bottom: 1px solid #e0c36c"
+        )
+        layout.addWidget(self.read_only_banner)
+        layout.addWidget(tabs)
+        return box
 
     def _title(self) -> str:
         name = self.db.path.name if self.db.path else self.db.url

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.errors import StorageError
+from app.storage import written
 from reports.fonts import register_fonts
 from reports.text import escape
 
@@ -255,7 +257,9 @@ def _footer(canvas: Any, doc: Any) -> None:
 
 
 def build(src: Path = SRC, out: Path = OUT) -> tuple[Path, dict[str, int]]:
-    """Write the PDF and chapters.json into ``out``; return the PDF path and anchor → page."""
+    """Write the PDF and chapters.json into ``out``; return the PDF path and anchor → page.
+    Both are written under temporary names then renamed: a refused write (full disk…)
+    leaves the previous guide as it was and says so in French (:mod:`app.storage`)."""
     register_fonts()
     styles = _styles()
     guide = parse(src)
@@ -284,6 +288,16 @@ def build(src: Path = SRC, out: Path = OUT) -> tuple[Path, dict[str, int]]:
         PageBreak(),
         *guide.flowables,
     ]
+    with written(pdf) as tmp_pdf, written(out / "chapters.json") as tmp_json:
+        pages = _render(tmp_pdf, story)
+        tmp_json.write_text(
+            json.dumps(pages, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8"
+        )
+    return pdf, pages
+
+
+def _render(pdf: Path, story: list[Any]) -> dict[str, int]:
+    """Lay out ``story`` into ``pdf`` (a temporary name: see :func:`build`)."""
     doc = _GuideDoc(
         str(pdf),
         title="Propreo — Guide d'utilisation",
@@ -301,11 +315,7 @@ def build(src: Path = SRC, out: Path = OUT) -> tuple[Path, dict[str, int]]:
         doc.multiBuild(story)
     finally:
         rl_config.canvas_basefontname = previous
-    pages = dict(doc.anchor_pages)
-    (out / "chapters.json").write_text(
-        json.dumps(pages, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8"
-    )
-    return pdf, pages
+    return dict(doc.anchor_pages)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -318,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     except GuideError as exc:
         print(exc, file=sys.stderr)
         return 1
+    except StorageError as exc:  # full disk, read-only folder: the previous guide stays
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
     print(f"Guide : {pdf} ({pdf.stat().st_size // 1024} Ko, {len(pages)} ancres)")
     return 0
 
