@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from app.db import Database
 from app.errors import StorageError
@@ -165,3 +166,28 @@ def test_the_lease_is_written_whole_and_private(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["propreo.db.lease"]
     held.release()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_first_run_wizard_on_a_full_disk(qtbot: QtBot, tmp_path: Path) -> None:
+    """« Nouvelle base » onto a full key: one French sentence under the field, the
+    wizard stays on the page, nothing left on the key."""
+    from ui.first_run import PAGE_LOCATION, FirstRunWizard
+
+    with mounted(tmp_path / "cle", 512) as key:
+        fill(key, free_kb=64)  # room for a few pages of the base, not for its schema
+        wizard = FirstRunWizard(tmp_path / "data" / "propreo.db", tmp_path / "data" / "demo.db")
+        qtbot.addWidget(wizard)
+        wizard.show()
+        wizard.next()
+        assert wizard.currentId() == PAGE_LOCATION
+        location = wizard.currentPage()
+        location.path.setText(str(key / "propreo.db"))
+        wizard.next()
+        assert wizard.currentId() == PAGE_LOCATION
+        assert location.error.text() == (
+            f"Impossible de créer la base : Disque plein : « {key / 'propreo.db'} » "
+            "n'a pas pu être écrit, libérez de la place puis recommencez."
+        )
+        assert wizard.db is None and wizard.database_path is None
+        assert files_on(key) == []
+        wizard.reject()
