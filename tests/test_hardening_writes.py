@@ -36,8 +36,7 @@ def test_restore_onto_a_full_disk_keeps_the_base_and_its_files(
 ) -> None:
     """The backup's files folder does not fit beside the base: before, the old folder
     was deleted first, half the new one copied, and the base already replaced."""
-    from app.backup import backup_database
-    from app.backups import restore
+    from app.backups import backup_database, restore
 
     assert db.path is not None
     backup = backup_database(db, tmp_path / "sauvegarde.db")
@@ -68,6 +67,23 @@ def test_restore_onto_a_full_disk_keeps_the_base_and_its_files(
         (key / "remplissage").unlink()
         restore(base, backup)
         assert _tree(key / "propreo.db.files") == _tree(tmp_path / "sauvegarde.db.files")
+
+
+def test_a_backup_whose_files_do_not_fit_leaves_nothing(db: Database, tmp_path: Path) -> None:
+    """The base fits on the key, its files folder does not: the copy of the base goes
+    too (a backup is whole or absent), no temporary folder stays."""
+    from app.backups import backup_database
+
+    assert db.path is not None
+    (db.files_dir / "photos").mkdir(parents=True, exist_ok=True)
+    (db.files_dir / "photos" / "IMG_1.jpg").write_bytes(os.urandom(1200 * 1024))
+    size_kb = db.path.stat().st_size // 1024
+    with mounted(tmp_path / "cle", size_kb * 3 + 1600) as key:
+        fill(key, free_kb=size_kb + 400)
+        with pytest.raises(StorageError) as refused:
+            backup_database(db, key / "sauvegarde.db")
+        assert str(refused.value) == f"Disque plein : « {key / 'sauvegarde.db.files'} » {FULL}"
+        assert files_on(key) == []
 
 
 def test_a_files_folder_merged_onto_a_full_disk(tmp_path: Path) -> None:
