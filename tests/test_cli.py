@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from tests.conftest import _copy_db
 
 
 def run(
@@ -82,11 +83,11 @@ def test_errors_are_french_on_stderr_with_nonzero_exit(tmp_path: Path) -> None:
     assert "n'est pas une base Propreo" in result.stderr
 
 
-def test_version_and_backup(tmp_path: Path) -> None:
+def test_version_and_backup(tmp_path: Path, demo_db_file: Path) -> None:
     result = run("--version")
     assert result.returncode == 0 and result.stdout.startswith("Propreo ")
-    db = tmp_path / "b.db"
-    assert run("--db", str(db), "init", "--demo", "--as-of", "2026-09-01").returncode == 0
+    # A populated base: the demo firm of the run (``init --demo`` itself is tested above).
+    db = _copy_db(demo_db_file, tmp_path / "b.db")
     result = run("--db", str(db), "backup", "--out", str(tmp_path / "sauvegardes"))
     assert result.returncode == 0, result.stderr
     [copy] = list((tmp_path / "sauvegardes").glob("*.db"))
@@ -105,9 +106,8 @@ def test_env_var_names_the_database(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_gui_starts_offscreen_and_stays_up(tmp_path: Path) -> None:
-    db = tmp_path / "g.db"
-    assert run("--db", str(db), "init", "--demo", "--as-of", "2026-09-01").returncode == 0
+def test_gui_starts_offscreen_and_stays_up(tmp_path: Path, demo_db_file: Path) -> None:
+    db = _copy_db(demo_db_file, tmp_path / "g.db")  # the demo firm of the run
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "--db", str(db), "gui"],
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
