@@ -21,8 +21,8 @@ import pytest  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from app.db import Database, open_database  # noqa: E402
-from app.demo import DEMO_TODAY  # noqa: E402
 from tests.modal_guard import pytest_runtest_call  # noqa: E402, F401  (the hook, see its module)
+from tests.run_templates import build_demo, build_empty, private_copy  # noqa: E402
 
 
 def _copy_db(src: Path, dst: Path) -> Path:
@@ -35,28 +35,16 @@ def _copy_db(src: Path, dst: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def empty_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database created through the migrations, with reference data, no company."""
-    from app.setup import prepare_database
-
-    path = tmp_path_factory.mktemp("template") / "empty.db"
-    prepared = prepare_database(path)
-    with prepared.db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    prepared.db.dispose()
-    return path
+    """A database created through the migrations, with reference data, no company
+    (built once per test run, this worker's own copy: tests/run_templates.py)."""
+    return private_copy(tmp_path_factory, "empty", build_empty) / "empty.db"
 
 
 @pytest.fixture(scope="session")
 def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database holding the whole demo firm (built once per test run)."""
-    from app.setup import prepare_database
-
-    path = tmp_path_factory.mktemp("template") / "demo.db"
-    prepared = prepare_database(path, demo=True, as_of=DEMO_TODAY)
-    with prepared.db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    prepared.db.dispose()
-    return path
+    """A database holding the whole demo firm (built once per test run, this worker's own
+    copy: tests/run_templates.py)."""
+    return private_copy(tmp_path_factory, "demo", build_demo) / "demo.db"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -68,6 +56,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=same_on_both)
         left_out = set(same_on_both)
         items[:] = [item for item in items if item not in left_out]
+    longest_first(items)
+
+
+def longest_first(items: list[pytest.Item]) -> None:
+    """The ``slow`` tests (a minute or more on a loaded machine) run first, the others keep
+    their order: pytest-xdist hands the first tests out in turn to its workers, so the long
+    ones run side by side at the start instead of one of them keeping a worker busy at the
+    end while the other has nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")

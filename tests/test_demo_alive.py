@@ -44,6 +44,7 @@ def _chain(db: Database, until: dt.date) -> list[tuple[str, str]]:
         ]
 
 
+@pytest.mark.slow
 def test_history_runs_to_the_month_before_as_of(alive: Path, demo_db: Database) -> None:
     from app.db import open_database
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.demo import DEMO_TODAY
+from tests.run_templates import private_copy
 
 N = 60  # 25 demo contracts + 35 reference-firm contracts
 
@@ -60,7 +61,10 @@ def _digest(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def scale_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _build(tmp_path_factory.mktemp("scale") / "scale.db")
+    """Built once per test run (the workers share it: tests/run_templates.py)."""
+    return private_copy(tmp_path_factory, "scale", lambda folder: _build(folder / "scale.db")) / (
+        "scale.db"
+    )
 
 
 @pytest.fixture
@@ -118,6 +122,7 @@ def test_reference_firm_has_the_requested_volume_and_mix(scale_file: Path) -> No
     assert billed[0] >= rf and billed[1] == "2026-08-31"
 
 
+@pytest.mark.slow
 def test_two_generations_are_identical(scale_file: Path, tmp_path: Path) -> None:
     again = _build(tmp_path / "again.db")
     assert _digest(again) == _digest(scale_file)
@@ -304,6 +309,7 @@ def firm_1000(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_fec_2026_of_the_1000_contract_firm_is_balanced(firm_1000: Path, tmp_path: Path) -> None:
     from app.cli import main
 
