@@ -1,8 +1,9 @@
-"""Several workstations on one file: 4 processes × 150 issued invoices, and the lease."""
+"""Several workstations on one file: 4 processes issuing at the same time, and the lease."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import subprocess
 import sys
@@ -17,15 +18,19 @@ from tests import billing_fixtures as bf
 from tests.pg import target_of
 
 ROOT = Path(__file__).resolve().parent.parent
-# 4 × 150: each invoice is three short writes plus its validation (≈ 70 ms of CPU), so 4 × 500
-# took 4½ minutes alone and, beside the other test worker on 2 cores, SQLite's busy handler
-# (not first-come first-served) could leave one writer waiting past the 30 s patience.
-PROCESSES, PER_PROCESS = 4, 150
+# 4 × 40, started together: each invoice is three short writes plus its validation (≈ 70 ms
+# of CPU), so every writer keeps meeting the others for its whole loop; the test checks they
+# did take turns (numbers of the four workstations interleaved), which is what more
+# invoices per process would only repeat. (4 × 500 took 4½ minutes alone; beside the other
+# test worker on 2 cores SQLite's busy handler, not first-come first-served, could then
+# leave one writer waiting past the 30 s patience.)
+PROCESSES, PER_PROCESS = 4, 40
 
 # Each worker saves a draft, then issues it through the issuing use case the screens and
 # the CLI call (app.billing.draft_checks.issue_checked), as a workstation would: the draft
 # is validated outside any write transaction, the numbering transaction only confirms its
-# check (long work never runs inside the transaction that takes a number).
+# check (long work never runs inside the transaction that takes a number). Each one is
+# ready (imports done, base open) before any starts: they all begin on the same signal.
 WORKER = """
 import sys, datetime as dt
 from decimal import Decimal
@@ -33,14 +38,17 @@ from app.db import open_database
 from app.billing.invoices import DraftLine, create_draft_invoice
 from app.billing.draft_checks import issue_checked
 path, client_id, article_id, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+station = sys.argv[5]
 db = open_database(path)
+print("prêt", flush=True)
+sys.stdin.readline()
 errors = 0
 for i in range(count):
     try:
         with db.write() as s:
             inv = create_draft_invoice(
                 s, client_id, [DraftLine("Passage", Decimal(1), Decimal(10 + i % 7), article_id)],
-                issue_date=dt.date(2026, 6, 30))
+                issue_date=dt.date(2026, 6, 30), title=station)
         outcome = issue_checked(db, [inv.id])
         if len(outcome.numbers) != 1 or outcome.refused:
             raise RuntimeError(f"non émis : {outcome.report()}")
@@ -52,7 +60,7 @@ print(errors)
 
 
 @pytest.mark.slow
-def test_four_processes_issue_600_invoices_without_gap_duplicate_or_lock(db: Database) -> None:
+def test_four_processes_issue_together_without_gap_duplicate_or_lock(db: Database) -> None:
     with db.write() as s:
         bf.firm(s)
         client = bf.client(s)
@@ -71,27 +79,36 @@ def test_four_processes_issue_600_invoices_without_gap_duplicate_or_lock(db: Dat
                 str(client_id),
                 str(article_id),
                 str(PER_PROCESS),
+                f"Poste {station}",
             ],
             cwd=ROOT,
             env=env,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(PROCESSES)
+        for station in range(1, PROCESSES + 1)
     ]
+    ready = [p.stdout.readline().strip() for p in procs if p.stdout]  # every one ready…
+    if ready != ["prêt"] * PROCESSES:
+        for p in procs:
+            p.kill()
+        pytest.fail(f"postes pas prêts : {[p.communicate()[1] for p in procs]}")
+    for p in procs:  # …then all of them at once
+        if p.stdin:
+            p.stdin.write("\n")
+            p.stdin.flush()
     for p in procs:
         out, err = p.communicate(timeout=600)
         assert p.returncode == 0, err
         assert out.strip() == "0", err  # no error at all, "database is locked" included
         assert "locked" not in err
     with db.engine.connect() as con:
-        numbers = [
-            r[0]
-            for r in con.exec_driver_sql(
-                "SELECT number FROM invoices WHERE status='issued' ORDER BY chain_index"
-            )
-        ]
+        issued = con.exec_driver_sql(
+            "SELECT number, title FROM invoices WHERE status='issued' ORDER BY chain_index"
+        ).all()
+        numbers = [number for number, _station in issued]
         seqs = sorted(
             r[0]
             for r in con.exec_driver_sql(
@@ -104,6 +121,11 @@ def test_four_processes_issue_600_invoices_without_gap_duplicate_or_lock(db: Dat
     assert seqs == list(range(1, total + 1))
     assert sorted(numbers) == [f"FA2026-{n:05d}" for n in range(1, total + 1)]
     assert len(set(numbers)) == total and drafts == 0
+    # They did write at the same time: the chain is not four blocks one after the other.
+    stations = [station for _number, station in issued]
+    turns = sum(1 for a, b in itertools.pairwise(stations) if a != b)
+    assert set(stations) == {f"Poste {n}" for n in range(1, PROCESSES + 1)}
+    assert turns > PROCESSES - 1, turns
     reopened = open_database(path)
     try:
         report = run_checks(reopened)
