@@ -294,6 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         args.func = cmd_gui
+    from app import startup  # after parsing: --version and --help stay light
+
+    startup.install()
     try:
         return int(args.func(args))
     except PropreoError as exc:

@@ -1,12 +1,12 @@
 """Client account inquiry (interrogation de compte) and outstanding amount (encours).
 
-The view is built here once; the modules that own the documents add their rows by
-registering a provider: ``register_ledger_provider(fn)`` with ``fn(session, client_id)``
-returning :class:`LedgerRow` values (balance left at zero: it is computed here).
-A provider may add a set-based balance, ``register_balance_provider(rows_provider)(fn)``
-with ``fn(session, client_ids)`` returning ``{client_id: Σ debit − Σ credit}`` of the rows
-``rows_provider`` would give (one grouped query instead of building every row): the
-month-end run asks the encours of many clients at once (:func:`outstanding_many`).
+The view is built here once; the modules that own the documents give their rows as a
+:class:`LedgerSource`, registered at start-up by :func:`app.startup.install` (never as a
+side effect of an import): ``rows(session, client_id)`` returns :class:`LedgerRow` values
+(balance left at zero: it is computed here); ``balances(session, client_ids)``, when given,
+returns ``{client_id: Σ debit − Σ credit}`` of those rows (one grouped query instead of
+building every row): the month-end run asks the encours of many clients at once
+(:func:`outstanding_many`); ``owed`` likewise gives what is still owed on them.
 Debit = what the client owes us (invoice TTC), credit = what reduces it (credit note,
 payment). Balance > 0 means the client owes money: that is the outstanding amount.
 """
@@ -62,33 +62,39 @@ class LedgerRow:
 
 
 LedgerProvider = Callable[[Session, int], Iterable[LedgerRow]]
-_PROVIDERS: list[LedgerProvider] = []
-
-
-def register_ledger_provider(fn: LedgerProvider) -> LedgerProvider:
-    """Add a source of ledger rows (usable as a decorator); idempotent on re-import."""
-    if fn not in _PROVIDERS:
-        _PROVIDERS.append(fn)
-    return fn
-
-
 BalanceProvider = Callable[[Session, Sequence[int]], Mapping[int, Decimal]]
-_BALANCES: dict[LedgerProvider, BalanceProvider] = {}
+# fn(session, client_ids) -> {client_id: (Σ owed, Σ owed of the overdue rows)} of the rows
+# (see LedgerRow.owed); a source whose rows owe nothing returns {}.
+OwedProvider = Callable[[Session, Sequence[int]], Mapping[int, tuple[Decimal, Decimal]]]
 # Clients per grouped query (well under SQLite's bound-parameter limit).
 _CHUNK = 500
 
 
-def register_balance_provider(
-    rows_provider: LedgerProvider,
-) -> Callable[[BalanceProvider], BalanceProvider]:
-    """Decorator: ``fn(session, client_ids)`` gives, for each of those clients that has rows,
-    Σ debit − Σ credit of what ``rows_provider`` returns for it (exactly; a test compares)."""
+@dataclass(frozen=True)
+class LedgerSource:
+    """The rows one owner (invoices, payments) adds to the account, and optionally the
+    same rows' set-based sums (exactly equal to summing the rows; a test compares)."""
 
-    def decorate(fn: BalanceProvider) -> BalanceProvider:
-        _BALANCES[rows_provider] = fn
-        return fn
+    rows: LedgerProvider
+    balances: BalanceProvider | None = None
+    owed: OwedProvider | None = None
 
-    return decorate
+
+_SOURCES: list[LedgerSource] = []
+
+
+def register_source(source: LedgerSource) -> None:
+    """Add a source of account rows (idempotent): called by :func:`app.startup.install`."""
+    if source not in _SOURCES:
+        _SOURCES.append(source)
+
+
+def _sources() -> list[LedgerSource]:
+    if not _SOURCES:
+        raise RuntimeError(
+            "Client account without sources: app.startup.install() was not called at start-up."
+        )
+    return _SOURCES
 
 
 def running_balance(rows: Iterable[LedgerRow]) -> list[LedgerRow]:
@@ -102,25 +108,16 @@ def running_balance(rows: Iterable[LedgerRow]) -> list[LedgerRow]:
     return result
 
 
-def _register_providers() -> None:
-    # Importing the owning packages registers their rows (invoices, payments).
-    import app.billing
-    import app.payments  # noqa: F401
-
-
 def client_ledger(session: Session, client_id: int) -> list[LedgerRow]:
-    _register_providers()
     rows: list[LedgerRow] = []
-    for provider in _PROVIDERS:
-        rows.extend(provider(session, client_id))
+    for source in _sources():
+        rows.extend(source.rows(session, client_id))
     return _with_platform_status(session, client_id, running_balance(rows))
 
 
 def _with_platform_status(
     session: Session, client_id: int, rows: list[LedgerRow]
 ) -> list[LedgerRow]:
-    from dataclasses import replace
-
     from app.einvoicing.status import labels_by_number
 
     labels = labels_by_number(session, client_id)
@@ -180,63 +177,41 @@ def credit_status(session: Session, client_id: int) -> CreditStatus:
 
 def outstanding_many(session: Session, client_ids: Iterable[int]) -> dict[int, Decimal]:
     """The encours of each client (= the last balance of its :func:`client_ledger`), by a
-    grouped query per provider; a provider without a set-based balance is summed row by
+    grouped query per source; a source without a set-based balance is summed row by
     row for each client."""
-    _register_providers()
     ids = sorted(set(client_ids))
     totals = dict.fromkeys(ids, ZERO)
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        for provider in _PROVIDERS:
-            balance = _BALANCES.get(provider)
-            if balance is None:
+        for source in _sources():
+            if source.balances is None:
                 for client_id in chunk:
                     totals[client_id] += sum(
-                        (row.debit - row.credit for row in provider(session, client_id)), ZERO
+                        (row.debit - row.credit for row in source.rows(session, client_id)), ZERO
                     )
                 continue
-            for client_id, amount in balance(session, chunk).items():
+            for client_id, amount in source.balances(session, chunk).items():
                 totals[client_id] += amount
     return totals
 
 
-# fn(session, client_ids) -> {client_id: (Σ owed, Σ owed of the overdue rows)} of the rows
-# ``rows_provider`` gives (see LedgerRow.owed); a provider whose rows owe nothing returns {}.
-OwedProvider = Callable[[Session, Sequence[int]], Mapping[int, tuple[Decimal, Decimal]]]
-_OWED: dict[LedgerProvider, OwedProvider] = {}
-
-
-def register_owed_provider(
-    rows_provider: LedgerProvider,
-) -> Callable[[OwedProvider], OwedProvider]:
-    """Decorator: the set-based sums of what is owed on ``rows_provider``'s rows."""
-
-    def decorate(fn: OwedProvider) -> OwedProvider:
-        _OWED[rows_provider] = fn
-        return fn
-
-    return decorate
-
-
 def overdue_many(session: Session, client_ids: Iterable[int]) -> dict[int, Decimal]:
     """The « dont échu » of each client (= ``credit_status(...).overdue``) by grouped queries:
-    the home dashboard asks it of every client at once. A provider without set-based sums is
+    the home dashboard asks it of every client at once. A source without set-based sums is
     read row by row for each client."""
-    _register_providers()
     ids = sorted(set(client_ids))
     balances = outstanding_many(session, ids)
     owed = {cid: [ZERO, ZERO] for cid in ids}
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        for provider in _PROVIDERS:
-            sums = _OWED.get(provider)
-            if sums is None:
+        for source in _sources():
+            if source.owed is None:
                 for client_id in chunk:
-                    rows = list(provider(session, client_id))
+                    rows = list(source.rows(session, client_id))
                     owed[client_id][0] += sum((r.owed for r in rows), ZERO)
                     owed[client_id][1] += sum((r.owed for r in rows if r.overdue), ZERO)
                 continue
-            for client_id, (still, late) in sums(session, chunk).items():
+            for client_id, (still, late) in source.owed(session, chunk).items():
                 owed[client_id][0] += still
                 owed[client_id][1] += late
     return {cid: overdue_of(owed[cid][0], owed[cid][1], balances[cid]) for cid in ids}

@@ -41,9 +41,12 @@ TARGET_PER_CORE = 50
 def _documents(count: int) -> list[Any]:
     from sqlalchemy import select
 
+    from app import startup
     from app.db import open_database
     from app.documents.build import build_document
     from models.invoices import Invoice, InvoiceStatus
+
+    startup.install()  # the invoice guard and the client account's sources
 
     db_path = CACHE / "work" / f"run-{CONTRACTS}" / "propreo.db"
     if not db_path.exists():

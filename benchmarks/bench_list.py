@@ -66,11 +66,14 @@ def main(rows: int, *, legacy: bool = True) -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
+    from app import startup
     from app.billing import invoice_list as queries
     from app.db import open_database
     from ui.billing import INVOICE_COLUMNS, INVOICE_SORT_KEYS
     from ui.lazy_table import PagedRecordList
     from ui.table import RecordList
+
+    startup.install()  # the invoice guard and the client account's sources
 
     app = QApplication.instance() or QApplication([])
     t_import = time.perf_counter() - t_import

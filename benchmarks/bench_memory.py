@@ -43,8 +43,11 @@ def _peak_kb(pid: int) -> int:
 
 def driver(db_path: str) -> None:
     """Child process: the render batch as the application runs it; prints JSON."""
+    from app import startup
     from app.db import open_database
     from app.documents import render
+
+    startup.install()  # the invoice guard and the client account's sources
 
     db = open_database(db_path)
     with db.read() as session:

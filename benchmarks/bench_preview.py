@@ -58,9 +58,12 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
     from sqlalchemy import select
 
+    from app import startup
     from app.db import open_database
     from app.setup import prepare_database
     from models.invoices import Invoice, InvoiceStatus
+
+    startup.install()  # the invoice guard and the client account's sources
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as tmp:

@@ -111,6 +111,7 @@ def _key(name: str, report: str) -> list[tuple[str, str, str]]:
 
 
 def main(contracts: int, limit: int | None = None) -> None:
+    from app import startup
     from app.billing import draft_checks
     from app.billing.runs import run_month
     from app.db import open_database
@@ -119,6 +120,8 @@ def main(contracts: int, limit: int | None = None) -> None:
     from models.invoices import Invoice
     from reports.facturx import build_cii_xml, check_chunk
     from reports.validation import SCHEMATRONS, validate_xml, warm_up
+
+    startup.install()  # the invoice guard and the client account's sources
 
     source, _info = reference_db(contracts)
     db = open_database(working_copy(source, f"validation-{contracts}"))

@@ -20,9 +20,12 @@ os.environ["PROPREO_USER"] = ""
 import pytest  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from app import startup  # noqa: E402
 from app.db import Database, open_database  # noqa: E402
 from tests.modal_guard import pytest_runtest_call  # noqa: E402, F401  (the hook, see its module)
 from tests.run_templates import build_demo, build_empty, private_copy  # noqa: E402
+
+startup.install()  # as every entry point does: the invoice guard, the client account's sources
 
 
 def _copy_db(src: Path, dst: Path) -> Path:

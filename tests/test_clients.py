@@ -372,7 +372,8 @@ def test_ledger_balance_outstanding_and_credit_limit(session: Session) -> None:
             ),
         ]
 
-    ledger.register_ledger_provider(provider)
+    source = ledger.LedgerSource(provider)
+    ledger.register_source(source)
     try:
         rows = ledger.client_ledger(session, client.id)
         assert [r.reference for r in rows] == [
@@ -393,7 +394,7 @@ def test_ledger_balance_outstanding_and_credit_limit(session: Session) -> None:
         assert not status.exceeded
         assert status.available == Decimal("280.00")
     finally:
-        ledger._PROVIDERS.remove(provider)
+        ledger._SOURCES.remove(source)
     assert ledger.client_ledger(session, client.id) == []
 
 

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.billing.credit_notes import credited_by_invoice
 from app.collections.aging import OpenItem, age, aged_balance, bucket_of
 from app.collections.dunning import (
     LevelRule,
@@ -31,7 +30,7 @@ from app.collections.dunning import (
 from app.db import Database
 from app.errors import ValidationError
 from app.money import ZERO
-from app.payments.entry import allocated_by_invoice
+from app.receivables import allocated_by_invoice, credited_by_invoice
 from models.audit import AuditEvent
 from models.clients import Client, ClientKind
 from models.collections import DunningLevel, Reminder

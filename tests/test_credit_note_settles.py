@@ -7,10 +7,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from app.billing.credit_notes import credited_by_invoice
 from app.collections.aging import open_items as aged_items
 from app.db import Database
-from app.payments.entry import open_amount, open_items
+from app.receivables import credited_by_invoice, open_amount, open_items
 from models.invoices import Invoice
 from models.payments import Allocation
 

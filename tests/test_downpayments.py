@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session
 from app.billing.invoices import DraftLine, create_draft_invoice
 from app.billing.issuing import issue_invoices
 from app.errors import StateError, ValidationError
-from app.payments import outstanding
+from app.ledger import outstanding
 from app.payments.down_payments import (
     create_down_payment_invoice,
     deduct,
     deduct_for_quote,
     deduction_references,
 )
-from app.payments.entry import PaymentForm, open_items, record_payment
+from app.payments.entry import PaymentForm, record_payment
+from app.receivables import open_items
 from models.invoices import InvoiceKind, InvoiceStatus
 from models.payments import DownPaymentDeduction
 from models.quotes import Quote

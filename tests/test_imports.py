@@ -26,8 +26,9 @@ from app.imports.run import import_file, prepare, run_import
 from app.imports.templates import template_path
 from app.imports.values import date, number
 from app.ledger import outstanding
-from app.payments.entry import PaymentForm, open_items, record_payment
+from app.payments.entry import PaymentForm, record_payment
 from app.payments.sepa_rules import sequence_type
+from app.receivables import open_items
 from models.audit import AuditEvent as AuditLog
 from models.catalog import Article, ArticleFamily
 from models.clients import Client, Contact, Site

@@ -105,10 +105,11 @@ def test_provider_without_set_based_balance_is_summed_row_by_row(
             return []
         return [ledger.LedgerRow(D(2026, 2, 1), "adjustment", "X-1", "Écart", credit=E("7.50"))]
 
-    ledger.register_ledger_provider(provider)
+    source = ledger.LedgerSource(provider)
+    ledger.register_source(source)
     try:
         assert outstanding_many(session, [client.id]) == {client.id: E("112.50")}
         assert _last_balance(session, client.id) == E("112.50")
     finally:
-        ledger._PROVIDERS.remove(provider)
+        ledger._SOURCES.remove(source)
     assert outstanding_many(session, [client.id]) == {client.id: E("120.00")}

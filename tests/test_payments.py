@@ -12,15 +12,15 @@ from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from app.errors import StateError, ValidationError, ValidationErrors
-from app.ledger import client_ledger
+from app.ledger import client_ledger, outstanding
 from app.money import round_money, vat_amount
-from app.payments import outstanding
 from app.payments.allocation import allocate, undo_allocation
 from app.payments.allocation_rules import AllocationLine
 from app.payments.balance import payment_ledger_rows
-from app.payments.entry import PaymentForm, open_items, payment_unallocated, record_payment
+from app.payments.entry import PaymentForm, record_payment
 from app.payments.receipts import receipt_pdf
 from app.payments.remittance import cheques_to_remit, create_remittance, remittance_pdf
+from app.receivables import open_items, payment_unallocated
 from models.clients import Client
 from models.invoices import Invoice
 from models.payments import Allocation

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.db import Database
 from app.errors import DocumentInvalid, ValidationErrors
-from app.payments import outstanding
-from app.payments.entry import open_items
+from app.ledger import outstanding
 from app.payments.sepa import (
     MandateForm,
     batch_xml,
@@ -28,6 +27,7 @@ from app.payments.sepa import (
     suggest_rum,
 )
 from app.payments.sepa_rules import first_target_day_from
+from app.receivables import open_items
 from models.payments import Payment
 from reports.sepa_xml import NAMESPACE, summary, validate_pain008
 from tests.pg import target_of

@@ -11,7 +11,6 @@ from lxml import etree
 from sqlalchemy.orm import Session
 
 from app.money import format_amount
-from app.payments.entry import open_items
 from app.payments.sepa import (
     batch_xml,
     candidates,
@@ -20,6 +19,7 @@ from app.payments.sepa import (
     planned_collection_date,
     reject_line,
 )
+from app.receivables import open_items
 from reports.sepa_xml import NAMESPACE, summary, validate_pain008
 from tests.test_payments import issue_invoice
 from tests.test_sepa import direct_debit_client

@@ -15,7 +15,7 @@ from app import clock
 from app.control.month import control_month
 from app.db import Database
 from app.money import ZERO, format_amount
-from app.payments.entry import open_amount
+from app.receivables import open_amount
 from models.invoices import Invoice
 from models.payments import PaymentStatus
 from models.quotes import QuoteStatus

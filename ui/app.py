@@ -14,6 +14,7 @@ from app.i18n import _
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
 
+from app import startup
 from app.db import Database
 from app.errors import DatabaseError, PropreoError
 
@@ -111,6 +112,7 @@ def _install_qt_french(app: QApplication) -> None:
 def start_gui(target: str, *, explicit: bool = False) -> MainWindow | None:
     """Open the database (first-start wizard when none is named nor found) and show the
     main window, without entering the event loop; None when the user gave up."""
+    startup.install()  # idempotent: also done by app.cli.main when the window comes from there
     ensure_app()
     from ui.main_window import MainWindow
 

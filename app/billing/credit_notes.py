@@ -23,26 +23,6 @@ from app.money import ZERO, round_money, to_decimal
 from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 
 
-def credited_by_invoice(
-    session: Session, invoice_ids: list[int], *, on: dt.date | None = None
-) -> dict[int, Decimal]:
-    """TTC of the issued credit notes citing each invoice (up to ``on``): what the client no
-    longer owes on it. A credit note settles the invoice it corrects before any payment."""
-    if not invoice_ids:
-        return {}
-    query = select(Invoice.origin_invoice_id, Invoice.total_ttc).where(
-        Invoice.kind == InvoiceKind.CREDIT_NOTE,
-        Invoice.status == InvoiceStatus.ISSUED,
-        Invoice.origin_invoice_id.in_(invoice_ids),
-    )
-    if on is not None:
-        query = query.where(Invoice.issue_date <= on)
-    totals: dict[int, Decimal] = {}
-    for origin_id, amount in session.execute(query):
-        totals[origin_id] = totals.get(origin_id, ZERO) + amount
-    return totals
-
-
 @dataclass(frozen=True)
 class Creditable:
     line_id: int

@@ -19,6 +19,7 @@ from app.billing.plan import add_months
 from app.db import date_fr
 from app.einvoicing.status import status_label
 from app.money import ZERO
+from app.receivables import allocated_by_invoice, credited_by_invoice
 from models.base import Money
 from models.billing import BillingRun
 from models.clients import Client
@@ -295,9 +296,6 @@ def list_invoices(
 def with_settlement(session: Session, rows: list[InvoiceRow]) -> list[InvoiceRow]:
     """The rows with « Réglé », « Reste dû » and « Retard » (one query per kind of
     settlement for the whole page, as the client account computes them)."""
-    from app.billing.credit_notes import credited_by_invoice
-    from app.payments.entry import allocated_by_invoice
-
     due = {
         r.id: r.amount_due
         for r in rows

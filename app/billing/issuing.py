@@ -4,7 +4,8 @@ Issuing runs inside the caller's write transaction: the number is taken there
 (``app.numbering.next_number``), so a rollback gives it back. An issued document never
 changes again. This is enforced twice below the UI:
 
-- an ORM ``before_flush`` guard refuses any change to an issued invoice or its lines;
+- an ORM ``before_flush`` guard (:mod:`app.billing.guard`, installed at start-up) refuses
+  any change to an issued invoice or its lines;
 - SQLite triggers (installed on first issue) refuse UPDATE/DELETE of issued rows even
   from another program; someone who drops them and edits the file is caught by the hash
   chain in ``propreo check``.
@@ -18,7 +19,7 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -47,9 +48,6 @@ from models.clients import Client, ClientKind, Site
 from models.company import CompanySettings
 from models.contracts import Contract
 from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
-
-# Columns that may still change on an issued invoice (bookkeeping only).
-MUTABLE_AFTER_ISSUE = frozenset({"updated_at"})
 
 TRIGGERS = {
     "trg_invoices_issued_update": """
@@ -91,56 +89,6 @@ def install_triggers(session: Session) -> None:
         return
     for ddl in TRIGGERS.values():
         session.execute(text(ddl))
-
-
-def _original_status(invoice: Invoice) -> str:
-    history = inspect(invoice).attrs.status.history
-    return history.deleted[0] if history.deleted else invoice.status
-
-
-@event.listens_for(Session, "before_flush")
-def _guard_issued(session: Session, _context: object, _instances: object) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, Invoice):
-            if _original_status(obj) not in InvoiceStatus.RECEIVABLE:
-                continue
-            if obj in session.deleted:
-                raise StateError(
-                    "Le document {number} est émis : suppression interdite.", number=obj.number
-                )
-            state = inspect(obj)
-            changed = [
-                attr.key
-                for attr in state.mapper.column_attrs
-                if attr.key not in MUTABLE_AFTER_ISSUE
-                and state.attrs[attr.key].history.has_changes()
-            ]
-            if changed:
-                raise StateError(
-                    "Le document {number} est émis : modification interdite ({fields}).",
-                    number=obj.number,
-                    fields=", ".join(changed),
-                )
-        elif isinstance(obj, InvoiceLine):
-            parent = session.get(Invoice, obj.invoice_id) if obj.invoice_id else None
-            if parent is not None and _original_status(parent) == InvoiceStatus.ISSUED:
-                state = inspect(obj)
-                if obj in session.deleted or any(
-                    state.attrs[a.key].history.has_changes() for a in state.mapper.column_attrs
-                ):
-                    raise StateError(
-                        "Le document {number} est émis : ses lignes ne peuvent plus changer.",
-                        number=parent.number,
-                    )
-    for obj in session.new:
-        if isinstance(obj, InvoiceLine):
-            parent = obj.invoice or (
-                session.get(Invoice, obj.invoice_id) if obj.invoice_id else None
-            )
-            if parent is not None and _original_status(parent) == InvoiceStatus.ISSUED:
-                raise StateError(
-                    "Le document {number} est émis : ajout de ligne interdit.", number=parent.number
-                )
 
 
 # json.dumps(data, ensure_ascii=False, sort_keys=True) with one encoder for every

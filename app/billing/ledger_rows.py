@@ -1,4 +1,4 @@
-"""Invoice and credit-note rows of the client account inquiry (app.ledger provider)."""
+"""Invoice and credit-note rows of the client account inquiry (an app.ledger source)."""
 
 from __future__ import annotations
 
@@ -9,25 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.ledger import (
-    LedgerRow,
-    register_balance_provider,
-    register_ledger_provider,
-    register_owed_provider,
-)
+from app.ledger import LedgerRow, LedgerSource
 from app.money import ZERO
+from app.receivables import allocated_by_invoice, allocated_for_clients, credited_by_invoice
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 
 
-def _paid(session: Session, ids: list[int]) -> dict[int, Decimal]:
-    try:
-        from app.payments.entry import allocated_by_invoice
-    except ImportError:  # payments not installed in this build
-        return {}
-    return allocated_by_invoice(session, ids)
-
-
-@register_ledger_provider
 def invoice_ledger_rows(session: Session, client_id: int) -> Iterable[LedgerRow]:
     today = clock.today()
     invoices = list(
@@ -37,10 +24,8 @@ def invoice_ledger_rows(session: Session, client_id: int) -> Iterable[LedgerRow]
             .order_by(Invoice.issue_date, Invoice.id)
         )
     )
-    from app.billing.credit_notes import credited_by_invoice
-
     ids = [i.id for i in invoices if i.kind != InvoiceKind.CREDIT_NOTE]
-    paid = _paid(session, ids)
+    paid = allocated_by_invoice(session, ids)
     credited = credited_by_invoice(session, ids)
     rows = []
     for inv in invoices:
@@ -68,7 +53,6 @@ def invoice_ledger_rows(session: Session, client_id: int) -> Iterable[LedgerRow]
     return rows
 
 
-@register_balance_provider(invoice_ledger_rows)
 def invoice_balances(session: Session, client_ids: Sequence[int]) -> dict[int, Decimal]:
     """Σ debit − Σ credit of :func:`invoice_ledger_rows` for each client, in one query:
     issued invoices and down-payment invoices (amount due) less issued credit notes."""
@@ -85,12 +69,9 @@ def invoice_balances(session: Session, client_ids: Sequence[int]) -> dict[int, D
     return totals
 
 
-@register_owed_provider(invoice_ledger_rows)
 def invoice_owed(session: Session, client_ids: Sequence[int]) -> dict[int, tuple[Decimal, Decimal]]:
     """(Σ open amount, Σ open amount of the overdue ones) of :func:`invoice_ledger_rows` for
     each client, the same rule row for row (a test compares), in three grouped queries."""
-    from app.payments.entry import allocated_for_clients
-
     today = clock.today()
     invoices = session.execute(
         select(Invoice.id, Invoice.client_id, Invoice.amount_due, Invoice.due_date).where(
@@ -119,3 +100,7 @@ def invoice_owed(session: Session, client_ids: Sequence[int]) -> dict[int, tuple
         overdue = due_date is not None and due_date < today and left > ZERO
         sums[client_id] = (still + owed, late + (owed if overdue else ZERO))
     return sums
+
+
+# Registered at start-up by app.startup.install().
+INVOICE_ROWS = LedgerSource(invoice_ledger_rows, invoice_balances, invoice_owed)

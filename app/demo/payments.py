@@ -25,7 +25,7 @@ from app.demo import HISTORY_END
 from app.lookup import get_row
 from app.money import ZERO, round_money
 from app.payments.allocation_rules import AllocationLine
-from app.payments.entry import PaymentForm, open_amount, record_payment
+from app.payments.entry import PaymentForm, record_payment
 from app.payments.remittance import cheques_to_remit, create_remittance
 from app.payments.sepa import (
     MandateForm,
@@ -37,6 +37,7 @@ from app.payments.sepa import (
     save_mandate,
     suggest_rum,
 )
+from app.receivables import open_amount
 from models.clients import Client
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 from models.payments import MandateStatus, SepaMandate

@@ -33,7 +33,6 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.billing.credit_notes import credited_by_invoice
 from app.demo import DEMO_TODAY, HISTORY_END
 from app.demo.liaison import HANDLERS, SCENARIOS
 from app.demo.payments import BANKS
@@ -51,6 +50,7 @@ from app.money import ZERO, format_amount, round_money
 from app.numbering import get_series, next_numbers
 from app.payments.allocation import letter_code
 from app.payments.remittance import cheques_to_remit, create_remittance
+from app.receivables import credited_by_invoice
 from models.audit import AuditEvent
 from models.clients import Client, ClientKind
 from models.company import IssuedNumber, NumberCounter

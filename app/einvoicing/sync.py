@@ -26,7 +26,7 @@ from app.einvoicing import cdar, cii, connector, outgoing
 from app.einvoicing.states import FLOW_WORKFLOW, move
 from app.errors import PropreoError
 from app.lookup import get_row
-from app.payments.entry import allocated_by_invoice, open_amount
+from app.receivables import allocated_by_invoice, open_amount
 from models.company import CompanySettings
 from models.einvoicing import (
     FlowKind,

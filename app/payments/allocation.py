@@ -20,7 +20,7 @@ from app.errors import NotFoundError, StateError, ValidationError
 from app.lookup import get_row
 from app.money import ZERO, format_amount
 from app.payments.allocation_rules import AllocationLine, check_allocation
-from app.payments.entry import get_payment, open_items, payment_allocated
+from app.receivables import credited_by_invoice, open_items, payment_allocated
 from app.users import require
 from models.base import utcnow
 from models.invoices import Invoice
@@ -59,8 +59,6 @@ def _refresh_letter(session: Session, invoice: Invoice) -> None:
         session.scalars(select(Allocation).where(Allocation.invoice_id == invoice.id))
     )
     active = [a for a in allocations if a.undone_at is None]
-    from app.billing.credit_notes import credited_by_invoice  # a credit note settles too
-
     credited = credited_by_invoice(session, [invoice.id]).get(invoice.id, ZERO)
     settled = sum((a.amount + a.writeoff for a in active), credited) >= invoice.amount_due
     current = next((a.letter for a in active if a.letter), "")
@@ -110,7 +108,7 @@ def apply_lines(session: Session, payment: Payment, lines: list[AllocationLine])
 def allocate(session: Session, payment_id: int, lines: list[AllocationLine]) -> Payment:
     """Allocate (more of) an existing payment's credit to open invoices."""
     require(session, "payments")
-    payment = get_payment(session, payment_id)
+    payment = get_row(session, Payment, payment_id, "Règlement")
     if not lines:
         raise ValidationError("Montant imputé", "Indiquez au moins une facture à régler.")
     apply_lines(session, payment, lines)

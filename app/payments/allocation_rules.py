@@ -9,29 +9,18 @@ off on an invoice left a few cents short (account 658) or a few cents over (758)
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from app.errors import ValidationError
 from app.money import ZERO, format_amount, round_money
+from app.receivables import OpenItem
 
 ALLOCATION_FIELD = "Montant imputé"
 # The largest payment difference written off as a rounding gap (658 short, 758 over):
 # beyond it, a short payment leaves the invoice open (a reminder, or a credit note).
 WRITEOFF_LIMIT = Decimal("0.05")
-
-
-@dataclass(frozen=True)
-class OpenItem:
-    """An issued invoice (or down-payment invoice) with money still owed on it."""
-
-    invoice_id: int
-    number: str
-    issue_date: dt.date
-    due_date: dt.date
-    open_amount: Decimal
 
 
 @dataclass(frozen=True)

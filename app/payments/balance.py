@@ -15,18 +15,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.ledger import (
-    LedgerRow,
-    register_balance_provider,
-    register_ledger_provider,
-    register_owed_provider,
-)
+from app.ledger import LedgerRow, LedgerSource
 from app.money import ZERO
 from models.invoices import Invoice
 from models.payments import Allocation, Payment, PaymentMeans, PaymentStatus
 
 
-@register_ledger_provider
 def payment_ledger_rows(session: Session, client_id: int) -> list[LedgerRow]:
     """Payments (credit), bank rejects (debit back) and settlement differences of a client."""
     rows: list[LedgerRow] = []
@@ -74,14 +68,12 @@ def payment_ledger_rows(session: Session, client_id: int) -> list[LedgerRow]:
     return rows
 
 
-@register_owed_provider(payment_ledger_rows)
 def payment_owed(session: Session, client_ids: Sequence[int]) -> dict[int, tuple[Decimal, Decimal]]:
     """Payments, rejects and settlement differences owe nothing of their own (LedgerRow.owed
     is zero on each): what is owed is read on the invoices."""
     return {}
 
 
-@register_balance_provider(payment_ledger_rows)
 def payment_balances(session: Session, client_ids: Sequence[int]) -> dict[int, Decimal]:
     """Σ debit − Σ credit of :func:`payment_ledger_rows` for each client, in two grouped
     queries: − every payment + the rejected ones (their reject row) + gains taken on
@@ -118,3 +110,7 @@ def allocated_numbers(session: Session, allocations: list[Allocation]) -> str:
         session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(ids))).all()
     )
     return ", ".join(numbers.get(i) or "?" for i in ids)
+
+
+# Registered at start-up by app.startup.install().
+PAYMENT_ROWS = LedgerSource(payment_ledger_rows, payment_balances, payment_owed)

@@ -8,25 +8,23 @@ on the client's account, explicitly.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit, identifiers, numbering
-from app.errors import NotFoundError, ValidationError, ValidationErrors
+from app.errors import ValidationError, ValidationErrors
 from app.money import ZERO, format_amount, round_money, to_decimal
+from app.payments.allocation import apply_lines
 from app.payments.allocation_rules import (
     AllocationLine,
-    OpenItem,
     suggest_allocation,
 )
+from app.receivables import open_items
 from app.users import require
 from models.clients import Client
-from models.invoices import Invoice, InvoiceKind, InvoiceStatus
-from models.payments import Allocation, Payment, PaymentMeans, PaymentStatus
+from models.payments import Payment, PaymentMeans
 
 BANK_ACCOUNTS = {"512000": "Banque", "511200": "Chèques à encaisser", "530000": "Caisse"}
 
@@ -45,85 +43,6 @@ class PaymentForm:
     drawer: str = ""
     bank_account: str = "512000"
     notes: str = ""
-
-
-def allocated_by_invoice(session: Session, invoice_ids: list[int]) -> dict[int, Decimal]:
-    """Σ active (amount + writeoff) per invoice."""
-    if not invoice_ids:
-        return {}
-    rows = session.execute(
-        select(Allocation.invoice_id, Allocation.amount, Allocation.writeoff).where(
-            Allocation.invoice_id.in_(invoice_ids), Allocation.undone_at.is_(None)
-        )
-    ).all()
-    totals: dict[int, Decimal] = {}
-    for invoice_id, amount, writeoff in rows:
-        totals[invoice_id] = totals.get(invoice_id, ZERO) + amount + writeoff
-    return totals
-
-
-def allocated_for_clients(session: Session, client_ids: Sequence[int]) -> dict[int, Decimal]:
-    """:func:`allocated_by_invoice` of every invoice of these clients, in one query."""
-    rows = session.execute(
-        select(Allocation.invoice_id, Allocation.amount, Allocation.writeoff)
-        .join(Invoice, Invoice.id == Allocation.invoice_id)
-        .where(Invoice.client_id.in_(client_ids), Allocation.undone_at.is_(None))
-    ).all()
-    totals: dict[int, Decimal] = {}
-    for invoice_id, amount, writeoff in rows:
-        totals[invoice_id] = totals.get(invoice_id, ZERO) + amount + writeoff
-    return totals
-
-
-def open_amount(session: Session, invoice: Invoice) -> Decimal:
-    """What the client still owes: amount due less payments and less credit notes citing it."""
-    from app.billing.credit_notes import credited_by_invoice
-
-    ids = [invoice.id]
-    return (
-        invoice.amount_due
-        - allocated_by_invoice(session, ids).get(invoice.id, ZERO)
-        - credited_by_invoice(session, ids).get(invoice.id, ZERO)
-    )
-
-
-def open_items(session: Session, client_id: int) -> list[OpenItem]:
-    """Issued invoices and down-payment invoices of the client with money still owed."""
-    invoices = list(
-        session.scalars(
-            select(Invoice).where(
-                Invoice.client_id == client_id,
-                Invoice.status.in_(InvoiceStatus.RECEIVABLE),
-                Invoice.kind.in_((InvoiceKind.INVOICE, InvoiceKind.DOWN_PAYMENT)),
-            )
-        )
-    )
-    from app.billing.credit_notes import credited_by_invoice
-
-    ids = [i.id for i in invoices]
-    done = allocated_by_invoice(session, ids)
-    credited = credited_by_invoice(session, ids)
-    items = []
-    for inv in invoices:
-        left = inv.amount_due - done.get(inv.id, ZERO) - credited.get(inv.id, ZERO)
-        if left > ZERO:
-            items.append(
-                OpenItem(
-                    inv.id, inv.number or "", inv.issue_date, inv.due_date or inv.issue_date, left
-                )
-            )
-    return items
-
-
-def payment_allocated(payment: Payment) -> Decimal:
-    return sum((a.amount for a in payment.allocations if a.undone_at is None), ZERO)
-
-
-def payment_unallocated(payment: Payment) -> Decimal:
-    """Credit left on the account by this payment (0 for a rejected payment)."""
-    if payment.status != PaymentStatus.ACTIVE:
-        return ZERO
-    return payment.amount - payment_allocated(payment) - payment.excess_writeoff
 
 
 def validate(session: Session, form: PaymentForm) -> dict[str, object]:
@@ -183,8 +102,6 @@ def record_payment(
     ``lines`` None: oldest invoices first (with ``tolerance`` for rounding differences);
     a list (possibly empty): exactly that allocation, checked against the open amounts.
     """
-    from app.payments.allocation import apply_lines
-
     require(session, "payments")
     values = validate(session, form)
     amount = values["amount"]
@@ -212,11 +129,4 @@ def record_payment(
         payment.excess_writeoff = plan.excess_writeoff
     apply_lines(session, payment, lines)
     session.flush()
-    return payment
-
-
-def get_payment(session: Session, payment_id: int) -> Payment:
-    payment = session.get(Payment, payment_id)
-    if payment is None:
-        raise NotFoundError("Règlement introuvable (n° interne {id}).", id=payment_id)
     return payment

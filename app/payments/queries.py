@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.money import ZERO
-from app.payments.entry import open_items, payment_unallocated
+from app.receivables import open_items, payment_unallocated
 from models.clients import Client
 from models.invoices import Invoice
 from models.payments import (

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 from app.company import get_company
 from app.lookup import get_row
 from app.money import format_amount
-from app.payments.entry import get_payment, payment_unallocated
+from app.receivables import payment_unallocated
 from models.clients import Client
 from models.company import CompanySettings
 from models.invoices import Invoice
-from models.payments import PaymentMeans, PaymentStatus
+from models.payments import Payment, PaymentMeans, PaymentStatus
 from reports.receipt_pdf import Issuer, ReceiptAllocation, ReceiptData, render_receipt
 
 
@@ -38,7 +38,7 @@ def issuer_of(company: CompanySettings) -> Issuer:
 
 
 def receipt_data(session: Session, payment_id: int) -> ReceiptData:
-    payment = get_payment(session, payment_id)
+    payment = get_row(session, Payment, payment_id, "Règlement")
     client = get_row(session, Client, payment.client_id, "Client")
     company = get_company(session)
     allocations = []

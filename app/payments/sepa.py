@@ -27,7 +27,7 @@ from app.errors import DocumentInvalid, NotFoundError, StateError, ValidationErr
 from app.lookup import get_row
 from app.money import ZERO, format_amount
 from app.payments.allocation_rules import AllocationLine
-from app.payments.entry import PaymentForm, open_amount, record_payment
+from app.payments.entry import PaymentForm, record_payment
 from app.payments.sepa_mandates import (
     MandateForm,
     MandateRow,
@@ -51,6 +51,7 @@ from app.payments.sepa_rules import (
     validate_ics,
 )
 from app.payments.states import BATCH_LINE_WORKFLOW, BATCH_WORKFLOW, PAYMENT_WORKFLOW
+from app.receivables import open_amount
 from app.users import require
 from models.clients import Client
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus

@@ -19,9 +19,9 @@ from app import audit, clock
 from app.company import get_company
 from app.errors import NotFoundError, ValidationError
 from app.money import format_amount
-from app.payments.entry import open_amount
 from app.payments.sepa_mandates import planned_collection_date, usable_mandate
 from app.payments.sepa_rules import is_target_day, prenotification_text
+from app.receivables import open_amount
 from app.users import require
 from models.invoices import Invoice, InvoiceStatus
 from models.payments import SepaPrenotification
