@@ -444,14 +444,10 @@ class DocumentsTab(Tab):
         period = self.period.period()
 
         def work(session: Any, progress: Any) -> render.BatchResult:
-            return render.render_batch(session, render.issued_in_period(session, period), progress)
+            # `documents export` too; a full disk or a cancel leaves nothing in the folder
+            return render.export_month(session, period, Path(folder), progress)
 
         def done(result: render.BatchResult) -> None:
-            try:
-                render.save_batch(result, Path(folder))
-            except StorageError as exc:  # full disk, read-only media: nothing left there
-                show_error(self, exc)
-                return
             failures = "\n".join(f"{d.number} : {d.error}" for d in result.failures[:15])
             QMessageBox.information(
                 self,

@@ -471,11 +471,10 @@ class FollowUpTab(Tab):
         today = self.day()
 
         def work(session: Any, progress: Any) -> list[int]:
-            done = []
-            for i, contract_id in enumerate(ids):
-                progress.step(i, len(ids), _("Révision des contrats…"))
-                done.append(runs.apply_revision(session, contract_id, today=today).id)
-            return done
+            # `revisions apply` too: all or nothing, a cancel rolls every revision back
+            return [
+                r.id for r in runs.apply_revisions(session, ids, today=today, progress=progress)
+            ]
 
         self.ctx.run(self, _("Application des révisions"), work, topic="contracts")
 

@@ -55,14 +55,12 @@ def _day(text: str) -> dt.date:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from app.cli import EXIT_OK, EXIT_PROBLEM, open_db
-    from app.documents.render import issued_in_period, render_batch, save_batch
+    from app.documents.render import export_month
 
     db = open_db(args)
     out = Path(args.out)
     with db.read() as session:
-        ids = issued_in_period(session, args.period)
-        result = render_batch(session, ids)
-    save_batch(result, out)
+        result = export_month(session, args.period, out)  # the window's export too
     for doc in result.failures:
         print(f"REFUSÉ {doc.number} : {doc.error}", file=sys.stderr)
     ok = len(result.documents) - len(result.failures)

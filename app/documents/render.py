@@ -98,17 +98,36 @@ class BatchResult:
         return [pdf for d in self.documents if d.ok and (pdf := d.pdf) is not None]
 
 
-def save_batch(result: BatchResult, folder: Path) -> list[Path]:
+def save_batch(result: BatchResult, folder: Path, progress: Progress = NO_PROGRESS) -> list[Path]:
     """Write the batch's PDFs into ``folder`` (``<numéro>.pdf``) all or none: a full disk
     or a folder that cannot be written removes those already written and raises
-    :class:`~app.errors.StorageError` (one French sentence)."""
+    :class:`~app.errors.StorageError` (one French sentence); so does a cancellation
+    (``progress``'s token: :class:`~app.errors.OperationCancelled`)."""
     from app.storage import FileBatch
 
     batch = FileBatch()
-    for doc in result.documents:
-        if doc.pdf is not None:
-            batch.write(Path(folder) / f"{doc.number}.pdf", doc.pdf)
+    pdfs = [doc for doc in result.documents if doc.pdf is not None]
+    try:
+        for index, doc in enumerate(pdfs):
+            progress.step(index, len(pdfs), "Écriture des PDF")
+            batch.write(Path(folder) / f"{doc.number}.pdf", doc.pdf or b"")
+    except BaseException:
+        batch.discard()
+        raise
     return batch.paths
+
+
+def export_month(
+    session: Session, period: str, folder: Path, progress: Progress = NO_PROGRESS
+) -> BatchResult:
+    """« Exporter Factur-X » of a month, for the window and ``documents export``: every
+    issued document of ``period`` rendered (archived at its first rendering), then
+    written into ``folder`` all or none. Cancelled through ``progress`` before the end:
+    nothing is left in ``folder`` (the archive keeps what it already sealed, as any
+    rendering does). ``session``: a read session."""
+    result = render_batch(session, issued_in_period(session, period), progress)
+    save_batch(result, folder, progress)
+    return result
 
 
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import audit
 from app.errors import NotFoundError, StateError, ValidationError
+from app.i18n import _
 from app.money import ZERO, format_amount, line_total, round_money
+from app.progress import NO_PROGRESS, Progress
 from app.revisions.clauses import describe, formula_at, formula_text, get_clause, terms_json
 from app.revisions.formula import LIMIT_LABELS, coefficient, revised_price
 from app.revisions.indices import add_months
@@ -337,10 +339,21 @@ def apply_revision(session: Session, contract_id: int, *, today: dt.date) -> Rev
 
 
 def apply_revisions(
-    session: Session, contract_ids: Sequence[int], *, today: dt.date
+    session: Session,
+    contract_ids: Sequence[int],
+    *,
+    today: dt.date,
+    progress: Progress = NO_PROGRESS,
 ) -> list[Revision]:
-    """Apply several revisions in one unit of work (all or nothing)."""
-    return [apply_revision(session, cid, today=today) for cid in contract_ids]
+    """Apply several revisions in one unit of work (all or nothing): the window's
+    « Appliquer » and ``revisions apply``. A cancel through ``progress`` raises
+    :class:`~app.errors.OperationCancelled` and the caller's unit of work rolls back."""
+    done = []
+    for index, contract_id in enumerate(contract_ids):
+        progress.step(index, len(contract_ids), _("Révision des contrats…"))
+        done.append(apply_revision(session, contract_id, today=today))
+    progress.step(len(contract_ids), len(contract_ids), _("Révision des contrats…"))
+    return done
 
 
 def _same_day_next_year(day: dt.date) -> dt.date:
