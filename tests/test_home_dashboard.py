@@ -150,3 +150,23 @@ def test_month_pickers_open_on_the_month_with_documents(
     assert window.tab("Éditions").list.visible_rows() != []
     assert window.tab("Contrôle facturation").panel.period == "2026-08"
     assert window.tab("Facturation").period == "2026-09"
+
+
+def test_every_picker_of_issued_documents_opens_on_the_last_month_with_some(
+    qtbot: QtBot, demo_db: Database
+) -> None:
+    """Opened on 15 October while September is not billed yet: the screens about documents
+    already issued (Éditions, the control, e-invoicing, the monthly closing) open on August,
+    the last month that has some — not on September, empty; Facturation on September."""
+    from ui.closings import ClosingsDialog
+
+    with clock.pinned(dt.date(2026, 10, 15)):
+        window = MainWindow(demo_db)
+        qtbot.addWidget(window)
+        assert window.tab("Éditions").period.period() == "2026-08"
+        assert window.tab("Contrôle facturation").panel.period == "2026-08"
+        assert window.tab("Facturation électronique").month.period() == "2026-08"
+        dialog = ClosingsDialog(window.ctx, window)
+        qtbot.addWidget(dialog)
+        assert dialog.period.period() == "2026-08"
+        assert window.tab("Facturation").period == "2026-09"

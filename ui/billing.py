@@ -104,6 +104,12 @@ def _month_of(date: QDate) -> str:
     return f"{date.year():04d}-{date.month():02d}"
 
 
+def _month_to_bill(session: Any) -> str:
+    from app.dashboard import month_to_bill
+
+    return month_to_bill(session, clock.today()).period
+
+
 class BillingTab(Tab):
     title = _("Facturation")
     help_chapter = "facturation"
@@ -116,7 +122,8 @@ class BillingTab(Tab):
         self.last_numbers: list[str] = []
 
         # --- run wizard ---
-        self.month = MonthPicker(self)
+        # The month to bill (last month while it is not billed), as the dashboard says it.
+        self.month = MonthPicker(self, period=ctx.query(_month_to_bill))
         self.month.setToolTip(
             _("Mois à facturer : toutes les périodes exigibles jusqu'à sa fin, rattrapage compris.")
         )

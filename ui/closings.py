@@ -27,10 +27,12 @@ from ui.operations import show_error
 from ui.table import Column, RecordList
 
 
-def previous_month() -> str:
-    """« AAAA-MM » of the month before today: the one usually closed."""
-    last = clock.today().replace(day=1) - dt.timedelta(days=1)
-    return f"{last:%Y-%m}"
+def month_to_close(session: Any) -> str:
+    """« AAAA-MM » the dialog opens on: the last month with issued documents before this one
+    (the month usually closed; a month without documents has nothing to seal)."""
+    from app.dashboard import month_with_documents
+
+    return month_with_documents(session, clock.today().replace(day=1) - dt.timedelta(days=1))
 
 
 class ClosingsDialog(QDialog):
@@ -59,7 +61,7 @@ class ClosingsDialog(QDialog):
             export_name="clotures",
             parent=self,
         )
-        self.period = MonthPicker(self, period=previous_month())
+        self.period = MonthPicker(self, period=ctx.query(month_to_close))
         self.period.setToolTip(_("Mois à clôturer"))
         self.close_button = QPushButton(_("Clôturer le mois…"), self)
         self.close_button.clicked.connect(self.close_period)

@@ -4,7 +4,6 @@ supplier invoices received. Rules and network work in :mod:`app.einvoicing`."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
 from pathlib import Path
@@ -35,7 +34,7 @@ from app.i18n import _, ngettext
 from models.einvoicing import LifecycleCode, ReceivedState
 from ui.confirm import confirm
 from ui.context import Tab, UiContext
-from ui.month_picker import MonthPicker, month_of
+from ui.month_picker import MonthPicker
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
@@ -158,9 +157,9 @@ class EInvoicingTab(Tab):
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        today = dt.date.today()
-        previous = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-        self.month = MonthPicker(self, period=month_of(previous))
+        from app.dashboard import month_with_documents  # the last month with invoices
+
+        self.month = MonthPicker(self, period=ctx.query(month_with_documents))
         self.settings_button = QPushButton(_("Paramètres…"), self)
         self.settings_button.clicked.connect(self.open_settings)
         self.send_button = QPushButton(_("Envoyer les factures du mois…"), self)
