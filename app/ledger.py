@@ -49,6 +49,8 @@ class LedgerRow:
     open_amount: Decimal | None = None
     # Documents: the last e-invoicing life-cycle status (« Approuvée le … »).
     platform_status: str = ""
+    # An invoice or credit note issued by Propreo: its id, to print its archived PDF.
+    document_id: int | None = None
 
     @property
     def owed(self) -> Decimal:

@@ -189,3 +189,77 @@ def test_quote_list_prints_the_quote(
     quotes.buttons["print"].click()
     assert previews and previews[0][1] == "Devis"
     assert row.client in text_of(previews[0][0], tmp_path)
+
+
+def test_client_account_prints_the_invoice_and_credit_note_of_its_rows(
+    qtbot: QtBot,
+    demo_db: Database,
+    previews: list[Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From the ledger row of an invoice or a credit note: its PDF as archived at issue
+    (« PDF… », « Imprimer… », double-click); a payment row has no document."""
+    with demo_db.read() as s:
+        credit = s.scalar(
+            select(Invoice)
+            .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == "credit_note")
+            .order_by(Invoice.number)
+            .limit(1)
+        )
+        credit_id, credit_number, client_id = credit.id, credit.number, credit.client_id
+        archived_credit = render.invoice_pdf(s, credit_id)
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    clients = window.tab("Clients")
+    clients.open_client(client_id)
+    panel = clients.findChild(LedgerPanel)
+    clients.editor.panels.setCurrentWidget(panel)
+    assert panel.client_id == client_id
+    rows = panel.list.visible_rows()
+    invoice_row = next(r for r in rows if r.kind == "invoice" and r.document_id)
+    credit_row = next(r for r in rows if r.reference == credit_number)
+    assert credit_row.document_id == credit_id and credit_row.kind_label == "Avoir"
+    assert all(r.document_id is None for r in rows if r.kind == "payment")
+    with demo_db.read() as s:
+        archived_invoice = render.invoice_pdf(s, invoice_row.document_id)
+
+    def choose(row: Any) -> None:
+        panel.list.view.clearSelection()
+        panel.list.view.selectRow(rows.index(row))
+
+    # « PDF… » on the credit note's row: the file is the archived PDF, named by its number.
+    choose(credit_row)
+    target = tmp_path / "avoir.pdf"
+    names: list[str] = []
+
+    def save_as(_parent: Any, _title: str, name: str, _filter: str) -> tuple[str, str]:
+        names.append(name)
+        return str(target), "PDF (*.pdf)"
+
+    monkeypatch.setattr("ui.documents.QFileDialog.getSaveFileName", save_as)
+    panel.documents.pdf_button.click()
+    qtbot.waitUntil(target.exists, timeout=90_000)
+    assert names == [f"{credit_number}.pdf"]
+    assert target.read_bytes() == archived_credit
+    assert "AVOIR" in text_of(archived_credit, tmp_path).upper()
+    # « Imprimer… » on the invoice's row: its archived PDF, one page, in the preview.
+    choose(invoice_row)
+    panel.documents.print_button.click()
+    qtbot.waitUntil(lambda: bool(previews), timeout=90_000)
+    assert previews[0] == (archived_invoice, "Factures et avoirs")
+    assert pages(archived_invoice) == 1
+    # Double-click on the credit note's row: its preview.
+    choose(credit_row)
+    index = panel.list.proxy.index(rows.index(credit_row), 0)
+    panel.list.view.doubleClicked.emit(index)
+    qtbot.waitUntil(lambda: len(previews) == 2, timeout=90_000)
+    assert previews[1][0] == archived_credit
+    # A payment row chosen alone: nothing to print, said in French.
+    payment = next(r for r in rows if r.kind == "payment")
+    choose(payment)
+    seen: list[str] = []
+    answer(ACCEPT, seen=seen)
+    panel.documents.print_button.click()
+    assert "Sélectionnez un ou plusieurs documents émis." in seen[0]
+    assert len(previews) == 2

@@ -275,18 +275,31 @@ class LedgerPanel(QWidget):
         self.empty = QLabel(_("Aucune pièce sur ce compte pour l'instant."), self)
         # The statement of this account (1st January → today) printed, saved or e-mailed
         # from here, as the Éditions tab and ``documents`` commands make it.
-        from ui.document_actions import StatementActions
+        from ui.document_actions import DocumentActions, StatementActions
 
         self.statement = StatementActions(ctx, self, self.statement_args)
+        # The invoice or credit note of the selected rows, as archived at issue (double-click:
+        # its preview), as under the invoice list.
+        self.documents = DocumentActions(
+            ctx, self, self.document_ids, title=_("Factures et avoirs")
+        )
+        self.list.activated.connect(lambda row: row.document_id and self.documents.print_())
         statement_row = QHBoxLayout()
         statement_row.addWidget(QLabel(_("Relevé de compte de l'année :"), self))
         statement_row.addWidget(self.statement)
+        statement_row.addSpacing(24)
+        statement_row.addWidget(QLabel(_("Pièce sélectionnée :"), self))
+        statement_row.addWidget(self.documents)
         statement_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(statement_row)
         layout.addWidget(self.list)
         layout.addWidget(self.empty)
+
+    def document_ids(self) -> list[tuple[int, str]]:
+        """(id, number) of the selected rows that are documents issued by Propreo."""
+        return [(r.document_id, r.reference) for r in self.list.selected() if r.document_id]
 
     def statement_args(self) -> tuple[int, dt.date, dt.date] | None:
         """(client, 1st January, today) of the statement offered here; None without client."""

@@ -30,10 +30,17 @@ def invoice_ledger_rows(session: Session, client_id: int) -> Iterable[LedgerRow]
     rows = []
     for inv in invoices:
         label = inv.title or InvoiceKind.LABELS.get(inv.kind, inv.kind)
+        # An open item of the old software (« Reprise ») has no PDF archived by Propreo.
+        document = inv.id if inv.status == InvoiceStatus.ISSUED else None
         if inv.kind == InvoiceKind.CREDIT_NOTE:
             rows.append(
                 LedgerRow(
-                    inv.issue_date, "credit_note", inv.number or "", label, credit=inv.amount_due
+                    inv.issue_date,
+                    "credit_note",
+                    inv.number or "",
+                    label,
+                    credit=inv.amount_due,
+                    document_id=document,
                 )
             )
             continue
@@ -48,6 +55,7 @@ def invoice_ledger_rows(session: Session, client_id: int) -> Iterable[LedgerRow]
                 due_date=inv.due_date,
                 overdue=inv.due_date is not None and inv.due_date < today and open_amount > ZERO,
                 open_amount=max(open_amount, ZERO),
+                document_id=document,
             )
         )
     return rows
