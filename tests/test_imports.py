@@ -407,3 +407,93 @@ def test_french_numbers_and_dates() -> None:
         date("31/02/2026", "Date de facture")
     with pytest.raises(ValidationError, match="« 12abc » n'est pas un nombre valide"):
         number("12abc", "Quantité")
+
+
+def test_contracts_come_with_their_state(db: Database, tmp_path: Path) -> None:
+    """« État » of the old software: a suspended contract is suspended over its dates (not
+    billed then), a terminated one ends where its notice lets it; a state missing its dates,
+    or an end the notice does not allow, is refused naming the field."""
+    with clock.pinned(SWITCH):
+        for kind in ("clients", "sites", "articles"):
+            assert import_file(db, kind, template_path(kind)).written
+    rows = _rows("contracts")
+    # The bakery suspended for January; Les Tilleuls terminated on notice of 15 October.
+    rows[3][18:22] = ["suspendu", "", "01/01/2027", "31/01/2027"]
+    for row in rows[1:3]:
+        row[5] = "31/01/2027"
+        row[18:22] = ["Résilié", "15/10/2026", "", ""]
+    path = tmp_path / "contrats.csv"
+    path.write_text("\n".join(";".join(r) for r in rows), "utf-8")
+    with clock.pinned(SWITCH):
+        report = import_file(db, "contracts", path)
+    assert report.written and not report.refused, report.as_json()
+    with db.read() as s:
+        tilleuls = s.scalar(select(Contract).where(Contract.reference == "CT-2019-014"))
+        bakery = s.scalar(select(Contract).where(Contract.reference == "CT-2022-031"))
+        assert tilleuls.status == ContractStatus.TERMINATED
+        assert (tilleuls.notice_date, tilleuls.end_date) == (D(2026, 10, 15), D(2027, 1, 31))
+        assert not tilleuls.tacit_renewal
+        assert bakery.status == ContractStatus.SUSPENDED
+        assert [(x.start_date, x.end_date, x.billed) for x in bakery.suspensions] == [
+            (D(2027, 1, 1), D(2027, 1, 31), False)
+        ]
+    # January: Les Tilleuls' last month is billed (billed to 31/12 by the old software).
+    with clock.pinned(D(2027, 1, 31)), db.write() as s:
+        run_month(s, "2027-01", issue_date=D(2027, 1, 31))
+        billed = set(
+            s.execute(
+                select(Client.code, InvoiceLine.period_start)
+                .join(Invoice, Invoice.id == InvoiceLine.invoice_id)
+                .join(Client, Client.id == Invoice.client_id)
+                .where(InvoiceLine.contract_line_id.is_not(None))
+            ).all()
+        )
+        assert ("RESI001", D(2027, 1, 1)) in billed
+
+    # Refused: a suspension without its end; an end the notice does not allow.
+    rows = _rows("contracts")
+    rows[3][0] = "CT-2022-031B"
+    rows[3][18:22] = ["Suspendu", "", "01/01/2027", ""]
+    for row in rows[1:3]:
+        row[0] = "CT-2019-014B"
+        row[5] = "31/10/2026"
+        row[18:22] = ["Résilié", "15/10/2026", "", ""]
+    path.write_text("\n".join(";".join(r) for r in rows), "utf-8")
+    with clock.pinned(SWITCH):
+        report = import_file(db, "contracts", path)
+    problems = {r.row: r.problems for r in report.rows}
+    assert problems[2] == [
+        "Avec un préavis de 3 mois, la résiliation ne peut prendre effet avant le 31/01/2027."
+    ]
+    assert problems[4] == [
+        "Un contrat « Suspendu » demande « Suspendu du » et « Suspendu jusqu'au »."
+    ]
+    with db.read() as s:
+        assert s.scalar(select(func.count(Contract.id))) == 2  # the first import only
+
+
+def test_open_items_of_direct_debit_clients_are_offered_to_a_batch(switched: Database) -> None:
+    """The bakery pays by direct debit: its open item (288,00 still owed) is offered to a
+    SEPA batch like an invoice of Propreo — past its announced date, after a new
+    pre-notification — and the collection confirmed by the bank settles it."""
+    from app.payments.sepa import candidates, confirm_batch, create_batches
+    from app.payments.sepa_prenotify import renotify
+    from tests.billing_fixtures import firm
+
+    day = D(2026, 12, 22)
+    with clock.pinned(SWITCH), switched.write() as s:
+        firm(s)  # the firm's identity: its creditor identifier and bank account
+        found = [c for c in candidates(s, day) if c.invoice_number == "FA-2026-0398"]
+        assert len(found) == 1 and found[0].amount == Decimal("288.00")
+        assert found[0].rum == "RUM-BOUL-0001"
+        assert found[0].problem  # the date the old software announced has passed
+        texts = renotify(s, [found[0].invoice_id], day)
+        assert texts[0].startswith("FA-2026-0398 : ") and "288,00" in texts[0]
+        (again,) = [c for c in candidates(s, day) if c.invoice_number == "FA-2026-0398"]
+        assert (again.problem, again.sequence) == ("", "RCUR")
+        batches = create_batches(s, day, created_on=SWITCH, invoice_ids=[again.invoice_id])
+        client_id = again.client_id
+    with clock.pinned(day), switched.write() as s:
+        confirm_batch(s, batches[0].id, day)
+    with clock.pinned(day), switched.read() as s:
+        assert outstanding(s, client_id) == Decimal("0.00")

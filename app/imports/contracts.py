@@ -7,6 +7,12 @@ Propreo's contract series, the original number kept as its reference) and put in
 start billing the day after (their own start date), so that the first run bills neither
 twice nor from the contract's original start. The contract keeps its original start date
 (anniversary, notice, revisions).
+
+« État » says where the contract stands in the old software: « Actif » (default), « Suspendu »
+(from « Suspendu du » to « Suspendu jusqu'au », not billed meanwhile) or « Résilié » (notice
+given on « Date de résiliation », billing stops at « Date de fin », by default the end of the
+notice period). Each goes through the screen's use case (``suspend``, ``terminate``), with its
+rules (a suspension's end after its start, an end respecting the notice).
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from models.catalog import Article
 from models.contracts import Contract, Frequency, Term
 
 ONE_DAY = dt.timedelta(days=1)
+ACTIVE, SUSPENDED, TERMINATED = "active", "suspended", "terminated"
+STATES = {ACTIVE: "Actif", SUSPENDED: "Suspendu", TERMINATED: "Résilié"}
 
 
 def contract_key(cells: Cells) -> str:
@@ -142,8 +150,38 @@ def import_contract(session: Session, rows: list[tuple[int, Cells]]) -> str:
         raise RowErrors(errors)
     contract = contracts.create_contract(session, form, lines, today=clock.today())
     contracts.activate(session, contract.id)
+    try:
+        _state(session, contract.id, first)
+    except ValidationError as exc:
+        raise RowErrors([(rows[0][0], exc)]) from exc
     count = ngettext("{n} ligne", "{n} lignes", len(lines)).format(n=len(lines))
     return f"{contract.code} — {contract.title} ({count})"
+
+
+def _state(session: Session, contract_id: int, cells: Cells) -> None:
+    """Suspend or terminate the contract as the old software had it."""
+    state = choice(cells.get("state", ""), "État", STATES, default=ACTIVE)
+    if state == SUSPENDED:
+        start = optional_date(cells.get("suspended_from", ""), "Suspendu du")
+        end = optional_date(cells.get("suspended_until", ""), "Suspendu jusqu'au")
+        if start is None or end is None:
+            raise ValidationError(
+                "Suspendu du",
+                "Un contrat « Suspendu » demande « Suspendu du » et « Suspendu jusqu'au ».",
+            )
+        contracts.suspend(
+            session, contract_id, start, end, reason="Suspendu dans l'ancien logiciel"
+        )
+    elif state == TERMINATED:
+        notice = optional_date(cells.get("notice_date", ""), "Date de résiliation")
+        if notice is None:
+            raise ValidationError(
+                "Date de résiliation", "Un contrat « Résilié » demande sa « Date de résiliation »."
+            )
+        end = optional_date(cells.get("end_date", ""), "Date de fin")
+        contracts.terminate(
+            session, contract_id, notice, end, reason="Résilié dans l'ancien logiciel"
+        )
 
 
 class RowErrors(ValidationErrors):

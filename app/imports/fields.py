@@ -242,6 +242,24 @@ KINDS: dict[str, Kind] = {
                 hint="dernier jour déjà facturé par l'ancien logiciel",
             ),
             F("purchase_order", "N° de bon de commande", aliases=("bon de commande", "bc")),
+            F(
+                "state",
+                "État",
+                aliases=("etat", "statut", "etat du contrat", "statut contrat"),
+                hint="Actif (par défaut), Suspendu, Résilié",
+            ),
+            F(
+                "notice_date",
+                "Date de résiliation",
+                aliases=("resiliation", "date resiliation", "date du preavis", "preavis recu le"),
+                hint="résilié : jour où le préavis a été donné",
+            ),
+            F("suspended_from", "Suspendu du", aliases=("suspension du", "debut suspension")),
+            F(
+                "suspended_until",
+                "Suspendu jusqu'au",
+                aliases=("suspension jusqu au", "fin suspension", "suspendu au"),
+            ),
             F("article_code", "Code article", aliases=("article", "prestation")),
             F(
                 "description",

@@ -139,7 +139,8 @@ def candidates(
         select(Invoice, Client)
         .join(Client, Client.id == Invoice.client_id)
         .where(
-            Invoice.status == InvoiceStatus.ISSUED,
+            # Open items taken over from the old software are collected like the others.
+            Invoice.status.in_(InvoiceStatus.RECEIVABLE),
             Invoice.kind.in_((InvoiceKind.INVOICE, InvoiceKind.DOWN_PAYMENT)),
             Invoice.due_date <= collection_date,
             Client.payment_means == "direct_debit",

@@ -74,7 +74,7 @@ def renotify(
     texts = []
     for invoice_id in invoice_ids:
         invoice = session.get(Invoice, invoice_id)
-        if invoice is None or invoice.status != InvoiceStatus.ISSUED:
+        if invoice is None or invoice.status not in InvoiceStatus.RECEIVABLE:
             raise NotFoundError("Facture émise introuvable (n° interne {id}).", id=invoice_id)
         mandate = usable_mandate(session, invoice.client_id, collection_date)
         if mandate is None:
