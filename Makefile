@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml | system-deps
 # propreo-demo, secret demo-secret: see the guide, chapter 13), stopped when the window closes.
 run: system-deps $(STAMP)
 	$(BIN)/propreo --db "$(DEMO_DB)" init --demo
+	$(BIN)/propreo --db "$(DEMO_DB)" pa demo --url http://127.0.0.1:8800
 	$(BIN)/propreo pa serve --port 8800 & PA=$$!; \
 	$(BIN)/propreo --db "$(DEMO_DB)" gui; status=$$?; kill $$PA; exit $$status
 

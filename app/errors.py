@@ -14,7 +14,9 @@ from app.i18n import _
 class PropreoError(Exception):
     """Base of every error a user may see."""
 
-    def __init__(self, message: str, **values: Any) -> None:
+    def __init__(self, message: str, /, **values: Any) -> None:
+        # ``message`` is positional-only: a value named ``message`` (a server's answer…)
+        # goes into the template's values instead of colliding with it.
         self.template = message
         self.values = values
         self.message = _(message).format(**values) if values else _(message)
@@ -27,7 +29,7 @@ class PropreoError(Exception):
 class ValidationError(PropreoError):
     """Bad input on one field; ``field`` is the label the user sees."""
 
-    def __init__(self, field: str, message: str, **values: Any) -> None:
+    def __init__(self, field: str, message: str, /, **values: Any) -> None:
         self.field = field
         values.setdefault("field", field)
         super().__init__(message, **values)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.einvoicing import actions, settings
+from app.einvoicing import actions, connector, settings
 from app.einvoicing.incoming import received_invoices
 from app.einvoicing.status import invoice_states
 from app.errors import PropreoError
@@ -38,6 +38,11 @@ from ui.month_picker import MonthPicker
 from ui.operations import show_error
 from ui.table import Column, RecordList
 
+CHORUS_ENVIRONMENTS = {
+    "qualification": _("Qualification (bac à sable PISTE)"),
+    "production": _("Production"),
+    "autre": _("Autre adresse (plateforme de référence, essais)"),
+}
 CREDIT_CODES = (LifecycleCode.REFUSED, LifecycleCode.REJECTED)
 SENT_COLUMNS = [
     Column(_("Facture"), lambda s: s.number, 110),
@@ -79,13 +84,28 @@ class PlatformSettingsDialog(QDialog):
         self.client_id = QLineEdit(row.client_id, self)
         self.secret = QLineEdit(self)
         self.chorus_url = QLineEdit(row.chorus_url, self)
+        self.chorus_env = QComboBox(self)
+        for code, label in CHORUS_ENVIRONMENTS.items():
+            self.chorus_env.addItem(label, code)
+        self.chorus_env.setCurrentIndex(
+            list(CHORUS_ENVIRONMENTS).index(connector.chorus_environment(row.chorus_url))
+        )
+        self.chorus_env.currentIndexChanged.connect(self._environment_chosen)
+        self._environment_chosen()
         self.chorus_client_id = QLineEdit(row.chorus_client_id, self)
         self.chorus_secret = QLineEdit(self)
         self.chorus_login = QLineEdit(row.chorus_login, self)
         self.chorus_password = QLineEdit(self)
+        keyring = connector.keyring_available()
         for secret in (self.secret, self.chorus_secret, self.chorus_password):
             secret.setEchoMode(QLineEdit.EchoMode.Password)
-            secret.setPlaceholderText(_("inchangé (conservé dans le trousseau du système)"))
+            secret.setPlaceholderText(
+                _("inchangé (conservé dans le trousseau du système)")
+                if keyring
+                else _("à saisir à chaque lancement (pas de trousseau)")
+            )
+        self.keyring_note = QLabel("" if keyring else _(settings.KEYRING_MISSING), self)
+        self.keyring_note.setWordWrap(True)
         self.regime = QComboBox(self)
         for code, label in settings.VAT_REGIMES.items():
             self.regime.addItem(label, code)
@@ -95,6 +115,7 @@ class PlatformSettingsDialog(QDialog):
         form.addRow(_("Identifiant (client OAuth2)"), self.client_id)
         form.addRow(_("Secret"), self.secret)
         form.addRow(_("Régime de TVA (périodes d'e-reporting)"), self.regime)
+        form.addRow(_("Chorus Pro"), self.chorus_env)
         form.addRow(_("Adresse de Chorus Pro (PISTE)"), self.chorus_url)
         form.addRow(_("Identifiant PISTE"), self.chorus_client_id)
         form.addRow(_("Secret PISTE"), self.chorus_secret)
@@ -111,9 +132,17 @@ class PlatformSettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.keyring_note)
         layout.addWidget(self.test_button)
         layout.addWidget(self.result)
         layout.addWidget(buttons)
+
+    def _environment_chosen(self) -> None:
+        """Qualification and production have PISTE's fixed addresses; « autre » is typed."""
+        environment = str(self.chorus_env.currentData())
+        if environment in connector.PISTE:
+            self.chorus_url.setText(connector.PISTE[environment][0])
+        self.chorus_url.setReadOnly(environment in connector.PISTE)
 
     def form(self) -> settings.PlatformForm:
         return settings.PlatformForm(
@@ -136,8 +165,15 @@ class PlatformSettingsDialog(QDialog):
             return False
         return True
 
+    def _rewatch(self) -> None:
+        """The platform may have changed: the window's watch starts again."""
+        watcher = getattr(self.ctx.window, "einvoicing_watch", None)
+        if watcher is not None:
+            watcher.start()
+
     def save(self) -> None:
         if self._store():
+            self._rewatch()
             self.accept()
 
     def test(self) -> None:
@@ -148,6 +184,8 @@ class PlatformSettingsDialog(QDialog):
             self.result.setText(self.ctx.query(settings.test_connection))
         except PropreoError as exc:
             self.result.setText(str(exc))
+            return
+        self._rewatch()
 
 
 class EInvoicingTab(Tab):
@@ -170,6 +208,13 @@ class EInvoicingTab(Tab):
         self.report_button.clicked.connect(self.ereport)
         self.status = QLabel("", self)
         self.status.setWordWrap(True)
+        # What the window's watch does (webhook or polling) and its last reading.
+        self.watch_label = QLabel("", self)
+        self.watch_label.setWordWrap(True)
+        watcher = getattr(ctx.window, "einvoicing_watch", None)
+        if watcher is not None:
+            self.watch_label.setText(watcher.text)
+            watcher.changed.connect(self.watch_label.setText)
 
         self.sent = RecordList(SENT_COLUMNS, export_name="factures_electroniques")
         self.received = RecordList(RECEIVED_COLUMNS, export_name="factures_recues")
@@ -220,6 +265,7 @@ class EInvoicingTab(Tab):
         top.addWidget(self.settings_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.watch_label)
         layout.addWidget(self.status)
         layout.addWidget(self.pages, 1)
         self.refresh()

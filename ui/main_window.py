@@ -135,6 +135,10 @@ class MainWindow(QMainWindow):
         from ui.search import install_search  # Ctrl+K and the box at the right of the menus
 
         install_search(self)
+        from ui.einvoicing_watch import StatusWatcher  # platform statuses while open
+
+        self.einvoicing_watch = StatusWatcher(self.ctx, self)
+        self.einvoicing_watch.start()
 
     # --- tabs -----------------------------------------------------------------------------
     def _on_screen(self, _index: int = 0) -> None:
@@ -383,6 +387,7 @@ class MainWindow(QMainWindow):
             # Cancel what can be cancelled; the transactions roll back, then wait for them.
             self.runner.cancel_all()
         self.runner.wait()
+        self.einvoicing_watch.stop()  # webhooks removed, local listener closed
         if not getattr(self, "_replaced", False):
             from ui.restore_dialog import backup_at_close
 

@@ -1,4 +1,4 @@
-"""``propreo pa serve|send|sync|ereporting|test`` — the e-invoicing platform from the
+"""``propreo pa serve|send|sync|ereporting|test|watch|demo`` — the e-invoicing platform from the
 command line (the same use cases as the e-invoicing screen)."""
 
 from __future__ import annotations
@@ -33,6 +33,15 @@ def register(sub: Any) -> None:
     test = actions.add_parser("test", help="tester la connexion à la plateforme")
     _common(test)
     test.set_defaults(func=cmd_test)
+    watch = actions.add_parser(
+        "watch", help="recevoir les statuts au fil de l'eau (webhook, sinon interrogation)"
+    )
+    watch.add_argument("--minutes", type=float, default=60.0, help="durée d'écoute")
+    watch.add_argument("--poll-seconds", type=float, help="intervalle d'interrogation")
+    watch.set_defaults(func=cmd_watch)
+    demo = actions.add_parser("demo", help="configurer la plateforme de référence de la démo")
+    demo.add_argument("--url", default="http://127.0.0.1:8800")
+    demo.set_defaults(func=cmd_demo)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -150,3 +159,58 @@ def cmd_test(args: argparse.Namespace) -> int:
     with db.read() as session:
         print(test_connection(session, args.url))
     return 0
+
+
+def _print_statuses(report: Any) -> None:
+    from models.einvoicing import LifecycleCode
+
+    for number, code, reason in report.statuses:
+        label = LifecycleCode.LABELS.get(code, code)
+        print(f"{number} : {label}" + (f" ({reason})" if reason else ""), flush=True)
+    for name in report.received:
+        print(f"Facture fournisseur reçue : {name}", flush=True)
+    for error in report.errors:
+        print(error, file=sys.stderr, flush=True)
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """The window's watch without the window: webhook when the platform can reach this
+    machine, polling otherwise, for ``--minutes``."""
+    import time
+
+    from app.cli import EXIT_OK, EXIT_PROBLEM, open_db
+    from app.einvoicing.watch import OFF, POLL_MINUTES, WEBHOOK, Watch
+
+    db = open_db(args)
+    watch = Watch(db)
+    if watch.start() == OFF:
+        print("Aucune plateforme n'est configurée (Paramètres › Facturation électronique).")
+        return EXIT_PROBLEM
+    print(watch.describe(), flush=True)
+    every = args.poll_seconds or POLL_MINUTES * 60
+    deadline = time.monotonic() + args.minutes * 60
+    try:
+        _print_statuses(watch.poll())  # what arrived while nobody listened
+        next_poll = time.monotonic() + every
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            if watch.mode == WEBHOOK:
+                _print_statuses(watch.receive())
+            elif time.monotonic() >= next_poll:
+                _print_statuses(watch.poll())
+                next_poll = time.monotonic() + every
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watch.close()
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.cli import EXIT_OK, open_db
+    from app.einvoicing.settings import configure_demo
+
+    db = open_db(args)
+    with db.write() as session:
+        print(configure_demo(session, args.url))
+    return EXIT_OK

@@ -19,9 +19,57 @@ from typing import Any
 from app.einvoicing import spec
 from app.errors import PropreoError
 
-TIMEOUT = 20.0
+TIMEOUT = 60.0  # a deposit is checked (Factur-X, schematrons) before the answer
 KEYRING_SERVICE = "Propreo plateforme agréée"
 CHORUS_KEYRING_SERVICE = "Propreo Chorus Pro"
+
+# PISTE, the State's API gateway: the API and its OAuth2 server per environment. The
+# qualification (sandbox) and production accounts are distinct, so are their secrets
+# (keyed by URL in the keyring).
+PISTE = {
+    "qualification": (
+        "https://sandbox-api.piste.gouv.fr",
+        "https://sandbox-oauth.piste.gouv.fr/api/oauth/token",
+    ),
+    "production": ("https://api.piste.gouv.fr", "https://oauth.piste.gouv.fr/api/oauth/token"),
+}
+
+
+def chorus_environment(url: str) -> str:
+    """« qualification », « production » or « autre » (a test or demo server)."""
+    for name, (api, _token) in PISTE.items():
+        if url.rstrip("/") == api:
+            return name
+    return "autre"
+
+
+def chorus_token_url(url: str) -> str:
+    environment = chorus_environment(url)
+    if environment in PISTE:
+        return PISTE[environment][1]
+    return url.rstrip("/") + "/api/oauth/token"
+
+
+# Chorus Pro's invoice processing statuses (« statut de traitement », field ``statut`` of
+# ``rechercher/fournisseur`` and ``histoStatutCode`` of ``consulter/historique``) and the
+# life-cycle status each one means for the supplier (docs/EINVOICING.md).
+CHORUS_STATUSES: dict[str, tuple[str, str]] = {
+    "DEPOSEE": ("200", "déposée"),
+    "EN_COURS_ACHEMINEMENT": ("202", "en cours d'acheminement"),
+    "MISE_A_DISPOSITION": ("203", "mise à disposition du destinataire"),
+    "PRISE_EN_COMPTE_DESTINATAIRE": ("204", "prise en compte par le destinataire"),
+    "MISE_A_DISPOSITION_COMPTABLE": ("204", "mise à disposition du comptable public"),
+    "SERVICE_FAIT": ("205", "service fait"),
+    "MANDATEE": ("205", "mandatée"),
+    "COMPTABILISEE": ("205", "comptabilisée"),
+    "SUSPENDUE": ("208", "suspendue"),
+    "COMPLETEE": ("209", "complétée"),
+    "REJETEE": ("210", "rejetée par le destinataire"),
+    "MISE_EN_PAIEMENT": ("211", "mise en paiement"),
+    "A_RECYCLER": ("213", "à recycler (destinataire ou service erroné)"),
+}
+# After these the invoice's processing on Chorus Pro is over: no need to ask again.
+CHORUS_FINAL = frozenset({"REJETEE", "MISE_EN_PAIEMENT", "A_RECYCLER"})
 
 
 class PlatformError(PropreoError):
@@ -39,32 +87,52 @@ class Credentials:
     client_secret: str
 
 
-def store_secret(service: str, key: str, secret: str) -> None:
-    """Keep a secret in the system keyring (never in the database)."""
+# Without a working keyring (a server without a desktop session, CI) a secret typed in
+# the settings lives in this process's memory only, until Propreo closes; the command line
+# reads it from the environment. Never in the database, never in a file.
+_MEMORY: dict[tuple[str, str], str] = {}
+ENVIRONMENT = {
+    KEYRING_SERVICE: "PROPREO_PA_SECRET",
+    CHORUS_KEYRING_SERVICE: "PROPREO_CHORUS_SECRET",
+}
+CHORUS_PASSWORD_ENVIRONMENT = "PROPREO_CHORUS_PASSWORD"
+
+
+def keyring_available() -> bool:
+    """Whether a system keyring works here (keyring falls back to its « fail » backend
+    when none does: no desktop session, no D-Bus secret service)."""
+    import keyring
+    from keyring.backends import fail
+
+    return not isinstance(keyring.get_keyring(), fail.Keyring)
+
+
+def store_secret(service: str, key: str, secret: str) -> bool:
+    """Keep a secret in the system keyring; False when there is none (then it is kept in
+    memory for this session only)."""
     import keyring
     from keyring.errors import KeyringError
-
-    from app.errors import ValidationError
 
     try:
         keyring.set_password(service, key, secret)
-    except KeyringError as exc:
-        raise ValidationError(
-            "Secret",
-            "Le trousseau du système n'est pas disponible ({error}) : le secret n'est jamais "
-            "enregistré dans la base.",
-            error=str(exc),
-        ) from None
+    except KeyringError:
+        _MEMORY[(service, key)] = secret
+        return False
+    return True
 
 
-def load_secret(service: str, key: str) -> str:
+def load_secret(service: str, key: str, environment: str = "") -> str:
+    """The keyring's secret, else the one typed this session, else ``$environment``."""
+    import os
+
     import keyring
     from keyring.errors import KeyringError
 
     try:
-        return keyring.get_password(service, key) or ""
+        found = keyring.get_password(service, key) or ""
     except KeyringError:
-        return ""
+        found = ""
+    return found or _MEMORY.get((service, key), "") or os.environ.get(environment, "")
 
 
 def _explain(exc: Exception, url: str) -> PlatformError:
@@ -82,11 +150,14 @@ def _explain(exc: Exception, url: str) -> PlatformError:
 class Session:
     """One authenticated conversation with a platform (token fetched on first use)."""
 
-    def __init__(self, credentials: Credentials, timeout: float = TIMEOUT) -> None:
+    def __init__(
+        self, credentials: Credentials, timeout: float = TIMEOUT, token_url: str = ""
+    ) -> None:
         import requests
 
         self.credentials = credentials
         self.base = credentials.base_url.rstrip("/")
+        self.token_url = token_url or self.base + spec.TOKEN_PATH
         self.timeout = timeout
         self.http = requests.Session()
         self._token = ""
@@ -95,7 +166,7 @@ class Session:
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         import requests
 
-        url = self.base + path
+        url = path if path.startswith(("http://", "https://")) else self.base + path
         try:
             response = self.http.request(method, url, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
@@ -112,7 +183,7 @@ class Session:
             )
         response = self._request(
             "POST",
-            spec.TOKEN_PATH,
+            self.token_url,
             data={
                 "grant_type": "client_credentials",
                 "client_id": self.credentials.client_id,
@@ -137,9 +208,9 @@ class Session:
             except ValueError:
                 message = response.text
             raise PlatformError(
-                "La plateforme a répondu HTTP {status} : {message}",
+                "La plateforme a répondu HTTP {status} : {detail}",
                 status=response.status_code,
-                message=message[:300],
+                detail=message[:300],
             )
         return response
 
@@ -214,7 +285,9 @@ class ChorusSession:
     """Chorus Pro through PISTE: OAuth2 client credentials and the technical account."""
 
     def __init__(self, base_url: str, client_id: str, secret: str, login: str, password: str):
-        self.platform = Session(Credentials(base_url, client_id, secret))
+        self.platform = Session(
+            Credentials(base_url, client_id, secret), token_url=chorus_token_url(base_url)
+        )
         account = base64.b64encode(f"{login}:{password}".encode()).decode()
         self.headers = {"cpro-account": account, "Content-Type": "application/json;charset=utf-8"}
 
@@ -226,8 +299,8 @@ class ChorusSession:
         payload = dict(response.json())
         if response.status_code != 200 or payload.get("codeRetour") != 0:
             raise PlatformError(
-                "Chorus Pro a refusé la demande : {message}",
-                message=str(payload.get("libelle", response.status_code)),
+                "Chorus Pro a refusé la demande : {detail}",
+                detail=str(payload.get("libelle", response.status_code)),
             )
         return payload
 
@@ -240,14 +313,34 @@ class ChorusSession:
         }
         return str(self._post("/cpro/factures/v1/deposer/flux", body)["numeroFluxDepot"])
 
-    def find(self, invoice_number: str) -> str:
-        """The deposit number of an invoice already on Chorus Pro ("" if none): a deposit
-        whose answer was lost is found again instead of being made twice."""
+    def invoice(self, invoice_number: str) -> dict[str, Any]:
+        """The invoice as the supplier's search lists it (``rechercher/fournisseur``):
+        ``identifiantFactureCPP``, ``numeroFluxDepot``, ``statut``…; {} if none."""
         body = self._post(
             "/cpro/factures/v1/rechercher/fournisseur", {"numeroFacture": invoice_number}
         )
         found = body.get("listeFactures") or []
-        return str(found[0].get("numeroFluxDepot", "")) if found else ""
+        return dict(found[0]) if found else {}
+
+    def find(self, invoice_number: str) -> str:
+        """The deposit number of an invoice already on Chorus Pro ("" if none): a deposit
+        whose answer was lost is found again instead of being made twice."""
+        return str(self.invoice(invoice_number).get("numeroFluxDepot", ""))
+
+    def history(self, invoice_id: int) -> list[tuple[str, str, str]]:
+        """(status code, ISO date-time, comment) of each processing status of the invoice
+        (``consulter/historique``), oldest first."""
+        body = self._post("/cpro/factures/v1/consulter/historique", {"idFacture": invoice_id})
+        rows = (body.get("historiquesDesStatuts") or {}).get("histoStatut") or []
+        found = [
+            (
+                str(r.get("histoStatutCode", "")),
+                str(r.get("histoStatutDatePassage", "")),
+                str(r.get("histoStatutCommentaire") or ""),
+            )
+            for r in rows
+        ]
+        return sorted(found, key=lambda r: r[1])
 
     def report(self, deposit_number: str) -> tuple[str, str]:
         body = self._post("/cpro/transverses/v1/consulterCR", {"numeroFluxDepot": deposit_number})

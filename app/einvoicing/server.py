@@ -6,7 +6,7 @@ descriptions define them (Flow Service: ``POST /flows``, ``GET /flows/{flowId}``
 ``POST /flows/search``, ``GET /healthcheck``; Directory Service: ``GET
 /siren/code-insee:{siren}``, ``GET /directory-line/code:{id}``), an OAuth2
 client-credentials token endpoint, and the two Chorus Pro (PISTE) calls used for public
-bodies. It checks what it receives — the ``FlowInfo`` against the enumerations, the
+bodies (deposit report, supplier search, status history). It checks what it receives — the ``FlowInfo`` against the enumerations, the
 SHA-256, the Factur-X (embedded XML: XSD, EN 16931 and BR-FR schematrons), the
 life-cycle messages and the e-reporting files against their schemas — and plays scripted
 life cycles: each accepted invoice gets the statuses its scenario lists, published as
@@ -27,9 +27,11 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import queue
 import secrets
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -43,6 +45,7 @@ from app.einvoicing import cdar, cii, ereporting_schema, spec
 DEFAULT_CLIENT = ("propreo-demo", "demo-secret")
 DEFAULT_CHORUS_ACCOUNT = ("TECH_PROPREO@cpro.fr", "chorus-demo")
 DEFAULT_LIFECYCLE = ["202", "203", "205"]
+DEFAULT_CHORUS_LIFECYCLE = ["MISE_A_DISPOSITION"]
 
 
 def _now() -> dt.datetime:
@@ -103,6 +106,13 @@ class Scenario:
     ack_delay_count: int = 0  # how many deposits are held (0: every one)
     inbox: list[str] = field(default_factory=list)
     chorus_reject: set[str] = field(default_factory=set)
+    webhooks: bool = True  # False: a platform without the webhook endpoints (404)
+    # Processing statuses an integrated Chorus Pro invoice goes through after « DEPOSEE »
+    # (« MANDATEE », « SUSPENDUE:motif »…), per invoice number.
+    chorus_lifecycle: dict[str, list[str]] = field(default_factory=dict)
+    default_chorus_lifecycle: list[str] = field(
+        default_factory=lambda: list(DEFAULT_CHORUS_LIFECYCLE)
+    )
 
     @classmethod
     def load(cls, path: Path | None) -> Scenario:
@@ -119,6 +129,11 @@ class Scenario:
             ack_delay_count=int(raw.get("ack_delay_count", 0)),
             inbox=[str(path.parent / p) for p in raw.get("inbox", [])],
             chorus_reject=set(raw.get("chorus_reject", [])),
+            webhooks=bool(raw.get("webhooks", True)),
+            chorus_lifecycle={k: list(v) for k, v in raw.get("chorus_lifecycle", {}).items()},
+            default_chorus_lifecycle=list(
+                raw.get("default_chorus_lifecycle", DEFAULT_CHORUS_LIFECYCLE)
+            ),
         )
 
 
@@ -134,6 +149,10 @@ class Platform:
         self._ids = itertools.count(1)
         self.held = 0
         self.supplier_numbers: set[str] = set()
+        self.webhooks: dict[str, dict[str, Any]] = {}
+        # Callbacks leave one at a time, in the order the flows were published.
+        self.deliveries: queue.Queue[tuple[str, dict[str, str], bytes]] = queue.Queue()
+        threading.Thread(target=self._deliver, daemon=True).start()
         for path in scenario.inbox:
             self.deliver_supplier_invoice(Path(path).read_bytes(), Path(path).name)
 
@@ -150,7 +169,45 @@ class Platform:
     def add(self, flow: Flow) -> Flow:
         with self.lock:
             self.flows[flow.flow_id] = flow
+            hooks = list(self.webhooks.values())
+        if flow.direction == "In":
+            for hook in hooks:
+                if self._matches(hook["metadata"], flow):
+                    callback = hook["callback"]
+                    headers = {h["name"]: h["value"] for h in callback.get("headers", [])}
+                    body = json.dumps({"flowInfo": flow.info()}).encode()
+                    self.deliveries.put((callback["url"], headers, body))
         return flow
+
+    @staticmethod
+    def _matches(metadata: dict[str, Any], flow: Flow) -> bool:
+        return (
+            metadata["flowType"] == flow.flow_type
+            and metadata["flowDirection"] == flow.direction
+            and metadata.get("processingRule", flow.rule) == flow.rule
+            and metadata.get("ackStatus", flow.ack) == flow.ack
+        )
+
+    def _deliver(self) -> None:
+        """POST each ``WebhookCallbackContent``; a callback that fails is tried three
+        times, then dropped (the client finds the flow by searching)."""
+        import requests
+
+        while True:
+            url, headers, body = self.deliveries.get()
+            for _attempt in range(3):
+                try:
+                    answer = requests.post(
+                        url,
+                        data=body,
+                        headers={**headers, "Content-Type": "application/json"},
+                        timeout=10,
+                    )
+                    if answer.status_code < 300:
+                        break
+                except requests.RequestException:
+                    pass
+                time.sleep(1)
 
     def deliver_supplier_invoice(self, data: bytes, name: str) -> Flow:
         from reports.facturx import extract_xml
@@ -316,7 +373,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         if not self._authorised():
             return
-        if path.startswith(f"{spec.FLOW_PREFIX}/flows/"):
+        if path.startswith(f"{spec.FLOW_PREFIX}/webhooks"):
+            self._webhooks("GET", path)
+        elif path.startswith(f"{spec.FLOW_PREFIX}/flows/"):
             self._get_flow(path.rsplit("/", 1)[1], parse_qs(url.query))
         elif path.startswith(f"{spec.DIRECTORY_PREFIX}/siren/code-insee:"):
             self._directory(path.rsplit(":", 1)[1], line=False)
@@ -338,14 +397,53 @@ class Handler(BaseHTTPRequestHandler):
             "/cpro/factures/v1/deposer/flux": self._chorus_deposit,
             "/cpro/transverses/v1/consulterCR": self._chorus_report,
             "/cpro/factures/v1/rechercher/fournisseur": self._chorus_search,
+            "/cpro/factures/v1/consulter/historique": self._chorus_history,
         }
         handler = routes.get(path)
-        if handler is None:
+        if path == f"{spec.FLOW_PREFIX}/webhooks":
+            self._webhooks("POST", path)
+        elif handler is None:
             self._error(404, "NOT_FOUND", path)
         else:
             handler()
 
+    def do_DELETE(self) -> None:
+        path = urlparse(self.path).path
+        if self._authorised():
+            self._webhooks("DELETE", path)
+
     # --- endpoints ----------------------------------------------------------------------
+    def _webhooks(self, method: str, path: str) -> None:
+        """``POST /webhooks`` (201), ``GET /webhooks``, ``GET|DELETE /webhooks/{uid}``."""
+        hooks = self.platform.webhooks
+        if not self.platform.scenario.webhooks or not path.startswith(
+            f"{spec.FLOW_PREFIX}/webhooks"
+        ):
+            self._error(404, "NOT_FOUND", path)
+            return
+        uid = path.removeprefix(f"{spec.FLOW_PREFIX}/webhooks").strip("/")
+        if method == "POST" and not uid:
+            body = self._json()
+            problems = spec.webhook_problems(body)
+            if problems:
+                self._error(400, "BAD_REQUEST", " ; ".join(problems))
+                return
+            uid = str(uuid.uuid4())
+            hook = {"webhookId": uid, "callback": body["callback"], "metadata": body["metadata"]}
+            with self.platform.lock:
+                hooks[uid] = hook
+            self._send(201, hook)
+        elif method == "GET" and not uid:
+            self._send(200, list(hooks.values()))
+        elif uid not in hooks:
+            self._error(404, "NOT_FOUND", f"webhook {uid} inconnu")
+        elif method == "GET":
+            self._send(200, hooks[uid])
+        else:
+            with self.platform.lock:
+                del hooks[uid]
+            self._send(200, {})
+
     def _token(self) -> None:
         form = parse_qs(self._body().decode())
         grant = form.get("grant_type", [""])[0]
@@ -495,11 +593,28 @@ class Handler(BaseHTTPRequestHandler):
                 state, reason = "IN_REJETE", "Code service absent ou inactif"
         except Exception as exc:  # any unreadable file is a rejection
             state, reason = "IN_REJETE", f"Fichier illisible : {exc}"
+        history: list[dict[str, str]] = []
+        if state == "IN_INTEGRE":  # the invoice exists on Chorus Pro and is processed
+            steps = self.platform.scenario.chorus_lifecycle.get(
+                invoice_number, self.platform.scenario.default_chorus_lifecycle
+            )
+            start = _now()
+            for i, step in enumerate(["DEPOSEE", *steps]):
+                code, _, comment = step.partition(":")
+                history.append(
+                    {
+                        "histoStatutCode": code,
+                        "histoStatutDatePassage": _iso(start + dt.timedelta(seconds=i)),
+                        "histoStatutCommentaire": comment,
+                    }
+                )
         self.platform.chorus[number] = {
             "etat": state,
             "motif": reason,
             "date": _iso(_now()),
             "numeroFacture": invoice_number,
+            "identifiantFactureCPP": 1000 + len(self.platform.chorus),
+            "historique": history,
         }
         self._send(
             200,
@@ -519,12 +634,38 @@ class Handler(BaseHTTPRequestHandler):
             {
                 "numeroFacture": d["numeroFacture"],
                 "numeroFluxDepot": n,
-                "etatCourantFlux": d["etat"],
+                "identifiantFactureCPP": d["identifiantFactureCPP"],
+                "statut": d["historique"][-1]["histoStatutCode"] if d["historique"] else "",
+                "dateHeureEtatCourant": (
+                    d["historique"][-1]["histoStatutDatePassage"] if d["historique"] else ""
+                ),
             }
             for n, d in self.platform.chorus.items()
             if wanted and d["numeroFacture"] == wanted
         ]
         self._send(200, {"codeRetour": 0, "libelle": "GCU_MSG_01_000", "listeFactures": found})
+
+    def _chorus_history(self) -> None:
+        if not self._chorus_account_ok():
+            return
+        wanted = (self._json() or {}).get("idFacture")
+        found = [d for d in self.platform.chorus.values() if d["identifiantFactureCPP"] == wanted]
+        if not found or not found[0]["historique"]:
+            self._send(404, {"codeRetour": 3, "libelle": f"Facture {wanted} inconnue"})
+            return
+        invoice = found[0]
+        rows = invoice["historique"]
+        self._send(
+            200,
+            {
+                "codeRetour": 0,
+                "libelle": "GCU_MSG_01_000",
+                "idFacture": wanted,
+                "numeroFacture": invoice["numeroFacture"],
+                "statutCourantCode": rows[-1]["histoStatutCode"],
+                "historiquesDesStatuts": {"histoStatut": rows, "totalHistoStatut": len(rows)},
+            },
+        )
 
     def _chorus_report(self) -> None:
         if not self._chorus_account_ok():

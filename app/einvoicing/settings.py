@@ -61,6 +61,13 @@ def _url(value: str, label: str) -> str:
     return value
 
 
+KEYRING_MISSING = (
+    "Le trousseau du système n'est pas disponible : les secrets saisis sont gardés en "
+    "mémoire jusqu'à la fermeture de Propreo (jamais dans la base) et seront à saisir de "
+    "nouveau au prochain lancement."
+)
+
+
 def save_settings(session: Session, form: PlatformForm) -> PlatformSettings:
     if form.vat_regime not in VAT_REGIMES:
         raise ValidationError("Régime de TVA", "Régime inconnu : {value}", value=form.vat_regime)
@@ -101,7 +108,11 @@ def platform_session(session: Session, url: str | None = None) -> connector.Sess
             "Aucune plateforme n'est configurée : renseignez son adresse dans Paramètres › "
             "Facturation électronique (ou --url).",
         )
-    secret = connector.load_secret(connector.KEYRING_SERVICE, _key(row.base_url, row.client_id))
+    secret = connector.load_secret(
+        connector.KEYRING_SERVICE,
+        _key(row.base_url, row.client_id),
+        connector.ENVIRONMENT[connector.KEYRING_SERVICE],
+    )
     return connector.Session(connector.Credentials(base, row.client_id, secret))
 
 
@@ -114,10 +125,16 @@ def chorus_session(session: Session, url: str | None = None) -> connector.Chorus
     return connector.ChorusSession(
         base,
         row.chorus_client_id,
-        connector.load_secret(connector.CHORUS_KEYRING_SERVICE, key),
+        connector.load_secret(
+            connector.CHORUS_KEYRING_SERVICE,
+            key,
+            connector.ENVIRONMENT[connector.CHORUS_KEYRING_SERVICE],
+        ),
         row.chorus_login,
         connector.load_secret(
-            connector.CHORUS_KEYRING_SERVICE, f"{row.chorus_login}@{row.chorus_url}"
+            connector.CHORUS_KEYRING_SERVICE,
+            f"{row.chorus_login}@{row.chorus_url}",
+            connector.CHORUS_PASSWORD_ENVIRONMENT,
         ),
     )
 
@@ -127,3 +144,39 @@ def test_connection(session: Session, url: str | None = None) -> str:
     platform = platform_session(session, url)
     platform.healthcheck()
     return f"Connexion réussie à {platform.base} (services Flux et Annuaire, jeton obtenu)."
+
+
+DEMO_URL = "http://127.0.0.1:8800"
+
+
+def configure_demo(session: Session, url: str = DEMO_URL) -> str:
+    """Point the firm at the reference platform ``make run`` starts (its demonstration
+    identifiers): addresses and identifiers in the base, secrets in the keyring when one
+    works — otherwise the message says what to type in the settings."""
+    from app.einvoicing.server import DEFAULT_CHORUS_ACCOUNT, DEFAULT_CLIENT
+
+    client, secret = DEFAULT_CLIENT
+    login, password = DEFAULT_CHORUS_ACCOUNT
+    form = PlatformForm(
+        base_url=url,
+        client_id=client,
+        client_secret=secret,
+        chorus_url=url,
+        chorus_client_id=client,
+        chorus_secret=secret,
+        chorus_login=login,
+        chorus_password=password,
+        vat_regime=read_settings(session).vat_regime,
+    )
+    save_settings(session, form)
+    head = f"Plateforme de référence configurée : {url}, identifiant {client}"
+    if not connector.keyring_available():
+        return (
+            f"{head}. Trousseau du système indisponible : dans Facturation électronique › "
+            f"Paramètres, saisissez le secret « {secret} » (et « {secret} » pour PISTE, "
+            f"« {password} » pour le compte technique) à chaque lancement, ou définissez "
+            f"{connector.ENVIRONMENT[connector.KEYRING_SERVICE]}, "
+            f"{connector.ENVIRONMENT[connector.CHORUS_KEYRING_SERVICE]} et "
+            f"{connector.CHORUS_PASSWORD_ENVIRONMENT} pour la ligne de commande."
+        )
+    return f"{head} ; secrets enregistrés dans le trousseau du système."

@@ -93,3 +93,36 @@ def search_problems(body: Any) -> list[str]:
     if not isinstance(limit, int) or not 1 <= limit <= 500:
         problems.append("limit: entier de 1 à 500 attendu")
     return problems
+
+
+def webhook_problems(body: Any) -> list[str]:
+    """What is wrong with a ``Webhook`` body (``callback.url``, ``metadata.flowType`` and
+    ``metadata.flowDirection`` are required)."""
+    if not isinstance(body, dict):
+        return ["webhook: un objet JSON est attendu"]
+    problems = [f"webhook: propriété inconnue « {k} »" for k in body if k not in WEBHOOK_KEYS]
+    callback, metadata = body.get("callback"), body.get("metadata")
+    if not isinstance(callback, dict) or not str(callback.get("url", "")).startswith(
+        ("http://", "https://")
+    ):
+        problems.append("callback.url: adresse http ou https obligatoire")
+    else:
+        headers = callback.get("headers", [])
+        if not isinstance(headers, list) or any(
+            not isinstance(h, dict) or set(h) != {"name", "value"} for h in headers
+        ):
+            problems.append("callback.headers: liste de {name, value} attendue")
+    if not isinstance(metadata, dict):
+        return [*problems, "metadata: objet obligatoire"]
+    for key, allowed, required in (
+        ("flowType", FLOW_TYPES, True),
+        ("flowDirection", FLOW_DIRECTIONS, True),
+        ("processingRule", PROCESSING_RULES, False),
+        ("ackStatus", ACK_STATUSES, False),
+    ):
+        if (required or key in metadata) and metadata.get(key) not in allowed:
+            problems.append(f"metadata.{key}: valeur absente ou hors énumération")
+    return problems
+
+
+WEBHOOK_KEYS = {"webhookId", "callback", "metadata"}

@@ -5,7 +5,8 @@
 3. incoming flows updated since the last synchronisation are read: life-cycle messages
    (``CustomerInvoiceLC``) become statuses of our invoices, supplier invoices
    (``SupplierInvoice``) are listed as received;
-4. Chorus Pro deposits get their processing state;
+4. Chorus Pro deposits get their deposit report, then the invoice's processing statuses
+   (mise à disposition, suspendue, mandatée, mise en paiement…) as life-cycle statuses;
 5. a service invoice sent through the platform and now fully paid gets the « Encaissée »
    status (code 212) sent with the amount and date of payment — unless the firm opted for
    VAT on debits (then the VAT is due at invoicing and no payment status is due).
@@ -69,6 +70,26 @@ def sync(
     if chorus is not None:
         _read_chorus(database, chorus, report)
     _send_cashed(database, platform, report)
+    return report
+
+
+def apply_flows(
+    database: Database, platform: connector.Session, flows: list[dict[str, Any]]
+) -> SyncReport:
+    """Store the incoming flows a webhook announced (``flowInfo`` of each callback): the
+    same reading as a synchronisation, without waiting for the next one. Reading a flow
+    twice stores nothing twice, so a flow both announced and found by polling is harmless."""
+    report = SyncReport()
+    for flow in flows:
+        if flow.get("flowDirection", "In") != "In":
+            continue
+        try:
+            if flow.get("flowType") == "SupplierInvoice":
+                _receive(database, platform, flow, report)
+            elif flow.get("flowType") == "CustomerInvoiceLC":
+                _status(database, platform, flow, report)
+        except (cdar.CdarError, cii.CiiError) as exc:
+            report.errors.append(f"flux {flow.get('flowId')} illisible : {exc}")
     return report
 
 
@@ -204,31 +225,63 @@ def _receive(
 def _read_chorus(
     database: Database, chorus: Callable[[], connector.ChorusSession], report: SyncReport
 ) -> None:
+    """The deposit report of each new Chorus Pro deposit (``consulterCR``), then the
+    processing statuses of the invoices integrated and not yet paid, rejected or to be
+    recycled (``rechercher/fournisseur`` then ``consulter/historique``)."""
     with database.read() as session:
         rows = session.execute(
-            select(PlatformFlow.id, PlatformFlow.flow_id, PlatformFlow.invoice_id).where(
+            select(PlatformFlow.id, PlatformFlow.flow_id, PlatformFlow.state, Invoice.number)
+            .join(Invoice, Invoice.id == PlatformFlow.invoice_id)
+            .where(
                 PlatformFlow.kind == FlowKind.CHORUS,
                 PlatformFlow.flow_id != "",
-                PlatformFlow.state.not_in(SETTLED),
+                PlatformFlow.state != FlowState.ERROR,
             )
         ).all()
+        done = set(
+            session.scalars(
+                select(InvoiceLifecycle.flow_id).where(
+                    InvoiceLifecycle.source == "chorus",
+                    InvoiceLifecycle.code.in_(
+                        {connector.CHORUS_STATUSES[c][0] for c in connector.CHORUS_FINAL}
+                    ),
+                )
+            )
+        )
+    rows = [r for r in rows if r.flow_id not in done]
     if not rows:
         return
     cpro = chorus()
-    for row_id, deposit_number, invoice_id in rows:
-        state, reason = cpro.report(deposit_number)
-        code = CHORUS_STATES.get(state)
-        if code is None:
+    for row_id, deposit_number, state, number in rows:
+        if state != FlowState.ACCEPTED and not _chorus_report(database, cpro, row_id, report):
             continue
-        with database.write() as session:
-            row = get_row(session, PlatformFlow, row_id, "Flux")
-            target = FlowState.ACCEPTED if code != LifecycleCode.REJECTED else FlowState.ERROR
-            move(FLOW_WORKFLOW, row, target, ref=row.file_name)
-            row.reason = reason
+        found = cpro.invoice(str(number))
+        if found.get("identifiantFactureCPP") is None:
+            continue
+        for code, at, comment in cpro.history(int(found["identifiantFactureCPP"])):
+            _chorus_status(database, row_id, deposit_number, code, at, comment, report)
+
+
+def _chorus_report(
+    database: Database, cpro: connector.ChorusSession, row_id: int, report: SyncReport
+) -> bool:
+    """Read the deposit report; True when the invoice was integrated by Chorus Pro."""
+    with database.read() as session:
+        row = get_row(session, PlatformFlow, row_id, "Flux")
+        deposit_number, invoice_id, name = row.flow_id, row.invoice_id, row.file_name
+    state, reason = cpro.report(deposit_number)
+    if state not in CHORUS_STATES:
+        return False
+    rejected = CHORUS_STATES[state] == LifecycleCode.REJECTED
+    with database.write() as session:
+        row = get_row(session, PlatformFlow, row_id, "Flux")
+        move(FLOW_WORKFLOW, row, FlowState.ERROR if rejected else FlowState.ACCEPTED, ref=name)
+        row.reason = reason
+        if rejected:
             session.add(
                 InvoiceLifecycle(
                     invoice_id=invoice_id,
-                    code=code,
+                    code=LifecycleCode.REJECTED,
                     at=_now(),
                     reason=reason,
                     source="chorus",
@@ -236,7 +289,50 @@ def _read_chorus(
                 )
             )
             number = session.scalar(select(Invoice.number).where(Invoice.id == invoice_id))
-        report.statuses.append((str(number), code, reason))
+            report.statuses.append((str(number), LifecycleCode.REJECTED, reason))
+    return not rejected
+
+
+def _chorus_status(
+    database: Database,
+    row_id: int,
+    deposit_number: str,
+    status: str,
+    at_text: str,
+    comment: str,
+    report: SyncReport,
+) -> None:
+    """Store one Chorus Pro processing status as the life-cycle status it means (once)."""
+    if status not in connector.CHORUS_STATUSES:
+        report.errors.append(f"statut Chorus Pro inconnu « {status} » (flux {deposit_number})")
+        return
+    code, label = connector.CHORUS_STATUSES[status]
+    at = dt.datetime.fromisoformat(at_text.replace("Z", "+00:00"))
+    at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    reason = f"Chorus Pro : {label}" + (f" — {comment}" if comment else "")
+    with database.write() as session:
+        invoice_id = get_row(session, PlatformFlow, row_id, "Flux").invoice_id
+        exists = session.scalar(
+            select(InvoiceLifecycle.id).where(
+                InvoiceLifecycle.invoice_id == invoice_id,
+                InvoiceLifecycle.code == code,
+                InvoiceLifecycle.at == at,
+            )
+        )
+        if exists is not None:
+            return
+        session.add(
+            InvoiceLifecycle(
+                invoice_id=invoice_id,
+                code=code,
+                at=at,
+                reason=reason,
+                source="chorus",
+                flow_id=deposit_number,
+            )
+        )
+        number = session.scalar(select(Invoice.number).where(Invoice.id == invoice_id))
+    report.statuses.append((str(number), code, reason))
 
 
 # --- « Encaissée » ------------------------------------------------------------------------
