@@ -208,3 +208,156 @@ def test_flow_and_received_invoice_states_follow_their_tables() -> None:
     received = SimpleNamespace(state=ReceivedState.REFUSED)
     with pytest.raises(StateError):
         move(RECEIVED_WORKFLOW, received, ReceivedState.APPROVED)
+
+
+def _issue(session, client_id: int, lines: list, day: dt.date):  # type: ignore[no-untyped-def]
+    from app.billing.invoices import create_draft_invoice
+    from app.billing.issuing import issue_invoices
+
+    invoice = create_draft_invoice(session, client_id, lines, issue_date=day)
+    issue_invoices(session, [invoice.id])
+    return invoice
+
+
+def test_goods_only_and_mixed_sales_get_their_category_and_only_services_report_payments(
+    demo_db: Database,
+) -> None:
+    """Hand check (20 %): goods only, 2 × 18,90 = 37,80 HT, 7,56 TVA, 45,36 TTC (TLB1);
+    mixed, window cleaning 100,00 HT + a box of paper 54,00 HT = 154,00 HT, 30,80 TVA,
+    184,80 TTC (TMA1). Both paid the same day: the payment data holds the services only —
+    the mixed invoice's 120,00 TTC of services; the goods (VAT due on delivery) none."""
+    from app.billing.invoices import DraftLine
+    from app.payments.allocation_rules import AllocationLine
+    from app.payments.entry import PaymentForm, record_payment
+    from models.catalog import Article, VatRate
+    from models.clients import Client, ClientKind
+
+    day = dt.date.today()
+    with demo_db.write() as session:
+        person = session.scalars(
+            select(Client).where(Client.kind == ClientKind.PERSON).order_by(Client.id)
+        ).first()
+        assert person is not None
+        soap, paper = (
+            session.scalar(select(Article).where(Article.code == code))
+            for code in ("PRODSAV", "PRODPAP")
+        )
+        assert soap is not None and paper is not None and not soap.is_service
+        t20 = session.scalar(select(VatRate.id).where(VatRate.code == "T20"))
+        goods = _issue(
+            session,
+            person.id,
+            [DraftLine(article_id=soap.id, quantity="2", unit_price="18.90")],
+            day,
+        )
+        mixed = _issue(
+            session,
+            person.id,
+            [
+                DraftLine(description="Nettoyage des vitres", unit_price="100.00", vat_rate_id=t20),
+                DraftLine(article_id=paper.id, quantity="1", unit_price="54.00"),
+            ],
+            day,
+        )
+        assert (goods.total_ttc, mixed.total_ttc) == (Decimal("45.36"), Decimal("184.80"))
+        record_payment(
+            session,
+            PaymentForm(client_id=person.id, date=day, amount="230,16"),
+            [
+                AllocationLine(goods.id, Decimal("45.36")),
+                AllocationLine(mixed.id, Decimal("184.80")),
+            ],
+        )
+    with demo_db.read() as session:
+        sales, count = build_transactions(session, day, day)
+        paid, items = build_payments(session, day, day)
+    assert ereporting_schema.problems(sales) == [] and ereporting_schema.problems(paid) == []
+    assert count == 2
+    days = etree.fromstring(sales).findall("TransactionsReport/Transactions")
+    assert [
+        (
+            d.findtext("CategoryCode"),
+            d.findtext("TransactionsCount"),
+            [
+                (t.findtext("TaxPercent"), t.findtext("TaxableAmount"), t.findtext("TaxTotal"))
+                for t in d.findall("TaxSubTotal")
+            ],
+        )
+        for d in days
+    ] == [
+        ("TLB1", "1", [("20.00", "37.80", "7.56")]),
+        ("TMA1", "1", [("20.00", "154.00", "30.80")]),
+    ]
+    assert items == 1  # the goods-only invoice has no payment data
+    payments = etree.fromstring(paid).findall("PaymentsReport/Transactions/Payment")
+    assert [
+        [(s.findtext("TaxPercent"), s.findtext("Amount")) for s in p.findall("SubTotals")]
+        for p in payments
+    ] == [[("20.00", "120.00")]]
+
+
+def test_franchise_sends_two_months_in_one_file_end_to_end(
+    demo_db: Database, tmp_path: Path
+) -> None:
+    """A firm under « franchise en base » reports every two months: ``pa ereporting
+    --period 2026-08`` sends July and August together; an odd month is refused in French.
+    The two-month file holds exactly what July's and August's own files would (base and
+    number of sales)."""
+    from app.einvoicing.settings import PlatformForm, read_settings, save_settings
+
+    keyring_file = tmp_path / "k.json"
+    with file_keyring(keyring_file), platform_process(tmp_path, {}) as url:
+        configure(demo_db, url)
+        with demo_db.write() as session:
+            row = read_settings(session)
+            save_settings(
+                session,
+                PlatformForm(base_url=row.base_url, client_id=row.client_id,
+                             chorus_url=row.chorus_url, chorus_client_id=row.chorus_client_id,
+                             chorus_login=row.chorus_login, vat_regime="franchise"),
+            )  # fmt: skip
+            july, _n = build_transactions(session, D(2026, 7, 1), D(2026, 7, 31))
+            august, _m = build_transactions(session, D(2026, 8, 1), D(2026, 8, 31))
+        demo_db.dispose()
+        cmd = [sys.executable, "-m", "app", "--db", target_of(demo_db), "pa", "ereporting"]
+        odd = subprocess.run(
+            [*cmd, "--period", "2026-07"], cwd=ROOT, env=child_env(keyring_file),
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert odd.returncode != 0 and "Traceback" not in odd.stderr
+        assert "indiquez le second (mois pair), par exemple 2026-08" in odd.stderr
+        run = subprocess.run(
+            [*cmd, "--period", "2026-08", "--json"], cwd=ROOT, env=child_env(keyring_file),
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        results = json.loads(run.stdout)
+        assert [(r["type"], r["debut"], r["fin"], r["statut"]) for r in results] == [
+            ("Transactions", "2026-07-01", "2026-08-31", "Accepté par la plateforme"),
+            ("Payments", "2026-07-01", "2026-08-31", "Accepté par la plateforme"),
+        ]
+        flows = server_flows(url, {"flowDirection": ["Out"], "processingRule": ["B2C"]})
+        assert sorted(f["name"] for f in flows) == [
+            "ER_Payments_20260701_20260831.xml",
+            "ER_Transactions_20260701_20260831.xml",
+        ]
+    with demo_db.read() as session:
+        kept = session.scalars(
+            select(PlatformFlow).where(PlatformFlow.kind == FlowKind.EREPORTING)
+        ).all()
+    sent = next(k.content for k in kept if k.file_name.startswith("ER_Transactions"))
+    assert sent is not None
+
+    def totals(data: bytes) -> tuple[Decimal, int]:
+        root = etree.fromstring(data)
+        base = sum((Decimal(t.text or "0") for t in root.iter("TaxableAmount")), Decimal("0.00"))
+        count = sum(int(t.text or "0") for t in root.iter("TransactionsCount"))
+        return base, count + len(root.findall("TransactionsReport/Invoice"))
+
+    two_months = totals(sent)
+    assert etree.fromstring(sent).findtext("ReportDocument/Period/StartDate") == "20260701"
+    assert two_months == (
+        totals(july)[0] + totals(august)[0],
+        totals(july)[1] + totals(august)[1],
+    )
+    assert two_months[1] > 0

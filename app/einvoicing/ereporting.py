@@ -199,17 +199,20 @@ def build_transactions(session: Session, start: dt.date, end: dt.date) -> tuple[
 
 
 def _split(invoice: Invoice, amount: Decimal) -> list[tuple[Decimal, Decimal]]:
-    """(rate, part of ``amount``) in proportion to each rate's share of the invoice TTC;
-    the last rate takes the rounding rest."""
+    """(rate, part of ``amount`` paid for services) per VAT rate: the services' share of
+    the invoice TTC (a mixed invoice's goods have their VAT due on delivery, no payment
+    data), spread over the service rates in proportion; the last rate takes the rest."""
     totals = [t for t in vat_breakdown(l for l in invoice.lines if not l.goods)]  # noqa: E741
-    ttc = sum((t.base + t.vat for t in totals), ZERO)
+    services = sum((t.base + t.vat for t in totals), ZERO)
+    whole = sum((t.base + t.vat for t in vat_breakdown(invoice.lines)), ZERO)
+    paid = amount if services == whole else round_money(amount * services / whole)
     parts: list[tuple[Decimal, Decimal]] = []
-    rest = amount
+    rest = paid
     for index, total in enumerate(totals):
         share = (
             rest
             if index == len(totals) - 1
-            else round_money(amount * (total.base + total.vat) / ttc)
+            else round_money(paid * (total.base + total.vat) / services)
         )
         parts.append((total.rate, share))
         rest -= share
