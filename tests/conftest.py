@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from app import startup  # noqa: E402
 from app.db import Database, open_database  # noqa: E402
 from tests.modal_guard import pytest_runtest_call  # noqa: E402, F401  (the hook, see its module)
-from tests.run_templates import build_demo, build_empty, private_copy  # noqa: E402
+from tests.run_templates import build_demo, build_empty, private_copy, run_folder, run_id  # noqa: E402
 
 startup.install()  # as every entry point does: the invoice guard, the client account's sources
 
@@ -75,9 +75,24 @@ def pg_templates(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-u
     """The PostgreSQL template databases of this process (see tests/pg.py)."""
     from tests.pg import PgTemplates
 
-    templates = PgTemplates(tmp_path_factory.mktemp("pg-files"))
+    folder = run_folder(tmp_path_factory)
+    templates = PgTemplates(
+        folder / "pg-templates",
+        run_id(folder),
+        lambda: private_copy(tmp_path_factory, "demo", build_demo) / "demo.db",
+    )
     yield templates
     templates.close()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The PostgreSQL templates of the run are dropped by the process that started the
+    workers, once they have all finished (or by the only process, without xdist)."""
+    from tests.pg import PG_URL, drop_run
+
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if PG_URL and factory is not None and not hasattr(session.config, "workerinput"):
+        drop_run(run_id(run_folder(factory)))
 
 
 def _engine_db(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> Iterator[Database]:

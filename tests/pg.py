@@ -2,19 +2,18 @@
 ``PROPREO_TEST_PG_URL`` is set (e.g. ``postgresql+psycopg://propreo@/propreo?host=/tmp/pg``,
 the URL ``installer/linux/pg-test-cluster.sh start`` prints; CI runs the whole suite so).
 
-Each pytest process builds, once, an empty base (migrations and reference data) and the
-demo firm as template databases; every test gets its own copy (``CREATE DATABASE …
+The run builds, once, an empty base (migrations and reference data) and the demo firm
+(moved from the run's SQLite demo base by ``transfer``) as template databases (the first xdist worker that needs one builds it, the others wait for
+it: tests/run_templates.py); every test gets its own copy (``CREATE DATABASE …
 TEMPLATE``, a file copy on the server) with its own copy of the files folder, dropped
-afterwards."""
+afterwards. The templates are dropped when the run ends (:func:`drop_run`)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.db import Database, open_database
+from tests.run_templates import built_once
 
 PG_URL = os.environ.get("PROPREO_TEST_PG_URL", "")
 
@@ -60,35 +60,19 @@ def engine_independent(items: list[pytest.Item]) -> list[pytest.Item]:
     ]
 
 
-@contextlib.contextmanager
-def _clock_stopped() -> Iterator[None]:
-    """Building a template (the demo firm: half a minute, minutes on a loaded machine) is
-    done once for the whole session: it does not count in the 5 minutes pytest-timeout
-    (signal method: an ITIMER_REAL alarm) gives the test that happens to trigger it."""
-    if not hasattr(signal, "setitimer"):
-        yield
-        return
-    remaining, _interval = signal.setitimer(signal.ITIMER_REAL, 0)
-    try:
-        yield
-    finally:
-        if remaining:
-            signal.setitimer(signal.ITIMER_REAL, remaining)
-
-
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
 class PgTemplates:
-    """The template databases of this pytest process and the copies made from them."""
+    """The template databases of the run and the copies this process makes from them."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, folder: Path, run: str, sqlite_demo: Callable[[], Path]) -> None:
+        self.folder = folder  # the run's, shared by the workers
+        self.sqlite_demo = sqlite_demo  # a copy of the run's SQLite demo base
         self.admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
-        self.prefix = f"propreo_t{uuid.uuid4().hex[:8]}"
-        self.templates: dict[str, str] = {}
-        self.failed: dict[str, str] = {}
+        self.run = f"propreo_r{run}"
+        self.prefix = f"{self.run}_{uuid.uuid4().hex[:6]}"  # this process's databases
 
     def url(self, name: str) -> str:
         return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
@@ -98,35 +82,41 @@ class PgTemplates:
             conn.exec_driver_sql(sql)
 
     def template(self, kind: str) -> str:
-        if kind in self.failed:  # built once: the next tests fail at once, not after as long
-            raise RuntimeError(f"template {kind} failed: {self.failed[kind]}")
-        if kind not in self.templates:
+        name = f"{self.run}_{kind}"
+
+        def build(folder: Path) -> None:
+            self._execute(f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)")
+            self._execute(f"CREATE DATABASE {_quoted(name)}")
+            if kind == "demo":
+                self._transferred_demo(self.url(name), folder / "files")
+                return
             from app.setup import prepare_database
 
-            name = f"{self.prefix}_{kind}"
-            self._execute(f"CREATE DATABASE {_quoted(name)}")
-            try:
-                with _clock_stopped():
-                    from app.demo import DEMO_TODAY  # the same pinned demo as on SQLite
+            prepare_database(self.url(name), files_dir=folder / "files").db.dispose()
 
-                    prepared = prepare_database(
-                        self.url(name),
-                        demo=kind == "demo",
-                        files_dir=self.folder / name,
-                        as_of=DEMO_TODAY,
-                    )
-            except BaseException as exc:
-                self.failed[kind] = repr(exc)
-                raise
-            prepared.db.dispose()
-            self.templates[kind] = name
-        return self.templates[kind]
+        built_once(self.folder / name, build)
+        return name
+
+    def _transferred_demo(self, url: str, files: Path) -> None:
+        """The demo firm moved from the run's SQLite demo base by ``propreo transfer``
+        (a fraction of building it again on the server; tests/test_engine_transfer.py
+        proves the moved firm exports the same documents and FEC, and
+        tests/test_engines.py builds the demo on the server itself)."""
+        from app.transfer import transfer
+
+        source = open_database(str(self.sqlite_demo()))
+        try:
+            report = transfer(source, url, files_dir=str(files))
+        finally:
+            source.dispose()
+        if report.problems:
+            raise RuntimeError(f"demo transfer: {report.problems}")
 
     def clone(self, kind: str, files: Path) -> Database:
         template = self.template(kind)
         name = f"{self.prefix}_{uuid.uuid4().hex[:10]}"
         self._execute(f"CREATE DATABASE {_quoted(name)} TEMPLATE {_quoted(template)}")
-        shutil.copytree(self.folder / template, files, dirs_exist_ok=True)
+        shutil.copytree(self.folder / template / "files", files, dirs_exist_ok=True)
         db = open_database(self.url(name))
         with db.write() as session:
             session.execute(text("UPDATE file_store SET folder = :f"), {"f": str(files)})
@@ -138,9 +128,23 @@ class PgTemplates:
         self._execute(f"DROP DATABASE IF EXISTS {_quoted(str(name))} WITH (FORCE)")
 
     def close(self) -> None:
-        for name in [*self.templates.values(), *(f"{self.prefix}_{k}" for k in self.failed)]:
-            self._execute(f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)")
         self.admin.dispose()
+
+
+def drop_run(run: str) -> None:
+    """Drop the databases of the run (templates, copies a failed test left behind): done
+    once every worker has finished, by the process that started them."""
+    admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            names = conn.scalars(
+                text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                {"p": f"propreo_r{run}\\_%"},
+            ).all()
+            for name in names:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)")
+    finally:
+        admin.dispose()
 
 
 def pg_database(templates: PgTemplates, kind: str, tmp_path: Path) -> Iterator[Database]:
