@@ -135,6 +135,7 @@ def test_three_simultaneous_month_end_runs_make_one_set_of_invoices(db: Database
     assert run_checks(db).ok
 
 
+@pytest.mark.slow  # builds the demo on the engine itself (PostgreSQL: the only such build)
 def test_a_demo_that_fails_midway_leaves_nothing(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
