@@ -26,8 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.cli_parser import db_target
 from app.db import Database, open_database
-from app.errors import DatabaseError
+from app.errors import DatabaseError, NumbersWouldBeLost
+from app.fs import unused_name
+from app.pg_backup import SUFFIX, dump, dump_summary, restore_firm, verify_dump
 from app.storage import copy_folder, copy_tree, folder_written, raise_storage_error, written
 
 BACKUP_DIR_NAME = "sauvegardes"
@@ -45,8 +48,6 @@ def backup_database(db: Database, out: Path) -> Path:
     with ``pg_dump`` (:mod:`app.pg_backup`) and its shared files folder copied the same way.
     """
     if db.path is None:
-        from app.pg_backup import dump
-
         dump(db.engine.url, out)
         _copy_files(db, out)
         return out
@@ -113,8 +114,6 @@ def verify_backup(path: Path) -> list[str]:
 def backup_file_name(db: Database, when: dt.datetime | None = None) -> str:
     when = when or dt.datetime.now()
     if db.path is None:
-        from app.pg_backup import SUFFIX
-
         return f"{db.engine.url.database or 'propreo'}-{when:%Y%m%d-%H%M%S}{SUFFIX}"
     return f"{db.path.stem}-{when:%Y%m%d-%H%M%S}.db"
 
@@ -138,19 +137,7 @@ def backup_stem(db: Database) -> str:
 
 
 def _suffix(db: Database) -> str:
-    from app.pg_backup import SUFFIX
-
     return ".db" if db.path is not None else SUFFIX
-
-
-def unused_name(folder: Path, stem: str, suffix: str) -> Path:
-    """``stem + suffix`` in ``folder``, or ``stem-2 + suffix``… when taken (two safety
-    copies in the same second never overwrite each other)."""
-    path, n = folder / f"{stem}{suffix}", 1
-    while path.exists():
-        n += 1
-        path = folder / f"{stem}-{n}{suffix}"
-    return path
 
 
 def _stamp(path: Path) -> dt.datetime | None:
@@ -177,11 +164,7 @@ def _order(path: Path) -> tuple[dt.datetime, int]:
 def verify_copy(path: Path) -> list[str]:
     """Problems of a backup file: SQLite integrity, then the invoice hash chain (a
     PostgreSQL dump: read back entirely, see :func:`app.pg_backup.verify_dump`)."""
-    from app.pg_backup import SUFFIX
-
     if path.suffix == SUFFIX:
-        from app.pg_backup import verify_dump
-
         return verify_dump(path)
     try:
         problems = verify_backup(path)
@@ -388,8 +371,6 @@ def preview(path: Path) -> RestorePreview:
     problems = verify_copy(path)
     stamp = _stamp(path)
     taken = stamp.strftime("%d/%m/%Y %H:%M") if stamp else "date inconnue"
-    from app.pg_backup import SUFFIX, dump_summary
-
     if path.suffix == SUFFIX:
         summary, newest = dump_summary(path) if not problems else ({}, "")
         return RestorePreview(path, taken, path.stat().st_size, summary, newest, problems)
@@ -417,22 +398,6 @@ def preview(path: Path) -> RestorePreview:
     finally:
         conn.close()
     return RestorePreview(path, taken, path.stat().st_size, counts, last, problems)
-
-
-class NumbersWouldBeLost(DatabaseError):
-    """The backup is older than numbers already given: restoring it would give them again."""
-
-    def __init__(self, numbers: list[str]) -> None:
-        self.numbers = numbers
-        shown = ", ".join(numbers[:30]) + (
-            f" … ({len(numbers)} en tout)" if len(numbers) > 30 else ""
-        )
-        super().__init__(
-            "Cette sauvegarde est antérieure à des numéros déjà attribués : {numbers}. "
-            "Les restaurer ferait redonner ces numéros à d'autres documents ; ne confirmez "
-            "qu'en le sachant (ces documents sont perdus de la base).",
-            numbers=shown,
-        )
 
 
 LOCK_WAIT_S = 5.0
@@ -524,8 +489,6 @@ def restore_target(target: str | Path, backup: Path, *, lose_numbers: bool = Fal
     """:func:`restore` onto a SQLite file, or onto a PostgreSQL firm from a dump
     (:func:`app.pg_backup.restore_firm`, same refusals); returns the safety copy."""
     if is_server(target):
-        from app.pg_backup import restore_firm
-
         return restore_firm(str(target), backup, lose_numbers=lose_numbers, wait_s=LOCK_WAIT_S)
     return restore(Path(target), backup, lose_numbers=lose_numbers)
 
@@ -563,7 +526,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from app.cli import db_target
     from app.db import masked
     from app.lease import LeaseHeld, acquire
 

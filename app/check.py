@@ -3,7 +3,7 @@ that later modules register (hash chain, archived documents...)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,10 +63,12 @@ CHECK_MODULES: list[str] = [
 ]
 
 
-def run_checks(db: Database, *, quick: bool = False, documents: bool = False) -> CheckReport:
-    """Integrity, numbering continuity and every registered check; with ``documents``,
-    also that each issued document not archived yet renders from its snapshot and
-    validates (slow: the complete check)."""
+def run_checks(
+    db: Database, *, quick: bool = False, more: Sequence[tuple[str, CheckFn]] = ()
+) -> CheckReport:
+    """Integrity, numbering continuity, every registered check, then the named checks of
+    ``more`` (``propreo check --documents`` adds that each issued document not archived
+    yet renders from its snapshot and validates: the slow, complete check)."""
     report = CheckReport()
     if db.is_sqlite:
         with db.engine.connect() as conn:
@@ -104,15 +106,11 @@ def run_checks(db: Database, *, quick: bool = False, documents: bool = False) ->
                 "last": series.last,
             }
         _load_check_modules()
-        for name, fn in _CHECKS:
+        for name, fn in [*_CHECKS, *more]:
             try:
                 found = fn(session)
             except Exception as exc:  # a damaged value must not stop the other checks
                 session.rollback()
                 found = [f"contrôle impossible, données illisibles ({type(exc).__name__} : {exc})"]
             report.problems.extend(f"{name} : {p}" for p in found)
-        if documents:
-            from app.documents.producible import unproducible_documents
-
-            report.problems.extend(f"Documents émis : {p}" for p in unproducible_documents(session))
     return report

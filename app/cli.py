@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app import __version__
+from app.cli_parser import db_target
 from app.errors import PropreoError, ValidationError
 
 COMMAND_MODULES: list[str] = [
@@ -62,12 +63,6 @@ COMMAND_OWNERS: dict[str, tuple[str, ...]] = {
 BUILTIN_COMMANDS = frozenset({"gui", "init", "check", "backup", "files"})
 
 EXIT_OK, EXIT_PROBLEM, EXIT_ERROR = 0, 1, 2
-
-
-def db_target(args: argparse.Namespace) -> str:
-    from app.fs import default_db_path
-
-    return args.db or os.environ.get("PROPREO_DB") or str(default_db_path())
 
 
 def open_db(args: argparse.Namespace, *, upgrade: bool = True, read_only: bool = False):  # type: ignore[no-untyped-def]
@@ -128,9 +123,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from app.check import run_checks
+    from app.documents.producible import unproducible_documents
 
     db = open_db(args, upgrade=False, read_only=False)
-    report = run_checks(db, quick=args.quick, documents=args.documents)
+    more = [("Documents émis", unproducible_documents)] if args.documents else []
+    report = run_checks(db, quick=args.quick, more=more)
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:

@@ -8,10 +8,13 @@ tree speaks French once the top parser is a :class:`FrenchParser`.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
+
+from app.fs import default_db_path
 
 
 class FrenchHelpFormatter(argparse.HelpFormatter):
@@ -116,3 +119,8 @@ def french(message: str) -> str:
                 return "commande inconnue " + said.replace(" non prévu ", " ", 1)
             return f"{name} : {said}"
     return f"{name} : {inner}"
+
+
+def db_target(args: argparse.Namespace) -> str:
+    """The base a command works on: ``--db``, else ``PROPREO_DB``, else the default file."""
+    return args.db or os.environ.get("PROPREO_DB") or str(default_db_path())

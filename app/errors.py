@@ -73,6 +73,22 @@ class DatabaseError(PropreoError):
     """The database file cannot be opened, is busy, or its schema is not usable."""
 
 
+class NumbersWouldBeLost(DatabaseError):
+    """The backup is older than numbers already given: restoring it would give them again."""
+
+    def __init__(self, numbers: list[str]) -> None:
+        self.numbers = numbers
+        shown = ", ".join(numbers[:30]) + (
+            f" … ({len(numbers)} en tout)" if len(numbers) > 30 else ""
+        )
+        super().__init__(
+            "Cette sauvegarde est antérieure à des numéros déjà attribués : {numbers}. "
+            "Les restaurer ferait redonner ces numéros à d'autres documents ; ne confirmez "
+            "qu'en le sachant (ces documents sont perdus de la base).",
+            numbers=shown,
+        )
+
+
 class OperationCancelled(PropreoError):
     """The user cancelled a long operation; nothing of the unfinished step was written."""
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from app.db import Database
 from app.errors import DatabaseError, ValidationError
 from models.documents import FileStore
+
+if TYPE_CHECKING:  # app.db reads the folder through this module
+    from app.db import Database
 
 ENV = "PROPREO_FILES_DIR"
 _CACHE = "files_dir"

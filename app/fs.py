@@ -85,3 +85,13 @@ def is_network_path(path: Path) -> bool:
 def attachments_dir(db_path: Path) -> Path:
     """Photo/attachment/archive store kept beside the database file (shared with it)."""
     return db_path.with_name(db_path.name + ".files")
+
+
+def unused_name(folder: Path, stem: str, suffix: str) -> Path:
+    """``stem + suffix`` in ``folder``, or ``stem-2 + suffix``… when taken (two safety
+    copies in the same second never overwrite each other)."""
+    path, n = folder / f"{stem}{suffix}", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}{suffix}"
+    return path

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import URL, Connection, make_url
 
-from app.errors import DatabaseError
+from app.errors import DatabaseError, NumbersWouldBeLost
+from app.fs import unused_name
 from app.storage import copy_folder
 
 if TYPE_CHECKING:
@@ -223,11 +224,10 @@ def restore_firm(
 
     Like a SQLite restore: done while holding the writers' lock (no run can commit
     between the comparison, the safety dump and the replacement), and refused when the
-    dump lacks numbers the base has already given (:class:`app.backups.NumbersWouldBeLost`)
+    dump lacks numbers the base has already given (:class:`app.errors.NumbersWouldBeLost`)
     unless ``lose_numbers``."""
     import datetime as dt
 
-    from app.backups import NumbersWouldBeLost, unused_name
     from app.db import open_database
     from app.file_store import configured_folder, set_files_dir
 

@@ -162,7 +162,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_transfer(args: argparse.Namespace) -> int:
-    from app.cli import db_target, open_db
+    from app.cli import open_db
+    from app.cli_parser import db_target
 
     source = open_db(args)
     try:

@@ -25,6 +25,7 @@ from typing import Any
 
 from app.money import format_percent as _format_percent
 from app.money import format_quantity as _format_quantity
+from reports.common import fmt_date, legal_identity, money, numbered_canvas, spaced_iban, unit_price
 from reports.fonts import BOLD, REGULAR, register_fonts, seed_fonts
 from reports.invoice_model import (
     OPERATION_CATEGORY,
@@ -190,8 +191,6 @@ def _seller(page: Page, doc: InvoiceDocument) -> None:
 
 
 def _references(doc: InvoiceDocument) -> list[tuple[str, str]]:
-    from reports.invoice_pdf import fmt_date
-
     rows: list[tuple[str, str]] = [("Date d'émission", fmt_date(doc.issue_date))]
     if doc.period_start and doc.period_end:
         rows.append(
@@ -325,9 +324,6 @@ class _Row:
 
 
 def _row(doc: InvoiceDocument, line: Line, columns: list[Column]) -> _Row:
-    from reports.invoice_pdf import _unit_price as unit_price
-    from reports.invoice_pdf import fmt_date, money
-
     has_discount = any(col.title == "Remise" for col in columns)
     detail = line.detail
     if not detail and line.period_start and line.period_end:
@@ -452,8 +448,6 @@ TOTAL_COLS = (52 * MM, 30 * MM)
 
 
 def _totals(page: Page, doc: InvoiceDocument, new_page: Any) -> None:
-    from reports.invoice_pdf import money
-
     vat_rows = [
         (_wrap(label, REGULAR, 8.5, VAT_COLS[0] - 2 * PAD), base, amount)
         for label, base, amount in _vat_rows(doc)
@@ -502,8 +496,6 @@ def _totals(page: Page, doc: InvoiceDocument, new_page: Any) -> None:
 
 
 def _mentions(page: Page, doc: InvoiceDocument, new_page: Any) -> None:
-    from reports.invoice_pdf import payment_mentions
-
     inner = WIDTH - 2 * PAD
     lines = [part for m in payment_mentions(doc) for part in _wrap(m, REGULAR, 7, inner)]
     height = 5 * MM + 10.5 + 1.5 * MM + 8.5 * len(lines)
@@ -524,6 +516,47 @@ def _mentions(page: Page, doc: InvoiceDocument, new_page: Any) -> None:
 # --- document -------------------------------------------------------------------------------
 
 
+def payment_mentions(doc: InvoiceDocument) -> list[str]:
+    """Payment terms and legal mentions, in print order."""
+    lines: list[str] = []
+    if doc.is_credit_note:
+        lines.append(
+            f"Avoir relatif à la facture n° {doc.original_number} du {fmt_date(doc.original_date)}."
+            if doc.original_number
+            else "Avoir."
+        )
+    else:
+        terms = f" ({doc.terms_text})" if doc.terms_text else ""
+        lines.append(
+            f"Échéance : {fmt_date(doc.due_date)}{terms}. Mode de règlement : {doc.payment.label}."
+        )
+    p = doc.payment
+    if p.iban and not doc.is_credit_note:
+        bank = f" – {p.bank_name}" if p.bank_name else ""
+        lines.append(f"IBAN {spaced_iban(p.iban)} – BIC {p.bic}{bank}")
+    if p.mandate_reference and not doc.is_credit_note:
+        when = f"le {fmt_date(p.collection_date)}" if p.collection_date else "à l'échéance"
+        lines.append(
+            f"Prélèvement SEPA {when} – mandat (RUM) {p.mandate_reference}, "
+            f"identifiant créancier SEPA (ICS) {p.creditor_id}."
+        )
+    if p.payee_line and not doc.is_credit_note:
+        lines.append(p.payee_line)
+    if not doc.is_credit_note:  # an avoir is not paid by the client: no payment terms
+        lines.append(doc.early_payment_text)
+        if doc.penalty_text:
+            lines.append(doc.penalty_text)
+        if doc.indemnity_applies:
+            lines.append(doc.indemnity_text)
+    lines += doc.vat_mentions()
+    if doc.sap_mentions:
+        lines += list(doc.sap_mentions)
+    elif doc.sap_declaration:
+        lines.append(f"Services à la personne – déclaration n° {doc.sap_declaration}.")
+    lines += list(doc.notes)
+    return lines
+
+
 def draw_invoice(
     doc: InvoiceDocument,
     *,
@@ -533,11 +566,9 @@ def draw_invoice(
 ) -> bytes:
     """The invoice as PDF bytes; PDF/A-3 (and Factur-X with ``facturx_xml``) in one pass."""
     register_fonts()
-    from reports.invoice_pdf import _numbered_canvas_class
-
     buffer = io.BytesIO()
     title = f"{doc.type_label} {doc.number}"
-    canvas = _numbered_canvas_class(doc)(
+    canvas = numbered_canvas(legal_identity(doc.seller), f"{doc.type_label} n° {doc.number}")(
         buffer, pagesize=(PAGE_W, PAGE_H), invariant=1, lang="fr-FR", pageCompression=1
     )
     seed_fonts(canvas)  # the same font subsets for nearly every invoice: made once

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.money import format_amount, format_percent, format_quantity
+from reports.common import legal_identity
 from reports.fonts import BOLD, REGULAR, register_fonts, styles
 from reports.invoice_model import Party
 from reports.text import escape
@@ -128,8 +129,6 @@ def _footer(doc: QuoteDocument) -> Any:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-
-    from reports.invoice_pdf import legal_identity
 
     identity = legal_identity(doc.seller)
 

@@ -10,9 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from app.money import ZERO, format_amount
+from reports.common import PAGE_MARGIN_MM, fmt_date, legal_identity, numbered_canvas
 from reports.fonts import BOLD, register_fonts, styles
 from reports.invoice_model import Party
-from reports.invoice_pdf import PAGE_MARGIN_MM, fmt_date, legal_identity, numbered_canvas
 from reports.text import escape
 
 

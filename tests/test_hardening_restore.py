@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from app.backups import NumbersWouldBeLost, make_backup, restore_target
+from app.backups import make_backup, restore_target
 from app.billing.runs import issue_period, run_month
 from app.db import Database, open_database
-from app.errors import DatabaseError
+from app.errors import DatabaseError, NumbersWouldBeLost
 from tests.pg import target_of
 
 

@@ -15,29 +15,23 @@ PACKAGES = ("app", "models", "reports")
 # Import statements inside functions in app/, models/ and reports/ (any module, the standard
 # library's included). Lower it when you remove some; never raise it: import at the top of
 # the module, or move the shared piece one level down (see app/receivables.py).
-FUNCTION_LEVEL_IMPORTS_CEILING = 545
+FUNCTION_LEVEL_IMPORTS_CEILING = 541
 
 # Cycles that function-level imports still hide (each a set of modules that import each
 # other when the function-level imports count too). Only shrinks: remove a set when you
 # break its cycle.
 HIDDEN_CYCLES: list[set[str]] = [
-    {"app.db", "app.file_store"},
-    {"app.payments.sepa", "app.payments.sepa_prenotify"},
-    {"reports.invoice_layout", "reports.invoice_pdf"},
+    # The issue path: issuing checks drafts (draft_checks), which issue through issuing and
+    # build/render documents; a document's SAP mentions and the e-mail send close the loop.
     {
-        "app.billing.chain",
         "app.billing.draft_checks",
         "app.billing.issuing",
-        "app.check",
-        "app.documents.archive",
         "app.documents.build",
         "app.documents.email",
-        "app.documents.producible",
         "app.documents.render",
         "app.sap",
     },
     {"app.demo", "app.demo.alive", "app.demo.liaison", "app.demo.office", "app.demo.payments"},
-    {"app.backups", "app.cli", "app.migrate", "app.pg_backup", "app.setup"},
 ]
 
 

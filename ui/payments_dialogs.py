@@ -286,7 +286,8 @@ class SepaDialog(QDialog):
 
     def renotify(self, path: str = "") -> int:
         """New pre-notification of the invoices left out for their announced date."""
-        from app.payments.sepa_prenotify import renotify, waiting_for_notice
+        from app.payments.sepa import waiting_for_notice
+        from app.payments.sepa_prenotify import renotify
 
         day = self.collection_date()
         ids = self.ctx.query(waiting_for_notice, day)

@@ -7,7 +7,6 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from app.backups import (
-    NumbersWouldBeLost,
     auto_backup,
     backups_folder,
     preview,
@@ -15,7 +14,7 @@ from app.backups import (
     startup_check,
 )
 from app.db import Database
-from app.errors import DatabaseError
+from app.errors import DatabaseError, NumbersWouldBeLost
 from app.i18n import _
 
 

@@ -20,7 +20,7 @@ from app.progress import NO_PROGRESS, Progress
 from models.clients import Client
 from models.company import CompanySettings
 from models.invoices import Invoice
-from reports.invoice_pdf import legal_identity
+from reports.common import legal_identity
 from reports.letters import COVER_LETTER, Letterhead, LetterTemplate, render_letter
 
 

@@ -86,7 +86,8 @@ def cmd_sepa_export(args: argparse.Namespace) -> int:
 
 def cmd_sepa_prenotify(args: argparse.Namespace) -> int:
     from app.cli import EXIT_OK, open_db
-    from app.payments.sepa_prenotify import renotify, waiting_for_notice
+    from app.payments.sepa import waiting_for_notice
+    from app.payments.sepa_prenotify import renotify
 
     db = open_db(args)
     with db.write() as session:

@@ -552,3 +552,23 @@ def batch_lines(session: Session, batch_id: int) -> list[BatchLineRow]:
             )
         )
     return out
+
+
+def waiting_for_notice(
+    session: Session, collection_date: dt.date, numbers: list[str] | None = None
+) -> list[int]:
+    """Invoices that would be collected on ``collection_date`` but for the date announced
+    to the client (all of them, or those numbered ``numbers``)."""
+    found = candidates(session, collection_date)
+    if numbers is not None:
+        known = {c.invoice_number: c for c in found}
+        missing = [n for n in numbers if n not in known]
+        if missing:
+            raise ValidationError(
+                "Factures",
+                "{numbers} : pas à prélever le {date} (réglée, hors prélèvement ou non échue).",
+                numbers=", ".join(missing),
+                date=f"{collection_date:%d/%m/%Y}",
+            )
+        found = [known[n] for n in numbers]
+    return [c.invoice_id for c in found if c.problem.startswith(ANNOUNCED_PROBLEM)]
