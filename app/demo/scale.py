@@ -19,15 +19,15 @@ import datetime as dt
 import json
 import random
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from app import audit
 from app.billing.contracts import ContractForm, LineForm, _header_values, _line_values
 from app.demo.identity import fr_vat, make_siren, make_siret
 from app.numbering import next_numbers
-from models.audit import AuditEvent
 from models.clients import Client, ClientKind, Site
 from models.contracts import Contract, ContractLine, ContractLineVersion, ContractStatus, Prorata
 
@@ -205,17 +205,17 @@ def load(session: Session, ctx: Any) -> None:
     ]
     session.execute(insert(Client), rows)
     ids = dict(session.execute(select(Client.code, Client.id).where(Client.code.like("RF%"))).all())
-    session.execute(
-        insert(AuditEvent),
+    audit.record_rows(
+        session,
         [
-            {
-                "entity_type": "client",
-                "entity_id": ids[r["code"]],
-                "client_id": ids[r["code"]],
-                "action": "create",
-                "summary": f"Client {r['code']} — {r['name']} créé (fichier de référence)",
-                "details": "",
-            }
+            audit.event_row(
+                "client",
+                ids[r["code"]],
+                "create",
+                f"Client {r['code']} — {r['name']} créé (fichier de référence)",
+                user_id=None,
+                client_id=ids[r["code"]],
+            )
             for r in syndic_rows + rows
         ],
     )
@@ -303,26 +303,30 @@ def _contracts(
         ],
     )
     labels = ContractStatus.LABELS
-    status = [labels[ContractStatus.DRAFT], labels[ContractStatus.ACTIVE]]
-    activated = json.dumps({"status": status}, ensure_ascii=False)
+    activated = {"status": (labels[ContractStatus.DRAFT], labels[ContractStatus.ACTIVE])}
     events = []
     for cid, header, n in zip(contract_ids, headers, numbers, strict=True):
-        common = {"entity_type": "contract", "entity_id": cid, "client_id": header["client_id"]}
+        payer = cast(int, header["client_id"])
         events.append(
-            {
-                **common,
-                "action": "create",
-                "summary": f"Contrat {n.text} créé (3 ligne(s))",
-                "details": "",
-            }
+            audit.event_row(
+                "contract",
+                cid,
+                "create",
+                f"Contrat {n.text} créé (3 ligne(s))",
+                user_id=None,
+                client_id=payer,
+            )
         )
         events.append(
-            {
-                **common,
-                "action": ContractStatus.ACTIVE,
-                "summary": f"Contrat {n.text} activé",
-                "details": activated,
-            }
+            audit.event_row(
+                "contract",
+                cid,
+                ContractStatus.ACTIVE,
+                f"Contrat {n.text} activé",
+                user_id=None,
+                client_id=payer,
+                changes=activated,
+            )
         )
-    session.execute(insert(AuditEvent), events)
+    audit.record_rows(session, events)
     session.flush()

@@ -21,7 +21,6 @@ events and the assignment notification. Deterministic: ``ctx.rng`` and fixed dat
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import re
 from collections import defaultdict
@@ -221,24 +220,27 @@ def _payments(session: Session, ctx: Any) -> None:
     for pid, p in zip(ids, plan, strict=True):
         number = numbers[pid]
         label = PaymentMeans.LABELS[p.means]
-        common = {"user_id": user_id, "client_id": p.client_id, "action": "create", "details": ""}
         events.append(
-            {
-                **common,
-                "entity_type": "payment",
-                "entity_id": pid,
-                "summary": f"Règlement {number} ({label}) de {format_amount(p.amount)}",
-            }
+            audit.event_row(
+                "payment",
+                pid,
+                "create",
+                f"Règlement {number} ({label}) de {format_amount(p.amount)}",
+                user_id=user_id,
+                client_id=p.client_id,
+            )
         )
         events.append(
-            {
-                **common,
-                "entity_type": "allocation",
-                "entity_id": allocation_ids[pid],
-                "summary": f"{number} imputé sur {p.invoice_number} : {format_amount(p.amount)}",
-            }
+            audit.event_row(
+                "allocation",
+                allocation_ids[pid],
+                "create",
+                f"{number} imputé sur {p.invoice_number} : {format_amount(p.amount)}",
+                user_id=user_id,
+                client_id=p.client_id,
+            )
         )
-    session.execute(insert(AuditEvent), events)
+    audit.record_rows(session, events)
     _remittances(session, {pid for pid, p in zip(ids, plan, strict=True) if p.means == "cheque"})
 
 
@@ -472,15 +474,9 @@ def _liaison(session: Session, ctx: Any) -> None:
             }
         )
         events += [
-            {
-                "user_id": reception_id,
-                "entity_type": "liaison",
-                "entity_id": entry_id,
-                "client_id": cid,
-                "action": "create",
-                "summary": f"{label} créée",
-                "details": "",
-            }
+            audit.event_row(
+                "liaison", entry_id, "create", f"{label} créée", user_id=reception_id, client_id=cid
+            )
             for cid in concerned
         ]
         if e["assignee_id"] is not None and e["assignee_id"] != reception_id:
@@ -495,9 +491,9 @@ def _liaison(session: Session, ctx: Any) -> None:
             )
         old = OPEN
         for status, comment, when in history:
-            changes: dict[str, list[str]] = {"status": [old, status]}
+            changes: dict[str, tuple[str, str]] = {"status": (old, status)}
             if status == CLOSED:
-                changes["resolution"] = ["", comment]
+                changes["resolution"] = ("", comment)
                 text = f"Clôturée : {comment}"
             else:
                 text = f"Statut : {STATUS_LABELS[status]}. {comment}".strip()
@@ -512,19 +508,19 @@ def _liaison(session: Session, ctx: Any) -> None:
                 }
             )
             events += [
-                {
-                    "user_id": e["assignee_id"],
-                    "entity_type": "liaison",
-                    "entity_id": entry_id,
-                    "client_id": cid,
-                    "action": "close" if status == CLOSED else "status",
-                    "summary": f"{label} : {STATUS_LABELS[old]} → {STATUS_LABELS[status]}",
-                    "details": json.dumps(changes, ensure_ascii=False),
-                }
+                audit.event_row(
+                    "liaison",
+                    entry_id,
+                    "close" if status == CLOSED else "status",
+                    f"{label} : {STATUS_LABELS[old]} → {STATUS_LABELS[status]}",
+                    user_id=e["assignee_id"],
+                    client_id=cid,
+                    changes=changes,
+                )
                 for cid in concerned
             ]
             old = status
     session.execute(insert(LiaisonAction), actions)
-    session.execute(insert(AuditEvent), events)
+    audit.record_rows(session, events)
     if notes:
         session.execute(insert(Notification), notes)
