@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import audit, input_rules
 from app.billing.plan import ContractSpec, LineSpec, SuspensionSpec, VersionSpec, add_months
+from app.billing.run_records import RunContract, RunVersion
 from app.errors import NotFoundError, StateError, ValidationError, ValidationErrors
 from app.money import round_money, round_quantity, round_unit_price
 from app.numbering import next_number
@@ -542,7 +543,7 @@ def add_amendment(
     return amendment
 
 
-def effective_end(contract: Contract) -> dt.date | None:
+def effective_end(contract: Contract | RunContract) -> dt.date | None:
     """Where billing stops: the end date unless the contract renews tacitly."""
     if contract.end_date is None:
         return None
@@ -551,7 +552,7 @@ def effective_end(contract: Contract) -> dt.date | None:
     return contract.end_date
 
 
-def version_spec(v: ContractLineVersion) -> VersionSpec:
+def version_spec(v: ContractLineVersion | RunVersion) -> VersionSpec:
     return VersionSpec(
         valid_from=v.valid_from,
         quantity=v.quantity,
@@ -569,8 +570,9 @@ def version_spec(v: ContractLineVersion) -> VersionSpec:
     )
 
 
-def contract_spec(contract: Contract) -> ContractSpec:
-    """The pure description of a loaded contract, for app.billing.plan."""
+def contract_spec(contract: Contract | RunContract) -> ContractSpec:
+    """The pure description of a loaded contract (or of the run's record of it), for
+    app.billing.plan."""
     return ContractSpec(
         start_date=contract.start_date,
         end_date=effective_end(contract),

@@ -15,7 +15,8 @@ from app import choices
 from app.billing.contracts import contract_spec, get_contract
 from app.billing.invoice_list import InvoiceRow, list_invoices
 from app.billing.plan import add_months, billing_plan
-from app.billing.runs import load_billed, period_text
+from app.billing.run_build import period_text
+from app.billing.runs import load_billed
 from app.billing.totals import VatTotal, vat_breakdown
 from app.lookup import get_row
 from app.money import ZERO

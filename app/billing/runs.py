@@ -12,45 +12,35 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Integer, Select, Table, func, select, type_coerce
+from sqlalchemy import ColumnElement, FromClause, Integer, Select, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app import audit, clock, input_rules
+from app import audit, clock
 from app.billing import vat_rules
-from app.billing.contracts import contract_spec
 from app.billing.corrected import citation, corrected_invoices
-from app.billing.invoices import DraftLine, LineResolver
+from app.billing.invoices import LineResolver
 from app.billing.issue_dates import check_open_months, check_run_date, default_issue_date
 from app.billing.issuing import issue_invoices, legal_problems
-from app.billing.plan import Billed, DueItem, due_items, parse_period
+from app.billing.plan import Billed, parse_period
 from app.billing.records import client_records
-from app.billing.totals import compute_totals
+from app.billing.run_build import GroupKey, RunDraft, build_drafts, plan_groups
+from app.billing.run_records import RunContract, RunLine, RunSuspension, RunVersion
 from app.db import decimal_reader, insert_rows, paused_gc, reserve_ids
-from app.errors import PropreoError, StateError, ValidationError
-from app.i18n import month_names
-from app.money import ZERO, format_amount, line_total
+from app.errors import ValidationError
+from app.money import ZERO, format_amount
 from app.progress import Progress
-from models.audit import AuditEvent
 from models.base import ScaledDecimal
 from models.billing import BillingLedger, BillingRun
 from models.clients import Client
-from models.contracts import (
-    Contract,
-    ContractLine,
-    ContractLineVersion,
-    ContractStatus,
-    Grouping,
-    Suspension,
-)
-from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
+from models.contracts import Contract, ContractLine, ContractLineVersion, ContractStatus, Suspension
+from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 
-MONTHS_FR = month_names()
+R = TypeVar("R")
 
 
 @dataclass
@@ -67,22 +57,6 @@ class RunResult:
         return len(self.invoice_ids)
 
 
-def month_label(day: dt.date) -> str:
-    return f"{MONTHS_FR[day.month - 1]} {day.year}"
-
-
-def period_text(start: dt.date, end: dt.date) -> str:
-    first_of_month = start.day == 1
-    if (
-        first_of_month
-        and end.month == start.month
-        and end.year == start.year
-        and (end + dt.timedelta(days=1)).day == 1
-    ):
-        return month_label(start)
-    return f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}"
-
-
 def _check_period(period: str) -> tuple[dt.date, dt.date]:
     try:
         return parse_period(period)
@@ -92,75 +66,6 @@ def _check_period(period: str) -> tuple[dt.date, dt.date]:
             "Période « {value} » invalide : attendu AAAA-MM, année de 1900 à 2099.",
             value=period,
         ) from None
-
-
-def _draft_line(item: DueItem, line: ContractLine) -> DraftLine:
-    period = item.period
-    version = period.version if period else None
-    if version is None:  # the period vanished from the plan: credit it with the latest version
-        latest = line.versions[-1]
-        description, article_id = latest.description, latest.article_id
-    else:
-        description, article_id = version.description, None
-        for v in line.versions:
-            if v.id == version.version_id:
-                article_id = v.article_id
-    when = period_text(item.start, item.end)
-    common = {
-        "article_id": article_id,
-        "contract_line_id": line.id,
-        "period_start": item.start,
-        "period_end": item.end,
-    }
-    if item.is_regularisation:
-        return DraftLine(
-            # An amendment, a revision, a suspension or a termination changed what was due.
-            description=f"Régularisation (modification du contrat) — {description} — {when}",
-            quantity=Decimal(1 if item.amount > 0 else -1),
-            unit_price=abs(item.amount),
-            unit="forfait",
-            kind=LineKind.REGULARISATION,
-            **common,
-        )
-    if period is None or version is None:  # only a regularisation has neither
-        raise StateError(
-            "Ligne de contrat sans période ni tarif à facturer : {line}.", line=description
-        )
-    if period.prorated:
-        unit = "jours" if period.length else ""
-        return DraftLine(
-            description=f"{description} — {when} (prorata {period.covered}/{period.length} {unit})",
-            quantity=Decimal(1),
-            unit_price=item.amount,
-            unit="forfait",
-            kind=LineKind.PRORATA,
-            **common,
-        )
-    if (
-        version.annual_budget is None
-        and line_total(version.quantity, version.unit_price) == item.amount
-    ):
-        return DraftLine(
-            description=f"{description} — {when}",
-            quantity=version.quantity,
-            unit_price=version.unit_price,
-            **common,
-        )
-    return DraftLine(
-        description=f"{description} — {when}",
-        quantity=Decimal(1),
-        unit_price=item.amount,
-        unit="forfait",
-        **common,
-    )
-
-
-def _group_key(contract: Contract, line: ContractLine) -> tuple[str, int, int | None]:
-    if contract.grouping == Grouping.PAYER:
-        return ("payer", contract.client_id, None)
-    if contract.grouping == Grouping.SITE:
-        return ("site", contract.client_id, line.site_id or contract.site_id)
-    return ("contract", contract.client_id, contract.id)
 
 
 def load_billed(
@@ -187,94 +92,105 @@ def load_billed(
     return result
 
 
-_STAMPS = frozenset({"created_at", "updated_at"})
-
-
-def _columns(table: Table) -> list[Any]:
-    """The columns the run reads: all but the bookkeeping timestamps; the integer-scaled
-    Decimals as their stored integers (:func:`_records` converts them)."""
+def _columns(table: FromClause, names: tuple[str, ...]) -> list[ColumnElement[Any]]:
+    """Columns ``names`` of ``table``; the integer-scaled Decimals as their stored
+    integers (:func:`_records` converts them)."""
     return [
-        type_coerce(c, Integer).label(c.key) if isinstance(c.type, ScaledDecimal) else c
-        for c in table.columns
-        if c.key not in _STAMPS
+        type_coerce(table.c[n], Integer).label(n)
+        if isinstance(table.c[n].type, ScaledDecimal)
+        else table.c[n]
+        for n in names
     ]
 
 
-def _records(session: Session, query: Select[Any], table: Table) -> Iterator[SimpleNamespace]:
-    """Each row of ``select(*_columns(table))...`` as a plain record (result keys read
-    once, not once per row; scaled Decimals converted as the column type does)."""
+def _records(
+    session: Session, query: Select[Any], table: FromClause, make: Callable[..., R], lists: int = 0
+) -> Iterator[R]:
+    """Each row of ``select(*_columns(table, names))...`` as ``make(*values, *lists)``
+    (``lists`` new empty lists after the values; scaled Decimals converted as the column
+    type does)."""
     result = session.execute(query)
-    keys = list(result.keys())
     readers = [
         (i, decimal_reader(table.c[key].type))
-        for i, key in enumerate(keys)
+        for i, key in enumerate(result.keys())
         if isinstance(table.c[key].type, ScaledDecimal)
     ]
-    for values in result:
-        if readers:
-            values = list(values)
-            for i, read in readers:
-                values[i] = read(values[i])
-        yield SimpleNamespace(**dict(zip(keys, values, strict=True)))
+    for row in result:
+        values = list(row)
+        for i, read in readers:
+            values[i] = read(values[i])
+        if lists:
+            values.extend([] for _ in range(lists))
+        yield make(*values)
 
 
-def _load_contracts(
-    session: Session, last: dt.date, contract_ids: list[int] | None
-) -> list[SimpleNamespace]:
-    """Billable contracts as plain records (columns as attributes, timestamps aside) with
-    their ``lines`` (by position), each line's ``versions`` (by valid_from, id) and the
-    ``suspensions`` (by start date): what :func:`contract_spec` and the run read, in four
-    queries and without ORM objects (same ordering as the model's relationships)."""
+_CONTRACT = RunContract._fields[:-2]  # lines, suspensions: filled below
+_LINE = RunLine._fields[:-1]  # versions
+_VERSION, _SUSPENSION = RunVersion._fields, RunSuspension._fields
+
+
+def load_contracts(
+    session: Session, last: dt.date, contract_ids: list[int] | None = None
+) -> list[RunContract]:
+    """Billable contracts started by ``last`` as typed records with their ``lines`` (by
+    position), each line's ``versions`` (by valid_from, id) and the ``suspensions`` (by
+    start date): what :func:`contract_spec` and the run read, in four queries and without
+    ORM objects (same ordering as the model's relationships)."""
     session.flush()
     c_t, l_t = Contract.__table__, ContractLine.__table__
     v_t, s_t = ContractLineVersion.__table__, Suspension.__table__
-    query = (
-        select(*_columns(c_t))
-        .where(c_t.c.status.in_(ContractStatus.BILLABLE), c_t.c.start_date <= last)
-        .order_by(c_t.c.id)
-    )
+    where = [c_t.c.status.in_(ContractStatus.BILLABLE), c_t.c.start_date <= last]
     if contract_ids is not None:
-        query = query.where(c_t.c.id.in_(contract_ids))
-    contracts = list(_records(session, query, c_t))
+        where.append(c_t.c.id.in_(contract_ids))
+    query = select(*_columns(c_t, _CONTRACT)).where(*where).order_by(c_t.c.id)
+    contracts = list(_records(session, query, c_t, RunContract, 2))
     by_id = {c.id: c for c in contracts}
-    for c in contracts:
-        c.lines, c.suspensions = [], []
-    wanted = select(c_t.c.id).where(query.whereclause)  # type: ignore[arg-type]
+    wanted = select(c_t.c.id).where(*where)
     # The relationships' own join conditions: whatever they leave out (a cancelled
     # amendment's versions, a cancelled suspension...) is left out here too.
     lines_of, versions_of = Contract.lines.property, ContractLine.versions.property
     suspensions_of = Contract.suspensions.property
-    lines: dict[int, SimpleNamespace] = {}
+    lines: dict[int, RunLine] = {}
     for line in _records(
         session,
-        select(*_columns(l_t))
+        select(*_columns(l_t, _LINE))
         .join(c_t, lines_of.primaryjoin)
         .where(c_t.c.id.in_(wanted))
         .order_by(l_t.c.position, l_t.c.id),
         l_t,
+        RunLine,
+        1,
     ):
-        line.versions = []
         lines[line.id] = line
         by_id[line.contract_id].lines.append(line)
     for version in _records(
         session,
-        select(*_columns(v_t))
+        select(*_columns(v_t, _VERSION))
         .join(l_t, versions_of.primaryjoin)
         .where(l_t.c.contract_id.in_(wanted))
         .order_by(v_t.c.valid_from, v_t.c.id),
         v_t,
+        RunVersion,
     ):
         lines[version.line_id].versions.append(version)
     for suspension in _records(
         session,
-        select(*_columns(s_t))
+        select(*_columns(s_t, _SUSPENSION))
         .join(c_t, suspensions_of.primaryjoin)
         .where(c_t.c.id.in_(wanted))
         .order_by(s_t.c.start_date, s_t.c.id),
         s_t,
+        RunSuspension,
     ):
         by_id[suspension.contract_id].suspensions.append(suspension)
     return contracts
+
+
+def _billed_by_line(session: Session) -> dict[int, dict[tuple[int, dt.date], Billed]]:
+    by_line: dict[int, dict[tuple[int, dt.date], Billed]] = defaultdict(dict)
+    for key, info in load_billed(session).items():
+        by_line[key[0]][key] = info
+    return by_line
 
 
 @paused_gc()
@@ -291,227 +207,126 @@ def run_month(
 
     Dated ``issue_date`` or by default the month's last day when past, today otherwise; never
     after today, and beyond the coming month only with ``advance`` (app.billing.issue_dates).
+
+    Load (contracts, ledger, clients, catalogue) → build (:mod:`app.billing.run_build`,
+    no session) → write (:func:`_write_drafts`: bulk inserts and their audit rows).
     """
     first, last = _check_period(period)
     issue_date = check_run_date(issue_date or default_issue_date(period), period, advance=advance)
     check_open_months(session, [issue_date])
-    result = RunResult(period=period)
-    contracts = _load_contracts(session, last, contract_ids)
-    billed_by_line: dict[int, dict[tuple[int, dt.date], Billed]] = defaultdict(dict)
-    for key, info in load_billed(session).items():
-        billed_by_line[key[0]][key] = info
-    groups: dict[tuple[str, int, int | None], list[tuple[Contract, ContractLine, DueItem]]] = (
-        defaultdict(list)
-    )
-    skipped: list[str] = []
-    for n, contract in enumerate(contracts, 1):
-        lines = {cl.id: cl for cl in contract.lines}
-        mine = {k: v for line_id in lines for k, v in billed_by_line.get(line_id, {}).items()}
-        try:
-            items = _due(contract, last, mine)
-        except (PropreoError, ArithmeticError, ValueError) as exc:  # one contract, not the run
-            skipped.append(f"Contrat {contract.code} laissé de côté : {exc}")
-            continue
-        for item in items:
-            line = lines[item.line_id]
-            groups[_group_key(contract, line)].append((contract, line, item))
-        if progress is not None and n % 200 == 0:
-            progress.step(n, len(contracts) * 2, f"Contrats analysés : {n}")
+    contracts = load_contracts(session, last, contract_ids)
+    groups, skipped = plan_groups(contracts, _billed_by_line(session), last, progress)
     clients = client_records(session, {k[1] for k in groups})
     # A blocked client is left out of the run (billed by the next run once unblocked).
     left_out = blocked_left_out(clients.values(), groups)
-    groups = defaultdict(list, {k: v for k, v in groups.items() if not clients[k[1]].blocked})
+    groups = {k: v for k, v in groups.items() if not clients[k[1]].blocked}
     run = BillingRun(period=period, issue_date=issue_date, user_id=audit.current_user_id(session))
     session.add(run)
     session.flush()
-    result.run_id = run.id
+    result = RunResult(period=period, run_id=run.id)
     if not groups:
         result.warnings = skipped + left_out
-        run.warnings = json.dumps(result.warnings, ensure_ascii=False)
-        run.finished_at = dt.datetime.now(dt.UTC)
+        _close_run(run, result)
         return result
     resolver = LineResolver(session)
     resolver.preload(
         {v.article_id for c in contracts for cl in c.lines for v in cl.versions if v.article_id}
     )
-    abroad = vat_rules.sites_abroad(session)
-    invoice_rows: list[dict[str, object]] = []
-    line_rows: list[list[dict[str, object]]] = []
-    ledger_rows: list[list[dict[str, object]]] = []
-    for key, entries in groups.items():
-        client = clients[key[1]]
-        contracts_in = {c.id: c for c, _l, _i in entries}
-        single = next(iter(contracts_in.values())) if len(contracts_in) == 1 else None
-        rows, ledger = [], []
-        for position, (_c, line, item) in enumerate(
-            sorted(entries, key=lambda e: (e[0].id, e[1].position, e[2].start, e[2].revision)), 1
-        ):
-            row = resolver.row(_draft_line(item, line), position)
-            rows.append(row)
-            ledger.append(
-                {
-                    "contract_line_id": line.id,
-                    "period_start": item.start,
-                    "period_end": item.end,
-                    "revision": item.revision,
-                    "amount": item.amount,
-                    "run_id": run.id,
-                }
-            )
-        site_id = key[2] if key[0] == "site" else (single.site_id if single else None)
-        vat_rules.apply_place_of_supply(rows, abroad.get(site_id))  # type: ignore[arg-type]
-        totals = compute_totals([_Taxed(r) for r in rows])
-        kind, sign = InvoiceKind.INVOICE, 1
-        if totals.total_ttc < ZERO:
-            # A negative month (regularisations only) is an avoir, amounts stated positive.
-            kind, sign = InvoiceKind.CREDIT_NOTE, -1
-            for row in rows:
-                row["quantity"] = -row["quantity"]  # type: ignore[operator]
-                row["total_ht"] = -row["total_ht"]  # type: ignore[operator]
-            totals = compute_totals([_Taxed(r) for r in rows])
-        codes = ", ".join(c.code for c in contracts_in.values())
-        title = f"Contrat{'s' if len(contracts_in) > 1 else ''} {codes} — {month_label(first)}"
-        invoice_rows.append(
-            {
-                "kind": kind,
-                "status": InvoiceStatus.DRAFT,
-                "series_code": kind,
-                "issue_date": issue_date,
-                "period_start": first,
-                "period_end": last,
-                "client_id": client.id,
-                "site_id": site_id,
-                "contract_id": single.id if single else None,
-                "purchase_order": single.purchase_order if single else "",
-                "run_id": run.id,
-                "group_key": f"{key[0]}:{key[1]}:{key[2]}",
-                "title": title if sign > 0 else f"Avoir de régularisation — {title}",
-                "total_ht": totals.total_ht,
-                "total_vat": totals.total_vat,
-                "total_ttc": totals.total_ttc,
-                "prepaid_total": ZERO,
-                "amount_due": totals.total_ttc,
-                "payment_means": client.payment_means,
-                "origin_invoice_id": None,
-                "notes": "",
-            }
-        )
-        line_rows.append(rows)
-        ledger_rows.append(ledger)
-        result.total_ht += sign * totals.total_ht
-        result.total_ttc += sign * totals.total_ttc
-    _cite_corrected(session, invoice_rows, ledger_rows)
-    # Explicit ids reserved from the engine: one executemany per table instead of a
-    # RETURNING statement per row.
-    ids = reserve_ids(session, Invoice.__table__, len(invoice_rows))
-    for invoice_id, row in zip(ids, invoice_rows, strict=True):
-        row["id"] = invoice_id
-    insert_rows(session, Invoice.__table__, invoice_rows)
-    flat_lines = []
-    for invoice_id, rows in zip(ids, line_rows, strict=True):
-        for row in rows:
-            row["invoice_id"] = invoice_id
-            flat_lines.append(row)
-    line_ids = reserve_ids(session, InvoiceLine.__table__, len(flat_lines))
-    for line_id, row in zip(line_ids, flat_lines, strict=True):
-        row["id"] = line_id
-    insert_rows(session, InvoiceLine.__table__, flat_lines)
-    flat_ledger = []
-    cursor = 0
-    for invoice_id, ledger in zip(ids, ledger_rows, strict=True):
-        for row in ledger:
-            row["invoice_id"] = invoice_id
-            row["invoice_line_id"] = line_ids[cursor]
-            cursor += 1
-            flat_ledger.append(row)
-    insert_rows(session, BillingLedger.__table__, flat_ledger)
-    result.invoice_ids = ids
-    # What audit.record adds, one event per invoice, in one executemany.
-    user_id = audit.current_user_id(session)
-    insert_rows(
-        session,
-        AuditEvent.__table__,
-        [
-            {
-                "user_id": user_id,
-                "entity_type": "invoice",
-                "entity_id": invoice_id,
-                "client_id": row["client_id"],
-                "action": "create",
-                "summary": f"Facture provisoire ({row['title']}) : {format_amount(row['total_ht'])} HT",
-                "details": "",
-            }
-            for invoice_id, row in zip(ids, invoice_rows, strict=True)
-        ],
+    build = build_drafts(
+        groups,
+        payment_means={c.id: c.payment_means for c in clients.values()},
+        abroad=vat_rules.sites_abroad(session),
+        first=first,
+        last=last,
+        issue_date=issue_date,
+        run_id=run.id,
+        rows=resolver,
     )
+    _cite_corrected(session, build.drafts)
+    result.invoice_ids = _write_drafts(session, build.drafts)
+    result.total_ht, result.total_ttc = build.total_ht, build.total_ttc
+    invoice_rows = [d.invoice for d in build.drafts]
     result.warnings = (
         skipped
         + backdating_warnings(issue_date)
         + left_out
         + client_warnings(session, [c for c in clients.values() if not c.blocked], invoice_rows)
     )
-    run.created_count = len(ids)
-    run.total_ht, run.total_ttc = result.total_ht, result.total_ttc
-    run.warnings = json.dumps(result.warnings, ensure_ascii=False)
-    run.finished_at = dt.datetime.now(dt.UTC)
+    _close_run(run, result)
     session.flush()
     audit.record(
         session,
         "billing_run",
         run.id,
         "run",
-        f"Facturation {period} : {len(ids)} facture(s) provisoire(s), {format_amount(result.total_ht)} HT",
+        f"Facturation {period} : {result.created} facture(s) provisoire(s), "
+        f"{format_amount(result.total_ht)} HT",
     )
     return result
 
 
-def _due(contract: Any, last: dt.date, billed: dict[Any, Billed]) -> list[DueItem]:
-    """What ``contract`` owes up to ``last``, after checking what older versions or direct
-    writes may have stored (texts, bounds): a contract that cannot be invoiced raises and
-    is left out of the run with its reason, the others are invoiced."""
-    for line in contract.lines:
-        for v in line.versions:
-            label = f"ligne {line.position}"
-            input_rules.text(v.description, f"{label} — désignation", 1000)
-            quantity = input_rules.number(v.quantity, f"{label} — quantité", 3)
-            price = input_rules.number(v.unit_price, f"{label} — prix unitaire", 4)
-            input_rules.number(quantity * price, f"{label} — montant (quantité × prix)")
-            if v.annual_budget is not None:
-                input_rules.number(v.annual_budget, f"{label} — budget annuel")
-    input_rules.text(contract.purchase_order, "N° de bon de commande", 100, multiline=False)
-    items = [i for i in due_items(contract_spec(contract), last, billed) if i.amount != ZERO]
-    total = sum((abs(i.amount) for i in items), ZERO)
-    input_rules.number(total, f"montant dû du contrat {contract.code}")
-    return items
+def _close_run(run: BillingRun, result: RunResult) -> None:
+    run.created_count = result.created
+    run.total_ht, run.total_ttc = result.total_ht, result.total_ttc
+    run.warnings = json.dumps(result.warnings, ensure_ascii=False)
+    run.finished_at = dt.datetime.now(dt.UTC)
 
 
-def _cite_corrected(
-    session: Session,
-    invoice_rows: list[dict[str, object]],
-    ledger_rows: list[list[dict[str, object]]],
-) -> None:
+def _write_drafts(session: Session, drafts: list[RunDraft]) -> list[int]:
+    """Insert the drafts, their lines and ledger rows, and one audit event per draft.
+
+    Explicit ids reserved from the engine: one executemany per table instead of a
+    RETURNING statement per row."""
+    ids = reserve_ids(session, Invoice.__table__, len(drafts))
+    for invoice_id, draft in zip(ids, drafts, strict=True):
+        draft.invoice["id"] = invoice_id
+    insert_rows(session, Invoice.__table__, [d.invoice for d in drafts])
+    lines = [
+        (invoice_id, row) for invoice_id, d in zip(ids, drafts, strict=True) for row in d.lines
+    ]
+    line_ids = reserve_ids(session, InvoiceLine.__table__, len(lines))
+    for line_id, (invoice_id, row) in zip(line_ids, lines, strict=True):
+        row["id"], row["invoice_id"] = line_id, invoice_id
+    insert_rows(session, InvoiceLine.__table__, [row for _i, row in lines])
+    ledger = [row for d in drafts for row in d.ledger]  # one per line, same order
+    for entry, (invoice_id, line) in zip(ledger, lines, strict=True):
+        entry["invoice_id"], entry["invoice_line_id"] = invoice_id, line["id"]
+    insert_rows(session, BillingLedger.__table__, ledger)
+    user_id = audit.current_user_id(session)
+    audit.record_rows(
+        session,
+        [
+            audit.event_row(
+                "invoice",
+                invoice_id,
+                "create",
+                f"Facture provisoire ({d.invoice['title']}) : "
+                f"{format_amount(cast(Decimal, d.invoice['total_ht']))} HT",
+                user_id=user_id,
+                client_id=cast(int, d.invoice["client_id"]),
+            )
+            for invoice_id, d in zip(ids, drafts, strict=True)
+        ],
+    )
+    return ids
+
+
+def _cite_corrected(session: Session, drafts: list[RunDraft]) -> None:
     """A credit note of the run cites the invoice it corrects (BT-25), others in a note."""
-    for row, ledger in zip(invoice_rows, ledger_rows, strict=True):
-        if row["kind"] != InvoiceKind.CREDIT_NOTE:
+    for draft in drafts:
+        if draft.invoice["kind"] != InvoiceKind.CREDIT_NOTE:
             continue
         items = [
-            (entry["contract_line_id"], entry["period_start"], entry["revision"])
-            for entry in ledger
+            (
+                cast(int, entry["contract_line_id"]),
+                cast(dt.date, entry["period_start"]),
+                cast(int, entry["revision"]),
+            )
+            for entry in draft.ledger
             if entry["revision"]
         ]
-        origin, note = citation(corrected_invoices(session, items))  # type: ignore[arg-type]
-        row["origin_invoice_id"], row["notes"] = origin, note
-
-
-class _Taxed:
-    """Adapter: a line row dict seen as a taxed line for the totals."""
-
-    def __init__(self, row: dict[str, object]) -> None:
-        self.total_ht: Decimal = row["total_ht"]  # type: ignore[assignment]
-        self.vat_rate: Decimal = row["vat_rate"]  # type: ignore[assignment]
-        self.vat_category: str = row["vat_category"]  # type: ignore[assignment]
-        self.vat_exemption: str = row["vat_exemption"]  # type: ignore[assignment]
-        self.vat_exemption_code: str = row["vat_exemption_code"]  # type: ignore[assignment]
+        origin, note = citation(corrected_invoices(session, items))
+        draft.invoice["origin_invoice_id"], draft.invoice["notes"] = origin, note
 
 
 # A month-end run made in the first days of the next month is dated in the month billed;
@@ -533,9 +348,7 @@ def backdating_warnings(issue_date: dt.date, today: dt.date | None = None) -> li
     ]
 
 
-def blocked_left_out(
-    clients: Iterable[Any], groups: dict[tuple[str, int, int | None], list[Any]]
-) -> list[str]:
+def blocked_left_out(clients: Iterable[Any], groups: dict[GroupKey, list[Any]]) -> list[str]:
     """Why a blocked client's contracts drafted nothing this month."""
     return [
         f"{client.name} : client bloqué — non facturé ce mois-ci "
@@ -547,7 +360,7 @@ def blocked_left_out(
 
 
 def client_warnings(
-    session: Session, clients: object, invoice_rows: list[dict[str, object]]
+    session: Session, clients: Iterable[Any], invoice_rows: list[dict[str, object]]
 ) -> list[str]:
     """In litigation, over credit limit, or missing legal data: reported, not skipped
     (blocked clients are left out of the run, see :func:`blocked_left_out`)."""

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from app.billing.runs import month_label
+from app.billing.run_build import month_label
 from app.control.month import MonthControl, control_month, period_bounds
 from models.company import CompanySettings
 from reports.control_pdf import AnomalyLine, ControlReport, FamilyLine
