@@ -8,6 +8,7 @@ A copropriété (SDC) is the legal buyer, but its mail goes to its syndic: the h
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from models.clients import Client, ClientKind
 
@@ -34,9 +35,10 @@ def _postal_lines(street: str, street2: str, postcode: str, city: str, country: 
     return lines
 
 
-def postal_address(client: Client) -> list[str]:
-    """Where the client's mail goes (without the name lines)."""
-    target = client
+def postal_address(client: Client | SimpleNamespace) -> list[str]:
+    """Where the client's mail goes (without the name lines); ``client`` may be the plain
+    record of app.billing.records."""
+    target: Client | SimpleNamespace = client
     if client.kind == ClientKind.CONDOMINIUM and client.manager is not None:
         target = client.manager
     return _postal_lines(
