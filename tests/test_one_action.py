@@ -145,3 +145,73 @@ def test_cancelled_revisions_roll_back(db: Database) -> None:
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(Revision)) == 1
         assert get_clause(session, contract_id).next_revision == dt.date(2027, 9, 1)
+
+
+def test_the_window_and_the_command_leave_out_a_cut_off_sending(
+    qtbot: QtBot,
+    demo_db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """« Envoyer par e-mail » and ``documents send`` plan the month through one
+    function (send_plan). Seen: the window's plan left out only documents already sent,
+    so a sending cut off by a crash (« in progress ») was e-mailed again without a word,
+    where the command line reported it as uncertain."""
+    from aiosmtpd.controller import Controller
+
+    from app.cli import main
+    from app.documents import send_plan
+    from app.documents.email import email_recipients
+    from models.documents import DocumentSending, SendStatus
+    from models.invoices import Invoice
+    from tests.dialogs import REJECT, answer
+    from tests.test_email import Inbox, free_port
+    from ui.documents import DocumentsTab
+    from ui.main_window import MainWindow
+
+    period = "2026-07"
+    with demo_db.write() as session:
+        ids = email_recipients(session, period)
+        cut = session.get(Invoice, ids[0])
+        assert cut is not None and len(ids) > 2
+        session.add(
+            DocumentSending(
+                invoice_id=cut.id,
+                client_id=cut.client_id,
+                number=cut.number,
+                status=SendStatus.IN_PROGRESS,
+            )
+        )
+    planned: list[list[int]] = []
+    real = send_plan.send_plan
+
+    def spy(session: Any, invoice_ids: Any, *, resend: bool = False) -> send_plan.SendPlan:
+        plan = real(session, invoice_ids, resend=resend)
+        planned.append(plan.ids)
+        return plan
+
+    monkeypatch.setattr(send_plan, "send_plan", spy)
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    tab = DocumentsTab(window.ctx)
+    qtbot.addWidget(tab)
+    tab.period.set_period(period)
+    seen: list[str] = []
+    answer(REJECT, seen=seen)  # the confirmation is read, then cancelled
+    tab.send_run()
+    assert f"{cut.number})" in seen[0] and "interrompu" in seen[0]
+
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert demo_db.path is not None
+        args = ["--db", str(demo_db.path), "documents", "send", "--period", period]
+        code = main([*args, "--smtp", f"127.0.0.1:{port}"])
+    finally:
+        controller.stop()
+    assert code == 1  # the uncertain one is reported
+    assert f"INCERTAIN {cut.number} : l'envoi précédent a été interrompu" in capsys.readouterr().err
+    received = [m.get_payload()[1].get_filename().removesuffix(".pdf") for _, m in inbox.messages]
+    assert len(planned) == 2 and planned[0] == planned[1] and cut.id not in planned[0]
+    assert cut.number not in received and len(received) == len(planned[1])

@@ -71,35 +71,29 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_send(args: argparse.Namespace) -> int:
     from app.cli import EXIT_OK, EXIT_PROBLEM, open_db
-    from app.documents.email import (
-        email_recipients,
-        failed_documents,
-        send_invoices,
-        sending_states,
-    )
-    from app.lookup import get_row
-    from models.documents import SendStatus
-    from models.invoices import Invoice
+    from app.documents.email import email_recipients, failed_documents, send_invoices
+    from app.documents.send_plan import send_plan
 
     db = open_db(args)
-    uncertain = 0
     with db.read() as session:
         ids = email_recipients(session, args.period)
         if args.retry:
             ids = failed_documents(session, ids)
-        elif not args.resend:  # a rerun never sends again what went or may have gone
-            states = sending_states(session, ids)
-            for invoice_id, state in states.items():
-                if state == SendStatus.IN_PROGRESS:
-                    uncertain += 1
-                    number = get_row(session, Invoice, invoice_id, "Facture").number
-                    print(
-                        f"INCERTAIN {number} : l'envoi précédent a été interrompu, vérifiez "
-                        "auprès du client puis relancez avec --resend s'il ne l'a pas reçu.",
-                        file=sys.stderr,
-                    )
-            ids = [i for i in ids if states.get(i) not in (SendStatus.SENT, SendStatus.IN_PROGRESS)]
-        report = send_invoices(session, ids, override=args.smtp)
+        # The window's plan: a rerun never sends again what went or may have gone.
+        plan = send_plan(session, ids, resend=args.resend or args.retry)
+        for mail in plan.uncertain:
+            print(
+                f"INCERTAIN {mail.number} : l'envoi précédent a été interrompu, vérifiez "
+                "auprès du client puis relancez avec --resend s'il ne l'a pas reçu.",
+                file=sys.stderr,
+            )
+        for mail in plan.no_address:
+            print(
+                f"SANS ADRESSE {mail.number} : {mail.client} n'a pas d'adresse e-mail de "
+                "facturation.",
+                file=sys.stderr,
+            )
+        report = send_invoices(session, plan.ids, override=args.smtp)
     for outcome in report.outcomes:
         if outcome.ok:
             print(f"Envoyé {outcome.item.number} à {outcome.item.to}")
@@ -107,7 +101,8 @@ def cmd_send(args: argparse.Namespace) -> int:
             print(f"ÉCHEC {outcome.item.number} : {outcome.error}", file=sys.stderr)
     print(f"{len(report.sent)} envoyé(s), {len(report.failed)} échec(s).")
     db.dispose()
-    return EXIT_PROBLEM if report.failed or uncertain else EXIT_OK
+    problems = report.failed or plan.uncertain or plan.no_address
+    return EXIT_PROBLEM if problems else EXIT_OK
 
 
 def cmd_fec(args: argparse.Namespace) -> int:

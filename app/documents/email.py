@@ -668,15 +668,3 @@ def send_invoices(
         on_done=on_done,
     )
     return SendReport(outcomes)
-
-
-def sending_states(session: Session, invoice_ids: list[int]) -> dict[int, str]:
-    """The status of each document's latest sending attempt (documents never sent absent)."""
-    latest: dict[int, str] = {}
-    for invoice_id, status in session.execute(
-        select(DocumentSending.invoice_id, DocumentSending.status)
-        .where(DocumentSending.invoice_id.in_(invoice_ids))
-        .order_by(DocumentSending.id)
-    ):
-        latest[invoice_id] = status
-    return latest

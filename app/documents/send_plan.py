@@ -1,6 +1,8 @@
 """Which documents an e-mail sending will really send, and to whom, said before it is done:
-documents already sent are left out unless a new sending is asked for, documents whose
-client has no e-mail address are named. Read-only; the screens show it in the confirmation."""
+documents already sent, or whose last sending was cut off (nobody knows whether the client
+got it), are left out unless a new sending is asked for; documents whose client has no
+e-mail address are named. Read-only; the window shows it in the confirmation and
+``documents send`` prints it: both send exactly ``plan.ids``."""
 
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ class SendPlan:
     to_send: tuple[PlannedMail, ...]
     already_sent: tuple[PlannedMail, ...]  # left out (unless resend)
     no_address: tuple[PlannedMail, ...]  # cannot be e-mailed
+    uncertain: tuple[PlannedMail, ...] = ()  # last sending cut off: left out (unless resend)
 
     @property
     def ids(self) -> list[int]:
@@ -61,6 +64,16 @@ class SendPlan:
                     "{n} documents déjà envoyés sont laissés de côté ({numbers}).",
                     len(self.already_sent),
                 ).format(n=len(self.already_sent), numbers=_numbers(self.already_sent))
+            )
+        if self.uncertain:
+            lines.append(
+                ngettext(
+                    "{n} document dont l'envoi a été interrompu est laissé de côté ({numbers}) "
+                    ": vérifiez auprès du client s'il l'a reçu.",
+                    "{n} documents dont l'envoi a été interrompu sont laissés de côté "
+                    "({numbers}) : vérifiez auprès des clients s'ils les ont reçus.",
+                    len(self.uncertain),
+                ).format(n=len(self.uncertain), numbers=_numbers(self.uncertain))
             )
         if self.no_address:
             lines.append(
@@ -92,13 +105,30 @@ def sent_documents(session: Session, invoice_ids: Iterable[int]) -> set[int]:
     return sent
 
 
+def cut_off_documents(session: Session, invoice_ids: list[int]) -> set[int]:
+    """Documents of ``invoice_ids`` whose latest sending attempt was cut off (crash, kill)."""
+    latest: dict[int, str] = {}
+    for start in range(0, len(invoice_ids), 500):
+        for invoice_id, status in session.execute(
+            select(DocumentSending.invoice_id, DocumentSending.status)
+            .where(DocumentSending.invoice_id.in_(invoice_ids[start : start + 500]))
+            .order_by(DocumentSending.id)
+        ):
+            if invoice_id is not None:
+                latest[invoice_id] = status
+    return {i for i, status in latest.items() if status == SendStatus.IN_PROGRESS}
+
+
 def send_plan(session: Session, invoice_ids: Iterable[int], *, resend: bool = False) -> SendPlan:
-    """What e-mailing ``invoice_ids`` will send; ``resend``: already-sent ones again too."""
+    """What e-mailing ``invoice_ids`` will send; ``resend``: the already-sent and the
+    cut-off ones again too (the user knows)."""
     ids = list(dict.fromkeys(invoice_ids))
     sent = sent_documents(session, ids)
+    cut_off = cut_off_documents(session, ids)
     to_send: list[PlannedMail] = []
     already: list[PlannedMail] = []
     missing: list[PlannedMail] = []
+    unsure: list[PlannedMail] = []
     for invoice_id in ids:
         invoice = session.get(Invoice, invoice_id)
         if invoice is None or not invoice.number:
@@ -109,6 +139,8 @@ def send_plan(session: Session, invoice_ids: Iterable[int], *, resend: bool = Fa
             missing.append(mail)
         elif invoice_id in sent and not resend:
             already.append(mail)
+        elif invoice_id in cut_off and not resend:
+            unsure.append(mail)
         else:
             to_send.append(mail)
-    return SendPlan(tuple(to_send), tuple(already), tuple(missing))
+    return SendPlan(tuple(to_send), tuple(already), tuple(missing), tuple(unsure))
