@@ -25,6 +25,9 @@ from ui.tabs import TABS
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "guide" / "images"
 WIDTH = 1000  # pixels of the saved PNG: readable in the PDF, small on disk
+# The window is shot at a laptop screen's size: what the guide shows is what a user sees
+# there, cut text included (tests/test_ui_navigation.py checks 1366×728, less a task bar).
+WINDOW = (1366, 768)
 
 
 class ScreenMissing(Exception):
@@ -204,8 +207,8 @@ def show(window: Any, screen: Screen) -> QWidget:
     return tab
 
 
-def capture(window: Any, screens: Sequence[Screen], out: Path) -> list[Path]:
-    """Save one PNG per screen (whole window, scaled to WIDTH pixels)."""
+def capture(window: Any, screens: Sequence[Screen], out: Path, width: int = WIDTH) -> list[Path]:
+    """Save one PNG per screen (whole window, scaled to ``width`` pixels; 0: as shown)."""
     out.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
     for screen in screens:
@@ -215,12 +218,14 @@ def capture(window: Any, screens: Sequence[Screen], out: Path) -> list[Path]:
         if screen.dialog:
             dialog = open_dialog(window, tab, screen)
             image = dialog.grab()  # a dialog at its own size: never enlarged
-            if image.width() > WIDTH:
-                image = image.scaledToWidth(WIDTH, Qt.TransformationMode.SmoothTransformation)
+            if width and image.width() > width:
+                image = image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
             dialog.close()
             QApplication.processEvents()
         else:
-            image = window.grab().scaledToWidth(WIDTH, Qt.TransformationMode.SmoothTransformation)
+            image = window.grab()
+            if width:
+                image = image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
         path = out / f"{screen.name}.png"
         if not image.save(str(path), "PNG", 9):
             raise OSError(f"Impossible d'écrire {path}")
@@ -243,7 +248,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--screen", action="append", default=[], help="écran supplémentaire")
     parser.add_argument("--only", action="append", default=[], help="ne capturer que ces écrans")
+    parser.add_argument(
+        "--size",
+        default=f"{WINDOW[0]}x{WINDOW[1]}",
+        help="taille de la fenêtre, LARGEURxHAUTEUR (défaut : un portable 1366×768)",
+    )
+    parser.add_argument(
+        "--width", type=int, default=WIDTH, help="largeur des PNG (0 : taille réelle)"
+    )
     args = parser.parse_args(argv)
+    size = tuple(int(n) for n in args.size.lower().split("x"))
     screens = [s for s in SCREENS if not args.only or s.name in args.only]
     screens += [parse_screen(s) for s in args.screen]
 
@@ -251,11 +265,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtCore import QCoreApplication
 
+    from app import startup
     from app.db import open_database
     from app.demo import DEMO_TODAY
     from app.setup import prepare_database
     from ui.main_window import MainWindow
 
+    startup.install()  # as every entry point does: the client account's sources, the guards
     QCoreApplication.setOrganizationName("PropreoScreenshots")  # leave the user's settings alone
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from ui.app import _install_qt_french
@@ -274,10 +290,10 @@ def main(argv: list[str] | None = None) -> int:
             prepare_database(target, demo=True, as_of=DEMO_TODAY).db.dispose()
         db = open_database(target)
         window = MainWindow(db)
-        window.resize(1280, 800)
+        window.resize(*size)
         window.show()
         try:
-            saved = capture(window, screens, args.out)
+            saved = capture(window, screens, args.out, args.width)
         except ScreenMissing as exc:
             print(f"Écran introuvable : {exc}", file=sys.stderr)
             return 2
