@@ -24,7 +24,7 @@ from pathlib import Path
 
 from app import __version__
 from app.cli_parser import db_target
-from app.errors import PropreoError, ValidationError
+from app.errors import DatabaseError, PropreoError, ValidationError
 
 COMMAND_MODULES: list[str] = [
     "app.backups",
@@ -68,7 +68,6 @@ EXIT_OK, EXIT_PROBLEM, EXIT_ERROR = 0, 1, 2
 def open_db(args: argparse.Namespace, *, upgrade: bool = True, read_only: bool = False):  # type: ignore[no-untyped-def]
     """Open the database named on the command line, upgraded to the current schema."""
     from app import migrate
-    from app.errors import DatabaseError
 
     target = db_target(args)
     if "://" not in target and not Path(target).exists():
@@ -143,7 +142,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from app.backups import backup_database, backup_file_name, verify_copy
-    from app.errors import DatabaseError
 
     db = open_db(args, upgrade=False)
     out_dir = Path(args.out)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.check import register_check
+from app.clock import today as clock_today
 from app.errors import StateError, ValidationError
 from models.closings import MonthClosing
 from models.invoices import Invoice, InvoiceStatus
@@ -183,7 +184,6 @@ def list_closings(session: Session) -> list[tuple[MonthClosing, str]]:
 
 def _refuse(session: Session, period: str, today: dt.date | None) -> None:
     from app.billing.chain import verify_chain
-    from app.clock import today as clock_today
 
     start, end = month_bounds(period)
     if end >= (today or clock_today()):

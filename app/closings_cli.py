@@ -13,6 +13,9 @@ import os
 import sys
 from typing import Any
 
+from app.cli import EXIT_OK, open_db
+from app.errors import ValidationError
+
 PHRASE_ENV = "PROPREO_PHRASE_CLE"
 
 
@@ -32,9 +35,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_cloture(args: argparse.Namespace) -> int:
-    from app.cli import EXIT_OK, open_db
     from app.closings import close_month, fingerprint
-    from app.errors import ValidationError
 
     if not args.period:
         raise ValidationError("Période", "Indiquez le mois à clôturer : --period AAAA-MM.")
@@ -51,7 +52,6 @@ def cmd_cloture(args: argparse.Namespace) -> int:
 
 def _passphrase(twice: bool) -> str:
     from app.closing_key import PASSPHRASE
-    from app.errors import ValidationError
 
     given = os.environ.get(PHRASE_ENV)
     if given is not None:
@@ -69,7 +69,6 @@ def _passphrase(twice: bool) -> str:
 
 
 def cmd_key(args: argparse.Namespace) -> int:
-    from app.cli import EXIT_OK
     from app.closing_key import export_key, import_key
 
     if args.exporter:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import inspect, text
 
 from app.db import Database
+from app.errors import DatabaseError
 from app.resources import project_path
 
 if TYPE_CHECKING:
@@ -129,8 +130,6 @@ def refuse_unusable(path: Path, uri: str | None = None) -> None:
     when it cannot be written (:mod:`app.read_only`)."""
     import sqlite3
 
-    from app.errors import DatabaseError
-
     if path.stat().st_size == 0:
         raise DatabaseError(
             "Le fichier « {path} » est vide (0 octet) : ce n'est pas une base Propreo. "
@@ -202,7 +201,6 @@ def open_usable(
 def refuse_newer(stored: str | None, name: str) -> None:
     """A base whose schema this version does not know comes from a newer Propreo: refused
     in one French sentence before any write (file or server base)."""
-    from app.errors import DatabaseError
 
     if stored is not None and stored not in known_revisions():
         raise DatabaseError(

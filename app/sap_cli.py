@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from app.cli import EXIT_OK, EXIT_PROBLEM, open_db
 from app.i18n import ngettext
 
 
@@ -31,7 +32,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_attestations(args: argparse.Namespace) -> int:
-    from app.cli import EXIT_OK, EXIT_PROBLEM, open_db
     from app.sap import send_attestations, write_attestations
 
     db = open_db(args)

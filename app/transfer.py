@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
+from app.cli import open_db
 from app.db import Database, insert_rows, masked, open_database
 from app.errors import DatabaseError, ValidationError
 from app.storage import copy_folder
@@ -162,7 +163,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_transfer(args: argparse.Namespace) -> int:
-    from app.cli import open_db
     from app.cli_parser import db_target
 
     source = open_db(args)

@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from app.errors import PropreoError
 from app.money import round_money
 from reports.invoice_model import (
     MEANS_CARD,
@@ -366,7 +367,6 @@ def render_chunk(docs: list[InvoiceDocument]) -> list[bytes | str]:
     """Worker entry point of :mod:`app.documents.render`: each validated Factur-X PDF, or
     the French reason it was refused. Lives here so that a worker imports ReportLab, lxml
     and Saxon but neither SQLAlchemy nor the models."""
-    from app.errors import PropreoError
 
     out: list[bytes | str] = []
     for doc in docs:

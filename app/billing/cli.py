@@ -14,6 +14,10 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from app.cli import open_db
+from app.errors import ConfirmationRequired, NotFoundError, ValidationError
+from app.money import format_amount
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("billing", help="facturation des contrats")
@@ -90,7 +94,6 @@ def _line_amounts(
 ) -> dict[int, Decimal | str] | None:
     """``--ligne N=HT`` → {line id: amount HT}; None (everything left) when none given."""
     from app.billing.credit_notes import creditable_lines
-    from app.errors import ValidationError
 
     if not given:
         return None
@@ -114,8 +117,6 @@ def cmd_credit_note(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from app.billing.credit_notes import issue_credit_note
-    from app.cli import open_db
-    from app.errors import NotFoundError
     from models.invoices import Invoice
 
     db = open_db(args)
@@ -138,8 +139,6 @@ def cmd_credit_note(args: argparse.Namespace) -> int:
 def cmd_down_payment(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from app.cli import open_db
-    from app.errors import NotFoundError
     from app.payments.down_payments import issue_down_payment_invoice, parse_share
     from models.quotes import Quote
 
@@ -163,7 +162,6 @@ def cmd_down_payment(args: argparse.Namespace) -> int:
 
 
 def _issued(document: Any, text: str) -> int:
-    from app.money import format_amount
 
     if document is None:
         print("Rien n'a été émis.")
@@ -175,7 +173,6 @@ def _issued(document: Any, text: str) -> int:
 def _issue_date(text: str) -> dt.date:
     """The issue date asked for: a real date (the rules: app.billing.issue_dates)."""
     from app.billing.issue_dates import FIELD
-    from app.errors import ValidationError
 
     try:
         return dt.date.fromisoformat(text)
@@ -188,8 +185,6 @@ def _issue_date(text: str) -> dt.date:
 def cmd_billing_run(args: argparse.Namespace) -> int:
     from app.billing.draft_checks import check_drafts, issue_checked
     from app.billing.runs import period_drafts, run_month
-    from app.cli import open_db
-    from app.errors import ConfirmationRequired, ValidationError
 
     issue_date = _issue_date(args.issue_date) if args.issue_date else None
     db = open_db(args)
@@ -244,7 +239,6 @@ def cmd_billing_run(args: argparse.Namespace) -> int:
 
 def cmd_billing_check(args: argparse.Namespace) -> int:
     from app.billing.consistency import contract_problems
-    from app.cli import open_db
 
     db = open_db(args, read_only=True)
     with db.read() as session:

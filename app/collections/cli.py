@@ -8,6 +8,10 @@ import datetime as dt
 import json
 from typing import Any
 
+from app.cli import open_db
+from app.errors import ValidationError
+from app.money import format_amount
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("relances", help="balance âgée et relances des impayés")
@@ -24,7 +28,6 @@ def register(sub: Any) -> None:
 
 
 def _day(text: str | None) -> dt.date:
-    from app.errors import ValidationError
 
     if not text:
         return dt.date.today()
@@ -35,9 +38,7 @@ def _day(text: str | None) -> dt.date:
 
 
 def cmd_balance(args: argparse.Namespace) -> int:
-    from app.cli import open_db
     from app.collections.aging import BUCKET_LABELS, BUCKETS, aged_balance
-    from app.money import format_amount
 
     db = open_db(args, read_only=True)
     with db.read() as session:
@@ -72,9 +73,7 @@ def cmd_balance(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from app.cli import open_db
     from app.collections.dunning import dunning_run, record_reminders
-    from app.money import format_amount
 
     day = _day(args.on)
     db = open_db(args, read_only=not args.record)

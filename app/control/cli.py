@@ -10,6 +10,9 @@ import argparse
 import json
 from typing import Any
 
+from app.cli import open_db
+from app.money import format_amount, format_percent, to_decimal
+
 
 def _billing_actions(sub: Any) -> Any:
     billing = sub.choices.get("billing")
@@ -40,9 +43,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_billing_control(args: argparse.Namespace) -> int:
-    from app.cli import open_db
     from app.control.month import control_month
-    from app.money import format_amount, format_percent, to_decimal
 
     threshold = to_decimal(args.threshold, field="seuil") if args.threshold else None
     db = open_db(args, read_only=not args.mark_done)

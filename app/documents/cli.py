@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.cli import EXIT_OK, EXIT_PROBLEM, open_db
+
 
 def register(subparsers: Any) -> None:
     documents = subparsers.add_parser("documents", help="factures Factur-X : export, envoi")
@@ -54,7 +56,6 @@ def _day(text: str) -> dt.date:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from app.cli import EXIT_OK, EXIT_PROBLEM, open_db
     from app.documents.render import export_month
 
     db = open_db(args)
@@ -70,7 +71,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    from app.cli import EXIT_OK, EXIT_PROBLEM, open_db
     from app.documents.email import email_recipients, failed_documents, send_invoices
     from app.documents.send_plan import send_plan
 
@@ -106,7 +106,6 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def cmd_fec(args: argparse.Namespace) -> int:
-    from app.cli import EXIT_OK, open_db
     from app.documents.accounting import export_for_accountant, fiscal_year
 
     db = open_db(args)

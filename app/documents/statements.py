@@ -16,7 +16,7 @@ from app.addressing import billing_address_lines, display_name
 from app.documents.build import invoice_email, seller_party
 from app.errors import NotFoundError, ValidationError
 from app.lookup import get_row
-from app.money import ZERO
+from app.money import ZERO, format_amount
 from app.progress import NO_PROGRESS, Progress
 from models.clients import Client, ClientKind
 from models.company import CompanySettings
@@ -159,7 +159,6 @@ def send_statement(
 ) -> object:
     """E-mail the statement PDF to the client's invoice address (logged like invoices)."""
     from app.documents.email import Outgoing, config_from, deliver, log_outcomes
-    from app.money import format_amount
     from reports.statement_pdf import render_statement_pdf
 
     config = config_from(session, override)

@@ -9,6 +9,8 @@ import argparse
 import json
 from typing import Any
 
+from app.cli import EXIT_OK, EXIT_PROBLEM, open_db
+
 KINDS = ("clients", "sites", "contacts", "articles", "contracts", "open-items")
 
 
@@ -33,7 +35,6 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from app.cli import EXIT_OK, EXIT_PROBLEM, open_db
 
     if args.kind == "modeles":
         from app.imports.templates import copy_templates

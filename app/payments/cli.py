@@ -8,6 +8,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from app.cli import EXIT_OK, open_db
+from app.errors import NotFoundError
+from app.money import format_amount
 from app.storage import write_file
 
 
@@ -56,8 +59,6 @@ def out_paths(out: Path, schemes: list[str]) -> list[Path]:
 
 
 def cmd_sepa_export(args: argparse.Namespace) -> int:
-    from app.cli import EXIT_OK, open_db
-    from app.money import format_amount
     from app.payments.sepa import batch_xml, candidates, create_batches
 
     db = open_db(args)
@@ -85,7 +86,6 @@ def cmd_sepa_export(args: argparse.Namespace) -> int:
 
 
 def cmd_sepa_prenotify(args: argparse.Namespace) -> int:
-    from app.cli import EXIT_OK, open_db
     from app.payments.sepa import waiting_for_notice
     from app.payments.sepa_prenotify import renotify
 
@@ -101,8 +101,6 @@ def cmd_sepa_prenotify(args: argparse.Namespace) -> int:
 def cmd_sepa_cancel(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from app.cli import EXIT_OK, open_db
-    from app.errors import NotFoundError
     from app.payments.sepa import cancel_batch
     from models.payments import SepaBatch
 
@@ -122,8 +120,6 @@ def cmd_sepa_cancel(args: argparse.Namespace) -> int:
 def cmd_sepa_mandate(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from app.cli import EXIT_OK, open_db
-    from app.errors import NotFoundError
     from app.payments.sepa_mandates import mandate_pdf
     from models.payments import SepaMandate
 

@@ -8,6 +8,9 @@ import datetime as dt
 import json
 from typing import Any
 
+from app.cli import open_db
+from app.errors import NotFoundError
+from app.money import format_amount
 from app.storage import write_file
 
 
@@ -40,8 +43,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_reminders(args: argparse.Namespace) -> int:
-    from app.cli import open_db
-    from app.money import format_amount
     from app.quotes.followup import reminders_due
 
     db = open_db(args)
@@ -70,7 +71,6 @@ def cmd_reminders(args: argparse.Namespace) -> int:
 
 
 def cmd_expire(args: argparse.Namespace) -> int:
-    from app.cli import open_db
     from app.quotes.quotes import expire_quotes
 
     db = open_db(args)
@@ -85,8 +85,6 @@ def cmd_expire(args: argparse.Namespace) -> int:
 def cmd_pdf(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from app.cli import open_db
-    from app.errors import NotFoundError
     from app.quotes.documents import quote_pdf
     from models.quotes import Quote
 
@@ -104,8 +102,6 @@ def cmd_pdf(args: argparse.Namespace) -> int:
 
 
 def cmd_pipeline(args: argparse.Namespace) -> int:
-    from app.cli import open_db
-    from app.money import format_amount
     from app.quotes.forecast import pipeline
 
     db = open_db(args)

@@ -14,7 +14,7 @@ from app import audit
 from app.company import get_company
 from app.errors import StateError
 from app.lookup import get_row
-from app.money import format_amount
+from app.money import format_amount, round_money
 from app.quotes.quotes import DEFAULT_REMINDER_DAYS, get_quote
 from models.clients import Client, Contact, Site
 from models.quotes import Quote, QuoteKind, QuoteStatus
@@ -44,7 +44,6 @@ class QuoteRow:
 
     @property
     def weighted_ht(self) -> Decimal:
-        from app.money import round_money
 
         return round_money(self.total_ht * self.probability / 100)
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.errors import NotFoundError
 from app.money import ZERO, format_amount, line_total, round_unit_price
 from app.quotes import builder
 from app.quotes.quotes import DEFAULT_VAT, get_quote, require_draft, update_totals, vat_rates
@@ -115,7 +116,6 @@ def hourly_costs(session: Session, codes: list[str], day: dt.date) -> dict[str, 
     """Loaded hourly cost of each qualification on ``day``; codes without a grid line at
     that date are left out (the builder then names them)."""
     from app.costs import hourly_cost
-    from app.errors import NotFoundError
 
     costs = {}
     for code in codes:

@@ -8,6 +8,9 @@ import datetime as dt
 import json
 from typing import Any
 
+from app.cli import open_db
+from app.money import format_amount
+
 
 def _date(text: str) -> dt.date:
     try:
@@ -43,8 +46,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_due(args: argparse.Namespace) -> int:
-    from app.cli import open_db
-    from app.money import format_amount
     from app.revisions.runs import due_revisions
 
     db = open_db(args)
@@ -77,7 +78,6 @@ def cmd_due(args: argparse.Namespace) -> int:
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    from app.cli import open_db
     from app.revisions.runs import apply_revisions, due_revisions
 
     db = open_db(args)
@@ -97,7 +97,6 @@ def cmd_apply(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from app.cli import open_db
     from app.revisions.indices import import_csv, index_by_name
 
     raw = Path(args.file).read_bytes()
@@ -113,7 +112,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_renewals(args: argparse.Namespace) -> int:
-    from app.cli import open_db
     from app.revisions.renewals import upcoming
 
     db = open_db(args)
@@ -146,7 +144,6 @@ def cmd_renewals(args: argparse.Namespace) -> int:
 
 
 def cmd_projection(args: argparse.Namespace) -> int:
-    from app.cli import open_db
     from app.revisions.projection import export_xlsx, project_contracts
 
     db = open_db(args)
