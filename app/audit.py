@@ -20,7 +20,7 @@ def current_user_id(session: Session) -> int | None:
     return session.info.get("user_id")
 
 
-def details_text(changes: Mapping[str, tuple[Any, Any]] | None) -> str:
+def details_text(changes: Mapping[str, tuple[object, object]] | None) -> str:
     """The ``details`` column: ``{"field": [old, new], …}`` as JSON text, "" without changes."""
     if not changes:
         return ""
@@ -35,8 +35,8 @@ def event_row(
     *,
     user_id: int | None,
     client_id: int | None = None,
-    changes: Mapping[str, tuple[Any, Any]] | None = None,
-) -> dict[str, Any]:
+    changes: Mapping[str, tuple[object, object]] | None = None,
+) -> dict[str, object]:
     """One audit_events row as column values (``at`` is the column's default)."""
     return {
         "user_id": user_id,
@@ -49,7 +49,7 @@ def event_row(
     }
 
 
-def record_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+def record_rows(session: Session, rows: list[dict[str, object]]) -> None:
     """Write rows made by :func:`event_row` in one executemany."""
     insert_rows(session, AuditEvent.__table__, rows)
 

@@ -366,7 +366,7 @@ def client_warnings(
     (blocked clients are left out of the run, see :func:`blocked_left_out`)."""
     run_ttc: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for row in invoice_rows:
-        run_ttc[row["client_id"]] += row["total_ttc"]  # type: ignore[index, operator]
+        run_ttc[cast(int, row["client_id"])] += cast(Decimal, row["total_ttc"])
     ordered = sorted(clients, key=lambda c: c.name)
     limited = [c.id for c in ordered if c.credit_limit is not None]
     if limited:
