@@ -99,3 +99,21 @@ def test_idle_workers_are_stopped_and_a_new_batch_starts_them_again(
         again = render.render_batch(session, [ids["multi_rate"], ids["reverse_charge"]])
     assert again.failures == [] and render._pool is not None
     assert all(d.pdf and d.pdf.startswith(b"%PDF") for d in again.documents)
+
+
+def test_workers_started_early_warm_up_and_stop_if_unused(
+    pool_for_every_batch: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A month-end run starts the workers before making its drafts (they compile the
+    schematrons meanwhile); if no batch comes, they stop after the idle delay."""
+    import time
+
+    monkeypatch.setattr(render, "IDLE_SECONDS", 1.0)
+    render.start_pool()
+    executor = render._pool
+    assert executor is not None
+    assert len(executor._processes) == render.worker_count()  # launched, not on first batch
+    deadline = time.monotonic() + 60
+    while render._pool is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert render._pool is None

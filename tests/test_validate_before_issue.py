@@ -238,6 +238,46 @@ def test_cli_run_lists_refused_drafts_and_exits_non_zero(db: Database, capsys) -
     assert "Refusé : Brouillon n°" in out and "le client DUPO001 n'a pas de SIREN" in out
 
 
+def test_cli_run_checks_each_draft_once_before_numbering_it(  # type: ignore[no-untyped-def]
+    db: Database, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """`billing run --validate`: each draft is built and validated once, and its fingerprint
+    read three times (to check it, to record the check, to confirm it while numbering) —
+    not checked first as a provisional run and then looked up again to issue it."""
+    from app.billing import draft_checks
+
+    with db.write() as s:
+        bf.firm(s)
+        bf.three_line_contract(s, bf.client(s, code="BONN001"))
+        article = s.scalar(select(Article).where(Article.code == "ENT-BUR"))
+        for code in ("MART001", "PETI001"):
+            form = ContractForm(client_id=bf.client(s, code=code).id, start_date=D(2026, 1, 1))
+            line = LineForm("Entretien", Decimal(1), Decimal(900), "monthly", "arrears", article.id)
+            activate(s, create_contract(s, form, [line], today=D(2026, 1, 10)).id)
+    passes: list[int] = []
+    built: list[int] = []
+    real_prints, real_build = draft_checks.fingerprints, draft_checks._provisional_document
+
+    def prints(session, ids):  # type: ignore[no-untyped-def]
+        ids = list(ids)
+        if ids:
+            passes.append(len(ids))
+        return real_prints(session, ids)
+
+    def build(session, invoice, company):  # type: ignore[no-untyped-def]
+        built.append(invoice.id)
+        return real_build(session, invoice, company)
+
+    monkeypatch.setattr(draft_checks, "fingerprints", prints)
+    monkeypatch.setattr(draft_checks, "_provisional_document", build)
+    code = main(["--db", target_of(db), "billing", "run", "--period", "2026-01", "--validate"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "3 facture(s) émise(s) : FA2026-00001 à FA2026-00003." in out
+    assert sorted(built) == sorted(set(built)) and len(built) == 3
+    assert passes == [3, 3, 3]
+
+
 def test_check_finds_an_issued_document_that_cannot_be_produced(
     db: Database, monkeypatch: pytest.MonkeyPatch, capsys, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]

@@ -184,10 +184,14 @@ def _issue_date(text: str) -> dt.date:
 
 def cmd_billing_run(args: argparse.Namespace) -> int:
     from app.billing.draft_checks import check_drafts, issue_checked
-    from app.billing.runs import period_drafts, run_month
+    from app.billing.runs import active_contracts, period_drafts, run_month
+    from app.documents.render import POOL_THRESHOLD, start_pool
 
     issue_date = _issue_date(args.issue_date) if args.issue_date else None
     db = open_db(args)
+    with db.read() as session:
+        if active_contracts(session) >= POOL_THRESHOLD:
+            start_pool()  # the checking workers warm up while the drafts are made
     try:
         with db.write() as session:
             result = run_month(session, args.period, issue_date=issue_date, advance=args.advance)
@@ -195,16 +199,16 @@ def cmd_billing_run(args: argparse.Namespace) -> int:
         raise ValidationError(
             exc.field, "{reason} Relancez avec --advance pour la confirmer.", reason=str(exc)
         ) from None
-    # The provisional run is checked as it would be issued (outside the write).
-    errors = check_drafts(db, result.invoice_ids)
-    refused = [error for error in errors.values() if error]
     numbers: list[str] = []
-    if args.validate:
+    if args.validate:  # checked (outside any write), then numbered: once per draft
         with db.read() as session:
             drafts = period_drafts(session, args.period)
         outcome = issue_checked(db, drafts)
         numbers = outcome.numbers
         refused = [r.message for r in outcome.refused]
+    else:  # the provisional run is checked as it would be issued (outside the write)
+        errors = check_drafts(db, result.invoice_ids)
+        refused = [error for error in errors.values() if error]
     if args.json:
         print(
             json.dumps(

@@ -390,6 +390,18 @@ def client_warnings(
     return warnings
 
 
+def active_contracts(session: Session) -> int:
+    """How many contracts a run may bill (to start the checking workers early)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Contract)
+            .where(Contract.status == ContractStatus.ACTIVE)
+        )
+        or 0
+    )
+
+
 def period_drafts(session: Session, period: str, *, include_blocked: bool = False) -> list[int]:
     """Draft invoices created by the runs of ``period`` (blocked clients left out by default)."""
     query = (

@@ -197,6 +197,18 @@ def validate_stream(
         _leave_pool()
 
 
+def start_pool() -> None:
+    """Start the workers now, so that they warm up (interpreter, fonts, XSD, schematrons
+    compiled: ≈ 2 s of CPU each) while the caller makes the documents they will check —
+    a month-end run creating its drafts. Unused, they stop after ``IDLE_SECONDS``."""
+    executor = _enter_pool()
+    try:
+        for _ in range(worker_count()):  # a worker is launched for each task, then warms up
+            executor.submit(int)
+    finally:
+        _leave_pool()
+
+
 def worker_count() -> int:
     return max(1, os.cpu_count() or 1)
 
