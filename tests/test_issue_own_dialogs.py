@@ -242,6 +242,23 @@ def test_cli_run_into_a_closed_month_is_refused_in_french(
     assert CLOSED in err and "Traceback" not in err
 
 
+def test_cli_run_of_a_closed_month_by_default_says_which_date_to_choose(
+    db: Database, closed_october: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No date given: the run would be dated the month's last day. The message says that
+    date was the default and how to choose another — not « datez le document »."""
+    code = main(["--db", target_of(db), "billing", "run", "--period", "2026-10", "--validate"])
+    err = capsys.readouterr().err
+    assert code != 0 and "Traceback" not in err
+    assert (
+        "La facturation de 10/2026 serait datée du 31/10/2026 (dernier jour du mois, date "
+        "proposée par défaut), mais le mois 10/2026 est clôturé" in err
+    )
+    assert "--issue-date AAAA-MM-JJ" in err
+    with db.read() as s:
+        assert s.scalar(select(func.count(Invoice.id))) == 1  # only the October invoice
+
+
 # --- the same use cases from the command line ----------------------------------------------
 
 

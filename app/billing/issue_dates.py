@@ -62,6 +62,26 @@ def check_open_months(session: Session, days: Iterable[dt.date], *, field: str =
         )
 
 
+def check_run_month_open(session: Session, day: dt.date, period: str, *, by_default: bool) -> None:
+    """:func:`check_open_months` for a run; when nobody chose its date (the month's last
+    day, by default), the refusal says so and how to choose another."""
+    try:
+        check_open_months(session, [day])
+    except ValidationError:
+        if not by_default:
+            raise
+        raise ValidationError(
+            FIELD,
+            "La facturation de {period} serait datée du {day} (dernier jour du mois, date "
+            "proposée par défaut), mais le mois {month} est clôturé : aucune facture ne peut "
+            "plus y être datée. Choisissez une date d'émission dans un mois non clôturé, "
+            "aujourd'hui par exemple (en ligne de commande : --issue-date AAAA-MM-JJ).",
+            period=f"{period[5:7]}/{period[:4]}",
+            day=f"{day:%d/%m/%Y}",
+            month=f"{day:%m/%Y}",
+        ) from None
+
+
 def default_issue_date(period: str, *, today: dt.date | None = None) -> dt.date:
     """The date a run of ``period`` offers: its last day when past, else today."""
     today = today or clock.today()

@@ -24,7 +24,7 @@ from app import audit, clock
 from app.billing import vat_rules
 from app.billing.corrected import citation, corrected_invoices
 from app.billing.invoices import LineResolver
-from app.billing.issue_dates import check_open_months, check_run_date, default_issue_date
+from app.billing.issue_dates import check_run_date, check_run_month_open, default_issue_date
 from app.billing.issuing import issue_invoices, legal_problems
 from app.billing.plan import Billed, parse_period
 from app.billing.records import client_records
@@ -212,8 +212,9 @@ def run_month(
     no session) → write (:func:`_write_drafts`: bulk inserts and their audit rows).
     """
     first, last = _check_period(period)
+    chosen = issue_date is not None
     issue_date = check_run_date(issue_date or default_issue_date(period), period, advance=advance)
-    check_open_months(session, [issue_date])
+    check_run_month_open(session, issue_date, period, by_default=not chosen)
     contracts = load_contracts(session, last, contract_ids)
     groups, skipped = plan_groups(contracts, _billed_by_line(session), last, progress)
     clients = client_records(session, {k[1] for k in groups})
