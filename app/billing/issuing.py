@@ -14,9 +14,9 @@ changes again. This is enforced twice below the UI:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import groupby
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Row, inspect, select, text
 from sqlalchemy.orm import Session
@@ -336,7 +336,7 @@ def _issue_draft(row: Row[Any]) -> IssueDraft:
         row.run_id,
         row.payment_means,
         row.total_ttc,
-        dict(row._mapping),
+        cast(Mapping[str, object], row._mapping),  # read in place, not copied
     )
 
 
