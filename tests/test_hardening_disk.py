@@ -274,6 +274,40 @@ def test_a_list_exported_to_a_full_disk(
     assert [p.name for p in full_key.rglob("*") if p.is_file()] == ["remplissage"]
 
 
+def test_a_paged_list_exported_to_a_full_disk(
+    qtbot: QtBot, full_key: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The paged lists (the invoice list) export as the others do: they had their own copy
+    of the export, which let the refusal escape the click instead of saying it."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from ui.lazy_table import PagedRecordList
+    from ui.table import Column
+
+    rows = [f"FA2026-{i:05d}" for i in range(1, 2001)]
+
+    def page(*, search: str, sort: object, descending: bool, offset: int, limit: int | None):
+        return rows[offset : None if limit is None else offset + limit]
+
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
+    target = full_key / "factures.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    table = PagedRecordList(
+        [Column("N°", lambda r: r, 100)],
+        [None],
+        lambda *, search: len(rows),
+        page,
+        export_name="factures",
+    )
+    qtbot.addWidget(table)
+    table.set_filters()
+    assert table.model.total == 2000
+    table.export_button.click()
+    assert said == [f"Disque plein : « {target} » {FULL}"]
+    assert [p.name for p in full_key.rglob("*") if p.is_file()] == ["remplissage"]
+
+
 def test_photos_of_a_unit_of_work_that_fails_do_not_stay(demo_db: Database) -> None:
     """A photo stored, then the unit of work rolled back (a later step refused, the disk
     full at commit): its file and thumbnail go with it; a committed one stays."""

@@ -22,20 +22,16 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from app.i18n import _, ngettext
-from ui.table import Column, Index, cell_data, header_data, set_widths
+from ui.table import Column, Index, ListActions, cell_data, header_data, list_view
 
 PAGE_SIZE = 200
 
@@ -143,7 +139,7 @@ class PagedTableModel(QAbstractTableModel):
         return header_data(self.columns, section, orientation, role)
 
 
-class PagedRecordList(QWidget):
+class PagedRecordList(ListActions, QWidget):
     """Search box + row count + sortable paged table + export to .xlsx.
 
     Same signals and accessors as ``ui.table.RecordList`` (``activated``,
@@ -188,26 +184,9 @@ class PagedRecordList(QWidget):
         )
         self.export_button.clicked.connect(self._export)
 
-        self.view = QTableView(self)
-        self.view.setModel(self.model)
-        header = self.view.horizontalHeader()
+        self.view = list_view(self, self.model, columns)
         # No column sorted at first: the query's own order (newest first).
-        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.view.setSortingEnabled(True)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.verticalHeader().setVisible(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        set_widths(self.view, [col.width for col in columns])
-        self.view.doubleClicked.connect(lambda idx: self.activated.emit(self.record_at(idx)))
-        self.view.selectionModel().currentRowChanged.connect(
-            lambda idx, _prev: self.selection_changed.emit(
-                self.record_at(idx) if idx.isValid() else None
-            )
-        )
+        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.model.modelReset.connect(self._show_count)
         self.footer = QLabel(self)
         self.footer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -240,14 +219,6 @@ class PagedRecordList(QWidget):
     def record_at(self, index: Index) -> Any:
         return self.model.row_at(index.row())
 
-    def current(self) -> Any:
-        index = self.view.currentIndex()
-        return self.record_at(index) if index.isValid() else None
-
-    def selected(self) -> list[Any]:
-        rows = {i.row() for i in self.view.selectionModel().selectedRows()}
-        return [self.model.row_at(r) for r in sorted(rows)]
-
     def loaded_rows(self) -> list[Any]:
         """The rows read so far (the pages fetched), in display order."""
         return list(self.model.rows)
@@ -255,17 +226,3 @@ class PagedRecordList(QWidget):
     def visible_rows(self) -> list[Any]:
         """Every row matching the search and filters (runs the full query)."""
         return self.model.all_rows()
-
-    def _export(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(
-            self, _("Exporter"), f"{self.export_name}.xlsx", _("Classeur Excel (*.xlsx)")
-        )
-        if path:
-            self.export_xlsx(path)
-
-    def export_xlsx(self, path: str) -> None:
-        from reports.xlsx import write_table
-
-        headers = [c.title for c in self.model.columns]
-        rows = [[c.get(r) for c in self.model.columns] for r in self.visible_rows()]
-        write_table(path, self.export_name, headers, rows)

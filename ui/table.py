@@ -253,7 +253,80 @@ def set_widths(view: QTableView, widths: Sequence[int] = ()) -> None:
         view.setColumnWidth(i, max(wanted, header.sectionSizeHint(i)))
 
 
-class RecordList(QWidget):
+def list_view(owner: Any, model: Any, columns: Sequence[Column]) -> QTableView:
+    """The table of a list (``RecordList`` or ``ui.lazy_table.PagedRecordList``): whole
+    rows selected, read-only, sortable, each column its width; a double click or the
+    current row changing emits ``owner.activated`` / ``owner.selection_changed`` with the
+    record (``owner.record_at``)."""
+    view = QTableView(owner)
+    view.setModel(model)
+    view.setSortingEnabled(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.horizontalHeader().setStretchLastSection(True)
+    set_widths(view, [col.width for col in columns])
+    view.doubleClicked.connect(lambda idx: owner.activated.emit(owner.record_at(idx)))
+    view.selectionModel().currentRowChanged.connect(
+        lambda idx, _prev: owner.selection_changed.emit(
+            owner.record_at(idx) if idx.isValid() else None
+        )
+    )
+    return view
+
+
+class ListActions:
+    """What every list offers whatever holds its rows: the current and selected records,
+    and « Exporter (.xlsx) » of the rows matching its search (a refusal of the disk said
+    in French). The list defines ``view``, ``model`` (with ``columns``), ``export_name``,
+    ``record_at(index)`` and ``visible_rows()``."""
+
+    view: QTableView
+    model: Any
+    export_name: str
+
+    def record_at(self, index: Index) -> Any:
+        raise NotImplementedError
+
+    def visible_rows(self) -> list[Any]:
+        raise NotImplementedError
+
+    def current(self) -> Any:
+        index = self.view.currentIndex()
+        return self.record_at(index) if index.isValid() else None
+
+    def selected(self) -> list[Any]:
+        rows = {i.row(): i for i in self.view.selectionModel().selectedRows()}
+        return [self.record_at(rows[r]) for r in sorted(rows)]
+
+    def _export(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(
+            self.view.window(),
+            _("Exporter"),
+            f"{self.export_name}.xlsx",
+            _("Classeur Excel (*.xlsx)"),
+        )
+        if path:
+            from app.errors import PropreoError
+            from ui.operations import show_error
+
+            try:
+                self.export_xlsx(path)
+            except PropreoError as exc:  # full disk, read-only media: one French sentence
+                show_error(self.view.window(), exc)
+
+    def export_xlsx(self, path: str) -> None:
+        from reports.xlsx import write_table
+
+        headers = [c.title for c in self.model.columns]
+        rows = [[c.get(r) for c in self.model.columns] for r in self.visible_rows()]
+        write_table(path, self.export_name, headers, rows)
+
+
+class RecordList(ListActions, QWidget):
     """Search box + optional filter combo + sortable table + export to .xlsx."""
 
     activated = Signal(object)  # the row record double-clicked or Enter
@@ -290,23 +363,7 @@ class RecordList(QWidget):
         self.export_button = QPushButton(_("Exporter (.xlsx)"), self)
         self.export_button.clicked.connect(self._export)
 
-        self.view = QTableView(self)
-        self.view.setModel(self.proxy)
-        self.view.setSortingEnabled(True)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.verticalHeader().setVisible(False)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.view.horizontalHeader().setStretchLastSection(True)
-        set_widths(self.view, [col.width for col in columns])
-        self.view.doubleClicked.connect(lambda idx: self.activated.emit(self.record_at(idx)))
-        self.view.selectionModel().currentRowChanged.connect(
-            lambda idx, _prev: self.selection_changed.emit(
-                self.record_at(idx) if idx.isValid() else None
-            )
-        )
+        self.view = list_view(self, self.proxy, columns)
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
@@ -393,33 +450,5 @@ class RecordList(QWidget):
     def record_at(self, proxy_index: Index) -> Any:
         return self.model.row_at(self.proxy.mapToSource(proxy_index).row())
 
-    def current(self) -> Any:
-        index = self.view.currentIndex()
-        return self.record_at(index) if index.isValid() else None
-
-    def selected(self) -> list[Any]:
-        rows = {i.row() for i in self.view.selectionModel().selectedRows()}
-        return [self.record_at(self.proxy.index(r, 0)) for r in sorted(rows)]
-
     def visible_rows(self) -> list[Any]:
         return [self.record_at(self.proxy.index(r, 0)) for r in range(self.proxy.rowCount())]
-
-    def _export(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(
-            self, _("Exporter"), f"{self.export_name}.xlsx", "Classeur Excel (*.xlsx)"
-        )
-        if path:
-            from app.errors import PropreoError
-            from ui.operations import show_error
-
-            try:
-                self.export_xlsx(path)
-            except PropreoError as exc:  # full disk, read-only media: one French sentence
-                show_error(self, exc)
-
-    def export_xlsx(self, path: str) -> None:
-        from reports.xlsx import write_table
-
-        headers = [c.title for c in self.model.columns]
-        rows = [[c.get(r) for c in self.model.columns] for r in self.visible_rows()]
-        write_table(path, self.export_name, headers, rows)
