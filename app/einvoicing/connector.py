@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,8 +124,6 @@ def store_secret(service: str, key: str, secret: str) -> bool:
 
 def load_secret(service: str, key: str, environment: str = "") -> str:
     """The keyring's secret, else the one typed this session, else ``$environment``."""
-    import os
-
     import keyring
     from keyring.errors import KeyringError
 
