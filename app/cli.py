@@ -101,7 +101,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.as_of is not None and not args.demo:
         raise ValidationError("--as-of", "« --as-of » ne s'emploie qu'avec « --demo ».")
     if args.as_of is not None:
-        from app.demo import check_as_of
+        from app.demo.build import check_as_of
 
         check_as_of(args.as_of)  # before anything is created
     prepared = prepare_database(

@@ -81,7 +81,7 @@ def _prepare(
     loaded = False
     if demo:
         db.files_dir  # noqa: B018 - a server database without its folder stops here, not halfway
-        from app.demo import load_demo
+        from app.demo.build import load_demo
 
         loaded = load_demo(db, contracts=contracts, as_of=as_of)
     return Prepared(

@@ -141,19 +141,19 @@ def test_a_demo_that_fails_midway_leaves_nothing(
 ) -> None:
     # ``init --demo`` wrote step after step: a failure in the billing history left a firm
     # with clients and contracts but no invoices, which ``check`` called consistent.
-    from app import demo
-    from app.demo import billing_history
+    from app.demo import DEMO_TODAY, billing_history
+    from app.demo import build as demo
 
     def broken(session, ctx):  # type: ignore[no-untyped-def]
         raise DatabaseError("Connexion au serveur perdue.")
 
     monkeypatch.setattr(billing_history, "load", broken)
     with pytest.raises(DatabaseError, match="perdue"):
-        demo.load_demo(db, as_of=demo.DEMO_TODAY)
+        demo.load_demo(db, as_of=DEMO_TODAY)
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Client)) == 0
         assert s.scalar(select(func.count()).select_from(Contract)) == 0
     assert not demo.is_loaded(db)
     monkeypatch.undo()
-    assert demo.load_demo(db, as_of=demo.DEMO_TODAY) is True
+    assert demo.load_demo(db, as_of=DEMO_TODAY) is True
     assert run_checks(db).ok

@@ -32,7 +32,6 @@ HIDDEN_CYCLES: list[set[str]] = [
         "app.documents.render",
         "app.sap",
     },
-    {"app.demo", "app.demo.alive", "app.demo.liaison", "app.demo.office", "app.demo.payments"},
 ]
 
 

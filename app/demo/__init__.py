@@ -1,42 +1,23 @@
 """The demo firm: a deterministic, realistic French cleaning company.
 
-Each module of :data:`STEPS` has ``load(session, ctx)``; steps run in order inside one
-write transaction and share objects through ``ctx`` (a :class:`DemoContext`). Dates are
-fixed: the story (issued invoices, payments) runs up to August 2026 included. Then
-:mod:`app.demo.alive` bills and settles the months from September 2026 to the month before
-``as_of`` (today by default), so that the demo opened in any month shows last month billed
-and this month to bill; ``as_of`` = 1 September 2026 (what tests and benchmarks pin) gives
-the story alone.
+Built by :func:`app.demo.build.load_demo`: each module of :data:`app.demo.build.STEPS` has
+``load(session, ctx)``; steps run in order inside one write transaction and share objects
+through ``ctx`` (a :class:`DemoContext`). Dates are fixed: the story (issued invoices,
+payments) runs up to August 2026 included. Then :mod:`app.demo.alive` bills and settles the
+months from September 2026 to the month before ``as_of`` (today by default), so that the demo
+opened in any month shows last month billed and this month to bill; ``as_of`` = 1 September
+2026 (what tests and benchmarks pin) gives the story alone.
+
+This module holds only what every step shares (the dates, the context): it imports none of
+the steps, so they can import it without a cycle.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import random
 from dataclasses import dataclass, field
 from typing import Any
-
-from sqlalchemy import select
-
-from app import clock
-from app.db import Database
-from models.company import CompanySettings
-
-# Order matters: each step may use what the previous ones created.
-STEPS: list[str] = [
-    "app.demo.company",
-    "app.demo.master",
-    "app.demo.contracts",
-    "app.demo.scale",
-    "app.demo.billing_history",
-    "app.demo.liaison",
-    "app.demo.quotes",
-    "app.demo.payments",
-    "app.demo.scale_history",
-    "app.demo.revisions",
-    "app.demo.collections",
-]
 
 # The demo's "today" and the last month whose history is already billed and paid.
 DEMO_TODAY = dt.date(2026, 9, 1)
@@ -54,47 +35,3 @@ class DemoContext:
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.objects[key] = value
-
-
-def is_loaded(db: Database) -> bool:
-    with db.read() as session:
-        return session.scalar(select(CompanySettings.id)) is not None
-
-
-def check_as_of(as_of: dt.date) -> dt.date:
-    """The demo's « today »: not before the end of its fixed story."""
-    if as_of < DEMO_TODAY:
-        from app.errors import ValidationError
-
-        raise ValidationError(
-            "--as-of",
-            "La démonstration se construit au plus tôt au {day} (son histoire va jusqu'en "
-            "août 2026) : « {value} » est antérieure.",
-            day=DEMO_TODAY.strftime("%d/%m/%Y"),
-            value=as_of.strftime("%d/%m/%Y"),
-        )
-    return as_of
-
-
-def load_demo(db: Database, *, contracts: int | None = None, as_of: dt.date | None = None) -> bool:
-    """Load the demo firm into an initialised database; False when a company already exists.
-    Its history runs to the month before ``as_of`` (default: today, :func:`app.clock.today`).
-
-    All steps in one write transaction: a step that fails (a rule the demo data breaks, a
-    lost connection to the server, Ctrl+C) leaves the base as it was, never a half firm
-    that ``check`` would call consistent."""
-    as_of = check_as_of(as_of or clock.today())
-    if is_loaded(db):
-        return False
-    ctx = DemoContext(contracts=contracts)
-    # One issue instant for every document of the demo: the issue time is sealed in each
-    # hash, so two builds of the same firm give the same hashes (tests/test_scale.py).
-    issue_instant = dt.datetime.combine(DEMO_TODAY, dt.time(8), tzinfo=dt.UTC)
-    with db.write() as session, clock.frozen_now(issue_instant):
-        for name in STEPS:
-            importlib.import_module(name).load(session, ctx)
-            session.flush()
-        from app.demo import alive
-
-        alive.load(session, ctx, as_of)
-    return True
