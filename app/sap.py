@@ -34,6 +34,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import clock
 from app.billing.totals import vat_breakdown
+from app.documents.mailer import Outgoing, SendReport, deliver, log_outcomes
+from app.documents.smtp_settings import config_from
 from app.errors import ValidationError
 from app.lookup import get_row
 from app.money import ZERO, format_amount, round_money
@@ -230,7 +232,6 @@ def send_attestations(
     conversation happens outside any transaction, then the sending log is written)."""
     from app.addressing import display_name
     from app.company import get_company
-    from app.documents.email import Outgoing, SendReport, config_from, deliver, log_outcomes
 
     config = config_from(session, override)
     company = get_company(session).name

@@ -140,7 +140,7 @@ def attachments(message: Message) -> dict[str, bytes]:
 @contextmanager
 def firm_smtp_server(db: Any) -> Iterator[Mailbox]:
     """A real SMTP server on localhost, set as the firm's mail server (no TLS, no login)."""
-    from app.documents.email import get_settings
+    from app.documents.smtp_settings import get_settings
 
     with smtp_server() as box:
         with db.write() as s:

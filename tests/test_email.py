@@ -12,13 +12,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select, text
 
 from app.db import Database
-from app.documents.email import (
-    SmtpForm,
-    failed_documents,
-    save_settings,
-    send_invoices,
-    send_test_email,
-)
+from app.documents.email import failed_documents, send_invoices, send_test_email
+from app.documents.smtp_settings import SmtpForm, save_settings
 from app.errors import ValidationError
 from models.clients import Client
 from models.documents import DocumentSending, SendStatus

@@ -16,7 +16,7 @@ from app.cli import main as cli_main
 from app.company import get_company
 from app.db import open_database
 from app.demo.identity import fr_vat, make_siren, make_siret
-from app.documents import email
+from app.documents import smtp_settings
 from app.errors import ValidationError, ValidationErrors
 from app.logo import prepare_logo
 from app.numbering import next_number
@@ -162,7 +162,7 @@ def test_new_company_database_from_the_wizard(qtbot: QtBot, tmp_path: Path) -> N
         with Image.open(io.BytesIO(company.logo_png)) as image:
             assert image.format == "PNG"
             assert image.size == (600, 200)
-        smtp = email.get_settings(session)
+        smtp = smtp_settings.get_settings(session)
         assert (smtp.host, smtp.port, smtp.sender_email) == (
             "smtp.netazur.fr",
             587,

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from app import identifiers
 from app.clients import ClientForm, create_client
 from app.db import Database
-from app.documents.email import email_address
+from app.documents.smtp_settings import email_address
 from app.errors import ValidationError, ValidationErrors
 from app.quotes.photos import safe_original_name, store_photo
 from models.clients import Client

@@ -241,16 +241,16 @@ def test_company_settings_with_every_optional_field_round_trip(
 
 
 def test_email_settings_saved_untouched_change_nothing(qtbot: QtBot, demo_db: Database) -> None:
-    from app.documents import email
+    from app.documents import smtp_settings
     from ui.documents import EmailSettingsDialog
 
     with demo_db.write() as s:  # every optional field filled
-        form = email.form_from_settings(email.get_settings(s))
+        form = smtp_settings.form_from_settings(smtp_settings.get_settings(s))
         form.host, form.port, form.username = "smtp.exemple.fr", "465", "facturation"
         form.security, form.sender_name = "ssl", "Lumière Propreté — facturation"
         form.sender_email, form.reply_to = "facturation@exemple.fr", "compta@exemple.fr"
         form.bcc = "archives@exemple.fr"
-        email.save_settings(s, form)
+        smtp_settings.save_settings(s, form)
     ctx = _ctx(demo_db)
     before = snapshot(demo_db)
     dialog = EmailSettingsDialog(ctx)

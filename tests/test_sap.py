@@ -172,7 +172,7 @@ def test_cli_prints_and_sends_the_certificates_in_batch(
 ) -> None:
     from aiosmtpd.controller import Controller
 
-    from app.documents.email import SmtpForm, save_settings
+    from app.documents.smtp_settings import SmtpForm, save_settings
 
     with db.write() as session:
         _paid_year(session)

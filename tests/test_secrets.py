@@ -13,14 +13,8 @@ from keyring.backend import KeyringBackend
 
 from app.backups import make_backup
 from app.db import Database
-from app.documents.email import (
-    SendingError,
-    SmtpForm,
-    config_from,
-    load_password,
-    save_settings,
-    send_test_email,
-)
+from app.documents.email import SendingError, send_test_email
+from app.documents.smtp_settings import SmtpForm, config_from, load_password, save_settings
 from tests.test_email import Inbox, free_port
 
 SECRET = "Zx9-Mot2Passe-Ultra€Secret"

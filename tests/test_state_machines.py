@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.billing.contracts import CONTRACT_WORKFLOW
 from app.billing.states import INVOICE_WORKFLOW
-from app.documents.email import SEND_WORKFLOW
+from app.documents.mailer import SEND_WORKFLOW
 from app.einvoicing.states import FLOW_WORKFLOW, RECEIVED_WORKFLOW, move
 from app.errors import StateError
 from app.liaison.entries import WORKFLOW as LIAISON_WORKFLOW

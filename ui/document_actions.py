@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QPushButton, QWidget
 
-from app.documents import email, printing, send_plan, statements
+from app.documents import email, mailer, printing, send_plan, statements
 from app.i18n import _, ngettext
 from ui.confirm import confirm
 from ui.context import UiContext
@@ -23,7 +23,7 @@ def send_documents(
     parent: QWidget,
     ids: list[int],
     title: str,
-    on_done: Callable[[email.SendReport], None] | None = None,
+    on_done: Callable[[mailer.SendReport], None] | None = None,
 ) -> Any:
     """E-mail these documents once the user has confirmed how many go, to whom, and what
     is left out (already sent, no address); the sending runs off the GUI thread."""
@@ -35,7 +35,7 @@ def send_documents(
         return None
     chosen = plan.ids
 
-    def work(session: Any, progress: Any) -> email.SendReport:
+    def work(session: Any, progress: Any) -> mailer.SendReport:
         return email.send_invoices(session, chosen, progress)
 
     return ctx.run(
@@ -48,7 +48,7 @@ def send_documents(
     )
 
 
-def report_text(report: email.SendReport) -> str:
+def report_text(report: mailer.SendReport) -> str:
     lines = [
         _("Envoi par e-mail : {sent}, {failed}.").format(
             sent=ngettext("{n} envoyé", "{n} envoyés", len(report.sent)).format(n=len(report.sent)),
@@ -61,7 +61,7 @@ def report_text(report: email.SendReport) -> str:
     return "\n".join(lines)
 
 
-def show_report(parent: QWidget, report: email.SendReport) -> None:
+def show_report(parent: QWidget, report: mailer.SendReport) -> None:
     QMessageBox.information(parent, "Propreo", report_text(report))
 
 

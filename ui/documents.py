@@ -28,7 +28,16 @@ from PySide6.QtWidgets import (
 )
 
 from app import fiscal
-from app.documents import accounting, email, listing, printing, render, statements
+from app.documents import (
+    accounting,
+    email,
+    listing,
+    mailer,
+    printing,
+    render,
+    smtp_settings,
+    statements,
+)
 from app.errors import PropreoError, StorageError
 from app.i18n import _, ngettext
 from app.money import format_amount
@@ -103,7 +112,7 @@ def save_bytes(parent: QWidget, data: bytes, suggested: str, filter_text: str) -
 SMTP_FIELDS = [
     Field("host", _("Serveur SMTP"), placeholder=_("smtp.exemple.fr")),
     Field("port", _("Port"), tooltip=_("587 pour STARTTLS, 465 pour SSL/TLS, 25 sans chiffrement")),
-    Field("security", _("Sécurité"), kind="choice", choices=list(email.SECURITY.items())),
+    Field("security", _("Sécurité"), kind="choice", choices=list(smtp_settings.SECURITY.items())),
     Field(
         "username",
         _("Identifiant"),
@@ -125,14 +134,14 @@ SMTP_FIELDS = [
         "subject_template",
         _("Objet"),
         tooltip=_("Champs : {fields}").format(
-            fields=", ".join("{" + k + "}" for k in email.PLACEHOLDERS)
+            fields=", ".join("{" + k + "}" for k in smtp_settings.PLACEHOLDERS)
         ),
     ),
     Field(
         "body_template",
         _("Message"),
         kind="multiline",
-        tooltip="\n".join(f"{{{k}}} : {v}" for k, v in email.PLACEHOLDERS.items()),
+        tooltip="\n".join(f"{{{k}}} : {v}" for k, v in smtp_settings.PLACEHOLDERS.items()),
     ),
 ]
 
@@ -147,7 +156,9 @@ class EmailSettingsDialog(QDialog):
         password = self.form.widget("password")
         assert isinstance(password, QLineEdit)
         password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.form.load(ctx.query(lambda s: email.form_from_settings(email.get_settings(s))))
+        self.form.load(
+            ctx.query(lambda s: smtp_settings.form_from_settings(smtp_settings.get_settings(s)))
+        )
         self.test_to = QLineEdit(self)
         self.test_to.setPlaceholderText(_("destinataire du test"))
         test = QPushButton(_("Envoyer un e-mail de test"), self)
@@ -166,9 +177,9 @@ class EmailSettingsDialog(QDialog):
         layout.addWidget(buttons)
 
     def _save(self) -> bool:
-        form = self.form.dump(email.SmtpForm())
+        form = self.form.dump(smtp_settings.SmtpForm())
         try:
-            self.ctx.call(email.save_settings, form, topic="documents")
+            self.ctx.call(smtp_settings.save_settings, form, topic="documents")
         except PropreoError as exc:
             self.form.show_errors(exc)
             return False
@@ -418,7 +429,7 @@ class DocumentsTab(Tab):
         """E-mail these documents after the confirmation (ui.document_actions)."""
         from ui.document_actions import report_text, send_documents
 
-        def done(report: email.SendReport) -> None:
+        def done(report: mailer.SendReport) -> None:
             self.refresh()
             self.report.setText(report_text(report))
 

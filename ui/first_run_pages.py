@@ -294,7 +294,7 @@ class NumberingPage(QWizardPage):
 
 
 class SmtpPage(QWizardPage):
-    """Optional: the mail server used to send invoices (app.documents.email settings)."""
+    """Optional: the mail server used to send invoices (app.documents.smtp_settings)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         from ui.documents import SMTP_FIELDS as ALL_SMTP_FIELDS
@@ -320,21 +320,23 @@ class SmtpPage(QWizardPage):
     def initializePage(self) -> None:
         if self.loaded:
             return
-        from app.documents import email
+        from app.documents import smtp_settings
 
         self.form.load(
-            self.wizard().ctx.query(lambda s: email.form_from_settings(email.get_settings(s)))
+            self.wizard().ctx.query(
+                lambda s: smtp_settings.form_from_settings(smtp_settings.get_settings(s))
+            )
         )
         self.loaded = True
 
     def validatePage(self) -> bool:
-        from app.documents import email
+        from app.documents import smtp_settings
 
-        data = self.form.dump(email.SmtpForm())
+        data = self.form.dump(smtp_settings.SmtpForm())
         if not data.host.strip():
             return True  # skipped: configured later from the documents' settings
         try:
-            self.wizard().ctx.call(email.save_settings, data, topic="documents")
+            self.wizard().ctx.call(smtp_settings.save_settings, data, topic="documents")
         except PropreoError as exc:
             self.form.show_errors(exc)
             return False

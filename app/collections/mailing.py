@@ -1,5 +1,5 @@
 """Reminders sent by e-mail: the letter's text as the body and its PDF attached, through
-the documents' SMTP settings (:mod:`app.documents.email`). Call with a read session: the
+the documents' SMTP settings (:mod:`app.documents.smtp_settings`). Call with a read session: the
 letters are prepared, the SMTP conversation happens outside any write transaction, then
 the sending log and the client's history are written in one short unit of work."""
 
@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.addressing import display_name
 from app.collections.dunning import letter_email, letter_pdf
-from app.documents.email import Outgoing, SendReport, config_from, deliver, log_outcomes
+from app.documents.mailer import Outgoing, SendReport, deliver, log_outcomes
+from app.documents.smtp_settings import config_from
 from app.lookup import get_row
 from app.progress import NO_PROGRESS, Progress
 from models.clients import Client

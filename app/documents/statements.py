@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.addressing import billing_address_lines, display_name
 from app.documents.build import invoice_email, seller_party
+from app.documents.mailer import Outgoing, deliver, log_outcomes
+from app.documents.smtp_settings import config_from
 from app.errors import NotFoundError, ValidationError
 from app.lookup import get_row
 from app.money import ZERO, format_amount
@@ -158,7 +160,6 @@ def send_statement(
     override: str | None = None,
 ) -> object:
     """E-mail the statement PDF to the client's invoice address (logged like invoices)."""
-    from app.documents.email import Outgoing, config_from, deliver, log_outcomes
     from reports.statement_pdf import render_statement_pdf
 
     config = config_from(session, override)

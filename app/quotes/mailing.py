@@ -1,5 +1,5 @@
 """E-mailing a quote (with its PDF) to the client, or a reminder for a sent quote, through
-the firm's SMTP settings (:mod:`app.documents.email`).
+the firm's SMTP settings (:mod:`app.documents.smtp_settings`).
 
 Call with a read session: the PDF is rendered and the mail sent outside any write
 transaction; the sending log (and, for a reminder, the reminder itself) is written
@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from app.addressing import display_name
 from app.company import get_company
 from app.documents.build import invoice_email
-from app.documents.email import Outcome, Outgoing, config_from, deliver, log_outcomes
+from app.documents.mailer import Outcome, Outgoing, deliver, log_outcomes
+from app.documents.smtp_settings import config_from
 from app.errors import StateError
 from app.lookup import get_row
 from app.money import format_amount

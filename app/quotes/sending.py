@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.addressing import display_name
 from app.documents.build import invoice_email
-from app.documents.email import get_settings
+from app.documents.smtp_settings import get_settings
 from app.errors import StateError
 from app.i18n import _
 from app.lookup import get_row
