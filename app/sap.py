@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -33,58 +32,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app import clock
-from app.billing.totals import vat_breakdown
 from app.documents.mailer import Outgoing, SendReport, deliver, log_outcomes
 from app.documents.smtp_settings import config_from
 from app.errors import ValidationError
 from app.lookup import get_row
 from app.money import ZERO, format_amount, round_money
+from app.sap_mentions import sap_ttc
 from app.storage import write_file
 from models.clients import Client, ClientKind
 from models.invoices import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from models.payments import Allocation, Payment, PaymentMeans, PaymentStatus
 
-TAX_CREDIT_TEXT = (
-    "Les sommes effectivement acquittées au titre de ces services à la personne ouvrent "
-    "droit au crédit d'impôt de l'article 199 sexdecies du CGI ; une attestation fiscale "
-    "annuelle vous sera adressée."
-)
 ELIGIBLE_MEANS = frozenset(
     {PaymentMeans.TRANSFER, PaymentMeans.CHEQUE, PaymentMeans.CARD, PaymentMeans.DIRECT_DEBIT}
 )
-
-
-def applies(declaration: str, client_kind: str, lines: Iterable[Any]) -> bool:
-    """The three conditions of the SAP mentions."""
-    return (
-        bool((declaration or "").strip())
-        and client_kind == ClientKind.PERSON
-        and any(getattr(line, "sap", False) for line in lines)
-    )
-
-
-def sap_ttc(lines: Iterable[Any]) -> Decimal:
-    """Amount TTC of the SAP lines of a document (their own VAT per rate)."""
-    chosen = [line for line in lines if getattr(line, "sap", False)]
-    return sum((v.base + v.vat for v in vat_breakdown(chosen)), ZERO)
-
-
-def invoice_mentions(
-    declaration: str, declared_on: dt.date | None, lines: Iterable[Any]
-) -> tuple[str, ...]:
-    """The D7233-1 mentions of an invoice to which the SAP rules apply."""
-    lines = list(lines)
-    chosen = [line for line in lines if getattr(line, "sap", False)]
-    since = f" du {declared_on:%d/%m/%Y}" if declared_on else ""
-    nature = ", ".join(dict.fromkeys(line.description.splitlines()[0] for line in chosen))
-    return (
-        f"Services à la personne – déclaration n° {declaration.strip()}{since} "
-        "(art. L7232-1-1 du Code du travail).",
-        f"Services à la personne facturés ({nature}) : {format_amount(sap_ttc(chosen))} TTC, "
-        "selon les heures et taux horaires des lignes ci-dessus.",
-        TAX_CREDIT_TEXT,
-    )
-
 
 # --------------------------------------------------------------------------- certificate
 

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROCESSES, PER_PROCESS = 4, 40
 
 # Each worker saves a draft, then issues it through the issuing use case the screens and
-# the CLI call (app.billing.draft_checks.issue_checked), as a workstation would: the draft
+# the CLI call (app.billing.checked_issue.issue_checked), as a workstation would: the draft
 # is validated outside any write transaction, the numbering transaction only confirms its
 # check (long work never runs inside the transaction that takes a number). Each one is
 # ready (imports done, base open) before any starts: they all begin on the same signal.
@@ -36,7 +36,7 @@ import sys, datetime as dt
 from decimal import Decimal
 from app.db import open_database
 from app.billing.invoices import DraftLine, create_draft_invoice
-from app.billing.draft_checks import issue_checked
+from app.billing.checked_issue import issue_checked
 path, client_id, article_id, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 station = sys.argv[5]
 db = open_database(path)

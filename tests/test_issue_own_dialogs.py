@@ -18,8 +18,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from app import closings
+from app.billing.checked_issue import issue_checked
 from app.billing.credit_notes import create_credit_note
-from app.billing.draft_checks import issue_checked
 from app.billing.invoices import DraftLine, create_draft_invoice
 from app.billing.issuing import issue_invoices
 from app.billing.runs import run_month

@@ -14,8 +14,9 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
+from app.billing.checked_issue import issue_checked
 from app.billing.contracts import ContractForm, LineForm, activate, create_contract, terminate
-from app.billing.draft_checks import DraftsRefused, check_drafts, fingerprints, issue_checked
+from app.billing.draft_checks import DraftsRefused, check_drafts, fingerprints
 from app.billing.invoices import DraftLine, create_draft_invoice
 from app.billing.issuing import issue_invoices
 from app.billing.runs import issue_period, run_month

@@ -24,8 +24,9 @@ from shiboken6 import isValid
 
 from app import clock
 from app.billing import invoice_list, queries
+from app.billing.checked_issue import IssueOutcome, issue_checked
 from app.billing.consistency import contract_problems
-from app.billing.draft_checks import DraftsRefused, IssueOutcome, check_drafts, issue_checked
+from app.billing.draft_checks import DraftsRefused, check_drafts
 from app.billing.invoices import delete_draft_invoice
 from app.billing.issue_preview import issue_preview
 from app.billing.run_dates import check_run_date, default_issue_date, run_month_dated

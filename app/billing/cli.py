@@ -183,7 +183,8 @@ def _issue_date(text: str) -> dt.date:
 
 
 def cmd_billing_run(args: argparse.Namespace) -> int:
-    from app.billing.draft_checks import check_drafts, issue_checked
+    from app.billing.checked_issue import issue_checked
+    from app.billing.draft_checks import check_drafts
     from app.billing.runs import active_contracts, period_drafts, run_month
     from app.documents.render import POOL_THRESHOLD, start_pool
 

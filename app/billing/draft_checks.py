@@ -6,7 +6,8 @@ rule sets of its buyer (``reports.rule_sets``: XSD, EN 16931, BR-FR where it app
 mandatory mentions). What was checked is kept as a *fingerprint* — a SHA-256 of every
 value the document is built from — with the French reason of a refusal, in
 ``draft_checks``. The use cases check drafts outside any write transaction (many at once
-on the rendering pool, :func:`check_drafts`); the numbering transaction
+on the rendering pool, :func:`check_drafts`; the issuing use case that chains the check and
+the numbering is :mod:`app.billing.checked_issue`); the numbering transaction
 (:func:`confirm_checked`, called by ``issue_invoices``) only recomputes the fingerprints
 (a few set-based reads) and refuses a draft whose check failed. A draft changed since its
 check — or never checked because its caller skipped :func:`check_drafts` — is checked
@@ -25,9 +26,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.billing.issue_build import client_snapshot, issue_terms
 from app.billing.records import client_records
+from app.company_snapshot import seller_snapshot
 from app.db import Database, insert_rows
-from app.errors import DocumentInvalid
+from app.documents import render
+from app.documents.build import build_document
+from app.errors import DocumentInvalid, PropreoError
 from app.progress import NO_PROGRESS, Progress
 from models.clients import Client, Site
 from models.company import CompanySettings
@@ -220,10 +225,6 @@ def refusal_text(draft: Any, client_code: str, findings: list[tuple[str, str, st
 def _provisional_document(session: Session, invoice: Invoice, company: Any) -> Any:
     """The InvoiceDocument of a draft as it would be issued now (nothing is written: the
     values set for the build are expired again)."""
-    from app.billing.issuing import client_snapshot, issue_terms
-    from app.company_snapshot import seller_snapshot
-    from app.documents.build import build_document
-
     client = session.get(Client, invoice.client_id)
     site = session.get(Site, invoice.site_id) if invoice.site_id else None
     due_date, label = issue_terms(invoice, client, company)
@@ -277,9 +278,6 @@ def _preload(session: Session, ids: list[int]) -> tuple[dict[int, Invoice], list
 
 def _check_now(session: Session, ids: list[int]) -> dict[int, str]:
     """Build and validate these drafts (the session's data); refusal per id ("" = valid)."""
-    from app.documents.render import validate_stream
-    from app.errors import PropreoError
-
     session.flush()
     company = session.get(CompanySettings, 1)
     errors: dict[int, str] = {}
@@ -298,7 +296,7 @@ def _check_now(session: Session, ids: list[int]) -> dict[int, str]:
             built.append(invoice_id)
             yield doc
 
-    found = validate_stream(documents(), len(drafts))
+    found = render.validate_stream(documents(), len(drafts))
     for invoice_id, findings in zip(built, found, strict=True):
         invoice = drafts[invoice_id]
         errors[invoice_id] = (
@@ -323,7 +321,7 @@ def check_drafts(
     """
     wanted = list(dict.fromkeys(ids))
     with database.read() as session:
-        wanted = _still_drafts(session, wanted)
+        wanted = still_drafts(session, wanted)
         prints = fingerprints(session, wanted)
         known = stored_checks(session, wanted)
         todo = [i for i in wanted if known.get(i, ("", ""))[0] != prints[i]]
@@ -370,42 +368,7 @@ class DraftsRefused(DocumentInvalid):
         )
 
 
-@dataclass
-class IssueOutcome:
-    """What an issue did: the numbers given, and the drafts refused (left as drafts)."""
-
-    numbers: list[str]
-    refused: list[Refusal]
-
-    def report(self) -> list[str]:
-        lines = []
-        if self.numbers:
-            lines.append(
-                f"{len(self.numbers)} document(s) émis : {self.numbers[0]} à {self.numbers[-1]}."
-            )
-        lines += [f"Non émis — {r.message}" for r in self.refused]
-        return lines
-
-
-def issue_checked(
-    database: Database, ids: Iterable[int], progress: Progress = NO_PROGRESS
-) -> IssueOutcome:
-    """The issuing use case (screens and CLI): check the drafts outside any write, then
-    number those that passed in one short transaction that only confirms their checks.
-    Refused drafts stay drafts, with the reason; the others are numbered without gaps."""
-    from app.billing.issuing import issue_invoices
-
-    errors = check_drafts(database, ids, progress)
-    refused = [Refusal(i, error) for i, error in errors.items() if error]
-    valid = [i for i, error in errors.items() if not error]
-    with database.write() as session:
-        # Another workstation may have issued some of them meanwhile: not twice.
-        still = _still_drafts(session, valid)
-        numbers = issue_invoices(session, still, progress=progress) if still else []
-    return IssueOutcome(numbers, refused)
-
-
-def _still_drafts(session: Session, ids: list[int]) -> list[int]:
+def still_drafts(session: Session, ids: list[int]) -> list[int]:
     drafts: set[int] = set()
     for start in range(0, len(ids), _CHUNK):
         drafts.update(

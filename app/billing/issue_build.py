@@ -26,7 +26,7 @@ from app.progress import Progress
 from app.terms import PaymentTerms
 from models.clients import Client, ClientKind, Site
 from models.company import CompanySettings
-from models.invoices import InvoiceKind, InvoiceStatus
+from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 
 # A client as :func:`app.billing.records.client_records` reads it, or the ORM row.
 ClientRecord = Client | SimpleNamespace
@@ -151,6 +151,15 @@ def client_snapshot(
     return _SNAPSHOT_JSON(data)
 
 
+def issue_terms(
+    invoice: Invoice, client: ClientRecord, company: CompanySettings | None
+) -> tuple[dt.date, str]:
+    """(due date, terms label) the draft gets when it is issued."""
+    terms = payment_terms_of(client, company_terms(company))
+    due = issued_due_date(invoice.kind, invoice.issue_date, invoice.run_id, terms)
+    return due, terms.label()
+
+
 def company_terms(company: CompanySettings | None) -> PaymentTerms:
     if company is None:
         return PaymentTerms()
@@ -241,3 +250,8 @@ def build_issue(
         if progress is not None and (n % 50 == 0 or n == len(drafts)):
             progress.step(n, len(drafts), number.text)
     return build
+
+
+def contract_reference(code: str, reference: str) -> str:
+    """BT-12: the contract code, and the client's own reference when it gave one."""
+    return f"{code} ({reference})" if reference else code

@@ -1,6 +1,6 @@
 """Issuing a document made on the spot: a credit note, a down-payment invoice (dialogs, CLI).
 
-The same path as every other issue (:func:`app.billing.draft_checks.issue_checked`): the
+The same path as every other issue (:func:`app.billing.checked_issue.issue_checked`): the
 draft is saved in one short write, checked outside any write transaction, then numbered in
 a short write that only confirms its check — never validated inside the transaction that
 takes its number. A refused draft stays a draft (listed under Facturation with the reason)
@@ -20,7 +20,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from app.billing.draft_checks import DraftsRefused, issue_checked
+from app.billing.checked_issue import issue_checked
+from app.billing.draft_checks import DraftsRefused
 from app.billing.issue_preview import IssuePreview, issue_preview
 from app.db import Database
 from app.errors import StateError

@@ -35,10 +35,8 @@ from app.billing.issue_build import (
     SiteRecord,
     build_issue,
     company_terms,
-    issued_due_date,
-    payment_terms_of,
+    contract_reference,
 )
-from app.billing.issue_build import client_snapshot as client_snapshot  # draft_checks
 from app.billing.issue_dates import FIELD, check_open_months
 from app.billing.records import client_records
 from app.billing.states import INVOICE_WORKFLOW
@@ -118,11 +116,6 @@ def _mandates(
     ):
         active.setdefault(client_id, (rum, iban))
     return {i: active[c] for i, c in debited.items() if c in active}
-
-
-def contract_reference(code: str, reference: str) -> str:
-    """BT-12: the contract code, and the client's own reference when it gave one."""
-    return f"{code} ({reference})" if reference else code
 
 
 def _contract_references(session: Session, invoices: list[Any]) -> dict[int, str]:
@@ -207,13 +200,6 @@ def _check_issuable(
     else:  # rows in LINE_FIELDS order
         categories = [row[_CATEGORY] for row in lines]
     vat_rules.check_reverse_charge(categories, client)
-
-
-def issue_terms(invoice: Any, client: Any, company: CompanySettings | None) -> tuple[dt.date, str]:
-    """(due date, terms label) the draft gets when it is issued."""
-    terms = payment_terms_of(client, company_terms(company))
-    due = issued_due_date(invoice.kind, invoice.issue_date, invoice.run_id, terms)
-    return due, terms.label()
 
 
 # The draft's columns an issue reads: its hashed fields the issue does not set, and what

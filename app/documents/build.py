@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app import sap_mentions
+from app.billing.issue_build import contract_reference
 from app.company import public_late_rate
 from app.company_snapshot import frozen_logo, frozen_seller, seller_values
 from app.errors import NotFoundError, StateError
@@ -24,6 +26,7 @@ from app.money import ZERO
 from app.terms import PaymentTerms
 from models.clients import Client, ClientKind, Site
 from models.company import CompanySettings
+from models.contracts import Contract
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 from reports.invoice_model import (
     CREDIT_NOTE,
@@ -416,15 +419,13 @@ def build_document(
 
 def _sap_mentions(invoice: Invoice, values: dict[str, Any], client: Client) -> tuple[str, ...]:
     """The « services à la personne » mentions, from what was frozen at issue (app.sap)."""
-    from app import sap
-
     seller = _Snap(values, None)
     buyer = _Snap(invoice.client_snapshot, None if invoice.client_snapshot else client)
     declaration = str(seller.get("sap_declaration_number"))
-    if not sap.applies(declaration, buyer.get("kind"), invoice.lines):
+    if not sap_mentions.applies(declaration, buyer.get("kind"), invoice.lines):
         return ()
     declared_on = _date(seller.get("sap_declaration_date", default=None))
-    return sap.invoice_mentions(declaration, declared_on, invoice.lines)
+    return sap_mentions.invoice_mentions(declaration, declared_on, invoice.lines)
 
 
 def _contract_reference(session: Session, contract_id: int | None) -> str:
@@ -432,9 +433,6 @@ def _contract_reference(session: Session, contract_id: int | None) -> str:
     and the client's own reference when it gave one, as they are today."""
     if contract_id is None:
         return ""
-    from app.billing.issuing import contract_reference
-    from models.contracts import Contract
-
     contract = session.get(Contract, contract_id)
     return contract_reference(contract.code, contract.reference) if contract else ""
 

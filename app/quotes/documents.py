@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import sap_mentions
 from app.company import get_company
 from app.documents.build import buyer_party, seller_party
 from app.lookup import get_row
@@ -111,7 +112,6 @@ def quote_docx(session: Session, quote_id: int) -> bytes:
 def _sap_declaration(session: Session, company: object, client: Client, quote: Quote) -> str:
     """The SAP declaration printed on a quote under the invoice's rule (app.sap): a firm
     declared SAP, a private client, an article marked « service à la personne »."""
-    from app import sap
     from models.catalog import Article
 
     declaration = getattr(company, "sap_declaration_number", "") or ""
@@ -120,7 +120,7 @@ def _sap_declaration(session: Session, company: object, client: Client, quote: Q
         select(Article.id).where(Article.id.in_(ids), Article.sap_service).limit(1)
     )
     flags = [SimpleNamespace(sap=bool(marked))]
-    return declaration if sap.applies(declaration, client.kind, flags) else ""
+    return declaration if sap_mentions.applies(declaration, client.kind, flags) else ""
 
 
 def quote_pdf_file(session: Session, quote_id: int) -> Path:
