@@ -9,6 +9,7 @@ mentions, BAR the processing type) as the French CTC rules (BR-FR) require.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -67,15 +68,22 @@ def _date(value: dt.date) -> str:
     return value.strftime("%Y%m%d")
 
 
+@functools.cache
+def _qualified(tag: str) -> str:
+    """« ram:Name » → « {urn:…:100}Name »."""
+    prefix, name = tag.split(":")
+    return f"{{{NS[prefix]}}}{name}"
+
+
 class _Builder:
     def __init__(self) -> None:
         from lxml import etree
 
         self.etree = etree
+        self.sub_element = etree.SubElement
 
     def el(self, parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
-        prefix, name = tag.split(":")
-        node = self.etree.SubElement(parent, f"{{{NS[prefix]}}}{name}", attrs)
+        node = self.sub_element(parent, _qualified(tag), attrs)
         if text is not None:
             node.text = printable(text)
         return node
@@ -354,12 +362,12 @@ def _exit_with_parent() -> None:
 
 
 def warm_up() -> None:
-    """Load fonts, XSD and compile both schematrons now (a process-pool worker, at start)."""
-    from reports.fonts import register_fonts
+    """Load the XSD and compile both schematrons now (a process-pool worker, at start).
+    The fonts are registered by the first rendering (``draw_invoice``): a worker that only
+    checks drafts never imports ReportLab."""
     from reports.validation import warm_up as warm_validation
 
     _exit_with_parent()
-    register_fonts()
     warm_validation()
 
 
@@ -380,12 +388,10 @@ def render_chunk(docs: list[InvoiceDocument]) -> list[bytes | str]:
 def check_chunk(docs: list[InvoiceDocument]) -> list[list[tuple[str, str, str]]]:
     """Worker entry point: the fatal findings (rule, field, text) of each document's XML
     against the rule sets of its buyer (drafts checked before numbering)."""
-    from reports.validation import validate_document
+    from reports.validation import validate_documents
 
-    return [
-        [(f.rule, f.field, f.text) for f in validate_document(doc, build_cii_xml(doc)) if f.fatal]
-        for doc in docs
-    ]
+    found = validate_documents([(doc, build_cii_xml(doc)) for doc in docs])
+    return [[(f.rule, f.field, f.text) for f in findings if f.fatal] for findings in found]
 
 
 def extract_xml(pdf_bytes: bytes) -> bytes:
