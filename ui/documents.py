@@ -412,18 +412,29 @@ class DocumentsTab(Tab):
 
     def postal_batch(self) -> None:
         period = self.period.period()
-
-        def work(session: Any, progress: Any) -> bytes:
-            ids = printing.paper_documents(session, period)
-            return printing.postal_batch(session, ids, progress)
-
-        self.ctx.run(
-            self,
-            _("Constitution du lot courrier…"),
-            work,
-            write=False,
-            on_done=lambda pdf: save_bytes(self, pdf, f"lot-courrier-{period}.pdf", "PDF (*.pdf)"),
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Lot courrier"), f"lot-courrier-{period}.pdf", "PDF (*.pdf)"
         )
+        if not path:
+            return
+
+        def work(session: Any, progress: Any) -> printing.PostalBatch:
+            # `documents courrier` too; a cancel or a refused document writes nothing
+            return printing.postal_batch_of_month(session, period, Path(path), progress)
+
+        def done(batch: printing.PostalBatch) -> None:
+            self.refresh()  # documents rendered for the first time are archived now
+            QMessageBox.information(
+                self,
+                "Propreo",
+                ngettext(
+                    "Lot courrier : {n} document enregistré dans {path}.",
+                    "Lot courrier : {n} documents enregistrés dans {path}.",
+                    batch.count,
+                ).format(n=batch.count, path=batch.path),
+            )
+
+        self.ctx.run(self, _("Constitution du lot courrier…"), work, write=False, on_done=done)
 
     def _send(self, ids: list[int], title: str) -> Any:
         """E-mail these documents after the confirmation (ui.document_actions)."""

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from app.cli import EXIT_OK, EXIT_PROBLEM, open_db
+from app.i18n import ngettext
+from app.storage import write_file
 
 
 def register(subparsers: Any) -> None:
@@ -18,6 +20,16 @@ def register(subparsers: Any) -> None:
     p.add_argument("--period", required=True, metavar="AAAA-MM")
     p.add_argument("--out", required=True, help="dossier de destination")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser(
+        "courrier", help="lot courrier d'un mois : un PDF des documents des clients « courrier »"
+    )
+    p.add_argument("--period", required=True, metavar="AAAA-MM")
+    p.add_argument("--out", required=True, help="fichier PDF à écrire")
+    p.set_defaults(func=cmd_postal)
+    p = sub.add_parser("pdf", help="PDF de documents émis, tels qu'archivés à l'émission")
+    p.add_argument("numbers", nargs="+", metavar="NUMERO", help="numéro du document")
+    p.add_argument("--out", required=True, help="fichier PDF à écrire")
+    p.set_defaults(func=cmd_pdf)
     p = sub.add_parser("send", help="envoyer par e-mail les documents d'un mois")
     p.add_argument("--period", required=True, metavar="AAAA-MM")
     p.add_argument(
@@ -68,6 +80,40 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(f"{ok} document(s) Factur-X exporté(s) dans {out}.")
     db.dispose()
     return EXIT_PROBLEM if result.failures else EXIT_OK
+
+
+def cmd_postal(args: argparse.Namespace) -> int:
+    from app.documents.printing import postal_batch_of_month
+
+    db = open_db(args)
+    try:
+        with db.read() as session:
+            batch = postal_batch_of_month(session, args.period, Path(args.out))  # the window's
+    finally:
+        db.dispose()
+    print(
+        ngettext(
+            "Lot courrier : {n} document → {path}",
+            "Lot courrier : {n} documents → {path}",
+            batch.count,
+        ).format(n=batch.count, path=batch.path)
+    )
+    return EXIT_OK
+
+
+def cmd_pdf(args: argparse.Namespace) -> int:
+    from app.documents.printing import issued_by_number, print_documents
+
+    db = open_db(args)
+    try:
+        with db.read() as session:
+            # What « PDF… » and « Imprimer… » of the screens give for the same documents.
+            pdf = print_documents(session, issued_by_number(session, args.numbers))
+    finally:
+        db.dispose()
+    path = write_file(args.out, pdf)
+    print(f"{' '.join(args.numbers)} → {path}")
+    return EXIT_OK
 
 
 def cmd_send(args: argparse.Namespace) -> int:

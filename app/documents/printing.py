@@ -7,7 +7,10 @@ postal batch, e-mail ones to :mod:`app.documents.email`.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.addressing import billing_address_lines
@@ -17,9 +20,10 @@ from app.errors import DocumentInvalid, NotFoundError
 from app.lookup import get_row
 from app.money import format_amount
 from app.progress import NO_PROGRESS, Progress
+from app.storage import write_file
 from models.clients import Client
 from models.company import CompanySettings
-from models.invoices import Invoice
+from models.invoices import Invoice, InvoiceStatus
 from reports.common import legal_identity
 from reports.letters import COVER_LETTER, Letterhead, LetterTemplate, render_letter
 
@@ -38,12 +42,51 @@ def paper_documents(session: Session, period: str) -> list[int]:
     return by_sending_mode(session, issued_in_period(session, period), "paper")
 
 
+def issued_by_number(session: Session, numbers: list[str]) -> list[int]:
+    """The ids of these issued documents, in the order given (``documents pdf``)."""
+    rows = session.execute(
+        select(Invoice.number, Invoice.id).where(
+            Invoice.number.in_(numbers), Invoice.status == InvoiceStatus.ISSUED
+        )
+    )
+    found = {number: invoice_id for number, invoice_id in rows}
+    for number in numbers:
+        if number not in found:
+            raise NotFoundError("Document émis « {number} » introuvable.", number=number)
+    return [found[number] for number in numbers]
+
+
 def postal_batch(
     session: Session, invoice_ids: list[int], progress: Progress = NO_PROGRESS
 ) -> bytes:
     """One merged PDF (archived bytes of each document), each starting on a new sheet: a
     blank page after a document of odd page count, for the duplex printing of the batch."""
     return _merged(session, invoice_ids, progress, duplex=True)
+
+
+@dataclass(frozen=True)
+class PostalBatch:
+    """What « Lot courrier (PDF)… » and ``documents courrier`` wrote."""
+
+    path: Path
+    count: int  # documents in the batch
+
+
+def postal_batch_of_month(
+    session: Session, period: str, out: Path, progress: Progress = NO_PROGRESS
+) -> PostalBatch:
+    """« Lot courrier (PDF)… » of the Éditions tab and ``documents courrier``: the issued
+    documents of ``period`` whose client receives paper, merged for duplex printing
+    (:func:`postal_batch`), written to ``out`` whole or not at all. Cancelled through
+    ``progress`` (or a document refused): nothing is written. ``session``: a read session."""
+    ids = paper_documents(session, period)
+    if not ids:
+        raise NotFoundError(
+            "Aucun document « courrier » émis en {month} : pas de lot à imprimer.",
+            month=f"{period[5:]}/{period[:4]}",
+        )
+    pdf = postal_batch(session, ids, progress)
+    return PostalBatch(write_file(out, pdf), len(ids))
 
 
 def print_documents(
