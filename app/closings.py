@@ -167,13 +167,8 @@ def closing_preview(
     count = session.scalar(
         select(func.max(Invoice.chain_index)).where(_CHAINED, Invoice.issue_date <= end)
     )
-    return ClosingPreview(
-        period,
-        len(numbers),
-        numbers[0] if numbers else "",
-        numbers[-1] if numbers else "",
-        count or 0,
-    )
+    first, last = (numbers[0] or "", numbers[-1] or "") if numbers else ("", "")
+    return ClosingPreview(period, len(numbers), first, last, count or 0)
 
 
 def list_closings(session: Session) -> list[tuple[MonthClosing, str]]:
@@ -220,7 +215,7 @@ def close_month(session: Session, period: str, *, today: dt.date | None = None) 
         .order_by(Invoice.chain_index.desc())
         .limit(1)
     ).first()
-    count, head = (last[0], last[1] or "") if last else (0, "")
+    count, head = (last[0] or 0, last[1] or "") if last else (0, "")
     key = installation_key(create=True)
     closing = MonthClosing(
         period=period,

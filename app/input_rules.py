@@ -64,7 +64,12 @@ class Rule:
 def _text_fields() -> dict[tuple[str, str], Rule]:
     """``(table, column) → rule``: every free text a document (invoice, credit note,
     quote, letter, Factur-X XML, sales journal) prints."""
-    one, many = Rule, (lambda label, n: Rule(label, n, multiline=True))
+    def one(label: str, max_length: int) -> Rule:
+        return Rule(label, max_length)
+
+    def many(label: str, max_length: int) -> Rule:
+        return Rule(label, max_length, multiline=True)
+
     return {
         ("contracts", "title"): one("Intitulé du contrat", 200),
         ("contracts", "reference"): one("Référence du contrat", 100),
@@ -193,7 +198,7 @@ def _guarded(mapper: Any) -> tuple[tuple[str, Rule | None, int], ...]:
     from models.base import ScaledDecimal
 
     table = mapper.local_table.name
-    out = []
+    out: list[tuple[str, Rule | None, int]] = []
     for prop in mapper.column_attrs:
         column = prop.columns[0]
         rule = TEXT_FIELDS.get((table, column.name))

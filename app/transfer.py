@@ -14,7 +14,7 @@ import argparse
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 
 from app.cli import open_db
 from app.db import Database, insert_rows, masked, open_database
@@ -130,7 +130,7 @@ def _file_store_rows(target: Database) -> list[dict[str, Any]]:
 
     with target.write() as session:
         rows = [{"folder": f} for f in session.scalars(select(FileStore.folder))]
-        session.execute(FileStore.__table__.delete())
+        session.execute(delete(FileStore))
     return rows
 
 
@@ -140,10 +140,10 @@ def _restore_file_store(target: Database, rows: list[dict[str, Any]]) -> None:
 
     if target.is_sqlite:
         with target.write() as session:
-            session.execute(FileStore.__table__.delete())
+            session.execute(delete(FileStore))
         return
     with target.write() as session:
-        session.execute(FileStore.__table__.delete())
+        session.execute(delete(FileStore))
         insert_rows(session, FileStore.__table__, rows)
 
 

@@ -6,6 +6,7 @@ Plain values in: a :class:`ControlReport` with family rows and anomaly rows.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -180,7 +181,7 @@ def write_control_xlsx(path: str | Path, report: ControlReport) -> Path:
     from reports.xlsx import safe_cell
 
     wb = Workbook()
-    sheets = [
+    sheets: list[tuple[str, tuple[str, ...], Sequence[Sequence[object]]]] = [
         (
             "Familles",
             FAMILY_HEADERS,

@@ -60,14 +60,14 @@ def render_quote_docx(doc: QuoteDocument) -> bytes:
     ):
         cell.text = text
         cell.paragraphs[0].runs[0].bold = True
-    for line in doc.lines:
+    for item in doc.lines:
         cells = table.add_row().cells
-        cells[0].text = line.description + (f"\n{line.detail}" if line.detail else "")
-        cells[1].text = format_quantity(line.quantity)
-        cells[2].text = line.unit
-        cells[3].text = format_amount(line.unit_price)
-        cells[4].text = format_percent(line.vat_rate)
-        cells[5].text = format_amount(line.total_ht)
+        cells[0].text = item.description + (f"\n{item.detail}" if item.detail else "")
+        cells[1].text = format_quantity(item.quantity)
+        cells[2].text = item.unit
+        cells[3].text = format_amount(item.unit_price)
+        cells[4].text = format_percent(item.vat_rate)
+        cells[5].text = format_amount(item.total_ht)
     per = " par mois" if doc.monthly else ""
     totals = document.add_table(rows=0, cols=2)
     rows = [(f"TVA {format_percent(v.rate)} sur {format_amount(v.base)}", v.vat) for v in doc.vat]

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from sqlalchemy import ColumnElement, Integer, Select, case, func, or_, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app import clock
 from app.billing.plan import add_months
@@ -68,7 +68,7 @@ OWED_KINDS = (InvoiceKind.INVOICE, InvoiceKind.DOWN_PAYMENT)
 
 
 # Sort keys of the invoice list (one per listed column), each with the id as tie-breaker.
-INVOICE_SORTS: dict[str, ColumnElement[Any]] = {
+INVOICE_SORTS: dict[str, InstrumentedAttribute[Any]] = {
     "number": Invoice.number,
     "kind": Invoice.kind,
     "status": Invoice.status,
@@ -131,16 +131,22 @@ def invoice_search(needle: str) -> ColumnElement[bool] | None:
     return or_(*terms)
 
 
-def _filtered(
-    query: Select[Any],
-    *,
-    period: str | None,
-    status: str | None,
-    client_id: int | None,
-    series: str | None,
-    run_period: str | None,
-    search: str,
-) -> Select[Any]:
+class _Filters(TypedDict):
+    period: str | None
+    status: str | None
+    client_id: int | None
+    series: str | None
+    run_period: str | None
+    search: str
+
+
+# Any select of the invoice list (its columns differ, its filters do not).
+_Query = TypeVar("_Query", bound=Select[Unpack[tuple[Any, ...]]])
+
+
+def _filtered(query: _Query, **filters: Unpack[_Filters]) -> _Query:
+    period, status, client_id = filters["period"], filters["status"], filters["client_id"]
+    series, run_period, search = filters["series"], filters["run_period"], filters["search"]
     if period:
         first = dt.date(int(period[:4]), int(period[5:7]), 1)
         query = query.where(Invoice.issue_date >= first, Invoice.issue_date < add_months(first, 1))
@@ -330,7 +336,7 @@ def invoice_totals(
 ) -> InvoiceTotals:
     """Count, HT and TTC (credit notes count negative, as in the ledger) of the invoices
     :func:`list_invoices` lists with the same filters, and what they still owe (in SQL)."""
-    filters = dict(
+    filters = _Filters(
         period=period,
         status=status,
         client_id=client_id,
@@ -339,7 +345,7 @@ def invoice_totals(
         search=search,
     )
     sign = case((Invoice.kind == InvoiceKind.CREDIT_NOTE, -1), else_=1)
-    count, ht, ttc = session.execute(
+    count, ht_cents, ttc_cents = session.execute(
         _filtered(
             select(
                 func.count(Invoice.id),
@@ -362,8 +368,8 @@ def invoice_totals(
             remaining += row.remaining
             if row.due_date and row.due_date < today:
                 late += row.remaining
-    money = Money()  # the sums come back as stored cents
-    ht, ttc = (money.process_result_value(v or 0, None) or ZERO for v in (ht, ttc))
+    money, dialect = Money(), session.get_bind().dialect  # the sums come back as stored cents
+    ht, ttc = (money.process_result_value(v or 0, dialect) or ZERO for v in (ht_cents, ttc_cents))
     return InvoiceTotals(int(count or 0), ht, ttc, remaining, late)
 
 

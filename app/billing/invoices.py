@@ -20,6 +20,7 @@ from app.billing import vat_rules
 from app.billing.issue_dates import check_not_future, check_open_months, check_service_period
 from app.billing.totals import compute_totals
 from app.errors import NotFoundError, StateError, ValidationError
+from app.lookup import get_row
 from app.money import (
     ZERO,
     format_amount,
@@ -340,16 +341,17 @@ def update_draft_invoice(
     if issue_date is not None:
         check_not_future(issue_date)
         check_open_months(session, [issue_date])
+    client = get_row(session, Client, invoice.client_id, "Client")
     if service is not None:
         check_service_period(service[1], service[2])
-        _check_site(session, session.get(Client, invoice.client_id), service[0])
+        _check_site(session, client, service[0])
     resolver = LineResolver(session)
     rows = [resolver.row(line, i) for i, line in enumerate(lines, 1)]
     site_id = service[0] if service is not None else invoice.site_id
-    vat_rules.settle_rows(session, rows, session.get(Client, invoice.client_id), site_id)
+    vat_rules.settle_rows(session, rows, client, site_id)
     before = invoice.total_ht
     lines_changed = _update_lines(session, invoice, rows)
-    header = {
+    header: dict[str, object] = {
         k: v
         for k, v in {
             "issue_date": issue_date,

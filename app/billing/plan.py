@@ -367,8 +367,8 @@ def due_items(
     period that no longer exists in the plan is regularised to zero.
     """
     horizon = until
-    for (_line_id, _start), info in billed.items():
-        horizon = max(horizon, info.end)
+    for billed_period in billed.values():
+        horizon = max(horizon, billed_period.end)
     plan = _plan_rows(contract, horizon)
     planned = {(row[1], row[2]) for row in plan}
     items: list[DueItem] = []

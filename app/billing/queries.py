@@ -176,7 +176,7 @@ def contract_detail(
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         )
     ]
-    header = {
+    header: dict[str, object] = {
         "client_id": c.client_id,
         "site_id": c.site_id,
         "title": c.title,

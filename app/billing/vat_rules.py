@@ -15,7 +15,7 @@ checked again at issue. See docs/DOMAIN.md, « TVA : lieu de l'immeuble ».
 
 from __future__ import annotations
 
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, MutableMapping, Sequence
 from typing import Any
 
 from app.errors import ValidationError
@@ -82,7 +82,7 @@ def sites_abroad(session: Any) -> dict[int, str]:
 
 
 def settle_rows(
-    session: Any, rows: list[MutableMapping[str, Any]], client: Any, site_id: int | None
+    session: Any, rows: Sequence[MutableMapping[str, Any]], client: Any, site_id: int | None
 ) -> None:
     """Both rules on the rows of one draft (building location, then reverse charge)."""
     apply_place_of_supply(rows, site_country(session, site_id))

@@ -45,7 +45,8 @@ def add_draft_line(session: Session, invoice_id: int, line: DraftLine) -> Invoic
     position = max((il.position for il in invoice.lines), default=0) + 1
     row = LineResolver(session).row(line, position)
     before = invoice.total_ht
-    invoice.lines.append(InvoiceLine(**row))
+    added = InvoiceLine(**row)
+    invoice.lines.append(added)
     apply_totals(invoice)
     session.flush()
     audit.record(
@@ -53,8 +54,8 @@ def add_draft_line(session: Session, invoice_id: int, line: DraftLine) -> Invoic
         "invoice",
         invoice.id,
         "update",
-        f"Facture provisoire corrigée : ligne « {row['description']} » ajoutée "
-        f"({format_amount(row['total_ht'])} HT)",
+        f"Facture provisoire corrigée : ligne « {added.description} » ajoutée "
+        f"({format_amount(added.total_ht)} HT)",
         client_id=invoice.client_id,
         changes={"total_ht": (before, invoice.total_ht)},
     )

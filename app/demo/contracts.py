@@ -236,9 +236,8 @@ def load(session: Session, ctx: Any) -> None:
         header = dict(header)
         header.setdefault("site_id", _first_site(ctx, key))
         form = ContractForm(client_id=client.id, **header)
-        contract = create_contract(
-            session, form, lines, today=form.start_date - dt.timedelta(days=14)
-        )
+        signed: dt.date = header["start_date"] - dt.timedelta(days=14)
+        contract = create_contract(session, form, lines, today=signed)
         activate(session, contract.id)
         created[key] = contract
     _queue_events(created, events)

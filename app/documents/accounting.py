@@ -148,7 +148,16 @@ def sales_entry(
     sign = -1 if invoice.kind == InvoiceKind.CREDIT_NOTE else 1
     total = round_money(sum(revenue.values(), ZERO) + sum(vat_by_rate.values(), ZERO))
 
-    def line(account: str, value: Decimal, is_debit: bool, **extra: str) -> FecLine:
+    def fec_line(
+        account: str,
+        value: Decimal,
+        is_debit: bool,
+        *,
+        item: str = "",
+        label: str = "",
+        aux_account: str = "",
+        aux_label: str = "",
+    ) -> FecLine:
         value = value * sign
         if value < 0:  # a negative amount goes to the other side
             value, is_debit = -value, not is_debit
@@ -157,11 +166,14 @@ def sales_entry(
             account_label=labels.get(account, account),
             debit=round_money(value) if is_debit else ZERO,
             credit=ZERO if is_debit else round_money(value),
-            **extra,
+            aux_account=aux_account,
+            aux_label=aux_label,
+            label=label,
+            item=item,
         )
 
     lines = [
-        line(
+        fec_line(
             CLIENT_ACCOUNT,
             total,
             True,
@@ -174,14 +186,16 @@ def sales_entry(
         if value:
             # A down-payment invoice's 4191 line is lettered with its later deduction.
             own = invoice.kind == InvoiceKind.DOWN_PAYMENT and account == DOWN_PAYMENT_ACCOUNT
-            lines.append(line(account, value, False, item=(invoice.number or "") if own else ""))
+            lines.append(
+                fec_line(account, value, False, item=(invoice.number or "") if own else "")
+            )
     for rate, value in sorted(vat_by_rate.items(), reverse=True):
         text = f"{label} TVA {rate.normalize():f} %"
         goods = on_delivery.get(rate, ZERO)
         if value - goods:
-            lines.append(line(vat_account, value - goods, False, label=text))
+            lines.append(fec_line(vat_account, value - goods, False, label=text))
         if goods:
-            lines.append(line(VAT_ON_DEBITS, goods, False, label=f"{text} (marchandises)"))
+            lines.append(fec_line(VAT_ON_DEBITS, goods, False, label=f"{text} (marchandises)"))
     return FecEntry(
         journal=SALES_JOURNAL[0],
         journal_label=SALES_JOURNAL[1],
@@ -289,8 +303,9 @@ def opening_entries(
     label = f"À-nouveaux au {start:%d/%m/%Y}"
     lines: list[FecLine] = []
 
-    def side(value: Decimal) -> dict[str, Decimal]:
-        return {"debit": value, "credit": ZERO} if value > 0 else {"debit": ZERO, "credit": -value}
+    def side(value: Decimal) -> tuple[Decimal, Decimal]:
+        """(debit, credit) of a signed amount."""
+        return (value, ZERO) if value > 0 else (ZERO, -value)
 
     for key in sorted(items, key=lambda k: k[:4]):
         value = items[key]
@@ -302,18 +317,18 @@ def opening_entries(
             FecLine(
                 account,
                 labels.get(account, ln.account_label),
+                *side(value),
                 aux_account=aux,
                 aux_label=aux_label,
                 label=f"À-nouveau {item} {aux_label}".strip()[:200],
                 letter=letter,
                 letter_date=ln.letter_date if letter else None,
                 item=item,
-                **side(value),
             )
         )
     for account in CARRIED_ACCOUNTS:
         if others[account]:
-            lines.append(FecLine(account, labels.get(account, account), **side(others[account])))
+            lines.append(FecLine(account, labels.get(account, account), *side(others[account])))
     net = sum((ln.debit - ln.credit for ln in lines), ZERO)
     if not lines:
         return []
@@ -322,7 +337,7 @@ def opening_entries(
             FecLine(
                 OPENING_COUNTERPART,
                 labels.get(OPENING_COUNTERPART, "Bilan d'ouverture"),
-                **side(-net),
+                *side(-net),
             )
         )
     return [

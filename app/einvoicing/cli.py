@@ -55,6 +55,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     server = make_server(args.port, Scenario.load(args.scenario))
     host, port = server.server_address[:2]
+    host = host.decode() if isinstance(host, bytes) else host
     print(f"Plateforme de référence à l'écoute sur http://{host}:{port}", flush=True)
     try:
         server.serve_forever()

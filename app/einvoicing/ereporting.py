@@ -289,12 +289,16 @@ def send_period(database: Database, platform: connector.Session, period: str) ->
             result.error = f"fichier non conforme au schéma : {problems[0]}"
             continue
         name = f"ER_{result.kind}_{_day(result.start)}_{_day(result.end)}.xml"
+
+        def submit(tracking: str, data: bytes = data, name: str = name) -> dict[str, Any]:
+            return platform.submit(
+                data, name=name, syntax="FRR", tracking_id=tracking, rule="B2C"
+            )
+
         try:
             row = outgoing.deposit(
                 database,
-                lambda tracking, data=data, name=name: platform.submit(
-                    data, name=name, syntax="FRR", tracking_id=tracking, rule="B2C"
-                ),
+                submit,
                 outgoing._platform_find(platform),
                 kind=FlowKind.EREPORTING,
                 tracking=outgoing.tracking_id(f"ER.{result.kind[0]}.", _day(result.start), data),

@@ -111,7 +111,7 @@ def labels_by_number(session: Session, client_id: int) -> dict[str, str]:
 
 def invoice_states(session: Session, client_id: int | None = None) -> list[InvoiceState]:
     query = (
-        select(PlatformFlow, Invoice.number, Client.name)
+        select(PlatformFlow, Invoice.id, Invoice.number, Client.name)
         .join(Invoice, Invoice.id == PlatformFlow.invoice_id)
         .join(Client, Client.id == Invoice.client_id)
         .where(PlatformFlow.kind.in_((FlowKind.INVOICE, FlowKind.CHORUS)))
@@ -120,8 +120,8 @@ def invoice_states(session: Session, client_id: int | None = None) -> list[Invoi
     if client_id is not None:
         query = query.where(Invoice.client_id == client_id)
     flows: dict[int, tuple[PlatformFlow, str, str]] = {}
-    for flow, number, name in session.execute(query):
-        flows[flow.invoice_id] = (flow, number or "", name)
+    for flow, invoice_id, number, name in session.execute(query):
+        flows[invoice_id] = (flow, number or "", name)
     latest = last_statuses(session, flows)
     states = []
     for invoice_id, (flow, number, name) in flows.items():

@@ -390,12 +390,14 @@ def _send_cashed(database: Database, platform: connector.Session, report: SyncRe
         status = cdar.Status(number, issued, siren, LifecycleCode.CASHED, at, "", amount)
         data = cdar.build(status)
         name = f"CDAR_{number}_212.xml"
+
+        def submit(tracking: str, data: bytes = data, name: str = name) -> dict[str, Any]:
+            return platform.submit(data, name=name, syntax="CDAR", tracking_id=tracking)
+
         try:
             row = outgoing.deposit(
                 database,
-                lambda tracking, data=data, name=name: platform.submit(
-                    data, name=name, syntax="CDAR", tracking_id=tracking
-                ),
+                submit,
                 outgoing._platform_find(platform),
                 kind=FlowKind.STATUS,
                 tracking=outgoing.tracking_id("ENC.", number, data),

@@ -125,7 +125,8 @@ def import_contract(session: Session, rows: list[tuple[int, Cells]]) -> str:
             value=form.reference,
             code=already,
         )
-    start = billed + ONE_DAY if billed is not None and billed >= form.start_date else None
+    begins = form.start_date
+    start = billed + ONE_DAY if billed is not None and begins and billed >= begins else None
     lines: list[contracts.LineForm] = []
     errors: list[tuple[int, ValidationError]] = []
     for row, cells in rows:

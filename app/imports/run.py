@@ -145,13 +145,13 @@ def _problems(unit: Unit, exc: Exception) -> dict[int, list[str]]:
         for row, error in exc.rows:
             found.setdefault(row, []).append(str(error))
         return found
-    errors = exc.errors if isinstance(exc, ValidationErrors) else [exc]
-    for error in errors:
+    problems: list[Exception] = [*exc.errors] if isinstance(exc, ValidationErrors) else [exc]
+    for problem in problems:
         row = unit[0][0]
-        label = getattr(error, "field", "")
+        label = getattr(problem, "field", "")
         if label.startswith("Ligne ") and label[6:].isdigit() and int(label[6:]) <= len(unit):
             row = unit[int(label[6:]) - 1][0]  # « Ligne 2 » of a contract: its 2nd row
-        found.setdefault(row, []).append(str(error))
+        found.setdefault(row, []).append(str(problem))
     return found
 
 

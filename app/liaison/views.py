@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TypeVar
+
+from sqlalchemy import ScalarResult, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.i18n import _, ngettext
 from app.liaison.entries import (
@@ -120,8 +122,10 @@ class EntryFilter:
     date_to: dt.date | None = None
 
 
-def _names(session: Session, model: type, attr: str = "name") -> dict[int, str]:
-    return {obj.id: getattr(obj, attr) for obj in session.scalars(select(model))}
+def _names(
+    session: Session, key: InstrumentedAttribute[int], name: InstrumentedAttribute[str]
+) -> dict[int, str]:
+    return {i: text for i, text in session.execute(select(key, name))}
 
 
 def _row(entry: LiaisonEntry, names: dict[str, dict[int, str]], today: dt.date) -> EntryRow:
@@ -165,12 +169,12 @@ def _row(entry: LiaisonEntry, names: dict[str, dict[int, str]], today: dt.date) 
 
 def _all_names(session: Session) -> dict[str, dict[int, str]]:
     return {
-        "clients": _names(session, Client),
-        "sites": _names(session, Site),
-        "contracts": _names(session, Contract, "code"),
-        "departments": _names(session, Department),
-        "categories": _names(session, LiaisonCategory),
-        "users": _names(session, User, "full_name"),
+        "clients": _names(session, Client.id, Client.name),
+        "sites": _names(session, Site.id, Site.name),
+        "contracts": _names(session, Contract.id, Contract.code),
+        "departments": _names(session, Department.id, Department.name),
+        "categories": _names(session, LiaisonCategory.id, LiaisonCategory.name),
+        "users": _names(session, User.id, User.full_name),
     }
 
 
@@ -244,8 +248,12 @@ def entry_detail(session: Session, entry_id: int, *, today: dt.date | None = Non
     )
 
 
+# What a choice list offers while active.
+_Listed = TypeVar("_Listed", Client, Site, Department, LiaisonCategory, User)
+
+
 def choices(session: Session, *, include_inactive: bool = False) -> Choices:
-    def active(model: type):  # type: ignore[no-untyped-def]
+    def active(model: type[_Listed]) -> ScalarResult[_Listed]:
         query = select(model)
         if not include_inactive:
             query = query.where(model.active.is_(True))

@@ -92,6 +92,14 @@ def vat_shares(quote: Quote | None, value: Decimal) -> list[tuple[int, Decimal]]
     return [(rate, amount) for rate, amount in parts if amount > ZERO]
 
 
+def _standard_rate(session: Session) -> int:
+    """The standard rate (T20) of a down payment that names no rate and whose quote has none."""
+    rate_id = session.scalar(select(VatRate.id).where(VatRate.code == "T20"))
+    if rate_id is None:
+        raise NotFoundError("Taux de TVA normal (T20) introuvable : voir Paramètres, TVA.")
+    return rate_id
+
+
 def create_down_payment_invoice(
     session: Session,
     *,
@@ -112,9 +120,16 @@ def create_down_payment_invoice(
         raise NotFoundError("Devis introuvable (n° interne {id}).", id=quote_id)
     if contract_id and contract is None:
         raise NotFoundError("Contrat introuvable (n° interne {id}).", id=contract_id)
-    if quote is None and contract is None:
+    if quote is not None:
+        client = client_id or quote.client_id
+        reference = f"devis n° {quote.reference} du {quote.quote_date:%d/%m/%Y}"
+        if quote.title:
+            reference += f" ({quote.title})"
+    elif contract is not None:
+        client = client_id or contract.client_id
+        reference = f"contrat n° {contract.code}"
+    else:
         raise ValidationError("Devis", "Un acompte se demande sur un devis ou un contrat.")
-    client = client_id or (quote.client_id if quote else contract.client_id)  # type: ignore[union-attr]
     base = quote.total_ht if quote is not None else None
     value, pct = _amount_ht(base, percent, amount_ht)
     if base is not None and value > base:
@@ -123,19 +138,11 @@ def create_down_payment_invoice(
             "L'acompte dépasse le montant HT du devis ({total}).",
             total=format_amount(base),
         )
-    if quote is not None:
-        reference = f"devis n° {quote.reference} du {quote.quote_date:%d/%m/%Y}"
-        if quote.title:
-            reference += f" ({quote.title})"
-    else:
-        reference = f"contrat n° {contract.code}"  # type: ignore[union-attr]
     share = f"{pct.normalize():f} % " if pct is not None else ""
     if vat_rate_id is not None:
         parts = [(vat_rate_id, value)]
     else:
-        parts = vat_shares(quote, value) or [
-            (session.scalar(select(VatRate.id).where(VatRate.code == "T20")), value)
-        ]
+        parts = vat_shares(quote, value) or [(_standard_rate(session), value)]
     rates = {r.id: r for r in session.scalars(select(VatRate))} if len(parts) > 1 else {}
     invoice = create_draft_invoice(
         session,
