@@ -21,10 +21,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app import __version__
 from app.cli_parser import db_target
 from app.errors import DatabaseError, PropreoError, ValidationError
+
+if TYPE_CHECKING:
+    from app.db import Database
 
 COMMAND_MODULES: list[str] = [
     "app.backups",
@@ -65,7 +69,7 @@ BUILTIN_COMMANDS = frozenset({"gui", "init", "check", "backup", "files"})
 EXIT_OK, EXIT_PROBLEM, EXIT_ERROR = 0, 1, 2
 
 
-def open_db(args: argparse.Namespace, *, upgrade: bool = True, read_only: bool = False):  # type: ignore[no-untyped-def]
+def open_db(args: argparse.Namespace, *, upgrade: bool = True, read_only: bool = False) -> Database:
     """Open the database named on the command line, upgraded to the current schema."""
     from app import migrate
 

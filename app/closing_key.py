@@ -14,14 +14,18 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.errors import ConfirmationRequired, NotFoundError, StateError, ValidationError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 PASSPHRASE = "Phrase de passe"
 MIN_PASSPHRASE = 12
 
 
-def key_id(key) -> str:  # type: ignore[no-untyped-def]
+def key_id(key: Ed25519PrivateKey) -> str:
     """The key's public half in short (XXXX-XXXX-XXXX-XXXX), to compare two keys."""
     digest = hashlib.sha256(key.public_key().public_bytes_raw()).hexdigest()[:16].upper()
     return "-".join(digest[i : i + 4] for i in range(0, 16, 4))
@@ -58,7 +62,7 @@ def export_key(path: str | Path, passphrase: str) -> str:
     return key_id(key)
 
 
-def _read(path: Path, secret: bytes):  # type: ignore[no-untyped-def]
+def _read(path: Path, secret: bytes) -> Ed25519PrivateKey:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 

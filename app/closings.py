@@ -18,6 +18,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, overload
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,6 +29,9 @@ from app.clock import today as clock_today
 from app.errors import StateError, ValidationError
 from models.closings import MonthClosing
 from models.invoices import Invoice, InvoiceStatus
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 KEYRING_SERVICE = "Propreo"
 KEYRING_ENTRY = "cle-de-cloture"
@@ -93,7 +97,11 @@ def _stored_key() -> str:
     return path.read_text().strip() if path.exists() else ""
 
 
-def installation_key(*, create: bool = False):  # type: ignore[no-untyped-def]
+@overload
+def installation_key(*, create: Literal[True]) -> Ed25519PrivateKey: ...
+@overload
+def installation_key(*, create: bool = False) -> Ed25519PrivateKey | None: ...
+def installation_key(*, create: bool = False) -> Ed25519PrivateKey | None:
     """The Ed25519 private key of this installation, made on first use with ``create``
     (kept in the keyring, else in the 0600 key file); None when there is none."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -110,7 +118,7 @@ def installation_key(*, create: bool = False):  # type: ignore[no-untyped-def]
     return key
 
 
-def _public_hex(key) -> str:  # type: ignore[no-untyped-def]
+def _public_hex(key: Ed25519PrivateKey) -> str:
     return key.public_key().public_bytes_raw().hex()
 
 

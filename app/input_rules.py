@@ -64,6 +64,7 @@ class Rule:
 def _text_fields() -> dict[tuple[str, str], Rule]:
     """``(table, column) → rule``: every free text a document (invoice, credit note,
     quote, letter, Factur-X XML, sales journal) prints."""
+
     def one(label: str, max_length: int) -> Rule:
         return Rule(label, max_length)
 

@@ -141,7 +141,7 @@ class _Filters(TypedDict):
 
 
 # Any select of the invoice list (its columns differ, its filters do not).
-_Query = TypeVar("_Query", bound=Select[Unpack[tuple[Any, ...]]])
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
 
 def _filtered(query: _Query, **filters: Unpack[_Filters]) -> _Query:

@@ -84,7 +84,7 @@ class LineResolver:
         self._articles: dict[int, Article] = {}
         self._vat: dict[int, VatRate] = {}
         self._accounts: dict[int, str] = {}
-        self._families: dict[int, ArticleFamily] = {}
+        self._families: dict[int, ArticleFamily | None] = {}
         self._default_vat: VatRate | None = None
         self._derived: dict[tuple[int | None, int | None, str | None], tuple[Any, ...]] = {}
 
@@ -130,7 +130,7 @@ class LineResolver:
         if family_id is None:
             return None
         if family_id not in self._families:
-            self._families[family_id] = self.session.get(ArticleFamily, family_id)  # type: ignore[assignment]
+            self._families[family_id] = self.session.get(ArticleFamily, family_id)
         return self._families[family_id]
 
     def row(self, line: DraftLine, position: int) -> dict[str, object]:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.einvoicing import incoming, routing
+from app.einvoicing import connector, incoming, routing
 from app.einvoicing.ereporting import Result, send_period
 from app.einvoicing.outgoing import SendReport, invoices_of_period, send_invoices
 from app.einvoicing.settings import chorus_session, platform_session, read_settings
@@ -57,7 +57,7 @@ def _chorus(session: Session) -> Any:
     if not read_settings(session).chorus_url:
         return None
 
-    def make():  # type: ignore[no-untyped-def]
+    def make() -> connector.ChorusSession:
         with database.read() as inner:
             return chorus_session(inner)
 

@@ -6,8 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.db import Database
+    from app.einvoicing import connector
 
 
 def register(sub: Any) -> None:
@@ -66,7 +71,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sessions(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _sessions(
+    args: argparse.Namespace,
+) -> tuple[Database, connector.Session, Callable[[], connector.ChorusSession] | None]:
     from app.cli import open_db
     from app.einvoicing.settings import chorus_session, platform_session, read_settings
 
@@ -75,7 +82,7 @@ def _sessions(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         platform = platform_session(session, args.url)
         has_chorus = bool(args.chorus_url or read_settings(session).chorus_url)
 
-    def chorus():  # type: ignore[no-untyped-def]
+    def chorus() -> connector.ChorusSession:
         with db.read() as session:
             return chorus_session(session, args.chorus_url)
 

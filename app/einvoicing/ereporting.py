@@ -291,9 +291,7 @@ def send_period(database: Database, platform: connector.Session, period: str) ->
         name = f"ER_{result.kind}_{_day(result.start)}_{_day(result.end)}.xml"
 
         def submit(tracking: str, data: bytes = data, name: str = name) -> dict[str, Any]:
-            return platform.submit(
-                data, name=name, syntax="FRR", tracking_id=tracking, rule="B2C"
-            )
+            return platform.submit(data, name=name, syntax="FRR", tracking_id=tracking, rule="B2C")
 
         try:
             row = outgoing.deposit(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-
 from typing import TypeVar
 
 from sqlalchemy import ScalarResult, select
