@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate
@@ -270,17 +271,20 @@ class SepaDialog(QDialog):
         self.lines.set_rows(self.ctx.query(sepa.batch_lines, row.id) if row else [])
 
     def create(self, path: str = "") -> list[int]:
+        """The batches and their files in one go (``sepa export`` too): asked where first,
+        nothing recorded if a file cannot be written; a B2B batch goes beside, suffixed."""
+        day = self.collection_date()
+        if not path:
+            path, _filter = QFileDialog.getSaveFileName(
+                self, _("Fichier SEPA"), f"prelevements-{day:%Y%m%d}.xml", "XML (*.xml)"
+            )
+        if not path:
+            return []
         try:
-            batches = self.ctx.call(sepa.create_batches, self.collection_date(), topic="payments")
+            batches = self.ctx.call(sepa.export_batches, day, Path(path), topic="payments")
         except PropreoError as exc:
             show_error(self, exc)
             return []
-        for batch in batches:
-            data = self.ctx.query(sepa.batch_xml, batch.id)
-            target = path if len(batches) == 1 else ""
-            _save_bytes(
-                self, _("Fichier SEPA"), f"{batch.reference}.xml", "XML (*.xml)", data, target
-            )
         self.refresh()
         return [b.id for b in batches]
 

@@ -50,16 +50,8 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_sepa_mandate)
 
 
-def out_paths(out: Path, schemes: list[str]) -> list[Path]:
-    """The first scheme goes to ``out``; a second one (B2B) gets a suffixed name."""
-    return [
-        out if i == 0 else out.with_name(f"{out.stem}-{s}{out.suffix}")
-        for i, s in enumerate(schemes)
-    ]
-
-
 def cmd_sepa_export(args: argparse.Namespace) -> int:
-    from app.payments.sepa import batch_xml, candidates, create_batches
+    from app.payments.sepa import candidates, export_batches
 
     db = open_db(args)
     try:
@@ -67,18 +59,12 @@ def cmd_sepa_export(args: argparse.Namespace) -> int:
             left_out = [c for c in candidates(session, args.date) if c.problem]
         for c in left_out:
             print(f"Écartée : {c.invoice_number} ({c.client_name}) — {c.problem}")
-        with db.write() as session:
-            batches = create_batches(session, args.date)
-            ids = [(b.id, b.reference, b.scheme, b.count, b.total) for b in batches]
-        # The file is written outside the transaction that recorded the batch.
-        paths = out_paths(Path(args.out), [scheme for _i, _r, scheme, _c, _t in ids])
-        for (batch_id, reference, scheme, count, total), path in zip(ids, paths, strict=True):
-            with db.read() as session:
-                xml = batch_xml(session, batch_id)
-            write_file(path, xml)
+        with db.write() as session:  # the window's too: batches and files, all or nothing
+            exported = export_batches(session, args.date, Path(args.out))
+        for batch in exported:
             print(
-                f"Lot {reference} ({scheme}) : {count} prélèvement(s), {format_amount(total)} "
-                f"→ {path} (pain.008.001.02 validé)"
+                f"Lot {batch.reference} ({batch.scheme}) : {batch.count} prélèvement(s), "
+                f"{format_amount(batch.total)} → {batch.path} (pain.008.001.02 validé)"
             )
     finally:
         db.dispose()

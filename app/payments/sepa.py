@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -51,7 +52,9 @@ from app.payments.sepa_rules import (
     validate_ics,
 )
 from app.payments.states import BATCH_LINE_WORKFLOW, BATCH_WORKFLOW, PAYMENT_WORKFLOW
+from app.progress import NO_PROGRESS, Progress
 from app.receivables import open_amount
+from app.storage import FileBatch, discard_if_rolled_back
 from app.users import require
 from models.clients import Client
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
@@ -307,6 +310,52 @@ def create_batches(
         )
         batches.append(batch)
     return batches
+
+
+@dataclass(frozen=True)
+class ExportedBatch:
+    """A batch recorded by :func:`export_batches`, and where its file went."""
+
+    id: int
+    reference: str
+    scheme: str
+    count: int
+    total: Decimal
+    path: Path
+
+
+def out_paths(out: Path, schemes: list[str]) -> list[Path]:
+    """The first scheme goes to ``out``; a second one (B2B) gets a suffixed name."""
+    return [
+        out if i == 0 else out.with_name(f"{out.stem}-{s}{out.suffix}")
+        for i, s in enumerate(schemes)
+    ]
+
+
+def export_batches(
+    session: Session, collection_date: dt.date, out: Path, progress: Progress = NO_PROGRESS
+) -> list[ExportedBatch]:
+    """« Créer le lot et enregistrer le fichier… » and ``sepa export``: the batches of
+    ``collection_date`` recorded (:func:`create_batches`) and their pain.008 files written
+    (``out``; a B2B batch beside it, :func:`out_paths`), all or nothing: a file the disk
+    refuses, a cancel through ``progress`` or a transaction that does not commit leaves
+    neither batch nor file. ``session``: a write session."""
+    batches = create_batches(session, collection_date)
+    files = FileBatch()
+    discard_if_rolled_back(session, files.paths)
+    exported = []
+    for index, (batch, path) in enumerate(
+        zip(batches, out_paths(out, [b.scheme for b in batches]), strict=True)
+    ):
+        progress.step(index, len(batches), "Écriture des fichiers SEPA")
+        written = files.write(path, batch_xml(session, batch.id))
+        exported.append(
+            ExportedBatch(
+                batch.id, batch.reference, batch.scheme, batch.count, batch.total, written
+            )
+        )
+    progress.step(len(batches), len(batches), "Enregistrement des lots")
+    return exported
 
 
 def batch_xml(session: Session, batch_id: int, cred: Creditor | None = None) -> bytes:
