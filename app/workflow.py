@@ -4,7 +4,7 @@ Every change of a record's ``status`` goes through :meth:`Workflow.move`, which 
 transition the table does not hold (tests/test_state_machines.py checks that no code
 assigns ``status`` by hand). The tables:
 
-- quotes: ``app.quotes.quotes.WORKFLOW``; contracts: ``app.billing.contracts.CONTRACT_WORKFLOW``;
+- quotes: ``app.quotes.transitions.WORKFLOW``; contracts: ``app.billing.contracts.CONTRACT_WORKFLOW``;
 - liaison book entries: ``app.liaison.entries.WORKFLOW``;
 - invoices: ``app.billing.states.INVOICE_WORKFLOW``;
 - payments, SEPA batches, their lines and mandates: ``app.payments.states``;

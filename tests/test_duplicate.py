@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.db import Database
-from app.quotes.quotes import send_quote
+from app.quotes.transitions import send_quote
 from models.audit import AuditEvent
 from models.contracts import Contract, ContractStatus
 from models.quotes import Quote, QuoteStatus

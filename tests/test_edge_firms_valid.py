@@ -32,6 +32,7 @@ from app.documents.build import build_document
 from app.documents.render import validate_many
 from app.payments.down_payments import issue_down_payment_invoice
 from app.quotes import quotes as uq
+from app.quotes import transitions
 from models.clients import Client
 from models.company import IssuedNumber, NumberSeries
 from models.contracts import Contract
@@ -99,8 +100,8 @@ def _down_payment_on_accepted_quote(db: Database, client_id: int) -> str:
             lines=[uq.LineForm(label="Fin de chantier", unit_price="4000", vat_code="AL")],
         )
         quote_id = uq.create_quote(s, form).id
-        uq.send_quote(s, quote_id, D(2026, 11, 20))
-        uq.accept_quote(s, quote_id, D(2026, 11, 25))
+        transitions.send_quote(s, quote_id, D(2026, 11, 20))
+        transitions.accept_quote(s, quote_id, D(2026, 11, 25))
     # As the Devis tab issues it: saved, checked outside any write, then numbered.
     issued = issue_down_payment_invoice(
         db, quote_id=quote_id, percent="30", issue_date=D(2026, 12, 7)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.demo.identity import make_siren
 from app.errors import StateError, ValidationError, ValidationErrors
-from app.quotes import followup, forecast, invoicing, planning, pricing, sheets
+from app.quotes import followup, forecast, invoicing, planning, pricing, sheets, transitions
 from app.quotes import quotes as uc
 from app.quotes.photos import add_photo
 from models.clients import Client, Site
@@ -162,14 +162,14 @@ def test_builder_prices_contract_quote_from_cadencier(session: Session, world) -
 def test_send_numbers_revise_keeps_v1(session: Session, world) -> None:  # type: ignore[no-untyped-def]
     client, site = world
     quote = uc.create_quote(session, _tc_form(client, site))
-    uc.send_quote(session, quote.id, DAY + dt.timedelta(days=2))
+    transitions.send_quote(session, quote.id, DAY + dt.timedelta(days=2))
     assert quote.number == "DE2026-00001" and quote.status == QuoteStatus.SENT
     assert quote.quote_date == dt.date(2026, 9, 3)
     assert quote.validity_date == dt.date(2026, 10, 3)
     assert quote.next_reminder_date == dt.date(2026, 9, 13)
     with pytest.raises(StateError):
         uc.update_quote(session, quote.id, _tc_form(client, site))
-    v2 = uc.revise_quote(session, quote.id, dt.date(2026, 9, 10))
+    v2 = transitions.revise_quote(session, quote.id, dt.date(2026, 9, 10))
     assert (v2.number, v2.version, v2.previous_id) == ("DE2026-00001", 2, quote.id)
     assert v2.reference == "DE2026-00001 v2" and v2.status == QuoteStatus.DRAFT
     assert quote.status == QuoteStatus.REVISED
@@ -178,10 +178,10 @@ def test_send_numbers_revise_keeps_v1(session: Session, world) -> None:  # type:
     form.lines[0].unit_price = "11.90"
     uc.update_quote(session, v2.id, form)
     assert v2.total_ht == D("650.50") and quote.total_ht == D("677.50")  # v1 untouched
-    uc.send_quote(session, v2.id, dt.date(2026, 9, 11))
+    transitions.send_quote(session, v2.id, dt.date(2026, 9, 11))
     assert v2.number == "DE2026-00001"  # no new number for a revision
     other = uc.create_quote(session, _tc_form(client, site))
-    uc.send_quote(session, other.id, dt.date(2026, 9, 12))
+    transitions.send_quote(session, other.id, dt.date(2026, 9, 12))
     assert other.number == "DE2026-00002"
     assert [q.version for q in uc.quote_chain(session, v2.id)] == [1, 2]
 
@@ -189,8 +189,8 @@ def test_send_numbers_revise_keeps_v1(session: Session, world) -> None:  # type:
 def test_tc_accept_plan_progress_invoice_partial_then_closing(session: Session, world) -> None:  # type: ignore[no-untyped-def]
     client, site = world
     quote = uc.create_quote(session, _tc_form(client, site))
-    uc.send_quote(session, quote.id, DAY)
-    uc.accept_quote(
+    transitions.send_quote(session, quote.id, DAY)
+    transitions.accept_quote(
         session, quote.id, dt.date(2026, 9, 5), plan_date=dt.date(2026, 9, 14), team="Équipe B"
     )
     assert quote.status == QuoteStatus.ACCEPTED and quote.probability == 100
@@ -226,8 +226,8 @@ def test_odd_shares_add_up_to_the_cent(session: Session, world) -> None:  # type
     form = _tc_form(client, site)
     form.lines = [uc.LineForm(label="Nettoyage vitres", quantity="1", unit_price="100.01")]
     quote = uc.create_quote(session, form)
-    uc.send_quote(session, quote.id, DAY)
-    uc.accept_quote(session, quote.id, DAY)
+    transitions.send_quote(session, quote.id, DAY)
+    transitions.accept_quote(session, quote.id, DAY)
     [job] = quote.jobs
     totals = []
     for pct in ("33.3", "66.6", "100"):
@@ -240,8 +240,8 @@ def test_odd_shares_add_up_to_the_cent(session: Session, world) -> None:  # type
 def test_whole_done_job_invoice_carries_quote_lines(session: Session, world) -> None:  # type: ignore[no-untyped-def]
     client, site = world
     quote = uc.create_quote(session, _tc_form(client, site))
-    uc.send_quote(session, quote.id, DAY)
-    uc.accept_quote(session, quote.id, DAY)
+    transitions.send_quote(session, quote.id, DAY)
+    transitions.accept_quote(session, quote.id, DAY)
     planning.mark_done(session, quote.jobs[0].id, DAY)
     inv = invoicing.invoice_job(session, quote.jobs[0].id, DAY)
     assert [(li.description, li.quantity, li.unit, li.unit_price) for li in inv.lines] == [
@@ -254,11 +254,11 @@ def test_refuse_expire_and_reminders(session: Session, world) -> None:  # type: 
     client, site = world
     a, b, c = (uc.create_quote(session, _tc_form(client, site)) for _ in range(3))
     for q in (a, b, c):
-        uc.send_quote(session, q.id, DAY)
-    uc.refuse_quote(session, a.id, dt.date(2026, 9, 4), "Trop cher")
+        transitions.send_quote(session, q.id, DAY)
+    transitions.refuse_quote(session, a.id, dt.date(2026, 9, 4), "Trop cher")
     assert a.status == QuoteStatus.REFUSED and a.probability == 0
     with pytest.raises(StateError, match="impossible"):
-        uc.accept_quote(session, a.id, dt.date(2026, 9, 5))
+        transitions.accept_quote(session, a.id, dt.date(2026, 9, 5))
     due = followup.reminders_due(session, dt.date(2026, 9, 11))
     assert [r.id for r in due] == [c.id, b.id]
     mail = followup.reminder_text(session, b.id, dt.date(2026, 9, 11))
@@ -267,7 +267,7 @@ def test_refuse_expire_and_reminders(session: Session, world) -> None:  # type: 
     followup.record_reminder(session, b.id, dt.date(2026, 9, 11))
     assert b.reminder_count == 1 and b.next_reminder_date == dt.date(2026, 9, 21)
     assert [r.id for r in followup.reminders_due(session, dt.date(2026, 9, 11))] == [c.id]
-    expired = uc.expire_quotes(session, dt.date(2026, 10, 2))
+    expired = transitions.expire_quotes(session, dt.date(2026, 10, 2))
     assert {q.id for q in expired} == {b.id, c.id}
     assert b.status == QuoteStatus.EXPIRED
 
@@ -278,14 +278,14 @@ def test_pipeline_weighted_and_forecast_tc(session: Session, world) -> None:  # 
     form = _tc_form(client, site)
     form.probability = "20"
     b = uc.create_quote(session, form)
-    uc.send_quote(session, b.id, DAY)
+    transitions.send_quote(session, b.id, DAY)
     cells = forecast.pipeline(session)
     assert [(c.status, c.month, c.count, c.amount_ht, c.weighted_ht) for c in cells] == [
         ("draft", DAY, 1, D("677.50"), D("338.75")),
         ("sent", DAY, 1, D("677.50"), D("135.50")),
     ]
-    uc.send_quote(session, a.id, DAY)
-    uc.accept_quote(session, a.id, DAY, plan_date=dt.date(2026, 10, 12))
+    transitions.send_quote(session, a.id, DAY)
+    transitions.accept_quote(session, a.id, DAY, plan_date=dt.date(2026, 10, 12))
     fc = forecast.billing_forecast(session, DAY)
     assert fc.months[0] == DAY and len(fc.months) == 12
     assert fc.by_source["extra_work"][1] == D("677.50")  # October
@@ -349,8 +349,8 @@ def test_accepted_contract_quote_becomes_draft_contract(session: Session, world)
         ],
     )
     quote = uc.create_quote(session, form)
-    uc.send_quote(session, quote.id, DAY)
-    uc.accept_quote(session, quote.id, dt.date(2026, 9, 20))
+    transitions.send_quote(session, quote.id, DAY)
+    transitions.accept_quote(session, quote.id, dt.date(2026, 9, 20))
     contract = get_contract(session, quote.contract_id)
     assert contract.status == "draft" and contract.client_id == client.id
     assert contract.site_id == site.id
@@ -393,7 +393,7 @@ def test_quote_pdf_and_docx_content(session: Session, db, world) -> None:  # typ
         session, annex.getvalue(), "fds.pdf", title="Décapant FDS", norms="NF EN 1276"
     )
     sheets.select_sheets(session, quote.id, [sheet.id])
-    uc.send_quote(session, quote.id, DAY)
+    transitions.send_quote(session, quote.id, DAY)
 
     reader = PdfReader(io.BytesIO(quote_pdf(session, quote.id)))
     main_text = "\n".join(p.extract_text() for p in reader.pages[:-1])
@@ -444,14 +444,14 @@ def test_photos_of_a_sent_quote_are_frozen(session: Session, world) -> None:  # 
     buf = io.BytesIO()
     Image.new("RGB", (32, 32), (10, 10, 10)).save(buf, "PNG")
     photo = add_photo(session, buf.getvalue(), "a.png", quote_id=quote.id)
-    uc.send_quote(session, quote.id, DAY)
+    transitions.send_quote(session, quote.id, DAY)
     with pytest.raises(StateError, match="n'est plus un brouillon"):
         add_photo(session, buf.getvalue(), "b.png", quote_id=quote.id)
     from app.quotes.photos import remove_photo
 
     with pytest.raises(StateError):
         remove_photo(session, photo.id)
-    v2 = uc.revise_quote(session, quote.id, DAY)
+    v2 = transitions.revise_quote(session, quote.id, DAY)
     assert [p.storage_name for p in v2.photos] == [photo.storage_name]  # v2 shares the file
     add_photo(session, buf.getvalue(), "b.png", quote_id=v2.id, tag="after")
     assert len(v2.photos) == 2 and len(quote.photos) == 1
@@ -532,8 +532,8 @@ def test_down_payment_of_the_quote_is_deducted_when_the_job_is_invoiced(
 
     client, site = world
     quote = uc.create_quote(session, _tc_form(client, site))  # 677.50 HT, 813.00 TTC
-    uc.send_quote(session, quote.id, DAY)
-    uc.accept_quote(session, quote.id, dt.date(2026, 9, 3))
+    transitions.send_quote(session, quote.id, DAY)
+    transitions.accept_quote(session, quote.id, dt.date(2026, 9, 3))
     dp = create_down_payment_invoice(
         session, quote_id=quote.id, percent="30", issue_date=dt.date(2026, 9, 4)
     )

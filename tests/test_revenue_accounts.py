@@ -16,7 +16,7 @@ from app.db import Database
 from app.documents.accounting import export_fec
 from app.payments.allocation_rules import AllocationLine
 from app.payments.entry import PaymentForm, record_payment
-from app.quotes import invoicing, planning
+from app.quotes import invoicing, planning, transitions
 from app.quotes import quotes as uc
 from models.catalog import Article, ArticleFamily
 from models.clients import Client, Site
@@ -64,8 +64,8 @@ def test_tc_invoice_goes_to_one_off_revenue_and_family(demo_db: Database, tmp_pa
             ),
         )
         accepted = TODAY - dt.timedelta(days=20)
-        uc.send_quote(session, quote.id, accepted)
-        uc.accept_quote(session, quote.id, accepted)
+        transitions.send_quote(session, quote.id, accepted)
+        transitions.accept_quote(session, quote.id, accepted)
         planning.mark_done(session, quote.jobs[0].id, quote.jobs[0].planned_date)
         invoice = invoicing.invoice_job(session, quote.jobs[0].id, TODAY)
         (number,) = issue_invoices(session, [invoice.id])

@@ -26,7 +26,7 @@ from app.payments.states import (
     PAYMENT_WORKFLOW,
 )
 from app.quotes.planning import JOB_WORKFLOW
-from app.quotes.quotes import WORKFLOW as QUOTE_WORKFLOW
+from app.quotes.transitions import WORKFLOW as QUOTE_WORKFLOW
 from app.workflow import Workflow
 from models.audit import AuditEvent
 from models.contracts import ContractStatus

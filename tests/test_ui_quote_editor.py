@@ -18,6 +18,7 @@ from sqlalchemy import select
 from app.db import Database
 from app.money import format_amount
 from app.quotes import quotes as uc
+from app.quotes import transitions
 from models.catalog import Article
 from models.clients import Site
 from models.contracts import Contract
@@ -167,8 +168,8 @@ def test_quarterly_line_stays_quarterly_and_discount_reaches_the_contract(
     editor = _open(qtbot, demo_db, quote_id)
     assert editor.save()
     with demo_db.write() as s:
-        uc.send_quote(s, quote_id, DAY)
-        uc.accept_quote(s, quote_id, DAY + dt.timedelta(days=3))
+        transitions.send_quote(s, quote_id, DAY)
+        transitions.accept_quote(s, quote_id, DAY + dt.timedelta(days=3))
     with demo_db.read() as s:
         quote = s.get(Quote, quote_id)
         assert quote is not None and quote.contract_id is not None

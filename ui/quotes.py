@@ -23,7 +23,7 @@ from app import clock
 from app.errors import PropreoError
 from app.i18n import _, ngettext
 from app.money import ZERO, format_amount
-from app.quotes import followup, sending
+from app.quotes import followup, sending, transitions
 from app.quotes import quotes as uc
 from app.quotes.documents import quote_docx, quote_pdf, quote_pdf_file
 from app.quotes.mailing import email_quote
@@ -231,7 +231,7 @@ class QuotesTab(Tab):
         how = self._ask_send(preview)
         if how is None:
             return None
-        quote = self._do(uc.send_quote, quote_id, day)
+        quote = self._do(transitions.send_quote, quote_id, day)
         if quote is None:
             return None
         if how == "email":
@@ -283,7 +283,7 @@ class QuotesTab(Tab):
         day = day or self.today()
         if plan_date is None and start_date is None:
             try:
-                kind, default = self.ctx.query(uc.acceptance_default, quote_id, day)
+                kind, default = self.ctx.query(transitions.acceptance_default, quote_id, day)
             except PropreoError as exc:
                 show_error(self, exc)
                 return None
@@ -299,17 +299,19 @@ class QuotesTab(Tab):
             if chosen is None:
                 return None
             start_date, plan_date = (chosen, None) if contract else (None, chosen)
-        return self._do(uc.accept_quote, quote_id, day, plan_date=plan_date, start_date=start_date)
+        return self._do(
+            transitions.accept_quote, quote_id, day, plan_date=plan_date, start_date=start_date
+        )
 
     def refuse(self, quote_id: int, reason: str | None = None, day: dt.date | None = None) -> Any:
         if reason is None:
             reason, ok = QInputDialog.getText(self, _("Refus du devis"), _("Motif du refus :"))
             if not ok:
                 return None
-        return self._do(uc.refuse_quote, quote_id, day or self.today(), reason)
+        return self._do(transitions.refuse_quote, quote_id, day or self.today(), reason)
 
     def revise(self, quote_id: int, day: dt.date | None = None) -> Any:
-        new = self._do(uc.revise_quote, quote_id, day or self.today())
+        new = self._do(transitions.revise_quote, quote_id, day or self.today())
         if new is not None:
             self.open_quote(new.id)
         return new
@@ -407,7 +409,7 @@ class QuotesTab(Tab):
 
     def expire(self) -> Any:
         """Mark « Expiré » the sent quotes past their validity, once confirmed."""
-        due = self.ctx.query(uc.expirable_quotes, self.today())
+        due = self.ctx.query(transitions.expirable_quotes, self.today())
         if not due:
             QMessageBox.information(self, "Propreo", _("Aucun devis envoyé n'a passé sa validité."))
             return []
@@ -421,7 +423,7 @@ class QuotesTab(Tab):
             self, _("Clore les devis échus"), text.format(n=len(due)), _("Clore"), listed
         ):
             return None
-        return self._do(uc.expire_quotes, self.today())
+        return self._do(transitions.expire_quotes, self.today())
 
     def export_pdf(self, quote_id: int, path: str) -> None:
         write_or_say(self, path, self.ctx.query(quote_pdf, quote_id))

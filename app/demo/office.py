@@ -28,7 +28,7 @@ from app.demo.liaison import HANDLERS, SCENARIOS
 from app.demo.quotes import _line, _tc
 from app.liaison import entries as liaison
 from app.liaison.entries import CLOSED, IN_PROGRESS, EntryInput
-from app.quotes import followup
+from app.quotes import followup, transitions
 from app.quotes import quotes as uc
 from models.liaison import LiaisonCategory, LiaisonEntry
 from models.users import Department
@@ -91,19 +91,19 @@ def _recent_quotes(session: Session, ctx: DemoContext, as_of: dt.date) -> None:
         if before is not None:
             sent.append((day, quote, fate))
     for day, quote, fate in sorted(sent, key=lambda s: s[0]):  # chronological numbers
-        uc.send_quote(session, quote.id, day)
+        transitions.send_quote(session, quote.id, day)
         if fate == "reminded":
             followup.record_reminder(session, quote.id, day + dt.timedelta(days=10), next_in_days=7)
         elif fate == "accepted":
             decision = min(day + dt.timedelta(days=9), as_of - dt.timedelta(days=1))
-            uc.accept_quote(
+            transitions.accept_quote(
                 session,
                 quote.id,
                 decision,
                 plan_date=as_of + dt.timedelta(days=3),
                 team="Équipe remise en état (S. Diallo, M. Roux)",
             )
-    uc.expire_quotes(session, as_of)
+    transitions.expire_quotes(session, as_of)
 
 
 def _story_entries_handled(session: Session, as_of: dt.date) -> None:

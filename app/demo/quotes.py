@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.quotes import builder, followup, planning, pricing, sheets
+from app.quotes import builder, followup, planning, pricing, sheets, transitions
 from app.quotes import quotes as uc
 from app.quotes.photos import add_photo
 from models.company import NumberCounter, NumberSeries
@@ -322,24 +322,24 @@ def load(session: Session, ctx: Any) -> None:
     )
 
     # Send in date order: the quote series stays chronological.
-    uc.send_quote(session, expired.id, dt.date(2026, 6, 1))
-    uc.send_quote(session, refused.id, dt.date(2026, 6, 10))
-    uc.send_quote(session, revised.id, dt.date(2026, 7, 20))
-    uc.send_quote(session, c_won.id, dt.date(2026, 8, 3))
-    v2 = uc.revise_quote(session, revised.id, dt.date(2026, 8, 5))
+    transitions.send_quote(session, expired.id, dt.date(2026, 6, 1))
+    transitions.send_quote(session, refused.id, dt.date(2026, 6, 10))
+    transitions.send_quote(session, revised.id, dt.date(2026, 7, 20))
+    transitions.send_quote(session, c_won.id, dt.date(2026, 8, 3))
+    v2 = transitions.revise_quote(session, revised.id, dt.date(2026, 8, 5))
     form = uc.form_of(v2, session)
     form.lines[0].unit_price = "5.90"
     uc.update_quote(session, v2.id, form)
-    uc.send_quote(session, v2.id, dt.date(2026, 8, 5))
-    uc.send_quote(session, c_sent.id, dt.date(2026, 8, 10))
-    uc.send_quote(session, remind.id, dt.date(2026, 8, 14))
-    uc.send_quote(session, done.id, dt.date(2026, 8, 18))
-    uc.send_quote(session, showcase.id, dt.date(2026, 8, 20))
+    transitions.send_quote(session, v2.id, dt.date(2026, 8, 5))
+    transitions.send_quote(session, c_sent.id, dt.date(2026, 8, 10))
+    transitions.send_quote(session, remind.id, dt.date(2026, 8, 14))
+    transitions.send_quote(session, done.id, dt.date(2026, 8, 18))
+    transitions.send_quote(session, showcase.id, dt.date(2026, 8, 20))
 
-    uc.refuse_quote(session, refused.id, dt.date(2026, 6, 25), "Budget reporté à 2027")
-    uc.expire_quotes(session, DEMO_TODAY)
+    transitions.refuse_quote(session, refused.id, dt.date(2026, 6, 25), "Budget reporté à 2027")
+    transitions.expire_quotes(session, DEMO_TODAY)
     followup.record_reminder(session, remind.id, dt.date(2026, 8, 24), next_in_days=7)
-    uc.accept_quote(
+    transitions.accept_quote(
         session,
         done.id,
         dt.date(2026, 8, 21),
@@ -347,7 +347,7 @@ def load(session: Session, ctx: Any) -> None:
         team="Équipe Nord (K. Benali, L. Moreau)",
     )
     planning.mark_done(session, done.jobs[0].id, dt.date(2026, 8, 27))
-    uc.accept_quote(
+    transitions.accept_quote(
         session,
         showcase.id,
         dt.date(2026, 8, 28),
@@ -356,7 +356,7 @@ def load(session: Session, ctx: Any) -> None:
     )
     decision = _contract_date(session)
     if decision is not None:
-        uc.accept_quote(session, c_won.id, decision)
+        transitions.accept_quote(session, c_won.id, decision)
     ctx["quotes"] = {"showcase": showcase, "contract_draft": c_draft, "contract_sent": c_sent}
 
 

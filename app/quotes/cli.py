@@ -71,7 +71,7 @@ def cmd_reminders(args: argparse.Namespace) -> int:
 
 
 def cmd_expire(args: argparse.Namespace) -> int:
-    from app.quotes.quotes import expire_quotes
+    from app.quotes.transitions import expire_quotes
 
     db = open_db(args)
     with db.write() as session:

@@ -15,7 +15,8 @@ from app.company import get_company
 from app.errors import StateError
 from app.lookup import get_row
 from app.money import format_amount, round_money
-from app.quotes.quotes import DEFAULT_REMINDER_DAYS, get_quote
+from app.quotes.quotes import get_quote
+from app.quotes.transitions import DEFAULT_REMINDER_DAYS
 from models.clients import Client, Contact, Site
 from models.quotes import Quote, QuoteKind, QuoteStatus
 
