@@ -56,9 +56,9 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from app.einvoicing.server import Scenario, make_server
+    from app.einvoicing.server import make_server
 
-    server = make_server(args.port, Scenario.load(args.scenario))
+    server = make_server(args.port, args.scenario)
     host, port = server.server_address[:2]
     host = host.decode() if isinstance(host, bytes) else host
     print(f"Plateforme de référence à l'écoute sur http://{host}:{port}", flush=True)

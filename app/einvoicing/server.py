@@ -1,4 +1,4 @@
-"""The reference platform: ``propreo pa serve --port N``.
+"""The reference platform's HTTP side: ``propreo pa serve --port N``.
 
 No approved platform is reachable from a test machine, so this small HTTP server plays
 one. It implements the endpoints Propreo uses as the AFNOR XP Z12-013 OpenAPI
@@ -6,11 +6,11 @@ descriptions define them (Flow Service: ``POST /flows``, ``GET /flows/{flowId}``
 ``POST /flows/search``, ``GET /healthcheck``; Directory Service: ``GET
 /siren/code-insee:{siren}``, ``GET /directory-line/code:{id}``), an OAuth2
 client-credentials token endpoint, and the two Chorus Pro (PISTE) calls used for public
-bodies (deposit report, supplier search, status history). It checks what it receives — the ``FlowInfo`` against the enumerations, the
-SHA-256, the Factur-X (embedded XML: XSD, EN 16931 and BR-FR schematrons), the
-life-cycle messages and the e-reporting files against their schemas — and plays scripted
-life cycles: each accepted invoice gets the statuses its scenario lists, published as
-incoming ``CustomerInvoiceLC`` flows, as a platform does.
+bodies (deposit report, supplier search, status history).
+
+This module routes the requests and checks the ``FlowInfo`` against the enumerations and
+its SHA-256 against the file; the platform's state, the checks of the documents and the
+scripted life cycles are in :mod:`app.einvoicing.reference_platform`.
 
 Scenario (``--scenario FILE``, JSON): ``{"unknown_sirens": ["…"], "lifecycle": {"<invoice
 number>": ["205", "210:motif", …]}, "default_lifecycle": ["202", "205"], "ack_delay": 0,
@@ -23,16 +23,11 @@ timing out or crashing meets).
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
-import itertools
 import json
-import queue
 import secrets
-import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,291 +35,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from app.einvoicing import cdar, cii, ereporting_schema, spec
-
-DEFAULT_CLIENT = ("propreo-demo", "demo-secret")
-DEFAULT_CHORUS_ACCOUNT = ("TECH_PROPREO@cpro.fr", "chorus-demo")
-DEFAULT_LIFECYCLE = ["202", "203", "205"]
-DEFAULT_CHORUS_LIFECYCLE = ["MISE_A_DISPOSITION"]
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.isoformat() + "Z"
-
-
-@dataclass
-class Flow:
-    flow_id: str
-    tracking_id: str
-    name: str
-    syntax: str
-    profile: str
-    rule: str
-    rule_source: str
-    flow_type: str
-    direction: str
-    submitted: dt.datetime
-    updated: dt.datetime
-    original: bytes
-    sha256: str
-    ack: str = "Pending"
-    details: list[dict[str, str]] = field(default_factory=list)
-
-    def info(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "flowId": self.flow_id,
-            "submittedAt": _iso(self.submitted),
-            "updatedAt": _iso(self.updated),
-            "name": self.name,
-            "flowSyntax": self.syntax,
-            "processingRule": self.rule,
-            "processingRuleSource": self.rule_source,
-            "flowType": self.flow_type,
-            "flowDirection": self.direction,
-            "sha256": self.sha256,
-            "acknowledgement": {"status": self.ack},
-        }
-        if self.tracking_id:
-            body["trackingId"] = self.tracking_id
-        if self.profile:
-            body["flowProfile"] = self.profile
-        if self.details:
-            body["acknowledgement"]["details"] = self.details
-        return body
-
-
-@dataclass
-class Scenario:
-    unknown_sirens: set[str] = field(default_factory=set)
-    lifecycle: dict[str, list[str]] = field(default_factory=dict)
-    default_lifecycle: list[str] = field(default_factory=lambda: list(DEFAULT_LIFECYCLE))
-    ack_delay: float = 0.0
-    ack_delay_count: int = 0  # how many deposits are held (0: every one)
-    inbox: list[str] = field(default_factory=list)
-    chorus_reject: set[str] = field(default_factory=set)
-    webhooks: bool = True  # False: a platform without the webhook endpoints (404)
-    # Processing statuses an integrated Chorus Pro invoice goes through after « DEPOSEE »
-    # (« MANDATEE », « SUSPENDUE:motif »…), per invoice number.
-    chorus_lifecycle: dict[str, list[str]] = field(default_factory=dict)
-    default_chorus_lifecycle: list[str] = field(
-        default_factory=lambda: list(DEFAULT_CHORUS_LIFECYCLE)
-    )
-
-    @classmethod
-    def load(cls, path: Path | None) -> Scenario:
-        if path is None:  # the demo: one supplier invoice waiting in the inbox
-            from app.resources import resource_path
-
-            return cls(inbox=[str(resource_path("einvoicing", "facture-fournisseur-demo.pdf"))])
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls(
-            unknown_sirens=set(raw.get("unknown_sirens", [])),
-            lifecycle={k: list(v) for k, v in raw.get("lifecycle", {}).items()},
-            default_lifecycle=list(raw.get("default_lifecycle", DEFAULT_LIFECYCLE)),
-            ack_delay=float(raw.get("ack_delay", 0)),
-            ack_delay_count=int(raw.get("ack_delay_count", 0)),
-            inbox=[str(path.parent / p) for p in raw.get("inbox", [])],
-            chorus_reject=set(raw.get("chorus_reject", [])),
-            webhooks=bool(raw.get("webhooks", True)),
-            chorus_lifecycle={k: list(v) for k, v in raw.get("chorus_lifecycle", {}).items()},
-            default_chorus_lifecycle=list(
-                raw.get("default_chorus_lifecycle", DEFAULT_CHORUS_LIFECYCLE)
-            ),
-        )
-
-
-class Platform:
-    """The platform's state: flows, tokens, directory, Chorus Pro deposits."""
-
-    def __init__(self, scenario: Scenario) -> None:
-        self.scenario = scenario
-        self.lock = threading.RLock()
-        self.flows: dict[str, Flow] = {}
-        self.tokens: set[str] = set()
-        self.chorus: dict[str, dict[str, Any]] = {}
-        self._ids = itertools.count(1)
-        self.held = 0
-        self.supplier_numbers: set[str] = set()
-        self.webhooks: dict[str, dict[str, Any]] = {}
-        # Callbacks leave one at a time, in the order the flows were published.
-        self.deliveries: queue.Queue[tuple[str, dict[str, str], bytes]] = queue.Queue()
-        threading.Thread(target=self._deliver, daemon=True).start()
-        for path in scenario.inbox:
-            self.deliver_supplier_invoice(Path(path).read_bytes(), Path(path).name)
-
-    def hold_answer(self) -> bool:
-        """Whether this deposit's answer is held ``ack_delay`` seconds (scenario)."""
-        with self.lock:
-            self.held += 1
-            limit = self.scenario.ack_delay_count
-            return bool(self.scenario.ack_delay) and (limit == 0 or self.held <= limit)
-
-    def next_id(self, prefix: str) -> str:
-        return f"{prefix}-{next(self._ids):06d}"
-
-    def add(self, flow: Flow) -> Flow:
-        with self.lock:
-            self.flows[flow.flow_id] = flow
-            hooks = list(self.webhooks.values())
-        if flow.direction == "In":
-            for hook in hooks:
-                if self._matches(hook["metadata"], flow):
-                    callback = hook["callback"]
-                    headers = {h["name"]: h["value"] for h in callback.get("headers", [])}
-                    body = json.dumps({"flowInfo": flow.info()}).encode()
-                    self.deliveries.put((callback["url"], headers, body))
-        return flow
-
-    @staticmethod
-    def _matches(metadata: dict[str, Any], flow: Flow) -> bool:
-        return (
-            metadata["flowType"] == flow.flow_type
-            and metadata["flowDirection"] == flow.direction
-            and metadata.get("processingRule", flow.rule) == flow.rule
-            and metadata.get("ackStatus", flow.ack) == flow.ack
-        )
-
-    def _deliver(self) -> None:
-        """POST each ``WebhookCallbackContent``; a callback that fails is tried three
-        times, then dropped (the client finds the flow by searching)."""
-        import requests
-
-        while True:
-            url, headers, body = self.deliveries.get()
-            for _attempt in range(3):
-                try:
-                    answer = requests.post(
-                        url,
-                        data=body,
-                        headers={**headers, "Content-Type": "application/json"},
-                        timeout=10,
-                    )
-                    if answer.status_code < 300:
-                        break
-                except requests.RequestException:
-                    pass
-                time.sleep(1)
-
-    def deliver_supplier_invoice(self, data: bytes, name: str) -> Flow:
-        from reports.facturx import extract_xml
-
-        now = _now()
-        syntax = "Factur-X" if data[:4] == b"%PDF" else "CII"
-        self.supplier_numbers.add(
-            cii.read(extract_xml(data) if syntax == "Factur-X" else data).number
-        )
-        return self.add(
-            Flow(
-                self.next_id("IN"),
-                "",
-                name,
-                syntax,
-                "CIUS",
-                "B2B",
-                "Computed",
-                "SupplierInvoice",
-                "In",
-                now,
-                now,
-                data,
-                hashlib.sha256(data).hexdigest(),
-                "Ok",
-            )
-        )
-
-    def publish_status(self, invoice: cii.CiiInvoice, step: str) -> None:
-        code, _, reason = step.partition(":")
-        status = cdar.Status(
-            invoice.number, invoice.issue_date, invoice.seller_siren, code, _now(), reason
-        )
-        data = cdar.build(status)
-        now = _now()
-        self.add(
-            Flow(
-                self.next_id("LC"),
-                "",
-                f"CDAR_{invoice.number}_{code}.xml",
-                "CDAR",
-                "",
-                "B2B",
-                "Computed",
-                "CustomerInvoiceLC",
-                "In",
-                now,
-                now,
-                data,
-                hashlib.sha256(data).hexdigest(),
-                "Ok",
-            )
-        )
-
-    # --- checks of what is received -------------------------------------------------
-    def check_invoice(self, flow: Flow) -> None:
-        """Factur-X checks, directory routing, then the scripted life cycle."""
-        from reports.facturx import extract_xml
-        from reports.validation import describe, validate_xml
-
-        try:
-            xml = extract_xml(flow.original) if flow.syntax == "Factur-X" else flow.original
-            invoice = cii.read(xml)
-        except Exception as exc:
-            self.reject(flow, "FILE", f"Fichier illisible : {exc}")
-            return
-        fatal = [f for f in validate_xml(xml) if f.fatal]
-        if fatal:
-            self.reject(flow, "SCHEMATRON", describe(fatal[0]))
-            self.publish_status(invoice, f"213:{describe(fatal[0])}")
-            return
-        if invoice.buyer_siren in self.scenario.unknown_sirens or not invoice.buyer_siren:
-            reason = "Destinataire absent de l'annuaire"
-            self.reject(flow, "ROUTING", reason)
-            self.publish_status(invoice, f"213:{reason}")
-            return
-        flow.ack, flow.updated = "Ok", _now()
-        self.publish_status(invoice, "200")
-        steps = self.scenario.lifecycle.get(invoice.number, self.scenario.default_lifecycle)
-        for step in steps:
-            self.publish_status(invoice, step)
-
-    def reject(self, flow: Flow, code: str, message: str) -> None:
-        flow.ack, flow.updated = "Error", _now()
-        flow.details = [
-            {"level": "Error", "item": flow.name, "reasonCode": code, "reasonMessage": message}
-        ]
-
-    def check_other(self, flow: Flow) -> None:
-        try:
-            if flow.syntax == "CDAR":
-                status = cdar.parse(flow.original)
-                ours = status.invoice_number in self.supplier_numbers  # we are the buyer
-                flow.flow_type = "SupplierInvoiceLC" if ours else "CustomerInvoiceLC"
-            elif flow.syntax == "FRR":
-                flow.flow_type = ereporting_schema.check(flow.original)
-            flow.ack, flow.updated = "Ok", _now()
-        except ValueError as exc:
-            self.reject(flow, "SCHEMA", str(exc))
-
-    def search(self, where: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-        def keep(flow: Flow) -> bool:
-            checks = (
-                ("trackingId", lambda v: flow.tracking_id == v),
-                ("flowType", lambda v: flow.flow_type in v),
-                ("flowDirection", lambda v: flow.direction in v),
-                ("processingRule", lambda v: flow.rule in v),
-                ("ackStatus", lambda v: flow.ack == v),
-                ("updatedAfter", lambda v: _iso(flow.updated) > v),
-                ("updatedBefore", lambda v: _iso(flow.updated) < v),
-            )
-            return all(test(where[key]) for key, test in checks if key in where)
-
-        with self.lock:
-            found = [f for f in self.flows.values() if keep(f)]
-        found.sort(key=lambda f: (f.updated, f.flow_id))
-        return [f.info() for f in found[:limit]]
+from app.einvoicing import spec
+from app.einvoicing.reference_platform import (
+    DEFAULT_CHORUS_ACCOUNT,
+    DEFAULT_CLIENT,
+    Flow,
+    Platform,
+    Scenario,
+    utc_now,
+)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -486,7 +205,7 @@ class Handler(BaseHTTPRequestHandler):
         if problems:
             self._error(400, "BAD_REQUEST", " ; ".join(problems))
             return
-        now = _now()
+        now = utc_now()
         syntax = info["flowSyntax"]
         invoice = syntax in ("Factur-X", "CII", "UBL")
         flow = Flow(
@@ -581,48 +300,14 @@ class Handler(BaseHTTPRequestHandler):
         if missing or body.get("syntaxeFlux") != "IN_DP_E2_CII_FACTURX":
             self._send(400, {"codeRetour": 2, "libelle": f"Paramètres invalides : {missing}"})
             return
-        number = self.platform.next_id("CPP")
-        data = base64.b64decode(body["fichierFlux"])
-        state, reason, invoice_number = "IN_INTEGRE", "", ""
-        try:
-            from reports.facturx import extract_xml
-
-            invoice = cii.read(extract_xml(data))
-            invoice_number = invoice.number
-            if invoice.number in self.platform.scenario.chorus_reject:
-                state, reason = "IN_REJETE", "Code service absent ou inactif"
-        except Exception as exc:  # any unreadable file is a rejection
-            state, reason = "IN_REJETE", f"Fichier illisible : {exc}"
-        history: list[dict[str, str]] = []
-        if state == "IN_INTEGRE":  # the invoice exists on Chorus Pro and is processed
-            steps = self.platform.scenario.chorus_lifecycle.get(
-                invoice_number, self.platform.scenario.default_chorus_lifecycle
-            )
-            start = _now()
-            for i, step in enumerate(["DEPOSEE", *steps]):
-                code, _, comment = step.partition(":")
-                history.append(
-                    {
-                        "histoStatutCode": code,
-                        "histoStatutDatePassage": _iso(start + dt.timedelta(seconds=i)),
-                        "histoStatutCommentaire": comment,
-                    }
-                )
-        self.platform.chorus[number] = {
-            "etat": state,
-            "motif": reason,
-            "date": _iso(_now()),
-            "numeroFacture": invoice_number,
-            "identifiantFactureCPP": 1000 + len(self.platform.chorus),
-            "historique": history,
-        }
+        number = self.platform.chorus_deposit(base64.b64decode(body["fichierFlux"]))
         self._send(
             200,
             {
                 "codeRetour": 0,
                 "libelle": "GCU_MSG_01_000",
                 "numeroFluxDepot": number,
-                "dateDepot": _now().date().isoformat(),
+                "dateDepot": utc_now().date().isoformat(),
             },
         )
 
@@ -687,8 +372,12 @@ class Handler(BaseHTTPRequestHandler):
         )
 
 
-def make_server(port: int, scenario: Scenario, host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    handler = type("BoundHandler", (Handler,), {"platform": Platform(scenario)})
+def make_server(
+    port: int, scenario_file: Path | None, host: str = "127.0.0.1"
+) -> ThreadingHTTPServer:
+    """The platform playing the scenario of ``scenario_file`` (None: the demo's)."""
+    platform = Platform(Scenario.load(scenario_file))
+    handler = type("BoundHandler", (Handler,), {"platform": platform})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server

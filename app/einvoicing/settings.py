@@ -153,7 +153,7 @@ def configure_demo(session: Session, url: str = DEMO_URL) -> str:
     """Point the firm at the reference platform ``make run`` starts (its demonstration
     identifiers): addresses and identifiers in the base, secrets in the keyring when one
     works — otherwise the message says what to type in the settings."""
-    from app.einvoicing.server import DEFAULT_CHORUS_ACCOUNT, DEFAULT_CLIENT
+    from app.einvoicing.reference_platform import DEFAULT_CHORUS_ACCOUNT, DEFAULT_CLIENT
 
     client, secret = DEFAULT_CLIENT
     login, password = DEFAULT_CHORUS_ACCOUNT
