@@ -26,6 +26,28 @@ from typing import Any
 from app.money import format_percent as _format_percent
 from app.money import format_quantity as _format_quantity
 from reports.common import fmt_date, legal_identity, money, numbered_canvas, spaced_iban, unit_price
+from reports.drawing import (
+    BLUE,
+    BOTTOM,
+    BOX,
+    GREY_TEXT,
+    HEADER_BG,
+    LIGHT_RULE,
+    MARGIN,
+    MM,
+    PAD,
+    PAGE_H,
+    PAGE_W,
+    RULE,
+    TOP,
+    WIDTH,
+    Column,
+    Page,
+    hex_color,
+    logo,
+    text_width,
+    wrap,
+)
 from reports.fonts import BOLD, REGULAR, register_fonts, seed_fonts
 from reports.invoice_model import (
     OPERATION_CATEGORY,
@@ -34,132 +56,15 @@ from reports.invoice_model import (
     InvoiceDocument,
     Line,
 )
-from reports.text import printable
-
-MM = 72 / 25.4
-PAGE_W, PAGE_H = 595.2755905511812, 841.8897637795277  # A4
-MARGIN = 15 * MM
-TOP = PAGE_H - 12 * MM
-BOTTOM = 20 * MM
-WIDTH = PAGE_W - 2 * MARGIN
-PAD = 6.0  # horizontal padding of table cells (as platypus tables)
 
 format_percent = functools.lru_cache(maxsize=256)(_format_percent)
 format_quantity = functools.lru_cache(maxsize=1024)(_format_quantity)
 
-BLUE = "#335577"
-HEADER_BG = "#E8EEF4"
-RULE = "#CCCCCC"
-LIGHT_RULE = "#DDDDDD"
-GREY_TEXT = "#555555"
-BOX = "#999999"
 
 # Labels of the VAT rate column and the VAT breakdown.
 REVERSE_CHARGE_SHORT = "Autoliq."
 REVERSE_CHARGE_LABEL = "Autoliquidation"
 EXEMPT_LABEL = "Exonérée (art. 293 B)"
-
-
-def _width(text: str, font: str, size: float) -> float:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    return stringWidth(text, font, size)
-
-
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Lines of ``text`` fitting ``width`` (explicit newlines kept, long words cut)."""
-    from reportlab.lib.utils import simpleSplit
-
-    lines: list[str] = []
-    for part in printable(text).split("\n"):
-        for line in simpleSplit(part, font, size, width) or [""]:
-            if len(line) > 1 and _width(line, font, size) > width:  # one very long word
-                lines.extend(_cut(line, font, size, width))
-            else:
-                lines.append(line)
-    return lines
-
-
-@functools.lru_cache(maxsize=4096)
-def _char_width(char: str, font: str, size: float) -> float:
-    return _width(char, font, size)
-
-
-def _cut(word: str, font: str, size: float, width: float) -> list[str]:
-    """``word`` cut into pieces fitting ``width``: one pass over its characters (a word of
-    100,000 characters is cut in a few milliseconds, not re-measured at every cut)."""
-    pieces: list[str] = []
-    start, used = 0, 0.0
-    for index, char in enumerate(word):
-        char_w = _char_width(char, font, size)
-        if used + char_w > width and index > start:
-            pieces.append(word[start:index])
-            start, used = index, 0.0
-        used += char_w
-    pieces.append(word[start:])
-    return pieces
-
-
-@functools.cache
-def _color(hex_value: str) -> Any:
-    from reportlab.lib import colors
-
-    return colors.HexColor(hex_value)
-
-
-@functools.lru_cache(maxsize=8)
-def _logo(digest: str, png: bytes) -> tuple[Any, float]:
-    """The firm's logo decoded once per process (ImageReader, width / height ratio)."""
-    from reportlab.lib.utils import ImageReader
-
-    image = ImageReader(io.BytesIO(png))
-    width, height = image.getSize()
-    return image, width / max(height, 1)
-
-
-@dataclass(frozen=True)
-class Column:
-    title: str
-    width: float
-    right: bool = True
-
-
-class Page:
-    """Drawing helpers over one canvas, with the current vertical position ``y``."""
-
-    def __init__(self, canvas: Any) -> None:
-        self.c = canvas
-        self.y = TOP
-
-    def text(
-        self,
-        x: float,
-        y: float,
-        text: str,
-        font: str = REGULAR,
-        size: float = 8.5,
-        color: str | None = None,
-        right: bool = False,
-    ) -> None:
-        c = self.c
-        c.setFont(font, size)
-        if color:
-            c.setFillColor(_color(color))
-        (c.drawRightString if right else c.drawString)(x, y, text)
-        if color:
-            c.setFillColor(_color("#000000"))
-
-    def rule(self, x1: float, x2: float, y: float, color: str, width: float) -> None:
-        c = self.c
-        c.setStrokeColor(_color(color))
-        c.setLineWidth(width)
-        c.line(x1, y, x2, y)
-
-    def band(self, x: float, y: float, width: float, height: float, color: str) -> None:
-        c = self.c
-        c.setFillColor(_color(color))
-        c.rect(x, y, width, height, stroke=0, fill=1)
-        c.setFillColor(_color("#000000"))
 
 
 # --- blocks ---------------------------------------------------------------------------------
@@ -169,7 +74,7 @@ def _seller(page: Page, doc: InvoiceDocument) -> None:
     s = doc.seller
     y = page.y
     if doc.logo_png:
-        image, ratio = _logo(hashlib.sha1(doc.logo_png).hexdigest(), doc.logo_png)
+        image, ratio = logo(hashlib.sha1(doc.logo_png).hexdigest(), doc.logo_png)
         height = 16 * MM
         width = min(height * ratio, 60 * MM)
         page.c.drawImage(image, MARGIN, y - height, width, height, mask="auto")
@@ -184,7 +89,7 @@ def _seller(page: Page, doc: InvoiceDocument) -> None:
         lines.append(s.website)
     lines.append(f"SIRET {s.siret or s.siren} – TVA {s.vat_number}")
     for line in lines:
-        for part in _wrap(line, REGULAR, 8.5, WIDTH * 0.55):
+        for part in wrap(line, REGULAR, 8.5, WIDTH * 0.55):
             y -= 10.5
             page.text(MARGIN, y, part)
     page.y = y - 3 - 6 * MM
@@ -224,7 +129,7 @@ def _identity_and_buyer(page: Page, doc: InvoiceDocument) -> None:
     left_width = box_x - MARGIN - 4 * MM
     # Title (wrapped if a long number ever needs it).
     y = top
-    for part in _wrap(f"{doc.type_label.upper()} N° {doc.number}", BOLD, 15, left_width):
+    for part in wrap(f"{doc.type_label.upper()} N° {doc.number}", BOLD, 15, left_width):
         y -= 15
         page.text(MARGIN, y, part, BOLD, 15)
         y -= 3
@@ -233,7 +138,7 @@ def _identity_and_buyer(page: Page, doc: InvoiceDocument) -> None:
     value_w = left_width - label_w
     rows = _references(doc)
     for index, (label, value) in enumerate(rows):
-        values = _wrap(value, BOLD, 8.5, value_w - 4)
+        values = wrap(value, BOLD, 8.5, value_w - 4)
         height = 10.5 * len(values) + 2
         page.text(MARGIN + 2, y - 1 - 8.2, label, REGULAR, 7)
         for n, part in enumerate(values):
@@ -245,7 +150,7 @@ def _identity_and_buyer(page: Page, doc: InvoiceDocument) -> None:
     b = doc.buyer
     box_w = 88 * MM
     inner = box_w - 12
-    lines = [part for line in b.block_lines() for part in _wrap(line, BOLD, 10, inner)]
+    lines = [part for line in b.block_lines() for part in wrap(line, BOLD, 10, inner)]
     ids = []
     if b.siren:
         ids.append(f"SIREN {b.siren}")
@@ -253,9 +158,9 @@ def _identity_and_buyer(page: Page, doc: InvoiceDocument) -> None:
         ids.append(f"SIRET {b.siret}")
     if b.vat_number:
         ids.append(f"TVA {b.vat_number}")
-    small = _wrap(" – ".join(ids), REGULAR, 7, inner) if ids else []
+    small = wrap(" – ".join(ids), REGULAR, 7, inner) if ids else []
     height = 5 + 13 * len(lines) + (2 + 8.5 * len(small) if small else 0) + 6
-    page.c.setStrokeColor(_color(BOX))
+    page.c.setStrokeColor(hex_color(BOX))
     page.c.setLineWidth(0.5)
     page.c.rect(box_x, top - height, box_w, height, stroke=1, fill=0)
     by = top - 5
@@ -279,8 +184,8 @@ def _site(page: Page, doc: InvoiceDocument) -> None:
         else doc.delivery_address.lines()
     )
     label = "Lieu d'intervention :"
-    indent = _width(label + " ", BOLD, 8.5)
-    lines = _wrap(", ".join(parts), REGULAR, 8.5, WIDTH - 12 - indent)
+    indent = text_width(label + " ", BOLD, 8.5)
+    lines = wrap(", ".join(parts), REGULAR, 8.5, WIDTH - 12 - indent)
     y = page.y - 3 * MM
     for index, line in enumerate(lines):
         y -= 10.5
@@ -304,7 +209,7 @@ def _vat_label(line: Line) -> str:
 def _columns(doc: InvoiceDocument) -> list[Column]:
     has_discount = any(line.discount for line in doc.lines)
     # The VAT column is as wide as its longest label (« Autoliq. » does not wrap).
-    vat_w = max(13 * MM, *(_width(_vat_label(x), REGULAR, 8.5) + 2 * PAD for x in doc.lines))
+    vat_w = max(13 * MM, *(text_width(_vat_label(x), REGULAR, 8.5) + 2 * PAD for x in doc.lines))
     numeric = [
         Column("Qté", 14 * MM),
         Column("Unité", 17 * MM, right=False),
@@ -330,15 +235,15 @@ def _row(doc: InvoiceDocument, line: Line, columns: list[Column]) -> _Row:
         detail = f"Période du {fmt_date(line.period_start)} au {fmt_date(line.period_end)}"
     inner = columns[0].width - 2 * PAD
     values = [
-        _wrap(line.description, REGULAR, 8, inner),
+        wrap(line.description, REGULAR, 8, inner),
         [format_quantity(line.quantity)],
-        _wrap(line.unit, REGULAR, 8, columns[2].width - 2 * PAD),
+        wrap(line.unit, REGULAR, 8, columns[2].width - 2 * PAD),
         [unit_price(line.unit_price)],
     ]
     if has_discount:
         values.append([money(line.discount) if line.discount else ""])
     values += [[_vat_label(line)], [money(line.total)]]
-    details = _wrap(detail, REGULAR, 6.8, inner) if detail else []
+    details = wrap(detail, REGULAR, 6.8, inner) if detail else []
     text_h = max(9.5 * len(values[0]) + 8 * len(details), 10.5, 9.5 * len(values[2]))
     return _Row(values, details, text_h + 5)
 
@@ -449,11 +354,11 @@ TOTAL_COLS = (52 * MM, 30 * MM)
 
 def _totals(page: Page, doc: InvoiceDocument, new_page: Any) -> None:
     vat_rows = [
-        (_wrap(label, REGULAR, 8.5, VAT_COLS[0] - 2 * PAD), base, amount)
+        (wrap(label, REGULAR, 8.5, VAT_COLS[0] - 2 * PAD), base, amount)
         for label, base, amount in _vat_rows(doc)
     ]
     totals = [
-        (_wrap(label, BOLD if strong else REGULAR, 8.5, TOTAL_COLS[0] - 2 * PAD), v, strong)
+        (wrap(label, BOLD if strong else REGULAR, 8.5, TOTAL_COLS[0] - 2 * PAD), v, strong)
         for label, v, strong in _total_rows(doc)
     ]
     vat_h = 13.5 + sum(10.5 * len(lines) + 3 for lines, _b, _a in vat_rows)
@@ -497,7 +402,7 @@ def _totals(page: Page, doc: InvoiceDocument, new_page: Any) -> None:
 
 def _mentions(page: Page, doc: InvoiceDocument, new_page: Any) -> None:
     inner = WIDTH - 2 * PAD
-    lines = [part for m in payment_mentions(doc) for part in _wrap(m, REGULAR, 7, inner)]
+    lines = [part for m in payment_mentions(doc) for part in wrap(m, REGULAR, 7, inner)]
     height = 5 * MM + 10.5 + 1.5 * MM + 8.5 * len(lines)
     if page.y - height < BOTTOM and height < TOP - BOTTOM:
         new_page()

@@ -131,13 +131,13 @@ def test_a_100000_character_word_renders_fast_on_as_many_pages_as_needed() -> No
 
 
 def test_a_long_word_is_cut_to_the_column_in_every_wrapped_text() -> None:
+    from reports.drawing import text_width, wrap
     from reports.fonts import REGULAR, register_fonts
-    from reports.invoice_layout import _width, _wrap
 
     register_fonts()
-    lines = _wrap("Avant " + "W" * 5000 + " après", REGULAR, 8, 200)
+    lines = wrap("Avant " + "W" * 5000 + " après", REGULAR, 8, 200)
     assert "".join(lines).replace(" ", "") == "Avant" + "W" * 5000 + "après"
-    assert all(_width(line, REGULAR, 8) <= 200 for line in lines)
+    assert all(text_width(line, REGULAR, 8) <= 200 for line in lines)
 
 
 def test_documents_written_field_by_field_are_cleaned_whole() -> None:
