@@ -318,6 +318,19 @@ def update_totals(session: Session, quote: Quote) -> None:
     )
 
 
+def trace(
+    session: Session,
+    quote: Quote,
+    action: str,
+    summary: str,
+    changes: dict[str, tuple[object, object]] | None = None,
+) -> None:
+    """The quote's line in its client's history (create, update, send, revise…)."""
+    audit.record(
+        session, "quote", quote.id, action, summary, client_id=quote.client_id, changes=changes
+    )
+
+
 def create_quote(session: Session, form: QuoteForm) -> Quote:
     from app.clients import refuse_if_blocked
 
@@ -330,14 +343,8 @@ def create_quote(session: Session, form: QuoteForm) -> Quote:
     apply_form(session, quote, form)
     session.add(quote)
     session.flush()
-    audit.record(
-        session,
-        "quote",
-        quote.id,
-        "create",
-        f"Devis créé ({QuoteKind.LABELS[quote.kind]}) : {quote.title or 'sans titre'}",
-        client_id=quote.client_id,
-    )
+    summary = f"Devis créé ({QuoteKind.LABELS[quote.kind]}) : {quote.title or 'sans titre'}"
+    trace(session, quote, "create", summary)
     return quote
 
 
@@ -356,15 +363,7 @@ def update_quote(session: Session, quote_id: int, form: QuoteForm) -> Quote:
     require_draft(quote)
     changes = apply_form(session, quote, form)
     if changes:  # saved untouched: nothing written, not even the history
-        audit.record(
-            session,
-            "quote",
-            quote.id,
-            "update",
-            "Devis modifié",
-            client_id=quote.client_id,
-            changes=changes,
-        )
+        trace(session, quote, "update", "Devis modifié", changes)
     return quote
 
 

@@ -10,13 +10,12 @@ from decimal import Decimal
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app import audit
 from app.errors import ValidationError
 from app.money import ZERO
 from app.numbering import attach_document, next_number
 from app.quotes.contracting import contract_from_quote
 from app.quotes.planning import plan_job
-from app.quotes.quotes import apply_form, copy_contents, form_of, get_quote
+from app.quotes.quotes import apply_form, copy_contents, form_of, get_quote, trace
 from app.workflow import Workflow
 from models.quotes import Quote, QuoteKind, QuoteStatus
 
@@ -66,14 +65,7 @@ def send_quote(
     WORKFLOW.move(quote, S.SENT, ref=quote.reference)
     quote.sent_date = sent_date
     quote.next_reminder_date = sent_date + dt.timedelta(days=reminder_days)
-    audit.record(
-        session,
-        "quote",
-        quote.id,
-        "send",
-        f"Devis {quote.reference} envoyé",
-        client_id=quote.client_id,
-    )
+    trace(session, quote, "send", f"Devis {quote.reference} envoyé")
     return quote
 
 
@@ -98,14 +90,7 @@ def revise_quote(session: Session, quote_id: int, revision_date: dt.date) -> Quo
     WORKFLOW.move(old, S.REVISED, ref=old.reference)
     old.next_reminder_date = None
     session.flush()
-    audit.record(
-        session,
-        "quote",
-        new.id,
-        "revise",
-        f"Devis {old.reference} révisé : version {new.version} créée",
-        client_id=new.client_id,
-    )
+    trace(session, new, "revise", f"Devis {old.reference} révisé : version {new.version} créée")
     return new
 
 
@@ -129,14 +114,7 @@ def accept_quote(
     WORKFLOW.move(quote, S.ACCEPTED, ref=quote.reference)
     quote.probability = Decimal(100)
     quote.next_reminder_date = None
-    audit.record(
-        session,
-        "quote",
-        quote.id,
-        "accept",
-        f"Devis {quote.reference} accepté",
-        client_id=quote.client_id,
-    )
+    trace(session, quote, "accept", f"Devis {quote.reference} accepté")
     if quote.kind == QuoteKind.CONTRACT:
         quote.contract_id = contract_from_quote(session, quote)
     else:
@@ -179,13 +157,11 @@ def refuse_quote(
     quote.refusal_reason = reason.strip()
     quote.probability = ZERO
     quote.next_reminder_date = None
-    audit.record(
+    trace(
         session,
-        "quote",
-        quote.id,
+        quote,
         "refuse",
         f"Devis {quote.reference} refusé" + (f" : {reason.strip()}" if reason.strip() else ""),
-        client_id=quote.client_id,
     )
     return quote
 
@@ -205,12 +181,10 @@ def expire_quotes(session: Session, today: dt.date) -> list[Quote]:
     for quote in expired:
         WORKFLOW.move(quote, S.EXPIRED, ref=quote.reference)
         quote.next_reminder_date = None
-        audit.record(
+        trace(
             session,
-            "quote",
-            quote.id,
+            quote,
             "expire",
             f"Devis {quote.reference} expiré (validité au {quote.validity_date:%d/%m/%Y})",
-            client_id=quote.client_id,
         )
     return expired
