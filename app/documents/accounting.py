@@ -1,10 +1,10 @@
 """Accounting export: FEC of a fiscal year and the sales-journal CSV.
 
 Entries come from *providers*: ``fn(session, start, end) -> Iterable[FecEntry]``. The sales
-journal (VT) provider lives here; other modules add theirs without editing this file, by
-calling :func:`register_entry_provider` at import and listing their module in
-:data:`ENTRY_MODULES` (a one-line registry, like ``CHECK_MODULES``) — e.g. the payments'
-bank journal (512/411 with matching letters).
+journal (VT) provider lives here, the payments' bank journal (512/411) and their matching
+letters in :mod:`app.payments.accounting`; :func:`app.startup.install` registers them all
+(:func:`register_entry_provider`, :func:`register_entry_filter`), never an import. Without
+them the export refuses (a FEC is never short of a journal by omission).
 
 Sales entry of an invoice (docs/DOMAIN.md « FEC »): debit 411 (client sub-account in
 CompAuxNum) TTC; credit 706x HT per revenue account; credit VAT per rate on 44571 (firm opted for debits)
@@ -22,7 +22,6 @@ the exercise: see :func:`opening_entries`. The firm's first exercise in Propreo 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -46,12 +45,11 @@ from reports.fec import FecEntry, FecFile, FecLine, write_fec
 from reports.sales_journal import ClosingMark, SalesRow, sales_journal_csv
 
 EntryProvider = Callable[[Session, dt.date, dt.date], Iterable[FecEntry]]
-_PROVIDERS: list[EntryProvider] = []
-# Modules whose import registers further entry providers (e.g. "app.payments.accounting").
-ENTRY_MODULES: list[str] = ["app.payments.accounting"]
 # Post-processing of the whole history up to the closing date (entries of the previous years
 # included), e.g. the payments' matching letters on 411 lines.
-ENTRY_FILTERS: list[Callable[[Session, list[FecEntry]], list[FecEntry]]] = []
+EntryFilter = Callable[[Session, list[FecEntry]], list[FecEntry]]
+_PROVIDERS: list[EntryProvider] = []
+_FILTERS: list[EntryFilter] = []
 
 CLIENT_ACCOUNT = "411000"
 DOWN_PAYMENT_ACCOUNT = "419100"
@@ -73,11 +71,16 @@ LETTERED_ACCOUNTS = (CLIENT_ACCOUNT, DOWN_PAYMENT_ACCOUNT)
 FIRST_DAY = dt.date(1900, 1, 1)
 
 
-def register_entry_provider(fn: EntryProvider) -> EntryProvider:
-    """Add a source of FEC entries (usable as a decorator); idempotent on re-import."""
+def register_entry_provider(fn: EntryProvider) -> None:
+    """Add a source of FEC entries (idempotent): called by :func:`app.startup.install`."""
     if fn not in _PROVIDERS:
         _PROVIDERS.append(fn)
-    return fn
+
+
+def register_entry_filter(fn: EntryFilter) -> None:
+    """Add a pass over the whole history, in order (idempotent): called at start-up."""
+    if fn not in _FILTERS:
+        _FILTERS.append(fn)
 
 
 def fiscal_year(session: Session, which: int | dt.date) -> Exercise:
@@ -222,7 +225,6 @@ def account_labels(session: Session) -> dict[str, str]:
     return {a.number: a.label for a in session.scalars(select(Account))}
 
 
-@register_entry_provider
 def sales_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntry]:
     company = session.get(CompanySettings, 1)
     if company is None:
@@ -256,12 +258,14 @@ def _numbers(session: Session, ids: set[int]) -> dict[int, str]:
 
 def history(session: Session, end: dt.date) -> list[FecEntry]:
     """Every entry dated up to ``end``, filters applied (letters as at ``end``)."""
-    for name in ENTRY_MODULES:
-        importlib.import_module(name)
+    if not _PROVIDERS:
+        raise RuntimeError(
+            "FEC without entry providers: app.startup.install() was not called at start-up."
+        )
     entries: list[FecEntry] = []
     for provider in _PROVIDERS:
         entries.extend(e for e in provider(session, FIRST_DAY, end) if e.date <= end)
-    for entry_filter in ENTRY_FILTERS:
+    for entry_filter in _FILTERS:
         entries = entry_filter(session, entries)
     return entries
 

@@ -252,7 +252,6 @@ class _VatOnPayment:
         self.moved[allocation.invoice_id] -= share
 
 
-@acc.register_entry_provider
 def bank_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntry]:
     company = session.get(CompanySettings, 1)
     if company is None:
@@ -430,7 +429,6 @@ def _vat_entry(
     )
 
 
-@acc.register_entry_provider
 def remittance_entries(session: Session, start: dt.date, end: dt.date) -> list[FecEntry]:
     """Cheque remittance slip: the cheques booked on another account (511200 « chèques à
     encaisser ») move to the slip's bank account on the remittance date."""
@@ -568,8 +566,3 @@ def _lettered(
 def letter_client_lines(session: Session, entries: list[FecEntry]) -> list[FecEntry]:
     """Entry filter: matching letters as at the last date of ``entries``."""
     return letter_groups(entries, _stored_letters(session))
-
-
-for _filter in (book_deductions, letter_client_lines):
-    if _filter not in acc.ENTRY_FILTERS:
-        acc.ENTRY_FILTERS.append(_filter)
