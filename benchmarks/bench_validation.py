@@ -16,7 +16,10 @@ makes its drafts (``run_month``, not timed here); then, in this process:
   rules can match (``reports.validation.targeted_walks``), same findings asserted;
 - ``baseline``: XSD + EN 16931 + BR-FR for every document (one core,
   ``reports.validation.validate_xml``), measured in the same run;
-- ``rule sets``: the rule sets of each buyer's category and the mentions, one core;
+- ``one by one``: the rule sets of each buyer's category and the mentions, one core, each
+  document through every stage before the next (``validate_document``, as before);
+- ``rule sets``: the same, stage by stage for a worker's chunk (``check_chunk`` →
+  ``reports.validation.validate_documents``), same findings asserted;
 - ``pool``: the same on the application's rendering pool (one worker per core, warm);
 - ``check_drafts``: the whole use case (read, build, pool, record) as ``billing run`` does it.
 
@@ -119,7 +122,7 @@ def main(contracts: int, limit: int | None = None) -> None:
     from models.company import CompanySettings
     from models.invoices import Invoice
     from reports.facturx import build_cii_xml, check_chunk
-    from reports.validation import SCHEMATRONS, validate_xml, warm_up
+    from reports.validation import SCHEMATRONS, validate_document, validate_xml, warm_up
 
     startup.install()  # the invoice guard and the client account's sources
 
@@ -162,7 +165,22 @@ def main(contracts: int, limit: int | None = None) -> None:
         after = timed(stages, f"{name} targeted", count, lambda n=name: _run(targeted[n], xmls))
         assert [_key(name, r) for r in before] == [_key(name, r) for r in after]
     timed(stages, "baseline", count, lambda: [validate_xml(x) for x in xmls])
-    timed(stages, "rule sets", count, lambda: check_chunk(docs))
+
+    def one_by_one() -> list[list[tuple[str, str, str]]]:
+        return [
+            [(f.rule, f.field, f.text) for f in validate_document(d, build_cii_xml(d)) if f.fatal]
+            for d in docs
+        ]
+
+    chunk = 256  # the largest chunk render.validate_stream hands a worker
+    alone = timed(stages, "one by one", count, one_by_one)
+    staged = timed(
+        stages,
+        "rule sets",
+        count,
+        lambda: [f for s in range(0, count, chunk) for f in check_chunk(docs[s : s + chunk])],
+    )
+    assert staged == alone  # the same findings for every document
     render.validate_many(docs[: 4 * render.worker_count()] * 10)  # workers started, warm
     timed(stages, "pool", count, lambda: render.validate_many(docs), pool=True)
     refused = timed(
@@ -171,7 +189,11 @@ def main(contracts: int, limit: int | None = None) -> None:
     stages["ratio_rule_sets_to_baseline_cpu"] = round(
         stages["rule sets"]["cpu_s"] / stages["baseline"]["cpu_s"], 3
     )
+    stages["ratio_staged_to_one_by_one_cpu"] = round(
+        stages["rule sets"]["cpu_s"] / stages["one by one"]["cpu_s"], 3
+    )
     print(f"rule sets / baseline (CPU): {stages['ratio_rule_sets_to_baseline_cpu']}")
+    print(f"stage by stage / one by one (CPU): {stages['ratio_staged_to_one_by_one_cpu']}")
     render.shutdown_pool()
     save(
         "bench_validation",

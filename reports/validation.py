@@ -189,6 +189,8 @@ _MATCH_ATTR = re.compile(r'match="([^"]*)"', re.S)
 _MODE_ATTR = re.compile(r'mode="(M\d+)"')
 _SELECT_ATTR = re.compile(r'select="([^"]*)"')
 _DEFAULT_RULES = frozenset({"text()", "@*|node()"})
+_APPLY_TEMPLATES = re.compile(r"<xsl:apply-templates\b[^>]*/>")
+_MODE_MENTION = re.compile(r'\bmode="([^"]*)"')
 
 
 # « $codes/codedb/cl[@id=4]/enumeration[@value=$codeValue4] »: is the value in code list 4?
@@ -275,21 +277,22 @@ def targeted_walks(text: str) -> str:
         mode, match = _MODE_ATTR.search(tag.group(1)), _MATCH_ATTR.search(tag.group(1))
         if mode and match and " ".join(match.group(1).split()) not in _DEFAULT_RULES:
             rules.setdefault(mode.group(1), []).append(" ".join(match.group(1).split()))
+    # One pass over the text (not one per pattern: ≈ 0.6 s of each worker's start).
+    walks: dict[str, list[tuple[int, str]]] = {}  # mode → (start, select) of its walks
+    for tag in _APPLY_TEMPLATES.finditer(text):
+        select = _SELECT_ATTR.search(tag.group(0))
+        for mode in set(_MODE_MENTION.findall(tag.group(0))):
+            walks.setdefault(mode, []).append((tag.start(), select.group(1) if select else ""))
+    replaced: dict[int, str] = {}  # start of a walk → what replaces it
     for pattern_mode, patterns in rules.items():
-        walks = re.compile(r'<xsl:apply-templates\b(?=[^>]*\bmode="' + pattern_mode + r'")[^>]*/>')
-        found = [(m, _SELECT_ATTR.search(m.group(0))) for m in walks.finditer(text)]
-        selects = [sel.group(1) if sel else "" for _m, sel in found]
-        roots = [m for m, sel in found if sel and sel.group(1) == "/"]
-        if len(roots) != 1 or not set(selects) <= {"/", "*", "@*|*"}:
+        found = walks.get(pattern_mode, [])
+        roots = [start for start, select in found if select == "/"]
+        if len(roots) != 1 or not {select for _s, select in found} <= {"/", "*", "@*|*"}:
             continue  # not the walk of a generated pattern: left untouched
-        marker = f"<!--propreo-{pattern_mode}-->"
-        text = text[: roots[0].start()] + marker + text[roots[0].end() :]
-        text = walks.sub("", text)
-        select = _candidates(patterns)
-        text = text.replace(
-            marker, f'<xsl:apply-templates mode="{pattern_mode}" select="{select}"/>'
-        )
-    return text
+        replaced.update((start, "") for start, _select in found)
+        candidates = _candidates(patterns)
+        replaced[roots[0]] = f'<xsl:apply-templates mode="{pattern_mode}" select="{candidates}"/>'
+    return _APPLY_TEMPLATES.sub(lambda m: replaced.get(m.start(), m.group(0)), text)
 
 
 def _processor() -> Any:
