@@ -476,7 +476,8 @@ def test_open_items_of_direct_debit_clients_are_offered_to_a_batch(switched: Dat
     """The bakery pays by direct debit: its open item (288,00 still owed) is offered to a
     SEPA batch like an invoice of Propreo — past its announced date, after a new
     pre-notification — and the collection confirmed by the bank settles it."""
-    from app.payments.sepa import candidates, confirm_batch, create_batches
+    from app.payments.sepa import candidates, create_batches
+    from app.payments.sepa_bank import confirm_batch
     from app.payments.sepa_prenotify import renotify
     from tests.billing_fixtures import firm
 

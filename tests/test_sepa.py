@@ -18,14 +18,13 @@ from app.payments.sepa import (
     MandateForm,
     batch_xml,
     candidates,
-    confirm_batch,
     create_batches,
     prenotification,
-    reject_line,
     renotify,
     save_mandate,
     suggest_rum,
 )
+from app.payments.sepa_bank import confirm_batch, reject_line
 from app.payments.sepa_rules import first_target_day_from
 from app.receivables import open_items
 from models.payments import Payment

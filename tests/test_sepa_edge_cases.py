@@ -11,14 +11,8 @@ from lxml import etree
 from sqlalchemy.orm import Session
 
 from app.money import format_amount
-from app.payments.sepa import (
-    batch_xml,
-    candidates,
-    confirm_batch,
-    create_batches,
-    planned_collection_date,
-    reject_line,
-)
+from app.payments.sepa import batch_xml, candidates, create_batches, planned_collection_date
+from app.payments.sepa_bank import confirm_batch, reject_line
 from app.receivables import open_items
 from reports.sepa_xml import NAMESPACE, summary, validate_pain008
 from tests.test_payments import issue_invoice

@@ -22,14 +22,12 @@ from app.errors import StateError, ValidationError, ValidationErrors
 from app.payments.sepa import (
     MandateForm,
     batch_xml,
-    cancel_batch,
     candidates,
-    confirm_batch,
     create_batches,
     list_mandates,
-    reject_line,
     save_mandate,
 )
+from app.payments.sepa_bank import cancel_batch, confirm_batch, reject_line
 from app.payments.sepa_mandates import mandate_pdf
 from app.payments.sepa_rules import (
     DATE_FIELD,

@@ -17,7 +17,8 @@ from app.documents.mailer import SEND_WORKFLOW
 from app.einvoicing.states import FLOW_WORKFLOW, RECEIVED_WORKFLOW, move
 from app.errors import StateError
 from app.liaison.entries import WORKFLOW as LIAISON_WORKFLOW
-from app.payments.sepa import cancel_batch, confirm_batch, create_batches, reject_line
+from app.payments.sepa import create_batches
+from app.payments.sepa_bank import cancel_batch, confirm_batch, reject_line
 from app.payments.sepa_mandates import revoke_mandate
 from app.payments.states import (
     BATCH_LINE_WORKFLOW,

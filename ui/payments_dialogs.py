@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from app.errors import PropreoError
 from app.i18n import _, ngettext
 from app.money import ZERO, format_amount
-from app.payments import remittance, sepa, sepa_mandates
+from app.payments import remittance, sepa, sepa_bank, sepa_mandates
 from app.payments.sepa_rules import (
     MANDATE_KINDS,
     SCHEMES,
@@ -336,7 +336,7 @@ class SepaDialog(QDialog):
         if row is None:
             return
         try:
-            self.ctx.call(sepa.confirm_batch, row.id, topic="payments")
+            self.ctx.call(sepa_bank.confirm_batch, row.id, topic="payments")
         except PropreoError as exc:
             show_error(self, exc)
         self.refresh()
@@ -352,7 +352,7 @@ class SepaDialog(QDialog):
             if not ok:
                 return
         try:
-            self.ctx.call(sepa.cancel_batch, row.id, reason, topic="payments")
+            self.ctx.call(sepa_bank.cancel_batch, row.id, reason, topic="payments")
         except PropreoError as exc:
             show_error(self, exc)
         self.refresh()
@@ -368,7 +368,7 @@ class SepaDialog(QDialog):
             if not ok:
                 return
         try:
-            self.ctx.call(sepa.reject_line, line.id, reason, dt.date.today(), topic="payments")
+            self.ctx.call(sepa_bank.reject_line, line.id, reason, dt.date.today(), topic="payments")
         except PropreoError as exc:
             show_error(self, exc)
         self.refresh()

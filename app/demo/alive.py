@@ -28,7 +28,8 @@ from app.errors import PropreoError
 from app.lookup import get_row
 from app.money import ZERO, round_money
 from app.payments.remittance import cheques_to_remit, create_remittance
-from app.payments.sepa import candidates, confirm_batch, create_batches, planned_collection_date
+from app.payments.sepa import candidates, create_batches, planned_collection_date
+from app.payments.sepa_bank import confirm_batch
 from app.receivables import open_amount
 from models.clients import Client
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus

@@ -30,13 +30,13 @@ from app.payments.remittance import cheques_to_remit, create_remittance
 from app.payments.sepa import (
     MandateForm,
     candidates,
-    confirm_batch,
     create_batches,
     planned_collection_date,
     revoke_mandate,
     save_mandate,
     suggest_rum,
 )
+from app.payments.sepa_bank import confirm_batch
 from app.receivables import open_amount
 from models.clients import Client
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus

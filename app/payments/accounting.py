@@ -72,7 +72,7 @@ BANK_JOURNAL = ("BQ", "Journal de banque")
 MISC_JOURNAL = ("OD", "Opérations diverses")
 LOSS_ACCOUNT = "658000"
 GAIN_ACCOUNT = "758000"
-# How app.payments.sepa words the undoing of the allocations of a returned direct debit.
+# How app.payments.sepa_bank words the undoing of the allocations of a returned direct debit.
 REJECT_REASON_PREFIX = "Rejet"
 
 

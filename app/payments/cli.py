@@ -87,7 +87,7 @@ def cmd_sepa_prenotify(args: argparse.Namespace) -> int:
 def cmd_sepa_cancel(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from app.payments.sepa import cancel_batch
+    from app.payments.sepa_bank import cancel_batch
     from models.payments import SepaBatch
 
     db = open_db(args)
