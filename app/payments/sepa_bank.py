@@ -21,7 +21,7 @@ from app.lookup import get_row
 from app.money import format_amount
 from app.payments.allocation_rules import AllocationLine
 from app.payments.entry import PaymentForm, record_payment
-from app.payments.sepa_mandates import get_mandate
+from app.payments.sepa_mandates import get_mandate, trace_mandate
 from app.payments.sepa_rules import FIRST, sequence_type
 from app.payments.states import BATCH_LINE_WORKFLOW, BATCH_WORKFLOW, PAYMENT_WORKFLOW
 from app.receivables import open_amount
@@ -98,17 +98,12 @@ def _count_collections(session: Session, mandate_id: int, why: str) -> None:
     values = {"collections_done": int(done or 0), "last_collection": last}
     changes = audit.diff(mandate, values)
     if changes:
-        audit.record(
-            session,
-            "sepa_mandate",
-            mandate.id,
-            "collections",
+        summary = (
             f"Mandat SEPA {mandate.rum} : {mandate.collections_done} prélèvement(s) "
             f"encaissé(s), prochain en {sequence_type(mandate.kind, mandate.collections_done)} "
-            f"({why})",
-            client_id=mandate.client_id,
-            changes=changes,
+            f"({why})"
         )
+        trace_mandate(session, mandate, "collections", summary, changes)
 
 
 def reject_line(session: Session, line_id: int, reason: str, on: dt.date) -> SepaBatchLine:

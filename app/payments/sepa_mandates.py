@@ -74,6 +74,25 @@ def suggest_rum(session: Session, client_id: int) -> str:
     return f"RUM-{code}-{n:03d}"
 
 
+def trace_mandate(
+    session: Session,
+    mandate: SepaMandate,
+    action: str,
+    summary: str,
+    changes: dict[str, tuple[object, object]] | None = None,
+) -> None:
+    """The mandate's line in its client's history (create, update, revoke, collections)."""
+    audit.record(
+        session,
+        "sepa_mandate",
+        mandate.id,
+        action,
+        summary,
+        client_id=mandate.client_id,
+        changes=changes,
+    )
+
+
 def save_mandate(session: Session, mandate_id: int | None, form: MandateForm) -> SepaMandate:
     """Create or correct a mandate (all fields checked at once)."""
     require(session, "payments")
@@ -128,27 +147,12 @@ def save_mandate(session: Session, mandate_id: int | None, form: MandateForm) ->
         mandate = SepaMandate(**values)
         session.add(mandate)
         session.flush()
-        audit.record(
-            session,
-            "sepa_mandate",
-            mandate.id,
-            "create",
-            f"Mandat SEPA {mandate.rum} enregistré",
-            client_id=client.id,
-        )
+        trace_mandate(session, mandate, "create", f"Mandat SEPA {mandate.rum} enregistré")
     else:
         mandate = get_mandate(session, mandate_id)
         changes = audit.diff(mandate, values)
         if changes:
-            audit.record(
-                session,
-                "sepa_mandate",
-                mandate.id,
-                "update",
-                f"Mandat SEPA {mandate.rum} modifié",
-                client_id=client.id,
-                changes=changes,
-            )
+            trace_mandate(session, mandate, "update", f"Mandat SEPA {mandate.rum} modifié", changes)
     session.flush()
     return mandate
 
@@ -165,14 +169,8 @@ def revoke_mandate(session: Session, mandate_id: int, on: dt.date) -> SepaMandat
     mandate = get_mandate(session, mandate_id)
     MANDATE_WORKFLOW.move(mandate, MandateStatus.REVOKED, ref=mandate.rum)
     mandate.revoked_on = on
-    audit.record(
-        session,
-        "sepa_mandate",
-        mandate.id,
-        "revoke",
-        f"Mandat SEPA {mandate.rum} révoqué le {on.strftime('%d/%m/%Y')}",
-        client_id=mandate.client_id,
-    )
+    summary = f"Mandat SEPA {mandate.rum} révoqué le {on.strftime('%d/%m/%Y')}"
+    trace_mandate(session, mandate, "revoke", summary)
     return mandate
 
 
