@@ -95,3 +95,11 @@ def test_the_worker_chunk_reports_each_draft_as_checked_alone() -> None:
     assert check_chunk(docs) == expected
     refused = {rule for found in expected for rule, _field, _text in found}
     assert {"MENTION-AVOIR-BT-25", "MENTION-SIREN-CLIENT"} <= refused
+
+
+def test_a_month_end_run_is_checked_in_chunks_a_worker_stages_whole() -> None:
+    from app.documents import render
+
+    assert render.check_chunk_size(3996) == validation.STAGE_GROUP
+    assert render.check_chunk_size(100) == render.CHUNK  # small batches: still several tasks
+    assert render.check_chunk_size(100_000) == render.CHECK_CHUNK_MAX

@@ -182,7 +182,7 @@ def validate_stream(
         return check_chunk(list(docs))
     executor = _enter_pool()
     try:
-        size = max(CHUNK, min(256, total // (4 * worker_count()) or 1))
+        size = check_chunk_size(total)
         futures = []
         chunk: list[InvoiceDocument] = []
         for doc in docs:
@@ -195,6 +195,17 @@ def validate_stream(
         return [findings for future in futures for findings in future.result()]
     finally:
         _leave_pool()
+
+
+# A worker checks its chunk stage by stage in groups of this size (reports.validation.
+# STAGE_GROUP): larger chunks save nothing more, and the last one keeps a single core busy
+# alone at the end of the run (256 documents ≈ 1 s of wall time, 64 ≈ 0.3 s).
+CHECK_CHUNK_MAX = 64
+
+
+def check_chunk_size(total: int) -> int:
+    """Documents per task of :func:`validate_stream`: four tasks per worker at least."""
+    return max(CHUNK, min(CHECK_CHUNK_MAX, total // (4 * worker_count()) or 1))
 
 
 def start_pool() -> None:
