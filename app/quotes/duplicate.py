@@ -8,8 +8,8 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from app import audit, clock
-from app.quotes.quotes import copy_contents, create_quote, form_of, get_quote
+from app import clock
+from app.quotes.quotes import copy_contents, create_quote, form_of, get_quote, trace
 from models.quotes import Quote
 
 
@@ -25,12 +25,5 @@ def duplicate_quote(session: Session, quote_id: int, *, today: dt.date | None = 
     new.builder_snapshot = old.builder_snapshot
     copy_contents(session, old, new)
     session.flush()
-    audit.record(
-        session,
-        "quote",
-        new.id,
-        "duplicate",
-        f"Devis créé par copie de {old.reference}",
-        client_id=new.client_id,
-    )
+    trace(session, new, "duplicate", f"Devis créé par copie de {old.reference}")
     return new

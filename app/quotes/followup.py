@@ -10,12 +10,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
 from app.company import get_company
 from app.errors import StateError
 from app.lookup import get_row
 from app.money import format_amount, round_money
-from app.quotes.quotes import get_quote
+from app.quotes.quotes import get_quote, trace
 from app.quotes.transitions import DEFAULT_REMINDER_DAYS
 from models.clients import Client, Contact, Site
 from models.quotes import Quote, QuoteKind, QuoteStatus
@@ -147,13 +146,8 @@ def record_reminder(
     quote.last_reminder_date = day
     nxt = day + dt.timedelta(days=next_in_days)
     quote.next_reminder_date = nxt if nxt <= quote.validity_date else None
-    audit.record(
-        session,
-        "quote",
-        quote.id,
-        "remind",
-        f"Relance n° {quote.reminder_count} du devis {quote.reference}"
-        + (f" ({means})" if means else ""),
-        client_id=quote.client_id,
+    summary = f"Relance n° {quote.reminder_count} du devis {quote.reference}" + (
+        f" ({means})" if means else ""
     )
+    trace(session, quote, "remind", summary)
     return quote

@@ -10,11 +10,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
 from app.errors import NotFoundError
 from app.money import ZERO, format_amount, line_total, round_unit_price
 from app.quotes import builder
-from app.quotes.quotes import DEFAULT_VAT, get_quote, require_draft, update_totals, vat_rates
+from app.quotes.quotes import DEFAULT_VAT, get_quote, require_draft, trace, update_totals, vat_rates
 from models.quotes import QuoteKind, QuoteLine, QuoteLineKind
 
 BUILDER_LINE_LABEL = "Prestation de nettoyage selon cadencier"
@@ -49,15 +48,11 @@ def apply_builder(
     if quote.duration_hours is None:
         quote.duration_hours = result.hours if not contract else None
     update_totals(session, quote)
-    audit.record(
-        session,
-        "quote",
-        quote.id,
-        "price",
+    summary = (
         f"Chiffrage : prix de revient {format_amount(result.cost_price)}, prix de vente "
-        f"{format_amount(result.selling_price)}, marge {result.margin_percent} %",
-        client_id=quote.client_id,
+        f"{format_amount(result.selling_price)}, marge {result.margin_percent} %"
     )
+    trace(session, quote, "price", summary)
     return result
 
 
