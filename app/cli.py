@@ -56,6 +56,7 @@ COMMAND_OWNERS: dict[str, tuple[str, ...]] = {
     "documents": ("app.documents.cli",),
     "accounting": ("app.documents.cli",),
     "sepa": ("app.payments.cli",),
+    "cheques": ("app.payments.cli",),
     "devis": ("app.quotes.cli",),
     "revisions": ("app.revisions.cli",),
     "transfer": ("app.transfer",),

@@ -113,17 +113,22 @@ class RemittanceDialog(QDialog):
         )
 
     def create(self, path: str = "") -> int | None:
+        """The slip and its PDF in one go (``cheques remise`` too): asked where first,
+        nothing recorded if the PDF cannot be written."""
         ids = [r.payment_id for r in self.list.selected()]
-        try:
-            slip = self.ctx.call(
-                remittance.create_remittance, ids, self.date.date().toPython(), topic="payments"
+        day = self.date.date().toPython()
+        if not path:
+            path, _filter = QFileDialog.getSaveFileName(
+                self, _("Bordereau"), f"remise-{day:%Y%m%d}.pdf", "PDF (*.pdf)"
             )
-            self.remittance_id = slip.id
-            data = self.ctx.query(remittance.remittance_pdf, slip.id)
+        if not path:
+            return None
+        try:
+            slip = self.ctx.call(remittance.remit_cheques, ids, day, Path(path), topic="payments")
         except PropreoError as exc:
             show_error(self, exc)
             return None
-        _save_bytes(self, _("Bordereau"), f"remise-{slip.reference}.pdf", "PDF (*.pdf)", data, path)
+        self.remittance_id = slip.id
         self.refresh()
         return slip.id
 

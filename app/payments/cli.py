@@ -10,6 +10,7 @@ from typing import Any
 
 from app.cli import EXIT_OK, open_db
 from app.errors import NotFoundError
+from app.i18n import ngettext
 from app.money import format_amount
 from app.storage import write_file
 
@@ -49,6 +50,15 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", required=True, help="fichier PDF à écrire")
     p.set_defaults(func=cmd_sepa_mandate)
 
+    cheques = subparsers.add_parser("cheques", help="chèques reçus : remise en banque")
+    sub = cheques.add_subparsers(dest="cheques_command", metavar="action", required=True)
+    p = sub.add_parser("remise", help="remise de chèques en banque et son bordereau (PDF)")
+    p.add_argument("--date", type=_date, required=True, help="date de la remise AAAA-MM-JJ")
+    p.add_argument("--reglement", action="append", default=[], metavar="NUMERO",
+                   help="chèque à remettre (par défaut : tous ceux à remettre)")  # fmt: skip
+    p.add_argument("--out", required=True, help="fichier PDF du bordereau à écrire")
+    p.set_defaults(func=cmd_cheques_remit)
+
 
 def cmd_sepa_export(args: argparse.Namespace) -> int:
     from app.payments.sepa import candidates, export_batches
@@ -68,6 +78,29 @@ def cmd_sepa_export(args: argparse.Namespace) -> int:
             )
     finally:
         db.dispose()
+    return EXIT_OK
+
+
+def cmd_cheques_remit(args: argparse.Namespace) -> int:
+    from app.payments.remittance import cheques_to_remit, payments_by_number, remit_cheques
+
+    db = open_db(args)
+    try:
+        with db.write() as session:  # the window's too: slip and PDF, all or nothing
+            if args.reglement:
+                ids = payments_by_number(session, args.reglement)
+            else:
+                ids = [row.payment_id for row in cheques_to_remit(session)]
+            slip = remit_cheques(session, ids, args.date, Path(args.out))
+    finally:
+        db.dispose()
+    print(
+        ngettext(
+            "Remise {ref} : {n} chèque, {total} → {path}",
+            "Remise {ref} : {n} chèques, {total} → {path}",
+            slip.count,
+        ).format(ref=slip.reference, n=slip.count, total=format_amount(slip.total), path=slip.path)
+    )
     return EXIT_OK
 
 

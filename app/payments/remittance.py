@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,6 +15,8 @@ from app.company import get_company
 from app.errors import NotFoundError, ValidationError
 from app.money import ZERO, format_amount
 from app.payments.receipts import issuer_of
+from app.progress import NO_PROGRESS, Progress
+from app.storage import discard_if_rolled_back, write_file
 from app.users import require
 from models.clients import Client
 from models.payments import (
@@ -62,7 +65,7 @@ def cheques_to_remit(session: Session) -> list[ChequeRow]:
 def create_remittance(
     session: Session, payment_ids: list[int], day: dt.date, bank_account: str = "512000"
 ) -> ChequeRemittance:
-    """Put the chosen cheques on a new slip (each cheque on one slip only)."""
+    """Put the chosen cheques on a new slip (each cheque on one slip only), in number order."""
     require(session, "payments")
     if not payment_ids:
         raise ValidationError("Chèques", "Sélectionnez au moins un chèque à remettre.")
@@ -93,7 +96,8 @@ def create_remittance(
     )
     session.add(remittance)
     session.flush()
-    for i in payment_ids:
+    # In number order, however they were chosen: one slip reads the same from any screen.
+    for i in sorted(payment_ids, key=lambda i: available[i].number):
         session.add(ChequeRemittanceLine(remittance_id=remittance.id, payment_id=i))
     audit.record(
         session,
@@ -124,3 +128,46 @@ def remittance_data(session: Session, remittance_id: int) -> RemittanceData:
 
 def remittance_pdf(session: Session, remittance_id: int) -> bytes:
     return render_remittance(remittance_data(session, remittance_id))
+
+
+@dataclass(frozen=True)
+class RemittanceSlip:
+    """A slip recorded by :func:`remit_cheques`, and where its PDF went."""
+
+    id: int
+    reference: str
+    count: int
+    total: Decimal
+    path: Path
+
+
+def remit_cheques(
+    session: Session,
+    payment_ids: list[int],
+    day: dt.date,
+    out: Path,
+    progress: Progress = NO_PROGRESS,
+) -> RemittanceSlip:
+    """« Créer la remise et enregistrer le bordereau… » and ``cheques remise``: the slip
+    recorded (:func:`create_remittance`) and its PDF written to ``out``, all or none: a
+    refused file, a cancel through ``progress`` or a transaction that does not commit
+    leaves neither slip nor file. ``session``: a write session."""
+    slip = create_remittance(session, payment_ids, day)
+    progress.step(0, 1, "Bordereau de remise")
+    written: list[Path] = []
+    discard_if_rolled_back(session, written)
+    written.append(write_file(out, remittance_pdf(session, slip.id)))
+    progress.step(1, 1, "Enregistrement de la remise")
+    return RemittanceSlip(slip.id, slip.reference, slip.count, slip.total, written[0])
+
+
+def payments_by_number(session: Session, numbers: list[str]) -> list[int]:
+    """The ids of these cheques to remit, in the order given (``cheques remise``)."""
+    available = {row.number: row.payment_id for row in cheques_to_remit(session)}
+    for number in numbers:
+        if number not in available:
+            raise NotFoundError(
+                "Le règlement « {number} » n'est pas un chèque à remettre en banque.",
+                number=number,
+            )
+    return [available[number] for number in numbers]

@@ -1,9 +1,12 @@
-"""Issue R §2, SEPA: « Créer le lot et enregistrer le fichier… » and ``sepa export`` go
-through one function (app.payments.sepa.export_batches), batches and files all or none.
+"""Issue R §2, payments: « Créer le lot et enregistrer le fichier… » and ``sepa export``
+go through one function (app.payments.sepa.export_batches), batches and files all or none;
+« Créer le bordereau et l'enregistrer en PDF… » and ``cheques remise`` through
+app.payments.remittance.remit_cheques, slip and PDF all or none.
 
 Seen: the window recorded the batches, then fetched each file and asked where to save it,
 one dialog per batch (a dialog closed without saving left a batch recorded with no file);
-the command chained the same three steps on its own.
+the command chained the same three steps on its own. The remittance slip was recorded,
+then its PDF made and saved by the window (no command made one).
 """
 
 from __future__ import annotations
@@ -122,3 +125,108 @@ def test_a_cancelled_export_records_no_batch_and_leaves_no_file(
         exported = export_batches(session, day, out)
     assert [(b.count, b.total, b.path) for b in exported] == [(2, Decimal("600.00"), out)]
     assert _batches(db) == 1 and summary(out.read_bytes()) == (1, Decimal("600.00"))
+
+
+def _cheques(db: Database) -> list[str]:
+    """Two cheques received from the demo firm's client, not yet remitted (their numbers)."""
+    from app.payments.entry import PaymentForm, record_payment
+    from tests.test_payments import issue_invoice, make_client
+
+    _firm(db)
+    numbers = []
+    with db.write() as session:
+        client = make_client(session, "CHQ", "Cabinet Chèques")
+        issue_invoice(session, client, "900.00", dt.date.today() - dt.timedelta(days=1))
+        for amount, cheque in (("500.00", "1000001"), ("400.00", "1000002")):
+            payment = record_payment(
+                session,
+                PaymentForm(
+                    client_id=client.id, date=dt.date.today(),
+                    means="cheque", amount=amount, cheque_bank="Banque Populaire",
+                    cheque_number=cheque,
+                ),
+            )  # fmt: skip
+            numbers.append(payment.number or "")
+    return numbers
+
+
+def _slips(db: Database) -> int:
+    from models.payments import ChequeRemittance
+
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(ChequeRemittance)) or 0
+
+
+def _text(path: Path) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
+
+
+def test_the_window_and_the_command_remit_cheques_through_one_function(
+    qtbot: QtBot, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.cli import main
+    from app.payments import remittance
+    from ui.main_window import MainWindow
+    from ui.payments_dialogs import RemittanceDialog
+
+    numbers = _cheques(db)
+    assert db.path is not None
+    twin = tmp_path / "copie.db"
+    with closing(sqlite3.connect(db.path)) as src, closing(sqlite3.connect(twin)) as dst:
+        src.backup(dst)
+    calls: list[tuple[int, dt.date, Path]] = []
+    real = remittance.remit_cheques
+
+    def spy(
+        session: Any, ids: list[int], on: dt.date, out: Path, progress: Progress = NO_PROGRESS
+    ) -> Any:
+        calls.append((len(ids), on, Path(out)))
+        return real(session, ids, on, out, progress)
+
+    monkeypatch.setattr(remittance, "remit_cheques", spy)
+    today = dt.date.today()
+    by_command, by_window = tmp_path / "commande.pdf", tmp_path / "fenetre.pdf"
+    args = ["--db", str(twin), "cheques", "remise", "--date", today.isoformat()]
+    assert main([*args, "--reglement", numbers[0], "--reglement", numbers[1],
+                 "--out", str(by_command)]) == 0  # fmt: skip
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(by_window), ""))
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    dialog = RemittanceDialog(window.ctx, window)
+    qtbot.addWidget(dialog)
+    assert sorted(r.number for r in dialog.list.visible_rows()) == numbers
+    dialog.list.view.selectAll()
+    assert dialog.create() is not None
+
+    assert calls == [(2, today, by_command), (2, today, by_window)]
+    assert dialog.list.visible_rows() == [] and _slips(db) == 1
+    text = _text(by_window)
+    assert text == _text(by_command)
+    assert "1000001" in text and "1000002" in text and "900,00" in text.replace("\u202f", " ")
+
+
+def test_a_cancelled_remittance_records_no_slip_and_leaves_no_file(
+    db: Database, tmp_path: Path
+) -> None:
+    from app.payments.remittance import payments_by_number, remit_cheques
+
+    numbers = _cheques(db)
+    folder = tmp_path / "remises"
+    folder.mkdir()
+    out = folder / "remise.pdf"
+    with db.read() as session:
+        ids = payments_by_number(session, numbers)
+    with pytest.raises(OperationCancelled), db.write() as session:
+        remit_cheques(session, ids, dt.date.today(), out, _cancel_at("Bordereau de remise", 1))
+    assert list(folder.iterdir()) == [] and _slips(db) == 0
+    with db.write() as session:
+        slip = remit_cheques(session, ids, dt.date.today(), out)
+    assert (slip.count, slip.total, _slips(db)) == (2, Decimal("900.00"), 1)
+    assert out.read_bytes().startswith(b"%PDF")
