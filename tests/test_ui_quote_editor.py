@@ -227,3 +227,24 @@ def test_article_chosen_fills_its_row_and_vat_list_comes_from_the_app(
     assert editor.lines.item(row, LABEL).text() == expected[0]
     assert editor.lines.cell_text(row, 3) == expected[1]
     assert editor.lines.cellWidget(row, VAT).currentData() == expected[2]
+
+
+def test_a_refused_sheet_keeps_the_quote_as_it_was(
+    qtbot: QtBot, demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue R §2: « Enregistrer » is one use case (app.quotes.sheets.save_quote). Seen: the
+    editor saved the header in one transaction and the sheets in a second one, so a sheet
+    refused (deleted meanwhile by another user) left the new title saved without its sheets,
+    while the editor said the save failed."""
+    quote_id = _full_quote(demo_db)
+    before = snapshot(demo_db)
+    editor = _open(qtbot, demo_db, quote_id)
+    editor.form.set_value("title", "Titre qui ne doit pas rester")
+    monkeypatch.setattr(editor, "checked_sheets", lambda: [987654])  # a sheet gone meanwhile
+    assert not editor.save()
+    assert "Fiche technique introuvable." in editor.form.general_error.text()
+    assert_unchanged(demo_db, before)
+    monkeypatch.setattr(editor, "checked_sheets", lambda: [])
+    assert editor.save(), editor.form.general_error.text()
+    with demo_db.read() as session:
+        assert session.get(Quote, quote_id).title == "Titre qui ne doit pas rester"  # type: ignore[union-attr]

@@ -506,14 +506,10 @@ class QuoteEditor(QDialog):
             return True
         form = self.dump()
         try:
-            if self.quote_id is None:
-                quote = self.ctx.call(uc.create_quote, form, topic="quotes")
-                self.quote_id = quote.id
-            else:
-                self.ctx.call(uc.update_quote, self.quote_id, form, topic="quotes")
-            self.ctx.call(
-                sheets.select_sheets, self.quote_id, self.checked_sheets(), topic="quotes"
+            quote = self.ctx.call(
+                sheets.save_quote, self.quote_id, form, self.checked_sheets(), topic="quotes"
             )
+            self.quote_id = quote.id
         except PropreoError as exc:
             self.form.show_errors(exc)
             self.tabs.setCurrentIndex(0)

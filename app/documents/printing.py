@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.addressing import billing_address_lines
-from app.documents.build import build_document
+from app.documents.build import build_document, seller_party
 from app.documents.render import issued_in_period, render_batch
 from app.errors import DocumentInvalid, NotFoundError
 from app.lookup import get_row
@@ -118,8 +118,6 @@ def _merged(session: Session, invoice_ids: list[int], progress: Progress, *, dup
 
 
 def letterhead(session: Session) -> Letterhead:
-    from app.documents.build import seller_party
-
     company = session.get(CompanySettings, 1)
     if company is None:
         raise NotFoundError("Identité de la société non renseignée (menu Paramètres).")
@@ -158,8 +156,6 @@ def letter_for_client(
 
 
 def _firm_iban(session: Session) -> str:
-    from models.company import CompanySettings
-
     company = session.get(CompanySettings, 1)
     return company.iban if company is not None else ""
 

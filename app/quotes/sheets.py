@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.errors import NotFoundError, StateError, ValidationError
 from app.quotes.photos import files_dir_of, safe_original_name
+from app.quotes.quotes import QuoteForm, create_quote, update_quote
 from app.storage import discard_if_rolled_back, write_file
 from models.catalog import Article
 from models.quotes import Quote, QuoteSheet, QuoteStatus, TechnicalSheet
@@ -137,3 +138,17 @@ def sheet_path(files_dir: Path, sheet: TechnicalSheet) -> Path:
     if not path.is_relative_to(files_dir.resolve()):
         raise ValidationError(FIELD, "Chemin de fichier invalide.")
     return path
+
+
+def save_quote(
+    session: Session, quote_id: int | None, form: QuoteForm, sheet_ids: Sequence[int]
+) -> Quote:
+    """« Enregistrer » of the quote editor: the draft quote created or updated and the
+    technical sheets appended to it, in one unit of work (a sheet refused leaves the quote
+    as it was, where two saves in a row kept the new header without its sheets)."""
+    if quote_id is None:
+        quote = create_quote(session, form)
+    else:
+        quote = update_quote(session, quote_id, form)
+    select_sheets(session, quote.id, sheet_ids)
+    return quote
