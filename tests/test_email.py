@@ -191,7 +191,7 @@ def test_invalid_document_is_not_sent(
 
     handler, server = inbox
     # Issued as the product did before drafts were validated: numbering checked nothing.
-    monkeypatch.setattr(issuing, "confirm_checked", lambda _s, _ids: None)
+    monkeypatch.setattr(issuing, "confirm_checked", lambda *_: None)
     with demo_db.write() as session:
         from models.company import CompanySettings
 

@@ -24,11 +24,13 @@ from app.cli import main
 from app.db import Database
 from app.documents import render
 from app.documents.render import render_batch
+from app.errors import ValidationError
 from models.catalog import Article
 from models.clients import Client
 from models.company import CompanySettings
 from models.contracts import Contract
 from models.invoices import DraftCheck, Invoice, InvoiceKind, InvoiceStatus
+from models.payments import SepaMandate
 from reports.facturx import NS, extract_xml
 from reports.validation import validate_xml
 from tests import billing_fixtures as bf
@@ -222,6 +224,31 @@ def test_a_draft_changed_after_its_check_is_checked_again_before_its_number(
         assert s.get(Invoice, draft_id).number is None
 
 
+def test_a_direct_debit_draft_is_checked_again_when_its_mandate_changes(db: Database) -> None:
+    """The document of a direct-debit draft announces the client's active mandate (RUM,
+    IBAN): revoking it, or signing another, makes the check stale (the fingerprint once
+    dropped the mandates' status before filtering on it, so it never saw them)."""
+    with db.write() as s:
+        bf.firm(s)
+        client = bf.client(s, code="DUPO001", payment_means="direct_debit")
+        s.add(
+            SepaMandate(
+                client_id=client.id, rum="RUM-1", iban="FR7630006000011234567890189",
+                signature_date=D(2026, 1, 5), status="active",
+            )
+        )  # fmt: skip
+        draft_id = _draft(s, client)
+    with db.read() as s:
+        checked = fingerprints(s, [draft_id])[draft_id]
+    with db.write() as s:
+        mandate = s.scalar(select(SepaMandate).where(SepaMandate.rum == "RUM-1"))
+        mandate.iban = "FR7610107001011234567890129"
+        after_iban = fingerprints(s, [draft_id])[draft_id]
+        mandate.status, mandate.revoked_on = "revoked", D(2026, 11, 6)
+        after_revoke = fingerprints(s, [draft_id])[draft_id]
+    assert len({checked, after_iban, after_revoke}) == 3
+
+
 def test_cli_run_lists_refused_drafts_and_exits_non_zero(db: Database, capsys) -> None:  # type: ignore[no-untyped-def]
     with db.write() as s:
         bf.firm(s)
@@ -243,8 +270,9 @@ def test_cli_run_checks_each_draft_once_before_numbering_it(  # type: ignore[no-
     db: Database, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
     """`billing run --validate`: each draft is built and validated once, and its fingerprint
-    read three times (to check it, to record the check, to confirm it while numbering) —
-    not checked first as a provisional run and then looked up again to issue it."""
+    read twice: to check it, then in the numbering transaction, where the same pass records
+    the check and confirms it before the number — not checked first as a provisional run
+    and then looked up again to issue it."""
     from app.billing import draft_checks
 
     with db.write() as s:
@@ -276,7 +304,23 @@ def test_cli_run_checks_each_draft_once_before_numbering_it(  # type: ignore[no-
     assert code == 0, out
     assert "3 facture(s) émise(s) : FA2026-00001 à FA2026-00003." in out
     assert sorted(built) == sorted(set(built)) and len(built) == 3
-    assert passes == [3, 3, 3]
+    assert passes == [3, 3]
+
+
+def test_a_refused_numbering_keeps_the_checks_it_recorded(db: Database) -> None:
+    """The checks are recorded in the numbering transaction: when the numbering is refused
+    (here the client was blocked), nothing is numbered but the checks stay, so the next
+    attempt does not validate the same drafts again."""
+    with db.write() as s:
+        bf.firm(s)
+        client = bf.client(s, code="DUPO001", blocked=True)
+        draft_id = _draft(s, client)
+    with pytest.raises(ValidationError, match="est bloqué"):
+        issue_checked(db, [draft_id])
+    with db.read() as s:
+        assert s.get(Invoice, draft_id).number is None
+        assert s.get(DraftCheck, draft_id).fingerprint == fingerprints(s, [draft_id])[draft_id]
+        assert s.get(DraftCheck, draft_id).error == ""
 
 
 def test_check_finds_an_issued_document_that_cannot_be_produced(
@@ -296,7 +340,7 @@ def test_check_finds_an_issued_document_that_cannot_be_produced(
             kind=InvoiceKind.CREDIT_NOTE,
         ).id
     # As the landed product did: numbered without any check.
-    monkeypatch.setattr(issuing, "confirm_checked", lambda _s, _ids: None)
+    monkeypatch.setattr(issuing, "confirm_checked", lambda *_: None)
     with db.write() as s:
         issue_invoices(s, [good, orphan])
     monkeypatch.undo()

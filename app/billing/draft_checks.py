@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.sqltypes import NULLTYPE
 
 from app.billing.issue_build import client_snapshot, issue_terms
-from app.billing.records import client_records
 from app.company_snapshot import seller_snapshot
 from app.db import Database, insert_rows
 from app.documents import render
@@ -60,10 +59,6 @@ _SKIPPED = frozenset(
 _CHUNK = 500
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-
-
 def _rows(session: Session, table: Any, column: Any, ids: list[Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for start in range(0, len(ids), _CHUNK):
@@ -72,69 +67,102 @@ def _rows(session: Session, table: Any, column: Any, ids: list[Any]) -> list[dic
     return rows
 
 
-def _keep(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k not in _SKIPPED}
+def _stored(table: Any) -> list[Any]:
+    """The columns of ``table`` a fingerprint covers (all but :data:`_SKIPPED`), read as
+    stored: no conversion of each value to its Python type."""
+    return [type_coerce(c, NULLTYPE).label(c.key) for c in table.columns if c.key not in _SKIPPED]
+
+
+def _by_key(
+    session: Session,
+    columns: list[Any],
+    key: Any,
+    ids: Iterable[Any],
+    *,
+    order: tuple[Any, ...] = (),
+    where: tuple[Any, ...] = (),
+    from_: Any = None,
+) -> dict[Any, list[tuple[Any, ...]]]:
+    """Rows (tuples of ``columns``) whose ``key`` is in ``ids``, grouped by that key."""
+    wanted = sorted({i for i in ids if i is not None})
+    out: dict[Any, list[tuple[Any, ...]]] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        query = select(key, *columns).where(key.in_(wanted[start : start + _CHUNK]), *where)
+        if from_ is not None:
+            query = query.select_from(from_)
+        for row in session.execute(query.order_by(key, *order)):
+            out.setdefault(row[0], []).append(tuple(row[1:]))
+    return out
 
 
 def fingerprints(session: Session, ids: Iterable[int]) -> dict[int, str]:
     """The fingerprint of each draft: its row and lines, its client (and syndic's name),
-    site, contract, corrected invoice, active mandate, and the company settings."""
+    site, contract, corrected invoice, active mandates, and the company settings — every
+    column as stored (timestamps, ids and what the issue sets aside: :data:`_SKIPPED`), in
+    the table's column order, hashed as one ``repr`` (a change of schema changes every
+    fingerprint: the drafts are checked again)."""
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return {}
     session.flush()
-    invoices = _rows(session, Invoice.__table__, Invoice.__table__.c.id, wanted)
-    lines: dict[int, list[dict[str, Any]]] = {}
-    line_table = InvoiceLine.__table__
-    for row in sorted(
-        _rows(session, line_table, line_table.c.invoice_id, wanted),
-        key=lambda r: (r["position"], r["id"]),
-    ):
-        lines.setdefault(row["invoice_id"], []).append(_keep(row))
-    clients = client_records(session, {i["client_id"] for i in invoices})
-
-    def related(model: Any, key: str, column: str = "id") -> dict[Any, list[dict[str, Any]]]:
-        values = sorted({i[key] for i in invoices if i[key] is not None})
-        out: dict[Any, list[dict[str, Any]]] = {}
-        table = model.__table__
-        for row in _rows(session, table, table.c[column], values) if values else []:
-            out.setdefault(row[column], []).append(_keep(row))
-        return out
-
-    sites = related(Site, "site_id")
-    contracts = related(Contract, "contract_id")
-    origins = related(Invoice, "origin_invoice_id")
-    mandates = {
-        client_id: [m for m in rows if m.get("status") == "active"]
-        for client_id, rows in related(SepaMandate, "client_id", "client_id").items()
-    }
-    company = session.get(CompanySettings, 1)
-    company_values = (
-        {c.key: getattr(company, c.key) for c in CompanySettings.__table__.columns}
-        if company
-        else {}
+    invoices_t, lines_t = Invoice.__table__, InvoiceLine.__table__
+    clients_t, sites_t = Client.__table__, Site.__table__
+    contracts_t, mandates_t = Contract.__table__, SepaMandate.__table__
+    refs = ("client_id", "site_id", "contract_id", "origin_invoice_id")
+    invoices = _by_key(
+        session, [*(invoices_t.c[k] for k in refs), *_stored(invoices_t)], invoices_t.c.id, wanted
     )
-    company_hash = hashlib.sha256(
-        _canonical({k: v for k, v in company_values.items() if k not in _SKIPPED}).encode()
-    ).hexdigest()
+    lines = _by_key(
+        session,
+        _stored(lines_t),
+        lines_t.c.invoice_id,
+        wanted,
+        order=(lines_t.c.position, lines_t.c.id),
+    )
+    refs_of = {i: rows[0][:4] for i, rows in invoices.items()}
+    manager = clients_t.alias("manager")
+    clients = _by_key(
+        session,
+        [*_stored(clients_t), manager.c.name],
+        clients_t.c.id,
+        (r[0] for r in refs_of.values()),
+        from_=clients_t.outerjoin(manager, manager.c.id == clients_t.c.manager_id),
+    )
+    sites = _by_key(session, _stored(sites_t), sites_t.c.id, (r[1] for r in refs_of.values()))
+    contracts = _by_key(
+        session, _stored(contracts_t), contracts_t.c.id, (r[2] for r in refs_of.values())
+    )
+    origins = _by_key(
+        session,
+        [invoices_t.c.number, type_coerce(invoices_t.c.issue_date, NULLTYPE)],
+        invoices_t.c.id,
+        (r[3] for r in refs_of.values()),
+    )
+    mandates = _by_key(  # what a direct-debit document announces (app.documents.build)
+        session,
+        [mandates_t.c.rum, mandates_t.c.iban],
+        mandates_t.c.client_id,
+        (r[0] for r in refs_of.values()),
+        order=(mandates_t.c.id,),
+        where=(mandates_t.c.status == "active",),
+    )
+    company = session.execute(select(*_stored(CompanySettings.__table__))).first()
+    company_hash = hashlib.sha256(repr(tuple(company or ())).encode()).hexdigest()
     out: dict[int, str] = {}
-    for invoice in invoices:
-        client = clients.get(invoice["client_id"])
-        client_values = dict(vars(client)) if client else {}
-        client_values["manager"] = client.manager.name if client and client.manager else None
-        origin = origins.get(invoice["origin_invoice_id"], [{}])[0]
-        content = {
-            "rules": RULES_VERSION,
-            "invoice": _keep(invoice),
-            "lines": lines.get(invoice["id"], []),
-            "client": client_values,
-            "site": sites.get(invoice["site_id"]),
-            "contract": contracts.get(invoice["contract_id"]),
-            "origin": [origin.get("number"), origin.get("issue_date")],
-            "mandates": mandates.get(invoice["client_id"]),
-            "company": company_hash,
-        }
-        out[invoice["id"]] = hashlib.sha256(_canonical(content).encode()).hexdigest()
+    for invoice_id, rows in invoices.items():
+        client_id, site_id, contract_id, origin_id = refs_of[invoice_id]
+        content = (
+            RULES_VERSION,
+            rows[0][4:],
+            lines.get(invoice_id),
+            clients.get(client_id),
+            sites.get(site_id),
+            contracts.get(contract_id),
+            origins.get(origin_id),
+            mandates.get(client_id),
+            company_hash,
+        )
+        out[invoice_id] = hashlib.sha256(repr(content).encode()).hexdigest()
     return out
 
 
@@ -310,15 +338,22 @@ def _code(session: Session, invoice: Invoice) -> str:
     return client.code if client else "?"
 
 
-def check_drafts(
-    database: Database, ids: Iterable[int], progress: Progress = NO_PROGRESS
-) -> dict[int, str]:
-    """Check drafts outside any write transaction; refusal per id ("" = valid).
+@dataclass(frozen=True)
+class Checks:
+    """Drafts checked outside any write, not recorded yet: the fingerprint each was read
+    with, its refusal ("" = valid), and those validated now (``new``; the others matched
+    their recorded check)."""
 
-    Drafts whose fingerprint matches their last check are not checked again. The drafts
-    are read and built in a read session, validated (on the rendering pool when they are
-    many), and the results recorded in one short write.
-    """
+    prints: dict[int, str]
+    errors: dict[int, str]
+    new: tuple[int, ...]
+
+
+def check_outside(
+    database: Database, ids: Iterable[int], progress: Progress = NO_PROGRESS
+) -> Checks:
+    """Read, build and validate (on the rendering pool when they are many) the drafts whose
+    fingerprint does not match their last check, in a read session."""
     wanted = list(dict.fromkeys(ids))
     with database.read() as session:
         wanted = still_drafts(session, wanted)
@@ -328,20 +363,55 @@ def check_drafts(
         progress.step(0, max(len(todo), 1), f"Contrôle de {len(todo)} brouillon(s)")
         errors = _check_now(session, todo)
         session.rollback()
-    with database.write() as session:
-        # A draft changed meanwhile keeps no record: issuing will check it again.
-        current = fingerprints(session, todo)
-        store_checks(
-            session, {i: (prints[i], errors[i]) for i in todo if current.get(i) == prints[i]}
-        )
+    errors.update((i, known[i][1]) for i in wanted if i not in errors)
+    return Checks(prints, {i: errors[i] for i in wanted}, tuple(todo))
+
+
+def record_checks(session: Session, checks: Checks, also: Iterable[int] = ()) -> dict[int, str]:
+    """In a write transaction: record the new checks of the drafts unchanged since (a draft
+    changed meanwhile keeps no record: issuing checks it again). Returns the current
+    fingerprints of the drafts checked now and of ``also`` — one pass for both, which the
+    numbering of the same transaction confirms (:func:`confirm_checked`)."""
+    current = fingerprints(session, dict.fromkeys([*checks.new, *also]))
+    store_checks(
+        session,
+        {
+            i: (checks.prints[i], checks.errors[i])
+            for i in checks.new
+            if current.get(i) == checks.prints[i]
+        },
+    )
+    return current
+
+
+def check_drafts(
+    database: Database, ids: Iterable[int], progress: Progress = NO_PROGRESS
+) -> dict[int, str]:
+    """Check drafts outside any write transaction; refusal per id ("" = valid).
+
+    Drafts whose fingerprint matches their last check are not checked again. The drafts
+    are read and built in a read session, validated (on the rendering pool when they are
+    many), and the results recorded in one short write.
+    """
+    checks = check_outside(database, ids, progress)
+    if checks.new:
+        with database.write() as session:
+            record_checks(session, checks)
     progress.step(1, 1, "Brouillons contrôlés")
-    return {i: errors[i] if i in errors else known[i][1] for i in wanted}
+    return checks.errors
 
 
-def confirm_checked(session: Session, ids: list[int]) -> None:
+def confirm_checked(
+    session: Session, ids: list[int], fingerprinted: Mapping[int, str] | None = None
+) -> None:
     """Inside the numbering transaction: every draft's fingerprint must be the one its
-    check passed with. Refused drafts raise :class:`DraftsRefused`."""
-    prints = fingerprints(session, ids)
+    check passed with. Refused drafts raise :class:`DraftsRefused`. ``fingerprinted``: the
+    drafts' fingerprints already computed in this transaction, nothing written since
+    (:func:`record_checks`), not computed again."""
+    if fingerprinted is not None and all(i in fingerprinted for i in ids):
+        prints = dict(fingerprinted)
+    else:
+        prints = fingerprints(session, ids)
     known = stored_checks(session, ids)
     stale = [i for i in ids if known.get(i, ("", ""))[0] != prints[i]]
     errors = {i: known[i][1] for i in ids if i not in stale}

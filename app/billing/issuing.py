@@ -233,12 +233,15 @@ def issue_invoices(
     progress: Progress | None = None,
     issued_at: dt.datetime | None = None,
     include_blocked: bool = False,
+    fingerprinted: Mapping[int, str] | None = None,
 ) -> list[str]:
     """Issue drafts (in issue-date order); return their numbers. All or nothing.
 
     An invoice of a blocked client is refused (its credit notes are not): leave it out of
     the selection, or unblock the client. ``include_blocked`` is for rebuilding a history
-    (the demo firm) where the client was blocked later.
+    (the demo firm) where the client was blocked later. ``fingerprinted``: the drafts'
+    fingerprints computed earlier in this transaction (:func:`app.billing.draft_checks.
+    record_checks`), confirmed without computing them again.
 
     Load (:func:`_load_drafts`: plain rows, no ORM objects) → check (each draft, then the
     validation of the drafts' checks) → number (:func:`_take_numbers`, in this
@@ -260,7 +263,7 @@ def issue_invoices(
         _check_issuable(invoice, clients[invoice.client_id], lines_of.get(invoice.id, []), today)
     check_open_months(session, {i.issue_date for i in invoices})  # app.closings
     # Validated before numbering: the drafts' checks must match what is issued now.
-    confirm_checked(session, [i.id for i in invoices])
+    confirm_checked(session, [i.id for i in invoices], fingerprinted)
     company = session.get(CompanySettings, 1)
     freeze_logo(session, company)
     index, previous = _last_hash(session)
