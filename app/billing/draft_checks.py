@@ -24,10 +24,11 @@ from typing import Any
 
 from sqlalchemy import delete, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.sqltypes import NULLTYPE
 
 from app.billing.issue_build import client_snapshot, issue_terms
-from app.company_snapshot import seller_snapshot
+from app.company_snapshot import seller_values
 from app.db import Database, insert_rows
 from app.documents import render
 from app.documents.build import build_document
@@ -250,26 +251,35 @@ def refusal_text(draft: Any, client_code: str, findings: list[tuple[str, str, st
     )
 
 
-def _provisional_document(session: Session, invoice: Invoice, company: Any) -> Any:
+@dataclass(frozen=True)
+class _Batch:
+    """What every draft of a check shares: the company, its seller values (computed once:
+    they hash the logo) and default terms."""
+
+    company: CompanySettings | None
+    seller: dict[str, Any]
+
+
+def _provisional_document(session: Session, invoice: Invoice, batch: _Batch) -> Any:
     """The InvoiceDocument of a draft as it would be issued now (nothing is written: the
-    values set for the build are expired again)."""
+    values the issue would set are given to the build as loaded, then put back)."""
     client = session.get(Client, invoice.client_id)
     site = session.get(Site, invoice.site_id) if invoice.site_id else None
-    due_date, label = issue_terms(invoice, client, company)
+    due_date, label = issue_terms(invoice, client, batch.company)
     provisional = {
         "number": f"PROV-{invoice.id}",
         "client_snapshot": client_snapshot(client, site),
-        "seller_snapshot": seller_snapshot(company),
         "due_date": due_date,
         "payment_terms": label,
     }
+    before = {key: getattr(invoice, key) for key in provisional}
     try:
-        with session.no_autoflush:
-            for key, value in provisional.items():
-                setattr(invoice, key, value)
-            return build_document(session, invoice.id, allow_draft=True)
+        for key, value in provisional.items():
+            set_committed_value(invoice, key, value)
+        return build_document(session, invoice.id, allow_draft=True, draft_seller=batch.seller)
     finally:
-        session.expire(invoice, list(provisional))
+        for key, value in before.items():
+            set_committed_value(invoice, key, value)
 
 
 def _preload(session: Session, ids: list[int]) -> tuple[dict[int, Invoice], list[Any]]:
@@ -308,6 +318,7 @@ def _check_now(session: Session, ids: list[int]) -> dict[int, str]:
     """Build and validate these drafts (the session's data); refusal per id ("" = valid)."""
     session.flush()
     company = session.get(CompanySettings, 1)
+    batch = _Batch(company, seller_values(company) if company is not None else {})
     errors: dict[int, str] = {}
     built: list[int] = []
     drafts, _held = _preload(session, ids)
@@ -316,7 +327,7 @@ def _check_now(session: Session, ids: list[int]) -> dict[int, str]:
         # Built one by one while the pool validates the chunks already sent.
         for invoice_id, invoice in drafts.items():
             try:
-                doc = _provisional_document(session, invoice, company)
+                doc = _provisional_document(session, invoice, batch)
             except PropreoError as exc:
                 code = _code(session, invoice)
                 errors[invoice_id] = refusal_text(invoice, code, [("", "", str(exc))])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -177,7 +177,7 @@ def invoice_email(client: Client) -> str:
     return address
 
 
-def buyer_party(client: Client, snapshot: str = "") -> Party:
+def buyer_party(client: Client, snapshot: str | dict[str, Any] = "") -> Party:
     """Buyer as frozen at issue; a copropriété reads « SDC <résidence>, <adresse> »,
     « c/o <syndic> », then the syndic's postal address (docs/DOMAIN.md « Clients »,
     app.addressing)."""
@@ -318,9 +318,15 @@ def _terms_text(invoice: Invoice, client: Client) -> str:
 
 
 def build_document(
-    session: Session, invoice_id: int, *, allow_draft: bool = False
+    session: Session,
+    invoice_id: int,
+    *,
+    allow_draft: bool = False,
+    draft_seller: dict[str, Any] | None = None,
 ) -> InvoiceDocument:
-    """The printable/exportable values of an issued invoice or credit note."""
+    """The printable/exportable values of an issued invoice or credit note. A draft shows
+    the current settings: ``draft_seller``, their seller values when the caller computed
+    them already (:func:`app.company_snapshot.seller_values`, for many drafts)."""
     from app.billing.totals import vat_breakdown
 
     invoice = session.get(Invoice, invoice_id)
@@ -334,16 +340,10 @@ def build_document(
     if company is None:
         raise NotFoundError("Identité de la société non renseignée (menu Paramètres).")
     client = get_row(session, Client, invoice.client_id, "Client")
-    site = session.get(Site, invoice.site_id) if invoice.site_id else None
-    site_snap = _Snap(invoice.client_snapshot, None).data.get("site") or {}
-    if site is not None:
-        site = Site(
-            name=site_snap.get("name") or site.name,
-            street=site_snap.get("street") or site.street,
-            street2="" if site_snap else site.street2,
-            postcode=site_snap.get("postcode") or site.postcode,
-            city=site_snap.get("city") or site.city,
-        )
+    live_site = session.get(Site, invoice.site_id) if invoice.site_id else None
+    snapshot = _Snap(invoice.client_snapshot, None).data  # read once for every use below
+    site_snap = snapshot.get("site") or {}
+    site = _delivery(live_site, site_snap) if live_site is not None else None
     lines = tuple(
         Line(
             description=line.description,
@@ -366,12 +366,13 @@ def build_document(
         for v in vat_breakdown(invoice.lines)
     )
     origin = invoice.origin
-    buyer = buyer_party(client, invoice.client_snapshot)
+    buyer = buyer_party(client, snapshot)
     if invoice.status == InvoiceStatus.ISSUED:  # as frozen at issue, never today's settings
         seller = frozen_seller(session, invoice.seller_snapshot)
         logo = frozen_logo(session, seller)
     else:
-        seller, logo = seller_values(company), company.logo_png
+        seller = seller_values(company) if draft_seller is None else draft_seller
+        logo = company.logo_png
     penalty, indemnity = penalty_mentions(seller, buyer, invoice.issue_date)
     return InvoiceDocument(
         number=invoice.number or "BROUILLON",
@@ -412,20 +413,44 @@ def build_document(
         vat_on_debits=seller.get("vat_on_debits") is True,
         notes=tuple(n for n in (invoice.notes or "").splitlines() if n.strip()),
         logo_png=logo,
-        sap_mentions=_sap_mentions(invoice, seller, client),
+        sap_mentions=_sap_mentions(invoice, seller, snapshot, client),
         breakdown=breakdown,
     )
 
 
-def _sap_mentions(invoice: Invoice, values: dict[str, Any], client: Client) -> tuple[str, ...]:
+def _sap_mentions(
+    invoice: Invoice, values: dict[str, Any], snapshot: dict[str, Any], client: Client
+) -> tuple[str, ...]:
     """The « services à la personne » mentions, from what was frozen at issue (app.sap)."""
     seller = _Snap(values, None)
-    buyer = _Snap(invoice.client_snapshot, None if invoice.client_snapshot else client)
+    buyer = _Snap(snapshot, None if invoice.client_snapshot else client)
     declaration = str(seller.get("sap_declaration_number"))
     if not sap_mentions.applies(declaration, buyer.get("kind"), invoice.lines):
         return ()
     declared_on = _date(seller.get("sap_declaration_date", default=None))
     return sap_mentions.invoice_mentions(declaration, declared_on, invoice.lines)
+
+
+class _Delivery(NamedTuple):
+    """Where the service is done (BG-13/BG-15): the site as frozen at issue."""
+
+    name: str
+    street: str
+    street2: str
+    postcode: str
+    city: str
+
+
+def _delivery(site: Site, frozen: dict[str, Any]) -> _Delivery:
+    """The site as frozen at issue (its name and address then; no second street line was
+    frozen), or as it is today for a draft or an older document."""
+    return _Delivery(
+        frozen.get("name") or site.name,
+        frozen.get("street") or site.street,
+        "" if frozen else site.street2,
+        frozen.get("postcode") or site.postcode,
+        frozen.get("city") or site.city,
+    )
 
 
 def _contract_reference(session: Session, contract_id: int | None) -> str:
