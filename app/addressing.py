@@ -8,9 +8,12 @@ A copropriété (SDC) is the legal buyer, but its mail goes to its syndic: the h
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from models.clients import Client, ClientKind
+
+if TYPE_CHECKING:  # the bulk paths' plain records (app.billing.records)
+    from app.billing.records import ClientRecord, ManagerRecord
 
 COUNTRY_NAMES = {"FR": "France", "BE": "Belgique", "CH": "Suisse", "LU": "Luxembourg"}
 
@@ -35,10 +38,10 @@ def _postal_lines(street: str, street2: str, postcode: str, city: str, country: 
     return lines
 
 
-def postal_address(client: Client | SimpleNamespace) -> list[str]:
+def postal_address(client: Client | ClientRecord) -> list[str]:
     """Where the client's mail goes (without the name lines); ``client`` may be the plain
     record of app.billing.records."""
-    target: Client | SimpleNamespace = client
+    target: Client | ClientRecord | ManagerRecord = client
     if client.kind == ClientKind.CONDOMINIUM and client.manager is not None:
         target = client.manager
     return _postal_lines(

@@ -13,12 +13,12 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import NamedTuple
 
 from app import audit
 from app.addressing import postal_address
 from app.billing.chain import HASH_VERSION, INVOICE_FIELDS_V2, content_hash_values
+from app.billing.records import ClientRecord
 from app.errors import ValidationError
 from app.money import format_amount
 from app.numbering import Number
@@ -29,7 +29,7 @@ from models.company import CompanySettings
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
 
 # A client as :func:`app.billing.records.client_records` reads it, or the ORM row.
-ClientRecord = Client | SimpleNamespace
+AnyClient = Client | ClientRecord
 Row = dict[str, object]
 
 
@@ -104,7 +104,7 @@ _SNAPSHOT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def client_snapshot(
-    client: ClientRecord,
+    client: AnyClient,
     site: Site | SiteRecord | None,
     mandate: tuple[str, str] | None = None,
     contract: str = "",
@@ -152,7 +152,7 @@ def client_snapshot(
 
 
 def issue_terms(
-    invoice: Invoice, client: ClientRecord, company: CompanySettings | None
+    invoice: Invoice, client: AnyClient, company: CompanySettings | None
 ) -> tuple[dt.date, str]:
     """(due date, terms label) the draft gets when it is issued."""
     terms = payment_terms_of(client, company_terms(company))
@@ -166,7 +166,7 @@ def company_terms(company: CompanySettings | None) -> PaymentTerms:
     return PaymentTerms(company.payment_term_kind, company.payment_term_days)
 
 
-def payment_terms_of(client: ClientRecord, default: PaymentTerms) -> PaymentTerms:
+def payment_terms_of(client: AnyClient, default: PaymentTerms) -> PaymentTerms:
     """The client's payment terms (the firm's when the client's are not valid)."""
     try:
         return PaymentTerms(client.payment_term_kind, client.payment_term_days)

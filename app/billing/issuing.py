@@ -28,7 +28,7 @@ from app.billing.chain import LINE_FIELDS, LINE_FIELDS_V2
 from app.billing.draft_checks import confirm_checked
 from app.billing.issue_build import (
     HASHED,
-    ClientRecord,
+    AnyClient,
     IssueBuild,
     IssueContext,
     IssueDraft,
@@ -38,7 +38,7 @@ from app.billing.issue_build import (
     contract_reference,
 )
 from app.billing.issue_dates import FIELD, check_open_months
-from app.billing.records import client_records
+from app.billing.records import ClientRecord, client_records
 from app.billing.states import INVOICE_WORKFLOW
 from app.company_snapshot import freeze_logo, seller_snapshot
 from app.db import paused_gc, update_rows
@@ -142,7 +142,7 @@ def _last_hash(session: Session) -> tuple[int, str]:
     return (row[0] or 0, row[1]) if row else (0, "")
 
 
-def legal_problems(client: ClientRecord) -> list[str]:
+def legal_problems(client: AnyClient) -> list[str]:
     """Client data a legal invoice needs (name, address; SIREN for a business)."""
     problems = []
     if not client.street or not client.postcode or not client.city:
