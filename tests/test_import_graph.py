@@ -15,7 +15,7 @@ PACKAGES = ("app", "models", "reports")
 # Import statements inside functions in app/, models/ and reports/ (any module, the standard
 # library's included). Lower it when you remove some; never raise it: import at the top of
 # the module, or move the shared piece one level down (see app/receivables.py).
-FUNCTION_LEVEL_IMPORTS_CEILING = 463
+FUNCTION_LEVEL_IMPORTS_CEILING = 462
 
 # Cycles that function-level imports still hide (each a set of modules that import each
 # other when the function-level imports count too). Only shrinks: remove a set when you

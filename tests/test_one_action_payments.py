@@ -230,3 +230,55 @@ def test_a_cancelled_remittance_records_no_slip_and_leaves_no_file(
         slip = remit_cheques(session, ids, dt.date.today(), out)
     assert (slip.count, slip.total, _slips(db)) == (2, Decimal("900.00"), 1)
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def _renotified(db: Database) -> int:
+    from app.payments.sepa_prenotify import renotified_dates
+
+    with db.read() as session:
+        return len(renotified_dates(session))
+
+
+def test_the_window_and_the_command_renotify_through_one_function(
+    qtbot: QtBot, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """« Nouvelle pré-notification… » and ``sepa prenotifier``: same records, same text
+    (app.payments.sepa.renotify_to_file); cancelled, neither record nor file."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from app.cli import main
+    from app.payments.sepa import renotify_to_file, waiting_for_notice
+    from app.payments.sepa_rules import first_target_day_from
+    from ui.main_window import MainWindow
+    from ui.payments_dialogs import SepaDialog
+
+    _firm(db)
+    day = first_target_day_from(dt.date.today() + dt.timedelta(days=14))
+    assert db.path is not None
+    twin = tmp_path / "copie.db"
+    with closing(sqlite3.connect(db.path)) as src, closing(sqlite3.connect(twin)) as dst:
+        src.backup(dst)
+
+    folder = tmp_path / "avis"
+    folder.mkdir()
+    with db.read() as session:
+        ids = waiting_for_notice(session, day)
+    assert len(ids) == 1
+    with pytest.raises(OperationCancelled), db.write() as session:
+        renotify_to_file(session, ids, day, folder / "x.txt", _cancel_at("Texte des", 1))
+    assert list(folder.iterdir()) == [] and _renotified(db) == 0
+
+    by_command, by_window = folder / "commande.txt", folder / "fenetre.txt"
+    args = ["--db", str(twin), "sepa", "prenotifier", "--date", day.isoformat()]
+    assert main([*args, "--out", str(by_command)]) == 0
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(by_window), ""))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    dialog = SepaDialog(window.ctx, window)
+    qtbot.addWidget(dialog)
+    dialog.date.setDate(day)
+    assert dialog.renotify() == 1
+    text = by_window.read_text("utf-8")
+    assert text == by_command.read_text("utf-8") and f"sera prélevée le {day:%d/%m/%Y}" in text
+    assert _renotified(db) == 1

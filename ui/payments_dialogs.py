@@ -295,11 +295,8 @@ class SepaDialog(QDialog):
 
     def renotify(self, path: str = "") -> int:
         """New pre-notification of the invoices left out for their announced date."""
-        from app.payments.sepa import waiting_for_notice
-        from app.payments.sepa_prenotify import renotify
-
         day = self.collection_date()
-        ids = self.ctx.query(waiting_for_notice, day)
+        ids = self.ctx.query(sepa.waiting_for_notice, day)
         if not ids:
             QMessageBox.information(
                 self, "Propreo", _("Aucune facture n'attend de nouvelle pré-notification.")
@@ -314,14 +311,18 @@ class SepaDialog(QDialog):
         ).format(n=len(ids), date=f"{day:%d/%m/%Y}")
         if QMessageBox.question(self, "Propreo", question) != QMessageBox.StandardButton.Yes:
             return 0
+        if not path:  # asked before anything is recorded (``sepa prenotifier`` too)
+            path, _filter = QFileDialog.getSaveFileName(
+                self, _("Pré-notifications"), f"pre-notifications-{day:%Y%m%d}.txt",
+                "Texte (*.txt)",
+            )  # fmt: skip
+        if not path:
+            return 0
         try:
-            texts = self.ctx.call(renotify, ids, day, topic="payments")
+            texts = self.ctx.call(sepa.renotify_to_file, ids, day, Path(path), topic="payments")
         except PropreoError as exc:
             show_error(self, exc)
             return 0
-        data = ("\n".join(texts) + "\n").encode("utf-8")
-        name = f"pre-notifications-{day:%Y%m%d}.txt"
-        _save_bytes(self, _("Pré-notifications"), name, "Texte (*.txt)", data, path)
         self.refresh()
         return len(texts)
 

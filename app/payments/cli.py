@@ -105,14 +105,12 @@ def cmd_cheques_remit(args: argparse.Namespace) -> int:
 
 
 def cmd_sepa_prenotify(args: argparse.Namespace) -> int:
-    from app.payments.sepa import waiting_for_notice
-    from app.payments.sepa_prenotify import renotify
+    from app.payments.sepa import renotify_to_file, waiting_for_notice
 
     db = open_db(args)
-    with db.write() as session:
+    with db.write() as session:  # the window's too: records and file, all or nothing
         ids = waiting_for_notice(session, args.date, args.facture or None)
-        texts = renotify(session, ids, args.date) if ids else []
-    write_file(args.out, "\n".join(texts) + ("\n" if texts else ""))
+        texts = renotify_to_file(session, ids, args.date, Path(args.out))
     print(f"{len(texts)} pré-notification(s) pour le {args.date:%d/%m/%Y} dans {args.out}.")
     return EXIT_OK
 

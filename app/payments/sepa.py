@@ -49,7 +49,7 @@ from app.payments.sepa_rules import (
 )
 from app.progress import NO_PROGRESS, Progress
 from app.receivables import open_amount
-from app.storage import FileBatch, discard_if_rolled_back
+from app.storage import FileBatch, discard_if_rolled_back, write_file
 from app.users import require
 from models.clients import Client
 from models.invoices import Invoice, InvoiceKind, InvoiceStatus
@@ -477,3 +477,23 @@ def waiting_for_notice(
             )
         found = [known[n] for n in numbers]
     return [c.invoice_id for c in found if c.problem.startswith(ANNOUNCED_PROBLEM)]
+
+
+def renotify_to_file(
+    session: Session,
+    invoice_ids: list[int],
+    collection_date: dt.date,
+    out: Path,
+    progress: Progress = NO_PROGRESS,
+) -> list[str]:
+    """« Nouvelle pré-notification… » and ``sepa prenotifier``: the new pre-notifications
+    recorded (:func:`~app.payments.sepa_prenotify.renotify`) and their texts written to
+    ``out`` (one a line), all or none: a refused file, a cancel or a transaction that does
+    not commit leaves neither. ``session``: a write session."""
+    texts = renotify(session, invoice_ids, collection_date) if invoice_ids else []
+    progress.step(0, 1, "Texte des pré-notifications")
+    written: list[Path] = []
+    discard_if_rolled_back(session, written)
+    written.append(write_file(out, "\n".join(texts) + ("\n" if texts else "")))
+    progress.step(1, 1, "Enregistrement des pré-notifications")
+    return texts
