@@ -19,7 +19,8 @@ makes its drafts (``run_month``, not timed here); then, in this process:
 - ``one by one``: the rule sets of each buyer's category and the mentions, one core, each
   document through every stage before the next (``validate_document``, as before);
 - ``rule sets``: the same, stage by stage for a worker's chunk (``check_chunk`` →
-  ``reports.validation.validate_documents``), same findings asserted;
+  ``reports.validation.validate_documents``), same findings asserted; these two run
+  alternately three times, the best of each kept;
 - ``pool``: the same on the application's rendering pool (one worker per core, warm);
 - ``check_drafts``: the whole use case (read, build, pool, record) as ``billing run`` does it.
 
@@ -113,13 +114,22 @@ def _key(name: str, report: str) -> list[tuple[str, str, str]]:
     return sorted((f.rule, f.flag, f.location) for f in _findings(name, report))
 
 
+def _batch(session: Any) -> Any:
+    """What every draft of a check shares, made as ``draft_checks._check_now`` makes it."""
+    from app.billing import draft_checks
+    from app.company_snapshot import seller_values
+    from models.company import CompanySettings
+
+    company = session.get(CompanySettings, 1)
+    return draft_checks._Batch(company, seller_values(company) if company is not None else {})
+
+
 def main(contracts: int, limit: int | None = None) -> None:
     from app import startup
     from app.billing import draft_checks
     from app.billing.runs import run_month
     from app.db import open_database
     from app.documents import render
-    from models.company import CompanySettings
     from models.invoices import Invoice
     from reports.facturx import build_cii_xml, check_chunk
     from reports.validation import SCHEMATRONS, validate_document, validate_xml, warm_up
@@ -136,24 +146,22 @@ def main(contracts: int, limit: int | None = None) -> None:
     stages: dict[str, Any] = {}
     with db.read() as session:
         timed(stages, "fingerprints", count, lambda: draft_checks.fingerprints(session, ids))
-        company = session.get(CompanySettings, 1)
+        batch = _batch(session)
         lone = timed(
             stages,
             "build lone",
             count,
             lambda: [
-                draft_checks._provisional_document(session, session.get(Invoice, i), company)
+                draft_checks._provisional_document(session, session.get(Invoice, i), batch)
                 for i in ids
             ],
         )
     with db.read() as session:  # a new session: nothing of the lone build in it
 
         def preloaded() -> list[Any]:
-            company = session.get(CompanySettings, 1)
+            batch = _batch(session)
             drafts, _held = draft_checks._preload(session, ids)
-            return [
-                draft_checks._provisional_document(session, d, company) for d in drafts.values()
-            ]
+            return [draft_checks._provisional_document(session, d, batch) for d in drafts.values()]
 
         docs = timed(stages, "build", count, preloaded)
     assert docs == lone  # the same documents, however their rows were read
@@ -172,14 +180,20 @@ def main(contracts: int, limit: int | None = None) -> None:
             for d in docs
         ]
 
-    chunk = 256  # the largest chunk render.validate_stream hands a worker
-    alone = timed(stages, "one by one", count, one_by_one)
-    staged = timed(
-        stages,
-        "rule sets",
-        count,
-        lambda: [f for s in range(0, count, chunk) for f in check_chunk(docs[s : s + chunk])],
-    )
+    chunk = render.CHECK_CHUNK_MAX  # the chunk render.validate_stream hands a worker
+    best: dict[str, dict[str, Any]] = {}
+    for _round in range(3):  # alternately, the best of 3: a shared machine's load moves
+        alone = timed(stages, "one by one", count, one_by_one)
+        staged = timed(
+            stages,
+            "rule sets",
+            count,
+            lambda: [f for s in range(0, count, chunk) for f in check_chunk(docs[s : s + chunk])],
+        )
+        for name in ("one by one", "rule sets"):
+            if name not in best or stages[name]["cpu_s"] < best[name]["cpu_s"]:
+                best[name] = stages[name]
+    stages.update(best)
     assert staged == alone  # the same findings for every document
     render.validate_many(docs[: 4 * render.worker_count()] * 10)  # workers started, warm
     timed(stages, "pool", count, lambda: render.validate_many(docs), pool=True)
