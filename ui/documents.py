@@ -35,6 +35,7 @@ from app.documents import (
     mailer,
     printing,
     render,
+    send_plan,
     smtp_settings,
     statements,
 )
@@ -449,14 +450,11 @@ class DocumentsTab(Tab):
     def send_run(self) -> Any:
         """The selected documents; without selection, those of the month's « e-mail »
         clients. Documents already sent are left out unless the user asks for them."""
-        ids = self._ids()
-        if not ids:
-            ids = self.ctx.query(email.email_recipients, self.period.period())
+        ids = self._ids() or self.ctx.query(send_plan.month_documents, self.period.period())
         return self._send(ids, _("Envoi par e-mail"))
 
     def retry_failed(self) -> Any:
-        period = self.period.period()
-        ids = self.ctx.query(lambda s: email.failed_documents(s, email.email_recipients(s, period)))
+        ids = self.ctx.query(send_plan.month_documents, self.period.period(), failed_only=True)
         return self._send(ids, _("Renvoyer les échecs"))
 
     def export_folder(self) -> None:

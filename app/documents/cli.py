@@ -117,14 +117,12 @@ def cmd_pdf(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    from app.documents.email import email_recipients, failed_documents, send_invoices
-    from app.documents.send_plan import send_plan
+    from app.documents.email import send_invoices
+    from app.documents.send_plan import month_documents, send_plan
 
     db = open_db(args)
     with db.read() as session:
-        ids = email_recipients(session, args.period)
-        if args.retry:
-            ids = failed_documents(session, ids)
+        ids = month_documents(session, args.period, failed_only=args.retry)  # the window's
         # The window's plan: a rerun never sends again what went or may have gone.
         plan = send_plan(session, ids, resend=args.resend or args.retry)
         for mail in plan.uncertain:

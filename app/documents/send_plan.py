@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.addressing import display_name
 from app.documents.build import invoice_email
+from app.documents.email import email_recipients, failed_documents
 from app.i18n import _, ngettext
 from app.lookup import get_row
 from models.clients import Client
@@ -144,3 +145,11 @@ def send_plan(session: Session, invoice_ids: Iterable[int], *, resend: bool = Fa
         else:
             to_send.append(mail)
     return SendPlan(tuple(to_send), tuple(already), tuple(missing), tuple(unsure))
+
+
+def month_documents(session: Session, period: str, *, failed_only: bool = False) -> list[int]:
+    """What « Envoyer par e-mail » without a selection and ``documents send`` take for a
+    month: the documents of the month's « e-mail » clients; with ``failed_only``
+    (« Renvoyer les échecs », ``--retry``) those whose last sending failed."""
+    ids = email_recipients(session, period)
+    return failed_documents(session, ids) if failed_only else ids
