@@ -4,6 +4,7 @@ standard 14 fonts such as Helvetica, which are never embedded)."""
 from __future__ import annotations
 
 import contextlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,14 @@ def register_fonts() -> str:
 
     # Default font of canvases and table cells: DejaVu instead of the unembedded Helvetica.
     rl_config.canvas_basefontname = REGULAR
+    # A module imported before this call read the default then (Helvetica): a table cell or
+    # a paragraph style without a font of its own would keep it for the whole process.
+    tables = sys.modules.get("reportlab.platypus.tables")
+    if tables is not None:
+        tables.CellStyle.fontname = REGULAR
+    rl_styles = sys.modules.get("reportlab.lib.styles")
+    if rl_styles is not None:
+        rl_styles.ParagraphStyle.defaults["fontName"] = REGULAR
     _registered = True
     return REGULAR
 
