@@ -3,8 +3,8 @@ worker): the same functions as ``propreo pa send|sync|ereporting``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from app.einvoicing.settings import chorus_session, platform_session, read_setti
 from app.einvoicing.sync import SyncReport, sync
 from app.progress import Progress
 from models.clients import Client
-from models.einvoicing import FlowKind, FlowState, PlatformFlow
+from models.einvoicing import FlowKind, FlowState, PlatformFlow, ReceivedInvoice
 from models.invoices import Invoice
 
 
@@ -52,7 +52,7 @@ def preview_send(session: Session, period: str) -> SendPreview:
     )
 
 
-def _chorus(session: Session) -> Any:
+def _chorus(session: Session) -> Callable[[], connector.ChorusSession] | None:
     database = session.info["database"]
     if not read_settings(session).chorus_url:
         return None
@@ -80,7 +80,7 @@ def ereport_month(session: Session, progress: Progress, period: str) -> list[Res
 
 def respond_received(
     session: Session, progress: Progress, received_id: int, approve: bool, reason: str
-) -> Any:
+) -> ReceivedInvoice:
     return incoming.respond(
         session.info["database"],
         platform_session(session),
