@@ -183,8 +183,9 @@ class Handler(BaseHTTPRequestHandler):
         parts: dict[str, tuple[str, bytes]] = {}
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True) or b""
-            parts[str(name)] = (part.get_filename() or "", payload)
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""  # a part is never nested here
+            parts[str(name)] = (part.get_filename() or "", data)
         return parts
 
     def _post_flow(self) -> None:
