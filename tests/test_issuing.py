@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -36,6 +37,7 @@ from app.users import create_user
 from models.billing import BillingLedger
 from models.invoices import Invoice, InvoiceLine, InvoiceStatus
 from tests import billing_fixtures as bf
+from tests.run_templates import build_empty, private_copy
 
 D = dt.date
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,23 +232,49 @@ def test_credit_notes_full_partial_and_never_beyond_what_remains(db: Database) -
         assert verify_chain(s) == []
 
 
-@pytest.mark.sqlite_only
-@pytest.mark.slow
-def test_two_processes_issue_together_what_one_run_issues(db: Database, tmp_path: Path) -> None:
+def _build_firm_and_reference_run(folder: Path) -> None:
+    """``firm.db``: the firm of 150 contracts, nothing billed yet; ``single.db``: the same
+    after one month-end run of June with validation, alone (``single.json``: its output)."""
+    build_empty(folder)
+    firm = folder / "firm.db"
+    (folder / "empty.db").rename(firm)
+    db = open_database(firm)
     _many_contracts(db, 150)
     db.dispose()
-    single = tmp_path / "single.db"
-    import shutil
-
-    shutil.copyfile(db.path, single)
-    one = _cli(single, "billing", "run", "--period", "2026-06", "--validate", "--json")
+    shutil.copyfile(firm, folder / "single.db")
+    one = _cli(
+        folder / "single.db", "billing", "run", "--period", "2026-06", "--validate", "--json"
+    )
     out, err = one.communicate(timeout=300)
     assert one.returncode == 0, err
-    reference = json.loads(out)
+    (folder / "single.json").write_text(out)
+
+
+@pytest.fixture(scope="session")
+def firm_and_reference_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once per test run (tests/run_templates.py), this worker's copy: the two
+    process tests below start from the same firm and compare with the same lone run."""
+    return private_copy(tmp_path_factory, "firm150", _build_firm_and_reference_run)
+
+
+def _firm_of_150(reference: Path, tmp_path: Path) -> tuple[Path, Path, dict[str, object]]:
+    """This test's copies: the firm to bill, the lone run's base, the lone run's output."""
+    firm, single = tmp_path / "firm.db", tmp_path / "single.db"
+    shutil.copyfile(reference / "firm.db", firm)
+    shutil.copyfile(reference / "single.db", single)
+    return firm, single, json.loads((reference / "single.json").read_text())
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.slow
+def test_two_processes_issue_together_what_one_run_issues(
+    firm_and_reference_run: Path, tmp_path: Path
+) -> None:
+    path, single, reference = _firm_of_150(firm_and_reference_run, tmp_path)
     assert reference["created"] == 150 and reference["issued"] == 150
 
     procs = [
-        _cli(db.path, "billing", "run", "--period", "2026-06", "--validate", "--json")
+        _cli(path, "billing", "run", "--period", "2026-06", "--validate", "--json")
         for _ in range(2)
     ]
     results = []
@@ -256,45 +284,39 @@ def test_two_processes_issue_together_what_one_run_issues(db: Database, tmp_path
         results.append(json.loads(out))
     assert sum(r["created"] for r in results) == 150
     assert sorted(n for r in results for n in r["numbers"]) == reference["numbers"]
-    assert _issued(db.path) == _issued(single)
-    again = _cli(db.path, "billing", "run", "--period", "2026-06", "--json")
+    assert _issued(path) == _issued(single)
+    again = _cli(path, "billing", "run", "--period", "2026-06", "--json")
     out, _err = again.communicate(timeout=300)
     assert json.loads(out)["created"] == 0
-    check = _cli(db.path, "check")
+    check = _cli(path, "check")
     check.communicate(timeout=300)
     assert check.returncode == 0
 
 
+# Not ``slow`` (run first): started beside the test above, it would only wait for the
+# shared firm that test builds; later in the run it finds it built.
 @pytest.mark.sqlite_only
-@pytest.mark.slow
 def test_killing_a_run_midway_then_rerunning_completes_it_without_duplicates(
-    db: Database, tmp_path: Path
+    firm_and_reference_run: Path, tmp_path: Path
 ) -> None:
-    _many_contracts(db, 150)
-    db.dispose()
-    import shutil
-
-    single = tmp_path / "single.db"
-    shutil.copyfile(db.path, single)
-    ref = _cli(single, "billing", "run", "--period", "2026-06", "--validate", "--json")
-    ref.communicate(timeout=300)
+    path, single, _reference = _firm_of_150(firm_and_reference_run, tmp_path)
     for delay in (1.5, 2.5):
-        victim = _cli(db.path, "billing", "run", "--period", "2026-06", "--validate", "--json")
+        victim = _cli(path, "billing", "run", "--period", "2026-06", "--validate", "--json")
         time.sleep(delay)
         victim.send_signal(signal.SIGKILL)
         victim.communicate(timeout=60)
-    rerun = _cli(db.path, "billing", "run", "--period", "2026-06", "--validate", "--json")
+    rerun = _cli(path, "billing", "run", "--period", "2026-06", "--validate", "--json")
     _out, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err
-    assert _issued(db.path) == _issued(single)
-    con = sqlite3.connect(db.path)
+    assert _issued(path) == _issued(single)
+    con = sqlite3.connect(path)
     dup = con.execute(
         "SELECT count(*) FROM (SELECT 1 FROM billing_ledger GROUP BY contract_line_id, period_start, revision HAVING count(*) > 1)"
     ).fetchone()[0]
     drafts = con.execute("SELECT count(*) FROM invoices WHERE status = 'draft'").fetchone()[0]
     con.close()
     assert dup == 0 and drafts == 0
-    db2 = open_database(db.path)
+    db2 = open_database(path)
     try:
         assert run_checks(db2).ok
     finally:
