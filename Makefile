@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= $(shell $(PYTHON) -c "import os;print(os.path.join(os.environ.get('XDG_DATA_HOME', os.path.expanduser('~/.local/share')),'Propreo','demo.db'))")
 PYTEST_ARGS ?=
+# One pytest-xdist worker per core of the machine (2 on a 2-core machine).
+PYTEST_WORKERS ?= auto
 
 .PHONY: system-deps run test test-pg lint format bundle screenshots guide clean migration schema bench
 
@@ -26,7 +28,7 @@ run: system-deps $(STAMP)
 	$(BIN)/propreo --db "$(DEMO_DB)" gui; status=$$?; kill $$PA; exit $$status
 
 test: system-deps $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The whole suite again on a private PostgreSQL cluster (installer/linux/pg-test-cluster.sh).
 ifndef PG_TEST_DIR
@@ -35,7 +37,7 @@ endif
 test-pg: system-deps $(STAMP)
 	bash installer/linux/pg-test-cluster.sh start "$(PG_TEST_DIR)" > "$(PG_TEST_DIR).env"
 	. "$(PG_TEST_DIR).env"; status=0; \
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS) || status=$$?; \
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) || status=$$?; \
 	bash installer/linux/pg-test-cluster.sh stop "$(PG_TEST_DIR)"; rm -rf "$(PG_TEST_DIR)" "$(PG_TEST_DIR).env"; \
 	exit $$status
 

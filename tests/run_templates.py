@@ -105,9 +105,20 @@ def built_once(folder: Path, build: Callable[[Path], None]) -> Path:
     return folder
 
 
+def templates_folder(factory: pytest.TempPathFactory) -> Path:
+    """Where the run's SQLite templates are built: the run's folder, or the folder
+    ``PROPREO_TEST_TEMPLATES`` names, shared by the runs of one CI job (.ci/run: the
+    PostgreSQL pass builds the demo firm to move it to the server, the SQLite pass after it
+    uses the same build of the same code instead of building it again)."""
+    shared = os.environ.get("PROPREO_TEST_TEMPLATES")
+    if shared and _can_lock():
+        return Path(shared)
+    return run_folder(factory) / "templates"
+
+
 def private_copy(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
     """This worker's own copy (a folder) of the template ``name`` of the run."""
-    shared = built_once(run_folder(factory) / "templates" / name, build)
+    shared = built_once(templates_folder(factory) / name, build)
     private = factory.mktemp(name)
     shutil.copytree(shared, private, dirs_exist_ok=True, ignore=shutil.ignore_patterns(DONE))
     return private

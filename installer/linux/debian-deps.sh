@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages Propreo needs to run its window and its tests (Qt's xcb/EGL runtime,
-# poppler-utils for PDF checks, Xvfb for screenshots). Installs only what is missing,
+# poppler-utils for PDF checks, Xvfb for screenshots), and the packages named as arguments
+# (CI: postgresql, so that one `apt-get update` serves both). Installs only what is missing,
 # with sudo when not root; does nothing on a system without dpkg/apt-get.
 set -euo pipefail
 PACKAGES=(
@@ -10,6 +11,7 @@ PACKAGES=(
     libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
     libxcb-xfixes0 libx11-xcb1
     poppler-utils fonts-dejavu-core xvfb
+    "$@"
 )
 if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
     echo "Système sans apt : installez l'équivalent de ${PACKAGES[*]}" >&2
