@@ -86,7 +86,7 @@ def _quoted(name: str) -> str:
 # the whole cluster (pg_database…) are not the base's.
 _WRITES = r"""
 SELECT n.nspname = 'pg_catalog', quote_ident(n.nspname) || '.' || quote_ident(c.relname),
-       s.n_tup_ins + s.n_tup_upd + s.n_tup_del
+       c.oid::bigint, s.n_tup_ins + s.n_tup_upd + s.n_tup_del
 FROM pg_stat_all_tables s JOIN pg_class c ON c.oid = s.relid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r' AND NOT c.relisshared AND n.nspname <> 'information_schema'
@@ -165,7 +165,9 @@ SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename)
 FROM pg_sequences ORDER BY 1
 """
 
-Writes = dict[str, int]
+# Table → (its oid, rows written): a table dropped and created again under the same name
+# (a restore) is another table, written to whatever its counter says.
+Writes = dict[str, tuple[int, int]]
 
 
 def _conninfo(url: str) -> str:
@@ -186,15 +188,15 @@ class Pristine:
     test wrote to are those whose count of rows written (:data:`_WRITES`) moved since the
     base was handed out; a system catalog among them means the schema changed: the base is
     reused only if it is the template's again once the guard triggers an issuing installs
-    are removed (:meth:`_schema_back`). Their rows are deleted and the dead rows vacuumed away, so that each
-    such table is empty on disk again, as it is in the template before its rows are
-    copied back in their stored order; every sequence is set back. Foreign-key checks and
+    are removed (:meth:`_schema_back`). Their rows are deleted, the dead rows vacuumed away
+    (the table does not grow test after test) and the template's rows copied back in their
+    stored order; every sequence is set back. Foreign-key checks and
     triggers are off while rows are deleted and copied back (``session_replication_role
     = replica``: the template's own rows, checked when it was built; the issued-invoice
     guard refuses to delete issued invoices)."""
 
     def __init__(self, conn: psycopg.Connection) -> None:
-        self.tables = sorted(table for catalog, table, _n in conn.execute(_WRITES) if not catalog)
+        self.tables = sorted(t for catalog, t, _oid, _n in conn.execute(_WRITES) if not catalog)
         self.rows: dict[str, bytes] = {}
         for table in self.tables:
             if conn.execute(f"SELECT EXISTS (SELECT FROM {table})").fetchone() != (True,):
@@ -255,7 +257,7 @@ class Pristine:
     @staticmethod
     def writes(conn: psycopg.Connection) -> Writes:
         """The rows written so far per table (an autocommit session: fresh figures)."""
-        return {table: n for _catalog, table, n in conn.execute(_WRITES)}
+        return {table: (oid, n) for _catalog, table, oid, n in conn.execute(_WRITES)}
 
     def reset(self, conn: psycopg.Connection, before: Writes) -> Writes:
         """Put the base of ``conn`` (an autocommit session, the only one connected) back
@@ -273,7 +275,7 @@ class Pristine:
                 conn.execute("SET LOCAL session_replication_role = replica")
                 for table in moved:
                     conn.execute(f"DELETE FROM {table}")
-            conn.execute(f"VACUUM {', '.join(moved)}")  # each table back to no page at all
+            conn.execute(f"VACUUM {', '.join(moved)}")
         with conn.transaction():
             conn.execute("SET LOCAL session_replication_role = replica")
             for table in moved:
@@ -331,11 +333,11 @@ class PgTemplates:
                 from app.setup import prepare_database
 
                 prepare_database(self.url(name), files_dir=folder / "files").db.dispose()
-            # Each table rewritten without the dead rows its building left: its rows
-            # lie on disk in their order from the first page, as :meth:`Pristine.reset`
-            # puts them back (a reset base is then the template down to each row's place).
+            # Each table rewritten without the dead rows its building left (those no other
+            # transaction still sees): its rows from the first page, in their order, as
+            # :meth:`Pristine.reset` puts them back.
             with psycopg.connect(_conninfo(self.url(name)), autocommit=True) as conn:
-                tables = [t for catalog, t, _n in conn.execute(_WRITES) if not catalog]
+                tables = [t for catalog, t, _oid, _n in conn.execute(_WRITES) if not catalog]
                 conn.execute(f"VACUUM FULL {', '.join(tables)}")
 
         built_once(self.folder / name, build)
