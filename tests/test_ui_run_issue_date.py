@@ -133,3 +133,37 @@ def test_company_dialog_edits_the_ecb_rate_and_its_date(qtbot: QtBot, demo_db: D
     with demo_db.read() as session:
         company = session.get(CompanySettings, 1)
         assert (str(company.ecb_rate.normalize()), company.ecb_rate_date) == ("2.4", D(2027, 1, 1))
+
+
+@pytest.mark.parametrize("threshold, early", [(1, True), (10_000, False)])
+def test_wizard_starts_the_checking_workers_before_making_the_drafts(
+    qtbot: QtBot, demo_db: Database, monkeypatch: pytest.MonkeyPatch, threshold: int, early: bool
+) -> None:
+    """Like ``billing run``: a run with enough contracts to be checked on the pool starts
+    the workers before its drafts are made (their start overlaps the run); a small one
+    does not start them."""
+    from app.billing import run_dates
+    from app.documents import render
+
+    render.shutdown_pool()  # none left running by an earlier test
+    monkeypatch.setattr(render, "POOL_THRESHOLD", threshold)
+    seen: list[int] = []
+
+    def run_month(*args: object, **kwargs: object) -> object:
+        seen.append(len(render._pool._processes) if render._pool is not None else 0)
+        return real_run_month(*args, **kwargs)
+
+    real_run_month = run_dates.run_month
+    monkeypatch.setattr(run_dates, "run_month", run_month)
+    window = MainWindow(demo_db)
+    qtbot.addWidget(window)
+    tab = window.tab("Facturation")
+    assert isinstance(tab, BillingTab)
+    try:
+        with clock.pinned(TODAY):
+            tab.set_period("2026-09")
+            tab.start_run()
+            qtbot.waitUntil(lambda: bool(tab.review and tab.review.drafts), timeout=60_000)
+        assert seen == [render.worker_count() if early else 0]
+    finally:
+        render.shutdown_pool()

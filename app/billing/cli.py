@@ -185,14 +185,13 @@ def _issue_date(text: str) -> dt.date:
 def cmd_billing_run(args: argparse.Namespace) -> int:
     from app.billing.checked_issue import issue_checked
     from app.billing.draft_checks import check_drafts
-    from app.billing.runs import active_contracts, period_drafts, run_month
-    from app.documents.render import POOL_THRESHOLD, start_pool
+    from app.billing.run_dates import warm_checking_workers
+    from app.billing.runs import period_drafts, run_month
 
     issue_date = _issue_date(args.issue_date) if args.issue_date else None
     db = open_db(args)
     with db.read() as session:
-        if active_contracts(session) >= POOL_THRESHOLD:
-            start_pool()  # the checking workers warm up while the drafts are made
+        warm_checking_workers(session)  # they start while the drafts are made
     try:
         with db.write() as session:
             result = run_month(session, args.period, issue_date=issue_date, advance=args.advance)
