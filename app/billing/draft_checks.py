@@ -20,9 +20,9 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, type_coerce
+from sqlalchemy import Table, delete, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.sqltypes import NULLTYPE
@@ -33,6 +33,7 @@ from app.db import Database, insert_rows
 from app.documents import render
 from app.documents.build import build_document
 from app.errors import DocumentInvalid, PropreoError
+from app.lookup import get_row
 from app.progress import NO_PROGRESS, Progress
 from models.clients import Client, Site
 from models.company import CompanySettings
@@ -180,7 +181,7 @@ def store_checks(session: Session, results: dict[int, tuple[str, str]]) -> None:
     """Record (fingerprint, refusal) for each draft checked (replacing an older check)."""
     if not results:
         return
-    table = DraftCheck.__table__
+    table = cast(Table, DraftCheck.__table__)
     ids = list(results)
     for start in range(0, len(ids), _CHUNK):
         session.execute(delete(table).where(table.c.invoice_id.in_(ids[start : start + _CHUNK])))
@@ -263,7 +264,7 @@ class _Batch:
 def _provisional_document(session: Session, invoice: Invoice, batch: _Batch) -> Any:
     """The InvoiceDocument of a draft as it would be issued now (nothing is written: the
     values the issue would set are given to the build as loaded, then put back)."""
-    client = session.get(Client, invoice.client_id)
+    client = get_row(session, Client, invoice.client_id, "Client")
     site = session.get(Site, invoice.site_id) if invoice.site_id else None
     due_date, label = issue_terms(invoice, client, batch.company)
     provisional = {
