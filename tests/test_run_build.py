@@ -5,8 +5,9 @@ sites abroad and what an earlier run already billed (too much, too little),
 - every due period is invoiced exactly once, in a draft of its contract's client, grouped
   as the contract says (one draft per contract, per site, or per payer);
 - each draft's totals are its lines' (VAT computed once per rate, half-up to the cent,
-  checked here independently), stated positive, and the draft is a credit note exactly
-  when what its periods owe is negative;
+  checked here independently), and the draft is a credit note exactly when the amount
+  its periods owe, VAT included, is negative: the amount due is never negative (a
+  regularisation at 20 % beside a month at 10 % can owe a positive HT and a negative TTC);
 - what the ledger records as billed is what the draft invoices;
 - a building abroad carries no French VAT.
 """
@@ -191,13 +192,18 @@ def test_totals_vat_per_rate_and_credit_notes(specs) -> None:
     for draft in build.drafts:
         invoice, lines = draft.invoice, draft.lines
         owed = sum((e["amount"] for e in draft.ledger), Decimal(0))  # type: ignore[misc]
-        credit = owed < 0
+        owed_lines = [  # the lines as owed, before a credit note states them the other way
+            {**r, "total_ht": e["amount"]} for r, e in zip(lines, draft.ledger, strict=True)
+        ]
+        owed_ttc = owed + _vat(owed_lines)
+        credit = owed_ttc < 0
         assert invoice["kind"] == (InvoiceKind.CREDIT_NOTE if credit else InvoiceKind.INVOICE)
         assert draft.sign == (-1 if credit else 1)
         assert invoice["title"].startswith("Avoir de régularisation") == credit  # type: ignore[union-attr]
         total_ht = sum((r["total_ht"] for r in lines), Decimal(0))  # type: ignore[misc]
-        # what the ledger records as billed is what the draft invoices (stated positive)
-        assert invoice["total_ht"] == total_ht == abs(owed)
+        # what the ledger records as billed is what the draft invoices (a credit note
+        # states it the other way round)
+        assert invoice["total_ht"] == total_ht == draft.sign * owed
         assert invoice["total_vat"] == _vat(lines)
         assert invoice["total_ttc"] == invoice["amount_due"] == total_ht + _vat(lines)
         assert invoice["total_ttc"] >= 0  # type: ignore[operator]
@@ -206,6 +212,30 @@ def test_totals_vat_per_rate_and_credit_notes(specs) -> None:
         run_ht += draft.sign * invoice["total_ht"]  # type: ignore[operator]
         run_ttc += draft.sign * invoice["total_ttc"]  # type: ignore[operator]
     assert (build.total_ht, build.total_ttc) == (run_ht, run_ttc)
+
+
+def test_a_positive_ht_with_a_negative_amount_due_is_a_credit_note() -> None:
+    # Seen (hypothesis, full run): one contract owes 0.05 € HT at 20 % (a January billed
+    # 27.85 € too much, then small months) and 28.20 € at 10 %: HT +0.40 € but VAT -2.74 €,
+    # so the client is owed 2.34 €. The document is a credit note of 2.34 € TTC (never an
+    # invoice with a negative amount due), whose HT is stated -0.40 €.
+    specs = [
+        (1, Grouping.CONTRACT, None, [
+            (1, 1, Decimal("0.01"), None, 0, Decimal("0")),
+            (1, 1, Decimal("0.01"), None, 1, Decimal("27.85")),
+            (2, 1, Decimal("9.40"), None, 0, Decimal("0")),
+        ]),
+    ]  # fmt: skip
+    _contracts, build, _due = _build(specs)
+    (draft,) = build.drafts
+    assert draft.invoice["kind"] == InvoiceKind.CREDIT_NOTE and draft.sign == -1
+    assert (draft.invoice["total_ht"], draft.invoice["total_vat"], draft.invoice["total_ttc"]) == (
+        Decimal("-0.40"),
+        Decimal("2.74"),
+        Decimal("2.34"),
+    )
+    assert draft.invoice["amount_due"] == Decimal("2.34")
+    assert (build.total_ht, build.total_ttc) == (Decimal("0.40"), Decimal("-2.34"))
 
 
 def test_a_month_billed_too_much_becomes_a_credit_note_with_exact_amounts() -> None:
