@@ -282,3 +282,32 @@ def test_the_window_and_the_command_renotify_through_one_function(
     text = by_window.read_text("utf-8")
     assert text == by_command.read_text("utf-8") and f"sera prélevée le {day:%d/%m/%Y}" in text
     assert _renotified(db) == 1
+
+
+def test_a_remittance_dated_after_today_is_refused_by_the_command_and_the_window(
+    qtbot: QtBot, db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Seen: ``cheques remise --date 2027-01-15`` on 07/12/2026 recorded RC2027-0001. A slip
+    records a deposit made at the bank: never dated ahead (the window does not offer it)."""
+    from app import clock
+    from app.cli import main
+    from ui.main_window import MainWindow
+    from ui.payments_dialogs import RemittanceDialog
+
+    _cheques(db)
+    out = tmp_path / "remise.pdf"
+    with clock.pinned(dt.date(2026, 12, 7)):
+        code = main(["--db", str(db.path), "cheques", "remise", "--date", "2027-01-15",
+                     "--out", str(out)])  # fmt: skip
+        assert code != 0
+        assert (
+            "La remise ne peut pas être datée après aujourd'hui (07/12/2026)"
+            in capsys.readouterr().err
+        )
+        assert _slips(db) == 0 and not out.exists()
+        window = MainWindow(db)
+        qtbot.addWidget(window)
+        dialog = RemittanceDialog(window.ctx, window)
+        qtbot.addWidget(dialog)
+        dialog.date.setDate(dialog.date.date().addDays(40))  # clamped by the widget
+        assert dialog.date.date().toPython() == dt.date(2026, 12, 7)

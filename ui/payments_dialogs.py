@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import clock
 from app.errors import PropreoError
 from app.i18n import _, ngettext
 from app.money import ZERO, format_amount
@@ -78,7 +79,8 @@ class RemittanceDialog(QDialog):
         self.resize(820, 520)
         self.list = RecordList(CHEQUE_COLUMNS, export_name="cheques-a-remettre")
         self.list.view.selectionModel().selectionChanged.connect(lambda *_a: self._update_total())
-        self.date = _date_edit(self, dt.date.today())
+        self.date = _date_edit(self, clock.today())
+        self.date.setMaximumDate(self.date.date())  # a deposit already made: never ahead
         self.total = QLabel(self)
         self.create_button = QPushButton(_("Créer le bordereau et l'enregistrer en PDF…"), self)
         self.create_button.clicked.connect(lambda: self.create())

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit
+from app import audit, clock
 from app.company import get_company
 from app.errors import NotFoundError, ValidationError
 from app.money import ZERO, format_amount
@@ -74,6 +74,13 @@ def create_remittance(
     if missing:
         raise ValidationError(
             "Chèques", "Un des règlements choisis n'est pas un chèque à remettre en banque."
+        )
+    if day > clock.today():  # a slip records a deposit made at the bank, never ahead
+        raise ValidationError(
+            "Date de remise",
+            "La remise ne peut pas être datée après aujourd'hui ({today}) : elle constate un "
+            "dépôt fait à la banque.",
+            today=clock.today().strftime("%d/%m/%Y"),
         )
     late = [available[i].number for i in payment_ids if available[i].date > day]
     if late:
